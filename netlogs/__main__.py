@@ -1,0 +1,3 @@
+from netlogs.cli import main
+
+main()

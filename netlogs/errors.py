@@ -1,0 +1,68 @@
+"""The one exception tree of netlogs.
+
+Every failure the library reports to a caller is a ``NetlogsError``; ``str(error)`` is a complete,
+one-line message for a human (the CLI prints it as ``Error: <message>`` and exits 2). Findings
+about the network or the logs (verdicts, gaps, unparsed rows) are data, never exceptions.
+
+    NetlogsError
+    ├── ConfigError          bad option or option combination (unknown vault, bad time range, ...)
+    ├── TopologyError        invalid topology file or az/ARM JSON; names file, resource and field
+    │   └── NoPathError      the model has no route between the endpoints asked for
+    ├── TemplateError        unknown KQL template, missing/extra/ill-typed parameter, bad header
+    ├── InputError           an evidence file that cannot be read or is not understood
+    ├── SourceError          anything from fetching rows from Log Analytics
+    │   ├── AuthError        credential or permission failure (never carries secrets)
+    │   └── QueryError       the service rejected a query (syntax error, limits)
+    └── SchemaError          rows missing required columns or with uncastable types
+"""
+
+from __future__ import annotations
+
+
+class NetlogsError(Exception):
+    """Base of every error netlogs raises on purpose."""
+
+
+class ConfigError(NetlogsError):
+    """Options that do not fit together, or that name something that does not exist."""
+
+
+class TopologyError(NetlogsError):
+    """The topology (file or imported Azure JSON) is invalid.
+
+    The message has the shape ``<file>: <resource>: <problem>``.
+    """
+
+    def __init__(self, file: str, resource: str, problem: str) -> None:
+        self.file = file
+        self.resource = resource
+        self.problem = problem
+        super().__init__(f"{file}: {resource}: {problem}")
+
+
+class NoPathError(NetlogsError):
+    """The model cannot place an endpoint (unknown client, destination outside every network)."""
+
+
+class TemplateError(NetlogsError):
+    """A KQL template or its parameters are wrong."""
+
+
+class InputError(NetlogsError):
+    """An evidence file is unreadable or in a format netlogs does not understand."""
+
+
+class SourceError(NetlogsError):
+    """Fetching evidence from a live source failed."""
+
+
+class AuthError(SourceError):
+    """Authentication or authorisation against Azure failed."""
+
+
+class QueryError(SourceError):
+    """The query service rejected a query."""
+
+
+class SchemaError(NetlogsError):
+    """Rows lack required columns or hold values of the wrong type."""

@@ -1,0 +1,362 @@
+"""Frozen value types shared by every layer (no behaviour beyond small derived properties).
+
+Everything here is plain data: the routing/path vocabulary (``PathHop``, ``ExpectedPath``), the
+trace request and result (``TraceRequest``, ``TraceResult``), and the hand-off types between the
+evidence sources and the normalizers (``RawTable``, ``CollectedEvidence``).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from enum import Enum
+from typing import TYPE_CHECKING, Protocol
+
+if TYPE_CHECKING:  # polars is only needed for annotations here; keep `import netlogs.model` cheap
+    import polars as pl
+
+
+class Verdict(str, Enum):
+    """Per-flow answer; see contract.md §5."""
+
+    REACHED_VIA_FIREWALL = "REACHED_VIA_FIREWALL"
+    REACHED_BYPASSING_FIREWALL = "REACHED_BYPASSING_FIREWALL"
+    REACHED_VIA_SERVICE_ENDPOINT = "REACHED_VIA_SERVICE_ENDPOINT"
+    REACHED_VIA_PUBLIC_ENDPOINT = "REACHED_VIA_PUBLIC_ENDPOINT"
+    BLOCKED_BY_FIREWALL = "BLOCKED_BY_FIREWALL"
+    BLOCKED_BY_VAULT_NETWORK_RULES = "BLOCKED_BY_VAULT_NETWORK_RULES"
+    NOT_REACHED = "NOT_REACHED"
+    NOT_YET_OBSERVABLE = "NOT_YET_OBSERVABLE"
+    INCONCLUSIVE = "INCONCLUSIVE"
+
+    @property
+    def is_undecided(self) -> bool:
+        return self in (Verdict.INCONCLUSIVE, Verdict.NOT_YET_OBSERVABLE)
+
+
+class HopStatus(str, Enum):
+    """How well the logs show one hop of the expected path."""
+
+    OBSERVED = "observed"
+    NOT_OBSERVED = "not_observed"
+    UNOBSERVABLE = "unobservable"
+    NOT_COVERED = "not_covered"
+    PENDING = "pending"
+
+
+class HopKind(str, Enum):
+    CLIENT = "client"
+    UDR = "udr"
+    FIREWALL = "firewall"
+    PRIVATE_ENDPOINT = "private_endpoint"
+    SERVICE_ENDPOINT = "service_endpoint"
+    PUBLIC_ENDPOINT = "public_endpoint"
+    GATEWAY = "gateway"
+    PEERING = "peering"
+    VAULT = "vault"
+    DROP = "drop"
+
+
+class Confidence(str, Enum):
+    HIGH = "high"
+    MEDIUM = "medium"
+    LOW = "low"
+
+
+class VaultOutcome(str, Enum):
+    SERVED = "served"
+    DENIED_AUTH = "denied_auth"
+    DENIED_NETWORK = "denied_network"
+    NONE = "none"
+
+
+class SourceStatus(str, Enum):
+    COMPLETE = "complete"
+    PARTIAL = "partial"
+    MISSING = "missing"
+    PENDING = "pending"
+
+
+class LogFamily(str, Enum):
+    KEYVAULT = "keyvault"
+    FIREWALL = "firewall"
+    FLOW = "flow"
+    DNS = "dns"
+
+
+class GapKind(str, Enum):
+    COVERAGE = "coverage"
+    MODEL_VS_OBSERVED = "model_vs_observed"
+    LATENCY = "latency"
+    PARTIAL_DATA = "partial_data"
+    SNAT_AMBIGUOUS = "snat_ambiguous"
+    UNPARSED_ROWS = "unparsed_rows"
+
+
+class BypassKind(str, Enum):
+    """The classic ways traffic to a private endpoint avoids the firewall (paths.py names them)."""
+
+    PRIVATE_ENDPOINT_ROUTE = "private_endpoint_route"  # PE /32 InterfaceEndpoint active
+    SERVICE_ENDPOINT_ROUTE = "service_endpoint_route"  # SE prefix beats a 0/0 UDR
+    PEERING_ROUTE = "peering_route"  # directly peered VNet route beats a 0/0 UDR
+    GATEWAY_ROUTE = "gateway_route"  # more specific BGP route beats the UDR
+    GATEWAY_SUBNET_EXACT_32 = "gateway_subnet_exact_32"  # /32 UDR on GatewaySubnet may "lie"
+    ASYMMETRIC_RETURN = "asymmetric_return"  # firewall without SNAT to a PE: reply bypasses it
+    PUBLIC_ENDPOINT = "public_endpoint"  # name resolves to the public endpoint
+
+
+# --------------------------------------------------------------------------- time
+
+
+@dataclass(frozen=True)
+class TimeWindow:
+    """An absolute UTC interval, resolved once at the entry point."""
+
+    start: datetime
+    end: datetime
+
+    def __post_init__(self) -> None:
+        if self.start.tzinfo is None or self.end.tzinfo is None:
+            raise ValueError("TimeWindow needs timezone-aware datetimes")
+        if self.end <= self.start:
+            raise ValueError("TimeWindow end must be after start")
+
+    @property
+    def duration(self) -> timedelta:
+        return self.end - self.start
+
+
+# --------------------------------------------------------------------------- paths
+
+
+@dataclass(frozen=True)
+class PathHop:
+    """One hop of a modelled path and the route, rule or setting that decided it."""
+
+    hop: HopKind
+    name: str
+    detail: str
+    confidence: Confidence = Confidence.HIGH
+
+
+@dataclass(frozen=True)
+class ExpectedPath:
+    """What the model says happens to traffic from a client to a destination."""
+
+    source: str
+    destination: str
+    port: int | None
+    delivered: bool
+    drop_reason: str | None
+    firewalls: tuple[str, ...]
+    hops: tuple[PathHop, ...]
+    bypass: BypassKind | None = None
+    confidence: Confidence = Confidence.HIGH
+
+
+# --------------------------------------------------------------------------- evidence hand-off
+
+
+@dataclass(frozen=True)
+class RawTable:
+    """Rows as a source delivered them, before normalization.
+
+    ``table`` names the shape: a Log Analytics table (``AZFWNetworkRule``, ``AzureDiagnostics``, ...)
+    or a raw storage format (``raw:keyvault``, ``raw:azfw_legacy``, ``raw:azfw_structured``,
+    ``raw:nsg_flow``, ``raw:vnet_flow``) or ``canonical:<table>`` for netlogs' own Parquet.
+    """
+
+    table: str
+    frame: pl.DataFrame
+    origin: str  # file path (with sheet/line info) or "template@workspace"
+    status: SourceStatus = SourceStatus.COMPLETE
+    detail: str = ""
+
+
+@dataclass(frozen=True)
+class ParseIssue:
+    """A row or line that could not be understood; reported, never dropped silently."""
+
+    origin: str
+    line: int | None
+    reason: str
+
+
+@dataclass(frozen=True)
+class LedgerEntry:
+    """One query chunk against one workspace (the completeness ledger)."""
+
+    template: str
+    workspace: str
+    start: datetime
+    end: datetime
+    rows: int
+    status: SourceStatus
+    server_time_ms: float | None
+    query_sha256: str
+    detail: str = ""
+
+
+@dataclass(frozen=True)
+class QueryRecord:
+    """A query (or input file) the evidence came from, cited in reports."""
+
+    name: str
+    kql: str
+    sha256: str
+    timespan: str
+    workspace: str
+
+
+@dataclass(frozen=True)
+class InputFile:
+    path: str
+    sha256: str
+    detected_format: str
+    rows: int
+
+
+@dataclass(frozen=True)
+class IngestionLag:
+    """Observed ingestion delay of a table (from the coverage probe or a default)."""
+
+    table: str
+    lag: timedelta
+    last_record: datetime | None
+
+
+@dataclass(frozen=True)
+class EvidenceQuery:
+    """What to collect: every filter is applied the same way online (KQL) and offline."""
+
+    vault_name: str
+    vault_fqdn: str
+    private_endpoint_ips: tuple[str, ...]
+    firewall_names: tuple[str, ...]
+    window: TimeWindow | None
+    client_ips: tuple[str, ...] = ()  # empty: every client
+    client_prefixes: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class CollectedEvidence:
+    raw_tables: tuple[RawTable, ...]
+    parse_issues: tuple[ParseIssue, ...] = ()
+    ledger: tuple[LedgerEntry, ...] = ()
+    queries: tuple[QueryRecord, ...] = ()
+    inputs: tuple[InputFile, ...] = ()
+    lags: tuple[IngestionLag, ...] = ()
+
+
+class EvidenceSource(Protocol):
+    """Anything that can collect raw evidence rows (files, Log Analytics, a test fake)."""
+
+    def collect(self, query: EvidenceQuery) -> CollectedEvidence: ...
+
+
+# --------------------------------------------------------------------------- trace
+
+
+@dataclass(frozen=True)
+class TraceRequest:
+    vault: str
+    window: TimeWindow | None  # None: the span of the data read (offline only)
+    now: datetime  # resolved once at the entry point; used for latency decisions
+    required_firewall: str | None = None  # None: the topology's design rule, if any
+    client_filter: str | None = None  # IP, CIDR or topology name
+    reuse_window: timedelta = timedelta(minutes=10)
+    clock_skew: timedelta = timedelta(seconds=5)
+
+
+@dataclass(frozen=True)
+class ObservedHop:
+    hop: HopKind
+    name: str
+    detail: str
+    status: HopStatus
+
+
+@dataclass(frozen=True)
+class EvidenceRow:
+    source: LogFamily
+    table: str
+    row: str
+    time: datetime
+    summary: str
+
+
+@dataclass(frozen=True)
+class Gap:
+    kind: GapKind
+    message: str
+    clients: tuple[str, ...] = ()
+    next_step: str = ""
+
+
+@dataclass(frozen=True)
+class FlowResult:
+    """The verdict for one original client IP and the vault."""
+
+    client_ip: str
+    client: str | None
+    verdict: Verdict
+    cause: str
+    violation: bool
+    vault_outcome: VaultOutcome
+    requests: int
+    http_status: Mapping[str, int]
+    operations: Mapping[str, int]
+    first_seen: datetime | None
+    last_seen: datetime | None
+    expected_path: tuple[ObservedHop, ...]
+    evidence: tuple[EvidenceRow, ...]
+    snat_candidates: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class PrivateEndpointRef:
+    name: str
+    ip: str
+    subnet: str
+
+
+@dataclass(frozen=True)
+class VaultSummary:
+    name: str
+    private_endpoints: tuple[PrivateEndpointRef, ...]
+    public_network_access: str
+    required_firewall: str | None
+
+
+@dataclass(frozen=True)
+class SourceSummary:
+    family: LogFamily
+    table: str
+    rows: int
+    status: SourceStatus
+    detail: str = ""
+
+
+@dataclass(frozen=True)
+class TraceResult:
+    vault: VaultSummary
+    window: TimeWindow
+    sources: tuple[SourceSummary, ...]
+    flows: tuple[FlowResult, ...]
+    gaps: tuple[Gap, ...]
+    queries: tuple[QueryRecord, ...]
+    ledger: tuple[LedgerEntry, ...] = ()
+    inputs: tuple[InputFile, ...] = ()
+    topology_sha256: str = ""
+    netlogs_version: str = ""
+    generated_at: datetime | None = None
+    timeline: pl.DataFrame | None = field(default=None, compare=False)  # for HTML charts only
+
+    @property
+    def violations(self) -> int:
+        return sum(1 for f in self.flows if f.violation)
+
+    @property
+    def undecided(self) -> int:
+        return sum(1 for f in self.flows if f.verdict.is_undecided)

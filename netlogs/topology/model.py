@@ -1,0 +1,174 @@
+"""Topology value types, shaped like Azure's own resources (names instead of resource ids).
+
+References between resources use names: a subnet is ``"vnet/subnet"``, a route table, firewall,
+gateway, private endpoint or vault by its name. The loader validates every reference.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+IANA_PRIVATE_RANGES: tuple[str, ...] = ("10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16", "100.64.0.0/10")
+RESERVED_NONE_PREFIXES: tuple[str, ...] = IANA_PRIVATE_RANGES
+
+NEXT_HOP_TYPES_FOR_UDR: tuple[str, ...] = (
+    "VirtualAppliance",
+    "VirtualNetworkGateway",
+    "VnetLocal",
+    "Internet",
+    "None",
+)
+PE_NETWORK_POLICIES: tuple[str, ...] = (
+    "Disabled",
+    "Enabled",
+    "NetworkSecurityGroupEnabled",
+    "RouteTableEnabled",
+)
+
+
+@dataclass(frozen=True)
+class Route:
+    """A user-defined route (UDR) of a route table."""
+
+    name: str
+    address_prefix: str  # CIDR (service tags are resolved through Topology.service_prefixes)
+    next_hop_type: str  # one of NEXT_HOP_TYPES_FOR_UDR
+    next_hop_ip: str | None = None
+
+
+@dataclass(frozen=True)
+class RouteTable:
+    name: str
+    routes: tuple[Route, ...] = ()
+    disable_bgp_route_propagation: bool = False
+
+
+@dataclass(frozen=True)
+class Subnet:
+    name: str
+    vnet: str
+    address_prefixes: tuple[str, ...]
+    route_table: str | None = None
+    service_endpoints: tuple[str, ...] = ()  # e.g. ("Microsoft.KeyVault",)
+    private_endpoint_network_policies: str = "Disabled"
+    delegations: tuple[str, ...] = ()  # e.g. ("Microsoft.Web/serverFarms",)
+
+    @property
+    def ref(self) -> str:
+        return f"{self.vnet}/{self.name}"
+
+
+@dataclass(frozen=True)
+class Peering:
+    """One direction of a VNet peering (Azure stores one object per side)."""
+
+    name: str
+    remote_vnet: str
+    state: str = "Connected"
+    allow_forwarded_traffic: bool = True
+    allow_gateway_transit: bool = False
+    use_remote_gateways: bool = False
+
+
+@dataclass(frozen=True)
+class VirtualNetwork:
+    name: str
+    address_prefixes: tuple[str, ...]
+    region: str = ""
+    subnets: tuple[Subnet, ...] = ()
+    peerings: tuple[Peering, ...] = ()
+
+
+@dataclass(frozen=True)
+class Firewall:
+    """Azure Firewall: frontend private IP is the UDR next hop; SNAT uses other subnet IPs."""
+
+    name: str
+    vnet: str
+    private_ip: str
+    subnet: str = "AzureFirewallSubnet"
+    public_ips: tuple[str, ...] = ()
+    snat_private_ranges: tuple[str, ...] = IANA_PRIVATE_RANGES
+    instance_ips: tuple[str, ...] = ()  # optional, when known; otherwise the whole subnet counts
+
+
+@dataclass(frozen=True)
+class VirtualNetworkGateway:
+    """VPN or ExpressRoute gateway in a VNet's GatewaySubnet."""
+
+    name: str
+    vnet: str
+    gateway_type: str = "Vpn"  # Vpn | ExpressRoute
+    active_active: bool = True
+    instance_ips: tuple[str, ...] = ()  # next hops of learned routes (ECMP when several)
+    public_ip: str | None = None  # next hop for active/standby VPN
+    learned_prefixes: tuple[str, ...] = ()  # BGP-learned on-premises prefixes
+    local_network_prefixes: tuple[str, ...] = ()  # static prefixes of local network gateways
+
+
+@dataclass(frozen=True)
+class PrivateEndpoint:
+    name: str
+    subnet: str  # "vnet/subnet"
+    ip: str
+    target: str  # the resource it connects to (vault name)
+    group_id: str = "vault"
+
+
+@dataclass(frozen=True)
+class NetworkAcls:
+    default_action: str = "Allow"  # Allow | Deny
+    bypass: str = "AzureServices"
+    ip_rules: tuple[str, ...] = ()
+    virtual_network_rules: tuple[str, ...] = ()  # "vnet/subnet"
+
+
+@dataclass(frozen=True)
+class KeyVault:
+    name: str
+    fqdn: str = ""  # default: <name>.vault.azure.net
+    public_ips: tuple[str, ...] = ()  # what the public FQDN resolves to, where known
+    public_network_access: str = "Enabled"  # Enabled | Disabled
+    network_acls: NetworkAcls = field(default_factory=NetworkAcls)
+    private_endpoints: tuple[str, ...] = ()  # PE names
+
+    @property
+    def host(self) -> str:
+        return self.fqdn or f"{self.name}.vault.azure.net"
+
+
+@dataclass(frozen=True)
+class Client:
+    """A named source of traffic: a VM/app in a subnet, or an on-premises range."""
+
+    name: str
+    ips: tuple[str, ...] = ()  # addresses or CIDRs
+    subnet: str | None = None  # "vnet/subnet" for Azure clients
+    kind: str = "vm"  # vm | app_service | onprem
+    gateway: str | None = None  # for onprem: the gateway it enters through
+    uses_private_dns: bool = True  # False: the vault name resolves to its public endpoint
+    route_all: bool = False  # App Service "Route All"
+
+
+@dataclass(frozen=True)
+class DesignRule:
+    """The design says: traffic to ``vault`` must pass ``require_firewall``."""
+
+    vault: str
+    require_firewall: str | None = None
+    forbid_public_endpoint: bool = True
+
+
+@dataclass(frozen=True)
+class Topology:
+    vnets: tuple[VirtualNetwork, ...] = ()
+    route_tables: tuple[RouteTable, ...] = ()
+    firewalls: tuple[Firewall, ...] = ()
+    gateways: tuple[VirtualNetworkGateway, ...] = ()
+    private_endpoints: tuple[PrivateEndpoint, ...] = ()
+    key_vaults: tuple[KeyVault, ...] = ()
+    clients: tuple[Client, ...] = ()
+    service_prefixes: tuple[tuple[str, tuple[str, ...]], ...] = ()  # (service, prefixes)
+    reserved_none_prefixes: tuple[str, ...] = RESERVED_NONE_PREFIXES
+    design_rules: tuple[DesignRule, ...] = ()
+    source: str = "<memory>"  # the file it was loaded from, for messages

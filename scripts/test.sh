@@ -1,0 +1,29 @@
+#!/usr/bin/env bash
+# Install netlogs with its test extras and every heavy checker, then run all checks.
+# This is the README's test command and what CI runs; it must fail when any check fails.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+python3 -m venv .venv
+.venv/bin/pip install -q --upgrade pip
+.venv/bin/pip install -q -e ".[test]"
+
+# Microsoft's Kusto parser (node), used by the KQL template tests.
+if [ -f tests/kusto/package.json ]; then
+  (cd tests/kusto && npm ci --silent --no-audit --no-fund)
+fi
+
+# Headless Chromium from Debian for the HTML report tests.
+if ! command -v chromium >/dev/null 2>&1; then
+  if [ "$(id -u)" = 0 ]; then
+    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null
+  else
+    echo "chromium is missing: run 'sudo apt-get install -y chromium' first" >&2
+    exit 1
+  fi
+fi
+
+.venv/bin/ruff check netlogs tests benchmarks
+.venv/bin/mypy
+.venv/bin/lint-imports
+NETLOGS_REQUIRE_HEAVY_CHECKS=1 .venv/bin/pytest -q "$@"
