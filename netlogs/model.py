@@ -237,6 +237,7 @@ class EvidenceQuery:
     window: TimeWindow | None
     client_ips: tuple[str, ...] = ()  # empty: every client
     client_prefixes: tuple[str, ...] = ()
+    vault_public_ips: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -247,6 +248,18 @@ class CollectedEvidence:
     queries: tuple[QueryRecord, ...] = ()
     inputs: tuple[InputFile, ...] = ()
     lags: tuple[IngestionLag, ...] = ()
+
+
+@dataclass(frozen=True)
+class EvidenceTables:
+    """The canonical tables (schemas.py) after normalization, with what went into them."""
+
+    kv_requests: pl.DataFrame
+    fw_events: pl.DataFrame
+    flows: pl.DataFrame
+    dns: pl.DataFrame
+    sources: tuple[SourceSummary, ...] = ()  # one per (family, table) seen or expected
+    issues: tuple[ParseIssue, ...] = ()
 
 
 class EvidenceSource(Protocol):

@@ -111,3 +111,13 @@ def conform(frame: pl.DataFrame, schema: Mapping[str, pl.DataType]) -> pl.DataFr
         for name, dtype in schema.items()
     ]
     return frame.select(columns)
+
+# One row per evidence record drawn on the HTML timeline (built by correlate, read by report/html).
+TIMELINE: Mapping[str, pl.DataType] = {
+    "time": UTC_TIME,
+    "client_ip": pl.String(),
+    "family": pl.String(),  # keyvault | firewall | flow
+    "label": pl.String(),  # e.g. "SecretGet 200", "Allow allow-kv", "O B 10.1.2.4:443"
+    "outcome": pl.String(),  # ok | denied | error
+    "row_id": pl.String(),
+}
