@@ -22,3 +22,15 @@ def require_tool(executable: str, why: str) -> str:
     if os.environ.get("NETLOGS_REQUIRE_HEAVY_CHECKS") == "1" or os.environ.get("CI") == "true":
         pytest.fail(message + "; scripts/test.sh installs it")
     pytest.skip(message)
+
+
+@pytest.fixture
+def heavy_tool() -> object:
+    """Fixture form of ``require_tool``: ``chromium = heavy_tool("chromium", "HTML checks")``."""
+    return require_tool
+
+
+@pytest.fixture
+def shared_samples() -> Path:
+    """../shared/samples: real rows in Azure's formats (copy what a test needs into tests/fixtures)."""
+    return SHARED_SAMPLES
