@@ -162,7 +162,7 @@ class ExpectedPath:
 class RawTable:
     """Rows as a source delivered them, before normalization.
 
-    ``table`` names the shape: a Log Analytics table (``AZFWNetworkRule``, ``AzureDiagnostics``, ...)
+    ``table`` names the shape: a Log Analytics table (``AZFWNetworkRule``, ``AzureDiagnostics``)
     or a raw storage format (``raw:keyvault``, ``raw:azfw_legacy``, ``raw:azfw_structured``,
     ``raw:nsg_flow``, ``raw:vnet_flow``) or ``canonical:<table>`` for netlogs' own Parquet.
     """

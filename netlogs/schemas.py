@@ -112,6 +112,7 @@ def conform(frame: pl.DataFrame, schema: Mapping[str, pl.DataType]) -> pl.DataFr
     ]
     return frame.select(columns)
 
+
 # One row per evidence record drawn on the HTML timeline (built by correlate, read by report/html).
 TIMELINE: Mapping[str, pl.DataType] = {
     "time": UTC_TIME,

@@ -23,7 +23,11 @@ _COMMANDS: dict[str, tuple[str, str, str]] = {
     "path": ("netlogs.cli.network_cmd", "path", "Expected path from a client to a destination."),
     "topology": ("netlogs.cli.topology_cmd", "topology", "Import a topology from az/ARM JSON."),
     "kql": ("netlogs.cli.kql_cmd", "kql", "List, show and render the KQL templates."),
-    "fetch": ("netlogs.cli.fetch_cmd", "fetch", "Save evidence from Log Analytics for offline use."),
+    "fetch": (
+        "netlogs.cli.fetch_cmd",
+        "fetch",
+        "Save evidence from Log Analytics for offline use.",
+    ),
 }
 
 
@@ -54,10 +58,10 @@ class LazyGroup(click.Group):
 def cli(ctx: click.Context, debug: bool) -> None:
     """netlogs: prove with log evidence how traffic reached an Azure Key Vault.
 
+    \b
     Example:
-
-        netlogs trace --vault kv-contoso-prod --topology sample_data/topology.yaml \\
-            --logs sample_data/logs
+      netlogs trace --vault kv-contoso-prod \\
+          --topology sample_data/topology.yaml --logs sample_data/logs
     """
     ctx.ensure_object(dict)
     ctx.obj["debug"] = debug

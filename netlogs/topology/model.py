@@ -8,7 +8,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-IANA_PRIVATE_RANGES: tuple[str, ...] = ("10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16", "100.64.0.0/10")
+IANA_PRIVATE_RANGES: tuple[str, ...] = (
+    "10.0.0.0/8",
+    "172.16.0.0/12",
+    "192.168.0.0/16",
+    "100.64.0.0/10",
+)
 RESERVED_NONE_PREFIXES: tuple[str, ...] = IANA_PRIVATE_RANGES
 
 NEXT_HOP_TYPES_FOR_UDR: tuple[str, ...] = (
