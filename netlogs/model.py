@@ -56,6 +56,7 @@ class HopKind(str, Enum):
     PEERING = "peering"
     VAULT = "vault"
     DROP = "drop"
+    DESTINATION = "destination"  # a non-vault destination reached (paths to a plain IP)
 
 
 class Confidence(str, Enum):
@@ -325,6 +326,7 @@ class FlowResult:
     expected_path: tuple[ObservedHop, ...]
     evidence: tuple[EvidenceRow, ...]
     snat_candidates: tuple[str, ...] = ()
+    evidence_omitted: int = 0  # rows behind this flow not cited in `evidence` (cap per family)
 
 
 @dataclass(frozen=True)

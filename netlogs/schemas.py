@@ -78,6 +78,8 @@ FLOWS: Mapping[str, pl.DataType] = {
     "bytes": pl.Int64(),
     "source_table": pl.String(),
     "row_id": pl.String(),
+    # appended (normalize): VNet flow log v4 encryption field (X | NX | NX_HW_NOT_SUPPORTED ...)
+    "flow_encryption": pl.String(),
 }
 
 DNS_QUERIES: Mapping[str, pl.DataType] = {

@@ -1,0 +1,107 @@
+"""``netlogs kql list | show NAME | render NAME --param key=value``: templates for the portal."""
+
+from __future__ import annotations
+
+import json
+
+import click
+
+
+@click.group("kql")
+def kql() -> None:
+    """List, show and render the KQL templates netlogs runs against Log Analytics.
+
+    Example:
+
+        netlogs kql render keyvault_requests_azkvauditlogs \\
+            --param start=2026-11-20T10:00:00Z --param end=2026-11-20T12:00:00Z \\
+            --param vault_name=kv-contoso-prod
+    """
+
+
+@kql.command("list")
+@click.option(
+    "--format", "output_format", type=click.Choice(["text", "json"]), default="text",
+    show_default=True, help="text: one line per template; json: names, families, tables, params.",
+)
+def list_command(output_format: str) -> None:
+    """List every template: name, family, tables read, description.
+
+    Example:
+
+        netlogs kql list --format json
+    """
+    from netlogs.kql import list_templates
+
+    templates = list_templates()
+    if output_format == "json":
+        rows = [
+            {
+                "name": t.name,
+                "family": t.family,
+                "tables": list(t.tables),
+                "description": t.description,
+                "params": [
+                    {"name": p.name, "kind": p.kind, "required": p.required, "description": p.description}
+                    for p in t.params.values()
+                ],
+            }
+            for t in templates
+        ]
+        click.echo(json.dumps(rows, indent=2))
+        return
+    width = max((len(t.name) for t in templates), default=0)
+    for t in templates:
+        click.echo(f"{t.name:<{width}}  {t.family:<8}  {', '.join(t.tables)}")
+        click.echo(f"{'':<{width}}  {t.description}")
+
+
+@kql.command("show")
+@click.argument("name")
+def show_command(name: str) -> None:
+    """Print a template file as it is: header (parameters) and query body.
+
+    Example:
+
+        netlogs kql show firewall_network_rules
+    """
+    from netlogs.kql import load_template
+
+    template = load_template(name)
+    click.echo(template.path.read_text(encoding="utf-8"), nl=False)
+
+
+@kql.command("render")
+@click.argument("name")
+@click.option(
+    "--param", "-p", "pairs", multiple=True, metavar="KEY=VALUE",
+    help=(
+        "A parameter value (repeatable). datetime: 2026-11-20T10:00:00Z; timespan: 2h, 90s; "
+        "lists: a,b or a JSON array; parameters with a default may be left out."
+    ),
+)
+def render_command(name: str, pairs: tuple[str, ...]) -> None:
+    """Print the query with every parameter filled in, ready to paste into the portal.
+
+    Example:
+
+        netlogs kql render firewall_network_rules -p start=2026-11-20T10:00:00Z \\
+            -p end=2026-11-20T12:00:00Z -p private_endpoint_ips=10.20.1.4
+    """
+    from netlogs.kql import load_template, parse_param_texts, render_query
+
+    texts = _split_pairs(pairs)
+    template = load_template(name)
+    click.echo(render_query(template, parse_param_texts(template, texts)), nl=False)
+
+
+def _split_pairs(pairs: tuple[str, ...]) -> dict[str, str]:
+    texts: dict[str, str] = {}
+    for pair in pairs:
+        key, sep, value = pair.partition("=")
+        if not sep or not key.strip():
+            raise click.BadParameter(f"{pair!r} is not KEY=VALUE", param_hint="--param")
+        if key.strip() in texts:
+            raise click.BadParameter(f"{key.strip()!r} is given twice", param_hint="--param")
+        texts[key.strip()] = value
+    return texts

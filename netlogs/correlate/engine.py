@@ -1,0 +1,83 @@
+"""``correlate_evidence``: canonical tables in, per-client evidence out (no verdicts yet)."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+import polars as pl
+
+from netlogs.correlate.context import CorrelationContext
+from netlogs.correlate.evidence import cite_evidence
+from netlogs.correlate.facts import (
+    client_facts,
+    firewall_facts,
+    flow_facts,
+    keyed_counts,
+    request_facts,
+    vault_flow_records,
+)
+from netlogs.correlate.firewall import vault_firewall_records
+from netlogs.correlate.requests import attributed_requests
+from netlogs.model import EvidenceRow, EvidenceTables
+from netlogs.schemas import FLOWS, FW_EVENTS, KV_REQUESTS, conform
+
+
+@dataclass(frozen=True)
+class CorrelatedEvidence:
+    """What the logs say per original client IP, before any verdict.
+
+    ``clients`` has one row per client (sorted): request counts by outcome and arrival, firewall
+    coverage, firewall and flow-log counts (columns documented in ``netlogs.correlate.facts``).
+    ``firewalls_seen`` lists the (lower-case) firewall names with any record in the window;
+    ``unnamed_firewall_rows`` is true when some records carry no firewall name.
+    """
+
+    clients: pl.DataFrame
+    http_status: Mapping[str, Mapping[str, int]]
+    operations: Mapping[str, Mapping[str, int]]
+    evidence: Mapping[str, tuple[EvidenceRow, ...]]
+    evidence_omitted: Mapping[str, int]
+    timeline: pl.DataFrame
+    firewalls_seen: frozenset[str]
+    unnamed_firewall_rows: bool
+    requests: pl.DataFrame  # attributed vault requests (for reports and tests)
+
+    @property
+    def client_ips(self) -> tuple[str, ...]:
+        """Every original client IP with evidence, sorted (ask the model for their paths)."""
+        return tuple(str(ip) for ip in self.clients.get_column("client_ip").to_list())
+
+
+def correlate_evidence(tables: EvidenceTables, ctx: CorrelationContext) -> CorrelatedEvidence:
+    """Join Key Vault, firewall and flow-log rows per original client IP (vectorized)."""
+    kv = _canonical(tables.kv_requests, KV_REQUESTS)
+    fw_events = _canonical(tables.fw_events, FW_EVENTS)
+    records = vault_firewall_records(fw_events, ctx)
+    flows = vault_flow_records(_canonical(tables.flows, FLOWS), ctx).sort("time_start", "row_id")
+    requests = attributed_requests(kv, records, ctx)
+    clients = client_facts(
+        [request_facts(requests, ctx), firewall_facts(records, ctx), flow_facts(flows, ctx)]
+    )
+    cited = cite_evidence(requests, records, flows, ctx)
+    # any record (not only to the vault) shows that a firewall's logging is live in the window
+    in_window = fw_events.filter(pl.col("time").is_between(ctx.window.start, ctx.window.end))
+    names = in_window.get_column("firewall").drop_nulls().unique().str.to_lowercase().to_list()
+    return CorrelatedEvidence(
+        clients=clients,
+        http_status=keyed_counts(requests, "http_status"),
+        operations=keyed_counts(requests, "operation"),
+        evidence=cited.rows,
+        evidence_omitted=cited.omitted,
+        timeline=cited.timeline,
+        firewalls_seen=frozenset(str(n) for n in names),
+        unnamed_firewall_rows=in_window.get_column("firewall").null_count() > 0,
+        requests=requests,
+    )
+
+
+def _canonical(frame: pl.DataFrame, schema: Mapping[str, pl.DataType]) -> pl.DataFrame:
+    """Trust frames already in the canonical shape; conform anything else (cheap no-op check)."""
+    if frame.schema == pl.Schema(schema):
+        return frame
+    return conform(frame, schema)

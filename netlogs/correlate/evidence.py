@@ -1,0 +1,174 @@
+"""Evidence rows cited per flow and the timeline rows for the HTML report.
+
+Each source frame arrives sorted by time, so a row's position inside its (client, family) group
+is its rank in time. Only the first and last ``evidence_per_kind`` rows of each group are cited
+(the rest are counted), and the first ``timeline_per_kind`` are drawn; summaries are formatted
+after that cut, so a million-row table costs one window expression, not a million strings.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+import polars as pl
+
+from netlogs.correlate.context import CorrelationContext
+from netlogs.model import EvidenceRow, LogFamily
+from netlogs.schemas import TIMELINE
+
+_GROUP = ("client_ip", "family")
+
+
+@dataclass(frozen=True)
+class CitedEvidence:
+    rows: Mapping[str, tuple[EvidenceRow, ...]]
+    omitted: Mapping[str, int]
+    timeline: pl.DataFrame
+
+
+def _text(expr: pl.Expr) -> pl.Expr:
+    return expr.cast(pl.String).fill_null("?")
+
+
+def _kv_rows(requests: pl.DataFrame, limits: tuple[int, int]) -> pl.DataFrame:
+    status = _text(pl.col("http_status"))
+    stitched = pl.when(pl.col("client_ip") != pl.col("caller_ip")).then(
+        pl.concat_str(pl.lit(" (SNAT of "), pl.col("client_ip"), pl.lit(")"))
+    )
+    summary = pl.concat_str(
+        [_text(pl.col("operation")), pl.lit(" "), status,
+         pl.when(pl.col("error_code").is_not_null()).then(pl.concat_str(pl.lit(" "), pl.col("error_code"))),
+         pl.lit(" caller "), _text(pl.col("caller_ip")), stitched, pl.lit(" via "), pl.col("arrival"),
+         pl.when(pl.col("covering_row").is_not_null()).then(
+             pl.concat_str(pl.lit(", covered by "), pl.col("covering_row")))],
+        ignore_nulls=True,
+    )  # fmt: skip
+    challenge = (pl.col("operation") == "Authentication") & (pl.col("http_status") == 401)
+    outcome = (
+        pl.when(pl.col("network_denied"))
+        .then(pl.lit("denied"))
+        .when((pl.col("http_status") >= 400) & ~challenge)
+        .then(pl.lit("error"))
+        .otherwise(pl.lit("ok"))
+    )
+    label = pl.concat_str(_text(pl.col("operation")), pl.lit(" "), status)
+    return _shape(requests, LogFamily.KEYVAULT, pl.col("time"), summary, label, outcome, limits)
+
+
+def _endpoint(ip: str, port: str) -> pl.Expr:
+    return pl.concat_str(
+        [_text(pl.col(ip)), pl.when(pl.col(port).is_not_null()).then(
+            pl.concat_str(pl.lit(":"), pl.col(port).cast(pl.String)))],
+        ignore_nulls=True,
+    )  # fmt: skip
+
+
+def _fw_rows(records: pl.DataFrame, limits: tuple[int, int]) -> pl.DataFrame:
+    dst_name = pl.when(pl.col("kind") == "application").then(pl.col("fqdn"))
+    destination = pl.concat_str(
+        [pl.coalesce(dst_name, pl.col("dst_ip"), pl.col("fqdn")).fill_null("?"),
+         pl.when(pl.col("dst_port").is_not_null()).then(
+             pl.concat_str(pl.lit(":"), pl.col("dst_port").cast(pl.String)))],
+        ignore_nulls=True,
+    )  # fmt: skip
+    rule = pl.coalesce(pl.col("rule"), pl.col("action_reason"))
+    summary = pl.concat_str(
+        [_endpoint("src_ip", "src_port"), pl.lit(" -> "), destination, pl.lit(" "),
+         _text(pl.col("action")),
+         pl.when(rule.is_not_null()).then(pl.concat_str(pl.lit(" (rule "), rule, pl.lit(")"))),
+         pl.when(pl.col("firewall").is_not_null()).then(pl.concat_str(pl.lit(" on "), pl.col("firewall")))],
+        ignore_nulls=True,
+    )  # fmt: skip
+    label = pl.concat_str([_text(pl.col("action")), rule], separator=" ", ignore_nulls=True)
+    outcome = (
+        pl.when(pl.col("verdict_action") == "deny").then(pl.lit("denied")).otherwise(pl.lit("ok"))
+    )
+    frame = records.with_columns(pl.col("src_ip").alias("client_ip"))
+    return _shape(frame, LogFamily.FIREWALL, pl.col("time"), summary, label, outcome, limits)
+
+
+def _flow_rows(flows: pl.DataFrame, limits: tuple[int, int]) -> pl.DataFrame:
+    decision = pl.when(pl.col("denied")).then(pl.lit("Deny")).otherwise(pl.lit("Allow"))
+    summary = pl.concat_str(
+        [_endpoint("src_ip", "src_port"), pl.lit(" -> "), _endpoint("dst_ip", "dst_port"), pl.lit(" "),
+         decision, pl.when(pl.col("flow_state").is_not_null()).then(
+             pl.concat_str(pl.lit(" state "), pl.col("flow_state"))),
+         pl.when(pl.col("rule").is_not_null()).then(pl.concat_str(pl.lit(" (rule "), pl.col("rule"), pl.lit(")")))],
+        ignore_nulls=True,
+    )  # fmt: skip
+    label = pl.concat_str(
+        [pl.col("direction"), pl.col("flow_state"), _endpoint("dst_ip", "dst_port")],
+        separator=" ", ignore_nulls=True,
+    )  # fmt: skip
+    outcome = pl.when(pl.col("denied")).then(pl.lit("denied")).otherwise(pl.lit("ok"))
+    frame = flows.with_columns(pl.col("src_ip").alias("client_ip"))
+    return _shape(frame, LogFamily.FLOW, pl.col("time_start"), summary, label, outcome, limits)
+
+
+def _shape(
+    frame: pl.DataFrame,
+    family: LogFamily,
+    time: pl.Expr,
+    summary: pl.Expr,
+    label: pl.Expr,
+    outcome: pl.Expr,
+    limits: tuple[int, int],
+) -> pl.DataFrame:
+    """Rank rows in their (client, family) group, then format only the rows that are kept."""
+    per_kind, drawn = limits
+    keep = (pl.col("rank") < max(per_kind, drawn)) | (pl.col("rank") >= pl.col("count") - per_kind)
+    ranked = frame.with_columns(
+        pl.int_range(pl.len()).over("client_ip").alias("rank"),
+        pl.len().over("client_ip").alias("count"),
+    ).filter(keep)
+    return ranked.select(
+        time.alias("time"), "client_ip", pl.lit(family.value).alias("family"),
+        pl.col("source_table").fill_null("?").alias("table"), pl.col("row_id").fill_null("?"),
+        summary.alias("summary"), label.alias("label"), outcome.alias("outcome"), "rank", "count",
+    )  # fmt: skip
+
+
+def cite_evidence(
+    requests: pl.DataFrame, records: pl.DataFrame, flows: pl.DataFrame, ctx: CorrelationContext
+) -> CitedEvidence:
+    """Evidence rows per client (capped, sorted by time then row id) and the timeline frame."""
+    per_kind, drawn = ctx.evidence_per_kind, ctx.timeline_per_kind
+    limits = (per_kind, drawn)
+    ranked_rows = pl.concat(
+        [_kv_rows(requests, limits), _fw_rows(records, limits), _flow_rows(flows, limits)]
+    )
+    cited = ranked_rows.filter(
+        (pl.col("rank") < per_kind) | (pl.col("rank") >= pl.col("count") - per_kind)
+    ).sort("client_ip", "time", "row_id")
+    totals = (
+        ranked_rows.group_by(_GROUP)
+        .agg(pl.col("count").first())
+        .group_by("client_ip")
+        .agg(pl.col("count").sum())
+    )
+    timeline = (
+        ranked_rows.filter(pl.col("rank") < drawn)
+        .select(list(TIMELINE))
+        .sort("time", "client_ip", "row_id")
+    )
+    return CitedEvidence(_rows_by_client(cited), _omitted(cited, totals), timeline)
+
+
+def _rows_by_client(cited: pl.DataFrame) -> dict[str, tuple[EvidenceRow, ...]]:
+    result: dict[str, list[EvidenceRow]] = {}
+    columns = ("client_ip", "family", "table", "row_id", "time", "summary")
+    for client, family, table, row, time, summary in cited.select(columns).iter_rows():
+        # at most 2 * evidence_per_kind rows per family and client reach this loop
+        result.setdefault(client, []).append(
+            EvidenceRow(LogFamily(family), table, row, time, summary)
+        )
+    return {client: tuple(rows) for client, rows in result.items()}
+
+
+def _omitted(cited: pl.DataFrame, totals: pl.DataFrame) -> dict[str, int]:
+    shown = cited.group_by("client_ip").len()
+    joined = totals.join(shown, on="client_ip", how="left").with_columns(
+        (pl.col("count") - pl.col("len").fill_null(0)).alias("omitted")
+    )
+    return {c: int(n) for c, n in joined.select("client_ip", "omitted").iter_rows() if n > 0}

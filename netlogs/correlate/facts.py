@@ -1,0 +1,144 @@
+"""Per-client counts that the verdict rules read: one row per original client IP."""
+
+from __future__ import annotations
+
+import polars as pl
+
+from netlogs.correlate.context import CorrelationContext
+from netlogs.correlate.requests import (
+    AUTH_CHALLENGE_OPERATION,
+    PRIVATE_ENDPOINT,
+    PRIVATE_UNKNOWN,
+    PUBLIC,
+    SERVICE_ENDPOINT,
+)
+from netlogs.model import LogFamily
+
+_COUNT_COLUMNS = (
+    "requests", "reached", "challenges", "served", "denied_auth", "denied_network",
+    "via_private_endpoint", "via_service_endpoint", "via_public", "via_private_unknown", "via_snat",
+    "private_reached", "covered", "uncovered_settled", "uncovered_pending",
+    "snat_candidate_count", "fw_allow", "fw_deny", "fw_attempts_settled", "flow_out", "flow_denied", "flow_attempts_settled",
+)  # fmt: skip
+
+
+def _n(condition: pl.Expr) -> pl.Expr:
+    return condition.fill_null(False).sum().cast(pl.Int64)
+
+
+def request_facts(requests: pl.DataFrame, ctx: CorrelationContext) -> pl.DataFrame:
+    """Counts of vault requests per client: outcome, arrival, firewall coverage."""
+    fw_settled = ctx.settled_until(LogFamily.FIREWALL) - ctx.clock_skew
+    status = pl.col("http_status")
+    challenge = (pl.col("operation") == AUTH_CHALLENGE_OPERATION) & (status == 401)
+    net = pl.col("network_denied")
+    reached = ~net
+    private = reached & pl.col("arrival").is_in([PRIVATE_ENDPOINT, PRIVATE_UNKNOWN])
+    uncovered = private & ~pl.col("covered")
+    ambiguous = pl.col("n_candidates") >= 2
+    return requests.group_by("client_ip").agg(
+        pl.len().cast(pl.Int64).alias("requests"),
+        _n(reached).alias("reached"),
+        _n(challenge).alias("challenges"),
+        _n(reached & ~challenge & (status < 400)).alias("served"),
+        _n(reached & ~challenge & status.is_in([401, 403])).alias("denied_auth"),
+        _n(net).alias("denied_network"),
+        _n(reached & (pl.col("arrival") == PRIVATE_ENDPOINT)).alias("via_private_endpoint"),
+        _n(reached & (pl.col("arrival") == SERVICE_ENDPOINT)).alias("via_service_endpoint"),
+        _n(reached & (pl.col("arrival") == PUBLIC)).alias("via_public"),
+        _n(reached & (pl.col("arrival") == PRIVATE_UNKNOWN)).alias("via_private_unknown"),
+        _n(reached & pl.col("snat_firewall").is_not_null()).alias("via_snat"),
+        _n(private).alias("private_reached"),
+        _n(private & pl.col("covered")).alias("covered"),
+        _n(uncovered & (pl.col("time") <= fw_settled)).alias("uncovered_settled"),
+        _n(uncovered & (pl.col("time") > fw_settled)).alias("uncovered_pending"),
+        pl.col("time").filter(uncovered).min().alias("first_uncovered"),
+        pl.col("time").min().alias("first_seen"),
+        pl.col("time").max().alias("last_seen"),
+        pl.col("snat_firewall").drop_nulls().first().alias("snat_firewall"),
+        pl.col("covering_firewall").drop_nulls().mode().sort().first().alias("covering_firewall"),
+        pl.col("error_code").filter(net).first().alias("network_denial_code"),
+        pl.col("caller_ip").filter(net).first().alias("network_denied_caller"),
+        pl.col("caller_ip")
+        .filter(reached & (pl.col("arrival") == PUBLIC))
+        .first()
+        .alias("public_caller"),
+        pl.col("snat_candidates")
+        .filter(ambiguous)
+        .explode()
+        .unique()
+        .sort()
+        .alias("snat_candidates"),
+    )
+
+
+def firewall_facts(records: pl.DataFrame, ctx: CorrelationContext) -> pl.DataFrame:
+    """Counts of in-window firewall records to the vault per client (source IP)."""
+    kv_settled = ctx.settled_until(LogFamily.KEYVAULT)
+    in_window = records.filter(pl.col("in_window"))
+    deny = pl.col("verdict_action") == "deny"
+    deny_reason = pl.coalesce(pl.col("rule"), pl.col("action_reason"))
+    return in_window.group_by(pl.col("src_ip").alias("client_ip")).agg(
+        _n(~deny).alias("fw_allow"),
+        _n(deny).alias("fw_deny"),
+        _n(pl.col("time") <= kv_settled).alias("fw_attempts_settled"),
+        pl.col("firewall").filter(deny).drop_nulls().first().alias("fw_deny_firewall"),
+        deny_reason.filter(deny).drop_nulls().first().alias("fw_deny_rule"),
+        pl.col("time").min().alias("fw_first"),
+        pl.col("time").max().alias("fw_last"),
+    )
+
+
+def vault_flow_records(flows: pl.DataFrame, ctx: CorrelationContext) -> pl.DataFrame:
+    """Flow-log records of clients' outbound flows to the vault's PE or public IPs (port 443)."""
+    targets = [*ctx.private_endpoint_ips, *ctx.vault.public_ips]
+    https = pl.col("dst_port").is_null() | (pl.col("dst_port") == 443)
+    outbound = pl.col("direction").is_null() | (pl.col("direction").str.to_uppercase() == "O")
+    ends = pl.coalesce(pl.col("time_end"), pl.col("time_start"))
+    denied = (pl.col("decision").str.to_lowercase().str.starts_with("d")) | (
+        pl.col("flow_state") == "D"
+    )
+    return flows.filter(
+        pl.col("dst_ip").is_in(targets).fill_null(False),
+        https.fill_null(False),
+        outbound.fill_null(False),
+        pl.col("time_start") <= ctx.window.end,
+        ends >= ctx.window.start,
+    ).with_columns(denied.fill_null(False).alias("denied"))
+
+
+def flow_facts(flow_records: pl.DataFrame, ctx: CorrelationContext) -> pl.DataFrame:
+    """Counts of outbound flow-log records to the vault per client."""
+    kv_settled = ctx.settled_until(LogFamily.KEYVAULT)
+    weight = pl.col("flow_count").fill_null(1)
+    return flow_records.group_by(pl.col("src_ip").alias("client_ip")).agg(
+        weight.filter(~pl.col("denied")).sum().cast(pl.Int64).alias("flow_out"),
+        weight.filter(pl.col("denied")).sum().cast(pl.Int64).alias("flow_denied"),
+        _n(pl.col("time_start") <= kv_settled).alias("flow_attempts_settled"),
+        pl.col("rule").filter(pl.col("denied")).drop_nulls().first().alias("flow_deny_rule"),
+        pl.col("time_start").min().alias("flow_first"),
+    )
+
+
+def client_facts(parts: list[pl.DataFrame]) -> pl.DataFrame:
+    """Outer-join the per-client parts; absent counts become 0; sorted by client IP."""
+    merged = parts[0]
+    for part in parts[1:]:
+        merged = merged.join(part, on="client_ip", how="full", coalesce=True)
+    counts = [pl.col(c).fill_null(0) for c in _COUNT_COLUMNS if c in merged.columns]
+    return merged.with_columns(counts).sort("client_ip")
+
+
+def keyed_counts(requests: pl.DataFrame, column: str) -> dict[str, dict[str, int]]:
+    """``{client_ip: {value: count}}`` for a column (HTTP status, operation); keys sorted."""
+    counted = (
+        requests.group_by(
+            "client_ip", pl.col(column).cast(pl.String).fill_null("unknown").alias("k")
+        )
+        .len()
+        .sort("client_ip", "k")
+    )
+    result: dict[str, dict[str, int]] = {}
+    for client, key, count in counted.iter_rows():  # aggregated rows: one per (client, value)
+        result.setdefault(str(client), {})[str(key)] = int(count)
+    return result

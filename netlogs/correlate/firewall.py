@@ -1,0 +1,122 @@
+"""Firewall records that concern the vault, and which vault requests they cover.
+
+Azure Firewall writes one record per TCP connection, Key Vault one per request, and SDKs keep a
+connection open for minutes: a request is covered by the latest Allow connection record of the
+same client before it, within the reuse window plus clock-skew tolerance.
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import polars as pl
+
+from netlogs.correlate.context import CorrelationContext
+from netlogs.correlate.ipkeys import with_ipv4_key
+
+RETRY_GAP = timedelta(seconds=30)  # SYN retries of one connection arrive within seconds
+
+
+def vault_hosts(ctx: CorrelationContext) -> list[str]:
+    """Names an application rule may log for the vault (public and privatelink)."""
+    return sorted(
+        {ctx.vault.host.lower(), f"{ctx.vault.name.lower()}.privatelink.vaultcore.azure.net"}
+    )
+
+
+def vault_firewall_records(fw_events: pl.DataFrame, ctx: CorrelationContext) -> pl.DataFrame:
+    """Network/application records for client -> PE:443, vault public IP:443 or vault FQDN.
+
+    Adds ``verdict_action`` (allow/deny), ``in_window`` and ``src_key``; drops SYN retries
+    (same connection 5-tuple and action within ``RETRY_GAP``).
+    """
+    start = ctx.window.start - ctx.reuse_window - ctx.clock_skew
+    end = ctx.window.end + ctx.clock_skew
+    https = pl.col("dst_port").is_null() | (pl.col("dst_port") == 443)
+    to_vault_ip = pl.col("dst_ip").is_in([*ctx.private_endpoint_ips, *ctx.vault.public_ips]) & https
+    to_vault_name = pl.col("fqdn").str.to_lowercase().is_in(vault_hosts(ctx))
+    action = pl.col("action").str.to_lowercase()
+    records = fw_events.filter(
+        pl.col("time").is_between(start, end),
+        pl.col("kind").is_null() | pl.col("kind").is_in(["network", "application"]),
+        (to_vault_ip | to_vault_name).fill_null(False),
+        action.is_in(["allow", "deny", "drop"]).fill_null(False),
+    ).with_columns(
+        pl.when(action == "allow")
+        .then(pl.lit("allow"))
+        .otherwise(pl.lit("deny"))
+        .alias("verdict_action"),
+        pl.col("time").is_between(ctx.window.start, ctx.window.end).alias("in_window"),
+    )
+    return with_ipv4_key(_without_retries(records), "src_ip", "src_key")
+
+
+def _without_retries(records: pl.DataFrame) -> pl.DataFrame:
+    connection = pl.struct(
+        "firewall", "src_ip", "src_port", "dst_ip", "fqdn", "dst_port", "verdict_action"
+    ).hash()
+    ordered = records.with_columns(connection.alias("_conn")).sort("_conn", "time")
+    retry = (pl.col("_conn") == pl.col("_conn").shift(1)) & (
+        pl.col("time") - pl.col("time").shift(1) <= RETRY_GAP
+    )
+    # Null source ports (some legacy lines) can't identify a connection: keep every such row.
+    keep = ~retry.fill_null(False) | pl.col("src_port").is_null()
+    return ordered.filter(keep).drop("_conn").sort("time")
+
+
+def covering_records(records: pl.DataFrame, ctx: CorrelationContext) -> pl.DataFrame:
+    """Allow records that may prove traversal: of the required firewall, or any without a rule.
+
+    Rows without a firewall name (some exports drop it) are accepted for any firewall.
+    """
+    allows = records.filter(pl.col("verdict_action") == "allow")
+    if ctx.required_firewall is not None:
+        name = ctx.required_firewall.lower()
+        allows = allows.filter(
+            pl.col("firewall").is_null() | (pl.col("firewall").str.to_lowercase() == name)
+        )
+    return allows.select(
+        "src_ip",
+        "src_key",
+        (pl.col("time") - ctx.clock_skew).alias("_reach_from"),
+        pl.col("firewall").alias("covering_firewall"),
+        pl.col("row_id").alias("covering_row"),
+    ).sort("_reach_from")
+
+
+def with_coverage(
+    requests: pl.DataFrame, allows: pl.DataFrame, ctx: CorrelationContext
+) -> pl.DataFrame:
+    """Join each request to the latest covering Allow before it (by client), if recent enough.
+
+    A record at ``t_fw`` covers a request at ``t`` when ``t - reuse - skew <= t_fw <= t + skew``:
+    an as-of join (backward) on ``t_fw - skew`` with tolerance ``reuse + 2 * skew``. IPv4 clients
+    join on UInt32 keys; anything else (IPv6) on the address string.
+    """
+    tolerance = ctx.reuse_window + 2 * ctx.clock_skew
+    ordered = requests.with_row_index("_order").sort("time")
+    v4 = ordered.filter(pl.col("client_key").is_not_null())
+    v6 = ordered.filter(pl.col("client_key").is_null())
+    joined_v4 = v4.join_asof(
+        allows.filter(pl.col("src_key").is_not_null()).drop("src_ip"),
+        left_on="time",
+        right_on="_reach_from",
+        by_left="client_key",
+        by_right="src_key",
+        strategy="backward",
+        tolerance=tolerance,
+        check_sortedness=False,
+    )
+    joined_v6 = v6.join_asof(
+        allows.filter(pl.col("src_key").is_null()).drop("src_key"),
+        left_on="time",
+        right_on="_reach_from",
+        by_left="client_ip",
+        by_right="src_ip",
+        strategy="backward",
+        tolerance=tolerance,
+        check_sortedness=False,
+    )
+    columns = [*ordered.columns, "covering_firewall", "covering_row"]
+    both = pl.concat([joined_v4.select(columns), joined_v6.select(columns)])
+    return both.sort("_order").drop("_order")

@@ -1,0 +1,67 @@
+"""IP addresses as join keys: IPv4 strings become UInt32 once, on distinct values.
+
+IPv6 (or anything that is not dotted-quad IPv4) gets a null key; callers keep the string for
+those rows and join them on the string (the "string key path").
+"""
+
+from __future__ import annotations
+
+import ipaddress
+from collections.abc import Iterable
+
+import polars as pl
+
+_DOTTED_QUAD = r"^\d{1,3}\.\d{1,3}\.\d{1,3}\.\d{1,3}$"
+
+
+def ipv4_key_expr(column: str) -> pl.Expr:
+    """UInt32 of a dotted-quad IPv4 string column; null for anything else."""
+    parts = pl.col(column).str.split_exact(".", 3)
+    octets = [parts.struct.field(f"field_{i}").cast(pl.Int64, strict=False) for i in range(4)]
+    value = octets[0] * 16777216 + octets[1] * 65536 + octets[2] * 256 + octets[3]
+    in_range = pl.all_horizontal([octet <= 255 for octet in octets])
+    return (
+        pl.when(pl.col(column).str.contains(_DOTTED_QUAD) & in_range)
+        .then(value)
+        .otherwise(None)
+        .cast(pl.UInt32)
+    )
+
+
+def with_ipv4_key(frame: pl.DataFrame, column: str, key: str) -> pl.DataFrame:
+    """Add ``key`` (UInt32 or null) for ``column``, parsing each distinct address once."""
+    distinct = frame.select(pl.col(column).unique()).drop_nulls()
+    keyed = distinct.with_columns(ipv4_key_expr(column).alias(key))
+    return frame.join(keyed, on=column, how="left", maintain_order="left")
+
+
+def _ipv4_bounds(prefix: str) -> tuple[int, int] | None:
+    network = ipaddress.ip_network(prefix, strict=False)
+    if network.version != 4:
+        return None
+    return int(network.network_address), int(network.broadcast_address)
+
+
+def in_ipv4_prefixes(key: pl.Expr, prefixes: Iterable[str]) -> pl.Expr:
+    """True where the UInt32 ``key`` lies in one of ``prefixes`` (IPv6 prefixes are ignored)."""
+    bounds = [b for b in (_ipv4_bounds(p) for p in prefixes) if b is not None]
+    if not bounds:
+        return pl.lit(False)
+    tests = [key.is_between(low, high) for low, high in bounds]
+    return pl.any_horizontal(tests).fill_null(False)
+
+
+PRIVATE_PREFIXES: tuple[str, ...] = (
+    "10.0.0.0/8",
+    "172.16.0.0/12",
+    "192.168.0.0/16",
+    "100.64.0.0/10",
+    "127.0.0.0/8",
+    "169.254.0.0/16",
+)
+
+
+def is_private_address(ip: pl.Expr, key: pl.Expr) -> pl.Expr:
+    """RFC 1918/6598 (and loopback/link-local) IPv4, or an IPv6 ULA/link-local address."""
+    v6_private = ip.str.to_lowercase().str.contains(r"^(f[cd][0-9a-f]{2}:|fe80:|::1$)")
+    return in_ipv4_prefixes(key, PRIVATE_PREFIXES) | (key.is_null() & v6_private.fill_null(False))

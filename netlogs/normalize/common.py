@@ -1,0 +1,127 @@
+"""Small expression builders shared by the per-family normalizers.
+
+Vendor tables disagree on column names (``CallerIPAddress`` vs ``CallerIpAddress``), on types
+(``httpStatusCode_d`` is a real, raw ``durationMs`` a string, Traffic Analytics ports are floats)
+and on time formats (7 fractional digits, ``+00:00`` offsets, US portal times). These helpers turn
+"whichever of these columns exists, in whatever type it arrived" into one typed expression.
+"""
+
+from __future__ import annotations
+
+import polars as pl
+
+from netlogs.schemas import UTC_TIME
+
+# Column the file source adds to raw frames: the line (or record index) a row came from.
+ROW_COLUMN = "_row"
+# Line number (or record index) used in ParseIssue; filled from ``_row`` when that is a number.
+LINE_COLUMN = "_line"
+
+_ISO_WITH_OFFSET = "%Y-%m-%dT%H:%M:%S%.f%:z"
+_ISO_NAIVE = "%Y-%m-%dT%H:%M:%S%.f"
+_PORTAL_US = "%m/%d/%Y, %I:%M:%S%.f %p"
+
+
+def pick(frame: pl.DataFrame, *names: str) -> pl.Expr:
+    """The first of ``names`` that is a column of ``frame`` (null literal when none is)."""
+    present = [name for name in names if name in frame.columns]
+    if not present:
+        return pl.lit(None)
+    if len(present) == 1:
+        return pl.col(present[0])
+    return pl.coalesce([_blank_to_null(frame, name) for name in present])
+
+
+def _blank_to_null(frame: pl.DataFrame, name: str) -> pl.Expr:
+    # An empty string in the first column must not hide a value in the next (LA fills blanks).
+    if frame.schema[name] == pl.String:
+        return pl.when(pl.col(name).str.len_bytes() > 0).then(pl.col(name))
+    return pl.col(name)
+
+
+def text(frame: pl.DataFrame, *names: str) -> pl.Expr:
+    """A string column; blanks become null so "" and "missing" mean the same downstream."""
+    expr = pick(frame, *names).cast(pl.String)
+    return pl.when(expr.str.strip_chars().str.len_bytes() > 0).then(expr)
+
+
+def integer(frame: pl.DataFrame, *names: str) -> pl.Expr:
+    """An integer from ints, reals (``443.0``) or strings (``"9"``); junk becomes null."""
+    return number(pick(frame, *names))
+
+
+def number(expr: pl.Expr) -> pl.Expr:
+    return expr.cast(pl.String).cast(pl.Float64, strict=False).cast(pl.Int64, strict=False)
+
+
+def utc_time(frame: pl.DataFrame, *names: str) -> pl.Expr:
+    """A UTC datetime from a datetime column or any of the string forms Azure writes."""
+    present = [name for name in names if name in frame.columns]
+    if not present:
+        return pl.lit(None, dtype=UTC_TIME)
+    return pl.coalesce([time_expr(pl.col(name), frame.schema[name]) for name in present])
+
+
+def time_expr(expr: pl.Expr, dtype: pl.DataType) -> pl.Expr:
+    if isinstance(dtype, pl.Datetime):
+        if dtype.time_zone is None:
+            return expr.dt.replace_time_zone("UTC").cast(UTC_TIME)
+        return expr.dt.convert_time_zone("UTC").cast(UTC_TIME)
+    if dtype.is_numeric():
+        return epoch_seconds_or_ms(expr)
+    return parse_time_text(expr.cast(pl.String))
+
+
+def parse_time_text(expr: pl.Expr) -> pl.Expr:
+    """ISO-8601 (``Z``, ``+00:00``, 0-7 fractional digits, space or ``T``) or the portal's US form.
+
+    Strings without an offset are UTC: that is what the query API and ``az`` print.
+    """
+    iso = expr.str.strip_chars().str.replace(r"Z$", "+00:00").str.replace(" ", "T")
+    return pl.coalesce(
+        iso.str.to_datetime(_ISO_WITH_OFFSET, strict=False, time_zone="UTC", time_unit="us"),
+        iso.str.to_datetime(_ISO_NAIVE, strict=False, time_unit="us").dt.replace_time_zone("UTC"),
+        expr.str.strip_chars()
+        .str.to_datetime(_PORTAL_US, strict=False, time_unit="us")
+        .dt.replace_time_zone("UTC"),
+    ).cast(UTC_TIME)
+
+
+def epoch_seconds_or_ms(expr: pl.Expr) -> pl.Expr:
+    """Flow-tuple time: epoch seconds, or milliseconds when the value is above 10^11."""
+    value = expr.cast(pl.String).cast(pl.Float64, strict=False).cast(pl.Int64, strict=False)
+    millis = pl.when(value > 10**11).then(value).otherwise(value * 1000)
+    return pl.from_epoch(millis, time_unit="ms").dt.replace_time_zone("UTC").cast(UTC_TIME)
+
+
+def last_segment(expr: pl.Expr) -> pl.Expr:
+    """Resource name from an ARM id, lower-cased (Azure names are case-insensitive)."""
+    return expr.cast(pl.String).str.strip_chars_end("/").str.extract(r"([^/]+)$").str.to_lowercase()
+
+
+ROW_ID = "_row_id"
+
+
+def with_row_ids(frame: pl.DataFrame, origin: str) -> pl.DataFrame:
+    """Add ``_row_id``: ``<origin>:<line>`` for file rows, else ``<origin>#<index>``.
+
+    Done once per raw table, before any split or filter, so ids never depend on what else was read.
+    """
+    if ROW_ID in frame.columns:
+        return frame
+    index = pl.int_range(pl.len(), dtype=pl.Int64)
+    if ROW_COLUMN in frame.columns:
+        ids = pl.lit(origin + ":") + pl.col(ROW_COLUMN).cast(pl.String)
+        line = pl.col(ROW_COLUMN).cast(pl.Int64, strict=False)
+    else:
+        ids = pl.lit(origin + "#") + index.cast(pl.String)
+        line = index
+    if LINE_COLUMN in frame.columns:
+        line = pl.col(LINE_COLUMN).cast(pl.Int64, strict=False)
+    return frame.with_columns(ids.alias(ROW_ID), line.alias(LINE_COLUMN))
+
+
+def capitalized(expr: pl.Expr) -> pl.Expr:
+    """``drop`` -> ``Drop``, ``ALLOW`` -> ``Allow`` (IDPS writes actions in lower case)."""
+    lowered = expr.str.to_lowercase()
+    return lowered.str.slice(0, 1).str.to_uppercase() + lowered.str.slice(1)

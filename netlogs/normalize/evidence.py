@@ -1,0 +1,141 @@
+"""Raw tables from any source -> the four canonical tables, a source list and parse issues."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+import polars as pl
+
+from netlogs.errors import SchemaError
+from netlogs.model import (
+    EvidenceTables,
+    LogFamily,
+    ParseIssue,
+    RawTable,
+    SourceStatus,
+    SourceSummary,
+)
+from netlogs.normalize.common import LINE_COLUMN, with_row_ids
+from netlogs.normalize.dispatch import CANONICAL_BY_FAMILY, FAMILY_BY_TABLE, Piece, normalize_raw
+from netlogs.schemas import CANONICAL, empty_frame
+
+# At most this many characters of an unreadable line are quoted in its ParseIssue.
+_QUOTE = 160
+
+
+def family_of_table(table: str, category: str | None = None) -> LogFamily:
+    """The log family rows of ``table`` belong to.
+
+    ``AzureDiagnostics`` holds Key Vault and firewall rows alike: pass the ``category``
+    (``AuditEvent``, ``AzureFirewallDnsProxy``, ...) to tell them apart; without it the
+    answer is the firewall family.
+
+    Raises:
+        SchemaError: ``table`` is not a table or raw shape netlogs reads.
+    """
+    if table == "AzureDiagnostics" and category:
+        if category == "AuditEvent":
+            return LogFamily.KEYVAULT
+        if category in ("AzureFirewallDnsProxy", "AZFWDnsQuery"):
+            return LogFamily.DNS
+    try:
+        return FAMILY_BY_TABLE[table]
+    except KeyError:
+        raise SchemaError(f"table {table!r} is not a log table netlogs reads") from None
+
+
+@dataclass
+class _Totals:
+    """Rows and status per (family, table), merged over every raw table that contributed."""
+
+    rows: int = 0
+    partial: bool = False
+    details: list[str] = field(default_factory=list)
+
+
+def normalize_evidence(
+    raw_tables: Sequence[RawTable], issues: Sequence[ParseIssue] = ()
+) -> EvidenceTables:
+    """Normalize every raw table into the canonical tables.
+
+    Rows that cannot be parsed become ParseIssues (origin, line, reason); they are never
+    dropped silently. ``sources`` lists one SourceSummary per (family, table) seen, partial when
+    any contributing raw table was partial.
+    """
+    frames: dict[LogFamily, list[pl.DataFrame]] = {family: [] for family in LogFamily}
+    totals: dict[tuple[LogFamily, str], _Totals] = {}
+    found: list[ParseIssue] = list(issues)
+    for raw in raw_tables:
+        if raw.table not in FAMILY_BY_TABLE:
+            found.append(
+                ParseIssue(raw.origin, None, f"{raw.table}: not a log table netlogs reads")
+            )
+            continue
+        frame = with_row_ids(raw.frame, raw.origin)
+        for piece in normalize_raw(raw.table, frame):
+            frames[piece.family].append(piece.frame)
+            found.extend(_piece_issues(raw, piece))
+            _add_totals(totals.setdefault((piece.family, raw.table), _Totals()), raw, piece)
+    tables = {
+        CANONICAL_BY_FAMILY[family]: _concat(parts, CANONICAL_BY_FAMILY[family])
+        for family, parts in frames.items()
+    }
+    return EvidenceTables(
+        kv_requests=tables["kv_requests"],
+        fw_events=tables["fw_events"],
+        flows=tables["flows"],
+        dns=tables["dns"],
+        sources=_summaries(totals),
+        issues=tuple(found),
+    )
+
+
+def _concat(parts: list[pl.DataFrame], name: str) -> pl.DataFrame:
+    non_empty = [part for part in parts if part.height]
+    if not non_empty:
+        return empty_frame(CANONICAL[name])
+    return pl.concat(non_empty, how="vertical")
+
+
+def _piece_issues(raw: RawTable, piece: Piece) -> list[ParseIssue]:
+    found = [ParseIssue(raw.origin, None, piece.issue)] if piece.issue else []
+    if piece.unparsed is None or piece.unparsed.is_empty():
+        return found
+    what = {
+        LogFamily.FIREWALL: "firewall message",
+        LogFamily.DNS: "DNS proxy message",
+        LogFamily.FLOW: "flow tuple",
+    }.get(piece.family, "row")
+    # One issue per unreadable row: these are exceptions, so a loop over them is fine.
+    for line, text in piece.unparsed.select(LINE_COLUMN, "msg").iter_rows():
+        quoted = (text or "")[:_QUOTE]
+        found.append(ParseIssue(raw.origin, line, f"{raw.table}: unreadable {what}: {quoted!r}"))
+    return found
+
+
+def _add_totals(total: _Totals, raw: RawTable, piece: Piece) -> None:
+    total.rows += piece.frame.height
+    total.partial = total.partial or raw.status is SourceStatus.PARTIAL
+    unparsed = 0 if piece.unparsed is None else piece.unparsed.height
+    if unparsed:
+        total.details.append(f"{raw.origin}: {unparsed} unreadable rows")
+    if piece.note:
+        total.details.append(f"{raw.origin}: {piece.note}")
+    if raw.status is not SourceStatus.COMPLETE and raw.detail:
+        total.details.append(f"{raw.origin}: {raw.detail}")
+
+
+def _summaries(totals: dict[tuple[LogFamily, str], _Totals]) -> tuple[SourceSummary, ...]:
+    return tuple(
+        SourceSummary(
+            family=family,
+            table=table,
+            rows=total.rows,
+            status=SourceStatus.PARTIAL if total.partial else SourceStatus.COMPLETE,
+            detail="; ".join(dict.fromkeys(total.details)),
+        )
+        for (family, table), total in sorted(
+            totals.items(), key=lambda kv: (kv[0][0].value, kv[0][1])
+        )
+    )

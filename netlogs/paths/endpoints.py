@@ -1,0 +1,182 @@
+"""Where a path starts (client, subnet, IP, on-premises prefix) and where it goes (IP, vault)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from netlogs.errors import NoPathError
+from netlogs.model import Confidence
+from netlogs.routing import RoutingIndex
+from netlogs.routing.index import GATEWAY_SUBNET
+from netlogs.routing.prefixes import covers, format_ip, parse_ip, parse_prefix
+from netlogs.topology.model import Client, KeyVault, PrivateEndpoint, VirtualNetworkGateway
+
+RFC1918 = ((0x0A000000, 8), (0xAC100000, 12), (0xC0A80000, 16))
+
+
+@dataclass(frozen=True)
+class Origin:
+    """The start of a path: a subnet of an Azure client, or a gateway for on-premises traffic."""
+
+    label: str  # what the user asked for
+    subnet: str  # vnet/subnet whose effective routes decide the first hop
+    ip: str | None  # the client address, when known
+    description: str  # shown in the client hop
+    client: Client | None = None
+    gateway: VirtualNetworkGateway | None = None  # on-premises: the gateway traffic enters by
+
+    @property
+    def uses_private_dns(self) -> bool:
+        return self.client.uses_private_dns if self.client else True
+
+    @property
+    def app_service_without_route_all(self) -> bool:
+        return bool(self.client and self.client.kind == "app_service" and not self.client.route_all)
+
+
+@dataclass(frozen=True)
+class Target:
+    """One destination address; for a vault, one of its private endpoints or its public side."""
+
+    label: str
+    ip: str
+    vault: KeyVault | None = None
+    private_endpoint: PrivateEndpoint | None = None
+    public: bool = False  # the vault's public endpoint (name resolved publicly)
+    note: str = ""  # how the name resolved
+    confidence: Confidence = Confidence.HIGH
+
+
+def resolve_origin(index: RoutingIndex, source: str) -> Origin:
+    """A named client, ``vnet/subnet``, an IP or a CIDR; NoPathError if the model can't place it."""
+    topology = index.topology
+    named = {c.name: c for c in topology.clients}
+    if source in named:
+        return _from_client(index, named[source], source)
+    if source in index.subnets:
+        return Origin(source, source, None, f"subnet {source}")
+    parsed = parse_prefix(source)
+    if parsed is None:
+        raise NoPathError(
+            f"{topology.source}: unknown client {source!r} "
+            "(not a client name, vnet/subnet, IP or CIDR)"
+        )
+    owner = _client_owning(topology.clients, parsed)
+    if owner is not None:
+        return _from_client(index, owner, source, ip=format_ip(parsed[0]))
+    return _from_address(index, source, parsed)
+
+
+def _from_client(index: RoutingIndex, client: Client, label: str, ip: str | None = None) -> Origin:
+    first = ip or _first_ip(client)
+    if client.kind == "onprem":
+        gateway = _gateway_named(index, client.gateway)
+        return _onprem(index, label, first, gateway, client)
+    if client.subnet:
+        index.subnet(client.subnet)  # ConfigError if the client's subnet is unknown
+        where = f"{client.kind} {client.name} in {client.subnet}"
+        return Origin(label, client.subnet, first, where, client)
+    located = index.locate(first) if first else None
+    if located is None:
+        raise NoPathError(f"{index.topology.source}: client {client.name}: not in any subnet")
+    return Origin(label, located, first, f"{client.kind} {client.name} in {located}", client)
+
+
+def _from_address(index: RoutingIndex, label: str, parsed: tuple[int, int]) -> Origin:
+    ip = format_ip(parsed[0])
+    located = index.locate(ip)
+    if located is not None:
+        return Origin(label, located, ip, f"{label} in {located}")
+    for gateways in index.gateways_by_vnet.values():
+        for gateway in gateways:
+            prefixes = (*gateway.learned_prefixes, *gateway.local_network_prefixes)
+            if any(covers(p, parsed) for p in map(parse_prefix, prefixes) if p is not None):
+                return _onprem(index, label, ip, gateway, None)
+    raise NoPathError(
+        f"{index.topology.source}: {label} is in no subnet, client or on-premises prefix"
+    )
+
+
+def _onprem(
+    index: RoutingIndex, label: str, ip: str | None, gateway: VirtualNetworkGateway,
+    client: Client | None,
+) -> Origin:
+    name = f"on-premises {client.name}" if client else "on-premises"
+    subnet = f"{gateway.vnet}/{GATEWAY_SUBNET}"
+    index.subnet(subnet)  # synthesised when the topology omits it
+    return Origin(label, subnet, ip, f"{name} entering through {gateway.name}", client, gateway)
+
+
+def _gateway_named(index: RoutingIndex, name: str | None) -> VirtualNetworkGateway:
+    gateways = [g for gs in index.gateways_by_vnet.values() for g in gs]
+    for gateway in gateways:
+        if gateway.name == name or (name is None and len(gateways) == 1):
+            return gateway
+    raise NoPathError(f"{index.topology.source}: on-premises client needs a gateway, got {name!r}")
+
+
+def _client_owning(clients: tuple[Client, ...], address: tuple[int, int]) -> Client | None:
+    for client in clients:
+        for text in client.ips:
+            parsed = parse_prefix(text)
+            if parsed is not None and covers(parsed, address):
+                return client
+    return None
+
+
+def _first_ip(client: Client) -> str | None:
+    """The client's first address (a CIDR stays a CIDR: on-premises ranges)."""
+    return client.ips[0] if client.ips else None
+
+
+def resolve_targets(index: RoutingIndex, destination: str, origin: Origin) -> list[Target]:
+    """The address(es) traffic to ``destination`` goes to, as the client's DNS resolves them."""
+    topology = index.topology
+    if parse_ip(destination) is not None:
+        return [_target_for_ip(index, destination)]
+    wanted = destination.lower().rstrip(".")
+    for vault in topology.key_vaults:
+        if wanted in (vault.name.lower(), vault.host.lower()):
+            return _vault_targets(index, vault, origin)
+    raise NoPathError(f"{topology.source}: unknown destination {destination!r} (IP, vault or FQDN)")
+
+
+def _target_for_ip(index: RoutingIndex, ip: str) -> Target:
+    for pe in index.topology.private_endpoints:
+        if pe.ip == ip:
+            vault = next((v for v in index.topology.key_vaults if v.name == pe.target), None)
+            return Target(ip, ip, vault, pe)
+    for vault in index.topology.key_vaults:
+        if ip in vault.public_ips:
+            return Target(ip, ip, vault, public=True, note="public endpoint address of the vault")
+    return Target(ip, ip)
+
+
+def _vault_targets(index: RoutingIndex, vault: KeyVault, origin: Origin) -> list[Target]:
+    known = index.private_endpoints
+    pes = [known[n] for n in vault.private_endpoints if n in known]
+    if pes and origin.uses_private_dns:
+        note = f"{vault.host} resolves to the private endpoint (privatelink.vaultcore.azure.net)"
+        return [Target(vault.name, pe.ip, vault, pe, note=note) for pe in pes]
+    why = "no private endpoint" if not pes else "the client has no private DNS for privatelink"
+    ip = vault.public_ips[0] if vault.public_ips else _service_address(index, "Microsoft.KeyVault")
+    note = f"{vault.host} resolves to its public endpoint {ip} ({why})"
+    confidence = Confidence.HIGH
+    if not vault.public_ips:
+        note += "; the vault's public address is unknown, a service prefix stands in"
+        confidence = Confidence.MEDIUM
+    return [Target(vault.name, ip, vault, public=True, note=note, confidence=confidence)]
+
+
+def _service_address(index: RoutingIndex, service: str) -> str:
+    """A stand-in public address of a service when the vault's own is unknown."""
+    for text in index.service_prefixes.get(service, ()):
+        parsed = parse_prefix(text)
+        if parsed is not None:
+            return format_ip(parsed[0] + (1 if parsed[1] < 32 else 0))
+    return "203.0.113.1"  # documentation range: some public address
+
+
+def is_rfc1918(ip: str) -> bool:
+    value = parse_ip(ip)
+    return value is not None and any(covers(r, (value, 32)) for r in RFC1918)

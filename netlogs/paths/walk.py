@@ -1,0 +1,286 @@
+"""Walk hop by hop from a client to one target address using the subnets' effective routes."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from netlogs.model import BypassKind, Confidence, ExpectedPath, HopKind, PathHop
+from netlogs.paths.endpoints import Origin, Target, is_rfc1918
+from netlogs.paths.outcome import bypass_of, firewall_snat_note, vault_admission
+from netlogs.routing import RouteDecision, RoutingIndex, lookup_of
+from netlogs.routing.prefixes import contains, parse_ip, parse_prefix
+from netlogs.routing.types import (
+    INTERFACE_ENDPOINT,
+    INTERNET,
+    POLICIES_WITH_ROUTE_TABLES,
+    SERVICE_ENDPOINT,
+    USER,
+    VIRTUAL_APPLIANCE,
+    VIRTUAL_NETWORK_GATEWAY,
+    VNET_GLOBAL_PEERING,
+    VNET_LOCAL,
+    VNET_PEERING,
+)
+from netlogs.topology.model import Firewall
+
+MAX_STEPS = 16
+_DIRECT = (VNET_LOCAL, VNET_PEERING, VNET_GLOBAL_PEERING)  # how a UDR next hop must be reachable
+CONFIDENCE_ORDER = (Confidence.LOW, Confidence.MEDIUM, Confidence.HIGH)
+
+
+@dataclass
+class Walk:
+    """State of one walk; ``first`` is the client subnet's decision (bypass analysis uses it)."""
+
+    index: RoutingIndex
+    origin: Origin
+    target: Target
+    hops: list[PathHop] = field(default_factory=list)
+    firewalls: list[Firewall] = field(default_factory=list)
+    visited: list[str] = field(default_factory=list)
+    first: tuple[str, RouteDecision] | None = None
+    drop_reason: str | None = None
+    delivered: bool = False
+
+
+def walk(index: RoutingIndex, origin: Origin, target: Target, port: int | None) -> ExpectedPath:
+    w = Walk(index, origin, target)
+    who = origin.ip or origin.label
+    detail = f"{who}: {origin.description}" + (f"; {target.note}" if target.note else "")
+    w.hops.append(PathHop(HopKind.CLIENT, origin.label, detail, target.confidence))
+    if origin.gateway is not None:
+        w.hops.append(PathHop(HopKind.GATEWAY, origin.gateway.name,
+                              f"enters Azure through {origin.gateway.name} into {origin.subnet}"))
+    if target.public and origin.app_service_without_route_all and not _enters_vnet(w):
+        _public_from_app(w)
+    else:
+        subnet: str | None = origin.subnet
+        for _ in range(MAX_STEPS):
+            if subnet is None:
+                break
+            subnet = _step(w, subnet)
+        else:
+            _drop(w, "loop", f"more than {MAX_STEPS} routing steps")
+    return _finish(w, port)
+
+
+def _enters_vnet(w: Walk) -> bool:
+    """App Service without Route All: only RFC 1918 and service-endpoint traffic enters the VNet."""
+    if is_rfc1918(w.target.ip):
+        return True
+    decision = lookup_of(w.index, w.origin.subnet).decide(w.target.ip)
+    return decision.next_hop_type == SERVICE_ENDPOINT
+
+
+def _public_from_app(w: Walk) -> None:
+    detail = ("App Service without Route All: traffic to a public address leaves from the app's "
+              "outbound public IPs, not through the VNet")
+    w.hops.append(PathHop(HopKind.PUBLIC_ENDPOINT, w.target.ip, detail))
+    _admit(w, via="public", caller="the app's outbound public IPs")
+
+
+def _step(w: Walk, subnet: str) -> str | None:
+    """Apply one subnet's routes; the next subnet to continue from, or None when done."""
+    if subnet in w.visited:
+        chain = " -> ".join([*w.visited, subnet])
+        _drop(w, "routing loop", f"routing loop: {chain}")
+        return None
+    w.visited.append(subnet)
+    decision = lookup_of(w.index, subnet).decide(w.target.ip)
+    if w.first is None:
+        w.first = (subnet, decision)
+    route = decision.route
+    if route is None or decision.dropped:
+        name = f"{route.prefix} None" if route else "no route"
+        where = f"{name} ({route.source}) in {subnet}" if route else f"no route in {subnet}"
+        _drop(w, name, f"{where}: packets to {w.target.ip} are dropped", decision)
+        return None
+    kind = route.next_hop_type
+    if kind == VIRTUAL_APPLIANCE:
+        return _appliance(w, subnet, decision)
+    if kind == INTERFACE_ENDPOINT:
+        _private_endpoint(w, subnet, decision)
+    elif kind in (VNET_LOCAL, VNET_PEERING, VNET_GLOBAL_PEERING):
+        _inside_azure(w, subnet, decision)
+    elif kind == VIRTUAL_NETWORK_GATEWAY:
+        _gateway(w, subnet, decision)
+    elif kind == SERVICE_ENDPOINT:
+        w.hops.append(_route_hop(HopKind.SERVICE_ENDPOINT, route.name, subnet, decision))
+        _admit(w, via="service_endpoint", caller=_private_caller(w), subnet=subnet)
+    elif kind == INTERNET:
+        w.hops.append(_route_hop(HopKind.PUBLIC_ENDPOINT, w.target.ip, subnet, decision))
+        caller = ", ".join(w.firewalls[-1].public_ips) if w.firewalls else ""
+        _admit(w, via="public", caller=caller or "the client's public IP")
+    else:
+        _drop(w, f"next hop {kind}", f"unsupported next hop type {kind} in {subnet}", decision)
+    return None
+
+
+def _route_hop(kind: HopKind, name: str, subnet: str, decision: RouteDecision) -> PathHop:
+    route = decision.route
+    assert route is not None
+    detail = f"{route.next_hop_type} {route.prefix} in {subnet}"
+    if route.name:
+        detail += f" ({route.name})"
+    if decision.next_hop_ips:
+        detail += " -> " + ", ".join(decision.next_hop_ips) + (" (ECMP)" if decision.ecmp else "")
+    if decision.note:
+        detail += f"; {decision.note}"
+    return PathHop(kind, name, detail, decision.confidence)
+
+
+def _appliance(w: Walk, subnet: str, decision: RouteDecision) -> str | None:
+    route = decision.route
+    assert route is not None
+    table = w.index.subnet(subnet).route_table or "?"
+    ip = route.next_hop_ips[0] if route.next_hop_ips else ""
+    detail = f"udr {route.prefix} -> {ip} ({table})"
+    if decision.note:
+        detail += f"; {decision.note}"
+    w.hops.append(PathHop(HopKind.UDR, f"{table}/{route.name}", detail, route.confidence))
+    reach = lookup_of(w.index, subnet).decide(ip) if parse_ip(ip) is not None else None
+    if reach is None or reach.next_hop_type not in _DIRECT:
+        how = reach.route.prefix if reach and reach.route else "no route"
+        text = f"next hop {ip or '(none)'} is not reachable from {subnet} ({how})"
+        _drop(w, "next hop unreachable", text)
+        return None
+    firewall = _firewall_at(w, ip)
+    if firewall is not None:
+        w.firewalls.append(firewall)
+        where = f"{firewall.vnet}/{firewall.subnet}"
+        text = f"Azure Firewall {firewall.name} (frontend {firewall.private_ip}, {where}); "
+        text += firewall_snat_note(w.index, firewall, w.target.ip)
+        w.hops.append(PathHop(HopKind.FIREWALL, firewall.name, text))
+        return where
+    located = w.index.locate(ip)
+    if located is None:
+        _drop(w, "next hop unknown", f"next hop {ip} is in no modelled subnet")
+        return None
+    w.hops.append(PathHop(HopKind.FIREWALL, ip, f"network virtual appliance {ip} in {located} "
+                          "(not a modelled firewall); continues with that subnet's routes",
+                          Confidence.MEDIUM))
+    return located
+
+
+def _firewall_at(w: Walk, ip: str) -> Firewall | None:
+    for firewall in w.index.topology.firewalls:
+        if ip == firewall.private_ip or ip in firewall.instance_ips:
+            return firewall
+    return None
+
+
+def _private_endpoint(w: Walk, subnet: str, decision: RouteDecision) -> None:
+    route = decision.route
+    assert route is not None
+    policies = w.index.pe_policies.get(route.name, "Disabled")
+    detail = (
+        f"InterfaceEndpoint {route.prefix} active in {subnet} ({route.name}, policies {policies})"
+    )
+    if policies in POLICIES_WITH_ROUTE_TABLES:
+        detail += "; no UDR as specific as the PE's VNet range covers it"
+    w.hops.append(PathHop(HopKind.PRIVATE_ENDPOINT, route.name, detail, route.confidence))
+    _arrive(w, f"via private endpoint {route.name}")
+
+
+def _inside_azure(w: Walk, subnet: str, decision: RouteDecision) -> None:
+    route = decision.route
+    assert route is not None
+    if route.next_hop_type != VNET_LOCAL:
+        w.hops.append(_route_hop(HopKind.PEERING, route.name, subnet, decision))
+    elif route.source == USER and not _in_vnet(w, subnet):
+        _drop(w, "VnetLocal UDR", f"udr {route.prefix} -> VnetLocal in {subnet}: {w.target.ip} "
+              "is outside the VNet", decision)
+        return
+    pe = w.target.private_endpoint
+    if pe is not None:
+        detail = f"{pe.ip} reached by {route.next_hop_type} {route.prefix} from {subnet}"
+        w.hops.append(PathHop(HopKind.PRIVATE_ENDPOINT, pe.name, detail, route.confidence))
+    _arrive(w, f"{route.next_hop_type} {route.prefix} in {subnet}")
+
+
+def _in_vnet(w: Walk, subnet: str) -> bool:
+    vnet = w.index.vnets[subnet.partition("/")[0]]
+    ip = parse_ip(w.target.ip)
+    prefixes = [p for p in map(parse_prefix, vnet.address_prefixes) if p is not None]
+    return ip is not None and any(contains(n, length, ip) for n, length in prefixes)
+
+
+def _gateway(w: Walk, subnet: str, decision: RouteDecision) -> None:
+    route = decision.route
+    assert route is not None
+    w.hops.append(_route_hop(HopKind.GATEWAY, route.name or "gateway", subnet, decision))
+    if w.target.vault is not None or w.target.private_endpoint is not None:
+        _drop(w, "sent to on-premises", f"{w.target.ip} is routed to on-premises by "
+              f"{route.prefix} ({route.source}) in {subnet}", decision, Confidence.MEDIUM)
+        return
+    w.hops.append(PathHop(HopKind.DESTINATION, w.target.ip, "on-premises destination",
+                          decision.confidence))
+    w.delivered = True
+
+
+def _admit(w: Walk, via: str, caller: str, subnet: str | None = None) -> None:
+    """Public or service-endpoint arrival: the vault's network settings decide."""
+    vault = w.target.vault
+    if vault is None:
+        w.hops.append(PathHop(HopKind.DESTINATION, w.target.ip, f"reached over {via}"))
+        w.delivered = True
+        return
+    accepted, detail, confidence = vault_admission(vault, via, subnet, caller)
+    if accepted is False:
+        _drop(w, detail, f"vault {vault.name} refuses: {detail}", confidence=confidence)
+        return
+    w.hops.append(PathHop(HopKind.VAULT, vault.name, detail, confidence))
+    w.delivered = True
+
+
+def _private_caller(w: Walk) -> str:
+    return w.firewalls[-1].name + " instance IP" if w.firewalls else (w.origin.ip or w.origin.label)
+
+
+def _arrive(w: Walk, how: str) -> None:
+    vault = w.target.vault
+    if vault is not None:
+        w.hops.append(PathHop(HopKind.VAULT, vault.name, f"{vault.host} reached {how}"))
+    else:
+        w.hops.append(PathHop(HopKind.DESTINATION, w.target.ip, f"reached {how}"))
+    w.delivered = True
+
+
+def _drop(
+    w: Walk, name: str, reason: str, decision: RouteDecision | None = None,
+    confidence: Confidence | None = None,
+) -> None:
+    level = confidence or (decision.confidence if decision else Confidence.HIGH)
+    w.hops.append(PathHop(HopKind.DROP, name, reason, level))
+    w.drop_reason = reason
+    w.delivered = False
+
+
+def _finish(w: Walk, port: int | None) -> ExpectedPath:
+    bypass, index_of_hop, sentence, level = bypass_of(w)
+    hops = list(w.hops)
+    if bypass is not None and index_of_hop is not None:
+        hop = hops[index_of_hop]
+        hops[index_of_hop] = PathHop(hop.hop, hop.name, f"{hop.detail}; {sentence}",
+                                     _lowest(hop.confidence, level))
+    confidence = Confidence.HIGH
+    for hop in hops:
+        confidence = _lowest(confidence, hop.confidence)
+    return ExpectedPath(
+        source=w.origin.label,
+        destination=w.target.label,
+        port=port,
+        delivered=w.delivered,
+        drop_reason=w.drop_reason,
+        firewalls=tuple(f.name for f in w.firewalls),
+        hops=tuple(hops),
+        bypass=bypass,
+        confidence=confidence,
+    )
+
+
+def _lowest(a: Confidence, b: Confidence) -> Confidence:
+    return min(a, b, key=CONFIDENCE_ORDER.index)
+
+
+__all__ = ["BypassKind", "Walk", "walk"]

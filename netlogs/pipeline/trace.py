@@ -1,0 +1,232 @@
+"""`netlogs trace`: the one orchestration function, ``trace(request, source, topology)``.
+
+One pass, no back and forth (architecture.md "Data flow"): topology scope -> evidence query ->
+collect -> normalize -> filter -> window -> expected paths -> correlate -> verdicts -> result.
+Everything here is deterministic given the request (``request.now`` is the only clock).
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from importlib import metadata
+from typing import TYPE_CHECKING
+
+from netlogs.correlate import (
+    CorrelationContext,
+    correlate_evidence,
+    family_lags,
+    family_statuses,
+    firewall_addresses,
+)
+from netlogs.errors import ConfigError
+from netlogs.model import (
+    CollectedEvidence,
+    EvidenceQuery,
+    EvidenceSource,
+    EvidenceTables,
+    FlowResult,
+    Gap,
+    PrivateEndpointRef,
+    TimeWindow,
+    TraceRequest,
+    TraceResult,
+    VaultSummary,
+)
+from netlogs.normalize import filter_evidence, normalize_evidence
+from netlogs.paths import expected_paths_to_vault
+from netlogs.pipeline.evidence import (
+    complete_sources,
+    ip_order,
+    latency_reference,
+    unparsed_row_gaps,
+)
+from netlogs.pipeline.scope import (
+    ClientScope,
+    client_name,
+    find_vault,
+    forbids_public_endpoint,
+    modelled_clients,
+    required_firewall,
+    resolve_client_scope,
+    vault_private_endpoints,
+)
+from netlogs.pipeline.window import data_span
+from netlogs.topology.loader import topology_sha256
+from netlogs.topology.model import KeyVault, PrivateEndpoint, Topology
+from netlogs.verdicts import judge_flows
+
+if TYPE_CHECKING:
+    import polars as pl
+
+
+def trace(request: TraceRequest, source: EvidenceSource, topology: Topology) -> TraceResult:
+    """Collect the evidence for one vault and judge every client's flow against the model.
+
+    Args:
+        request: what to trace; ``request.now`` is the single clock reading of this run.
+        source: where the rows come from (files, Log Analytics, a test fake).
+        topology: the network model the vault, firewalls and clients are looked up in.
+
+    Returns:
+        The complete, deterministic TraceResult (verdicts, gaps, sources, citations).
+
+    Raises:
+        ConfigError: unknown vault, firewall or client, or no evidence to derive a window from.
+        NetlogsError: whatever the source or normalizers raise for unreadable input.
+    """
+    vault = find_vault(topology, request.vault)
+    firewall = required_firewall(topology, vault, request.required_firewall)
+    scope = resolve_client_scope(topology, request.client_filter) if request.client_filter else None
+    endpoints = vault_private_endpoints(topology, vault)
+    query = evidence_query(topology, vault, endpoints, request.window)
+    collected = source.collect(query)
+    tables = filter_evidence(
+        normalize_evidence(collected.raw_tables, collected.parse_issues), query
+    )
+    window = request.window or _window_from_data(tables)
+    flows, gaps, timeline = _judge(
+        request,
+        topology,
+        (vault, firewall),
+        tables,
+        window=window,
+        scope=scope,
+        collected=collected,
+    )
+    summary = VaultSummary(
+        name=vault.name,
+        private_endpoints=tuple(PrivateEndpointRef(pe.name, pe.ip, pe.subnet) for pe in endpoints),
+        public_network_access=vault.public_network_access,
+        required_firewall=firewall,
+    )
+    return _result(
+        request,
+        topology,
+        summary,
+        window=window,
+        tables=tables,
+        collected=collected,
+        verdicts=(flows, gaps),
+        timeline=timeline,
+    )
+
+
+def evidence_query(
+    topology: Topology,
+    vault: KeyVault,
+    endpoints: tuple[PrivateEndpoint, ...],
+    window: TimeWindow | None,
+) -> EvidenceQuery:
+    """What to collect for this vault: its PE IPs, public IPs and every firewall of the estate.
+
+    The client filter is deliberately *not* pushed down: a SNATed vault request carries the
+    firewall's address, so filtering on the client IP before stitching would lose it.
+    """
+    return EvidenceQuery(
+        vault_name=vault.name,
+        vault_fqdn=vault.host,
+        private_endpoint_ips=tuple(sorted(pe.ip for pe in endpoints)),
+        firewall_names=tuple(sorted(f.name for f in topology.firewalls)),
+        window=window,
+        vault_public_ips=tuple(sorted(vault.public_ips)),
+    )
+
+
+def _window_from_data(tables: EvidenceTables) -> TimeWindow:
+    window = data_span(tables)
+    if window is None:
+        raise ConfigError(
+            "no evidence rows for this vault in the input, so there is no time span to trace;"
+            " check --vault or give --start/--end"
+        )
+    return window
+
+
+def _judge(
+    request: TraceRequest,
+    topology: Topology,
+    policy: tuple[KeyVault, str | None],
+    tables: EvidenceTables,
+    *,
+    window: TimeWindow,
+    scope: ClientScope | None,
+    collected: CollectedEvidence,
+) -> tuple[tuple[FlowResult, ...], tuple[Gap, ...], pl.DataFrame | None]:
+    """Correlate, ask the model for the path of every original client seen, then judge."""
+    vault, firewall = policy
+    statuses, details = family_statuses(complete_sources(tables.sources))
+    context = CorrelationContext(
+        vault=vault,
+        private_endpoint_ips=tuple(
+            sorted(pe.ip for pe in vault_private_endpoints(topology, vault))
+        ),
+        firewalls=tuple(firewall_addresses(topology, f) for f in topology.firewalls),
+        required_firewall=firewall,
+        window=window,
+        now=latency_reference(request, collected, tables),
+        forbid_public_endpoint=forbids_public_endpoint(topology, vault),
+        reuse_window=request.reuse_window,
+        clock_skew=request.clock_skew,
+        source_status=statuses,
+        source_detail=details,
+        ingestion_lags=family_lags(collected.lags, tables.sources),
+    )
+    correlated = correlate_evidence(tables, context)
+    clients = tuple(ip for ip in correlated.client_ips if scope is None or scope.contains(ip))
+    context = replace(
+        context,
+        expected_paths=expected_paths_to_vault(
+            topology, vault.name, modelled_clients(topology, clients)
+        ),
+        client_names={ip: name for ip in clients if (name := client_name(topology, ip))},
+    )
+    flows, gaps = judge_flows(correlated, context)
+    if scope is not None:
+        flows = tuple(f for f in flows if _in_scope(f, scope))
+        kept = {f.client_ip for f in flows}
+        gaps = tuple(g for g in gaps if not g.clients or kept.intersection(g.clients))
+    return tuple(flows), tuple(gaps), correlated.timeline
+
+
+def _in_scope(flow: FlowResult, scope: ClientScope) -> bool:
+    return scope.contains(flow.client_ip) or any(scope.contains(c) for c in flow.snat_candidates)
+
+
+def _result(
+    request: TraceRequest,
+    topology: Topology,
+    vault: VaultSummary,
+    *,
+    window: TimeWindow,
+    tables: EvidenceTables,
+    collected: CollectedEvidence,
+    verdicts: tuple[tuple[FlowResult, ...], tuple[Gap, ...]],
+    timeline: pl.DataFrame | None,
+) -> TraceResult:
+    flows, gaps = verdicts
+    all_gaps = tuple(
+        replace(g, clients=tuple(sorted(set(g.clients), key=ip_order)))
+        for g in gaps + unparsed_row_gaps(tables.issues or collected.parse_issues)
+    )
+    result = TraceResult(
+        vault=vault,
+        window=window,
+        sources=complete_sources(tables.sources),
+        flows=tuple(sorted(flows, key=lambda f: (ip_order(f.client_ip), f.client or ""))),
+        gaps=tuple(sorted(set(all_gaps), key=lambda g: (g.kind.value, g.message, g.clients))),
+        queries=tuple(sorted(collected.queries, key=lambda q: (q.name, q.workspace, q.sha256))),
+        ledger=collected.ledger,
+        inputs=tuple(sorted(collected.inputs, key=lambda i: i.path)),
+        topology_sha256=topology_sha256(topology),
+        netlogs_version=netlogs_version(),
+        generated_at=request.now,
+    )
+    return replace(result, timeline=timeline) if timeline is not None else result
+
+
+def netlogs_version() -> str:
+    """The installed package version, cited in every result."""
+    try:
+        return metadata.version("netlogs")
+    except metadata.PackageNotFoundError:  # running from a source tree without installing
+        return "0+unknown"

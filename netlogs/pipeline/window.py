@@ -1,0 +1,124 @@
+"""Time window resolution: `--since` / `--start --end` into one absolute UTC window.
+
+Time is resolved once, at the entry point: the CLI passes its single ``now`` here and nothing
+below the pipeline ever reads the clock. Without any window option, offline runs use the span of
+the evidence they read (``data_span``).
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import datetime, timedelta, timezone
+
+import polars as pl
+
+from netlogs.errors import ConfigError
+from netlogs.model import EvidenceTables, TimeWindow
+
+_DURATION_PART = re.compile(r"(\d+)\s*(d|h|m|s)", re.IGNORECASE)
+_UNIT_SECONDS = {"d": 86400, "h": 3600, "m": 60, "s": 1}
+
+
+def parse_duration(text: str, option: str = "--since", allow_zero: bool = False) -> timedelta:
+    """``2h``, ``90m``, ``1h30m``, ``45s``, ``7d`` -> timedelta (positive unless ``allow_zero``).
+
+    Raises:
+        ConfigError: the text is not a positive duration.
+    """
+    cleaned = text.strip()
+    parts = _DURATION_PART.findall(cleaned)
+    if not parts or _DURATION_PART.sub("", cleaned).strip():
+        raise ConfigError(f"{option} {text!r}: expected a duration like 30m, 2h, 1h30m or 7d")
+    seconds = sum(int(number) * _UNIT_SECONDS[unit.lower()] for number, unit in parts)
+    if seconds < 0 or (seconds == 0 and not allow_zero):
+        raise ConfigError(f"{option} {text!r}: the duration must be longer than zero")
+    return timedelta(seconds=seconds)
+
+
+def parse_utc(text: str, option: str) -> datetime:
+    """An ISO-8601 time (``Z``, an offset, or no zone meaning UTC) as an aware UTC datetime.
+
+    Raises:
+        ConfigError: the text is not an ISO-8601 date/time.
+    """
+    cleaned = text.strip()
+    if cleaned.endswith(("Z", "z")):
+        cleaned = cleaned[:-1] + "+00:00"
+    try:
+        parsed = datetime.fromisoformat(cleaned)
+    except ValueError:
+        raise ConfigError(
+            f"{option} {text!r}: not an ISO-8601 time (e.g. 2026-11-20T10:00:00Z)"
+        ) from None
+    if parsed.tzinfo is None:
+        return parsed.replace(tzinfo=timezone.utc)
+    return parsed.astimezone(timezone.utc)
+
+
+def resolve_window(
+    now: datetime, since: str | None, start: str | None, end: str | None
+) -> TimeWindow | None:
+    """The absolute UTC window the options ask for, or None when none was given.
+
+    ``--since D`` means ``[now - D, now]``; ``--start`` alone runs to ``now``; ``--end`` needs
+    ``--start``.
+
+    Raises:
+        ConfigError: ``--since`` combined with ``--start/--end``, a lone ``--end``, an
+            unparseable value, or an end that is not after the start.
+    """
+    if since is not None and (start is not None or end is not None):
+        raise ConfigError("--since cannot be combined with --start/--end: use one or the other")
+    if since is not None:
+        return TimeWindow(now - parse_duration(since), now)
+    if start is None and end is None:
+        return None
+    if start is None:
+        raise ConfigError("--end needs --start (or use --since)")
+    begin = parse_utc(start, "--start")
+    finish = parse_utc(end, "--end") if end is not None else now
+    if finish <= begin:
+        raise ConfigError(
+            f"bad time range: --end {_iso(finish)} is not after --start {_iso(begin)}"
+        )
+    return TimeWindow(begin, finish)
+
+
+def data_span(tables: EvidenceTables) -> TimeWindow | None:
+    """The span of every evidence row, widened to whole minutes (None when there are no rows).
+
+    Whole minutes keep the window readable and stable when one late row is added or removed.
+    """
+    times = [
+        tables.kv_requests.get_column("time"),
+        tables.fw_events.get_column("time"),
+        tables.flows.get_column("time_start"),
+        tables.flows.get_column("time_end"),
+    ]
+    combined = pl.concat([s.alias("time").cast(pl.Datetime("us", "UTC")) for s in times])
+    combined = combined.drop_nulls()
+    if combined.is_empty():
+        return None
+    first: datetime = combined.min()  # type: ignore[assignment]
+    last: datetime = combined.max()  # type: ignore[assignment]
+    start = first.replace(second=0, microsecond=0)
+    end = last.replace(second=0, microsecond=0)
+    if end <= last:
+        end += timedelta(minutes=1)
+    return TimeWindow(start, end)
+
+
+def newest_evidence_time(tables: EvidenceTables) -> datetime | None:
+    """The time of the newest evidence row (an export cannot be newer than what it holds)."""
+    candidates = [
+        tables.kv_requests.get_column("time").max(),
+        tables.fw_events.get_column("time").max(),
+        tables.flows.get_column("time_end").max(),
+        tables.flows.get_column("time_start").max(),
+    ]
+    present = [value for value in candidates if isinstance(value, datetime)]
+    return max(present) if present else None
+
+
+def _iso(moment: datetime) -> str:
+    return moment.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")

@@ -1,0 +1,159 @@
+"""The self-contained HTML evidence report: one file, plotly.js inline, no network access.
+
+Safety rests on three layers: jinja2 autoescaping plus the ``show`` filter (invisible characters
+made visible, bidi isolated, very long values folded), JSON for the chart embedded through
+``script_json`` in a non-executed ``application/json`` block, and a Content-Security-Policy that
+only lets the page's own scripts (pinned by hash) run and forbids every network load.
+This is the only module that imports plotly, and only when a report is rendered.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import os
+import tempfile
+from functools import lru_cache
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from netlogs.errors import ConfigError
+from netlogs.report.html_view import report_view
+from netlogs.report.safe_text import neutralise, script_json, shorten
+from netlogs.report.timeline import build_timeline
+
+if TYPE_CHECKING:
+    import jinja2
+    from markupsafe import Markup
+
+    from netlogs.model import TraceResult
+
+TEMPLATE = "report.html.j2"
+LONG_TEXT = 240  # characters shown before a value is folded behind "show all"
+TIMELINE_DIV = "nl-timeline"  # fixed, so two renders of one result are identical
+
+
+def report_asset_dir() -> Path:
+    """``reports/`` in a checkout, ``netlogs/_data/reports`` in an installed wheel."""
+    package = Path(__file__).resolve().parents[1]
+    for candidate in (package / "_data" / "reports", package.parent / "reports"):
+        if (candidate / TEMPLATE).is_file():
+            return candidate
+    raise ConfigError(
+        f"report templates not found: looked for {TEMPLATE} in {package / '_data' / 'reports'} "
+        f"and {package.parent / 'reports'}"
+    )
+
+
+def render_html(result: TraceResult) -> str:
+    """The whole page as text."""
+    assets = _assets()
+    timeline = build_timeline(result)
+    figure = {
+        "data": timeline.traces,
+        "layout": timeline.layout,
+        "config": {
+            "displaylogo": False,
+            "responsive": True,
+            "typesetMath": False,
+            "modeBarButtonsToRemove": ["sendDataToCloud", "lasso2d", "select2d"],
+        },
+    }
+    context: dict[str, Any] = report_view(result) | {
+        "css": assets["css"],
+        "plotly_js": assets["plotly_js"],
+        "report_js": assets["report_js"],
+        "csp": assets["csp"],
+        "timeline_div": TIMELINE_DIV,
+        "timeline_json": script_json(figure),
+        "timeline_note": timeline.note,
+        "timeline_records": timeline.records,
+    }
+    return str(_environment().get_template(TEMPLATE).render(context))
+
+
+def write_html(result: TraceResult, path: Path | str) -> None:
+    """Write the page atomically: a reader never sees half a report."""
+    target = Path(path)
+    page = render_html(result)
+    try:
+        handle, temp = tempfile.mkstemp(prefix=".netlogs-", suffix=".html", dir=target.parent)
+    except OSError as exc:
+        raise ConfigError(f"{target}: cannot write the HTML report: {exc}") from exc
+    try:
+        with os.fdopen(handle, "w", encoding="utf-8", newline="\n") as out:
+            out.write(page)
+        os.replace(temp, target)
+    except OSError as exc:
+        Path(temp).unlink(missing_ok=True)
+        raise ConfigError(f"{target}: cannot write the HTML report: {exc}") from exc
+
+
+# --------------------------------------------------------------------------- jinja
+
+
+def show(value: object, limit: int = LONG_TEXT) -> Markup:
+    """A log-derived value as safe inline HTML: isolated direction, long values folded."""
+    from markupsafe import Markup  # noqa: PLC0415 - comes with jinja2, loaded with it
+
+    text = neutralise(value)
+    if len(text) <= limit:
+        return Markup("<bdi>%s</bdi>") % text
+    return Markup(
+        '<span class="long"><bdi>%s</bdi><details><summary>show all %d characters</summary>'
+        '<bdi class="full">%s</bdi></details></span>'
+    ) % (shorten(text, limit), len(text), text)
+
+
+def show_block(value: object) -> Markup:
+    """Multi-line text (KQL) in a ``<pre>``, line breaks kept, invisible characters shown."""
+    from markupsafe import Markup  # noqa: PLC0415
+
+    return Markup('<pre class="block"><bdi>%s</bdi></pre>') % neutralise(value, keep_lines=True)
+
+
+@lru_cache(maxsize=1)
+def _environment() -> jinja2.Environment:
+    import jinja2  # noqa: PLC0415 - only the HTML report needs it
+
+    env = jinja2.Environment(
+        loader=jinja2.FileSystemLoader(str(report_asset_dir())),
+        autoescape=True,
+        undefined=jinja2.StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+        keep_trailing_newline=True,
+    )
+    env.filters["show"] = show
+    env.filters["show_block"] = show_block
+    return env
+
+
+def _script_hash(body: str) -> str:
+    digest = hashlib.sha256(body.encode("utf-8")).digest()
+    return "'sha256-" + base64.b64encode(digest).decode("ascii") + "'"
+
+
+@lru_cache(maxsize=1)
+def _assets() -> dict[str, Any]:
+    from markupsafe import Markup  # noqa: PLC0415
+    from plotly.offline import get_plotlyjs  # noqa: PLC0415 - heavy; only for HTML reports
+
+    folder = report_asset_dir()
+    # A literal "</script" would end the inline element early; plotly.min.js has none today.
+    plotly_js = str(get_plotlyjs()).replace("</script", "<\\/script")
+    report_js = (folder / "report.js").read_text(encoding="utf-8")
+    # Only these two inline scripts may run (no inline handlers, no injected <script>). plotly's
+    # WebGL layer (regl) compiles shader code with Function(), hence 'unsafe-eval'.
+    csp = (
+        "default-src 'none'; "
+        f"script-src {_script_hash(plotly_js)} {_script_hash(report_js)} 'unsafe-eval'; "
+        "style-src 'unsafe-inline'; img-src data: blob:; font-src data:; "
+        "connect-src 'none'; base-uri 'none'; form-action 'none'"
+    )
+    return {
+        "css": Markup((folder / "report.css").read_text(encoding="utf-8")),
+        "plotly_js": Markup(plotly_js),
+        "report_js": Markup(report_js),
+        "csp": csp,
+    }

@@ -1,0 +1,226 @@
+"""The ``netlogs.trace/v1`` JSON document (contract.md §4): write it, and read it back.
+
+Writing is canonical: key names are stable, times are ISO-8601 UTC with ``Z``, every list that has
+no meaningful order of its own is sorted, so the same result gives byte-identical output. Reading
+(for ``netlogs report RESULT.json``) rebuilds a ``TraceResult``; the timeline frame is not part of
+the document, so a re-rendered HTML report draws its timeline from the cited evidence rows.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+from netlogs.errors import InputError
+from netlogs.model import (
+    EvidenceRow,
+    FlowResult,
+    Gap,
+    InputFile,
+    LedgerEntry,
+    ObservedHop,
+    QueryRecord,
+    SourceSummary,
+    TraceResult,
+    VaultSummary,
+    Verdict,
+)
+from netlogs.report.json_read import trace_result_from_dict
+from netlogs.report.vocabulary import ip_sort_key, iso_utc
+
+SCHEMA = "netlogs.trace/v1"
+
+__all__ = [
+    "SCHEMA",
+    "dumps_trace_result",
+    "load_trace_result",
+    "trace_result_from_dict",
+    "trace_result_to_dict",
+]
+
+
+def trace_result_to_dict(result: TraceResult) -> dict[str, Any]:
+    """The §4 document as plain JSON-ready values, in canonical order."""
+    return {
+        "schema": SCHEMA,
+        "netlogs_version": result.netlogs_version,
+        "generated_at": iso_utc(result.generated_at) if result.generated_at else None,
+        "topology_sha256": result.topology_sha256,
+        "vault": _vault(result.vault),
+        "window": {"start": iso_utc(result.window.start), "end": iso_utc(result.window.end)},
+        "sources": [_source(s) for s in sorted(result.sources, key=_source_key)],
+        "summary": summary(result),
+        "flows": [_flow(f) for f in sorted(result.flows, key=_flow_key)],
+        "gaps": [_gap(g) for g in sorted(result.gaps, key=_gap_key)],
+        "queries": [_query(q) for q in sorted(result.queries, key=_query_key)],
+        "ledger": [_ledger(e) for e in sorted(result.ledger, key=_ledger_key)],
+        "inputs": [_input(i) for i in sorted(result.inputs, key=lambda i: (i.path, i.sha256))],
+    }
+
+
+def dumps_trace_result(result: TraceResult) -> str:
+    """Pretty, byte-stable JSON text ending in a newline."""
+    text = json.dumps(trace_result_to_dict(result), indent=2, ensure_ascii=False, allow_nan=False)
+    return text + "\n"
+
+
+def load_trace_result(path: Path) -> TraceResult:
+    """Read a saved result file; unreadable or invalid content is an ``InputError`` naming it."""
+    try:
+        text = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise InputError(f"{path}: cannot read the trace result: {exc}") from exc
+    try:
+        data = json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise InputError(
+            f"{path}: not valid JSON (line {exc.lineno}, column {exc.colno}): {exc.msg}"
+        ) from exc
+    return trace_result_from_dict(data, origin=str(path))
+
+
+def summary(result: TraceResult) -> dict[str, Any]:
+    by_verdict: dict[str, int] = {}
+    for flow in result.flows:
+        by_verdict[flow.verdict.value] = by_verdict.get(flow.verdict.value, 0) + 1
+    return {
+        "flows": len(result.flows),
+        "violations": result.violations,
+        "inconclusive": sum(1 for f in result.flows if f.verdict.is_undecided),
+        "by_verdict": {name: by_verdict[name] for name in sorted(by_verdict)},
+    }
+
+
+# --------------------------------------------------------------------------- pieces
+
+
+def _vault(vault: VaultSummary) -> dict[str, Any]:
+    endpoints = sorted(vault.private_endpoints, key=lambda p: (ip_sort_key(p.ip), p.name))
+    return {
+        "name": vault.name,
+        "private_endpoints": [{"name": p.name, "ip": p.ip, "subnet": p.subnet} for p in endpoints],
+        "public_network_access": vault.public_network_access,
+        "required_firewall": vault.required_firewall,
+    }
+
+
+def _source(source: SourceSummary) -> dict[str, Any]:
+    return {
+        "family": source.family.value,
+        "table": source.table,
+        "rows": source.rows,
+        "status": source.status.value,
+        "detail": source.detail,
+    }
+
+
+def _flow(flow: FlowResult) -> dict[str, Any]:
+    return {
+        "client_ip": flow.client_ip,
+        "client": flow.client,
+        "verdict": flow.verdict.value,
+        "cause": flow.cause,
+        "violation": flow.violation,
+        "vault_outcome": flow.vault_outcome.value,
+        "requests": flow.requests,
+        "http_status": {k: flow.http_status[k] for k in sorted(flow.http_status)},
+        "operations": {k: flow.operations[k] for k in sorted(flow.operations)},
+        "first_seen": iso_utc(flow.first_seen) if flow.first_seen else None,
+        "last_seen": iso_utc(flow.last_seen) if flow.last_seen else None,
+        "snat_candidates": sorted(flow.snat_candidates, key=ip_sort_key),
+        "evidence_omitted": flow.evidence_omitted,
+        "expected_path": [_hop(h) for h in flow.expected_path],  # hop order is the path
+        "evidence": [_evidence(e) for e in sorted(flow.evidence, key=_evidence_key)],
+    }
+
+
+def _hop(hop: ObservedHop) -> dict[str, Any]:
+    return {
+        "hop": hop.hop.value,
+        "name": hop.name,
+        "detail": hop.detail,
+        "status": hop.status.value,
+    }
+
+
+def _evidence(row: EvidenceRow) -> dict[str, Any]:
+    return {
+        "source": row.source.value,
+        "table": row.table,
+        "row": row.row,
+        "time": iso_utc(row.time),
+        "summary": row.summary,
+    }
+
+
+def _gap(gap: Gap) -> dict[str, Any]:
+    return {
+        "kind": gap.kind.value,
+        "message": gap.message,
+        "clients": sorted(gap.clients, key=ip_sort_key),
+        "next_step": gap.next_step,
+    }
+
+
+def _query(query: QueryRecord) -> dict[str, Any]:
+    return {
+        "name": query.name,
+        "kql": query.kql,
+        "sha256": query.sha256,
+        "timespan": query.timespan,
+        "workspace": query.workspace,
+    }
+
+
+def _ledger(entry: LedgerEntry) -> dict[str, Any]:
+    return {
+        "template": entry.template,
+        "workspace": entry.workspace,
+        "start": iso_utc(entry.start),
+        "end": iso_utc(entry.end),
+        "rows": entry.rows,
+        "status": entry.status.value,
+        "server_time_ms": entry.server_time_ms,
+        "query_sha256": entry.query_sha256,
+        "detail": entry.detail,
+    }
+
+
+def _input(item: InputFile) -> dict[str, Any]:
+    return {
+        "path": item.path,
+        "sha256": item.sha256,
+        "detected_format": item.detected_format,
+        "rows": item.rows,
+    }
+
+
+# --------------------------------------------------------------------------- sort keys
+
+
+def _source_key(s: SourceSummary) -> tuple[str, str, str]:
+    return (s.family.value, s.table, s.detail)
+
+
+def _flow_key(f: FlowResult) -> tuple[Any, ...]:
+    return (ip_sort_key(f.client_ip), f.client or "", _VERDICT_RANK[f.verdict])
+
+
+def _evidence_key(e: EvidenceRow) -> tuple[Any, ...]:
+    return (e.time, e.source.value, e.table, e.row, e.summary)
+
+
+def _gap_key(g: Gap) -> tuple[Any, ...]:
+    return (g.kind.value, g.message, g.clients)
+
+
+def _query_key(q: QueryRecord) -> tuple[str, ...]:
+    return (q.name, q.workspace, q.timespan, q.sha256)
+
+
+def _ledger_key(e: LedgerEntry) -> tuple[Any, ...]:
+    return (e.template, e.workspace, e.start, e.end, e.query_sha256)
+
+
+_VERDICT_RANK = {v: i for i, v in enumerate(Verdict)}

@@ -1,0 +1,121 @@
+"""A Markdown summary short enough to paste into an incident ticket.
+
+Every log-derived string goes through ``markdown_text`` so a rule name or a request URI cannot
+become a link, an image, HTML or a broken table. Output depends only on the ``TraceResult``.
+"""
+
+from __future__ import annotations
+
+from netlogs.model import FlowResult, TraceResult
+from netlogs.report.safe_text import markdown_text, shorten
+from netlogs.report.vocabulary import (
+    GAP_TITLE,
+    counts_by_verdict,
+    gap_next_step,
+    iso_utc,
+    policy_sentence,
+    sorted_flows,
+    sorted_gaps,
+    violation_sentence,
+)
+
+MAX_ROWS = 50  # beyond this the ticket gets unreadable; the HTML/JSON report has everything
+_CAUSE_LIMIT = 160
+
+
+def render_markdown(result: TraceResult) -> str:
+    """The Markdown report, ending in a newline."""
+    parts = [
+        _answer(result),
+        _violations(result),
+        _clients(result),
+        _gaps(result),
+        _footer(result),
+    ]
+    return "\n\n".join(p for p in parts if p) + "\n"
+
+
+def _answer(result: TraceResult) -> str:
+    counts = ", ".join(f"`{name}` {n}" for name, n in counts_by_verdict(result).items())
+    lines = [
+        f"## netlogs trace: {markdown_text(result.vault.name)}",
+        "",
+        f"**Answer:** {result.violations} violation(s) in {len(result.flows)} flow(s); "
+        f"{result.undecided} undecided.",
+        "",
+        f"- Window: `{iso_utc(result.window.start)}` to `{iso_utc(result.window.end)}`",
+        f"- Policy: {markdown_text(policy_sentence(result))}",
+        f"- Public network access: {markdown_text(result.vault.public_network_access)}",
+    ]
+    if counts:
+        lines.append(f"- Verdicts: {counts}")
+    return "\n".join(lines)
+
+
+def _violations(result: TraceResult) -> str:
+    flows = [f for f in sorted_flows(result) if f.violation]
+    if not flows:
+        return ""
+    lines = ["### Violations", ""]
+    lines += [f"- {markdown_text(violation_sentence(f))}" for f in flows[:MAX_ROWS]]
+    lines += _more(len(flows))
+    return "\n".join(lines)
+
+
+def _client_row(flow: FlowResult) -> str:
+    statuses = ", ".join(f"{code}: {n}" for code, n in sorted(flow.http_status.items()))
+    cells = [
+        markdown_text(flow.client or "-"),
+        markdown_text(flow.client_ip),
+        f"`{flow.verdict.value}`" + (" (violation)" if flow.violation else ""),
+        markdown_text(shorten(flow.cause, _CAUSE_LIMIT)),
+        str(flow.requests),
+        markdown_text(statuses or "-"),
+        flow.vault_outcome.value,
+    ]
+    return "| " + " | ".join(cells) + " |"
+
+
+def _clients(result: TraceResult) -> str:
+    flows = sorted_flows(result)
+    if not flows:
+        return "### Clients\n\nNo traffic to the vault was found in the window."
+    lines = [
+        "### Clients",
+        "",
+        "| Client | IP | Verdict | Cause | Requests | HTTP status | Vault outcome |",
+        "|---|---|---|---|---:|---|---|",
+    ]
+    lines += [_client_row(f) for f in flows[:MAX_ROWS]]
+    lines += _more(len(flows))
+    return "\n".join(lines)
+
+
+def _gaps(result: TraceResult) -> str:
+    gaps = sorted_gaps(result)
+    if not gaps:
+        return ""
+    lines = ["### Gaps", ""]
+    for gap in gaps:
+        clients = f" Clients: {markdown_text(', '.join(gap.clients))}." if gap.clients else ""
+        lines.append(
+            f"- **{GAP_TITLE[gap.kind]}:** {markdown_text(gap.message)}{clients} "
+            f"Next step: {markdown_text(gap_next_step(gap.kind, gap.next_step))}"
+        )
+    return "\n".join(lines)
+
+
+def _footer(result: TraceResult) -> str:
+    facts = [f"netlogs {markdown_text(result.netlogs_version or 'unknown version')}"]
+    if result.generated_at:
+        facts.append(f"generated `{iso_utc(result.generated_at)}`")
+    if result.topology_sha256:
+        facts.append(f"topology sha256 {markdown_text(result.topology_sha256[:16])}")
+    facts.append(f"{len(result.queries)} query(ies), {len(result.inputs)} input file(s)")
+    return "_" + "; ".join(facts) + "._"
+
+
+def _more(total: int) -> list[str]:
+    if total <= MAX_ROWS:
+        return []
+    return ["", f"... and {total - MAX_ROWS} more; the HTML or JSON report lists every one."]

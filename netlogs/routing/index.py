@@ -1,0 +1,138 @@
+"""Per-topology lookups, built once: VNets, subnets, peers, private endpoints, gateways.
+
+Computing a subnet's routes must not rescan the estate, so everything a subnet needs is a dict
+lookup here. ``index_for(topology, options)`` caches one index per live Topology object.
+"""
+
+from __future__ import annotations
+
+import bisect
+import weakref
+from collections import defaultdict
+from collections.abc import Iterable
+
+from netlogs.errors import ConfigError
+from netlogs.routing.prefixes import parse_prefix
+from netlogs.routing.types import RoutingOptions
+from netlogs.topology.model import (
+    Peering,
+    PrivateEndpoint,
+    RouteTable,
+    Subnet,
+    Topology,
+    VirtualNetwork,
+    VirtualNetworkGateway,
+)
+
+GATEWAY_SUBNET = "GatewaySubnet"
+
+
+class RoutingIndex:
+    """Everything route computation looks up, keyed by name."""
+
+    def __init__(self, topology: Topology, options: RoutingOptions) -> None:
+        self.topology = topology
+        self.options = options
+        self.vnets: dict[str, VirtualNetwork] = {v.name: v for v in topology.vnets}
+        self.subnets: dict[str, Subnet] = {s.ref: s for v in topology.vnets for s in v.subnets}
+        self.route_tables: dict[str, RouteTable] = {t.name: t for t in topology.route_tables}
+        self.service_prefixes: dict[str, tuple[str, ...]] = dict(topology.service_prefixes)
+        self.gateways_by_vnet: dict[str, list[VirtualNetworkGateway]] = defaultdict(list)
+        for gateway in topology.gateways:
+            self.gateways_by_vnet[gateway.vnet].append(gateway)
+        self.pes_by_vnet: dict[str, list[PrivateEndpoint]] = defaultdict(list)
+        self.pe_policies: dict[str, str] = {}
+        self.private_endpoints: dict[str, PrivateEndpoint] = {}
+        for pe in topology.private_endpoints:
+            vnet = pe.subnet.partition("/")[0]
+            self.pes_by_vnet[vnet].append(pe)
+            self.private_endpoints[pe.name] = pe
+            subnet = self.subnets.get(pe.subnet)
+            self.pe_policies[pe.name] = (
+                subnet.private_endpoint_network_policies if subnet else "Disabled"
+            )
+        self.peers: dict[str, tuple[Peering, ...]] = {
+            v.name: tuple(
+                p for p in v.peerings if p.state == "Connected" and p.remote_vnet in self.vnets
+            )
+            for v in topology.vnets
+        }
+        self._locator = _SubnetLocator(self.subnets.values())
+        self.cache: dict[str, object] = {}  # per-subnet results, filled by table.py/lookup users
+
+    def subnet(self, ref: str) -> Subnet:
+        """The subnet ``vnet/subnet``; a GatewaySubnet is synthesised when a gateway needs one."""
+        found = self.subnets.get(ref)
+        if found is not None:
+            return found
+        vnet, _, name = ref.partition("/")
+        if name == GATEWAY_SUBNET and vnet in self.gateways_by_vnet:
+            return Subnet(name=GATEWAY_SUBNET, vnet=vnet, address_prefixes=())
+        known = ", ".join(sorted(self.subnets)[:8])
+        raise ConfigError(
+            f"{self.topology.source}: unknown subnet {ref!r} (expected vnet/subnet, e.g. {known})"
+        )
+
+    def route_table_of(self, subnet: Subnet) -> RouteTable | None:
+        return self.route_tables.get(subnet.route_table) if subnet.route_table else None
+
+    def remote_gateways(self, vnet: str) -> tuple[VirtualNetworkGateway, ...]:
+        """Gateways whose routes V receives: its own, or a hub's through gateway transit."""
+        own = self.gateways_by_vnet.get(vnet)
+        if own:
+            return tuple(own)
+        for peering in self.peers.get(vnet, ()):
+            if not peering.use_remote_gateways:
+                continue
+            back = [p for p in self.peers.get(peering.remote_vnet, ()) if p.remote_vnet == vnet]
+            if back and back[0].allow_gateway_transit:
+                return tuple(self.gateways_by_vnet.get(peering.remote_vnet, ()))
+        return ()
+
+    def locate(self, ip: str) -> str | None:
+        """The ``vnet/subnet`` whose address prefixes contain ``ip`` (or a CIDR's first address)."""
+        parsed = parse_prefix(ip)
+        return None if parsed is None else self._locator.find(parsed[0])
+
+
+class _SubnetLocator:
+    """Sorted integer ranges of subnet prefixes: bisect instead of a scan."""
+
+    def __init__(self, subnets: Iterable[Subnet]) -> None:
+        ranges: list[tuple[int, int, str]] = []
+        for subnet in subnets:
+            for text in subnet.address_prefixes:
+                parsed = parse_prefix(text)
+                if parsed is not None:
+                    start = parsed[0]
+                    ranges.append((start, start + (1 << (32 - parsed[1])) - 1, subnet.ref))
+        ranges.sort()
+        self._ranges = ranges
+        self._starts = [r[0] for r in ranges]
+
+    def find(self, ip: int) -> str | None:
+        # Subnets do not overlap within a VNet; across unpeered VNets they may, so look back a
+        # few ranges and take the narrowest containing one.
+        position = bisect.bisect_right(self._starts, ip)
+        best: tuple[int, str] | None = None
+        for start, end, ref in self._ranges[max(0, position - 8) : position]:
+            if start <= ip <= end and (best is None or end - start < best[0]):
+                best = (end - start, ref)
+        return best[1] if best else None
+
+
+_CACHE: dict[tuple[int, RoutingOptions], tuple[weakref.ref[Topology], RoutingIndex]] = {}
+
+
+def index_for(topology: Topology, options: RoutingOptions | None = None) -> RoutingIndex:
+    """The (cached) index of a topology; rebuilt if that Topology object was garbage-collected."""
+    opts = options or RoutingOptions()
+    key = (id(topology), opts)
+    entry = _CACHE.get(key)
+    if entry is not None and entry[0]() is topology:
+        return entry[1]
+    if len(_CACHE) > 32:  # a long-lived process loads few topologies; stay bounded anyway
+        _CACHE.clear()
+    index = RoutingIndex(topology, opts)
+    _CACHE[key] = (weakref.ref(topology), index)
+    return index

@@ -1,0 +1,85 @@
+"""Log Analytics portal CSV exports.
+
+The portal names time columns ``TimeGenerated [UTC]`` or ``TimeGenerated [Local Time]`` and
+writes US-style times (``8/9/2023, 2:24:24.550 PM``). Local times are refused unless the caller
+names the zone they were exported in: guessing would shift every row by hours. Every cell is
+read as text; the normalizers type what they use.
+"""
+
+from __future__ import annotations
+
+import re
+import zoneinfo
+from pathlib import Path
+
+import polars as pl
+
+from netlogs.errors import InputError
+from netlogs.normalize.common import parse_time_text
+from netlogs.schemas import UTC_TIME
+
+_ZONE_SUFFIX = re.compile(r"^(?P<name>.*?)\s*\[(?P<zone>UTC|Local Time)\]$")
+_PORTAL_US = "%m/%d/%Y, %I:%M:%S%.f %p"
+
+
+def read_portal_csv(path: Path, display: str, csv_timezone: str | None) -> pl.DataFrame:
+    """Read a CSV export with ``_row`` = its line number; ``[UTC]``/``[Local Time]`` made UTC.
+
+    Raises:
+        InputError: unreadable CSV, or local-time columns without ``csv_timezone``.
+    """
+    try:
+        frame = pl.read_csv(path, infer_schema=False, encoding="utf8-lossy")
+    except pl.exceptions.PolarsError as exc:
+        raise InputError(f"{display}: not a readable CSV file ({_first_line(exc)})") from None
+    frame = frame.with_columns((pl.int_range(pl.len(), dtype=pl.Int64) + 2).alias("_row"))
+    return _zoned_time_columns(frame, display, csv_timezone)
+
+
+def _zoned_time_columns(
+    frame: pl.DataFrame, display: str, csv_timezone: str | None
+) -> pl.DataFrame:
+    renames: dict[str, str] = {}
+    converted: list[pl.Expr] = []
+    for column in frame.columns:
+        match = _ZONE_SUFFIX.match(column)
+        if match is None:
+            continue
+        renames[column] = match["name"]
+        if match["zone"] == "UTC":
+            converted.append(parse_time_text(pl.col(column)).alias(column))
+        else:
+            zone = _zone(display, column, csv_timezone)
+            converted.append(_local_to_utc(pl.col(column), zone).alias(column))
+    return frame.with_columns(converted).rename(renames)
+
+
+def _zone(display: str, column: str, csv_timezone: str | None) -> str:
+    if csv_timezone is None:
+        raise InputError(
+            f"{display}: column '{column}' holds local times of an unknown zone; export with UTC "
+            "times or give the zone of the export (--csv-tz, e.g. Europe/Berlin)"
+        )
+    try:
+        zoneinfo.ZoneInfo(csv_timezone)
+    except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+        raise InputError(f"{display}: --csv-tz {csv_timezone!r} is not an IANA time zone") from None
+    return csv_timezone
+
+
+def _local_to_utc(column: pl.Expr, zone: str) -> pl.Expr:
+    text = column.str.strip_chars()
+    naive = pl.coalesce(
+        text.str.to_datetime(_PORTAL_US, strict=False, time_unit="us"),
+        text.str.replace("T", " ").str.to_datetime(
+            "%Y-%m-%d %H:%M:%S%.f", strict=False, time_unit="us"
+        ),
+    )
+    # The hour repeated when clocks go back is ambiguous: take the earlier one, as the portal does
+    # not say; a time skipped when clocks go forward cannot be real and becomes null.
+    local = naive.dt.replace_time_zone(zone, ambiguous="earliest", non_existent="null")
+    return local.dt.convert_time_zone("UTC").cast(UTC_TIME)
+
+
+def _first_line(exc: Exception) -> str:
+    return str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__

@@ -1,0 +1,227 @@
+"""Recognise one evidence file by its content and turn it into RawTables.
+
+Shapes: canonical Parquet (``PAR1`` magic), Log Analytics query-API JSON (``{"tables": ...}``,
+possibly with a top-level ``error`` = partial result), ``az monitor log-analytics query -o json``
+arrays of row objects, raw resource-log JSON (``{"records": [...]}``, a bare array of records, one
+record, or one JSON object per line), and portal CSV exports. The file name is never consulted.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import polars as pl
+
+from netlogs.errors import SourceError
+from netlogs.model import ParseIssue, RawTable, SourceStatus
+from netlogs.normalize import read_canonical
+from netlogs.sources.file_csv import read_portal_csv
+from netlogs.sources.file_raw import classify_records, records_frame, shape_raw
+from netlogs.sources.file_tables import detect_table
+from netlogs.sources.la_frames import describe_service_error, frame_from_table
+
+
+@dataclass
+class FileRead:
+    """What one file contributed."""
+
+    detected_format: str
+    tables: list[RawTable] = field(default_factory=list)
+    issues: list[ParseIssue] = field(default_factory=list)
+
+    @property
+    def rows(self) -> int:
+        return sum(table.frame.height for table in self.tables)
+
+
+@dataclass(frozen=True)
+class ReadOptions:
+    csv_timezone: str | None
+    skip_unknown: bool
+
+
+class UnknownContentError(Exception):
+    """The file (or a part of it) is not a shape netlogs reads; ``line`` when known."""
+
+    def __init__(self, reason: str, line: int | None = None) -> None:
+        super().__init__(reason)
+        self.reason = reason
+        self.line = line
+
+
+def read_evidence_file(path: Path, display: str, options: ReadOptions) -> FileRead:
+    """Read one file. Raises InputError (or UnknownContentError, for the caller's skip policy)."""
+    data = path.read_bytes()
+    if data[:4] == b"PAR1":
+        return _read_parquet(path, display)
+    if b"\x00" in data[:4096]:
+        raise UnknownContentError("binary content that is not Parquet")
+    text = data.decode("utf-8-sig", errors="replace")
+    stripped = text.lstrip()
+    if not stripped:
+        raise UnknownContentError("the file is empty")
+    if stripped[0] in "{[":
+        return _read_json(text, display, options)
+    frame = read_portal_csv(path, display, options.csv_timezone)
+    return _rows_read("portal CSV export", frame, display)
+
+
+def _read_parquet(path: Path, display: str) -> FileRead:
+    try:
+        name, frame = read_canonical(path)
+    except (ValueError, pl.exceptions.PolarsError) as exc:
+        reason = f"Parquet that is not a netlogs canonical table ({exc})"
+        raise UnknownContentError(reason) from None
+    frame = frame.with_columns(pl.int_range(1, pl.len() + 1).alias("_row"))
+    return FileRead(
+        f"netlogs canonical Parquet ({name})", [RawTable(f"canonical:{name}", frame, display)]
+    )
+
+
+def _read_json(text: str, display: str, options: ReadOptions) -> FileRead:
+    try:
+        document = json.loads(text)
+    except json.JSONDecodeError as exc:
+        if text.lstrip().startswith("{"):
+            return _read_json_lines(text, display, options)
+        raise UnknownContentError(f"invalid JSON ({exc.msg})", exc.lineno) from None
+    if isinstance(document, dict):
+        return _read_json_object(document, display, options)
+    if isinstance(document, list):
+        return _read_json_array(document, display, options)
+    raise UnknownContentError("JSON that is neither an object nor an array")
+
+
+def _read_json_object(document: dict[str, Any], display: str, options: ReadOptions) -> FileRead:
+    if "tables" in document:
+        return _read_query_api(document, display)
+    if "error" in document:
+        detail = (
+            describe_service_error(document["error"])
+            if isinstance(document["error"], dict)
+            else str(document["error"])
+        )
+        raise UnknownContentError(f"a Log Analytics error response without rows ({detail})")
+    records = document.get("records")
+    if isinstance(records, list):
+        return _read_records(records_frame(records), display, options, "resource-log JSON")
+    if "category" in document:
+        return _read_records(records_frame([document]), display, options, "resource-log JSON")
+    raise UnknownContentError("a JSON object without 'tables' or 'records'")
+
+
+def _read_json_array(rows: list[Any], display: str, options: ReadOptions) -> FileRead:
+    if not rows:
+        return FileRead("empty JSON array")
+    if not all(isinstance(row, dict) for row in rows[:1000]):
+        raise UnknownContentError("a JSON array whose items are not objects")
+    first = rows[0]
+    if "records" in first or "category" in first or "flowLogVersion" in first:
+        if "records" in first:
+            rows = [record for wrapper in rows for record in wrapper.get("records") or ()]
+        return _read_records(records_frame(rows), display, options, "resource-log JSON")
+    frame = pl.from_dicts(rows, infer_schema_length=None)
+    frame = _json_text_columns(frame.drop("TableName", strict=False))
+    frame = frame.with_columns(pl.int_range(1, pl.len() + 1).alias("_row"))
+    return _rows_read("az monitor log-analytics query JSON", frame, display)
+
+
+def _read_json_lines(text: str, display: str, options: ReadOptions) -> FileRead:
+    """One JSON object per line (Event Hub / storage exports, ``jq -c`` output)."""
+    lines = pl.Series(text.split("\n"))
+    numbers = (lines.str.strip_chars().str.len_bytes() > 0).arg_true() + 1
+    try:
+        frame = pl.read_ndjson(io.BytesIO(text.encode()), infer_schema_length=None)
+    except pl.exceptions.PolarsError:
+        raise UnknownContentError("invalid JSON", _first_bad_line(text)) from None
+    if frame.height != numbers.len():
+        raise UnknownContentError("JSON lines that could not be told apart", None)
+    frame = frame.with_columns(numbers.cast(pl.Int64).alias("_row"))
+    if "records" in frame.columns and "category" not in frame.columns:
+        frame = frame.select("_row", "records").explode("records").unnest("records")
+        ordinal = pl.int_range(pl.len()).over("_row") + 1
+        frame = frame.with_columns(
+            pl.col("_row").alias("_line"),
+            (pl.col("_row").cast(pl.String) + "." + ordinal.cast(pl.String)).alias("_row"),
+        )
+    return _read_records(classify_records(frame), display, options, "resource-log JSON lines")
+
+
+def _first_bad_line(text: str) -> int | None:
+    # Error path only: find the line a person has to look at.
+    for number, line in enumerate(text.split("\n"), start=1):
+        if line.strip():
+            try:
+                json.loads(line)
+            except ValueError:
+                return number
+    return None
+
+
+def _read_query_api(document: dict[str, Any], display: str) -> FileRead:
+    error = document.get("error")
+    status = SourceStatus.PARTIAL if error else SourceStatus.COMPLETE
+    detail = describe_service_error(error) if isinstance(error, dict) else ""
+    read = FileRead("Log Analytics query API JSON" + (" (partial result)" if error else ""))
+    tables = document.get("tables") or []
+    for index, table in enumerate(tables):
+        origin = display if len(tables) == 1 else f"{display}[{index}]"
+        try:
+            frame = frame_from_table(table, origin)
+        except SourceError as exc:
+            raise UnknownContentError(str(exc).removeprefix(f"{origin}: ")) from None
+        frame = frame.with_columns(pl.int_range(1, pl.len() + 1).alias("_row"))
+        name = _table_or_unknown(frame, f"query API table {table.get('name', '?')!r}")
+        read.tables.append(RawTable(name, frame, origin, status, detail))
+    return read
+
+
+def _rows_read(kind: str, frame: pl.DataFrame, display: str) -> FileRead:
+    name = _table_or_unknown(frame, kind)
+    return FileRead(f"{kind} ({name})", [RawTable(name, frame, display)])
+
+
+def _table_or_unknown(frame: pl.DataFrame, kind: str) -> str:
+    name = detect_table(frame)
+    if name is None:
+        shown = ", ".join(c for c in frame.columns[:8] if not c.startswith("_"))
+        raise UnknownContentError(
+            f"{kind} with columns that match no log table netlogs reads "
+            f"({shown}{', ...' if frame.width > 8 else ''})"
+        )
+    return name
+
+
+def _json_text_columns(frame: pl.DataFrame) -> pl.DataFrame:
+    """Nested values (``dynamic`` columns) become JSON text, as the query API sends them."""
+    nested = []
+    for name, dtype in frame.schema.items():
+        if isinstance(dtype, pl.Struct):
+            nested.append(pl.col(name).struct.json_encode())
+        elif isinstance(dtype, pl.List):
+            nested.append(pl.col(name).cast(pl.List(pl.String)).list.join(","))
+    return frame.with_columns(nested)
+
+
+def _read_records(frame: pl.DataFrame, display: str, options: ReadOptions, kind: str) -> FileRead:
+    unknown = frame.filter(pl.col("_shape").is_null())
+    read = FileRead(kind)
+    if unknown.height:
+        lines = unknown.get_column("_line" if "_line" in unknown.columns else "_row")
+        first = lines.cast(pl.Int64, strict=False)[0]
+        reason = "a record whose category netlogs does not read"
+        if not options.skip_unknown:
+            raise UnknownContentError(reason, first)
+        read.issues.extend(
+            ParseIssue(display, line, reason) for line in lines.cast(pl.Int64, strict=False)
+        )
+    known = frame.filter(pl.col("_shape").is_not_null())
+    for (shape,), part in sorted(known.partition_by("_shape", as_dict=True).items()):
+        read.tables.append(RawTable(str(shape), shape_raw(str(shape), part), display))
+    shapes = ", ".join(table.table for table in read.tables)
+    read.detected_format = f"{kind} ({shapes})" if shapes else kind
+    return read

@@ -1,0 +1,90 @@
+"""Offline evidence: every supported file under a directory, recognised by its content.
+
+``FileSource(root).collect(query)`` walks ``root`` recursively (sorted, so runs are repeatable),
+recognises each file's format and Log Analytics table from its content (file_formats.py), and
+returns the rows as RawTables with an InputFile (path, sha256, format, rows) per file. Filtering
+by the query happens after normalization (``netlogs.normalize.filter_evidence``), exactly as the
+KQL templates filter online.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from pathlib import Path
+
+from netlogs.errors import InputError
+from netlogs.model import CollectedEvidence, EvidenceQuery, InputFile, ParseIssue, RawTable
+from netlogs.sources.file_formats import ReadOptions, UnknownContentError, read_evidence_file
+
+# Files that are never evidence: notes next to the logs, editor and OS droppings.
+_IGNORED_SUFFIXES = frozenset({".md", ".txt", ".rst"})
+
+
+class FileSource:
+    """Evidence read from files (exports, raw storage blobs, ``netlogs fetch`` output)."""
+
+    def __init__(
+        self, root: Path, *, csv_timezone: str | None = None, skip_unknown: bool = False
+    ) -> None:
+        self.root = root
+        self.options = ReadOptions(csv_timezone=csv_timezone, skip_unknown=skip_unknown)
+
+    def collect(self, query: EvidenceQuery) -> CollectedEvidence:
+        """Read every file under ``root``.
+
+        Raises:
+            InputError: a file is unreadable or not understood (unless ``skip_unknown``),
+                or ``root`` holds no evidence file at all.
+        """
+        del query  # filters are applied after normalization, the same way for every source
+        tables: list[RawTable] = []
+        issues: list[ParseIssue] = []
+        inputs: list[InputFile] = []
+        for path in evidence_files(self.root):
+            display = self._display(path)
+            try:
+                read = read_evidence_file(path, display, self.options)
+            except UnknownContentError as exc:
+                where = f" (line {exc.line})" if exc.line is not None else ""
+                if not self.options.skip_unknown:
+                    raise InputError(f"{display}{where}: {exc.reason}") from None
+                issues.append(ParseIssue(display, exc.line, f"file not read: {exc.reason}"))
+                inputs.append(InputFile(display, _sha256(path), "unknown (skipped)", 0))
+                continue
+            tables.extend(read.tables)
+            issues.extend(read.issues)
+            inputs.append(InputFile(display, _sha256(path), read.detected_format, read.rows))
+        if not inputs:
+            raise InputError(f"{self.root}: no evidence files found (searched recursively)")
+        return CollectedEvidence(
+            raw_tables=tuple(tables), parse_issues=tuple(issues), inputs=tuple(inputs)
+        )
+
+    def _display(self, path: Path) -> str:
+        try:
+            return path.relative_to(self.root).as_posix()
+        except ValueError:
+            return str(path)
+
+
+def evidence_files(root: Path) -> list[Path]:
+    """Candidate files under ``root`` (or ``root`` itself), hidden ones and notes excluded."""
+    if root.is_file():
+        return [root]
+    if not root.is_dir():
+        raise InputError(f"{root}: no such file or directory")
+    return sorted(
+        path
+        for path in root.rglob("*")
+        if path.is_file()
+        and not any(part.startswith(".") for part in path.relative_to(root).parts)
+        and path.suffix.lower() not in _IGNORED_SUFFIXES
+    )
+
+
+def _sha256(path: Path) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as handle:
+        for block in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()

@@ -1,0 +1,167 @@
+"""Find Azure resources in az CLI / ARM / Resource Graph JSON and read them shape-agnostically.
+
+The az CLI prints network resources with their properties at the top level; ARM, Resource Graph
+and ``az keyvault show`` wrap them in ``properties``. ``flatten`` makes both look alike, at every
+nesting level the importer reads (subnets, peerings, routes, ip configurations...).
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from netlogs.errors import TopologyError
+
+# Resource types the importer reads (lower case: Resource Graph lowercases them).
+VNET = "microsoft.network/virtualnetworks"
+ROUTE_TABLE = "microsoft.network/routetables"
+PRIVATE_ENDPOINT = "microsoft.network/privateendpoints"
+NIC = "microsoft.network/networkinterfaces"
+FIREWALL = "microsoft.network/azurefirewalls"
+FIREWALL_POLICY = "microsoft.network/firewallpolicies"
+VNET_GATEWAY = "microsoft.network/virtualnetworkgateways"
+LOCAL_GATEWAY = "microsoft.network/localnetworkgateways"
+CONNECTION = "microsoft.network/connections"
+PUBLIC_IP = "microsoft.network/publicipaddresses"
+KEY_VAULT = "microsoft.keyvault/vaults"
+# `az network vnet-gateway list-learned-routes` prints {"value": [...]} without a type.
+LEARNED_ROUTES = "netlogs/learnedroutes"
+KNOWN_TYPES = frozenset({
+    VNET, ROUTE_TABLE, PRIVATE_ENDPOINT, NIC, FIREWALL, FIREWALL_POLICY, VNET_GATEWAY,
+    LOCAL_GATEWAY, CONNECTION, PUBLIC_IP, KEY_VAULT,
+})
+
+
+def flatten(obj: Any) -> dict[str, Any]:
+    """The object with its ``properties`` (if any) merged into the top level."""
+    if not isinstance(obj, Mapping):
+        return {}
+    merged = {key: value for key, value in obj.items() if key != "properties"}
+    inner = obj.get("properties")
+    if isinstance(inner, Mapping):
+        merged.update(inner)
+    return merged
+
+
+def flat_list(value: Any) -> list[dict[str, Any]]:
+    """A list of sub-resources, each flattened; anything else is an empty list."""
+    return [flatten(item) for item in value] if isinstance(value, list) else []
+
+
+def dig(obj: Any, path: str) -> Any:
+    """``dig(x, "addressSpace.addressPrefixes")``: the nested value, or None."""
+    for key in path.split("."):
+        if not isinstance(obj, Mapping):
+            return None
+        obj = obj.get(key)
+    return obj
+
+
+def last_segment(resource_id: str) -> str:
+    return resource_id.rstrip("/").rsplit("/", 1)[-1]
+
+
+def segment_after(resource_id: str, collection: str) -> str | None:
+    """The name following ``/<collection>/`` in a resource id (case-insensitive)."""
+    parts = resource_id.strip("/").split("/")
+    for index, part in enumerate(parts[:-1]):
+        if part.lower() == collection.lower():
+            return parts[index + 1]
+    return None
+
+
+def subnet_ref(subnet_id: str) -> str | None:
+    """``.../virtualNetworks/hub/subnets/GatewaySubnet`` -> ``hub/GatewaySubnet``."""
+    vnet = segment_after(subnet_id, "virtualNetworks")
+    subnet = segment_after(subnet_id, "subnets")
+    return f"{vnet}/{subnet}" if vnet and subnet else None
+
+
+@dataclass(frozen=True)
+class Resource:
+    """One Azure resource found in an input file, with its properties flattened."""
+
+    file: str
+    id: str
+    type: str  # lower case
+    name: str
+    body: dict[str, Any]
+
+    def error(self, problem: str) -> TopologyError:
+        return TopologyError(self.file, self.id, problem)
+
+    def need(self, path: str, obj: Any = None, where: str = "") -> Any:
+        """A required value; missing -> error naming the file, the resource id and the field.
+
+        ``obj`` is a nested part of the body to read from, ``where`` its path for the message.
+        """
+        value = dig(self.body if obj is None else obj, path)
+        if value is None or value in ([], ""):
+            raise self.error(f"{where}{path}: required field is missing")
+        return value
+
+
+def read_resources(directory: Path) -> list[Resource]:
+    """Every recognised resource in every ``*.json`` under ``directory``; later copies of the
+    same id replace earlier ones only when they carry more properties (list vs show output)."""
+    found: dict[str, Resource] = {}
+    for path in sorted(directory.rglob("*.json")):
+        for resource in _resources_in(path, _read_json(path)):
+            key = f"{resource.type}|{resource.id.lower()}"
+            if key not in found or len(resource.body) > len(found[key].body):
+                found[key] = resource
+    return list(found.values())
+
+
+def _read_json(path: Path) -> Any:
+    try:
+        text = path.read_text(encoding="utf-8-sig")  # PowerShell redirection writes a BOM
+    except OSError as exc:
+        raise TopologyError(str(path), "file", f"cannot read: {exc.strerror or exc}") from None
+    except UnicodeDecodeError:
+        raise TopologyError(str(path), "file", "not UTF-8 text") from None
+    try:
+        return json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise TopologyError(str(path), f"line {exc.lineno}, column {exc.colno}",
+                            f"JSON syntax error: {exc.msg}") from None
+
+
+def _candidates(document: Any) -> Iterator[Any]:
+    """Objects of a file: one object, a list, or an `az graph query` result {"data": [...]}."""
+    if isinstance(document, list):
+        yield from document
+    elif isinstance(document, Mapping) and isinstance(document.get("data"), list):
+        yield from document["data"]
+    elif isinstance(document, Mapping):
+        yield document
+
+
+def _resources_in(path: Path, document: Any) -> Iterator[Resource]:
+    file = str(path)
+    if _is_learned_routes(document):
+        yield Resource(file, file, LEARNED_ROUTES, path.stem, {"routes": document["value"]})
+        return
+    for index, item in enumerate(_candidates(document)):
+        kind = item.get("type") if isinstance(item, Mapping) else None
+        if not isinstance(kind, str) or kind.lower() not in KNOWN_TYPES:
+            continue
+        body = flatten(item)
+        resource_id = body.get("id") if isinstance(body.get("id"), str) else f"[{index}]"
+        name = body.get("name")
+        resource = Resource(file, str(resource_id), kind.lower(), "", body)
+        if not isinstance(name, str) or not name:
+            name = last_segment(resource.id) if body.get("id") else resource.need("name")
+        yield Resource(file, resource.id, resource.type, str(name), body)
+
+
+def _is_learned_routes(document: Any) -> bool:
+    if not isinstance(document, Mapping) or not isinstance(document.get("value"), list):
+        return False
+    rows = document["value"]
+    return bool(rows) and all(
+        isinstance(row, Mapping) and "network" in row and "localAddress" in row for row in rows
+    )

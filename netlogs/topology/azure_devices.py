@@ -1,0 +1,232 @@
+"""Import firewalls, virtual network gateways and private endpoints from Azure JSON.
+
+Each of these is assembled from several resources: a firewall's public IPs and SNAT ranges live
+in public IP and firewall policy resources, a gateway's on-premises prefixes in local network
+gateways, connections and learned-route listings, a private endpoint's IP possibly only on its NIC.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from netlogs.topology.arm_shapes import (
+    CONNECTION,
+    FIREWALL,
+    FIREWALL_POLICY,
+    LEARNED_ROUTES,
+    LOCAL_GATEWAY,
+    NIC,
+    PRIVATE_ENDPOINT,
+    PUBLIC_IP,
+    VNET_GATEWAY,
+    Resource,
+    dig,
+    flat_list,
+    segment_after,
+    subnet_ref,
+)
+
+SNAT_PROPERTY = "Network.SNAT.PrivateRanges"
+
+
+def _of(resources: list[Resource], kind: str) -> list[Resource]:
+    return sorted((r for r in resources if r.type == kind), key=lambda r: r.name.lower())
+
+
+def _by_id(resources: list[Resource], kind: str) -> dict[str, Resource]:
+    return {r.id.lower(): r for r in resources if r.type == kind}
+
+
+def _unique(items: list[str]) -> list[str]:
+    return list(dict.fromkeys(items))
+
+
+def _split(text: Any) -> list[str]:
+    if not isinstance(text, str):
+        return []
+    return [part.strip() for part in text.split(",") if part.strip()]
+
+
+def _public_ip(resources: dict[str, Resource], config: dict[str, Any]) -> str | None:
+    pip_id = dig(config, "publicIPAddress.id")
+    pip = resources.get(pip_id.lower()) if isinstance(pip_id, str) else None
+    address = pip.body.get("ipAddress") if pip else None
+    return address if isinstance(address, str) and address else None
+
+
+def _placed(r: Resource, config: dict[str, Any]) -> tuple[str, str]:
+    """(vnet, subnet) of a device from its first ip configuration's subnet id."""
+    subnet_id = r.need("subnet.id", config, "ipConfigurations[0].")
+    ref = subnet_ref(str(subnet_id))
+    if ref is None:
+        raise r.error(f"ipConfigurations[0].subnet.id: {subnet_id!r} is not a subnet id")
+    vnet, subnet = ref.split("/")
+    return vnet, subnet
+
+
+def firewalls(resources: list[Resource]) -> list[dict[str, Any]]:
+    pips = _by_id(resources, PUBLIC_IP)
+    policies = _by_id(resources, FIREWALL_POLICY)
+    result = []
+    for r in _of(resources, FIREWALL):
+        configs = flat_list(r.body.get("ipConfigurations"))
+        if not configs and r.body.get("virtualHub"):
+            continue  # a Virtual WAN secured hub: no VNet of its own to model
+        first = configs[0] if configs else {}
+        vnet, subnet = _placed(r, first)
+        firewall: dict[str, Any] = {
+            "name": r.name,
+            "virtualNetwork": vnet,
+            "subnet": subnet,
+            "privateIpAddress": r.need("privateIPAddress", first, "ipConfigurations[0]."),
+        }
+        public = [ip for ip in (_public_ip(pips, c) for c in configs) if ip]
+        if public:
+            firewall["publicIpAddresses"] = public
+        snat = _snat_ranges(r, policies)
+        if snat is not None:
+            firewall["snatPrivateRanges"] = snat
+        result.append(firewall)
+    return result
+
+
+def _snat_ranges(r: Resource, policies: dict[str, Resource]) -> list[str] | None:
+    """The attached policy's setting governs; else the classic-rules property; else default."""
+    policy_id = dig(r.body, "firewallPolicy.id")
+    policy = policies.get(policy_id.lower()) if isinstance(policy_id, str) else None
+    ranges = dig(policy.body, "snat.privateRanges") if policy else None
+    if isinstance(ranges, list) and ranges:
+        return [str(item).strip() for item in ranges]
+    text = dig(r.body, "additionalProperties")
+    if isinstance(text, dict) and isinstance(text.get(SNAT_PROPERTY), str):
+        return _split(text[SNAT_PROPERTY])
+    return None
+
+
+def gateways(resources: list[Resource]) -> list[dict[str, Any]]:
+    pips = _by_id(resources, PUBLIC_IP)
+    learned = [row for r in _of(resources, LEARNED_ROUTES) for row in r.body["routes"]]
+    result = []
+    for r in _of(resources, VNET_GATEWAY):
+        configs = flat_list(r.body.get("ipConfigurations"))
+        vnet, _ = _placed(r, configs[0] if configs else {})
+        active_active = bool(r.body.get("activeActive", False))
+        instance_ips = _instance_ips(r, configs)
+        gateway: dict[str, Any] = {
+            "name": r.name,
+            "virtualNetwork": vnet,
+            "gatewayType": r.need("gatewayType"),
+            "activeActive": active_active,
+            "instanceIpAddresses": instance_ips,
+        }
+        public_ip = _public_ip(pips, configs[0]) if configs else None
+        if public_ip and not active_active:
+            gateway["publicIpAddress"] = public_ip  # the next hop only for active/standby VPN
+        gateway["bgpLearnedPrefixes"] = _unique([
+            str(row["network"]) for row in learned
+            if str(row.get("origin", "")).lower() != "network"  # own VNet ranges, not learned
+            and row.get("localAddress") in instance_ips
+        ])
+        result.append(gateway)
+    # After reading every gateway, so that their own missing fields are reported first.
+    local = _local_prefixes(resources)
+    for r, gateway in zip(_of(resources, VNET_GATEWAY), result, strict=True):
+        gateway["localNetworkAddressPrefixes"] = local.get(r.id.lower(), [])
+    return result
+
+
+def _instance_ips(r: Resource, configs: list[dict[str, Any]]) -> list[str]:
+    peers = flat_list(dig(r.body, "bgpSettings.bgpPeeringAddresses"))
+    ips = [str(ip) for peer in peers for ip in peer.get("defaultBgpIpAddresses") or []]
+    if not ips:
+        ips = _split(dig(r.body, "bgpSettings.bgpPeeringAddress"))
+    if not ips:
+        ips = [str(c["privateIPAddress"]) for c in configs if c.get("privateIPAddress")]
+    return _unique(ips)
+
+
+def _local_prefixes(resources: list[Resource]) -> dict[str, list[str]]:
+    """Local network gateway prefixes per virtual network gateway id (lower case)."""
+    local_gateways = _by_id(resources, LOCAL_GATEWAY)
+    if not local_gateways:
+        return {}
+    links = [
+        (str(dig(c.body, "virtualNetworkGateway1.id")).lower(),
+         str(dig(c.body, "localNetworkGateway2.id")).lower())
+        for c in _of(resources, CONNECTION)
+    ]
+    if not links:
+        vpn = [g for g in _of(resources, VNET_GATEWAY)
+               if str(g.body.get("gatewayType", "")).lower() == "vpn"]
+        if len(vpn) != 1:
+            first = sorted(local_gateways.values(), key=lambda r: r.name)[0]
+            raise first.error("cannot tell which virtual network gateway it connects to: add the "
+                              "output of `az network vpn-connection list -o json`")
+        links = [(vpn[0].id.lower(), key) for key in sorted(local_gateways)]
+    result: dict[str, list[str]] = {}
+    for gateway_id, local_id in links:
+        if local_id in local_gateways:
+            body = local_gateways[local_id].body
+            prefixes = dig(body, "localNetworkAddressSpace.addressPrefixes")
+            result.setdefault(gateway_id, []).extend(prefixes or [])
+    return {key: _unique(value) for key, value in result.items()}
+
+
+def private_endpoints(resources: list[Resource], vaults: set[str]) -> list[dict[str, Any]]:
+    """Private endpoints of Key Vaults (others do not matter for vault traffic)."""
+    vault_names = {name.lower(): name for name in vaults}
+    nics = _nic_ips(resources)
+    result = []
+    for r in _of(resources, PRIVATE_ENDPOINT):
+        target = _vault_target(r)
+        if target is None:
+            continue
+        vault_name, group_id = target
+        if vault_name.lower() not in vault_names:
+            raise r.error(f"privateLinkServiceConnections: targets key vault {vault_name!r}, "
+                          f"which is not in the input (add `az keyvault show -n {vault_name} "
+                          "-o json`)")
+        subnet_id = str(r.need("subnet.id"))
+        result.append({
+            "name": r.name,
+            "subnet": subnet_ref(subnet_id) or subnet_id,
+            "privateIpAddress": _endpoint_ip(r, nics),
+            "target": vault_names[vault_name.lower()],
+            "groupId": group_id,
+        })
+    return result
+
+
+def _vault_target(r: Resource) -> tuple[str, str] | None:
+    connections = flat_list(r.body.get("privateLinkServiceConnections"))
+    connections += flat_list(r.body.get("manualPrivateLinkServiceConnections"))
+    for connection in connections:
+        service_id = str(connection.get("privateLinkServiceId") or "")
+        vault = segment_after(service_id, "vaults")
+        if vault and "/providers/microsoft.keyvault/" in service_id.lower():
+            group_ids = connection.get("groupIds") or ["vault"]
+            return vault, str(group_ids[0])
+    return None
+
+
+def _nic_ips(resources: list[Resource]) -> dict[str, str]:
+    """Private endpoint id (lower case) -> first private IP of its NIC."""
+    found = {}
+    for nic in resources:
+        endpoint_id = dig(nic.body, "privateEndpoint.id") if nic.type == NIC else None
+        configs = flat_list(nic.body.get("ipConfigurations"))
+        ips = [c["privateIPAddress"] for c in configs if c.get("privateIPAddress")]
+        if isinstance(endpoint_id, str) and ips:
+            found[endpoint_id.lower()] = str(ips[0])
+    return found
+
+
+def _endpoint_ip(r: Resource, nics: dict[str, str]) -> str:
+    dns_configs = flat_list(r.body.get("customDnsConfigs"))
+    dns_ips = [ip for c in dns_configs for ip in c.get("ipAddresses") or []]
+    config_ips = [c.get("privateIPAddress") for c in flat_list(r.body.get("ipConfigurations"))]
+    for ip in [*dns_ips, *config_ips, nics.get(r.id.lower())]:
+        if isinstance(ip, str) and ip:
+            return ip
+    raise r.error("customDnsConfigs[].ipAddresses: no private IP address found (add the output "
+                  "of `az network nic list -o json` for its network interface)")

@@ -1,0 +1,198 @@
+"""`netlogs topology import`: build the topology file from az CLI / ARM / Resource Graph JSON.
+
+The importer translates Azure resources into the documented file format (names instead of ids)
+and then goes through the same loader and validation as a hand-written file, so what it writes
+always loads. Azure properties netlogs does not use are ignored.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import os
+import tempfile
+from pathlib import Path
+from typing import Any
+
+from netlogs.errors import TopologyError
+from netlogs.topology.arm_shapes import (
+    KEY_VAULT,
+    ROUTE_TABLE,
+    VNET,
+    Resource,
+    flat_list,
+    flatten,
+    last_segment,
+    read_resources,
+    subnet_ref,
+)
+from netlogs.topology.azure_devices import firewalls, gateways, private_endpoints
+from netlogs.topology.dump import dump_topology
+from netlogs.topology.loader import topology_from_mapping
+from netlogs.topology.model import Topology
+
+
+def import_az_json(directory: Path) -> Topology:
+    """Read every ``*.json`` under ``directory`` and return the validated Topology."""
+    resources = read_resources(Path(directory))
+    if not any(r.type == VNET for r in resources):
+        raise TopologyError(str(directory), "input", "no Microsoft.Network/virtualNetworks "
+                                                     "resource found in any *.json file")
+    return topology_from_mapping(mapping_from_resources(resources), source=str(directory))
+
+
+def mapping_from_resources(resources: list[Resource]) -> dict[str, Any]:
+    """The topology file content (documented format) for a set of Azure resources."""
+    vnets = [_vnet(r) for r in _of(resources, VNET)]
+    subnet_refs = {f"{v['name']}/{s['name']}" for v in vnets for s in v["subnets"]}
+    service_tags: dict[str, list[str]] = {}
+    route_tables = [_route_table(r, service_tags) for r in _of(resources, ROUTE_TABLE)]
+    vaults = [_key_vault(r, subnet_refs) for r in _of(resources, KEY_VAULT)]
+    mapping: dict[str, Any] = {
+        "virtualNetworks": vnets,
+        "routeTables": route_tables,
+        "firewalls": firewalls(resources),
+        "virtualNetworkGateways": gateways(resources),
+        "privateEndpoints": private_endpoints(resources, {v["name"] for v in vaults}),
+        "keyVaults": vaults,
+    }
+    if service_tags:
+        mapping["servicePrefixes"] = service_tags
+    return mapping
+
+
+def write_topology_file(topology: Topology, out: Path) -> None:
+    """Write the YAML atomically: a failure never leaves a partial file behind."""
+    out = Path(out)
+    text = f"# Written by `netlogs topology import` from {topology.source}\n"
+    text += dump_topology(topology)
+    try:
+        fd, temp = tempfile.mkstemp(prefix=f".{out.name}.", suffix=".tmp", dir=out.parent or ".")
+    except OSError as exc:
+        raise TopologyError(str(out), "output", f"cannot write: {exc.strerror or exc}") from None
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as handle:
+            handle.write(text)
+        os.replace(temp, out)
+    except OSError as exc:
+        Path(temp).unlink(missing_ok=True)
+        raise TopologyError(str(out), "output", f"cannot write: {exc.strerror or exc}") from None
+
+
+def _of(resources: list[Resource], kind: str) -> list[Resource]:
+    return sorted((r for r in resources if r.type == kind), key=lambda r: r.name.lower())
+
+
+def _vnet(r: Resource) -> dict[str, Any]:
+    vnet: dict[str, Any] = {
+        "name": r.name,
+        "addressPrefixes": list(r.need("addressSpace.addressPrefixes")),
+        "subnets": [_subnet(r, s) for s in flat_list(r.body.get("subnets"))],
+        "virtualNetworkPeerings": [
+            _peering(r, p) for p in flat_list(r.body.get("virtualNetworkPeerings"))
+        ],
+    }
+    if isinstance(r.body.get("location"), str):
+        vnet["location"] = r.body["location"]
+    return vnet
+
+
+def _subnet(vnet: Resource, s: dict[str, Any]) -> dict[str, Any]:
+    name = s.get("name") or (last_segment(s["id"]) if isinstance(s.get("id"), str) else None)
+    where = f"subnets[{name or '?'}]"
+    if not name:
+        raise vnet.error(f"{where}.name: required field is missing")
+    prefixes = s.get("addressPrefixes") or ([s["addressPrefix"]] if s.get("addressPrefix") else [])
+    if not prefixes:
+        raise vnet.error(f"{where}.addressPrefix: required field is missing")
+    subnet: dict[str, Any] = {"name": name, "addressPrefixes": list(prefixes)}
+    route_table_id = (s.get("routeTable") or {}).get("id")
+    if isinstance(route_table_id, str):
+        subnet["routeTable"] = last_segment(route_table_id)
+    services = [e.get("service") for e in flat_list(s.get("serviceEndpoints"))]
+    if services:
+        subnet["serviceEndpoints"] = [x for x in services if isinstance(x, str)]
+    if isinstance(s.get("privateEndpointNetworkPolicies"), str):
+        subnet["privateEndpointNetworkPolicies"] = s["privateEndpointNetworkPolicies"]
+    delegations = [d.get("serviceName") for d in flat_list(s.get("delegations"))]
+    if delegations:
+        subnet["delegations"] = [x for x in delegations if isinstance(x, str)]
+    return subnet
+
+
+def _peering(vnet: Resource, p: dict[str, Any]) -> dict[str, Any]:
+    name = p.get("name") or "?"
+    remote_id = (p.get("remoteVirtualNetwork") or {}).get("id")
+    if not isinstance(remote_id, str):
+        raise vnet.error(f"virtualNetworkPeerings[{name}].remoteVirtualNetwork.id: "
+                         "required field is missing")
+    peering: dict[str, Any] = {"name": name, "remoteVirtualNetwork": last_segment(remote_id)}
+    if isinstance(p.get("peeringState"), str):
+        peering["peeringState"] = p["peeringState"]
+    # Azure's own defaults are all false; the az CLI always prints the three flags.
+    for flag in ("allowForwardedTraffic", "allowGatewayTransit", "useRemoteGateways"):
+        peering[flag] = bool(p.get(flag, False))
+    return peering
+
+
+def _route_table(r: Resource, service_tags: dict[str, list[str]]) -> dict[str, Any]:
+    routes = []
+    for route in flat_list(r.body.get("routes")):
+        where = f"routes[{route.get('name') or '?'}]"
+        entry: dict[str, str] = {}
+        for key in ("name", "addressPrefix", "nextHopType"):
+            value = route.get(key)
+            if not isinstance(value, str) or not value:
+                raise r.error(f"{where}.{key}: required field is missing")
+            entry[key] = value
+        if isinstance(route.get("nextHopIpAddress"), str) and route["nextHopIpAddress"]:
+            entry["nextHopIpAddress"] = route["nextHopIpAddress"]
+        if not _looks_like_cidr(entry["addressPrefix"]):
+            service_tags.setdefault(entry["addressPrefix"], [])  # a service tag: user fills it
+        routes.append(entry)
+    return {
+        "name": r.name,
+        "disableBgpRoutePropagation": bool(r.body.get("disableBgpRoutePropagation", False)),
+        "routes": routes,
+    }
+
+
+def _looks_like_cidr(text: str) -> bool:
+    try:
+        ipaddress.ip_network(text, strict=False)
+    except ValueError:
+        return False
+    return True
+
+
+def _key_vault(r: Resource, subnet_refs: set[str]) -> dict[str, Any]:
+    vault: dict[str, Any] = {"name": r.name}
+    uri = r.body.get("vaultUri")
+    if isinstance(uri, str):
+        host = uri.split("//", 1)[-1].split("/", 1)[0]
+        if host.lower() != f"{r.name}.vault.azure.net".lower():
+            vault["fqdn"] = host  # sovereign clouds: vault.azure.cn, vault.usgovcloudapi.net
+    if isinstance(r.body.get("publicNetworkAccess"), str):
+        vault["publicNetworkAccess"] = r.body["publicNetworkAccess"]
+    acls = r.body.get("networkAcls")
+    if isinstance(acls, dict):
+        vault["networkAcls"] = _network_acls(acls, subnet_refs)
+    return vault
+
+
+def _network_acls(acls: dict[str, Any], subnet_refs: set[str]) -> dict[str, Any]:
+    # Key Vault stores virtual network rule ids lower-cased; match them case-insensitively and
+    # drop rules for subnets outside the input (no client of this topology can be there).
+    by_lower = {ref.lower(): ref for ref in subnet_refs}
+    rules = []
+    for rule in flat_list(acls.get("virtualNetworkRules")):
+        ref = subnet_ref(str(rule.get("id") or ""))
+        if ref and ref.lower() in by_lower:
+            rules.append(by_lower[ref.lower()])
+    ip_rules = [flatten(x).get("value") if isinstance(x, dict) else x
+                for x in acls.get("ipRules") or []]
+    result: dict[str, Any] = {"ipRules": ip_rules, "virtualNetworkRules": rules}
+    for key in ("defaultAction", "bypass"):
+        if isinstance(acls.get(key), str):
+            result[key] = acls[key]
+    return result
+

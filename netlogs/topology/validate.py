@@ -1,0 +1,188 @@
+"""Cross-resource checks of a loaded topology: references resolve, address plans are sane.
+
+These mirror what Azure itself refuses (a subnet outside its VNet, overlapping subnets, peering
+two overlapping VNets, a private endpoint IP outside its subnet), so a topology that passes could
+exist in Azure and the route computation never has to guess.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+from collections.abc import Iterable
+
+from netlogs.errors import TopologyError
+from netlogs.topology.fields import IPNetwork
+from netlogs.topology.model import Subnet, Topology, VirtualNetwork
+
+
+def validate_topology(topology: Topology) -> None:
+    """Raise TopologyError for the first broken reference or address-plan conflict."""
+    file = topology.source
+    _unique(file, "virtualNetworks", (v.name for v in topology.vnets))
+    _unique(file, "routeTables", (r.name for r in topology.route_tables))
+    _unique(file, "firewalls", (f.name for f in topology.firewalls))
+    _unique(file, "virtualNetworkGateways", (g.name for g in topology.gateways))
+    _unique(file, "privateEndpoints", (p.name for p in topology.private_endpoints))
+    _unique(file, "keyVaults", (k.name for k in topology.key_vaults))
+    _unique(file, "clients", (c.name for c in topology.clients))
+    vnets = {v.name: v for v in topology.vnets}
+    route_tables = {r.name for r in topology.route_tables}
+    for vnet in topology.vnets:
+        _check_vnet(file, vnet, route_tables)
+        _check_peerings(file, vnet, vnets)
+    subnets = {s.ref: s for v in topology.vnets for s in v.subnets}
+    _check_appliances(file, topology, vnets, subnets)
+    _check_private_endpoints(file, topology, subnets)
+    _check_clients_and_rules(file, topology, subnets)
+
+
+def _unique(file: str, section: str, names: Iterable[str]) -> None:
+    seen: set[str] = set()
+    for name in names:
+        if name in seen:
+            raise TopologyError(file, f"{section}[{name}]", "name: used by more than one entry")
+        seen.add(name)
+
+
+def _net(text: str) -> IPNetwork:
+    return ipaddress.ip_network(text, strict=False)
+
+
+def _inside(address: str, prefixes: Iterable[str]) -> bool:
+    ip = _net(address)
+    return any(ip.version == p.version and ip.subnet_of(p) for p in map(_net, prefixes))  # type: ignore[arg-type]
+
+
+def _first_overlap(left: Iterable[str], right: Iterable[str]) -> tuple[str, str] | None:
+    for a in left:
+        for b in right:
+            if _net(a).overlaps(_net(b)):
+                return a, b
+    return None
+
+
+def _check_vnet(file: str, vnet: VirtualNetwork, route_tables: set[str]) -> None:
+    where = f"virtualNetworks[{vnet.name}]"
+    ranges = list(vnet.address_prefixes)
+    for i, prefix in enumerate(ranges):
+        clash = _first_overlap([prefix], ranges[i + 1:])
+        if clash:
+            raise TopologyError(file, where, f"addressPrefixes: {clash[0]} overlaps {clash[1]}")
+    _unique(file, f"{where}.subnets", (s.name for s in vnet.subnets))
+    _unique(file, f"{where}.virtualNetworkPeerings", (p.name for p in vnet.peerings))
+    for i, subnet in enumerate(vnet.subnets):
+        _check_subnet(file, vnet, subnet, vnet.subnets[i + 1:], route_tables)
+
+
+def _check_subnet(
+    file: str, vnet: VirtualNetwork, subnet: Subnet, later: Iterable[Subnet], route_tables: set[str]
+) -> None:
+    where = f"virtualNetworks[{vnet.name}].subnets[{subnet.name}]"
+    for prefix in subnet.address_prefixes:
+        if not _inside(prefix, vnet.address_prefixes):
+            space = ", ".join(vnet.address_prefixes)
+            raise TopologyError(file, where, f"addressPrefixes: {prefix} is outside the "
+                                             f"VNet's address space ({space})")
+    for other in later:
+        clash = _first_overlap(subnet.address_prefixes, other.address_prefixes)
+        if clash:
+            raise TopologyError(file, where, f"addressPrefixes: {clash[0]} overlaps subnet "
+                                             f"{other.name} ({clash[1]})")
+    if subnet.route_table is not None and subnet.route_table not in route_tables:
+        raise TopologyError(file, where, f"routeTable: unknown route table {subnet.route_table!r}")
+
+
+def _check_peerings(file: str, vnet: VirtualNetwork, vnets: dict[str, VirtualNetwork]) -> None:
+    for peering in vnet.peerings:
+        where = f"virtualNetworks[{vnet.name}].virtualNetworkPeerings[{peering.name}]"
+        remote = vnets.get(peering.remote_vnet)
+        if remote is None:
+            raise TopologyError(file, where, f"remoteVirtualNetwork: unknown virtual network "
+                                             f"{peering.remote_vnet!r}")
+        if remote.name == vnet.name:
+            raise TopologyError(file, where, "remoteVirtualNetwork: a VNet cannot peer with itself")
+        clash = _first_overlap(vnet.address_prefixes, remote.address_prefixes)
+        if clash:
+            raise TopologyError(file, where, f"remoteVirtualNetwork: peered VNets overlap "
+                                             f"({vnet.name} {clash[0]}, {remote.name} {clash[1]})")
+
+
+def _check_appliances(
+    file: str, topology: Topology, vnets: dict[str, VirtualNetwork], subnets: dict[str, Subnet]
+) -> None:
+    for fw in topology.firewalls:
+        where = f"firewalls[{fw.name}]"
+        if fw.vnet not in vnets:
+            raise TopologyError(file, where, f"virtualNetwork: unknown virtual network {fw.vnet!r}")
+        subnet = subnets.get(f"{fw.vnet}/{fw.subnet}")
+        if subnet is None:
+            raise TopologyError(file, where, f"subnet: VNet {fw.vnet!r} has no subnet "
+                                             f"{fw.subnet!r}")
+        for field, ips in (("privateIpAddress", (fw.private_ip,)),
+                           ("instanceIpAddresses", fw.instance_ips)):
+            _require_inside(file, where, field, ips, subnet)
+    for gw in topology.gateways:
+        where = f"virtualNetworkGateways[{gw.name}]"
+        vnet = vnets.get(gw.vnet)
+        if vnet is None:
+            raise TopologyError(file, where, f"virtualNetwork: unknown virtual network {gw.vnet!r}")
+        for ip in gw.instance_ips:
+            if not _inside(ip, vnet.address_prefixes):
+                raise TopologyError(file, where, f"instanceIpAddresses: {ip} is outside VNet "
+                                                 f"{gw.vnet}")
+
+
+def _require_inside(
+    file: str, where: str, field: str, ips: Iterable[str], subnet: Subnet
+) -> None:
+    for ip in ips:
+        if not _inside(ip, subnet.address_prefixes):
+            raise TopologyError(file, where, f"{field}: {ip} is outside subnet {subnet.ref} "
+                                             f"({', '.join(subnet.address_prefixes)})")
+
+
+def _subnet_ref(file: str, where: str, field: str, ref: str, subnets: dict[str, Subnet]) -> Subnet:
+    if ref.count("/") != 1:
+        raise TopologyError(file, where, f"{field}: {ref!r} is not of the form 'vnet/subnet'")
+    if ref not in subnets:
+        raise TopologyError(file, where, f"{field}: unknown subnet {ref!r}")
+    return subnets[ref]
+
+
+def _check_private_endpoints(file: str, topology: Topology, subnets: dict[str, Subnet]) -> None:
+    vaults = {k.name for k in topology.key_vaults}
+    for pe in topology.private_endpoints:
+        where = f"privateEndpoints[{pe.name}]"
+        subnet = _subnet_ref(file, where, "subnet", pe.subnet, subnets)
+        _require_inside(file, where, "privateIpAddress", (pe.ip,), subnet)
+        if pe.target not in vaults:
+            raise TopologyError(file, where, f"target: unknown key vault {pe.target!r}")
+    for vault in topology.key_vaults:
+        where = f"keyVaults[{vault.name}].networkAcls"
+        for ref in vault.network_acls.virtual_network_rules:
+            _subnet_ref(file, where, "virtualNetworkRules", ref, subnets)
+
+
+def _check_clients_and_rules(file: str, topology: Topology, subnets: dict[str, Subnet]) -> None:
+    gateways = {g.name for g in topology.gateways}
+    for client in topology.clients:
+        where = f"clients[{client.name}]"
+        if client.subnet is not None:
+            subnet = _subnet_ref(file, where, "subnet", client.subnet, subnets)
+            _require_inside(file, where, "ipAddresses", client.ips, subnet)
+        elif client.kind != "onprem":
+            raise TopologyError(file, where, f"subnet: required for a client of kind {client.kind}")
+        if client.gateway is not None and client.gateway not in gateways:
+            raise TopologyError(file, where, f"gateway: unknown virtual network gateway "
+                                             f"{client.gateway!r}")
+        if client.kind == "onprem" and client.gateway is None:
+            raise TopologyError(file, where, "gateway: required for a client of kind onprem")
+    vaults = {k.name for k in topology.key_vaults}
+    firewalls = {f.name for f in topology.firewalls}
+    for rule in topology.design_rules:
+        where = f"designRules[{rule.vault}]"
+        if rule.vault not in vaults:
+            raise TopologyError(file, where, f"vault: unknown key vault {rule.vault!r}")
+        if rule.require_firewall is not None and rule.require_firewall not in firewalls:
+            raise TopologyError(file, where, f"requireFirewall: unknown firewall "
+                                             f"{rule.require_firewall!r}")

@@ -1,0 +1,91 @@
+"""``judge_flows``: one ``FlowResult`` per original client IP, plus the gaps."""
+
+from __future__ import annotations
+
+from netlogs.correlate import CorrelatedEvidence, CorrelationContext
+from netlogs.model import FlowResult, Gap, VaultOutcome
+from netlogs.verdicts.gaps import (
+    firewall_liveness_gap,
+    model_vs_observed,
+    snat_ambiguous,
+    sorted_gaps,
+    source_gaps,
+)
+from netlogs.verdicts.hops import observed_hops
+from netlogs.verdicts.rules import decide
+from netlogs.verdicts.situation import ClientFacts, Situation
+
+
+def vault_outcome(f: ClientFacts) -> VaultOutcome:
+    """served > denied_auth > denied_network > none.
+
+    RBAC/access-policy 403s and real 401s are ``denied_auth`` (the network path worked); the 401
+    ``Authentication`` challenge that starts every SDK call counts as neither.
+    """
+    if f.served:
+        return VaultOutcome.SERVED
+    if f.denied_auth:
+        return VaultOutcome.DENIED_AUTH
+    if f.denied_network:
+        return VaultOutcome.DENIED_NETWORK
+    return VaultOutcome.NONE
+
+
+def firewall_is_live(correlated: CorrelatedEvidence, ctx: CorrelationContext) -> bool:
+    """Some record of the required firewall (any firewall without a rule) exists in the window."""
+    if correlated.unnamed_firewall_rows:
+        return True
+    if ctx.required_firewall is None:
+        return bool(correlated.firewalls_seen)
+    return ctx.required_firewall.lower() in correlated.firewalls_seen
+
+
+def judge_flows(
+    correlated: CorrelatedEvidence, ctx: CorrelationContext
+) -> tuple[tuple[FlowResult, ...], tuple[Gap, ...]]:
+    """Apply the verdict rules to every client (sorted by client IP) and collect the gaps."""
+    live = firewall_is_live(correlated, ctx)
+    facts = [ClientFacts.from_row(row) for row in correlated.clients.iter_rows(named=True)]
+    suspects = {
+        candidate: f.client_ip
+        for f in facts
+        if len(f.snat_candidates) >= 2
+        for candidate in f.snat_candidates
+    }
+    flows: list[FlowResult] = []
+    gaps: list[Gap] = []
+    for f in facts:  # one iteration per client, not per log row
+        situation = Situation(
+            f, ctx, ctx.expected_paths.get(f.client_ip), live, suspects.get(f.client_ip)
+        )
+        flow = _flow_result(situation, correlated)
+        flows.append(flow)
+        gaps.extend(g for g in (model_vs_observed(situation, flow), snat_ambiguous(flow, f.snat_candidate_count)) if g)
+    undecided = tuple(flow.client_ip for flow in flows if flow.verdict.is_undecided)
+    gaps.extend(source_gaps(ctx, undecided))
+    gaps.extend(firewall_liveness_gap(ctx, live, undecided))
+    return tuple(sorted(flows, key=lambda fl: fl.client_ip)), sorted_gaps(gaps)
+
+
+def _flow_result(s: Situation, correlated: CorrelatedEvidence) -> FlowResult:
+    f = s.facts
+    decision = decide(s)
+    firsts = [t for t in (f.first_seen, f.fw_first, f.flow_first) if t is not None]
+    lasts = [t for t in (f.last_seen, f.fw_last, f.flow_first) if t is not None]
+    return FlowResult(
+        client_ip=f.client_ip,
+        client=s.ctx.client_names.get(f.client_ip),
+        verdict=decision.verdict,
+        cause=decision.cause,
+        violation=decision.violation,
+        vault_outcome=vault_outcome(f),
+        requests=f.requests,
+        http_status=dict(correlated.http_status.get(f.client_ip, {})),
+        operations=dict(correlated.operations.get(f.client_ip, {})),
+        first_seen=min(firsts) if firsts else None,
+        last_seen=max(lasts) if lasts else None,
+        expected_path=observed_hops(s),
+        evidence=correlated.evidence.get(f.client_ip, ()),
+        snat_candidates=f.snat_candidates,
+        evidence_omitted=correlated.evidence_omitted.get(f.client_ip, 0),
+    )

@@ -1,0 +1,104 @@
+"""What the rules look at for one flow: the client's counts, the policy, the model, the sources."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, fields
+from datetime import datetime
+from typing import Any
+
+from netlogs.correlate import CorrelationContext
+from netlogs.model import ExpectedPath, HopKind, LogFamily, SourceStatus, Verdict
+
+
+@dataclass(frozen=True)
+class ClientFacts:
+    """One row of ``CorrelatedEvidence.clients`` (see netlogs.correlate.facts)."""
+
+    client_ip: str
+    requests: int = 0
+    reached: int = 0  # arrived and not refused by the vault's network rules
+    challenges: int = 0  # 401 Authentication: the normal start of every SDK call
+    served: int = 0
+    denied_auth: int = 0
+    denied_network: int = 0
+    via_private_endpoint: int = 0
+    via_service_endpoint: int = 0
+    via_public: int = 0
+    via_private_unknown: int = 0
+    via_snat: int = 0
+    private_reached: int = 0
+    covered: int = 0
+    uncovered_settled: int = 0
+    uncovered_pending: int = 0
+    first_uncovered: datetime | None = None
+    first_seen: datetime | None = None
+    last_seen: datetime | None = None
+    snat_firewall: str | None = None
+    covering_firewall: str | None = None
+    network_denial_code: str | None = None
+    network_denied_caller: str | None = None
+    public_caller: str | None = None
+    snat_candidates: tuple[str, ...] = ()  # the first few (sorted) of snat_candidate_count
+    snat_candidate_count: int = 0
+    fw_allow: int = 0
+    fw_deny: int = 0
+    fw_attempts_settled: int = 0
+    fw_deny_firewall: str | None = None
+    fw_deny_rule: str | None = None
+    fw_first: datetime | None = None
+    fw_last: datetime | None = None
+    flow_out: int = 0
+    flow_denied: int = 0
+    flow_attempts_settled: int = 0
+    flow_deny_rule: str | None = None
+    flow_first: datetime | None = None
+
+    @classmethod
+    def from_row(cls, row: dict[str, Any]) -> ClientFacts:
+        names = {f.name for f in fields(cls)}
+        values = {k: v for k, v in row.items() if k in names and v is not None}
+        values["snat_candidates"] = tuple(row.get("snat_candidates") or ())
+        return cls(**values)
+
+    @property
+    def attempts(self) -> int:
+        """Connections seen leaving the client (flow logs) or at a firewall."""
+        return self.fw_allow + self.fw_deny + self.flow_out + self.flow_denied
+
+
+@dataclass(frozen=True)
+class Situation:
+    """Facts of one flow plus everything the rules may weigh them against."""
+
+    facts: ClientFacts
+    ctx: CorrelationContext
+    path: ExpectedPath | None
+    firewall_live: bool  # the required (or any) firewall has records in the window
+    snat_suspect: str | None = None  # a SNAT address whose ambiguous requests may be this client's
+
+    def status(self, family: LogFamily) -> SourceStatus:
+        return self.ctx.status(family)
+
+    @property
+    def model_firewalls(self) -> tuple[str, ...]:
+        return self.path.firewalls if self.path is not None else ()
+
+    def model_hop(self, kind: HopKind) -> str | None:
+        """Detail of the first modelled hop of ``kind`` (e.g. the UDR that sends it to the firewall)."""
+        if self.path is None:
+            return None
+        for hop in self.path.hops:
+            if hop.hop is kind:
+                return f"{hop.name}: {hop.detail}" if hop.detail else hop.name
+        return None
+
+
+@dataclass(frozen=True)
+class Decision:
+    verdict: Verdict
+    cause: str
+    violation: bool = False
+
+
+def stamp(moment: datetime | None) -> str:
+    return moment.strftime("%Y-%m-%dT%H:%M:%SZ") if moment is not None else "?"

@@ -1,0 +1,102 @@
+"""Firewall records covering vault requests: reuse window, clock skew, rule kinds, retries."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from types import ModuleType
+
+
+def covered_by_caller(b: ModuleType, kv: object, fw: object, **changes: object) -> list[bool]:
+    correlated, _ = b.run(kv, fw, **changes)
+    return correlated.requests.sort("row_id").get_column("covered").to_list()
+
+
+def test_keep_alive_request_8_min_after_the_only_record_is_covered_15_min_is_not(
+    b: ModuleType,
+) -> None:
+    kv = b.kv_rows(
+        [{"time": b.at(8), "caller_ip": "10.2.1.4"}, {"time": b.at(15), "caller_ip": "10.2.1.4"}]
+    )
+    fw = b.fw_rows([{"time": b.at(0), "src_ip": "10.2.1.4", "src_port": 50432}])
+    assert covered_by_caller(b, kv, fw) == [True, False]
+
+
+def test_reuse_window_is_configurable(b: ModuleType) -> None:
+    kv = b.kv_rows([{"time": b.at(15), "caller_ip": "10.2.1.4"}])
+    fw = b.fw_rows([{"time": b.at(0), "src_ip": "10.2.1.4", "src_port": 50432}])
+    assert covered_by_caller(b, kv, fw, reuse_window=timedelta(minutes=20)) == [True]
+
+
+def test_clock_skew_record_a_few_seconds_after_the_request_still_covers(b: ModuleType) -> None:
+    kv = b.kv_rows([
+        {"time": b.at(10), "caller_ip": "10.2.1.4"},
+        {"time": b.at(30), "caller_ip": "10.2.1.4"},
+    ])  # fmt: skip
+    fw = b.fw_rows([
+        {"time": b.at(10) + timedelta(seconds=3), "src_ip": "10.2.1.4", "src_port": 1},
+        {"time": b.at(30) + timedelta(seconds=9), "src_ip": "10.2.1.4", "src_port": 2},
+    ])  # fmt: skip
+    assert covered_by_caller(b, kv, fw) == [True, False]
+
+
+def test_network_rule_matches_on_pe_ip_and_port_only(b: ModuleType) -> None:
+    kv = b.kv_rows([{"time": b.at(5), "caller_ip": "10.2.1.4"}])
+    other_ip = b.fw_rows([{"time": b.at(4), "src_ip": "10.2.1.4", "dst_ip": "10.1.2.9"}])
+    other_port = b.fw_rows([{"time": b.at(4), "src_ip": "10.2.1.4", "dst_port": 22}])
+    exact = b.fw_rows([{"time": b.at(4), "src_ip": "10.2.1.4"}])
+    assert covered_by_caller(b, kv, other_ip) == [False]
+    assert covered_by_caller(b, kv, other_port) == [False]
+    assert covered_by_caller(b, kv, exact) == [True]
+
+
+def test_application_rule_matches_on_the_vault_fqdn(b: ModuleType) -> None:
+    kv = b.kv_rows([{"time": b.at(5), "caller_ip": "10.2.1.4"}])
+    app = {"time": b.at(4), "src_ip": "10.2.1.4", "kind": "application", "dst_ip": None,
+           "source_table": "AZFWApplicationRule"}  # fmt: skip
+    assert covered_by_caller(b, kv, b.fw_rows([{**app, "fqdn": "KV1.vault.azure.net"}])) == [True]
+    assert covered_by_caller(b, kv, b.fw_rows([{**app, "fqdn": "other.vault.azure.net"}])) == [
+        False
+    ]
+
+
+def test_deny_and_other_firewall_records_do_not_cover(b: ModuleType) -> None:
+    kv = b.kv_rows([{"time": b.at(5), "caller_ip": "10.2.1.4"}])
+    deny = b.fw_rows([{"time": b.at(4), "src_ip": "10.2.1.4", "action": "Deny"}])
+    other = b.fw_rows([{"time": b.at(4), "src_ip": "10.2.1.4", "firewall": "fw-branch"}])
+    assert covered_by_caller(b, kv, deny) == [False]
+    assert covered_by_caller(b, kv, other) == [False]
+    assert covered_by_caller(b, kv, other, required_firewall=None) == [True]
+
+
+def test_syn_retries_count_once(b: ModuleType) -> None:
+    fw = b.fw_rows([
+        {"time": b.at(1), "src_ip": "10.2.1.4", "src_port": 50432},
+        {"time": b.at(1) + timedelta(seconds=3), "src_ip": "10.2.1.4", "src_port": 50432},
+        {"time": b.at(1) + timedelta(seconds=9), "src_ip": "10.2.1.4", "src_port": 50432},
+        {"time": b.at(2), "src_ip": "10.2.1.4", "src_port": 50433},
+    ])  # fmt: skip
+    correlated, _ = b.run(None, fw)
+    row = correlated.clients.row(0, named=True)
+    assert row["fw_allow"] == 2
+
+
+def test_ipv6_caller_is_tolerated_and_matched_on_its_string(b: ModuleType) -> None:
+    kv = b.kv_rows([
+        {"time": b.at(5), "caller_ip": "2001:db8::5"},
+        {"time": b.at(5), "caller_ip": "2001:db8::6"},
+    ])  # fmt: skip
+    fw = b.fw_rows([{"time": b.at(4), "src_ip": "2001:db8::5", "dst_ip": "10.1.2.4"}])
+    correlated, _ = b.run(kv, fw)
+    covered = dict(correlated.requests.select("caller_ip", "covered").iter_rows())
+    assert covered == {"2001:db8::5": True, "2001:db8::6": False}
+    assert correlated.client_ips == ("2001:db8::5", "2001:db8::6")
+
+
+def test_requests_outside_the_window_or_for_another_vault_are_ignored(b: ModuleType) -> None:
+    kv = b.kv_rows([
+        {"time": b.at(-5), "caller_ip": "10.2.1.4"},
+        {"time": b.at(5), "caller_ip": "10.2.1.4", "vault": "kv-other"},
+        {"time": b.at(5), "caller_ip": "10.2.1.4", "vault": "KV1"},
+    ])  # fmt: skip
+    correlated, _ = b.run(kv, None)
+    assert correlated.requests.get_column("row_id").to_list() == ["kv-2"]

@@ -1,0 +1,44 @@
+"""Cited evidence rows (capped, sorted, summarised) and the timeline frame."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from types import ModuleType
+
+from netlogs.model import LogFamily
+from netlogs.schemas import TIMELINE
+
+
+def test_evidence_is_capped_per_family_and_the_rest_counted(b: ModuleType) -> None:
+    kv = b.kv_rows([{"time": b.at(1 + i * 0.1), "caller_ip": "10.2.1.4"} for i in range(30)])
+    fw = b.fw_rows([{"time": b.at(0.5), "src_ip": "10.2.1.4", "src_port": 50432}])
+    correlated, _ = b.run(kv, fw, evidence_per_kind=2)
+    rows = correlated.evidence["10.2.1.4"]
+    assert [r.row for r in rows] == ["fw-0", "kv-0", "kv-1", "kv-28", "kv-29"]
+    assert correlated.evidence_omitted == {"10.2.1.4": 26}
+    assert rows[0].source is LogFamily.FIREWALL
+    assert rows[0].summary == "10.2.1.4:50432 -> 10.1.2.4:443 Allow (rule allow-kv) on fw-hub"
+    assert [r.time for r in rows] == sorted(r.time for r in rows)
+
+
+def test_flow_evidence_and_timeline_rows(b: ModuleType) -> None:
+    flows = b.flow_rows([
+        {"time_start": b.at(3), "src_ip": "10.2.1.4", "src_port": 40000, "decision": "denied",
+         "flow_state": "D", "rule": "DenyKV"},
+        {"time_start": b.at(3), "src_ip": "10.2.1.4", "dst_ip": "10.9.9.9"},  # not to the vault
+    ])  # fmt: skip
+    correlated, _ = b.run(None, None, flows)
+    (row,) = correlated.evidence["10.2.1.4"]
+    assert row.summary == "10.2.1.4:40000 -> 10.1.2.4:443 Deny state D (rule DenyKV)"
+    timeline = correlated.timeline
+    assert dict(timeline.schema) == dict(TIMELINE)
+    assert timeline.select("family", "outcome").rows() == [("flow", "denied")]
+
+
+def test_timeline_is_capped_and_sorted(b: ModuleType) -> None:
+    kv = b.kv_rows([{"time": b.at(50 - i), "caller_ip": "10.2.1.4"} for i in range(10)])
+    correlated, _ = b.run(kv, None, timeline_per_kind=4)
+    times = correlated.timeline.get_column("time").to_list()
+    assert len(times) == 4
+    assert times == sorted(times) and times[0] == b.at(41)
+    assert times[-1] - times[0] == timedelta(minutes=3)

@@ -1,0 +1,32 @@
+"""The wheel must carry the KQL templates and report templates that live outside the package."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+import zipfile
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[2]
+
+
+def test_wheel_contains_kql_and_report_templates(tmp_path: Path) -> None:
+    subprocess.run(
+        [sys.executable, "-m", "pip", "wheel", "--no-deps", "-q", "-w", str(tmp_path), str(REPO)],
+        check=True,
+        capture_output=True,
+    )
+    (wheel,) = tmp_path.glob("netlogs-*.whl")
+    names = set(zipfile.ZipFile(wheel).namelist())
+    kql_files = sorted(p.name for p in (REPO / "kql").glob("*.kql"))
+    assert kql_files, "the repository has KQL templates"
+    for name in kql_files:
+        assert f"netlogs/_data/kql/{name}" in names
+    assert any(n.startswith("netlogs/_data/reports/") for n in names)
+    assert "netlogs/py.typed" in names
+
+
+def test_readme_documents_every_command() -> None:
+    readme = (REPO / "README.md").read_text(encoding="utf-8")
+    for command in ("trace", "report", "routes", "path", "kql", "fetch", "topology import"):
+        assert f"netlogs {command}" in readme

@@ -1,0 +1,201 @@
+"""The HTML report in a real browser: Debian's headless Chromium driven by Playwright.
+
+Playwright only drives the browser: it is launched from /usr/bin/chromium (``heavy_tool``), never
+from a downloaded build.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import struct
+import zlib
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from netlogs.model import TraceResult
+from netlogs.report.html import write_html
+
+pytestmark = pytest.mark.chromium
+
+ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
+
+
+@contextmanager
+def _page(executable: str) -> Iterator[tuple[Any, dict[str, list[str]]]]:
+    """A fresh page that records dialogs, page errors and every network request."""
+    from playwright.sync_api import sync_playwright
+
+    seen: dict[str, list[str]] = {"dialogs": [], "errors": [], "requests": []}
+    with sync_playwright() as driver:
+        browser = driver.chromium.launch(executable_path=executable, args=ARGS)
+        try:
+            page = browser.new_page(viewport={"width": 1300, "height": 900})
+            page.on("dialog", lambda d: (seen["dialogs"].append(d.message), d.dismiss()))
+            page.on("pageerror", lambda e: seen["errors"].append(str(e)))
+            page.on(
+                "console", lambda m: seen["errors"].append(m.text) if m.type == "error" else None
+            )
+            yield page, seen
+        finally:
+            browser.close()
+
+
+def _open(page: Any, path: Path, seen: dict[str, list[str]]) -> None:
+    """Load the file with every request other than the file itself blocked and recorded."""
+    url = path.as_uri()
+
+    def route(request_route: Any) -> None:
+        seen["requests"].append(request_route.request.url)
+        if request_route.request.url == url:
+            request_route.continue_()
+        else:
+            request_route.abort()
+
+    page.route("**/*", route)
+    page.goto(url, wait_until="load")
+    page.wait_for_function("document.querySelector('#nl-timeline .main-svg') !== null")
+
+
+def _distinct_colours(png: bytes) -> int:
+    """Number of distinct pixel colours in an 8-bit RGB/RGBA PNG (Chromium's screenshots)."""
+    assert png[:8] == b"\x89PNG\r\n\x1a\n"
+    pos, idat, width, height, channels = 8, b"", 0, 0, 0
+    while pos < len(png):
+        size, kind = struct.unpack(">I4s", png[pos : pos + 8])
+        body = png[pos + 8 : pos + 8 + size]
+        if kind == b"IHDR":
+            width, height, depth, colour = struct.unpack(">IIBB", body[:10])
+            assert depth == 8 and colour in (2, 6)
+            channels = 3 if colour == 2 else 4
+        elif kind == b"IDAT":
+            idat += body
+        pos += 12 + size
+    raw, stride = zlib.decompress(idat), width * channels
+    previous, colours = bytearray(stride), set()
+    for y in range(height):
+        kind, line = (
+            raw[y * (stride + 1)],
+            bytearray(raw[y * (stride + 1) + 1 : (y + 1) * (stride + 1)]),
+        )
+        for x in range(stride):
+            left = line[x - channels] if x >= channels else 0
+            up, corner = previous[x], previous[x - channels] if x >= channels else 0
+            if kind == 1:
+                line[x] = (line[x] + left) & 0xFF
+            elif kind == 2:
+                line[x] = (line[x] + up) & 0xFF
+            elif kind == 3:
+                line[x] = (line[x] + (left + up) // 2) & 0xFF
+            elif kind == 4:
+                p = left + up - corner
+                pa, pb, pc = abs(p - left), abs(p - up), abs(p - corner)
+                pred = left if pa <= pb and pa <= pc else (up if pb <= pc else corner)
+                line[x] = (line[x] + pred) & 0xFF
+        colours.update(bytes(line[i : i + 3]) for i in range(0, stride, channels * 7))
+        previous = line
+    return len(colours)
+
+
+def test_report_draws_in_chromium(
+    heavy_tool: Any, tmp_path: Path, sample_result: TraceResult
+) -> None:
+    chromium = heavy_tool("chromium", "HTML report checks")
+    report = tmp_path / "report.html"
+    write_html(sample_result, report)
+    with _page(chromium) as (page, seen):
+        _open(page, report, seen)
+        points = page.locator("#nl-timeline .scatterlayer .point").count()
+        assert points == 162  # one marker per timeline record (SVG mode)
+        rows = page.locator("#verdict-table tbody tr")
+        assert rows.count() == len(sample_result.flows)
+        table_text = page.inner_text("#verdict-table")
+        for flow in sample_result.flows:
+            assert flow.client_ip in table_text and flow.verdict.value in table_text
+        shot = page.locator("#timeline").screenshot(path=str(tmp_path / "timeline.png"))
+        assert _distinct_colours(shot) > 20  # axes, labels and coloured markers, not a blank box
+        page.screenshot(path=str(tmp_path / "page.png"))
+    assert seen["errors"] == [] and seen["dialogs"] == []
+    assert seen["requests"] == [report.as_uri()]  # offline: nothing but the file itself
+
+
+def test_sorting_and_filtering_work(
+    heavy_tool: Any, tmp_path: Path, sample_result: TraceResult
+) -> None:
+    chromium = heavy_tool("chromium", "HTML report checks")
+    report = tmp_path / "report.html"
+    write_html(sample_result, report)
+    with _page(chromium) as (page, seen):
+        _open(page, report, seen)
+        page.click("#verdict-table th:nth-child(5)")  # Requests, numeric
+        first = page.inner_text("#verdict-table tbody tr:first-child td:nth-child(5)")
+        page.click("#verdict-table th:nth-child(5)")
+        last_first = page.inner_text("#verdict-table tbody tr:first-child td:nth-child(5)")
+        assert (first, last_first) == ("0", "42")
+        page.fill("#evidence-filter", "10.5.0.4")
+        visible = page.locator("#evidence-table tbody tr:not([hidden])").count()
+        assert visible == 3  # the three rows cited for that client
+    assert seen["errors"] == []
+
+
+def test_hostile_content_never_runs(
+    heavy_tool: Any, tmp_path: Path, hostile_result: TraceResult, payloads: dict[str, str]
+) -> None:
+    chromium = heavy_tool("chromium", "HTML report checks")
+    report = tmp_path / "hostile.html"
+    write_html(hostile_result, report)
+    with _page(chromium) as (page, seen):
+        _open(page, report, seen)
+        page.hover("#nl-timeline .scatterlayer .point >> nth=0", force=True)
+        page.click(".long summary >> nth=0")
+        for link in page.locator("a").all()[:20]:
+            link.click(no_wait_after=True)
+        assert page.evaluate("typeof window.__pwned") == "undefined"
+        assert page.locator("img").count() == 0
+        assert page.locator("script").count() == 3
+        body = page.inner_text("body")
+        assert payloads["script"] in body and payloads["img"] in body
+        assert "[U+202E]" in body
+        full = page.evaluate(
+            "Math.max(...[...document.querySelectorAll('.long .full')].map(e => e.textContent.length))"
+        )
+        assert full >= len(payloads["long"])
+        ticks = page.locator("#nl-timeline .yaxislayer-above").text_content() or ""
+        assert "<script>" in ticks  # plotly shows the text, it does not parse it
+    assert seen["dialogs"] == []
+    assert seen["errors"] == []
+    assert seen["requests"] == [report.as_uri()]
+
+
+def test_aggregated_webgl_timeline_draws(
+    heavy_tool: Any, tmp_path: Path, sample_result: TraceResult
+) -> None:
+    import polars as pl
+
+    chromium = heavy_tool("chromium", "HTML report checks")
+    base = sample_result.timeline
+    assert base is not None
+    # 48 600 records spread in time: above the raw limit, and enough buckets for WebGL
+    big = pl.concat(
+        [base.with_columns(pl.col("time") + pl.duration(seconds=11 * k)) for k in range(300)]
+    )
+    report = tmp_path / "big.html"
+    write_html(dataclasses.replace(sample_result, timeline=big), report)
+    with _page(chromium) as (page, seen):
+        _open(page, report, seen)
+        assert page.locator("#nl-timeline canvas").count() >= 1
+        assert "counted per" in page.inner_text("#timeline")
+        shot = page.locator("#nl-timeline").screenshot()
+        assert _distinct_colours(shot) > 20
+        assert "WebGL is not supported" not in page.inner_text("#nl-timeline")
+    assert seen["errors"] == [] and seen["dialogs"] == []

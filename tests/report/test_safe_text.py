@@ -1,0 +1,48 @@
+"""The escaping helpers every report relies on."""
+
+from __future__ import annotations
+
+import json
+
+import polars as pl
+
+from netlogs.report.safe_text import markdown_text, neutralise, script_json, shorten
+from netlogs.report.timeline import plot_text, plot_text_expr
+
+
+def test_script_json_cannot_close_the_script_element() -> None:
+    data = {"uri": "</script><script>alert(1)</script><!--", "sep": "a\u2028b\u2029c", "amp": "&"}
+    text = script_json(data)
+    assert "<" not in text and ">" not in text and "&" not in text
+    assert "\u2028" not in text and "\u2029" not in text
+    assert json.loads(text) == data  # still the same data for JSON.parse
+
+
+def test_script_json_is_stable() -> None:
+    assert script_json({"b": 1, "a": [2, 3]}) == '{"a":[2,3],"b":1}'
+
+
+def test_invisible_and_control_characters_become_visible() -> None:
+    assert neutralise("a\u202eb\u200bc\x1b[0m\x00") == "a[U+202E]b[U+200B]c[U+001B][0m[U+0000]"
+    assert neutralise("one\r\ntwo\tthree") == "one two three"
+    assert neutralise("one\r\ntwo\tx\u2066", keep_lines=True) == "one\ntwo\tx[U+2066]"
+    assert neutralise("plain ÄÖü – 日本") == "plain ÄÖü – 日本"  # ordinary text untouched
+
+
+def test_shorten_marks_the_cut() -> None:
+    assert shorten("abcdef", 4) == "abc…"
+    assert shorten("abc", 4) == "abc"
+
+
+def test_markdown_text_escapes_inline_syntax() -> None:
+    assert markdown_text("a|b `c` *d* [e](f) <g>&") == (
+        "a\\|b \\`c\\` \\*d\\* \\[e\\](f) &lt;g&gt;&amp;"
+    )
+
+
+def test_plot_text_expression_matches_the_python_version() -> None:
+    values = ["<b>x</b> & y", "rtl\u202eend", "tab\there", "z" * 300, "", "é"]
+    frame = pl.DataFrame({"v": values + [None]})
+    got = frame.select(plot_text_expr("v", 50))["v"].to_list()
+    assert got == [plot_text(v, 50) for v in values] + [""]
+    assert got[0] == "&lt;b&gt;x&lt;/b&gt; &amp; y"

@@ -1,0 +1,138 @@
+"""A local HTTPS fake of the Log Analytics query API (``POST /v1/workspaces/{id}/query``).
+
+The real ``azure.monitor.query.LogsQueryClient`` talks to it over TLS: ``trustme`` makes a
+throw-away CA and a certificate for 127.0.0.1, and tests pass the CA file as
+``connection_verify``. Each test supplies a ``responder`` that turns a recorded request into a
+reply (status, JSON body, headers, optional delay), so scripted sequences such as "429 then 200"
+are plain Python.
+"""
+
+from __future__ import annotations
+
+import json
+import ssl
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from typing import Any
+
+import trustme
+
+
+@dataclass(frozen=True)
+class FakeRequest:
+    """What the client sent: path, headers (lower-case names) and the parsed JSON body."""
+
+    path: str
+    headers: dict[str, str]
+    body: dict[str, Any]
+    received: float  # time.monotonic()
+
+    @property
+    def workspace(self) -> str:
+        return self.path.split("/workspaces/", 1)[1].split("/", 1)[0]
+
+    @property
+    def query(self) -> str:
+        return str(self.body.get("query", ""))
+
+    @property
+    def timespan(self) -> str:
+        return str(self.body.get("timespan", ""))
+
+
+@dataclass
+class Reply:
+    status: int = 200
+    body: Any = None  # dict -> JSON; bytes -> sent as is; None -> empty
+    headers: dict[str, str] = field(default_factory=dict)
+    delay: float = 0.0  # seconds to wait before answering (timeouts)
+
+
+Responder = Callable[[FakeRequest], Reply]
+
+
+class FakeQueryApi:
+    """Context manager running the HTTPS fake in a thread; ``.endpoint`` and ``.ca_file``."""
+
+    def __init__(self, responder: Responder, workdir: Path) -> None:
+        self.responder = responder
+        self.requests: list[FakeRequest] = []
+        self._lock = threading.Lock()
+        self._ca = trustme.CA()
+        self.ca_file = workdir / "fake-ca.pem"
+        self._ca.cert_pem.write_to_path(str(self.ca_file))
+        self._server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler_class())
+        self._server.daemon_threads = True
+        context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+        self._ca.issue_cert("127.0.0.1", "localhost").configure_cert(context)
+        self._server.socket = context.wrap_socket(self._server.socket, server_side=True)
+        self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
+
+    @property
+    def endpoint(self) -> str:
+        return f"https://127.0.0.1:{self._server.server_address[1]}/v1"
+
+    def __enter__(self) -> FakeQueryApi:
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._server.shutdown()
+        self._server.server_close()
+        self._thread.join(timeout=5)
+
+    def _record(self, request: FakeRequest) -> Reply:
+        with self._lock:
+            self.requests.append(request)
+        return self.responder(request)
+
+    def _handler_class(self) -> type[BaseHTTPRequestHandler]:
+        api = self
+
+        class Handler(BaseHTTPRequestHandler):
+            protocol_version = "HTTP/1.1"
+
+            def do_POST(self) -> None:
+                length = int(self.headers.get("Content-Length", "0"))
+                raw = self.rfile.read(length) if length else b""
+                request = FakeRequest(
+                    path=self.path,
+                    headers={k.lower(): v for k, v in self.headers.items()},
+                    body=json.loads(raw) if raw else {},
+                    received=time.monotonic(),
+                )
+                reply = api._record(request)
+                if reply.delay:
+                    time.sleep(reply.delay)
+                self._send(reply)
+
+            def _send(self, reply: Reply) -> None:
+                if isinstance(reply.body, bytes):
+                    payload = reply.body
+                elif reply.body is None:
+                    payload = b""
+                else:
+                    payload = json.dumps(reply.body).encode()
+                if reply.status == 204:
+                    payload = b""
+                try:
+                    self.send_response(reply.status)
+                    for name, value in reply.headers.items():
+                        self.send_header(name, value)
+                    if payload:
+                        self.send_header("Content-Type", "application/json; charset=utf-8")
+                    self.send_header("Content-Length", str(len(payload)))
+                    self.end_headers()
+                    if payload:
+                        self.wfile.write(payload)
+                except (BrokenPipeError, ConnectionResetError, ssl.SSLError):
+                    pass  # the client gave up (timeout tests)
+
+            def log_message(self, format: str, *args: object) -> None:
+                return  # keep test output clean
+
+        return Handler

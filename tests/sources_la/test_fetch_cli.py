@@ -1,0 +1,200 @@
+"""`netlogs fetch` end to end: the real CLI and DefaultAzureCredential (stub `az`), HTTPS fake."""
+
+from __future__ import annotations
+
+import json
+import os
+import stat
+from pathlib import Path
+
+import polars as pl
+import pytest
+from conftest import WINDOW_START, WORKSPACE, network_rule_template
+from fake_query_api import FakeRequest, Reply
+from la_bodies import fixture_json, forbidden_body, network_rule_rows, syntax_error_body, table_body
+
+from netlogs.cli import main
+
+AZ_OK = """#!/bin/sh
+echo '{"accessToken": "test-token-not-a-secret", "expiresOn": "2099-01-01 00:00:00.000000",
+ "expires_on": 4070908800, "tokenType": "Bearer", "subscription": "s", "tenant": "t"}'
+"""
+AZ_LOGGED_OUT = """#!/bin/sh
+echo "ERROR: Please run 'az login' to setup account." >&2
+exit 1
+"""
+
+
+def template_of(request: FakeRequest) -> str:
+    """Rendered queries start with ``// netlogs template NAME: ...``."""
+    first = request.query.splitlines()[0]
+    return first.split("template", 1)[1].split(":", 1)[0].strip()
+
+
+def firewall_rows_else_empty(request: FakeRequest) -> Reply:
+    if template_of(request) == network_rule_template():
+        return Reply(200, table_body(network_rule_rows(5, WINDOW_START)))
+    return Reply(204)
+
+
+def first_then(first: Reply, then=firewall_rows_else_empty):
+    calls: list[FakeRequest] = []
+
+    def responder(request: FakeRequest) -> Reply:
+        if template_of(request) == network_rule_template():
+            calls.append(request)
+            if len(calls) == 1:
+                return first
+        return then(request)
+
+    return responder
+
+
+@pytest.fixture
+def run_fetch(tmp_path, monkeypatch, capsys, fake_api):
+    """Run `netlogs fetch` against the fake; returns (exit code, stdout, stderr, out dir, api)."""
+
+    def run(responder, az_script: str = AZ_OK, extra: tuple[str, ...] = ()):
+        api = fake_api(responder)
+        bin_dir = tmp_path / "bin"
+        bin_dir.mkdir(exist_ok=True)
+        az = bin_dir / "az"
+        az.write_text(az_script)
+        az.chmod(az.stat().st_mode | stat.S_IEXEC)
+        monkeypatch.setenv("PATH", f"{bin_dir}{os.pathsep}{os.environ['PATH']}")
+        monkeypatch.setenv("AZURE_TOKEN_CREDENTIALS", "AzureCliCredential")
+        monkeypatch.setenv("NETLOGS_LA_ENDPOINT", api.endpoint)
+        monkeypatch.setenv("NETLOGS_CA_BUNDLE", str(api.ca_file))
+        out = tmp_path / "evidence"
+        args = [
+            "fetch",
+            "--workspace",
+            WORKSPACE,
+            "--vault",
+            "kv-contoso-prod",
+            "--start",
+            "2026-11-20T10:00:00Z",
+            "--end",
+            "2026-11-20T11:00:00Z",
+            "--retries",
+            "1",
+            "--out",
+            str(out),
+            *extra,
+        ]
+        try:
+            main(args)
+            code = 0
+        except SystemExit as exc:
+            code = int(exc.code or 0)
+        captured = capsys.readouterr()
+        return code, captured.out, captured.err, out, api
+
+    return run
+
+
+def ledger_of(out: Path) -> list[dict]:
+    return json.loads((out / "ledger.json").read_text())["entries"]
+
+
+def fw_entry(out: Path) -> dict:
+    return next(e for e in ledger_of(out) if e["template"] == network_rule_template())
+
+
+def test_fetch_success_writes_tables_ledger_and_queries(run_fetch):
+    code, stdout, stderr, out, api = run_fetch(firewall_rows_else_empty)
+
+    assert code == 0, stderr
+    assert "Traceback" not in stderr and "Saved" in stdout
+    assert sorted(p.name for p in out.iterdir()) == [
+        "dns.parquet",
+        "flows.parquet",
+        "fw_events.parquet",
+        "kv_requests.parquet",
+        "ledger.json",
+        "queries.json",
+    ]
+    fw = pl.read_parquet(out / "fw_events.parquet")
+    assert fw.height == 5 and set(fw["dst_ip"]) == {"10.1.2.4"}
+    entries = ledger_of(out)
+    assert {e["status"] for e in entries} == {"complete"}
+    assert len(entries) == len(api.requests)
+    assert fw_entry(out)["rows"] == 5 and fw_entry(out)["server_time_ms"] == 250.0
+    queries = json.loads((out / "queries.json").read_text())["queries"]
+    assert {q["sha256"] for q in queries} == {e["query_sha256"] for e in entries}
+    assert all(q["kql"].startswith("// netlogs template") for q in queries)
+    assert not [p for p in out.parent.iterdir() if p.name.startswith(".evidence")]
+
+
+def test_fetch_partial_result_exits_0_with_partial_ledger_and_warning(run_fetch):
+    partial = fixture_json("la_api_partial_error_200.json")
+    partial["tables"] = table_body(network_rule_rows(2, WINDOW_START))["tables"]
+    code, _, stderr, out, _ = run_fetch(first_then(Reply(200, partial)))
+
+    assert code == 0, stderr
+    entry = fw_entry(out)
+    assert (entry["status"], entry["rows"]) == ("partial", 2)
+    assert "E_OVERFLOW" in entry["detail"]
+    assert "Warning: 1 query chunk(s) returned partial results" in stderr
+
+
+def test_fetch_204_everywhere_saves_empty_tables(run_fetch):
+    code, _, stderr, out, _ = run_fetch(lambda r: Reply(204))
+    assert code == 0, stderr
+    assert all(e["rows"] == 0 and e["status"] == "complete" for e in ledger_of(out))
+    assert pl.read_parquet(out / "fw_events.parquet").height == 0
+
+
+@pytest.mark.parametrize(
+    ("reply", "expected"),
+    [
+        (Reply(400, syntax_error_body()), "line 3, position 2"),
+        (Reply(403, forbidden_body()), "Log Analytics Reader"),
+        (Reply(404, fixture_json("la_api_error_404_PathNotFound.json")), "check the workspace ID"),
+    ],
+    ids=["400-syntax", "403-forbidden", "404-workspace"],
+)
+def test_fetch_errors_exit_2_with_one_line_and_no_output(run_fetch, reply, expected):
+    code, _, stderr, out, _ = run_fetch(first_then(reply, then=lambda r: Reply(204)))
+
+    assert code == 2
+    assert stderr.startswith("Error: ") and expected in stderr and WORKSPACE in stderr
+    assert stderr.count("\n") == 1 and "Traceback" not in stderr
+    assert "test-token-not-a-secret" not in stderr
+    assert not out.exists() and list(out.parent.glob(".evidence*")) == []
+
+
+def test_fetch_not_logged_in_exits_2_telling_to_az_login(run_fetch):
+    code, _, stderr, out, api = run_fetch(firewall_rows_else_empty, az_script=AZ_LOGGED_OUT)
+    assert code == 2 and "az login" in stderr and "Traceback" not in stderr
+    assert api.requests == [] and not out.exists()
+
+
+@pytest.mark.parametrize(
+    "first",
+    [Reply(429, None, headers={"Retry-After": "1"}), Reply(503, None)],
+    ids=["429-retry-after", "503"],
+)
+def test_fetch_retries_then_succeeds(run_fetch, first):
+    code, _, stderr, out, api = run_fetch(first_then(first))
+    assert code == 0, stderr
+    assert fw_entry(out)["rows"] == 5 and fw_entry(out)["status"] == "complete"
+    fw_requests = [r for r in api.requests if network_rule_template() in r.query.splitlines()[0]]
+    assert len(fw_requests) == 2
+
+
+def test_fetch_timeout_exits_2_naming_workspace_and_chunk(run_fetch):
+    code, _, stderr, out, _ = run_fetch(
+        first_then(Reply(200, table_body([]), delay=3.0), then=lambda r: Reply(204)),
+        extra=("--timeout", "0.3", "--retries", "0"),
+    )
+    assert code == 2
+    assert WORKSPACE in stderr and "2026-11-20T10:00:00Z/2026-11-20T11:00:00Z" in stderr
+    assert "Traceback" not in stderr and not out.exists()
+
+
+def test_fetch_refuses_a_non_empty_out_dir(run_fetch, tmp_path):
+    (tmp_path / "evidence").mkdir()
+    (tmp_path / "evidence" / "keep.txt").write_text("x")
+    code, _, stderr, _, api = run_fetch(firewall_rows_else_empty)
+    assert code == 2 and "exists and is not empty" in stderr and api.requests == []
