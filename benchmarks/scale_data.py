@@ -41,6 +41,12 @@ def _ips(prefix: str, ids: np.ndarray) -> pl.Series:
     return (prefix + third + "." + fourth).alias("ip")
 
 
+def _nullable(values: np.ndarray) -> pl.Series:
+    """A string column where '' means null (numpy has no null strings)."""
+    series = pl.Series(values.astype(str))
+    return series.set(series == "", None)  # type: ignore[arg-type]
+
+
 def _times(rng: np.random.Generator, n: int) -> np.ndarray:
     return rng.integers(0, DAY_US, n)
 
@@ -90,12 +96,12 @@ def _kv_frame(rng: np.random.Generator, parts: list[tuple[str, pl.Series, np.nda
         n = len(times)
         status = np.where(rng.random(n) < 0.1, 401, np.where(rng.random(n) < 0.01, 403, 200))
         op = np.where(status == 401, "Authentication", np.array(["SecretGet", "SecretList", "KeyGet"])[rng.integers(0, 3, n)])
-        error = np.where(status == 403, "ForbiddenByRbac", None)
+        error = np.where(status == 403, "ForbiddenByRbac", "")
         if kind == "denied":
             status, error = np.full(n, 403), np.full(n, "ForbiddenByConnection")
         frame = pl.DataFrame({
             "time": _ts(times), "caller_ip": callers, "operation": op, "http_status": status,
-            "error_code": pl.Series(error, dtype=pl.String),
+            "error_code": _nullable(error),
             "private_endpoint_id": "/pe/pe-kv" if kind in ("net", "snat", "bypass") else None,
             "subnet_id": "/subnets/snet-app" if kind == "se" else None,
         })  # fmt: skip
@@ -129,16 +135,16 @@ def _fw_frame(
     is_app = kind == "application"
     is_noise = np.arange(len(times)) >= len(times) - n_noise
     noise_dst = np.array(["52.239.184.180", "10.3.0.10", "10.1.2.5", "13.107.42.14"])[rng.integers(0, 4, n_fw)]
-    dst_ip = np.where(is_app, None, np.where(is_noise, noise_dst, PE_IP))
+    dst_ip = np.where(is_app, "", np.where(is_noise, noise_dst, PE_IP))
     is_deny = (np.arange(len(times)) >= len(times) - n_noise - n_deny) & ~is_noise
     ports = np.concatenate([rng.integers(1024, 65535, len(conn_time)), np.zeros(0, dtype=np.int64)])
     src_port = np.concatenate([ports, ports[retry], rng.integers(1024, 65535, n_fw - len(conn_time) - n_retry)])
     fw = pl.DataFrame({
         "time": _ts(times), "firewall": "fw-hub", "kind": kind, "src_ip": _ips("10.2.", src_ids),
-        "src_port": src_port.astype(np.int32), "dst_ip": pl.Series(dst_ip, dtype=pl.String),
-        "dst_port": 443, "fqdn": pl.Series(np.where(is_app, FQDN, None), dtype=pl.String),
+        "src_port": src_port.astype(np.int32), "dst_ip": _nullable(dst_ip),
+        "dst_port": 443, "fqdn": _nullable(np.where(is_app, FQDN, "")),
         "protocol": "TCP", "action": np.where(is_deny, "Deny", "Allow"),
-        "rule": np.where(is_deny, None, np.where(is_app, "allow-kv-fqdn", "allow-kv")),
+        "rule": _nullable(np.where(is_deny, "", np.where(is_app, "allow-kv-fqdn", "allow-kv"))),
         "source_table": np.where(is_app, "AZFWApplicationRule", "AZFWNetworkRule"),
     }).sort("time")  # fmt: skip
     return conform(

@@ -39,6 +39,14 @@ import click
     help="New directory for the Parquet tables, ledger.json and queries.json.",
 )
 @click.option(
+    "--chunk",
+    "chunk_text",
+    default="1h",
+    show_default=True,
+    metavar="DURATION",
+    help="Query the window in chunks this long (a chunk hitting a row/size limit is halved).",
+)
+@click.option(
     "--timeout",
     "read_timeout",
     type=click.FloatRange(min=0.1),
@@ -75,6 +83,7 @@ def fetch(  # noqa: PLR0917 - click passes one argument per option
     start: str | None,
     end: str | None,
     out_dir: Path,
+    chunk_text: str,
     read_timeout: float,
     retries: int,
     endpoint: str | None,
@@ -88,11 +97,12 @@ def fetch(  # noqa: PLR0917 - click passes one argument per option
 
     Example:
 
+    \b
         netlogs fetch --workspace 00000000-0000-0000-0000-000000000000 \\
             --vault kv-contoso-prod --topology topology.yaml --since 2h --out evidence/
     """
     from netlogs.pipeline.fetch import check_out_dir, fetch_evidence, fetch_query
-    from netlogs.pipeline.window import resolve_window
+    from netlogs.pipeline.window import parse_duration, resolve_window
     from netlogs.sources.log_analytics import LogAnalyticsSource, RetrySettings
     from netlogs.topology.loader import load_topology
 
@@ -103,7 +113,11 @@ def fetch(  # noqa: PLR0917 - click passes one argument per option
     query = fetch_query(vault, load_topology(topology) if topology else None, window)
     retry = RetrySettings(total=retries, read_timeout=read_timeout)
     source = LogAnalyticsSource(
-        workspaces, endpoint=endpoint, connection_verify=ca_bundle, retry=retry
+        workspaces,
+        endpoint=endpoint,
+        connection_verify=ca_bundle,
+        retry=retry,
+        chunk=parse_duration(chunk_text, "--chunk"),
     )
     result = fetch_evidence(source, query, out_dir)
     counts = ", ".join(f"{name} {rows}" for name, rows in result.rows.items())

@@ -28,40 +28,43 @@ def vault_firewall_records(fw_events: pl.DataFrame, ctx: CorrelationContext) -> 
     """Network/application records for client -> PE:443, vault public IP:443 or vault FQDN.
 
     Adds ``verdict_action`` (allow/deny), ``in_window`` and ``src_key``; drops SYN retries
-    (same connection 5-tuple and action within ``RETRY_GAP``).
+    (same client address and source port within ``RETRY_GAP``). The cheap destination test runs
+    first on the whole table; the other tests only on the vault's rows.
     """
     start = ctx.window.start - ctx.reuse_window - ctx.clock_skew
     end = ctx.window.end + ctx.clock_skew
-    https = pl.col("dst_port").is_null() | (pl.col("dst_port") == 443)
-    to_vault_ip = pl.col("dst_ip").is_in([*ctx.private_endpoint_ips, *ctx.vault.public_ips]) & https
+    to_vault_ip = pl.any_horizontal(
+        [pl.col("dst_ip") == ip for ip in (*ctx.private_endpoint_ips, *ctx.vault.public_ips)]
+    )
     to_vault_name = pl.col("fqdn").str.to_lowercase().is_in(vault_hosts(ctx))
     action = pl.col("action").str.to_lowercase()
-    records = fw_events.filter(
-        pl.col("time").is_between(start, end),
-        pl.col("kind").is_null() | pl.col("kind").is_in(["network", "application"]),
-        (to_vault_ip | to_vault_name).fill_null(False),
-        action.is_in(["allow", "deny", "drop"]).fill_null(False),
-    ).with_columns(
-        pl.when(action == "allow")
-        .then(pl.lit("allow"))
-        .otherwise(pl.lit("deny"))
-        .alias("verdict_action"),
-        pl.col("time").is_between(ctx.window.start, ctx.window.end).alias("in_window"),
-    )
-    return with_ipv4_key(_without_retries(records), "src_ip", "src_key")
+    https = pl.col("dst_port").is_null() | (pl.col("dst_port") == 443) | to_vault_name
+    records = (
+        fw_events.filter((to_vault_ip | to_vault_name).fill_null(False))
+        .filter(
+            pl.col("time").is_between(start, end),
+            pl.col("kind").is_null() | pl.col("kind").is_in(["network", "application"]),
+            action.is_in(["allow", "deny", "drop"]).fill_null(False),
+            https.fill_null(False),
+        )
+        .with_columns(
+            pl.when(action == "allow").then(pl.lit("allow")).otherwise(pl.lit("deny"))
+            .alias("verdict_action"),
+            pl.col("time").is_between(ctx.window.start, ctx.window.end).alias("in_window"),
+        )
+    )  # fmt: skip
+    return _without_retries(with_ipv4_key(records, "src_ip", "src_key"))
 
 
 def _without_retries(records: pl.DataFrame) -> pl.DataFrame:
-    connection = pl.struct(
-        "firewall", "src_ip", "src_port", "dst_ip", "fqdn", "dst_port", "verdict_action"
-    ).hash()
+    # An IPv4 address and source port identify a connection for the few seconds SYN retries
+    # take (ephemeral ports are not reused that fast). Rows without both are kept as they are.
+    connection = pl.col("src_key").cast(pl.UInt64) * 65536 + pl.col("src_port").cast(pl.UInt64)
     ordered = records.with_columns(connection.alias("_conn")).sort("_conn", "time")
     retry = (pl.col("_conn") == pl.col("_conn").shift(1)) & (
         pl.col("time") - pl.col("time").shift(1) <= RETRY_GAP
     )
-    # Null source ports (some legacy lines) can't identify a connection: keep every such row.
-    keep = ~retry.fill_null(False) | pl.col("src_port").is_null()
-    return ordered.filter(keep).drop("_conn").sort("time")
+    return ordered.filter(~retry.fill_null(False)).drop("_conn").sort("time")
 
 
 def covering_records(records: pl.DataFrame, ctx: CorrelationContext) -> pl.DataFrame:

@@ -23,7 +23,7 @@ from netlogs.normalize.firewall import (
 from netlogs.normalize.flows import normalize_nsg_flow_tuples, normalize_vnet_flow_tuples
 from netlogs.normalize.keyvault import normalize_keyvault
 from netlogs.normalize.traffic_analytics import normalize_traffic_analytics
-from netlogs.schemas import CANONICAL, conform
+from netlogs.schemas import CANONICAL, conform, empty_frame
 
 FAMILY_BY_TABLE = {
     "AZKVAuditLogs": LogFamily.KEYVAULT,
@@ -94,8 +94,7 @@ def _single(table: str, frame: pl.DataFrame) -> list[Piece]:
         return [Piece(family, *normalize_nsg_flow_tuples(frame, table))]
     if table == "raw:vnet_flow":
         return [Piece(family, *normalize_vnet_flow_tuples(frame, table))]
-    flows, twins = normalize_traffic_analytics(frame, table)
-    note = f"{twins} intra-VNet flows reported at both NICs counted once" if twins else ""
+    flows, note = normalize_traffic_analytics(frame, table)
     return [Piece(family, flows, note=note)]
 
 
@@ -185,5 +184,5 @@ def _other_rows(frame: pl.DataFrame) -> Piece:
     categories = pick(frame, "Category").cast(pl.String).fill_null("(none)").unique().sort()
     names = ", ".join(frame.select(categories).to_series().head(5).to_list())
     note = f"{frame.height} AzureDiagnostics rows of other categories not read ({names})"
-    empty = conform(frame.head(0), CANONICAL["fw_events"])
+    empty = empty_frame(CANONICAL["fw_events"])
     return Piece(LogFamily.FIREWALL, empty, note=note, issue=note)

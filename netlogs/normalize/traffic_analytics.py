@@ -64,10 +64,18 @@ def _prepare(frame: pl.DataFrame) -> pl.DataFrame:
     ).explode("_ext")
 
 
-def normalize_traffic_analytics(frame: pl.DataFrame, source_table: str) -> tuple[pl.DataFrame, int]:
-    """Traffic Analytics rows -> (flows, number of intra-VNet duplicates dropped)."""
+def normalize_traffic_analytics(
+    frame: pl.DataFrame, source_table: str
+) -> tuple[pl.DataFrame, str]:
+    """Traffic Analytics rows -> (flows, a note on rows merged or skipped, for the source list).
+
+    Only ``SubType == FlowLog`` rows are flows; other subtypes (``Topology`` ...) are Traffic
+    Analytics internals, counted in the note.
+    """
     subtype = text(frame, "SubType_s", "SubType")
+    total = frame.height
     frame = frame.filter(subtype.is_null() | (subtype == "FlowLog"))
+    skipped = total - frame.height
     prepared = _prepare(frame)
     outbound = pl.col("_direction") == "O"
     kind = (
@@ -115,7 +123,11 @@ def normalize_traffic_analytics(frame: pl.DataFrame, source_table: str) -> tuple
         pl.col(ROW_ID).alias("row_id"),
     )
     deduped = _drop_intra_vnet_twins(out)
-    return conform(deduped, FLOWS), out.height - deduped.height
+    twins = out.height - deduped.height
+    notes = [f"{twins} intra-VNet flows reported at both NICs counted once"] if twins else []
+    if skipped:
+        notes.append(f"{skipped} rows of SubType other than FlowLog skipped")
+    return conform(deduped, FLOWS), "; ".join(notes)
 
 
 def _flow_count(frame: pl.DataFrame) -> pl.Expr:

@@ -8,6 +8,7 @@ Everything here is deterministic given the request (``request.now`` is the only 
 from __future__ import annotations
 
 from dataclasses import replace
+from datetime import datetime
 from importlib import metadata
 from typing import TYPE_CHECKING
 
@@ -80,9 +81,8 @@ def trace(request: TraceRequest, source: EvidenceSource, topology: Topology) -> 
     endpoints = vault_private_endpoints(topology, vault)
     query = evidence_query(topology, vault, endpoints, request.window)
     collected = source.collect(query)
-    tables = filter_evidence(
-        normalize_evidence(collected.raw_tables, collected.parse_issues), query
-    )
+    normalized = normalize_evidence(collected.raw_tables, collected.parse_issues)
+    tables = filter_evidence(normalized, query)
     window = request.window or _window_from_data(tables)
     flows, gaps, timeline = _judge(
         request,
@@ -92,6 +92,7 @@ def trace(request: TraceRequest, source: EvidenceSource, topology: Topology) -> 
         window=window,
         scope=scope,
         collected=collected,
+        as_of=latency_reference(request, collected, normalized),
     )
     summary = VaultSummary(
         name=vault.name,
@@ -151,10 +152,14 @@ def _judge(
     window: TimeWindow,
     scope: ClientScope | None,
     collected: CollectedEvidence,
+    as_of: datetime,
 ) -> tuple[tuple[FlowResult, ...], tuple[Gap, ...], pl.DataFrame | None]:
-    """Correlate, ask the model for the path of every original client seen, then judge."""
+    """Correlate, ask the model for the path of every original client seen, then judge.
+
+    ``as_of`` is the moment ingestion latency is counted back from (see latency_reference).
+    """
     vault, firewall = policy
-    statuses, details = family_statuses(complete_sources(tables.sources))
+    statuses, details = family_statuses(tables.sources)
     context = CorrelationContext(
         vault=vault,
         private_endpoint_ips=tuple(
@@ -163,7 +168,7 @@ def _judge(
         firewalls=tuple(firewall_addresses(topology, f) for f in topology.firewalls),
         required_firewall=firewall,
         window=window,
-        now=latency_reference(request, collected, tables),
+        now=as_of,
         forbid_public_endpoint=forbids_public_endpoint(topology, vault),
         reuse_window=request.reuse_window,
         clock_skew=request.clock_skew,

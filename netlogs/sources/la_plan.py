@@ -145,7 +145,8 @@ def _split_by_type(
 ) -> list[RawTable]:
     """A union template returns several tables; its ``Type`` column says which row is which."""
     if "Type" not in frame.columns or frame.is_empty() or frame["Type"].n_unique() == 1:
-        name = str(frame["Type"][0]) if "Type" in frame.columns and frame.height else table
+        first = frame["Type"][0] if "Type" in frame.columns and frame.height else None
+        name = str(first) if first else table
         return [RawTable(name, frame, origin, status, detail)]
     parts = frame.partition_by("Type", as_dict=True, maintain_order=True)
     return [

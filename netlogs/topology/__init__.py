@@ -1,5 +1,12 @@
 """Topology model, loader and Azure JSON import."""
 
+from netlogs.topology.loader import (
+    dump_topology,
+    load_topology,
+    topology_from_mapping,
+    topology_sha256,
+)
+
 from netlogs.topology.model import (
     Client,
     DesignRule,
@@ -30,4 +37,8 @@ __all__ = [
     "Topology",
     "VirtualNetwork",
     "VirtualNetworkGateway",
+    "dump_topology",
+    "load_topology",
+    "topology_from_mapping",
+    "topology_sha256",
 ]

@@ -150,7 +150,8 @@ def _resources_in(path: Path, document: Any) -> Iterator[Resource]:
         if not isinstance(kind, str) or kind.lower() not in KNOWN_TYPES:
             continue
         body = flatten(item)
-        resource_id = body.get("id") if isinstance(body.get("id"), str) else f"[{index}]"
+        # Without an id, the position in its file identifies it (for messages and de-duplication).
+        resource_id = body.get("id") if isinstance(body.get("id"), str) else f"{file}[{index}]"
         name = body.get("name")
         resource = Resource(file, str(resource_id), kind.lower(), "", body)
         if not isinstance(name, str) or not name:

@@ -19,6 +19,7 @@ from netlogs.topology.arm_shapes import (
     ROUTE_TABLE,
     VNET,
     Resource,
+    dig,
     flat_list,
     flatten,
     last_segment,
@@ -105,7 +106,7 @@ def _subnet(vnet: Resource, s: dict[str, Any]) -> dict[str, Any]:
     if not prefixes:
         raise vnet.error(f"{where}.addressPrefix: required field is missing")
     subnet: dict[str, Any] = {"name": name, "addressPrefixes": list(prefixes)}
-    route_table_id = (s.get("routeTable") or {}).get("id")
+    route_table_id = dig(s, "routeTable.id")
     if isinstance(route_table_id, str):
         subnet["routeTable"] = last_segment(route_table_id)
     services = [e.get("service") for e in flat_list(s.get("serviceEndpoints"))]
@@ -121,7 +122,7 @@ def _subnet(vnet: Resource, s: dict[str, Any]) -> dict[str, Any]:
 
 def _peering(vnet: Resource, p: dict[str, Any]) -> dict[str, Any]:
     name = p.get("name") or "?"
-    remote_id = (p.get("remoteVirtualNetwork") or {}).get("id")
+    remote_id = dig(p, "remoteVirtualNetwork.id")
     if not isinstance(remote_id, str):
         raise vnet.error(f"virtualNetworkPeerings[{name}].remoteVirtualNetwork.id: "
                          "required field is missing")

@@ -101,6 +101,12 @@ def _check_peerings(file: str, vnet: VirtualNetwork, vnets: dict[str, VirtualNet
                                              f"{peering.remote_vnet!r}")
         if remote.name == vnet.name:
             raise TopologyError(file, where, "remoteVirtualNetwork: a VNet cannot peer with itself")
+        if peering.state == "Connected" and not any(
+            back.remote_vnet == vnet.name for back in remote.peerings
+        ):
+            raise TopologyError(file, where, f"remoteVirtualNetwork: {remote.name} has no peering "
+                                             f"back to {vnet.name} (a Connected peering has two "
+                                             "sides; add it or set peeringState: Initiated)")
         clash = _first_overlap(vnet.address_prefixes, remote.address_prefixes)
         if clash:
             raise TopologyError(file, where, f"remoteVirtualNetwork: peered VNets overlap "

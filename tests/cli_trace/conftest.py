@@ -97,7 +97,13 @@ KV_BYPASS = [kv_row("10:05:00", "10.0.1.4")]
 
 
 class Estate:
-    """A directory with topology.yaml and logs/, built per test."""
+    """A directory with topology.yaml and logs/, built per test (row builders attached)."""
+
+    FW_ROWS = FW_ROWS
+    KV_VIA_FIREWALL = KV_VIA_FIREWALL
+    KV_BYPASS = KV_BYPASS
+    kv_row = staticmethod(kv_row)
+    fw_row = staticmethod(fw_row)
 
     def __init__(self, root: Path) -> None:
         self.root = root

@@ -96,6 +96,7 @@ def test_hostile_values_stay_one_literal(
     queries = _queries_for(BENIGN, window)
     for index, value in enumerate(values):
         queries += [{**q, "id": f"{q['id']}:{index}"} for q in _queries_for(value, window)]
+    texts = {str(q["id"]): str(q["text"]) for q in queries}
     results = {r["id"]: r for r in kusto(queries)}
     benign = {key: results[key]["shape"] for key in ("kv", "fw")}
     for key, shape in benign.items():
@@ -103,6 +104,9 @@ def test_hostile_values_stay_one_literal(
     for index, value in enumerate(values):
         for key in ("kv", "fw"):
             result = results[f"{key}:{index}"]
+            # The parser tolerates raw line breaks inside quotes; Kusto's docs do not: the
+            # rendered text must keep exactly the benign query's lines.
+            assert texts[result["id"]].count("\n") == texts[key].count("\n"), (value, key)
             assert _errors(result["diagnostics"]) == [], (value, key)
             assert result["shape"]["digest"] == benign[key]["digest"], (value, key)
             expected = [value if s == BENIGN else s for s in benign[key]["strings"]]

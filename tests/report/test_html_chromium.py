@@ -167,7 +167,8 @@ def test_hostile_content_never_runs(
         assert payloads["script"] in body and payloads["img"] in body
         assert "[U+202E]" in body
         full = page.evaluate(
-            "Math.max(...[...document.querySelectorAll('.long .full')].map(e => e.textContent.length))"
+            "Math.max(...[...document.querySelectorAll('.long .full')]"
+            ".map(e => e.textContent.length))"
         )
         assert full >= len(payloads["long"])
         ticks = page.locator("#nl-timeline .yaxislayer-above").text_content() or ""

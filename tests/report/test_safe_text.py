@@ -42,7 +42,7 @@ def test_markdown_text_escapes_inline_syntax() -> None:
 
 def test_plot_text_expression_matches_the_python_version() -> None:
     values = ["<b>x</b> & y", "rtl\u202eend", "tab\there", "z" * 300, "", "é"]
-    frame = pl.DataFrame({"v": values + [None]})
+    frame = pl.DataFrame({"v": [*values, None]})
     got = frame.select(plot_text_expr("v", 50))["v"].to_list()
     assert got == [plot_text(v, 50) for v in values] + [""]
     assert got[0] == "&lt;b&gt;x&lt;/b&gt; &amp; y"

@@ -198,3 +198,35 @@ def test_fetch_refuses_a_non_empty_out_dir(run_fetch, tmp_path):
     (tmp_path / "evidence" / "keep.txt").write_text("x")
     code, _, stderr, _, api = run_fetch(firewall_rows_else_empty)
     assert code == 2 and "exists and is not empty" in stderr and api.requests == []
+
+
+def test_fetch_with_topology_pushes_pe_public_ips_and_firewalls_into_kql(run_fetch):
+    topology = Path(__file__).parents[1] / "fixtures" / "sources_la" / "topology.yaml"
+    code, _, stderr, out, api = run_fetch(
+        firewall_rows_else_empty, extra=("--topology", str(topology))
+    )
+    assert code == 0, stderr
+    fw_query = next(r.query for r in api.requests if template_of(r) == network_rule_template())
+    assert "'10.1.2.4'" in fw_query and "'198.51.100.10'" in fw_query and "'fw-hub'" in fw_query
+    assert json.loads((out / "ledger.json").read_text())["vault"] == "kv-contoso-prod"
+
+
+def test_fetch_unknown_vault_in_topology_exits_2_before_querying(run_fetch, tmp_path):
+    topology = Path(__file__).parents[1] / "fixtures" / "sources_la" / "topology.yaml"
+    code, _, stderr, out, api = run_fetch(
+        firewall_rows_else_empty, extra=("--topology", str(topology), "--vault", "kv-typo")
+    )
+    assert code == 2 and "unknown vault 'kv-typo'" in stderr
+    assert api.requests == [] and not out.exists()
+
+
+def test_importing_the_source_and_command_does_not_load_azure():
+    import subprocess
+    import sys
+
+    code = (
+        "import sys, netlogs.sources.log_analytics, netlogs.cli.fetch_cmd, netlogs.pipeline.fetch;"
+        "print(sorted(m for m in sys.modules if m.split('.')[0] == 'azure'))"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert done.stdout.strip() == "[]"

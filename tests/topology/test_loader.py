@@ -81,7 +81,9 @@ virtualNetworks:
       - {name: AzureFirewallSubnet, addressPrefix: 10.0.0.64/26}
       - {name: snet-pe, addressPrefixes: [10.0.1.0/24]}
     virtualNetworkPeerings: [{remoteVirtualNetwork: spoke}]
-  - {name: spoke, addressPrefixes: [10.1.0.0/16]}
+  - name: spoke
+    addressPrefixes: [10.1.0.0/16]
+    virtualNetworkPeerings: [{remoteVirtualNetwork: hub}]
 firewalls: [{name: fw, virtualNetwork: hub, privateIpAddress: 10.0.0.68}]
 virtualNetworkGateways: [{name: gw, virtualNetwork: hub}]
 privateEndpoints: [{name: pe, subnet: hub/snet-pe, privateIpAddress: 10.0.1.4, target: kv}]
@@ -187,3 +189,18 @@ def test_validate_cli_prints_a_summary(
     assert "valid (4 virtual networks, 7 subnets, 1 private endpoints, 1 key vaults" in out
     digest = topology_sha256(load_topology(fixtures / "hub_spoke.yaml"))
     assert f"sha256 {digest[:12]}" in out
+
+
+def test_the_documented_example_loads(write_file: Writer) -> None:
+    doc = (Path(__file__).resolve().parents[2] / "docs" / "topology-format.md").read_text()
+    example = doc.split("```yaml\n", 1)[1].split("```", 1)[0]
+    topo = load_topology(write_file("example.yaml", example))
+    subnets = {s.ref: s for v in topo.vnets for s in v.subnets}
+    assert subnets["spoke2/snet-vm"].route_table == "rt-spoke2"
+    assert topo.key_vaults[0].network_acls.default_action == "Deny"
+
+
+def test_topology_group_help(run_netlogs: Callable[..., tuple[int, str, str]]) -> None:
+    code, out, _ = run_netlogs("topology", "--help")
+    assert code == 0
+    assert "import" in out and "validate" in out

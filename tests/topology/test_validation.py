@@ -80,6 +80,10 @@ CASES: list[tuple[str, Callable[[Data], None], str]] = [
     ("peered vnets overlap", _set(lambda d: _vnet(d, "spoke3"), addressPrefixes=["10.0.128.0/17"]),
      "virtualNetworks[hub].virtualNetworkPeerings[hub-to-spoke3]: remoteVirtualNetwork: peered "
      "VNets overlap (hub 10.0.0.0/16, spoke3 10.0.128.0/17)"),
+    ("one-sided peering", _set(lambda d: _vnet(d, "spoke3"), virtualNetworkPeerings=_DELETE),
+     "virtualNetworks[hub].virtualNetworkPeerings[hub-to-spoke3]: remoteVirtualNetwork: spoke3 "
+     "has no peering back to hub (a Connected peering has two sides; add it or set "
+     "peeringState: Initiated)"),
     ("invalid CIDR", _set(snet_pe, addressPrefix=_DELETE, addressPrefixes=["10.1.2.0/33"]),
      "virtualNetworks[spoke1].subnets[snet-pe]: addressPrefixes: '10.1.2.0/33' is not a valid "
      "CIDR"),

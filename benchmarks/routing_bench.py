@@ -1,0 +1,207 @@
+"""Effective-route and expected-path timings on a synthetic hub-and-spoke estate.
+
+Size 1x = 500 VNets, 5,000 subnets, 2,000 private endpoints, 200 route tables: hubs of 125 VNets
+(one hub, 124 spokes peered to it with gateway transit), hubs fully meshed, alternating regions
+(global peering), every hub with an active/active VPN gateway (20 learned prefixes) and an Azure
+Firewall, every 20th VNet with a second address range, every 7th subnet with service endpoints,
+route tables (0/0 -> the hub firewall, four /24 UDRs, some without propagation) shared by spoke
+subnets, PE subnets alternating network policies Enabled/Disabled.
+
+Usage:  .venv/bin/python benchmarks/routing_bench.py [--scales 1,4,16] [--reps 5,3,1]
+Timings: effective routes of 100 random subnets (each measured alone, fresh index per
+repetition, so per-VNet work is included) and 10,000 expected_path() lookups from random client
+IPs to random vaults (cold caches at the start of each repetition).
+"""
+
+from __future__ import annotations
+
+import argparse
+import platform
+import random
+import statistics
+import time
+
+from netlogs.paths import expected_path
+from netlogs.routing import RoutingIndex, RoutingOptions, routes_of
+from netlogs.routing.prefixes import format_ip, parse_prefix
+from netlogs.topology.model import (
+    Firewall,
+    KeyVault,
+    Peering,
+    PrivateEndpoint,
+    Route,
+    RouteTable,
+    Subnet,
+    Topology,
+    VirtualNetwork,
+    VirtualNetworkGateway,
+)
+
+SPOKES_PER_HUB = 124
+SUBNETS_PER_VNET = 10
+
+
+def vnet_base(i: int) -> int:
+    return (10 << 24) + i * 2048  # one /21 per VNet inside 10.0.0.0/8 (8,192 VNets max)
+
+
+def build(scale: int) -> Topology:
+    n_vnets = 500 * scale
+    hubs = list(range(0, n_vnets, SPOKES_PER_HUB + 1))
+    hub_of = {i: (i // (SPOKES_PER_HUB + 1)) * (SPOKES_PER_HUB + 1) for i in range(n_vnets)}
+    tables = _route_tables(scale, hubs)
+    vnets, pes = [], []
+    for i in range(n_vnets):
+        vnet, vnet_pes = _vnet(i, i in hubs, hubs, hub_of[i], tables, scale)
+        vnets.append(vnet)
+        pes.extend(vnet_pes)
+    pes = pes[: 2000 * scale]
+    vaults = tuple(KeyVault(f"kv{k}", private_endpoints=(pe.name,)) for k, pe in enumerate(pes))
+    pes = [PrivateEndpoint(pe.name, pe.subnet, pe.ip, f"kv{k}") for k, pe in enumerate(pes)]
+    return Topology(
+        vnets=tuple(vnets),
+        route_tables=tuple(t for ts in tables.values() for t in ts),
+        firewalls=tuple(Firewall(f"fw{h}", f"vnet{h}", format_ip(vnet_base(h) + 4),
+                                 subnet="AzureFirewallSubnet") for h in hubs),
+        gateways=tuple(VirtualNetworkGateway(
+            f"gw{h}", f"vnet{h}", instance_ips=(format_ip(vnet_base(h) + 132),
+                                               format_ip(vnet_base(h) + 133)),
+            learned_prefixes=tuple(f"172.{16 + k}.{h % 250}.0/24" for k in range(20)))
+            for h in hubs),
+        private_endpoints=tuple(pes),
+        key_vaults=vaults,
+        service_prefixes=(
+            ("Microsoft.KeyVault", tuple(f"20.{k}.0.0/24" for k in range(50))),
+            ("Microsoft.Storage", tuple(f"52.{k}.1.0/24" for k in range(100))),
+        ),
+    )
+
+
+def _route_tables(scale: int, hubs: list[int]) -> dict[int, list[RouteTable]]:
+    tables: dict[int, list[RouteTable]] = {h: [] for h in hubs}
+    for k in range(200 * scale):
+        hub = hubs[k % len(hubs)]
+        firewall = format_ip(vnet_base(hub) + 4)
+        routes = [Route("default", "0.0.0.0/0", "VirtualAppliance", firewall)]
+        routes += [Route(f"r{j}", f"{format_ip(vnet_base((k * 7 + j) % 500) + 256)}/24",
+                         "VirtualAppliance", firewall) for j in range(4)]
+        tables[hub].append(RouteTable(f"rt{k}", tuple(routes), k % 5 == 0))
+    return tables
+
+
+def _vnet(i: int, is_hub: bool, hubs: list[int], hub: int,
+          tables: dict[int, list[RouteTable]], scale: int) -> tuple[VirtualNetwork, list[PrivateEndpoint]]:
+    name = f"vnet{i}"
+    base = vnet_base(i)
+    subnets, pes = [], []
+    for s in range(SUBNETS_PER_VNET):
+        subnet_name = _subnet_name(is_hub, s)
+        table = None if is_hub else tables[hub][(i + s) % len(tables[hub])].name
+        subnets.append(Subnet(
+            subnet_name, name, (f"{format_ip(base + s * 128)}/25",),
+            route_table=table if s != 2 else None,
+            service_endpoints=("Microsoft.KeyVault", "Microsoft.Storage") if (i + s) % 7 == 0 else (),
+            private_endpoint_network_policies="Enabled" if i % 2 else "Disabled",
+        ))
+    if not is_hub:
+        pes = [PrivateEndpoint(f"pe{i}-{k}", f"{name}/snet-2", format_ip(base + 256 + 4 + k), "")
+               for k in range(5)]
+    ranges = (f"{format_ip(base)}/21",)
+    if i % 20 == 0:
+        ranges += (f"{format_ip((100 << 24) + (64 << 16) + (i // 20) * 2048)}/21",)
+    if is_hub:
+        peerings = [Peering(f"{name}-to-vnet{j}", f"vnet{j}", allow_gateway_transit=True)
+                    for j in range(hub + 1, min(hub + SPOKES_PER_HUB + 1, 500 * scale))]
+        peerings += [Peering(f"{name}-to-vnet{h}", f"vnet{h}") for h in hubs if h != i]
+    else:
+        peerings = [Peering(f"{name}-to-hub", f"vnet{hub}", use_remote_gateways=True)]
+    region = "westeurope" if (hub // (SPOKES_PER_HUB + 1)) % 2 == 0 else "northeurope"
+    return VirtualNetwork(name, ranges, region, tuple(subnets), tuple(peerings)), pes
+
+
+def _subnet_name(is_hub: bool, s: int) -> str:
+    if is_hub and s == 0:
+        return "AzureFirewallSubnet"
+    if is_hub and s == 1:
+        return "GatewaySubnet"
+    return f"snet-{s}"
+
+
+def time_routes(topo: Topology, refs: list[str], reps: int) -> tuple[list[float], float]:
+    """Per-subnet milliseconds (all repetitions) and the index build time of the last one."""
+    samples: list[float] = []
+    build_ms = 0.0
+    for _ in range(reps):
+        start = time.perf_counter()
+        index = RoutingIndex(topo, RoutingOptions())
+        build_ms = (time.perf_counter() - start) * 1000
+        for ref in refs:
+            start = time.perf_counter()
+            routes_of(index, ref)
+            samples.append((time.perf_counter() - start) * 1000)
+    return samples, build_ms
+
+
+def time_paths(topo: Topology, lookups: int, reps: int, rng: random.Random) -> list[float]:
+    """Total seconds per repetition of ``lookups`` expected_path() calls (cold caches)."""
+    subnets = [s for v in topo.vnets for s in v.subnets if s.name.startswith("snet")]
+    clients = [format_ip((parse_prefix(s.address_prefixes[0]) or (0, 0))[0] + 10)
+               for s in rng.sample(subnets, 500)]
+    vaults = [v.name for v in rng.sample(topo.key_vaults, 200)]
+    pairs = [(rng.choice(clients), rng.choice(vaults)) for _ in range(lookups)]
+    totals = []
+    for _ in range(reps):
+        fresh = Topology(**{f: getattr(topo, f) for f in topo.__dataclass_fields__})
+        start = time.perf_counter()
+        for client, vault in pairs:
+            expected_path(fresh, client, vault)
+        totals.append(time.perf_counter() - start)
+    return totals
+
+
+def run(scale: int, reps: int) -> dict[str, float]:
+    rng = random.Random(scale)
+    start = time.perf_counter()
+    topo = build(scale)
+    built_s = time.perf_counter() - start
+    refs = [s.ref for v in topo.vnets for s in v.subnets]
+    sample = rng.sample(refs, 100)
+    hub_refs = [f"vnet0/{n}" for n in ("snet-5", "GatewaySubnet", "AzureFirewallSubnet")]
+    samples, index_ms = time_routes(topo, sample, reps)
+    hub_samples, _ = time_routes(topo, hub_refs, reps)
+    paths = time_paths(topo, 10_000, reps, rng)
+    ordered = sorted(samples)
+    return {
+        "scale": scale, "vnets": len(topo.vnets), "subnets": len(refs),
+        "pes": len(topo.private_endpoints), "rts": len(topo.route_tables),
+        "build_s": built_s, "index_ms": index_ms,
+        "median_ms": statistics.median(samples), "p95_ms": ordered[int(len(ordered) * 0.95)],
+        "max_ms": ordered[-1], "total_100_ms": sum(samples) / reps,
+        "hub_median_ms": statistics.median(hub_samples),
+        "hub_routes": len(routes_of(RoutingIndex(topo, RoutingOptions()), "vnet0/snet-5")),
+        "paths_s": statistics.median(paths), "reps": reps,
+    }
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--scales", default="1,4,16")
+    parser.add_argument("--reps", default="5,3,1")
+    args = parser.parse_args()
+    scales = [int(s) for s in args.scales.split(",")]
+    reps = [int(r) for r in args.reps.split(",")]
+    print(f"# {platform.python_implementation()} {platform.python_version()} on "
+          f"{platform.machine()} ({platform.processor() or 'cpu'})")
+    print("| size | VNets | subnets | PEs | RTs | index build | routes/subnet median | p95 | max "
+          "| 100 subnets | hub subnet (routes) | 10k paths | reps |")
+    print("|---|---|---|---|---|---|---|---|---|---|---|---|---|")
+    for scale, rep in zip(scales, reps + [1] * len(scales)):
+        r = run(scale, rep)
+        print(f"| {scale}x | {r['vnets']} | {r['subnets']} | {r['pes']} | {r['rts']} | "
+              f"{r['index_ms']:.0f} ms | {r['median_ms']:.2f} ms | {r['p95_ms']:.2f} ms | "
+              f"{r['max_ms']:.2f} ms | {r['total_100_ms']:.0f} ms | {r['hub_median_ms']:.1f} ms "
+              f"({r['hub_routes']:.0f}) | {r['paths_s']:.2f} s | {r['reps']} |", flush=True)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,164 @@
+"""Benchmark: netlogs correlation + verdicts from canonical Parquet, next to bare as-of joins.
+
+Each contender runs in its own child process (so peak RSS is its own), on the same Parquet:
+
+- ``netlogs``       read the columns correlation uses, ``correlate_evidence`` + ``judge_flows``
+- ``netlogs-full``  the same after reading every canonical column (what a naive reader does)
+- ``polars-asof``   bare ``join_asof`` of vault requests to firewall records (caller = source IP,
+                    backward, 10 min tolerance): the core of the coverage match, nothing else
+- ``duckdb-asof``   DuckDB ``ASOF LEFT JOIN`` of the same (one join)
+- ``duckdb-asof2``  DuckDB, two ASOF joins (requests -> firewall records, requests -> flows)
+
+    python benchmarks/scale_data.py --scale 0.1 --out /tmp/nl-0.1
+    python benchmarks/trace_bench.py --data /tmp/nl-0.1
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import resource
+import subprocess
+import sys
+import time
+from datetime import datetime, timedelta, timezone
+from pathlib import Path
+
+CONTENDERS = ("netlogs", "netlogs-full", "polars-asof", "duckdb-asof", "duckdb-asof2")
+START = datetime(2026, 11, 20, tzinfo=timezone.utc)
+
+
+def _context() -> object:
+    from netlogs.correlate import CorrelationContext, FirewallAddresses
+    from netlogs.model import LogFamily, SourceStatus, TimeWindow
+    from netlogs.topology.model import KeyVault
+
+    return CorrelationContext(
+        vault=KeyVault(name="kv1", public_network_access="Disabled"),
+        private_endpoint_ips=("10.1.2.4",),
+        firewalls=(FirewallAddresses("fw-hub", ("10.0.0.68",), ("10.0.0.64/26",)),),
+        required_firewall="fw-hub",
+        window=TimeWindow(START, START + timedelta(days=1)),
+        now=START + timedelta(days=2),
+        source_status={family: SourceStatus.COMPLETE for family in LogFamily},
+    )
+
+
+def run_netlogs(data: Path, all_columns: bool) -> dict[str, float]:
+    import polars as pl
+
+    from netlogs.correlate import COLUMNS_USED, correlate_evidence
+    from netlogs.model import EvidenceTables
+    from netlogs.schemas import DNS_QUERIES, empty_frame
+    from netlogs.verdicts import judge_flows
+
+    t0 = time.perf_counter()
+
+    def read(name: str) -> pl.DataFrame:
+        columns = None if all_columns else list(COLUMNS_USED[name])
+        return pl.read_parquet(data / f"{name}.parquet", columns=columns)
+
+    tables = EvidenceTables(read("kv_requests"), read("fw_events"), read("flows"), empty_frame(DNS_QUERIES))
+    t1 = time.perf_counter()
+    ctx = _context()
+    correlated = correlate_evidence(tables, ctx)  # type: ignore[arg-type]
+    t2 = time.perf_counter()
+    flows, gaps = judge_flows(correlated, ctx)  # type: ignore[arg-type]
+    t3 = time.perf_counter()
+    verdicts: dict[str, int] = {}
+    for flow in flows:
+        verdicts[flow.verdict.value] = verdicts.get(flow.verdict.value, 0) + 1
+    return {"seconds": t3 - t0, "load": t1 - t0, "correlate": t2 - t1, "judge": t3 - t2,
+            "flows": len(flows), "gaps": len(gaps), "verdicts": verdicts}  # type: ignore[dict-item]  # fmt: skip
+
+
+def run_polars_asof(data: Path) -> dict[str, float]:
+    import polars as pl
+
+    t0 = time.perf_counter()
+    kv = pl.read_parquet(data / "kv_requests.parquet", columns=["time", "caller_ip"]).sort("time")
+    fw = pl.read_parquet(data / "fw_events.parquet", columns=["time", "src_ip", "row_id"])
+    fw = fw.rename({"time": "fw_time"}).sort("fw_time")
+    joined = kv.join_asof(
+        fw, left_on="time", right_on="fw_time", by_left="caller_ip", by_right="src_ip",
+        strategy="backward", tolerance=timedelta(minutes=10), check_sortedness=False,
+    )  # fmt: skip
+    matched = joined.get_column("row_id").is_not_null().sum()
+    return {"seconds": time.perf_counter() - t0, "matched": int(matched)}
+
+
+def run_duckdb(data: Path, joins: int) -> dict[str, float]:
+    import duckdb
+
+    t0 = time.perf_counter()
+    con = duckdb.connect()
+    con.execute("SET threads = 2")
+    kv, fw, fl = (str(data / f"{n}.parquet") for n in ("kv_requests", "fw_events", "flows"))
+    second = (
+        f" ASOF LEFT JOIN (SELECT time_start, src_ip AS fsrc FROM read_parquet('{fl}')) l"
+        " ON k.caller_ip = l.fsrc AND k.time >= l.time_start"
+        if joins == 2
+        else ""
+    )
+    query = (
+        f"SELECT count(f.row_id) FROM (SELECT time, caller_ip FROM read_parquet('{kv}')) k"
+        f" ASOF LEFT JOIN (SELECT time AS fw_time, src_ip, row_id FROM read_parquet('{fw}')) f"
+        f" ON k.caller_ip = f.src_ip AND k.time >= f.fw_time{second}"
+    )
+    result = con.execute(query).fetchone()
+    return {"seconds": time.perf_counter() - t0, "matched": int(result[0]) if result else -1}
+
+
+def child(contender: str, data: Path) -> None:
+    if contender.startswith("netlogs"):
+        result = run_netlogs(data, all_columns=contender == "netlogs-full")
+    elif contender == "polars-asof":
+        result = run_polars_asof(data)
+    else:
+        result = run_duckdb(data, 2 if contender == "duckdb-asof2" else 1)
+    result["peak_rss_mb"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    print(json.dumps(result))
+
+
+def measure(contender: str, data: Path) -> dict[str, object]:
+    out = subprocess.run(
+        [sys.executable, __file__, "--data", str(data), "--child", contender],
+        check=True, capture_output=True, text=True,
+    )  # fmt: skip
+    return dict(json.loads(out.stdout.strip().splitlines()[-1]))
+
+
+def machine() -> str:
+    import duckdb
+    import polars as pl
+
+    cpu = next((line.split(":", 1)[1].strip() for line in Path("/proc/cpuinfo").read_text().splitlines()
+                if line.startswith("model name")), platform.processor())  # fmt: skip
+    mem_gb = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") / 2**30
+    return (f"{cpu}, {os.cpu_count()} cores, {mem_gb:.0f} GB, Python {platform.python_version()}, "
+            f"polars {pl.__version__}, duckdb {duckdb.__version__}, load {os.getloadavg()[0]:.1f}")  # fmt: skip
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description="netlogs trace correlation benchmark")
+    parser.add_argument("--data", type=Path, required=True, help="directory from scale_data.py")
+    parser.add_argument("--child", choices=CONTENDERS, help=argparse.SUPPRESS)
+    parser.add_argument("--only", nargs="*", choices=CONTENDERS, default=list(CONTENDERS))
+    args = parser.parse_args()
+    if args.child:
+        child(args.child, args.data)
+        return
+    print(f"machine: {machine()}")
+    results = {name: measure(name, args.data) for name in args.only}
+    for name, result in results.items():
+        print(f"{name:13s} {float(result['seconds']):7.2f} s  peak RSS {float(result['peak_rss_mb']):7.0f} MB  {result}")
+    if {"netlogs", "duckdb-asof", "polars-asof"} <= results.keys():
+        ours = float(results["netlogs"]["seconds"])  # type: ignore[arg-type]
+        print(f"netlogs / duckdb-asof = {ours / float(results['duckdb-asof']['seconds']):.2f}x")  # type: ignore[arg-type]
+        print(f"netlogs / polars-asof = {ours / float(results['polars-asof']['seconds']):.2f}x")  # type: ignore[arg-type]
+
+
+if __name__ == "__main__":
+    main()
