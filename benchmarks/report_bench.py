@@ -16,8 +16,10 @@ import argparse
 import statistics
 import tempfile
 import time
+from collections.abc import Callable
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
+from typing import Any
 
 import polars as pl
 
@@ -167,6 +169,19 @@ def trace_result(requests: int, clients: int) -> TraceResult:
     )
 
 
+def _only(url: str, seen: list[str]) -> Callable[[Any], None]:
+    """A route handler that lets ``url`` through and records and aborts everything else."""
+
+    def handle(route: Any) -> None:
+        seen.append(route.request.url)
+        if route.request.url == url:
+            route.continue_()
+        else:
+            route.abort()
+
+    return handle
+
+
 def browser_times(path: Path, runs: int) -> tuple[list[float], list[float], int]:
     """Seconds to the load event and to a drawn timeline, per run; and blocked requests."""
     from playwright.sync_api import sync_playwright
@@ -179,9 +194,7 @@ def browser_times(path: Path, runs: int) -> tuple[list[float], list[float], int]
         for _ in range(runs):
             page = browser.new_page(viewport={"width": 1400, "height": 900})
             requests: list[str] = []
-            page.route("**/*", lambda r, seen=requests: (
-                seen.append(r.request.url),
-                r.continue_() if r.request.url == path.as_uri() else r.abort()))
+            page.route("**/*", _only(path.as_uri(), requests))
             started = time.perf_counter()
             page.goto(path.as_uri(), wait_until="load", timeout=120_000)
             loads.append(time.perf_counter() - started)

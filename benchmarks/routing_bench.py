@@ -45,14 +45,23 @@ def vnet_base(i: int) -> int:
     return (10 << 24) + i * 2048  # one /21 per VNet inside 10.0.0.0/8 (8,192 VNets max)
 
 
-def build(scale: int) -> Topology:
+def build(scale: int, spokes: int = SPOKES_PER_HUB) -> Topology:
     n_vnets = 500 * scale
-    hubs = list(range(0, n_vnets, SPOKES_PER_HUB + 1))
-    hub_of = {i: (i // (SPOKES_PER_HUB + 1)) * (SPOKES_PER_HUB + 1) for i in range(n_vnets)}
+    hubs = list(range(0, n_vnets, spokes + 1))
+    hub_set = set(hubs)
+    hub_of = {i: (i // (spokes + 1)) * (spokes + 1) for i in range(n_vnets)}
     tables = _route_tables(scale, hubs)
     vnets, pes = [], []
     for i in range(n_vnets):
-        vnet, vnet_pes = _vnet(i, i in hubs, hubs, hub_of[i], tables, scale)
+        vnet, vnet_pes = _vnet(
+            i,
+            is_hub=i in hub_set,
+            hubs=hubs,
+            hub=hub_of[i],
+            tables=tables,
+            scale=scale,
+            spokes=spokes,
+        )
         vnets.append(vnet)
         pes.extend(vnet_pes)
     pes = pes[: 2000 * scale]
@@ -61,13 +70,21 @@ def build(scale: int) -> Topology:
     return Topology(
         vnets=tuple(vnets),
         route_tables=tuple(t for ts in tables.values() for t in ts),
-        firewalls=tuple(Firewall(f"fw{h}", f"vnet{h}", format_ip(vnet_base(h) + 4),
-                                 subnet="AzureFirewallSubnet") for h in hubs),
-        gateways=tuple(VirtualNetworkGateway(
-            f"gw{h}", f"vnet{h}", instance_ips=(format_ip(vnet_base(h) + 132),
-                                               format_ip(vnet_base(h) + 133)),
-            learned_prefixes=tuple(f"172.{16 + k}.{h % 250}.0/24" for k in range(20)))
-            for h in hubs),
+        firewalls=tuple(
+            Firewall(
+                f"fw{h}", f"vnet{h}", format_ip(vnet_base(h) + 4), subnet="AzureFirewallSubnet"
+            )
+            for h in hubs
+        ),
+        gateways=tuple(
+            VirtualNetworkGateway(
+                f"gw{h}",
+                f"vnet{h}",
+                instance_ips=(format_ip(vnet_base(h) + 132), format_ip(vnet_base(h) + 133)),
+                learned_prefixes=tuple(f"172.{16 + k}.{h % 250}.0/24" for k in range(20)),
+            )
+            for h in hubs
+        ),
         private_endpoints=tuple(pes),
         key_vaults=vaults,
         service_prefixes=(
@@ -83,39 +100,64 @@ def _route_tables(scale: int, hubs: list[int]) -> dict[int, list[RouteTable]]:
         hub = hubs[k % len(hubs)]
         firewall = format_ip(vnet_base(hub) + 4)
         routes = [Route("default", "0.0.0.0/0", "VirtualAppliance", firewall)]
-        routes += [Route(f"r{j}", f"{format_ip(vnet_base((k * 7 + j) % 500) + 256)}/24",
-                         "VirtualAppliance", firewall) for j in range(4)]
+        routes += [
+            Route(
+                f"r{j}",
+                f"{format_ip(vnet_base((k * 7 + j) % 500) + 256)}/24",
+                "VirtualAppliance",
+                firewall,
+            )
+            for j in range(4)
+        ]
         tables[hub].append(RouteTable(f"rt{k}", tuple(routes), k % 5 == 0))
     return tables
 
 
-def _vnet(i: int, is_hub: bool, hubs: list[int], hub: int,
-          tables: dict[int, list[RouteTable]], scale: int) -> tuple[VirtualNetwork, list[PrivateEndpoint]]:
+def _vnet(
+    i: int,
+    *,
+    is_hub: bool,
+    hubs: list[int],
+    hub: int,
+    tables: dict[int, list[RouteTable]],
+    scale: int,
+    spokes: int,
+) -> tuple[VirtualNetwork, list[PrivateEndpoint]]:
     name = f"vnet{i}"
     base = vnet_base(i)
     subnets, pes = [], []
     for s in range(SUBNETS_PER_VNET):
         subnet_name = _subnet_name(is_hub, s)
         table = None if is_hub else tables[hub][(i + s) % len(tables[hub])].name
-        subnets.append(Subnet(
-            subnet_name, name, (f"{format_ip(base + s * 128)}/25",),
-            route_table=table if s != 2 else None,
-            service_endpoints=("Microsoft.KeyVault", "Microsoft.Storage") if (i + s) % 7 == 0 else (),
-            private_endpoint_network_policies="Enabled" if i % 2 else "Disabled",
-        ))
+        subnets.append(
+            Subnet(
+                subnet_name,
+                name,
+                (f"{format_ip(base + s * 128)}/25",),
+                route_table=table if s != 2 else None,
+                service_endpoints=("Microsoft.KeyVault", "Microsoft.Storage")
+                if (i + s) % 7 == 0
+                else (),
+                private_endpoint_network_policies="Enabled" if i % 2 else "Disabled",
+            )
+        )
     if not is_hub:
-        pes = [PrivateEndpoint(f"pe{i}-{k}", f"{name}/snet-2", format_ip(base + 256 + 4 + k), "")
-               for k in range(5)]
+        pes = [
+            PrivateEndpoint(f"pe{i}-{k}", f"{name}/snet-2", format_ip(base + 256 + 4 + k), "")
+            for k in range(5)
+        ]
     ranges = (f"{format_ip(base)}/21",)
     if i % 20 == 0:
         ranges += (f"{format_ip((100 << 24) + (64 << 16) + (i // 20) * 2048)}/21",)
     if is_hub:
-        peerings = [Peering(f"{name}-to-vnet{j}", f"vnet{j}", allow_gateway_transit=True)
-                    for j in range(hub + 1, min(hub + SPOKES_PER_HUB + 1, 500 * scale))]
+        peerings = [
+            Peering(f"{name}-to-vnet{j}", f"vnet{j}", allow_gateway_transit=True)
+            for j in range(hub + 1, min(hub + spokes + 1, 500 * scale))
+        ]
         peerings += [Peering(f"{name}-to-vnet{h}", f"vnet{h}") for h in hubs if h != i]
     else:
         peerings = [Peering(f"{name}-to-hub", f"vnet{hub}", use_remote_gateways=True)]
-    region = "westeurope" if (hub // (SPOKES_PER_HUB + 1)) % 2 == 0 else "northeurope"
+    region = "westeurope" if (hub // (spokes + 1)) % 2 == 0 else "northeurope"
     return VirtualNetwork(name, ranges, region, tuple(subnets), tuple(peerings)), pes
 
 
@@ -145,8 +187,10 @@ def time_routes(topo: Topology, refs: list[str], reps: int) -> tuple[list[float]
 def time_paths(topo: Topology, lookups: int, reps: int, rng: random.Random) -> list[float]:
     """Total seconds per repetition of ``lookups`` expected_path() calls (cold caches)."""
     subnets = [s for v in topo.vnets for s in v.subnets if s.name.startswith("snet")]
-    clients = [format_ip((parse_prefix(s.address_prefixes[0]) or (0, 0))[0] + 10)
-               for s in rng.sample(subnets, 500)]
+    clients = [
+        format_ip((parse_prefix(s.address_prefixes[0]) or (0, 0))[0] + 10)
+        for s in rng.sample(subnets, 500)
+    ]
     vaults = [v.name for v in rng.sample(topo.key_vaults, 200)]
     pairs = [(rng.choice(clients), rng.choice(vaults)) for _ in range(lookups)]
     totals = []
@@ -159,10 +203,10 @@ def time_paths(topo: Topology, lookups: int, reps: int, rng: random.Random) -> l
     return totals
 
 
-def run(scale: int, reps: int) -> dict[str, float]:
+def run(scale: int, reps: int, spokes: int = SPOKES_PER_HUB) -> dict[str, float]:
     rng = random.Random(scale)
     start = time.perf_counter()
-    topo = build(scale)
+    topo = build(scale, spokes)
     built_s = time.perf_counter() - start
     refs = [s.ref for v in topo.vnets for s in v.subnets]
     sample = rng.sample(refs, 100)
@@ -172,14 +216,21 @@ def run(scale: int, reps: int) -> dict[str, float]:
     paths = time_paths(topo, 10_000, reps, rng)
     ordered = sorted(samples)
     return {
-        "scale": scale, "vnets": len(topo.vnets), "subnets": len(refs),
-        "pes": len(topo.private_endpoints), "rts": len(topo.route_tables),
-        "build_s": built_s, "index_ms": index_ms,
-        "median_ms": statistics.median(samples), "p95_ms": ordered[int(len(ordered) * 0.95)],
-        "max_ms": ordered[-1], "total_100_ms": sum(samples) / reps,
+        "scale": scale,
+        "vnets": len(topo.vnets),
+        "subnets": len(refs),
+        "pes": len(topo.private_endpoints),
+        "rts": len(topo.route_tables),
+        "build_s": built_s,
+        "index_ms": index_ms,
+        "median_ms": statistics.median(samples),
+        "p95_ms": ordered[int(len(ordered) * 0.95)],
+        "max_ms": ordered[-1],
+        "total_100_ms": sum(samples) / reps,
         "hub_median_ms": statistics.median(hub_samples),
         "hub_routes": len(routes_of(RoutingIndex(topo, RoutingOptions()), "vnet0/snet-5")),
-        "paths_s": statistics.median(paths), "reps": reps,
+        "paths_s": statistics.median(paths),
+        "reps": reps,
     }
 
 
@@ -187,20 +238,34 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--scales", default="1,4,16")
     parser.add_argument("--reps", default="5,3,1")
+    parser.add_argument(
+        "--spokes-per-hub",
+        type=int,
+        default=SPOKES_PER_HUB,
+        help="VNets peered to each hub (Azure's limit is 500 peerings per VNet without AVNM)",
+    )
     args = parser.parse_args()
     scales = [int(s) for s in args.scales.split(",")]
     reps = [int(r) for r in args.reps.split(",")]
-    print(f"# {platform.python_implementation()} {platform.python_version()} on "
-          f"{platform.machine()} ({platform.processor() or 'cpu'})")
-    print("| size | VNets | subnets | PEs | RTs | index build | routes/subnet median | p95 | max "
-          "| 100 subnets | hub subnet (routes) | 10k paths | reps |")
+    print(f"# spokes per hub: {args.spokes_per_hub}")
+    print(
+        f"# {platform.python_implementation()} {platform.python_version()} on "
+        f"{platform.machine()} ({platform.processor() or 'cpu'})"
+    )
+    print(
+        "| size | VNets | subnets | PEs | RTs | index build | routes/subnet median | p95 | max "
+        "| 100 subnets | hub subnet (routes) | 10k paths | reps |"
+    )
     print("|---|---|---|---|---|---|---|---|---|---|---|---|---|")
-    for scale, rep in zip(scales, reps + [1] * len(scales)):
-        r = run(scale, rep)
-        print(f"| {scale}x | {r['vnets']} | {r['subnets']} | {r['pes']} | {r['rts']} | "
-              f"{r['index_ms']:.0f} ms | {r['median_ms']:.2f} ms | {r['p95_ms']:.2f} ms | "
-              f"{r['max_ms']:.2f} ms | {r['total_100_ms']:.0f} ms | {r['hub_median_ms']:.1f} ms "
-              f"({r['hub_routes']:.0f}) | {r['paths_s']:.2f} s | {r['reps']} |", flush=True)
+    for scale, rep in zip(scales, (reps + [1] * len(scales))[: len(scales)], strict=True):
+        r = run(scale, rep, args.spokes_per_hub)
+        print(
+            f"| {scale}x | {r['vnets']} | {r['subnets']} | {r['pes']} | {r['rts']} | "
+            f"{r['index_ms']:.0f} ms | {r['median_ms']:.2f} ms | {r['p95_ms']:.2f} ms | "
+            f"{r['max_ms']:.2f} ms | {r['total_100_ms']:.0f} ms | {r['hub_median_ms']:.1f} ms "
+            f"({r['hub_routes']:.0f}) | {r['paths_s']:.2f} s | {r['reps']} |",
+            flush=True,
+        )
 
 
 if __name__ == "__main__":

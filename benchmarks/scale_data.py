@@ -57,7 +57,9 @@ def _ts(offsets_us: np.ndarray) -> pl.Series:
     return pl.Series("time", offsets_us.astype(np.int64) + start_us).cast(pl.Datetime("us", "UTC"))
 
 
-def firewall_and_requests(rng: np.random.Generator, scale: float) -> tuple[pl.DataFrame, pl.DataFrame]:
+def firewall_and_requests(
+    rng: np.random.Generator, scale: float
+) -> tuple[pl.DataFrame, pl.DataFrame]:
     n_kv = int(1_000_000 * scale)
     n_fw = int(10_000_000 * scale)
     clients = max(200, int(20_000 * scale))
@@ -67,88 +69,149 @@ def firewall_and_requests(rng: np.random.Generator, scale: float) -> tuple[pl.Da
     conn_time = _times(rng, n_conn)
     n_net_req = int(n_kv * 0.62)
     pick = rng.integers(0, n_conn, n_net_req)
-    net_req_time = np.minimum(conn_time[pick] + rng.integers(0, 9 * MINUTE_US, n_net_req), DAY_US - 1)
+    net_req_time = np.minimum(
+        conn_time[pick] + rng.integers(0, 9 * MINUTE_US, n_net_req), DAY_US - 1
+    )
     # application-rule (SNAT) clients: a pool of 40 AKS-like nodes
     n_app = int(n_fw * 0.006)
     app_client = rng.integers(0, 40, n_app) + clients
     app_time = _times(rng, n_app)
     n_snat_req = int(n_kv * 0.15)
     app_pick = rng.integers(0, n_app, n_snat_req)
-    snat_req_time = np.minimum(app_time[app_pick] + rng.integers(0, 9 * MINUTE_US, n_snat_req), DAY_US - 1)
+    snat_req_time = np.minimum(
+        app_time[app_pick] + rng.integers(0, 9 * MINUTE_US, n_snat_req), DAY_US - 1
+    )
     # bypass, service endpoint, public, network-denied requests
     n_bypass, n_se, n_pub = int(n_kv * 0.1), int(n_kv * 0.05), int(n_kv * 0.03)
     n_denied = n_kv - n_net_req - n_snat_req - n_bypass - n_se - n_pub
-    kv = _kv_frame(rng, [
-        ("net", _ips("10.2.", conn_client[pick]), net_req_time),
-        ("snat", pl.Series(SNAT_IPS[rng.integers(0, 2, n_snat_req)]), snat_req_time),
-        ("bypass", _ips("10.5.", rng.integers(0, int(clients * 0.1) + 1, n_bypass)), _times(rng, n_bypass)),
-        ("se", _ips("10.6.", rng.integers(0, int(clients * 0.05) + 1, n_se)), _times(rng, n_se)),
-        ("public", _ips("20.30.", rng.integers(0, 500, n_pub)), _times(rng, n_pub)),
-        ("denied", _ips("20.40.", rng.integers(0, 200, n_denied)), _times(rng, n_denied)),
-    ])  # fmt: skip
+    kv = _kv_frame(
+        rng,
+        [
+            ("net", _ips("10.2.", conn_client[pick]), net_req_time),
+            ("snat", pl.Series(SNAT_IPS[rng.integers(0, 2, n_snat_req)]), snat_req_time),
+            (
+                "bypass",
+                _ips("10.5.", rng.integers(0, int(clients * 0.1) + 1, n_bypass)),
+                _times(rng, n_bypass),
+            ),
+            (
+                "se",
+                _ips("10.6.", rng.integers(0, int(clients * 0.05) + 1, n_se)),
+                _times(rng, n_se),
+            ),
+            ("public", _ips("20.30.", rng.integers(0, 500, n_pub)), _times(rng, n_pub)),
+            ("denied", _ips("20.40.", rng.integers(0, 200, n_denied)), _times(rng, n_denied)),
+        ],
+    )
     fw = _fw_frame(rng, n_fw, clients, (conn_client, conn_time), (app_client, app_time))
     return kv, fw
 
 
-def _kv_frame(rng: np.random.Generator, parts: list[tuple[str, pl.Series, np.ndarray]]) -> pl.DataFrame:
+def _kv_frame(
+    rng: np.random.Generator, parts: list[tuple[str, pl.Series, np.ndarray]]
+) -> pl.DataFrame:
     frames = []
     for kind, callers, times in parts:
         n = len(times)
         status = np.where(rng.random(n) < 0.1, 401, np.where(rng.random(n) < 0.01, 403, 200))
-        op = np.where(status == 401, "Authentication", np.array(["SecretGet", "SecretList", "KeyGet"])[rng.integers(0, 3, n)])
+        op = np.where(
+            status == 401,
+            "Authentication",
+            np.array(["SecretGet", "SecretList", "KeyGet"])[rng.integers(0, 3, n)],
+        )
         error = np.where(status == 403, "ForbiddenByRbac", "")
         if kind == "denied":
             status, error = np.full(n, 403), np.full(n, "ForbiddenByConnection")
-        frame = pl.DataFrame({
-            "time": _ts(times), "caller_ip": callers, "operation": op, "http_status": status,
-            "error_code": _nullable(error),
-            "private_endpoint_id": "/pe/pe-kv" if kind in ("net", "snat", "bypass") else None,
-            "subnet_id": "/subnets/snet-app" if kind == "se" else None,
-        })  # fmt: skip
+        frame = pl.DataFrame(
+            {
+                "time": _ts(times),
+                "caller_ip": callers,
+                "operation": op,
+                "http_status": status,
+                "error_code": _nullable(error),
+                "private_endpoint_id": "/pe/pe-kv" if kind in ("net", "snat", "bypass") else None,
+                "subnet_id": "/subnets/snet-app" if kind == "se" else None,
+            }
+        )
         frames.append(frame)
     kv = pl.concat(frames, how="diagonal_relaxed").sort("time")
     return conform(
         kv.with_columns(
-            pl.lit("kv1").alias("vault"), pl.lit("AZKVAuditLogs").alias("source_table"),
+            pl.lit("kv1").alias("vault"),
+            pl.lit("AZKVAuditLogs").alias("source_table"),
             pl.concat_str(pl.lit("kv:"), pl.int_range(pl.len()).cast(pl.String)).alias("row_id"),
             pl.lit(12, dtype=pl.Int64).alias("duration_ms"),
         ),
         KV_REQUESTS,
-    )  # fmt: skip
+    )
 
 
 def _fw_frame(
-    rng: np.random.Generator, n_fw: int, clients: int, conns: tuple[np.ndarray, np.ndarray],
+    rng: np.random.Generator,
+    n_fw: int,
+    clients: int,
+    conns: tuple[np.ndarray, np.ndarray],
     apps: tuple[np.ndarray, np.ndarray],
-) -> pl.DataFrame:  # fmt: skip
+) -> pl.DataFrame:
     conn_client, conn_time = conns
     app_client, app_time = apps
     n_retry = int(len(conn_time) * 0.05)
     retry = rng.integers(0, len(conn_time), n_retry)
     n_deny = int(n_fw * 0.01)
     n_noise = n_fw - len(conn_time) - n_retry - len(app_time) - n_deny
-    src_ids = np.concatenate([conn_client, conn_client[retry], app_client,
-                              rng.integers(int(clients * 0.9), clients, n_deny), rng.integers(0, clients, n_noise)])  # fmt: skip
-    times = np.concatenate([conn_time, conn_time[retry] + 3_000_000, app_time, _times(rng, n_deny), _times(rng, n_noise)])
-    kind = np.repeat(["network", "network", "application", "network", "network"],
-                     [len(conn_time), n_retry, len(app_time), n_deny, n_noise])  # fmt: skip
+    src_ids = np.concatenate(
+        [
+            conn_client,
+            conn_client[retry],
+            app_client,
+            rng.integers(int(clients * 0.9), clients, n_deny),
+            rng.integers(0, clients, n_noise),
+        ]
+    )
+    times = np.concatenate(
+        [
+            conn_time,
+            conn_time[retry] + 3_000_000,
+            app_time,
+            _times(rng, n_deny),
+            _times(rng, n_noise),
+        ]
+    )
+    kind = np.repeat(
+        ["network", "network", "application", "network", "network"],
+        [len(conn_time), n_retry, len(app_time), n_deny, n_noise],
+    )
     is_app = kind == "application"
     is_noise = np.arange(len(times)) >= len(times) - n_noise
-    noise_dst = np.array(["52.239.184.180", "10.3.0.10", "10.1.2.5", "13.107.42.14"])[rng.integers(0, 4, n_fw)]
+    noise_dst = np.array(["52.239.184.180", "10.3.0.10", "10.1.2.5", "13.107.42.14"])[
+        rng.integers(0, 4, n_fw)
+    ]
     dst_ip = np.where(is_app, "", np.where(is_noise, noise_dst, PE_IP))
     is_deny = (np.arange(len(times)) >= len(times) - n_noise - n_deny) & ~is_noise
     ports = np.concatenate([rng.integers(1024, 65535, len(conn_time)), np.zeros(0, dtype=np.int64)])
-    src_port = np.concatenate([ports, ports[retry], rng.integers(1024, 65535, n_fw - len(conn_time) - n_retry)])
-    fw = pl.DataFrame({
-        "time": _ts(times), "firewall": "fw-hub", "kind": kind, "src_ip": _ips("10.2.", src_ids),
-        "src_port": src_port.astype(np.int32), "dst_ip": _nullable(dst_ip),
-        "dst_port": 443, "fqdn": _nullable(np.where(is_app, FQDN, "")),
-        "protocol": "TCP", "action": np.where(is_deny, "Deny", "Allow"),
-        "rule": _nullable(np.where(is_deny, "", np.where(is_app, "allow-kv-fqdn", "allow-kv"))),
-        "source_table": np.where(is_app, "AZFWApplicationRule", "AZFWNetworkRule"),
-    }).sort("time")  # fmt: skip
+    src_port = np.concatenate(
+        [ports, ports[retry], rng.integers(1024, 65535, n_fw - len(conn_time) - n_retry)]
+    )
+    fw = pl.DataFrame(
+        {
+            "time": _ts(times),
+            "firewall": "fw-hub",
+            "kind": kind,
+            "src_ip": _ips("10.2.", src_ids),
+            "src_port": src_port.astype(np.int32),
+            "dst_ip": _nullable(dst_ip),
+            "dst_port": 443,
+            "fqdn": _nullable(np.where(is_app, FQDN, "")),
+            "protocol": "TCP",
+            "action": np.where(is_deny, "Deny", "Allow"),
+            "rule": _nullable(np.where(is_deny, "", np.where(is_app, "allow-kv-fqdn", "allow-kv"))),
+            "source_table": np.where(is_app, "AZFWApplicationRule", "AZFWNetworkRule"),
+        }
+    ).sort("time")
     return conform(
-        fw.with_columns(pl.concat_str(pl.lit("fw:"), pl.int_range(pl.len()).cast(pl.String)).alias("row_id")),
+        fw.with_columns(
+            pl.concat_str(pl.lit("fw:"), pl.int_range(pl.len()).cast(pl.String)).alias("row_id")
+        ),
         FW_EVENTS,
     )
 
@@ -158,26 +221,41 @@ def flow_records(rng: np.random.Generator, scale: float, fw: pl.DataFrame) -> pl
     to_pe = fw.filter(pl.col("dst_ip") == PE_IP).head(int(n * 0.3))
     n_noise = n - to_pe.height
     clients = max(200, int(20_000 * scale))
-    noise = pl.DataFrame({
-        "time_start": _ts(_times(rng, n_noise)), "src_ip": _ips("10.2.", rng.integers(0, clients, n_noise)),
-        "dst_ip": np.array(["52.239.184.180", "10.3.0.10", "168.63.129.16"])[rng.integers(0, 3, n_noise)],
-        "src_port": rng.integers(1024, 65535, n_noise).astype(np.int32),
-        "decision": np.where(rng.random(n_noise) < 0.02, "denied", "allowed"),
-    })  # fmt: skip
+    noise = pl.DataFrame(
+        {
+            "time_start": _ts(_times(rng, n_noise)),
+            "src_ip": _ips("10.2.", rng.integers(0, clients, n_noise)),
+            "dst_ip": np.array(["52.239.184.180", "10.3.0.10", "168.63.129.16"])[
+                rng.integers(0, 3, n_noise)
+            ],
+            "src_port": rng.integers(1024, 65535, n_noise).astype(np.int32),
+            "decision": np.where(rng.random(n_noise) < 0.02, "denied", "allowed"),
+        }
+    )
     pe = to_pe.select(
-        pl.col("time").alias("time_start"), "src_ip", "dst_ip", "src_port",
-        pl.when(pl.col("action") == "Deny").then(pl.lit("denied")).otherwise(pl.lit("allowed")).alias("decision"),
-    )  # fmt: skip
+        pl.col("time").alias("time_start"),
+        "src_ip",
+        "dst_ip",
+        "src_port",
+        pl.when(pl.col("action") == "Deny")
+        .then(pl.lit("denied"))
+        .otherwise(pl.lit("allowed"))
+        .alias("decision"),
+    )
     flows = pl.concat([pe, noise], how="diagonal_relaxed").sort("time_start")
     return conform(
         flows.with_columns(
-            pl.col("time_start").alias("time_end"), pl.lit(443).alias("dst_port"), pl.lit("T").alias("protocol"),
-            pl.lit("O").alias("direction"), pl.lit("B").alias("flow_state"), pl.lit("vnet_v4").alias("flow_log_kind"),
+            pl.col("time_start").alias("time_end"),
+            pl.lit(443).alias("dst_port"),
+            pl.lit("T").alias("protocol"),
+            pl.lit("O").alias("direction"),
+            pl.lit("B").alias("flow_state"),
+            pl.lit("vnet_v4").alias("flow_log_kind"),
             pl.lit("raw:vnet_flow").alias("source_table"),
             pl.concat_str(pl.lit("flow:"), pl.int_range(pl.len()).cast(pl.String)).alias("row_id"),
         ),
         FLOWS,
-    )  # fmt: skip
+    )
 
 
 def generate(scale: float, out: Path, seed: int = 7) -> dict[str, int]:
@@ -191,7 +269,9 @@ def generate(scale: float, out: Path, seed: int = 7) -> dict[str, int]:
     del fw
     flows.write_parquet(out / "flows.parquet")
     counts = {"kv_requests": kv.height, "flows": flows.height}
-    counts["fw_events"] = pl.scan_parquet(out / "fw_events.parquet").select(pl.len()).collect().item()
+    counts["fw_events"] = (
+        pl.scan_parquet(out / "fw_events.parquet").select(pl.len()).collect().item()
+    )
     return counts
 
 

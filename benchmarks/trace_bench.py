@@ -60,7 +60,9 @@ def run_netlogs(data: Path, all_columns: bool) -> dict[str, float]:
         columns = None if all_columns else list(COLUMNS_USED[name])
         return pl.read_parquet(data / f"{name}.parquet", columns=columns)
 
-    tables = EvidenceTables(read("kv_requests"), read("fw_events"), read("flows"), empty_frame(DNS_QUERIES))
+    tables = EvidenceTables(
+        read("kv_requests"), read("fw_events"), read("flows"), empty_frame(DNS_QUERIES)
+    )
     t1 = time.perf_counter()
     ctx = _context()
     correlated = correlate_evidence(tables, ctx)  # type: ignore[arg-type]
@@ -70,8 +72,15 @@ def run_netlogs(data: Path, all_columns: bool) -> dict[str, float]:
     verdicts: dict[str, int] = {}
     for flow in flows:
         verdicts[flow.verdict.value] = verdicts.get(flow.verdict.value, 0) + 1
-    return {"seconds": t3 - t0, "load": t1 - t0, "correlate": t2 - t1, "judge": t3 - t2,
-            "flows": len(flows), "gaps": len(gaps), "verdicts": verdicts}  # type: ignore[dict-item]  # fmt: skip
+    return {
+        "seconds": t3 - t0,
+        "load": t1 - t0,
+        "correlate": t2 - t1,
+        "judge": t3 - t2,
+        "flows": len(flows),
+        "gaps": len(gaps),
+        "verdicts": verdicts,
+    }  # type: ignore[dict-item]
 
 
 def run_polars_asof(data: Path) -> dict[str, float]:
@@ -82,9 +91,15 @@ def run_polars_asof(data: Path) -> dict[str, float]:
     fw = pl.read_parquet(data / "fw_events.parquet", columns=["time", "src_ip", "row_id"])
     fw = fw.rename({"time": "fw_time"}).sort("fw_time")
     joined = kv.join_asof(
-        fw, left_on="time", right_on="fw_time", by_left="caller_ip", by_right="src_ip",
-        strategy="backward", tolerance=timedelta(minutes=10), check_sortedness=False,
-    )  # fmt: skip
+        fw,
+        left_on="time",
+        right_on="fw_time",
+        by_left="caller_ip",
+        by_right="src_ip",
+        strategy="backward",
+        tolerance=timedelta(minutes=10),
+        check_sortedness=False,
+    )
     matched = joined.get_column("row_id").is_not_null().sum()
     return {"seconds": time.perf_counter() - t0, "matched": int(matched)}
 
@@ -125,8 +140,10 @@ def child(contender: str, data: Path) -> None:
 def measure(contender: str, data: Path) -> dict[str, object]:
     out = subprocess.run(
         [sys.executable, __file__, "--data", str(data), "--child", contender],
-        check=True, capture_output=True, text=True,
-    )  # fmt: skip
+        check=True,
+        capture_output=True,
+        text=True,
+    )
     return dict(json.loads(out.stdout.strip().splitlines()[-1]))
 
 
@@ -134,11 +151,19 @@ def machine() -> str:
     import duckdb
     import polars as pl
 
-    cpu = next((line.split(":", 1)[1].strip() for line in Path("/proc/cpuinfo").read_text().splitlines()
-                if line.startswith("model name")), platform.processor())  # fmt: skip
+    cpu = next(
+        (
+            line.split(":", 1)[1].strip()
+            for line in Path("/proc/cpuinfo").read_text().splitlines()
+            if line.startswith("model name")
+        ),
+        platform.processor(),
+    )
     mem_gb = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") / 2**30
-    return (f"{cpu}, {os.cpu_count()} cores, {mem_gb:.0f} GB, Python {platform.python_version()}, "
-            f"polars {pl.__version__}, duckdb {duckdb.__version__}, load {os.getloadavg()[0]:.1f}")  # fmt: skip
+    return (
+        f"{cpu}, {os.cpu_count()} cores, {mem_gb:.0f} GB, Python {platform.python_version()}, "
+        f"polars {pl.__version__}, duckdb {duckdb.__version__}, load {os.getloadavg()[0]:.1f}"
+    )
 
 
 def main() -> None:
@@ -153,7 +178,10 @@ def main() -> None:
     print(f"machine: {machine()}")
     results = {name: measure(name, args.data) for name in args.only}
     for name, result in results.items():
-        print(f"{name:13s} {float(result['seconds']):7.2f} s  peak RSS {float(result['peak_rss_mb']):7.0f} MB  {result}")
+        print(
+            f"{name:13s} {float(result['seconds']):7.2f} s  "
+            f"peak RSS {float(result['peak_rss_mb']):7.0f} MB  {result}"
+        )
     if {"netlogs", "duckdb-asof", "polars-asof"} <= results.keys():
         ours = float(results["netlogs"]["seconds"])  # type: ignore[arg-type]
         print(f"netlogs / duckdb-asof = {ours / float(results['duckdb-asof']['seconds']):.2f}x")  # type: ignore[arg-type]

@@ -1,4 +1,7 @@
-"""``netlogs kql list | show NAME | render NAME --param key=value``: templates for the portal."""
+"""``netlogs kql list | show NAME | render NAME --param key=value``: templates for the portal.
+
+Library imports sit inside the commands so ``netlogs --help`` stays fast (hence the PLC0415 noqa).
+"""
 
 from __future__ import annotations
 
@@ -13,6 +16,7 @@ def kql() -> None:
 
     Example:
 
+    \b
         netlogs kql render keyvault_requests_azkvauditlogs \\
             --param start=2026-11-20T10:00:00Z --param end=2026-11-20T12:00:00Z \\
             --param vault_name=kv-contoso-prod
@@ -21,8 +25,12 @@ def kql() -> None:
 
 @kql.command("list")
 @click.option(
-    "--format", "output_format", type=click.Choice(["text", "json"]), default="text",
-    show_default=True, help="text: one line per template; json: names, families, tables, params.",
+    "--format",
+    "output_format",
+    type=click.Choice(["text", "json"]),
+    default="text",
+    show_default=True,
+    help="text: one line per template; json: names, families, tables, params.",
 )
 def list_command(output_format: str) -> None:
     """List every template: name, family, tables read, description.
@@ -31,7 +39,7 @@ def list_command(output_format: str) -> None:
 
         netlogs kql list --format json
     """
-    from netlogs.kql import list_templates
+    from netlogs.kql import list_templates  # noqa: PLC0415
 
     templates = list_templates()
     if output_format == "json":
@@ -42,7 +50,12 @@ def list_command(output_format: str) -> None:
                 "tables": list(t.tables),
                 "description": t.description,
                 "params": [
-                    {"name": p.name, "kind": p.kind, "required": p.required, "description": p.description}
+                    {
+                        "name": p.name,
+                        "kind": p.kind,
+                        "required": p.required,
+                        "description": p.description,
+                    }
                     for p in t.params.values()
                 ],
             }
@@ -65,7 +78,7 @@ def show_command(name: str) -> None:
 
         netlogs kql show firewall_network_rules
     """
-    from netlogs.kql import load_template
+    from netlogs.kql import load_template  # noqa: PLC0415
 
     template = load_template(name)
     click.echo(template.path.read_text(encoding="utf-8"), nl=False)
@@ -74,7 +87,11 @@ def show_command(name: str) -> None:
 @kql.command("render")
 @click.argument("name")
 @click.option(
-    "--param", "-p", "pairs", multiple=True, metavar="KEY=VALUE",
+    "--param",
+    "-p",
+    "pairs",
+    multiple=True,
+    metavar="KEY=VALUE",
     help=(
         "A parameter value (repeatable). datetime: 2026-11-20T10:00:00Z; timespan: 2h, 90s; "
         "lists: a,b or a JSON array; parameters with a default may be left out."
@@ -85,10 +102,11 @@ def render_command(name: str, pairs: tuple[str, ...]) -> None:
 
     Example:
 
+    \b
         netlogs kql render firewall_network_rules -p start=2026-11-20T10:00:00Z \\
             -p end=2026-11-20T12:00:00Z -p private_endpoint_ips=10.20.1.4
     """
-    from netlogs.kql import load_template, parse_param_texts, render_query
+    from netlogs.kql import load_template, parse_param_texts, render_query  # noqa: PLC0415
 
     texts = _split_pairs(pairs)
     template = load_template(name)

@@ -1,4 +1,4 @@
-"""What correlation needs to know besides the log rows: the vault, the firewalls, the policy and time.
+"""What correlation needs besides the log rows: the vault, the firewalls, the policy and time.
 
 The pipeline builds one ``CorrelationContext`` per trace. Everything here is plain data; the helpers
 turn topology objects and source summaries into the shapes the joins use.
@@ -75,7 +75,7 @@ class CorrelationContext:
     ingestion_lags: Mapping[LogFamily, timedelta] = field(default_factory=dict)
     expected_paths: Mapping[str, ExpectedPath] = field(default_factory=dict)
     client_names: Mapping[str, str] = field(default_factory=dict)
-    evidence_per_kind: int = 5  # first N and last N rows per family and flow
+    evidence_per_kind: int = 3  # first N and last N rows per family and flow
     timeline_per_kind: int = 50  # rows per family and flow drawn on the HTML timeline
 
     def status(self, family: LogFamily) -> SourceStatus:

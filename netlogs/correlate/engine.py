@@ -22,16 +22,52 @@ from netlogs.correlate.requests import attributed_requests
 from netlogs.model import EvidenceRow, EvidenceTables
 from netlogs.schemas import FLOWS, FW_EVENTS, KV_REQUESTS
 
-
 # The canonical columns correlation reads; a source may load only these (other columns are ignored).
 COLUMNS_USED: Mapping[str, tuple[str, ...]] = {
-    "kv_requests": ("time", "vault", "caller_ip", "operation", "http_status", "error_code", "via",
-                    "private_endpoint_id", "subnet_id", "source_table", "row_id"),
-    "fw_events": ("time", "firewall", "kind", "src_ip", "src_port", "dst_ip", "dst_port", "fqdn",
-                  "action", "rule", "action_reason", "source_table", "row_id"),
-    "flows": ("time_start", "time_end", "src_ip", "dst_ip", "src_port", "dst_port", "direction",
-              "decision", "flow_state", "rule", "flow_count", "source_table", "row_id"),
-}  # fmt: skip
+    "kv_requests": (
+        "time",
+        "vault",
+        "caller_ip",
+        "operation",
+        "http_status",
+        "error_code",
+        "via",
+        "private_endpoint_id",
+        "subnet_id",
+        "source_table",
+        "row_id",
+    ),
+    "fw_events": (
+        "time",
+        "firewall",
+        "kind",
+        "src_ip",
+        "src_port",
+        "dst_ip",
+        "dst_port",
+        "fqdn",
+        "action",
+        "rule",
+        "action_reason",
+        "source_table",
+        "row_id",
+    ),
+    "flows": (
+        "time_start",
+        "time_end",
+        "src_ip",
+        "dst_ip",
+        "src_port",
+        "dst_port",
+        "direction",
+        "decision",
+        "flow_state",
+        "rule",
+        "flow_count",
+        "source_table",
+        "row_id",
+    ),
+}
 
 
 @dataclass(frozen=True)
@@ -65,7 +101,9 @@ def correlate_evidence(tables: EvidenceTables, ctx: CorrelationContext) -> Corre
     kv = _canonical(tables.kv_requests, KV_REQUESTS, "kv_requests")
     fw_events = _canonical(tables.fw_events, FW_EVENTS, "fw_events")
     records = vault_firewall_records(fw_events, ctx)
-    flows = vault_flow_records(_canonical(tables.flows, FLOWS, "flows"), ctx).sort("time_start", "row_id")
+    flows = vault_flow_records(_canonical(tables.flows, FLOWS, "flows"), ctx).sort(
+        "time_start", "row_id"
+    )
     requests = attributed_requests(kv, records, ctx)
     clients = client_facts(
         [request_facts(requests, ctx), firewall_facts(records, ctx), flow_facts(flows, ctx)]
@@ -87,13 +125,12 @@ def correlate_evidence(tables: EvidenceTables, ctx: CorrelationContext) -> Corre
     )
 
 
-def _canonical(
-    frame: pl.DataFrame, schema: Mapping[str, pl.DataType], table: str
-) -> pl.DataFrame:
+def _canonical(frame: pl.DataFrame, schema: Mapping[str, pl.DataType], table: str) -> pl.DataFrame:
     """The used columns with canonical dtypes: cast where needed, null where absent."""
     fixes = [
-        (pl.col(name).cast(schema[name]) if name in frame.columns else pl.lit(None, schema[name]))
-        .alias(name)
+        (
+            pl.col(name).cast(schema[name]) if name in frame.columns else pl.lit(None, schema[name])
+        ).alias(name)
         for name in COLUMNS_USED[table]
         if name not in frame.columns or frame.schema[name] != schema[name]
     ]

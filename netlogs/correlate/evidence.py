@@ -15,9 +15,8 @@ import polars as pl
 
 from netlogs.correlate.context import CorrelationContext
 from netlogs.model import EvidenceRow, LogFamily
-from netlogs.schemas import TIMELINE
 
-_GROUP = ("client_ip", "family")
+Shaped = tuple[pl.DataFrame, pl.DataFrame, pl.DataFrame]
 
 
 @dataclass(frozen=True)
@@ -31,19 +30,30 @@ def _text(expr: pl.Expr) -> pl.Expr:
     return expr.cast(pl.String).fill_null("?")
 
 
-def _kv_rows(requests: pl.DataFrame, limits: tuple[int, int]) -> pl.DataFrame:
+def _kv_rows(requests: pl.DataFrame, limits: tuple[int, int]) -> Shaped:
     status = _text(pl.col("http_status"))
     stitched = pl.when(pl.col("client_ip") != pl.col("caller_ip")).then(
         pl.concat_str(pl.lit(" (SNAT of "), pl.col("client_ip"), pl.lit(")"))
     )
     summary = pl.concat_str(
-        [_text(pl.col("operation")), pl.lit(" "), status,
-         pl.when(pl.col("error_code").is_not_null()).then(pl.concat_str(pl.lit(" "), pl.col("error_code"))),
-         pl.lit(" caller "), _text(pl.col("caller_ip")), stitched, pl.lit(" via "), pl.col("arrival"),
-         pl.when(pl.col("covering_row").is_not_null()).then(
-             pl.concat_str(pl.lit(", covered by "), pl.col("covering_row")))],
+        [
+            _text(pl.col("operation")),
+            pl.lit(" "),
+            status,
+            pl.when(pl.col("error_code").is_not_null()).then(
+                pl.concat_str(pl.lit(" "), pl.col("error_code"))
+            ),
+            pl.lit(" caller "),
+            _text(pl.col("caller_ip")),
+            stitched,
+            pl.lit(" via "),
+            pl.col("arrival"),
+            pl.when(pl.col("covering_row").is_not_null()).then(
+                pl.concat_str(pl.lit(", covered by "), pl.col("covering_row"))
+            ),
+        ],
         ignore_nulls=True,
-    )  # fmt: skip
+    )
     challenge = (pl.col("operation") == "Authentication") & (pl.col("http_status") == 401)
     outcome = (
         pl.when(pl.col("network_denied"))
@@ -53,115 +63,175 @@ def _kv_rows(requests: pl.DataFrame, limits: tuple[int, int]) -> pl.DataFrame:
         .otherwise(pl.lit("ok"))
     )
     label = pl.concat_str(_text(pl.col("operation")), pl.lit(" "), status)
-    return _shape(requests, LogFamily.KEYVAULT, pl.col("time"), summary, label, outcome, limits)
+    return _shape(
+        requests,
+        LogFamily.KEYVAULT,
+        time=pl.col("time"),
+        summary=summary,
+        label=label,
+        outcome=outcome,
+        limits=limits,
+    )
 
 
 def _endpoint(ip: str, port: str) -> pl.Expr:
     return pl.concat_str(
-        [_text(pl.col(ip)), pl.when(pl.col(port).is_not_null()).then(
-            pl.concat_str(pl.lit(":"), pl.col(port).cast(pl.String)))],
+        [
+            _text(pl.col(ip)),
+            pl.when(pl.col(port).is_not_null()).then(
+                pl.concat_str(pl.lit(":"), pl.col(port).cast(pl.String))
+            ),
+        ],
         ignore_nulls=True,
-    )  # fmt: skip
+    )
 
 
-def _fw_rows(records: pl.DataFrame, limits: tuple[int, int]) -> pl.DataFrame:
+def _fw_rows(records: pl.DataFrame, limits: tuple[int, int]) -> Shaped:
     dst_name = pl.when(pl.col("kind") == "application").then(pl.col("fqdn"))
     destination = pl.concat_str(
-        [pl.coalesce(dst_name, pl.col("dst_ip"), pl.col("fqdn")).fill_null("?"),
-         pl.when(pl.col("dst_port").is_not_null()).then(
-             pl.concat_str(pl.lit(":"), pl.col("dst_port").cast(pl.String)))],
+        [
+            pl.coalesce(dst_name, pl.col("dst_ip"), pl.col("fqdn")).fill_null("?"),
+            pl.when(pl.col("dst_port").is_not_null()).then(
+                pl.concat_str(pl.lit(":"), pl.col("dst_port").cast(pl.String))
+            ),
+        ],
         ignore_nulls=True,
-    )  # fmt: skip
+    )
     rule = pl.coalesce(pl.col("rule"), pl.col("action_reason"))
     summary = pl.concat_str(
-        [_endpoint("src_ip", "src_port"), pl.lit(" -> "), destination, pl.lit(" "),
-         _text(pl.col("action")),
-         pl.when(rule.is_not_null()).then(pl.concat_str(pl.lit(" (rule "), rule, pl.lit(")"))),
-         pl.when(pl.col("firewall").is_not_null()).then(pl.concat_str(pl.lit(" on "), pl.col("firewall")))],
+        [
+            _endpoint("src_ip", "src_port"),
+            pl.lit(" -> "),
+            destination,
+            pl.lit(" "),
+            _text(pl.col("action")),
+            pl.when(rule.is_not_null()).then(pl.concat_str(pl.lit(" (rule "), rule, pl.lit(")"))),
+            pl.when(pl.col("firewall").is_not_null()).then(
+                pl.concat_str(pl.lit(" on "), pl.col("firewall"))
+            ),
+        ],
         ignore_nulls=True,
-    )  # fmt: skip
+    )
     label = pl.concat_str([_text(pl.col("action")), rule], separator=" ", ignore_nulls=True)
     outcome = (
         pl.when(pl.col("verdict_action") == "deny").then(pl.lit("denied")).otherwise(pl.lit("ok"))
     )
     frame = records.with_columns(pl.col("src_ip").alias("client_ip"))
-    return _shape(frame, LogFamily.FIREWALL, pl.col("time"), summary, label, outcome, limits)
+    return _shape(
+        frame,
+        LogFamily.FIREWALL,
+        time=pl.col("time"),
+        summary=summary,
+        label=label,
+        outcome=outcome,
+        limits=limits,
+    )
 
 
-def _flow_rows(flows: pl.DataFrame, limits: tuple[int, int]) -> pl.DataFrame:
+def _flow_rows(flows: pl.DataFrame, limits: tuple[int, int]) -> Shaped:
     decision = pl.when(pl.col("denied")).then(pl.lit("Deny")).otherwise(pl.lit("Allow"))
     summary = pl.concat_str(
-        [_endpoint("src_ip", "src_port"), pl.lit(" -> "), _endpoint("dst_ip", "dst_port"), pl.lit(" "),
-         decision, pl.when(pl.col("flow_state").is_not_null()).then(
-             pl.concat_str(pl.lit(" state "), pl.col("flow_state"))),
-         pl.when(pl.col("rule").is_not_null()).then(pl.concat_str(pl.lit(" (rule "), pl.col("rule"), pl.lit(")")))],
+        [
+            _endpoint("src_ip", "src_port"),
+            pl.lit(" -> "),
+            _endpoint("dst_ip", "dst_port"),
+            pl.lit(" "),
+            decision,
+            pl.when(pl.col("flow_state").is_not_null()).then(
+                pl.concat_str(pl.lit(" state "), pl.col("flow_state"))
+            ),
+            pl.when(pl.col("rule").is_not_null()).then(
+                pl.concat_str(pl.lit(" (rule "), pl.col("rule"), pl.lit(")"))
+            ),
+        ],
         ignore_nulls=True,
-    )  # fmt: skip
+    )
     label = pl.concat_str(
         [pl.col("direction"), pl.col("flow_state"), _endpoint("dst_ip", "dst_port")],
-        separator=" ", ignore_nulls=True,
-    )  # fmt: skip
+        separator=" ",
+        ignore_nulls=True,
+    )
     outcome = pl.when(pl.col("denied")).then(pl.lit("denied")).otherwise(pl.lit("ok"))
     frame = flows.with_columns(pl.col("src_ip").alias("client_ip"))
-    return _shape(frame, LogFamily.FLOW, pl.col("time_start"), summary, label, outcome, limits)
+    return _shape(
+        frame,
+        LogFamily.FLOW,
+        time=pl.col("time_start"),
+        summary=summary,
+        label=label,
+        outcome=outcome,
+        limits=limits,
+    )
 
 
 def _shape(
     frame: pl.DataFrame,
     family: LogFamily,
+    *,
     time: pl.Expr,
     summary: pl.Expr,
     label: pl.Expr,
     outcome: pl.Expr,
     limits: tuple[int, int],
-) -> pl.DataFrame:
-    """Rank rows in their (client, family) group, then format only the rows that are kept."""
+) -> Shaped:
+    """(cited rows with summaries, timeline rows, row count per client) for one family.
+
+    Rows are ranked inside their client's group; summaries are formatted only for cited rows
+    and timeline labels only for drawn rows.
+    """
     per_kind, drawn = limits
-    keep = (pl.col("rank") < max(per_kind, drawn)) | (pl.col("rank") >= pl.col("count") - per_kind)
+    rank, count = pl.col("rank"), pl.col("count")
     ranked = frame.with_columns(
         pl.int_range(pl.len()).over("client_ip").alias("rank"),
         pl.len().over("client_ip").alias("count"),
-    ).filter(keep)
-    return ranked.select(
-        time.alias("time"), "client_ip", pl.lit(family.value).alias("family"),
-        pl.col("source_table").fill_null("?").alias("table"), pl.col("row_id").fill_null("?"),
-        summary.alias("summary"), label.alias("label"), outcome.alias("outcome"), "rank", "count",
-    )  # fmt: skip
+    ).filter((rank < max(per_kind, drawn)) | (rank >= count - per_kind))
+    cited = ranked.filter((rank < per_kind) | (rank >= count - per_kind)).select(
+        time.alias("time"),
+        "client_ip",
+        pl.lit(family.value).alias("family"),
+        pl.col("source_table").fill_null("?").alias("table"),
+        pl.col("row_id").fill_null("?"),
+        summary.alias("summary"),
+    )
+    timeline = ranked.filter(rank < drawn).select(
+        time.alias("time"),
+        "client_ip",
+        pl.lit(family.value).alias("family"),
+        label.alias("label"),
+        outcome.alias("outcome"),
+        pl.col("row_id").fill_null("?"),
+    )
+    totals = ranked.group_by("client_ip").agg(count.first())
+    return cited, timeline, totals
 
 
 def cite_evidence(
     requests: pl.DataFrame, records: pl.DataFrame, flows: pl.DataFrame, ctx: CorrelationContext
 ) -> CitedEvidence:
     """Evidence rows per client (capped, sorted by time then row id) and the timeline frame."""
-    per_kind, drawn = ctx.evidence_per_kind, ctx.timeline_per_kind
-    limits = (per_kind, drawn)
-    ranked_rows = pl.concat(
-        [_kv_rows(requests, limits), _fw_rows(records, limits), _flow_rows(flows, limits)]
-    )
-    cited = ranked_rows.filter(
-        (pl.col("rank") < per_kind) | (pl.col("rank") >= pl.col("count") - per_kind)
-    ).sort("client_ip", "time", "row_id")
-    totals = (
-        ranked_rows.group_by(_GROUP)
-        .agg(pl.col("count").first())
-        .group_by("client_ip")
-        .agg(pl.col("count").sum())
-    )
-    timeline = (
-        ranked_rows.filter(pl.col("rank") < drawn)
-        .select(list(TIMELINE))
-        .sort("time", "client_ip", "row_id")
-    )
+    limits = (ctx.evidence_per_kind, ctx.timeline_per_kind)
+    parts = [_kv_rows(requests, limits), _fw_rows(records, limits), _flow_rows(flows, limits)]
+    cited = pl.concat([p[0] for p in parts]).sort("client_ip", "time", "row_id")
+    timeline = pl.concat([p[1] for p in parts]).sort("time", "client_ip", "row_id")
+    totals = pl.concat([p[2] for p in parts]).group_by("client_ip").agg(pl.col("count").sum())
     return CitedEvidence(_rows_by_client(cited), _omitted(cited, totals), timeline)
 
 
 def _rows_by_client(cited: pl.DataFrame) -> dict[str, tuple[EvidenceRow, ...]]:
+    """EvidenceRow tuples per client; ``cited`` is sorted by client, time, row id.
+
+    Columns are converted in bulk; the loop touches at most 2 * evidence_per_kind rows per
+    family and client, never the whole table.
+    """
+    families = {family.value: family for family in LogFamily}
+    columns = [
+        cited.get_column(c).to_list()
+        for c in ("client_ip", "family", "table", "row_id", "time", "summary")
+    ]
     result: dict[str, list[EvidenceRow]] = {}
-    columns = ("client_ip", "family", "table", "row_id", "time", "summary")
-    for client, family, table, row, time, summary in cited.select(columns).iter_rows():
-        # at most 2 * evidence_per_kind rows per family and client reach this loop
+    for client, family, table, row, time, summary in zip(*columns, strict=True):
         result.setdefault(client, []).append(
-            EvidenceRow(LogFamily(family), table, row, time, summary)
+            EvidenceRow(families[family], table, row, time, summary)
         )
     return {client: tuple(rows) for client, rows in result.items()}
 

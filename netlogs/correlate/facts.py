@@ -15,11 +15,29 @@ from netlogs.correlate.requests import (
 from netlogs.model import LogFamily
 
 _COUNT_COLUMNS = (
-    "requests", "reached", "challenges", "served", "denied_auth", "denied_network",
-    "via_private_endpoint", "via_service_endpoint", "via_public", "via_private_unknown", "via_snat",
-    "private_reached", "covered", "uncovered_settled", "uncovered_pending",
-    "snat_candidate_count", "fw_allow", "fw_deny", "fw_attempts_settled", "flow_out", "flow_denied", "flow_attempts_settled",
-)  # fmt: skip
+    "requests",
+    "reached",
+    "challenges",
+    "served",
+    "denied_auth",
+    "denied_network",
+    "via_private_endpoint",
+    "via_service_endpoint",
+    "via_public",
+    "via_private_unknown",
+    "via_snat",
+    "private_reached",
+    "covered",
+    "uncovered_settled",
+    "uncovered_pending",
+    "snat_candidate_count",
+    "fw_allow",
+    "fw_deny",
+    "fw_attempts_settled",
+    "flow_out",
+    "flow_denied",
+    "flow_attempts_settled",
+)
 
 
 def _n(condition: pl.Expr) -> pl.Expr:

@@ -48,23 +48,43 @@ def vault_firewall_records(fw_events: pl.DataFrame, ctx: CorrelationContext) -> 
             https.fill_null(False),
         )
         .with_columns(
-            pl.when(action == "allow").then(pl.lit("allow")).otherwise(pl.lit("deny"))
+            pl.when(action == "allow")
+            .then(pl.lit("allow"))
+            .otherwise(pl.lit("deny"))
             .alias("verdict_action"),
             pl.col("time").is_between(ctx.window.start, ctx.window.end).alias("in_window"),
         )
-    )  # fmt: skip
+    )
     return _without_retries(with_ipv4_key(records, "src_ip", "src_key"))
 
 
 def _without_retries(records: pl.DataFrame) -> pl.DataFrame:
-    # An IPv4 address and source port identify a connection for the few seconds SYN retries
-    # take (ephemeral ports are not reused that fast). Rows without both are kept as they are.
+    """Time-ordered records without SYN retries.
+
+    An IPv4 address and source port identify a connection for the few seconds retries take
+    (ephemeral ports are not reused that fast); rows without both are kept as they are. Only a
+    narrow numeric frame is re-sorted to find the retries.
+    """
+    ordered = records.sort("time")
     connection = pl.col("src_key").cast(pl.UInt64) * 65536 + pl.col("src_port").cast(pl.UInt64)
-    ordered = records.with_columns(connection.alias("_conn")).sort("_conn", "time")
-    retry = (pl.col("_conn") == pl.col("_conn").shift(1)) & (
+    keys = ordered.select(connection.alias("conn"), "time", pl.int_range(pl.len()).alias("i"))
+    retry = (pl.col("conn") == pl.col("conn").shift(1)) & (
         pl.col("time") - pl.col("time").shift(1) <= RETRY_GAP
     )
-    return ordered.filter(~retry.fill_null(False)).drop("_conn").sort("time")
+    retries = keys.sort("conn", "time").filter(retry.fill_null(False)).get_column("i")
+    if retries.len() == 0:
+        return ordered
+    return ordered.filter(~pl.int_range(pl.len()).is_in(retries.implode()))
+
+
+def of_firewall(records: pl.DataFrame, name: str) -> pl.Expr:
+    """Rows of firewall ``name`` (any letter case), or without a firewall name.
+
+    Compares the few distinct names once instead of lower-casing every row.
+    """
+    distinct = records.get_column("firewall").drop_nulls().unique().to_list()
+    spellings = [value for value in distinct if value.lower() == name.lower()]
+    return pl.col("firewall").is_null() | pl.col("firewall").is_in(spellings)
 
 
 def covering_records(records: pl.DataFrame, ctx: CorrelationContext) -> pl.DataFrame:
@@ -74,10 +94,7 @@ def covering_records(records: pl.DataFrame, ctx: CorrelationContext) -> pl.DataF
     """
     allows = records.filter(pl.col("verdict_action") == "allow")
     if ctx.required_firewall is not None:
-        name = ctx.required_firewall.lower()
-        allows = allows.filter(
-            pl.col("firewall").is_null() | (pl.col("firewall").str.to_lowercase() == name)
-        )
+        allows = allows.filter(of_firewall(allows, ctx.required_firewall))
     return allows.select(
         "src_ip",
         "src_key",
@@ -97,7 +114,7 @@ def with_coverage(
     join on UInt32 keys; anything else (IPv6) on the address string.
     """
     tolerance = ctx.reuse_window + 2 * ctx.clock_skew
-    ordered = requests.with_row_index("_order").sort("time")
+    ordered = requests.sort("time")
     v4 = ordered.filter(pl.col("client_key").is_not_null())
     v6 = ordered.filter(pl.col("client_key").is_null())
     joined_v4 = v4.join_asof(
@@ -121,5 +138,4 @@ def with_coverage(
         check_sortedness=False,
     )
     columns = [*ordered.columns, "covering_firewall", "covering_row"]
-    both = pl.concat([joined_v4.select(columns), joined_v6.select(columns)])
-    return both.sort("_order").drop("_order")
+    return pl.concat([joined_v4.select(columns), joined_v6.select(columns)])

@@ -1,4 +1,4 @@
-"""Vault requests: how each one arrived, who really sent it, and whether a firewall record covers it."""
+"""Vault requests: how each arrived, who really sent it, whether a firewall record covers it."""
 
 from __future__ import annotations
 

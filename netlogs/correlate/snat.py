@@ -13,12 +13,13 @@ segments with a constant set of active clients; each request looks up its segmen
 
 from __future__ import annotations
 
+import ipaddress
 from datetime import timedelta
 
 import polars as pl
 
 from netlogs.correlate.context import CorrelationContext, FirewallAddresses
-from netlogs.correlate.ipkeys import in_ipv4_prefixes
+from netlogs.correlate.firewall import of_firewall
 
 _EDGE = timedelta(microseconds=1)
 MAX_LISTED_CANDIDATES = 10  # a busy SNAT address may fit hundreds of clients: list a few, count all
@@ -26,27 +27,25 @@ MAX_LISTED_CANDIDATES = 10  # a busy SNAT address may fit hundreds of clients: l
 
 def snat_records(records: pl.DataFrame, firewall: FirewallAddresses) -> pl.DataFrame:
     """Allow records of ``firewall`` whose connection the firewall SNATs."""
-    snats = (pl.col("kind") == "application") | ~in_ipv4_prefixes(
-        pl.col("_dst_key"), firewall.snat_private_ranges
-    )
-    own = pl.col("firewall").is_null() | (
-        pl.col("firewall").str.to_lowercase() == firewall.name.lower()
-    )
-    return (
-        records.filter(pl.col("verdict_action") == "allow", own)
-        .with_columns(_dst_ip_key(pl.col("dst_ip")).alias("_dst_key"))
-        .filter(snats.fill_null(True))
-        .select("src_ip", "time")
-    )
+    mine = records.filter(pl.col("verdict_action") == "allow", of_firewall(records, firewall.name))
+    private = [
+        ipaddress.ip_network(prefix, strict=False) for prefix in firewall.snat_private_ranges
+    ]
+    snat_destinations = [
+        ip
+        for ip in mine.get_column("dst_ip").drop_nulls().unique().to_list()
+        if not _inside(ip, private)
+    ]
+    snats = (pl.col("kind") == "application") | pl.col("dst_ip").is_in(snat_destinations)
+    return mine.filter(snats.fill_null(True)).select("src_ip", "time")
 
 
-def _dst_ip_key(ip: pl.Expr) -> pl.Expr:
-    # destinations are a handful of PE/public IPs: parse per row, no distinct pass needed
-    parts = ip.str.split_exact(".", 3)
-    octets = [parts.struct.field(f"field_{i}").cast(pl.Int64, strict=False) for i in range(4)]
-    return (octets[0] * 16777216 + octets[1] * 65536 + octets[2] * 256 + octets[3]).cast(
-        pl.UInt32, strict=False
-    )
+def _inside(ip: str, networks: list[ipaddress.IPv4Network | ipaddress.IPv6Network]) -> bool:
+    try:
+        address = ipaddress.ip_address(ip)
+    except ValueError:
+        return False
+    return any(address.version == net.version and address in net for net in networks)
 
 
 def candidate_segments(records: pl.DataFrame, ctx: CorrelationContext) -> pl.DataFrame:

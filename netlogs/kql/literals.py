@@ -9,18 +9,19 @@ as ``\\uXXXX``. A query pasted into the portal therefore shows exactly what it w
 
 Kinds:
 
-=================  ============================================  ==============================
-kind               Python value                                  rendered as
-=================  ============================================  ==============================
-string             str                                           ``'it\\'s'``
-ip                 str or ipaddress.IPv4Address/IPv6Address      ``'10.0.0.4'`` (canonical text)
-cidr               str or ipaddress.IPv4Network/IPv6Network      ``'10.0.0.0/24'``
-datetime           timezone-aware datetime.datetime              ``datetime(2026-11-20T10:00:00.0000000Z)``
-timespan           datetime.timedelta                            ``2h``, ``90s``, ``time(-0.00:00:01.0000000)``
-int, long          int (not bool), range-checked                 ``443``, ``int(-1)``
-bool               bool                                          ``true`` / ``false``
-dynamic[<kind>]    list or tuple of the element kind             ``dynamic(['a', 'b'])``
-=================  ============================================  ==============================
+==============  =========================================  ==================================
+kind            Python value                               rendered as
+==============  =========================================  ==================================
+string          str                                        ``'it\\'s'``
+ip              str, ipaddress.IPv4Address/IPv6Address     ``'10.0.0.4'`` (canonical text)
+cidr            str, ipaddress.IPv4Network/IPv6Network     ``'10.0.0.0/24'``
+datetime        timezone-aware datetime.datetime           ``datetime(...T10:00:00.0000000Z)``
+                                                           (seven fractional digits)
+timespan        datetime.timedelta                         ``2h``, ``90s``, ``time(-0.00:...)``
+int, long       int (not bool), range-checked              ``int(443)``; long ``443``, ``long(-1)``
+bool            bool                                       ``true`` / ``false``
+dynamic[kind]   list or tuple of the element kind          ``dynamic(['a', 'b'])``
+==============  =========================================  ==================================
 
 List element kinds: string, ip, cidr, int, long.
 """
@@ -183,8 +184,9 @@ def _integer_literal(kind: str) -> Callable[[object], str]:
             raise _type_error(kind, "an int", value)
         if not low <= value <= high:
             raise TemplateError(f"{kind} value {value} is outside [{low}, {high}]")
-        # A bare "-5" is unary minus on a literal; int(-5) is one literal token.
-        return str(value) if value >= 0 else f"{kind}({value})"
+        # Bare digits are a long literal, and "-5" is unary minus applied to one: int(...) keeps
+        # the declared type, long(-5) keeps a negative long a single literal token.
+        return str(value) if kind == "long" and value >= 0 else f"{kind}({value})"
 
     return render
 

@@ -67,8 +67,14 @@ def parse_param_text(kind: str, text: str) -> object:
 def _parse_datetime(text: str) -> datetime:
     match = _DATETIME.match(text)
     if match is None:
-        raise TemplateError(f"datetime expects ISO 8601 with a zone (2026-11-20T10:00:00Z), got {text!r:.60}")
-    clock = match.group("clock") if match.group("clock").count(":") == 2 else match.group("clock") + ":00"
+        raise TemplateError(
+            f"datetime expects ISO 8601 with a zone (2026-11-20T10:00:00Z), got {text!r:.60}"
+        )
+    clock = (
+        match.group("clock")
+        if match.group("clock").count(":") == 2
+        else match.group("clock") + ":00"
+    )
     fraction = (match.group("fraction") or "").ljust(7, "0")
     if fraction[6] != "0":
         raise TemplateError(f"datetime {text!r}: Python keeps microseconds; drop the 7th digit")

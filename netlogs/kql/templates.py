@@ -74,7 +74,9 @@ def template_dir() -> Path:
     for candidate in (package / "_data" / "kql", package.parent / "kql"):
         if candidate.is_dir():
             return candidate
-    raise TemplateError(f"KQL templates not found in {package / '_data' / 'kql'} or {package.parent / 'kql'}")
+    raise TemplateError(
+        f"KQL templates not found in {package / '_data' / 'kql'} or {package.parent / 'kql'}"
+    )
 
 
 def list_templates(directory: Path | None = None) -> list[Template]:
@@ -168,18 +170,27 @@ def _parse_params(path: Path, lines: list[str]) -> dict[str, TemplateParam]:
 def _check_template(template: Template) -> None:
     where = template.path
     if template.family not in FAMILIES:
-        raise TemplateError(f"{where}: family {template.family!r} is not one of {', '.join(FAMILIES)}")
+        raise TemplateError(
+            f"{where}: family {template.family!r} is not one of {', '.join(FAMILIES)}"
+        )
     if not template.tables:
         raise TemplateError(f"{where}: header '// tables:' names no table")
     used = set(_PLACEHOLDER.findall(template.body))
     leftover = _FOREIGN_SYNTAX.search(_PLACEHOLDER.sub("", template.body))
     if leftover is not None:
-        raise TemplateError(f"{where}: unsupported template syntax near {leftover.group()!r}; only {{{{ name }}}} is allowed")
+        raise TemplateError(
+            f"{where}: unsupported template syntax near {leftover.group()!r}; "
+            "only {{ name }} placeholders are allowed"
+        )
     declared = set(template.params)
     if used - declared:
-        raise TemplateError(f"{where}: parameter(s) used but not declared: {', '.join(sorted(used - declared))}")
+        raise TemplateError(
+            f"{where}: parameter(s) used but not declared: {', '.join(sorted(used - declared))}"
+        )
     if declared - used:
-        raise TemplateError(f"{where}: parameter(s) declared but not used: {', '.join(sorted(declared - used))}")
+        raise TemplateError(
+            f"{where}: parameter(s) declared but not used: {', '.join(sorted(declared - used))}"
+        )
 
 
 def render_query(
@@ -216,7 +227,9 @@ def _render_param(template: Template, spec: TemplateParam, params: Mapping[str, 
     elif not spec.required:
         value = spec.default
     else:
-        raise TemplateError(f"template {template.name}: missing parameter {spec.name!r} ({spec.kind})")
+        raise TemplateError(
+            f"template {template.name}: missing parameter {spec.name!r} ({spec.kind})"
+        )
     try:
         return kql_literal(value, spec.kind)
     except TemplateError as exc:

@@ -87,6 +87,39 @@ def parse_time_text(expr: pl.Expr) -> pl.Expr:
     ).cast(UTC_TIME)
 
 
+def _naive_forms(expr: pl.Expr) -> list[pl.Expr]:
+    """Each string form Azure writes, parsed without a zone (null where the form does not fit)."""
+    iso = expr.str.replace(" ", "T")
+    return [
+        expr.str.to_datetime(_PORTAL_US, strict=False, time_unit="us"),
+        iso.str.to_datetime(_ISO_NAIVE, strict=False, time_unit="us"),
+        iso.str.replace(r"Z$", "+00:00")
+        .str.to_datetime(_ISO_WITH_OFFSET, strict=False, time_zone="UTC", time_unit="us")
+        .dt.replace_time_zone(None),
+    ]
+
+
+def parse_time_column(values: pl.Series, zone: str = "UTC") -> pl.Series:
+    """Parse a whole text column of times written in ``zone`` (eager, for file readers).
+
+    The form is sniffed from the first value and the column parsed once with it; only if that
+    leaves values unparsed are all forms tried (exports do not mix forms, so that is rare).
+    """
+    text = values.cast(pl.String).str.strip_chars()
+    frame = text.to_frame("t")
+    forms = _naive_forms(pl.col("t"))
+    sample = frame.filter(pl.col("t").is_not_null()).head(1)
+    chosen = next((form for form in forms if sample.select(form).to_series().null_count() == 0),
+                  None)
+    parsed = frame.select(chosen).to_series() if chosen is not None and sample.height else None
+    if parsed is None or parsed.null_count() > text.null_count():
+        parsed = frame.select(pl.coalesce(forms)).to_series()
+    # A local time repeated when clocks go back is ambiguous: the earlier one is taken; a time
+    # skipped when clocks go forward cannot be real and becomes null.
+    local = parsed.dt.replace_time_zone(zone, ambiguous="earliest", non_existent="null")
+    return local.dt.convert_time_zone("UTC").cast(UTC_TIME).alias(values.name)
+
+
 def epoch_seconds_or_ms(expr: pl.Expr) -> pl.Expr:
     """Flow-tuple time: epoch seconds, or milliseconds when the value is above 10^11."""
     value = expr.cast(pl.String).cast(pl.Float64, strict=False).cast(pl.Int64, strict=False)

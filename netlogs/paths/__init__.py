@@ -51,7 +51,7 @@ def expected_paths_to_vault(
 ) -> dict[str, ExpectedPath]:
     """One expected path per client IP; an IP the topology can't place gets a one-hop,
     low-confidence path instead of an error."""
-    if not any(v.name == vault_name for v in topology.key_vaults):
+    if not any(v.name == vault_name for v in topology.key_vaults):  # once per call
         raise ConfigError(f"{topology.source}: unknown vault {vault_name!r}")
     result: dict[str, ExpectedPath] = {}
     for ip in client_ips:

@@ -50,9 +50,8 @@ class Target:
 def resolve_origin(index: RoutingIndex, source: str) -> Origin:
     """A named client, ``vnet/subnet``, an IP or a CIDR; NoPathError if the model can't place it."""
     topology = index.topology
-    named = {c.name: c for c in topology.clients}
-    if source in named:
-        return _from_client(index, named[source], source)
+    if source in index.clients:
+        return _from_client(index, index.clients[source], source)
     if source in index.subnets:
         return Origin(source, source, None, f"subnet {source}")
     parsed = parse_prefix(source)
@@ -134,21 +133,19 @@ def resolve_targets(index: RoutingIndex, destination: str, origin: Origin) -> li
     topology = index.topology
     if parse_ip(destination) is not None:
         return [_target_for_ip(index, destination)]
-    wanted = destination.lower().rstrip(".")
-    for vault in topology.key_vaults:
-        if wanted in (vault.name.lower(), vault.host.lower()):
-            return _vault_targets(index, vault, origin)
+    vault = index.vaults.get(destination.lower().rstrip("."))
+    if vault is not None:
+        return _vault_targets(index, vault, origin)
     raise NoPathError(f"{topology.source}: unknown destination {destination!r} (IP, vault or FQDN)")
 
 
 def _target_for_ip(index: RoutingIndex, ip: str) -> Target:
-    for pe in index.topology.private_endpoints:
-        if pe.ip == ip:
-            vault = next((v for v in index.topology.key_vaults if v.name == pe.target), None)
-            return Target(ip, ip, vault, pe)
-    for vault in index.topology.key_vaults:
-        if ip in vault.public_ips:
-            return Target(ip, ip, vault, public=True, note="public endpoint address of the vault")
+    pe = index.pe_by_ip.get(ip)
+    if pe is not None:
+        return Target(ip, ip, index.vaults.get(pe.target.lower()), pe)
+    vault = index.vault_by_public_ip.get(ip)
+    if vault is not None:
+        return Target(ip, ip, vault, public=True, note="public endpoint address of the vault")
     return Target(ip, ip)
 
 

@@ -182,9 +182,7 @@ def _losing_appliance_udr(index: RoutingIndex, subnet: str, ip_text: str) -> Eff
 
 def _required_firewall(w: Walk) -> bool:
     vault = w.target.vault
-    return vault is not None and any(
-        r.vault == vault.name and r.require_firewall for r in w.index.topology.design_rules
-    )
+    return vault is not None and vault.name in w.index.firewall_required
 
 
 def _first_routing_hop(w: Walk) -> int | None:

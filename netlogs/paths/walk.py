@@ -51,16 +51,17 @@ def walk(index: RoutingIndex, origin: Origin, target: Target, port: int | None) 
     if origin.gateway is not None:
         w.hops.append(PathHop(HopKind.GATEWAY, origin.gateway.name,
                               f"enters Azure through {origin.gateway.name} into {origin.subnet}"))
-    if target.public and origin.app_service_without_route_all and not _enters_vnet(w):
+    if origin.app_service_without_route_all and not _enters_vnet(w):
         _public_from_app(w)
-    else:
-        subnet: str | None = origin.subnet
-        for _ in range(MAX_STEPS):
-            if subnet is None:
-                break
-            subnet = _step(w, subnet)
-        else:
-            _drop(w, "loop", f"more than {MAX_STEPS} routing steps")
+        return _finish(w, port)
+    subnet: str | None = origin.subnet
+    steps = 0
+    while subnet is not None:
+        if steps == MAX_STEPS:  # loops are caught earlier; this only bounds the walk
+            _drop(w, "too many hops", f"more than {MAX_STEPS} routing steps")
+            break
+        subnet = _step(w, subnet)
+        steps += 1
     return _finish(w, port)
 
 
@@ -109,8 +110,7 @@ def _step(w: Walk, subnet: str) -> str | None:
         _admit(w, via="service_endpoint", caller=_private_caller(w), subnet=subnet)
     elif kind == INTERNET:
         w.hops.append(_route_hop(HopKind.PUBLIC_ENDPOINT, w.target.ip, subnet, decision))
-        caller = ", ".join(w.firewalls[-1].public_ips) if w.firewalls else ""
-        _admit(w, via="public", caller=caller or "the client's public IP")
+        _admit(w, via="public", caller=_public_caller(w))
     else:
         _drop(w, f"next hop {kind}", f"unsupported next hop type {kind} in {subnet}", decision)
     return None
@@ -163,10 +163,7 @@ def _appliance(w: Walk, subnet: str, decision: RouteDecision) -> str | None:
 
 
 def _firewall_at(w: Walk, ip: str) -> Firewall | None:
-    for firewall in w.index.topology.firewalls:
-        if ip == firewall.private_ip or ip in firewall.instance_ips:
-            return firewall
-    return None
+    return w.index.firewall_by_ip.get(ip)
 
 
 def _private_endpoint(w: Walk, subnet: str, decision: RouteDecision) -> None:
@@ -208,7 +205,11 @@ def _in_vnet(w: Walk, subnet: str) -> bool:
 def _gateway(w: Walk, subnet: str, decision: RouteDecision) -> None:
     route = decision.route
     assert route is not None
-    w.hops.append(_route_hop(HopKind.GATEWAY, route.name or "gateway", subnet, decision))
+    name = route.name
+    if route.source == USER:  # a UDR names its route, not the gateway it points at
+        gateways = w.index.remote_gateways(subnet.partition("/")[0])
+        name = gateways[0].name if gateways else route.name
+    w.hops.append(_route_hop(HopKind.GATEWAY, name or "gateway", subnet, decision))
     if w.target.vault is not None or w.target.private_endpoint is not None:
         _drop(w, "sent to on-premises", f"{w.target.ip} is routed to on-premises by "
               f"{route.prefix} ({route.source}) in {subnet}", decision, Confidence.MEDIUM)
@@ -231,6 +232,14 @@ def _admit(w: Walk, via: str, caller: str, subnet: str | None = None) -> None:
         return
     w.hops.append(PathHop(HopKind.VAULT, vault.name, detail, confidence))
     w.delivered = True
+
+
+def _public_caller(w: Walk) -> str:
+    """Who the vault sees on its public side: the last firewall's public IP, or the client's."""
+    if not w.firewalls:
+        return "the client's public IP"
+    firewall = w.firewalls[-1]
+    return ", ".join(firewall.public_ips) or f"{firewall.name}'s public IP"
 
 
 def _private_caller(w: Walk) -> str:

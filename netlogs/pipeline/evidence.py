@@ -1,5 +1,5 @@
-"""Small pipeline steps on the collected evidence: clients seen, source list, unparsed rows,
-and the moment ingestion latency is measured from."""
+"""Small pipeline steps on the collected evidence: the source list, unparsed rows, the moment
+ingestion latency is counted from, and the order clients are listed in."""
 
 from __future__ import annotations
 
@@ -7,8 +7,6 @@ import ipaddress
 from collections import defaultdict
 from collections.abc import Iterable
 from datetime import datetime
-
-import polars as pl
 
 from netlogs.model import (
     CollectedEvidence,
@@ -21,7 +19,6 @@ from netlogs.model import (
     SourceSummary,
     TraceRequest,
 )
-from netlogs.pipeline.scope import ClientScope
 from netlogs.pipeline.window import newest_evidence_time
 
 # The families a trace needs; DNS is optional evidence and never reported as missing.
@@ -30,23 +27,6 @@ REQUIRED_FAMILIES: tuple[tuple[LogFamily, str], ...] = (
     (LogFamily.FIREWALL, "Azure Firewall rule logs (AzureDiagnostics or AZFW* tables)"),
     (LogFamily.FLOW, "NSG/VNet flow logs or Traffic Analytics"),
 )
-
-
-def client_ips_seen(tables: EvidenceTables, scope: ClientScope | None) -> tuple[str, ...]:
-    """Every distinct source address in the evidence (vault callers, firewall and flow sources).
-
-    Distinct values are taken by polars first; the Python loop only runs over addresses.
-    """
-    columns = [
-        tables.kv_requests.get_column("caller_ip"),
-        tables.fw_events.get_column("src_ip"),
-        tables.flows.get_column("src_ip"),
-    ]
-    distinct = pl.concat([c.alias("ip").cast(pl.String) for c in columns]).drop_nulls().unique()
-    addresses = sorted(ip for ip in distinct.to_list() if ip)
-    if scope is not None:
-        addresses = [ip for ip in addresses if scope.contains(ip)]
-    return tuple(addresses)
 
 
 def complete_sources(sources: Iterable[SourceSummary]) -> tuple[SourceSummary, ...]:
@@ -68,12 +48,18 @@ def unparsed_row_gaps(issues: Iterable[ParseIssue]) -> tuple[Gap, ...]:
     gaps = []
     for origin, found in sorted(by_origin.items()):
         first = min(found, key=lambda i: (i.line is None, i.line or 0, i.reason))
-        where = f"line {first.line}: " if first.line is not None else ""
+        if len(found) == 1 and first.line is None:  # the whole input, not some of its rows
+            message = f"{origin}: not read ({first.reason}); it is not part of any verdict"
+        else:
+            where = f"line {first.line}: " if first.line is not None else ""
+            message = (
+                f"{origin}: {len(found)} row(s) could not be read (first: {where}"
+                f"{first.reason}); they are not part of any verdict"
+            )
         gaps.append(
             Gap(
                 kind=GapKind.UNPARSED_ROWS,
-                message=f"{origin}: {len(found)} row(s) could not be read (first: {where}"
-                f"{first.reason}); they are not part of any verdict",
+                message=message,
                 next_step="check that the file is a complete, unmodified export",
             )
         )

@@ -84,16 +84,17 @@ def trace(request: TraceRequest, source: EvidenceSource, topology: Topology) -> 
     normalized = normalize_evidence(collected.raw_tables, collected.parse_issues)
     tables = filter_evidence(normalized, query)
     window = request.window or _window_from_data(tables)
-    flows, gaps, timeline = _judge(
+    as_of = latency_reference(request, collected, normalized)
+    context = _context(
         request,
         topology,
         (vault, firewall),
         tables,
         window=window,
-        scope=scope,
         collected=collected,
-        as_of=latency_reference(request, collected, normalized),
+        as_of=as_of,
     )
+    flows, gaps, timeline = _judge(topology, context, tables, scope)
     summary = VaultSummary(
         name=vault.name,
         private_endpoints=tuple(PrivateEndpointRef(pe.name, pe.ip, pe.subnet) for pe in endpoints),
@@ -143,24 +144,23 @@ def _window_from_data(tables: EvidenceTables) -> TimeWindow:
     return window
 
 
-def _judge(
+def _context(
     request: TraceRequest,
     topology: Topology,
     policy: tuple[KeyVault, str | None],
     tables: EvidenceTables,
     *,
     window: TimeWindow,
-    scope: ClientScope | None,
     collected: CollectedEvidence,
     as_of: datetime,
-) -> tuple[tuple[FlowResult, ...], tuple[Gap, ...], pl.DataFrame | None]:
-    """Correlate, ask the model for the path of every original client seen, then judge.
+) -> CorrelationContext:
+    """Policy, firewall addresses, source coverage and tolerances for correlation.
 
     ``as_of`` is the moment ingestion latency is counted back from (see latency_reference).
     """
     vault, firewall = policy
     statuses, details = family_statuses(tables.sources)
-    context = CorrelationContext(
+    return CorrelationContext(
         vault=vault,
         private_endpoint_ips=tuple(
             sorted(pe.ip for pe in vault_private_endpoints(topology, vault))
@@ -176,21 +176,45 @@ def _judge(
         source_detail=details,
         ingestion_lags=family_lags(collected.lags, tables.sources),
     )
+
+
+def _judge(
+    topology: Topology,
+    context: CorrelationContext,
+    tables: EvidenceTables,
+    scope: ClientScope | None,
+) -> tuple[tuple[FlowResult, ...], tuple[Gap, ...], pl.DataFrame | None]:
+    """Correlate, ask the model for the path of every original client seen, then judge."""
     correlated = correlate_evidence(tables, context)
     clients = tuple(ip for ip in correlated.client_ips if scope is None or scope.contains(ip))
+    modelled = modelled_clients(topology, clients)
     context = replace(
         context,
-        expected_paths=expected_paths_to_vault(
-            topology, vault.name, modelled_clients(topology, clients)
-        ),
-        client_names={ip: name for ip in clients if (name := client_name(topology, ip))},
+        expected_paths=expected_paths_to_vault(topology, context.vault.name, modelled),
+        client_names={
+            ip: name for ip in correlated.client_ips if (name := client_name(topology, ip))
+        },
     )
     flows, gaps = judge_flows(correlated, context)
     if scope is not None:
-        flows = tuple(f for f in flows if _in_scope(f, scope))
-        kept = {f.client_ip for f in flows}
-        gaps = tuple(g for g in gaps if not g.clients or kept.intersection(g.clients))
+        flows, gaps = _keep_scope(flows, gaps, scope)
     return tuple(flows), tuple(gaps), correlated.timeline
+
+
+def _keep_scope(
+    flows: tuple[FlowResult, ...], gaps: tuple[Gap, ...], scope: ClientScope
+) -> tuple[tuple[FlowResult, ...], tuple[Gap, ...]]:
+    """`--from`: the client's flows (and SNAT flows it may hide in); gaps trimmed to them."""
+    flows = tuple(f for f in flows if _in_scope(f, scope))
+    kept = {f.client_ip for f in flows} | {
+        c for f in flows for c in f.snat_candidates if scope.contains(c)
+    }
+    trimmed = []
+    for gap in gaps:
+        clients = tuple(c for c in gap.clients if c in kept)
+        if clients or not gap.clients:
+            trimmed.append(replace(gap, clients=clients))
+    return flows, tuple(trimmed)
 
 
 def _in_scope(flow: FlowResult, scope: ClientScope) -> bool:

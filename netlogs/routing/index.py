@@ -15,6 +15,9 @@ from netlogs.errors import ConfigError
 from netlogs.routing.prefixes import parse_prefix
 from netlogs.routing.types import RoutingOptions
 from netlogs.topology.model import (
+    Client,
+    Firewall,
+    KeyVault,
     Peering,
     PrivateEndpoint,
     RouteTable,
@@ -58,7 +61,23 @@ class RoutingIndex:
             for v in topology.vnets
         }
         self._locator = _SubnetLocator(self.subnets.values())
+        self._index_endpoints(topology)
         self.cache: dict[str, object] = {}  # per-subnet results, filled by table.py/lookup users
+
+    def _index_endpoints(self, topology: Topology) -> None:
+        """Name and address lookups for path resolution (vaults, PEs, firewalls, clients)."""
+        self.vaults: dict[str, KeyVault] = {}
+        for vault in topology.key_vaults:
+            self.vaults[vault.name.lower()] = vault
+            self.vaults.setdefault(vault.host.lower(), vault)
+        self.vault_by_public_ip = {ip: v for v in topology.key_vaults for ip in v.public_ips}
+        self.pe_by_ip = {pe.ip: pe for pe in topology.private_endpoints}
+        self.firewall_by_ip: dict[str, Firewall] = {}
+        for firewall in topology.firewalls:
+            for ip in (firewall.private_ip, *firewall.instance_ips):
+                self.firewall_by_ip.setdefault(ip, firewall)
+        self.clients: dict[str, Client] = {c.name: c for c in topology.clients}
+        self.firewall_required = {r.vault for r in topology.design_rules if r.require_firewall}
 
     def subnet(self, ref: str) -> Subnet:
         """The subnet ``vnet/subnet``; a GatewaySubnet is synthesised when a gateway needs one."""

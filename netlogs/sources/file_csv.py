@@ -15,11 +15,9 @@ from pathlib import Path
 import polars as pl
 
 from netlogs.errors import InputError
-from netlogs.normalize.common import parse_time_text
-from netlogs.schemas import UTC_TIME
+from netlogs.normalize.common import parse_time_column
 
 _ZONE_SUFFIX = re.compile(r"^(?P<name>.*?)\s*\[(?P<zone>UTC|Local Time)\]$")
-_PORTAL_US = "%m/%d/%Y, %I:%M:%S%.f %p"
 
 
 def read_portal_csv(path: Path, display: str, csv_timezone: str | None) -> pl.DataFrame:
@@ -46,11 +44,8 @@ def _zoned_time_columns(
         if match is None:
             continue
         renames[column] = match["name"]
-        if match["zone"] == "UTC":
-            converted.append(parse_time_text(pl.col(column)).alias(column))
-        else:
-            zone = _zone(display, column, csv_timezone)
-            converted.append(_local_to_utc(pl.col(column), zone).alias(column))
+        zone = "UTC" if match["zone"] == "UTC" else _zone(display, column, csv_timezone)
+        converted.append(parse_time_column(frame.get_column(column), zone))
     return frame.with_columns(converted).rename(renames)
 
 
@@ -65,20 +60,6 @@ def _zone(display: str, column: str, csv_timezone: str | None) -> str:
     except (zoneinfo.ZoneInfoNotFoundError, ValueError):
         raise InputError(f"{display}: --csv-tz {csv_timezone!r} is not an IANA time zone") from None
     return csv_timezone
-
-
-def _local_to_utc(column: pl.Expr, zone: str) -> pl.Expr:
-    text = column.str.strip_chars()
-    naive = pl.coalesce(
-        text.str.to_datetime(_PORTAL_US, strict=False, time_unit="us"),
-        text.str.replace("T", " ").str.to_datetime(
-            "%Y-%m-%d %H:%M:%S%.f", strict=False, time_unit="us"
-        ),
-    )
-    # The hour repeated when clocks go back is ambiguous: take the earlier one, as the portal does
-    # not say; a time skipped when clocks go forward cannot be real and becomes null.
-    local = naive.dt.replace_time_zone(zone, ambiguous="earliest", non_existent="null")
-    return local.dt.convert_time_zone("UTC").cast(UTC_TIME)
 
 
 def _first_line(exc: Exception) -> str:

@@ -7,10 +7,8 @@ it fits or reaches the smallest chunk worth splitting.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
-from typing import Any
 
 from netlogs.model import TimeWindow
 
@@ -80,8 +78,3 @@ def truncation_reason(
     if body_bytes >= limits.max_bytes:
         return f"{body_bytes} bytes reach the {limits.max_bytes}-byte response limit"
     return None
-
-
-def is_partial_error(error: Mapping[str, Any] | None) -> bool:
-    """A 200 response whose top-level ``error`` means "rows kept, but incomplete"."""
-    return bool(error)

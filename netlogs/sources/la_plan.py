@@ -17,6 +17,7 @@ import polars as pl
 from netlogs.errors import ConfigError
 from netlogs.kql import Template, evidence_params, list_templates, params_for, render_query
 from netlogs.model import (
+    CollectedEvidence,
     EvidenceQuery,
     IngestionLag,
     LedgerEntry,
@@ -138,6 +139,25 @@ def raw_tables(results: Iterable[ChunkResult]) -> list[RawTable]:
             )
         )
     return tables
+
+
+def collected_evidence(results: Iterable[ChunkResult], probes: set[str]) -> CollectedEvidence:
+    """Everything the chunks returned, in a stable order (template, workspace, time).
+
+    Probe answers become ingestion lags; every chunk, probes included, gets a ledger entry and
+    a query record.
+    """
+    ordered = sorted(
+        results, key=lambda r: (r.query.template, r.query.workspace, r.query.window.start)
+    )
+    evidence = [r for r in ordered if r.query.template not in probes]
+    probed = [r for r in ordered if r.query.template in probes]
+    return CollectedEvidence(
+        raw_tables=tuple(raw_tables(evidence)),
+        ledger=tuple(ledger_entry(r) for r in ordered),
+        queries=tuple(query_record(r.query) for r in ordered),
+        lags=tuple(lag for r in probed for lag in lags_from_probe(r.frame)),
+    )
 
 
 def _split_by_type(

@@ -37,10 +37,7 @@ from netlogs.sources.la_plan import (
     ChunkQuery,
     ChunkResult,
     chunk_query,
-    lags_from_probe,
-    ledger_entry,
-    query_record,
-    raw_tables,
+    collected_evidence,
     select_templates,
 )
 
@@ -143,22 +140,7 @@ class LogAnalyticsSource:
             for workspace in self.workspaces
             for probe in probes
         ]
-        results = self._run_all(jobs)
-        probe_names = {p.name for p in probes}
-        ordered = sorted(
-            results, key=lambda r: (r.query.template, r.query.workspace, r.query.window.start)
-        )
-        return CollectedEvidence(
-            raw_tables=tuple(raw_tables(r for r in ordered if r.query.template not in probe_names)),
-            ledger=tuple(ledger_entry(r) for r in ordered),
-            queries=tuple(query_record(r.query) for r in ordered),
-            lags=tuple(
-                lag
-                for r in ordered
-                if r.query.template in probe_names
-                for lag in lags_from_probe(r.frame)
-            ),
-        )
+        return collected_evidence(self._run_all(jobs), {p.name for p in probes})
 
     # ------------------------------------------------------------------ chunks
 

@@ -17,7 +17,8 @@ _FAMILY_NAMES = {
 
 def _enable_step(family: LogFamily, ctx: CorrelationContext) -> str:
     if family is LogFamily.KEYVAULT:
-        return f"enable the AuditEvent category (AZKVAuditLogs) in {ctx.vault.name}'s diagnostic setting"
+        vault = ctx.vault.name
+        return f"enable the AuditEvent category (AZKVAuditLogs) in {vault}'s diagnostic setting"
     if family is LogFamily.FIREWALL:
         names = (
             ctx.required_firewall or ", ".join(fw.name for fw in ctx.firewalls) or "the firewall"
@@ -77,7 +78,10 @@ def model_vs_observed(s: Situation, flow: FlowResult) -> Gap | None:
         )
     elif flow.verdict is Verdict.REACHED_VIA_FIREWALL and (not predicted or s.path.bypass):
         why = s.path.bypass.value if s.path.bypass else "no firewall on the modelled path"
-        message = f"model predicts {flow.client_ip} bypasses the firewall ({why}), but logs show it passing"
+        message = (
+            f"model predicts {flow.client_ip} bypasses the firewall ({why}), "
+            "but logs show it passing"
+        )
     elif flow.verdict.value.startswith("REACHED") and not s.path.delivered:
         message = (
             f"model predicts traffic from {flow.client_ip} is dropped ({s.path.drop_reason}), "
@@ -93,7 +97,9 @@ def snat_ambiguous(flow: FlowResult, count: int) -> Gap | None:
     """Requests under a SNAT address that several clients fit stay unattributed."""
     if len(flow.snat_candidates) < 2:
         return None
-    listed = "" if count <= len(flow.snat_candidates) else f" (first {len(flow.snat_candidates)} listed)"
+    listed = (
+        "" if count <= len(flow.snat_candidates) else f" (first {len(flow.snat_candidates)} listed)"
+    )
     message = (
         f"requests from firewall SNAT address {flow.client_ip} fit {count} clients{listed}; "
         "left unattributed"

@@ -60,7 +60,14 @@ def judge_flows(
         )
         flow = _flow_result(situation, correlated)
         flows.append(flow)
-        gaps.extend(g for g in (model_vs_observed(situation, flow), snat_ambiguous(flow, f.snat_candidate_count)) if g)
+        gaps.extend(
+            g
+            for g in (
+                model_vs_observed(situation, flow),
+                snat_ambiguous(flow, f.snat_candidate_count),
+            )
+            if g
+        )
     undecided = tuple(flow.client_ip for flow in flows if flow.verdict.is_undecided)
     gaps.extend(source_gaps(ctx, undecided))
     gaps.extend(firewall_liveness_gap(ctx, live, undecided))

@@ -30,7 +30,7 @@ def reached_via_public_endpoint(s: Situation) -> Decision | None:
 
 
 def reached_via_service_endpoint(s: Situation) -> Decision | None:
-    """Requests carrying a subnet id (service endpoint), or private callers the model sends via one."""
+    """Requests with a subnet id (service endpoint), or private callers the model sends via one."""
     f = s.facts
     model_se = s.model_hop(HopKind.SERVICE_ENDPOINT)
     unknown_as_se = f.via_private_unknown if model_se and f.via_private_endpoint == 0 else 0

@@ -84,7 +84,7 @@ class Situation:
         return self.path.firewalls if self.path is not None else ()
 
     def model_hop(self, kind: HopKind) -> str | None:
-        """Detail of the first modelled hop of ``kind`` (e.g. the UDR that sends it to the firewall)."""
+        """Detail of the first modelled hop of ``kind`` (e.g. the UDR to the firewall)."""
         if self.path is None:
             return None
         for hop in self.path.hops:

@@ -14,8 +14,12 @@ import pytest
 REPO = Path(__file__).resolve().parents[2]
 SUB = "0b6c1f3e-2a4d-4c8b-9e7f-1a2b3c4d5e6f"
 KV_ID = f"/subscriptions/{SUB}/resourcegroups/rg-kv/providers/microsoft.keyvault/vaults/kv-test"
-FW_ID = f"/subscriptions/{SUB}/resourcegroups/rg-hub/providers/microsoft.network/azurefirewalls/fw-hub"
-PE_ID = f"/subscriptions/{SUB}/resourceGroups/rg-kv/providers/Microsoft.Network/privateEndpoints/pe-kv"
+FW_ID = (
+    f"/subscriptions/{SUB}/resourcegroups/rg-hub/providers/microsoft.network/azurefirewalls/fw-hub"
+)
+PE_ID = (
+    f"/subscriptions/{SUB}/resourceGroups/rg-kv/providers/Microsoft.Network/privateEndpoints/pe-kv"
+)
 
 TOPOLOGY = """\
 virtualNetworks:
@@ -42,9 +46,15 @@ virtualNetworks:
 routeTables:
   - name: rt-app
     routes:
-      - {name: default-to-fw, addressPrefix: 0.0.0.0/0, nextHopType: VirtualAppliance, nextHopIpAddress: 10.0.0.68}
+      - name: default-to-fw
+        addressPrefix: 0.0.0.0/0
+        nextHopType: VirtualAppliance
+        nextHopIpAddress: 10.0.0.68
 firewalls:
-  - {name: fw-hub, virtualNetwork: hub, privateIpAddress: 10.0.0.68, instanceIpAddresses: [10.0.0.69, 10.0.0.70]}
+  - name: fw-hub
+    virtualNetwork: hub
+    privateIpAddress: 10.0.0.68
+    instanceIpAddresses: [10.0.0.69, 10.0.0.70]
 privateEndpoints:
   - {name: pe-kv, subnet: spoke-kv/snet-pe, privateIpAddress: 10.1.2.4, target: kv-test}
 keyVaults:
@@ -60,27 +70,47 @@ designRules:
 def api_json(rows: list[dict[str, object]], types: dict[str, str]) -> str:
     names = list(rows[0])
     columns = [{"name": n, "type": types.get(n, "string")} for n in names]
-    table = {"name": "PrimaryResult", "columns": columns, "rows": [[r[n] for n in names] for r in rows]}
+    table = {
+        "name": "PrimaryResult",
+        "columns": columns,
+        "rows": [[r[n] for n in names] for r in rows],
+    }
     return json.dumps({"tables": [table]}, indent=1)
 
 
 def kv_row(time: str, caller: str, status: int = 200, op: str = "SecretGet") -> dict[str, object]:
     return {
-        "TimeGenerated": f"2026-11-20T{time}.0000000Z", "OperationName": op,
+        "TimeGenerated": f"2026-11-20T{time}.0000000Z",
+        "OperationName": op,
         "ResultSignature": {200: "OK", 401: "Unauthorized", 403: "Forbidden"}[status],
-        "ResultDescription": "", "CallerIpAddress": caller, "HttpStatusCode": status,
-        "Properties": json.dumps({"privateEndpointId": PE_ID}), "SubnetId": "",
+        "ResultDescription": "",
+        "CallerIpAddress": caller,
+        "HttpStatusCode": status,
+        "Properties": json.dumps({"privateEndpointId": PE_ID}),
+        "SubnetId": "",
         "RequestUri": "https://kv-test.vault.azure.net/secrets/db/?api-version=7.5",
-        "Type": "AZKVAuditLogs", "_ResourceId": KV_ID,
+        "Type": "AZKVAuditLogs",
+        "_ResourceId": KV_ID,
     }
 
 
-def fw_row(time: str, src: str, dst: str, action: str = "Allow", port: int = 443) -> dict[str, object]:
+def fw_row(
+    time: str, src: str, dst: str, action: str = "Allow", port: int = 443
+) -> dict[str, object]:
     return {
-        "TimeGenerated": f"2026-11-20T{time}.0000000Z", "Protocol": "TCP", "SourceIp": src,
-        "SourcePort": 50100, "DestinationIp": dst, "DestinationPort": port, "Action": action,
-        "Policy": "fwpol", "RuleCollectionGroup": "rcg", "RuleCollection": "rc-kv",
-        "Rule": "allow-app-to-kv", "ActionReason": "", "Type": "AZFWNetworkRule",
+        "TimeGenerated": f"2026-11-20T{time}.0000000Z",
+        "Protocol": "TCP",
+        "SourceIp": src,
+        "SourcePort": 50100,
+        "DestinationIp": dst,
+        "DestinationPort": port,
+        "Action": action,
+        "Policy": "fwpol",
+        "RuleCollectionGroup": "rcg",
+        "RuleCollection": "rc-kv",
+        "Rule": "allow-app-to-kv",
+        "ActionReason": "",
+        "Type": "AZFWNetworkRule",
         "_ResourceId": FW_ID,
     }
 
@@ -90,8 +120,10 @@ FW_TYPES = {"TimeGenerated": "datetime", "SourcePort": "int", "DestinationPort":
 
 # The app VM goes through the firewall; some unrelated firewall traffic at 10:30 shows that the
 # firewall's logging is live and (being the newest row) that the 10:00-10:05 rows are settled.
-FW_ROWS = [fw_row("10:00:00", "10.2.1.4", "10.1.2.4"),
-           fw_row("10:30:00", "10.2.1.4", "10.1.1.20", port=1433)]
+FW_ROWS = [
+    fw_row("10:00:00", "10.2.1.4", "10.1.2.4"),
+    fw_row("10:30:00", "10.2.1.4", "10.1.1.20", port=1433),
+]
 KV_VIA_FIREWALL = [kv_row("10:00:01", "10.2.1.4")]
 KV_BYPASS = [kv_row("10:05:00", "10.0.1.4")]
 
@@ -119,8 +151,16 @@ class Estate:
         (self.logs / name).write_text(api_json(rows, FW_TYPES), encoding="utf-8")
 
     def args(self, *extra: str) -> list[str]:
-        return ["trace", "--vault", "kv-test", "--topology", str(self.topology),
-                "--logs", str(self.logs), *extra]
+        return [
+            "trace",
+            "--vault",
+            "kv-test",
+            "--topology",
+            str(self.topology),
+            "--logs",
+            str(self.logs),
+            *extra,
+        ]
 
 
 @pytest.fixture

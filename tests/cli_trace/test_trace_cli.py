@@ -7,7 +7,6 @@ import os
 import subprocess
 import sys
 from pathlib import Path
-
 from typing import Any
 
 import pytest
@@ -19,9 +18,13 @@ REPO = Path(__file__).resolve().parents[2]
 Estate = Any  # the `estate` fixture of conftest.py
 
 README_FIRST = [
-    "trace", "--vault", "kv-contoso-prod",
-    "--topology", str(REPO / "sample_data" / "topology.yaml"),
-    "--logs", str(REPO / "sample_data" / "logs"),
+    "trace",
+    "--vault",
+    "kv-contoso-prod",
+    "--topology",
+    str(REPO / "sample_data" / "topology.yaml"),
+    "--logs",
+    str(REPO / "sample_data" / "logs"),
 ]
 
 
@@ -53,7 +56,12 @@ def test_readme_first_command_in_a_fresh_process_prints_verdicts_and_writes_json
     env = {**os.environ, "NO_COLOR": "1"}
     done = subprocess.run(
         [sys.executable, "-m", "netlogs", *args],
-        capture_output=True, text=True, cwd=tmp_path, env=env, timeout=300, check=False,
+        capture_output=True,
+        text=True,
+        cwd=tmp_path,
+        env=env,
+        timeout=300,
+        check=False,
     )
     assert done.returncode == 1, done.stderr  # the sample contains violations on purpose
     assert "Traceback" not in done.stderr
@@ -76,7 +84,9 @@ def test_format_json_prints_the_same_document_it_writes(
     assert json.loads(out)["vault"]["required_firewall"] == "fw-hub"
 
 
-def test_written_files_get_normal_permissions(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+def test_written_files_get_normal_permissions(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     target = tmp_path / "trace.json"
     run([*README_FIRST, "--json", str(target)], capsys)
     umask = os.umask(0)
@@ -107,7 +117,10 @@ def test_exit_1_when_a_client_bypasses_the_required_firewall(
     code, out, _ = run(estate.args("--format", "json"), capsys)
     assert code == 1
     verdicts = {f["client_ip"]: f["verdict"] for f in json.loads(out)["flows"]}
-    assert verdicts == {"10.0.1.4": "REACHED_BYPASSING_FIREWALL", "10.2.1.4": "REACHED_VIA_FIREWALL"}
+    assert verdicts == {
+        "10.0.1.4": "REACHED_BYPASSING_FIREWALL",
+        "10.2.1.4": "REACHED_VIA_FIREWALL",
+    }
 
 
 def test_exit_3_when_firewall_logs_are_absent(
@@ -122,7 +135,9 @@ def test_exit_3_when_firewall_logs_are_absent(
     assert "firewall" in missing
 
 
-def test_from_filter_keeps_only_that_client(estate: Estate, capsys: pytest.CaptureFixture[str]) -> None:
+def test_from_filter_keeps_only_that_client(
+    estate: Estate, capsys: pytest.CaptureFixture[str]
+) -> None:
     estate.write_fw(estate.FW_ROWS)
     estate.write_kv(estate.KV_VIA_FIREWALL + estate.KV_BYPASS)
     code, out, _ = run(estate.args("--from", "vm-app", "--format", "json"), capsys)
@@ -130,18 +145,24 @@ def test_from_filter_keeps_only_that_client(estate: Estate, capsys: pytest.Captu
     assert [f["client_ip"] for f in json.loads(out)["flows"]] == ["10.2.1.4"]
 
 
-def test_explicit_window_drops_rows_outside_it(estate: Estate, capsys: pytest.CaptureFixture[str]) -> None:
+def test_explicit_window_drops_rows_outside_it(
+    estate: Estate, capsys: pytest.CaptureFixture[str]
+) -> None:
     estate.write_fw(estate.FW_ROWS)
     estate.write_kv(estate.KV_VIA_FIREWALL + estate.KV_BYPASS)
     window = ["--start", "2026-11-20T09:55:00Z", "--end", "2026-11-20T10:03:00Z"]
-    code, out, _ = run(estate.args(*window, "--now", "2026-11-21T00:00:00Z", "--format", "json"), capsys)
+    code, out, _ = run(
+        estate.args(*window, "--now", "2026-11-21T00:00:00Z", "--format", "json"), capsys
+    )
     document = json.loads(out)
     assert document["window"] == {"start": "2026-11-20T09:55:00Z", "end": "2026-11-20T10:03:00Z"}
     assert [f["client_ip"] for f in document["flows"]] == ["10.2.1.4"]
     assert code == 0
 
 
-def test_require_firewall_flag_without_design_rule(estate: Estate, capsys: pytest.CaptureFixture[str]) -> None:
+def test_require_firewall_flag_without_design_rule(
+    estate: Estate, capsys: pytest.CaptureFixture[str]
+) -> None:
     estate.topology.write_text(
         estate.topology.read_text().split("designRules:")[0], encoding="utf-8"
     )
@@ -156,7 +177,7 @@ def test_require_firewall_flag_without_design_rule(estate: Estate, capsys: pytes
     assert json.loads(out)["vault"]["required_firewall"] == "fw-hub"
 
 
-# --------------------------------------------------------------------------- misuse: one line, exit 2
+# ------------------------------------------------------------------ misuse: one line, exit 2
 
 
 @pytest.mark.parametrize(
@@ -170,7 +191,10 @@ def test_require_firewall_flag_without_design_rule(estate: Estate, capsys: pytes
         (["--since", "2h", "--start", "2026-11-20T10:00:00Z"], "--since cannot be combined"),
         (["--since", "2 fortnights"], "--since '2 fortnights'"),
         (["--end", "2026-11-20T10:00:00Z"], "--end needs --start"),
-        (["--workspace", "00000000-0000-0000-0000-000000000000"], "either --logs DIR or --workspace"),
+        (
+            ["--workspace", "00000000-0000-0000-0000-000000000000"],
+            "either --logs DIR or --workspace",
+        ),
         (["--reuse-window", "0m"], "--reuse-window"),
     ],
 )
@@ -216,7 +240,9 @@ def test_source_misuse_is_one_error_line(
     assert expected in one_error_line(err)
 
 
-def test_empty_logs_directory_is_an_error(estate: Estate, capsys: pytest.CaptureFixture[str]) -> None:
+def test_empty_logs_directory_is_an_error(
+    estate: Estate, capsys: pytest.CaptureFixture[str]
+) -> None:
     code, _, err = run(estate.args(), capsys)
     assert code == 2
     assert str(estate.logs) in one_error_line(err)
@@ -236,7 +262,9 @@ def test_logs_without_rows_for_the_vault_is_an_error(
 # --------------------------------------------------------------------------- report
 
 
-def test_report_renders_a_saved_result_again(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+def test_report_renders_a_saved_result_again(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     saved = tmp_path / "trace.json"
     first_md = tmp_path / "first.md"
     run([*README_FIRST, "--json", str(saved), "--markdown", str(first_md)], capsys)
@@ -283,3 +311,62 @@ def test_an_unwritable_output_is_one_error_line(
     code, _, err = run(estate.args("--json", str(blocker / "trace.json")), capsys)
     assert code == 2
     one_error_line(err)
+
+
+# --------------------------------------------------------------------------- input options
+
+
+def test_unknown_file_is_an_error_unless_skipped(
+    estate: Estate, capsys: pytest.CaptureFixture[str]
+) -> None:
+    estate.write_fw(estate.FW_ROWS)
+    estate.write_kv(estate.KV_VIA_FIREWALL)
+    (estate.logs / "export.json").write_text('{"value": []}', encoding="utf-8")
+    code, _, err = run(estate.args(), capsys)
+    assert code == 2
+    assert "export.json" in one_error_line(err)
+    code, out, _ = run(estate.args("--skip-unknown", "--format", "json"), capsys)
+    assert code == 0
+    gaps = [g for g in json.loads(out)["gaps"] if g["kind"] == "unparsed_rows"]
+    assert len(gaps) == 1
+    assert gaps[0]["message"].startswith("export.json: not read (")
+
+
+LOCAL_CSV = (
+    '"TimeGenerated [Local Time]",Protocol,SourceIp,SourcePort,DestinationIp,DestinationPort,'
+    "Action,Rule,Type,_ResourceId\r\n"
+    '"11/20/2026, 11:00:00.000 AM",TCP,10.2.1.4,50100,10.1.2.4,443,Allow,allow-kv,'
+    "AZFWNetworkRule,/subscriptions/s/resourcegroups/rg/providers/microsoft.network/"
+    "azurefirewalls/fw-hub\r\n"
+    '"11/20/2026, 11:30:00.000 AM",TCP,10.2.1.4,50101,10.1.1.20,1433,Allow,allow-sql,'
+    "AZFWNetworkRule,/subscriptions/s/resourcegroups/rg/providers/microsoft.network/"
+    "azurefirewalls/fw-hub\r\n"
+)
+
+
+def test_local_time_portal_csv_needs_csv_tz(
+    estate: Estate, capsys: pytest.CaptureFixture[str]
+) -> None:
+    (estate.logs / "fw-local.csv").write_text(LOCAL_CSV, encoding="utf-8", newline="")
+    estate.write_kv(estate.KV_VIA_FIREWALL)
+    code, _, err = run(estate.args(), capsys)
+    assert code == 2
+    assert "fw-local.csv" in one_error_line(err)
+    # Amsterdam is UTC+1 in November: 11:00 local is the 10:00 UTC connection
+    code, out, err = run(estate.args("--csv-tz", "Europe/Amsterdam", "--format", "json"), capsys)
+    assert code == 0, err
+    assert [f["verdict"] for f in json.loads(out)["flows"]] == ["REACHED_VIA_FIREWALL"]
+
+
+def test_from_a_snat_candidate_keeps_the_snat_flow_it_may_hide_in(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    code, out, _ = run([*README_FIRST, "--from", "vm-report-01", "--format", "json"], capsys)
+    assert code == 3  # no violation left in scope, one undecided flow
+    document = json.loads(out)
+    flows = {f["client_ip"]: f for f in document["flows"]}
+    assert set(flows) == {"10.0.0.70", "10.2.1.8"}
+    assert flows["10.0.0.70"]["client"] == "vnet-hub/AzureFirewallSubnet"
+    assert flows["10.2.1.8"]["verdict"] == "INCONCLUSIVE"
+    listed = {c for g in document["gaps"] for c in g["clients"]}
+    assert listed == {"10.2.1.8"}  # other clients' names are trimmed from the gaps

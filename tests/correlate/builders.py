@@ -33,29 +33,52 @@ def at(minutes: float) -> datetime:
 
 
 def kv_rows(rows: Iterable[Mapping[str, Any]]) -> pl.DataFrame:
-    base = {"vault": "kv1", "operation": "SecretGet", "http_status": 200,
-            "source_table": "AZKVAuditLogs", "private_endpoint_id": "/pe/pe-kv"}  # fmt: skip
+    base = {
+        "vault": "kv1",
+        "operation": "SecretGet",
+        "http_status": 200,
+        "source_table": "AZKVAuditLogs",
+        "private_endpoint_id": "/pe/pe-kv",
+    }
     full = [{**base, "row_id": f"kv-{i}", **row} for i, row in enumerate(rows)]
     return conform(pl.DataFrame(full, infer_schema_length=None), KV_REQUESTS)
 
 
 def fw_rows(rows: Iterable[Mapping[str, Any]]) -> pl.DataFrame:
-    base = {"firewall": "fw-hub", "kind": "network", "dst_ip": PE_IP, "dst_port": 443,
-            "protocol": "TCP", "action": "Allow", "rule": "allow-kv", "source_table": "AZFWNetworkRule"}  # fmt: skip
+    base = {
+        "firewall": "fw-hub",
+        "kind": "network",
+        "dst_ip": PE_IP,
+        "dst_port": 443,
+        "protocol": "TCP",
+        "action": "Allow",
+        "rule": "allow-kv",
+        "source_table": "AZFWNetworkRule",
+    }
     full = [{**base, "row_id": f"fw-{i}", **row} for i, row in enumerate(rows)]
     return conform(pl.DataFrame(full, infer_schema_length=None), FW_EVENTS)
 
 
 def flow_rows(rows: Iterable[Mapping[str, Any]]) -> pl.DataFrame:
-    base = {"dst_ip": PE_IP, "dst_port": 443, "protocol": "T", "direction": "O",
-            "decision": "allowed", "flow_state": "B", "flow_log_kind": "vnet_v4",
-            "source_table": "raw:vnet_flow"}  # fmt: skip
+    base = {
+        "dst_ip": PE_IP,
+        "dst_port": 443,
+        "protocol": "T",
+        "direction": "O",
+        "decision": "allowed",
+        "flow_state": "B",
+        "flow_log_kind": "vnet_v4",
+        "source_table": "raw:vnet_flow",
+    }
     full = [{**base, "row_id": f"flow-{i}", **row} for i, row in enumerate(rows)]
     return conform(pl.DataFrame(full, infer_schema_length=None), FLOWS)
 
 
-def tables(kv: pl.DataFrame | None = None, fw: pl.DataFrame | None = None,
-           flows: pl.DataFrame | None = None) -> EvidenceTables:  # fmt: skip
+def tables(
+    kv: pl.DataFrame | None = None,
+    fw: pl.DataFrame | None = None,
+    flows: pl.DataFrame | None = None,
+) -> EvidenceTables:
     return EvidenceTables(
         kv_requests=kv if kv is not None else empty_frame(KV_REQUESTS),
         fw_events=fw if fw is not None else empty_frame(FW_EVENTS),
@@ -78,8 +101,12 @@ def context(**changes: Any) -> CorrelationContext:
     return CorrelationContext(**values)
 
 
-def run(kv: pl.DataFrame | None = None, fw: pl.DataFrame | None = None,
-        flows: pl.DataFrame | None = None, **changes: Any) -> tuple[Any, CorrelationContext]:  # fmt: skip
+def run(
+    kv: pl.DataFrame | None = None,
+    fw: pl.DataFrame | None = None,
+    flows: pl.DataFrame | None = None,
+    **changes: Any,
+) -> tuple[Any, CorrelationContext]:
     """Correlate the frames under ``context(**changes)``; returns (correlated, context)."""
     from netlogs.correlate import correlate_evidence
 
@@ -87,8 +114,12 @@ def run(kv: pl.DataFrame | None = None, fw: pl.DataFrame | None = None,
     return correlate_evidence(tables(kv, fw, flows), ctx), ctx
 
 
-def judge(kv: pl.DataFrame | None = None, fw: pl.DataFrame | None = None,
-          flows: pl.DataFrame | None = None, **changes: Any) -> tuple[dict[str, Any], tuple[Any, ...]]:  # fmt: skip
+def judge(
+    kv: pl.DataFrame | None = None,
+    fw: pl.DataFrame | None = None,
+    flows: pl.DataFrame | None = None,
+    **changes: Any,
+) -> tuple[dict[str, Any], tuple[Any, ...]]:
     """Correlate and judge; returns ({client_ip: FlowResult}, gaps)."""
     from netlogs.verdicts import judge_flows
 

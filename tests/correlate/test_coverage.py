@@ -28,14 +28,18 @@ def test_reuse_window_is_configurable(b: ModuleType) -> None:
 
 
 def test_clock_skew_record_a_few_seconds_after_the_request_still_covers(b: ModuleType) -> None:
-    kv = b.kv_rows([
-        {"time": b.at(10), "caller_ip": "10.2.1.4"},
-        {"time": b.at(30), "caller_ip": "10.2.1.4"},
-    ])  # fmt: skip
-    fw = b.fw_rows([
-        {"time": b.at(10) + timedelta(seconds=3), "src_ip": "10.2.1.4", "src_port": 1},
-        {"time": b.at(30) + timedelta(seconds=9), "src_ip": "10.2.1.4", "src_port": 2},
-    ])  # fmt: skip
+    kv = b.kv_rows(
+        [
+            {"time": b.at(10), "caller_ip": "10.2.1.4"},
+            {"time": b.at(30), "caller_ip": "10.2.1.4"},
+        ]
+    )
+    fw = b.fw_rows(
+        [
+            {"time": b.at(10) + timedelta(seconds=3), "src_ip": "10.2.1.4", "src_port": 1},
+            {"time": b.at(30) + timedelta(seconds=9), "src_ip": "10.2.1.4", "src_port": 2},
+        ]
+    )
     assert covered_by_caller(b, kv, fw) == [True, False]
 
 
@@ -51,8 +55,13 @@ def test_network_rule_matches_on_pe_ip_and_port_only(b: ModuleType) -> None:
 
 def test_application_rule_matches_on_the_vault_fqdn(b: ModuleType) -> None:
     kv = b.kv_rows([{"time": b.at(5), "caller_ip": "10.2.1.4"}])
-    app = {"time": b.at(4), "src_ip": "10.2.1.4", "kind": "application", "dst_ip": None,
-           "source_table": "AZFWApplicationRule"}  # fmt: skip
+    app = {
+        "time": b.at(4),
+        "src_ip": "10.2.1.4",
+        "kind": "application",
+        "dst_ip": None,
+        "source_table": "AZFWApplicationRule",
+    }
     assert covered_by_caller(b, kv, b.fw_rows([{**app, "fqdn": "KV1.vault.azure.net"}])) == [True]
     assert covered_by_caller(b, kv, b.fw_rows([{**app, "fqdn": "other.vault.azure.net"}])) == [
         False
@@ -69,22 +78,26 @@ def test_deny_and_other_firewall_records_do_not_cover(b: ModuleType) -> None:
 
 
 def test_syn_retries_count_once(b: ModuleType) -> None:
-    fw = b.fw_rows([
-        {"time": b.at(1), "src_ip": "10.2.1.4", "src_port": 50432},
-        {"time": b.at(1) + timedelta(seconds=3), "src_ip": "10.2.1.4", "src_port": 50432},
-        {"time": b.at(1) + timedelta(seconds=9), "src_ip": "10.2.1.4", "src_port": 50432},
-        {"time": b.at(2), "src_ip": "10.2.1.4", "src_port": 50433},
-    ])  # fmt: skip
+    fw = b.fw_rows(
+        [
+            {"time": b.at(1), "src_ip": "10.2.1.4", "src_port": 50432},
+            {"time": b.at(1) + timedelta(seconds=3), "src_ip": "10.2.1.4", "src_port": 50432},
+            {"time": b.at(1) + timedelta(seconds=9), "src_ip": "10.2.1.4", "src_port": 50432},
+            {"time": b.at(2), "src_ip": "10.2.1.4", "src_port": 50433},
+        ]
+    )
     correlated, _ = b.run(None, fw)
     row = correlated.clients.row(0, named=True)
     assert row["fw_allow"] == 2
 
 
 def test_ipv6_caller_is_tolerated_and_matched_on_its_string(b: ModuleType) -> None:
-    kv = b.kv_rows([
-        {"time": b.at(5), "caller_ip": "2001:db8::5"},
-        {"time": b.at(5), "caller_ip": "2001:db8::6"},
-    ])  # fmt: skip
+    kv = b.kv_rows(
+        [
+            {"time": b.at(5), "caller_ip": "2001:db8::5"},
+            {"time": b.at(5), "caller_ip": "2001:db8::6"},
+        ]
+    )
     fw = b.fw_rows([{"time": b.at(4), "src_ip": "2001:db8::5", "dst_ip": "10.1.2.4"}])
     correlated, _ = b.run(kv, fw)
     covered = dict(correlated.requests.select("caller_ip", "covered").iter_rows())
@@ -93,10 +106,12 @@ def test_ipv6_caller_is_tolerated_and_matched_on_its_string(b: ModuleType) -> No
 
 
 def test_requests_outside_the_window_or_for_another_vault_are_ignored(b: ModuleType) -> None:
-    kv = b.kv_rows([
-        {"time": b.at(-5), "caller_ip": "10.2.1.4"},
-        {"time": b.at(5), "caller_ip": "10.2.1.4", "vault": "kv-other"},
-        {"time": b.at(5), "caller_ip": "10.2.1.4", "vault": "KV1"},
-    ])  # fmt: skip
+    kv = b.kv_rows(
+        [
+            {"time": b.at(-5), "caller_ip": "10.2.1.4"},
+            {"time": b.at(5), "caller_ip": "10.2.1.4", "vault": "kv-other"},
+            {"time": b.at(5), "caller_ip": "10.2.1.4", "vault": "KV1"},
+        ]
+    )
     correlated, _ = b.run(kv, None)
     assert correlated.requests.get_column("row_id").to_list() == ["kv-2"]

@@ -22,11 +22,19 @@ def test_evidence_is_capped_per_family_and_the_rest_counted(b: ModuleType) -> No
 
 
 def test_flow_evidence_and_timeline_rows(b: ModuleType) -> None:
-    flows = b.flow_rows([
-        {"time_start": b.at(3), "src_ip": "10.2.1.4", "src_port": 40000, "decision": "denied",
-         "flow_state": "D", "rule": "DenyKV"},
-        {"time_start": b.at(3), "src_ip": "10.2.1.4", "dst_ip": "10.9.9.9"},  # not to the vault
-    ])  # fmt: skip
+    flows = b.flow_rows(
+        [
+            {
+                "time_start": b.at(3),
+                "src_ip": "10.2.1.4",
+                "src_port": 40000,
+                "decision": "denied",
+                "flow_state": "D",
+                "rule": "DenyKV",
+            },
+            {"time_start": b.at(3), "src_ip": "10.2.1.4", "dst_ip": "10.9.9.9"},  # not to the vault
+        ]
+    )
     correlated, _ = b.run(None, None, flows)
     (row,) = correlated.evidence["10.2.1.4"]
     assert row.summary == "10.2.1.4:40000 -> 10.1.2.4:443 Deny state D (rule DenyKV)"

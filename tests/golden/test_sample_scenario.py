@@ -25,9 +25,17 @@ GOLDEN = Path(__file__).resolve().parent / "sample_scenario.trace.json"
 # they were exported, so the verdicts do not depend on this; only `generated_at` does).
 NOW = "2026-11-21T09:00:00Z"
 ARGS = [
-    "trace", "--vault", "kv-contoso-prod",
-    "--topology", str(SAMPLE / "topology.yaml"), "--logs", str(SAMPLE / "logs"),
-    "--format", "json", "--now", NOW,
+    "trace",
+    "--vault",
+    "kv-contoso-prod",
+    "--topology",
+    str(SAMPLE / "topology.yaml"),
+    "--logs",
+    str(SAMPLE / "logs"),
+    "--format",
+    "json",
+    "--now",
+    NOW,
 ]
 
 
@@ -102,9 +110,14 @@ def test_sample_evidence_cites_the_stories(document: dict[str, object]) -> None:
     kinds = {g["kind"] for g in document["gaps"]}  # type: ignore[attr-defined]
     assert {"snat_ambiguous", "latency"} <= kinds
     tables = {(s["family"], s["table"]) for s in document["sources"]}  # type: ignore[attr-defined]
-    assert {("keyvault", "AzureDiagnostics"), ("keyvault", "AZKVAuditLogs"),
-            ("firewall", "AZFWNetworkRule"), ("firewall", "AZFWApplicationRule"),
-            ("firewall", "AzureDiagnostics"), ("flow", "raw:vnet_flow")} <= tables
+    assert {
+        ("keyvault", "AzureDiagnostics"),
+        ("keyvault", "AZKVAuditLogs"),
+        ("firewall", "AZFWNetworkRule"),
+        ("firewall", "AZFWApplicationRule"),
+        ("firewall", "AzureDiagnostics"),
+        ("flow", "raw:vnet_flow"),
+    } <= tables
 
 
 def test_committed_logs_are_what_the_generator_writes() -> None:
@@ -115,7 +128,8 @@ def test_committed_logs_are_what_the_generator_writes() -> None:
     files: dict[str, str] = module.files()
     on_disk = {
         p.relative_to(SAMPLE / "logs").as_posix()
-        for p in (SAMPLE / "logs").rglob("*") if p.is_file()
+        for p in (SAMPLE / "logs").rglob("*")
+        if p.is_file()
     }
     assert on_disk == set(files)
     for relative, text in files.items():

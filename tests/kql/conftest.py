@@ -39,16 +39,53 @@ GOLDEN_PARAMS: dict[str, object] = {
 # Fragments that break naive escaping: quote styles, escapes, comments, pipes, KQL string
 # prefixes, multi-line quotes, bidi overrides, zero-width and line-separator characters, NUL.
 HOSTILE_FRAGMENTS = [
-    "'", '"', "\\", "\\'", "''", "\n", "\r\n", "\t", "|", "| take 1", "//", "/*", "*/", ";",
-    "@'", "h'", "```", "~~~", "\x00", "\x1b[31m", "\x7f", "\x85", "\u2028", "\u2029", "\u202e",
-    "\u2066", "\u200b", "\ufeff", "\u00a0", "\u3000", "é", "ß", "日本", "😀", "\U000e0001",
-    "\ue000", "\\u0041", "\\x41", "\\0", "{{ start }}", "dynamic([", "])",
+    "'",
+    '"',
+    "\\",
+    "\\'",
+    "''",
+    "\n",
+    "\r\n",
+    "\t",
+    "|",
+    "| take 1",
+    "//",
+    "/*",
+    "*/",
+    ";",
+    "@'",
+    "h'",
+    "```",
+    "~~~",
+    "\x00",
+    "\x1b[31m",
+    "\x7f",
+    "\x85",
+    "\u2028",
+    "\u2029",
+    "\u202e",
+    "\u2066",
+    "\u200b",
+    "\ufeff",
+    "\u00a0",
+    "\u3000",
+    "é",
+    "ß",
+    "日本",
+    "😀",
+    "\U000e0001",
+    "\ue000",
+    "\\u0041",
+    "\\x41",
+    "\\0",
+    "{{ start }}",
+    "dynamic([",
+    "])",
 ]
 
 HOSTILE_TEXT = st.lists(
     st.one_of(st.sampled_from(HOSTILE_FRAGMENTS), st.text(max_size=6)), max_size=8
 ).map("".join)
-
 
 
 @pytest.fixture
@@ -87,8 +124,12 @@ def kusto(heavy_tool: Callable[[str, str], str]) -> KustoRun:
     def run(queries: Sequence[Mapping[str, object]]) -> list[dict[str, Any]]:
         request = json.dumps({"tables": tables, "queries": list(queries)})
         done = subprocess.run(
-            [node, str(HARNESS)], input=request.encode("utf-8"), capture_output=True,
-            cwd=KUSTO_DIR, timeout=300, check=False,
+            [node, str(HARNESS)],
+            input=request.encode("utf-8"),
+            capture_output=True,
+            cwd=KUSTO_DIR,
+            timeout=300,
+            check=False,
         )
         assert done.returncode == 0, done.stderr.decode("utf-8", "replace")
         answer = json.loads(done.stdout)
@@ -111,7 +152,9 @@ def _session_cache() -> dict[str, object]:
 
 
 @pytest.fixture
-def template_diagnostics(kusto: KustoRun, _session_cache: dict[str, object]) -> dict[str, list[dict[str, Any]]]:
+def template_diagnostics(
+    kusto: KustoRun, _session_cache: dict[str, object]
+) -> dict[str, list[dict[str, Any]]]:
     """Template name → Kusto diagnostics of the template rendered with ``GOLDEN_PARAMS``."""
     if "templates" not in _session_cache:
         queries = [

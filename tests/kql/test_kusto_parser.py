@@ -6,6 +6,7 @@ documented schemas in kql/schemas/tables.json, so unknown tables and columns are
 
 from __future__ import annotations
 
+from datetime import datetime, timedelta, timezone
 from typing import Any
 
 import pytest
@@ -18,20 +19,27 @@ NAMES = [t.name for t in kql.list_templates()]
 
 
 def _errors(diagnostics: list[dict[str, Any]]) -> list[str]:
-    return [f"{d['code']} {d['message']} at {d['start']}: {d['text']!r}"
-            for d in diagnostics if d["severity"] == "Error"]
+    return [
+        f"{d['code']} {d['message']} at {d['start']}: {d['text']!r}"
+        for d in diagnostics
+        if d["severity"] == "Error"
+    ]
 
 
 @pytest.mark.kusto
 @pytest.mark.parametrize("name", NAMES)
-def test_template_has_no_syntax_or_schema_errors(name: str, template_diagnostics: dict[str, list[dict[str, Any]]]) -> None:
+def test_template_has_no_syntax_or_schema_errors(
+    name: str, template_diagnostics: dict[str, list[dict[str, Any]]]
+) -> None:
     assert name in template_diagnostics
     assert _errors(template_diagnostics[name]) == []
     assert template_diagnostics[name] == [], "warnings too: keep the templates clean"
 
 
 @pytest.mark.kusto
-def test_harness_reports_unknown_columns_tables_and_syntax(kusto: Any, golden_params: dict[str, object]) -> None:
+def test_harness_reports_unknown_columns_tables_and_syntax(
+    kusto: Any, golden_params: dict[str, object]
+) -> None:
     """Guards the guard: a broken template must produce errors, not an empty list."""
     template = kql.load_template("firewall_network_rules")
     good = kql.render_query(template, kql.params_for(template, golden_params))
@@ -42,16 +50,22 @@ def test_harness_reports_unknown_columns_tables_and_syntax(kusto: Any, golden_pa
         "type": good.replace("SourceIp in (client_ips)", "SourcePort startswith 4"),
     }
     results = kusto([{"id": key, "text": text} for key, text in broken.items()])
-    codes = {r["id"]: {d["code"] for d in r["diagnostics"] if d["severity"] == "Error"} for r in results}
+    codes = {
+        r["id"]: {d["code"] for d in r["diagnostics"] if d["severity"] == "Error"} for r in results
+    }
     assert "KS142" in codes["column"]  # unknown name
     assert "KS204" in codes["table"]  # unknown table
     assert codes["syntax"] and codes["type"]
 
 
 @pytest.mark.kusto
-def test_coverage_probe_tolerates_missing_tables(kusto: Any, golden_params: dict[str, object]) -> None:
+def test_coverage_probe_tolerates_missing_tables(
+    kusto: Any, golden_params: dict[str, object]
+) -> None:
     """union isfuzzy=true: a workspace without most tables gets warnings, never errors."""
-    text = kql.render_query("coverage_probe", {"start": golden_params["start"], "end": golden_params["end"]})
+    text = kql.render_query(
+        "coverage_probe", {"start": golden_params["start"], "end": golden_params["end"]}
+    )
     [result] = kusto([{"id": "probe", "text": text}])
     assert _errors(result["diagnostics"]) == []
 
@@ -78,15 +92,22 @@ def _queries_for(value: str, params: dict[str, object]) -> list[dict[str, object
     kv = kql.render_query("keyvault_requests_azkvauditlogs", {**params, "vault_name": value})
     fw = kql.render_query(
         "firewall_legacy_messages",
-        {**params, "vault_fqdn": value, "firewall_names": [value, "fw-b", value],
-         "vault_name": "kv", "private_endpoint_ips": ["10.0.0.4"]},
+        {
+            **params,
+            "vault_fqdn": value,
+            "firewall_names": [value, "fw-b", value],
+            "vault_name": "kv",
+            "private_endpoint_ips": ["10.0.0.4"],
+        },
     )
     return [{"id": "kv", "text": kv, "shape": True}, {"id": "fw", "text": fw, "shape": True}]
 
 
 @pytest.mark.kusto
 def test_hostile_values_stay_one_literal(
-    kusto: Any, golden_params: dict[str, object], hostile_fragments: list[str],
+    kusto: Any,
+    golden_params: dict[str, object],
+    hostile_fragments: list[str],
     hostile_text: st.SearchStrategy[str],
 ) -> None:
     """Rendered with a hostile value, the query has the same syntax tree as with a benign one
@@ -113,24 +134,51 @@ def test_hostile_values_stay_one_literal(
             assert result["shape"]["strings"] == expected, (value, key)
 
 
-@pytest.mark.kusto
-@pytest.mark.parametrize(
-    "value",
-    [2**31 - 1, -(2**31)],
-)
-def test_integer_and_time_literals_are_single_tokens(kusto: Any, value: int) -> None:
-    from datetime import datetime, timedelta, timezone
+NON_STRING_LITERALS: list[tuple[object, str, str]] = [
+    (2**31 - 1, "int", "IntLiteralExpression"),
+    (-(2**31), "int", "IntLiteralExpression"),
+    (0, "long", "LongLiteralExpression"),
+    (-(2**63), "long", "LongLiteralExpression"),
+    (True, "bool", "BooleanLiteralExpression"),
+    (timedelta(0), "timespan", "TimespanLiteralExpression"),
+    (timedelta(days=2), "timespan", "TimespanLiteralExpression"),
+    (timedelta(hours=5), "timespan", "TimespanLiteralExpression"),
+    (timedelta(minutes=7), "timespan", "TimespanLiteralExpression"),
+    (timedelta(seconds=61), "timespan", "TimespanLiteralExpression"),
+    (timedelta(milliseconds=1500), "timespan", "TimespanLiteralExpression"),
+    (timedelta(microseconds=123), "timespan", "TimespanLiteralExpression"),
+    (timedelta(days=-3, microseconds=1), "timespan", "TimespanLiteralExpression"),
+    (datetime(1, 1, 1, tzinfo=timezone.utc), "datetime", "DateTimeLiteralExpression"),
+    (
+        datetime(9999, 12, 31, 23, 59, 59, 999999, tzinfo=timezone.utc),
+        "datetime",
+        "DateTimeLiteralExpression",
+    ),
+]
 
-    literals = [
-        kql.kql_literal(value, "int"), kql.kql_literal(value, "long"),
-        kql.kql_literal(timedelta(days=-3, microseconds=1), "timespan"),
-        kql.kql_literal(timedelta(microseconds=123), "timespan"),
-        kql.kql_literal(datetime(1, 1, 1, tzinfo=timezone.utc), "datetime"),
-        kql.kql_literal(datetime(9999, 12, 31, 23, 59, 59, 999999, tzinfo=timezone.utc), "datetime"),
+
+@pytest.mark.kusto
+def test_non_string_literals_are_single_tokens(kusto: Any) -> None:
+    """Negative numbers and timespans must not turn into unary minus on a literal."""
+    texts = [kql.kql_literal(value, kind) for value, kind, _ in NON_STRING_LITERALS]
+    queries = [{"id": text, "text": f"print v = {text}", "tree": True} for text in texts]
+    for result, (_, _, expected) in zip(kusto(queries), NON_STRING_LITERALS, strict=True):
+        assert _errors(result["diagnostics"]) == [], result["id"]
+        expressions = [row[1] for row in result["tree"] if row[1].endswith("Expression")]
+        assert expressions == ["SimpleNamedExpression", expected], result["id"]
+
+
+@pytest.mark.kusto
+def test_list_literals_parse_as_one_dynamic(kusto: Any) -> None:
+    texts = [
+        kql.kql_literal(["10.0.0.1", "2001:db8::1"], "dynamic[ip]"),
+        kql.kql_literal(["10.0.0.0/8"], "dynamic[cidr]"),
+        kql.kql_literal([1, -2, 2**40], "dynamic[long]"),
+        kql.kql_literal([], "dynamic[string]"),
     ]
-    queries = [{"id": text, "text": f"print v = {text}", "tree": True} for text in literals]
+    queries = [{"id": text, "text": f"print v = {text}", "tree": True} for text in texts]
     for result in kusto(queries):
         assert _errors(result["diagnostics"]) == [], result["id"]
         kinds = [row[1] for row in result["tree"]]
-        literal_nodes = [k for k in kinds if k.endswith("LiteralExpression")]
-        assert len(literal_nodes) == 1 and "UnaryMinusExpression" not in kinds, (result["id"], kinds)
+        assert kinds.count("DynamicExpression") == 1, result["id"]
+        assert "UnaryMinusExpression" not in kinds, result["id"]

@@ -47,7 +47,9 @@ def split_dynamic_strings(literal: str) -> list[str]:
     return [decode_string_literal(item) for item in items]
 
 
-def test_string_literal_round_trips_and_stays_printable(hostile_text: st.SearchStrategy[str]) -> None:
+def test_string_literal_round_trips_and_stays_printable(
+    hostile_text: st.SearchStrategy[str],
+) -> None:
     @settings(max_examples=400, deadline=None)
     @given(hostile_text)
     def check(value: str) -> None:
@@ -102,7 +104,11 @@ def test_lone_surrogate_is_refused() -> None:
         ("2001:DB8:0:0::1", "ip", "'2001:db8::1'"),
         ("10.20.0.0/16", "cidr", "'10.20.0.0/16'"),
         (ipaddress.ip_network("10.0.0.0/8"), "cidr", "'10.0.0.0/8'"),
-        (datetime(2026, 11, 20, 10, tzinfo=timezone.utc), "datetime", "datetime(2026-11-20T10:00:00.0000000Z)"),
+        (
+            datetime(2026, 11, 20, 10, tzinfo=timezone.utc),
+            "datetime",
+            "datetime(2026-11-20T10:00:00.0000000Z)",
+        ),
         (
             datetime(2026, 11, 20, 11, 0, 0, 123456, tzinfo=timezone(timedelta(hours=1))),
             "datetime",
@@ -115,7 +121,8 @@ def test_lone_surrogate_is_refused() -> None:
         (timedelta(microseconds=7), "timespan", "7microsecond"),
         (timedelta(0), "timespan", "0s"),
         (timedelta(days=-1, hours=22), "timespan", "time(-0.02:00:00.0000000)"),
-        (443, "int", "443"),
+        (443, "int", "int(443)"),
+        (7, "long", "7"),
         (-5, "int", "int(-5)"),
         (2**40, "long", "1099511627776"),
         (-(2**63), "long", f"long({-(2**63)})"),
@@ -123,7 +130,7 @@ def test_lone_surrogate_is_refused() -> None:
         (False, "bool", "false"),
         ([], "dynamic[ip]", "dynamic([])"),
         (("10.0.0.1", "10.0.0.2"), "dynamic[ip]", "dynamic(['10.0.0.1', '10.0.0.2'])"),
-        ([1, 2], "dynamic[int]", "dynamic([1, 2])"),
+        ([1, 2], "dynamic[int]", "dynamic([int(1), int(2)])"),
         (["10.0.0.0/24"], "dynamic[cidr]", "dynamic(['10.0.0.0/24'])"),
     ],
 )

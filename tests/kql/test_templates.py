@@ -23,8 +23,15 @@ NAMES = [t.name for t in TEMPLATES]
 SCHEMAS = kql.load_table_schemas()
 
 EXPECTED_TABLES = {
-    "AzureDiagnostics", "AZKVAuditLogs", "AZFWNetworkRule", "AZFWApplicationRule", "AZFWNatRule",
-    "AZFWFlowTrace", "AZFWDnsQuery", "NTANetAnalytics", "AzureNetworkAnalytics_CL",
+    "AzureDiagnostics",
+    "AZKVAuditLogs",
+    "AZFWNetworkRule",
+    "AZFWApplicationRule",
+    "AZFWNatRule",
+    "AZFWFlowTrace",
+    "AZFWDnsQuery",
+    "NTANetAnalytics",
+    "AzureNetworkAnalytics_CL",
 }
 
 
@@ -70,7 +77,9 @@ def test_time_filter_is_the_first_filter_and_half_open(template: kql.Template) -
 
 
 @pytest.mark.parametrize("template", TEMPLATES, ids=NAMES)
-def test_template_renders_and_matches_golden(template: kql.Template, golden_params: dict[str, object]) -> None:
+def test_template_renders_and_matches_golden(
+    template: kql.Template, golden_params: dict[str, object]
+) -> None:
     rendered = kql.render_query(template, kql.params_for(template, golden_params))
     assert "{{" not in rendered
     assert rendered.startswith(f"// netlogs template {template.name}: ")
@@ -88,18 +97,31 @@ def test_no_stale_golden_files() -> None:
 
 def test_empty_lists_render_as_no_filter(golden_params: dict[str, object]) -> None:
     template = kql.load_template("firewall_network_rules")
-    text = kql.render_query(template, {"start": golden_params["start"], "end": golden_params["end"],
-                                       "private_endpoint_ips": ["10.20.1.4"]})
+    text = kql.render_query(
+        template,
+        {
+            "start": golden_params["start"],
+            "end": golden_params["end"],
+            "private_endpoint_ips": ["10.20.1.4"],
+        },
+    )
     assert "let client_ips = dynamic([]);" in text
     assert "array_length(client_ips) == 0 or SourceIp in (client_ips)" in text
 
 
 def test_evidence_params_fill_every_template() -> None:
     query = EvidenceQuery(
-        vault_name="kv-a", vault_fqdn="kv-a.vault.azure.net", private_endpoint_ips=("10.0.0.4",),
-        firewall_names=("fw",), window=None, client_ips=("10.1.0.4",), vault_public_ips=("52.0.0.1",),
+        vault_name="kv-a",
+        vault_fqdn="kv-a.vault.azure.net",
+        private_endpoint_ips=("10.0.0.4",),
+        firewall_names=("fw",),
+        window=None,
+        client_ips=("10.1.0.4",),
+        vault_public_ips=("52.0.0.1",),
     )
-    window = TimeWindow(datetime(2026, 1, 1, tzinfo=timezone.utc), datetime(2026, 1, 2, tzinfo=timezone.utc))
+    window = TimeWindow(
+        datetime(2026, 1, 1, tzinfo=timezone.utc), datetime(2026, 1, 2, tzinfo=timezone.utc)
+    )
     available = kql.evidence_params(query, window)
     assert set(available) == set(kql.STANDARD_PARAMS)
     for template in TEMPLATES:
@@ -117,7 +139,9 @@ WINDOW: dict[str, object] = {
 
 
 def test_unknown_template_names_the_known_ones() -> None:
-    with pytest.raises(TemplateError, match=r"unknown KQL template 'nope' \(known: coverage_probe, "):
+    with pytest.raises(
+        TemplateError, match=r"unknown KQL template 'nope' \(known: coverage_probe, "
+    ):
         kql.render_query("nope", {})
 
 
@@ -127,28 +151,50 @@ def test_template_name_cannot_escape_the_folder() -> None:
 
 
 def test_missing_parameter(golden_params: dict[str, object]) -> None:
-    with pytest.raises(TemplateError, match=r"^template coverage_probe: missing parameter 'end' \(datetime\)$"):
+    with pytest.raises(
+        TemplateError, match=r"^template coverage_probe: missing parameter 'end' \(datetime\)$"
+    ):
         kql.render_query("coverage_probe", {"start": golden_params["start"]})
 
 
 def test_extra_parameter() -> None:
-    with pytest.raises(TemplateError, match=r"^template coverage_probe: unknown parameter 'vault_name'"):
+    with pytest.raises(
+        TemplateError, match=r"^template coverage_probe: unknown parameter 'vault_name'"
+    ):
         kql.render_query("coverage_probe", {**WINDOW, "vault_name": "kv"})
 
 
 @pytest.mark.parametrize(
     ("name", "value", "message"),
     [
-        ("start", "2026-11-20T10:00:00Z", "parameter 'start': datetime expects a timezone-aware datetime"),
-        ("start", datetime(2026, 11, 20), "parameter 'start': datetime 2026-11-20T00:00:00 has no time zone"),
-        ("private_endpoint_ips", "10.0.0.4", "parameter 'private_endpoint_ips': dynamic[ip] expects a list"),
-        ("private_endpoint_ips", ["10.0.0.4", "kv.vault.azure.net"], "parameter 'private_endpoint_ips': item 1:"),
+        (
+            "start",
+            "2026-11-20T10:00:00Z",
+            "parameter 'start': datetime expects a timezone-aware datetime",
+        ),
+        (
+            "start",
+            datetime(2026, 11, 20),
+            "parameter 'start': datetime 2026-11-20T00:00:00 has no time zone",
+        ),
+        (
+            "private_endpoint_ips",
+            "10.0.0.4",
+            "parameter 'private_endpoint_ips': dynamic[ip] expects a list",
+        ),
+        (
+            "private_endpoint_ips",
+            ["10.0.0.4", "kv.vault.azure.net"],
+            "parameter 'private_endpoint_ips': item 1:",
+        ),
         ("client_ips", ["10.0.0.4'"], "parameter 'client_ips': item 0: ip expects"),
     ],
 )
 def test_ill_typed_parameter(name: str, value: object, message: str) -> None:
     params = {**WINDOW, "private_endpoint_ips": ["10.20.1.4"], name: value}
-    with pytest.raises(TemplateError, match=re.escape(f"template firewall_network_rules: {message}")):
+    with pytest.raises(
+        TemplateError, match=re.escape(f"template firewall_network_rules: {message}")
+    ):
         kql.render_query("firewall_network_rules", params)
 
 
@@ -178,8 +224,14 @@ def _write(tmp_path: Path, text: str, name: str = "t") -> Path:
 
 def test_header_is_parsed(tmp_path: Path, golden_params: dict[str, object]) -> None:
     template = kql.parse_template(_write(tmp_path, GOOD_HEADER))
-    assert (template.name, template.family, template.tables) == ("t", "firewall", ("AZFWNetworkRule",))
-    assert template.params["names"] == kql.TemplateParam("names", "dynamic[string]", "some names", ("a", "b"))
+    assert (template.name, template.family, template.tables) == (
+        "t",
+        "firewall",
+        ("AZFWNetworkRule",),
+    )
+    assert template.params["names"] == kql.TemplateParam(
+        "names", "dynamic[string]", "some names", ("a", "b")
+    )
     assert template.params["start"].required and not template.params["names"].required
     text = kql.render_query("t", {"start": golden_params["start"]}, directory=tmp_path)
     assert text.endswith("| where Rule in (dynamic(['a', 'b']))\n")
@@ -229,7 +281,11 @@ def test_template_dir_is_the_checkout_kql_folder() -> None:
     [
         ("datetime", "2026-11-20T10:00:00Z", datetime(2026, 11, 20, 10, tzinfo=timezone.utc)),
         ("datetime", "2026-11-20T11:00+01:00", datetime(2026, 11, 20, 10, tzinfo=timezone.utc)),
-        ("datetime", "2026-11-20T10:00:00.1234560Z", datetime(2026, 11, 20, 10, 0, 0, 123456, tzinfo=timezone.utc)),
+        (
+            "datetime",
+            "2026-11-20T10:00:00.1234560Z",
+            datetime(2026, 11, 20, 10, 0, 0, 123456, tzinfo=timezone.utc),
+        ),
         ("timespan", "2h", kql.parse_param_text("timespan", "02:00:00")),
         ("timespan", "1.00:00:01.5", kql.parse_param_text("timespan", "86401500ms")),
         ("int", " 443 ", 443),
@@ -246,10 +302,49 @@ def test_param_text(kind: str, text: str, expected: object) -> None:
 
 @pytest.mark.parametrize(
     ("kind", "text"),
-    [("datetime", "2026-11-20T10:00:00"), ("datetime", "2026-11-20T10:00:00.1234567Z"),
-     ("datetime", "2026-13-01T00:00:00Z"), ("timespan", "2 hours"), ("int", "0x10"),
-     ("bool", "yes"), ("dynamic[string]", "[1"), ("dynamic[int]", "1,x")],
+    [
+        ("datetime", "2026-11-20T10:00:00"),
+        ("datetime", "2026-11-20T10:00:00.1234567Z"),
+        ("datetime", "2026-13-01T00:00:00Z"),
+        ("timespan", "2 hours"),
+        ("int", "0x10"),
+        ("bool", "yes"),
+        ("dynamic[string]", "[1"),
+        ("dynamic[int]", "1,x"),
+    ],
 )
 def test_bad_param_text(kind: str, text: str) -> None:
     with pytest.raises(TemplateError):
         kql.parse_param_text(kind, text)
+
+
+def test_template_dir_in_an_installed_layout(tmp_path: Path) -> None:
+    """In a wheel the templates live at netlogs/_data/kql (pyproject force-include)."""
+    import shutil
+    import subprocess
+    import sys
+
+    repo = Path(__file__).resolve().parents[2]
+    shutil.copytree(
+        repo / "netlogs",
+        tmp_path / "site" / "netlogs",
+        ignore=shutil.ignore_patterns("__pycache__"),
+    )
+    shutil.copytree(repo / "kql", tmp_path / "site" / "netlogs" / "_data" / "kql")
+    script = (
+        "from netlogs import kql; "
+        "print(kql.template_dir()); print(len(kql.list_templates())); "
+        "print(sorted(kql.load_table_schemas()) == sorted(set().union("
+        "*(t.tables for t in kql.list_templates())) | {'AZFWThreatIntel'}))"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", script],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        check=False,
+        env={"PYTHONPATH": str(tmp_path / "site"), "PATH": "/usr/bin:/bin"},
+    )
+    assert done.returncode == 0, done.stderr
+    lines = done.stdout.splitlines()
+    assert lines == [str(tmp_path / "site" / "netlogs" / "_data" / "kql"), str(len(NAMES)), "True"]

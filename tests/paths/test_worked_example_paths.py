@@ -22,8 +22,10 @@ def e02(topo: Topology | None = None, ref: str = "spoke2/snet-vm", **kw: bool) -
 
 
 def no_private_dns(topo: Topology, client: str = "vm-app", **changes: object) -> Topology:
-    clients = tuple(replace(c, uses_private_dns=False, **changes) if c.name == client else c  # type: ignore[arg-type]
-                    for c in topo.clients)
+    clients = tuple(
+        replace(c, uses_private_dns=False, **changes) if c.name == client else c  # type: ignore[arg-type]
+        for c in topo.clients
+    )
     return replace(topo, clients=clients)
 
 
@@ -111,8 +113,9 @@ def test_e07_policies_disabled_bypass_but_neighbour_goes_through_firewall() -> N
 
 
 def test_e08_slash8_udr_leaves_the_pe_route_active() -> None:
-    topo = t.policies(t.attach(t.build_t(), "hub/GatewaySubnet", [t.to_fw("10.0.0.0/8")]),
-                      "Enabled")
+    topo = t.policies(
+        t.attach(t.build_t(), "hub/GatewaySubnet", [t.to_fw("10.0.0.0/8")]), "Enabled"
+    )
     assert expected_path(topo, "onprem-office", "kv1").bypass is BypassKind.PRIVATE_ENDPOINT_ROUTE
     assert expected_path(topo, "onprem-office", "10.9.9.9").firewalls == ("fw-hub",)
 
@@ -128,14 +131,18 @@ def test_e10_hub_vm_bypasses_despite_default_udr() -> None:
     path = expected_path(topo, "10.0.1.4", "kv1")
     assert path.bypass is BypassKind.PRIVATE_ENDPOINT_ROUTE and path.firewalls == ()
     assert "InterfaceEndpoint 10.1.2.4/32 active in hub/snet-hubvm (pe-kv1, policies Enabled)" in (
-        path.hops[1].detail)
+        path.hops[1].detail
+    )
     assert "beats udr 0.0.0.0/0 -> 10.0.0.68" in path.hops[1].detail
 
 
-@pytest.mark.parametrize(("policy", "firewalls", "bypass"), [
-    ("RouteTableEnabled", ("fw-hub",), BypassKind.ASYMMETRIC_RETURN),
-    ("NetworkSecurityGroupEnabled", (), BypassKind.PRIVATE_ENDPOINT_ROUTE),
-])
+@pytest.mark.parametrize(
+    ("policy", "firewalls", "bypass"),
+    [
+        ("RouteTableEnabled", ("fw-hub",), BypassKind.ASYMMETRIC_RETURN),
+        ("NetworkSecurityGroupEnabled", (), BypassKind.PRIVATE_ENDPOINT_ROUTE),
+    ],
+)
 def test_e11_same_vnet_client(policy: str, firewalls: tuple[str, ...], bypass: BypassKind) -> None:
     topo = t.policies(t.attach(t.build_t(), "spoke1/snet-app1", [t.to_fw("10.1.2.0/24")]), policy)
     path = expected_path(topo, "spoke1/snet-app1", "kv1")
@@ -160,8 +167,9 @@ def test_e12_vault_network_rules_decide_the_service_endpoint_outcome() -> None:
     deny = NetworkAcls(default_action="Deny")
     refused = expected_path(e12(network_acls=deny), "vm-app", "kv1")
     assert not refused.delivered and "ForbiddenByFirewall" in (refused.drop_reason or "")
-    allowed = expected_path(e12(network_acls=replace(deny, virtual_network_rules=(
-        "spoke2/snet-vm",))), "vm-app", "kv1")
+    allowed = expected_path(
+        e12(network_acls=replace(deny, virtual_network_rules=("spoke2/snet-vm",))), "vm-app", "kv1"
+    )
     assert allowed.delivered and "virtual network rule" in allowed.hops[-1].detail
     closed = expected_path(e12(public_network_access="Disabled"), "vm-app", "kv1")
     assert not closed.delivered and "ForbiddenByConnection" in (closed.drop_reason or "")
@@ -169,8 +177,9 @@ def test_e12_vault_network_rules_decide_the_service_endpoint_outcome() -> None:
 
 def test_e13_equal_prefix_udr_wins_by_default_and_service_endpoint_by_option() -> None:
     topo = t.set_subnet(t.build_t(), "spoke2/snet-vm", service_endpoints=("Microsoft.KeyVault",))
-    topo = no_private_dns(t.attach(topo, "spoke2/snet-vm",
-                                   [t.to_fw("0.0.0.0/0"), t.to_fw("198.51.100.0/24")]))
+    topo = no_private_dns(
+        t.attach(topo, "spoke2/snet-vm", [t.to_fw("0.0.0.0/0"), t.to_fw("198.51.100.0/24")])
+    )
     path = expected_path(topo, "vm-app", "kv1")
     assert path.firewalls == ("fw-hub",) and path.confidence.value == "low"
     assert kinds(path) == ["client", "udr", "firewall", "public_endpoint", "vault"]
@@ -182,8 +191,9 @@ def test_e13_equal_prefix_udr_wins_by_default_and_service_endpoint_by_option() -
 
 def test_e14_service_endpoint_beats_forced_tunnelling() -> None:
     topo = t.set_subnet(t.build_t(), "spoke2/snet-vm", service_endpoints=("Microsoft.KeyVault",))
-    topo = replace(topo, gateways=(replace(topo.gateways[0], learned_prefixes=(
-        "172.20.0.0/16", "0.0.0.0/0")),))
+    topo = replace(
+        topo, gateways=(replace(topo.gateways[0], learned_prefixes=("172.20.0.0/16", "0.0.0.0/0")),)
+    )
     path = expected_path(no_private_dns(topo), "vm-app", "kv1")
     assert kinds(path) == ["client", "service_endpoint", "vault"]
     internet = expected_path(topo, "vm-app", "8.8.8.8")
@@ -199,8 +209,13 @@ def test_e15_udr_for_a_peered_range_goes_through_the_firewall() -> None:
 
 def test_e16_isolated_vnet_drops_private_traffic() -> None:
     from netlogs.topology.model import Subnet, VirtualNetwork
-    lab = VirtualNetwork("lab", ("192.168.0.0/16", "10.50.0.0/16"), "westeurope",
-                         (Subnet("snet", "lab", ("192.168.1.0/24",)),))
+
+    lab = VirtualNetwork(
+        "lab",
+        ("192.168.0.0/16", "10.50.0.0/16"),
+        "westeurope",
+        (Subnet("snet", "lab", ("192.168.1.0/24",)),),
+    )
     topo = replace(t.build_t(), vnets=(*t.build_t().vnets, lab))
     path = expected_path(topo, "192.168.1.4", "kv1")
     assert not path.delivered and "10.0.0.0/8 None" in (path.drop_reason or "")
@@ -214,8 +229,10 @@ def test_e17_ecmp_gateway_hop_names_both_instances() -> None:
 
 def e18(**client_changes: object) -> Topology:
     topo = e02(ref="spoke2/snet-asp")
-    clients = tuple(replace(c, **client_changes) if c.name == "app-web" else c  # type: ignore[arg-type]
-                    for c in topo.clients)
+    clients = tuple(
+        replace(c, **client_changes) if c.name == "app-web" else c  # type: ignore[arg-type]
+        for c in topo.clients
+    )
     return replace(topo, clients=clients)
 
 
@@ -236,12 +253,15 @@ def test_e19_snat_expectations_follow_private_ranges() -> None:
     topo = t.build_t()
     default = firewall_snat(topo, "fw-hub", "10.1.2.4")
     assert not default.network_rule_snat and default.snat_sources == ("10.0.0.69", "10.0.0.70")
-    always = replace(topo, firewalls=(replace(topo.firewalls[0],
-                                              snat_private_ranges=("255.255.255.255/32",)),))
+    always = replace(
+        topo, firewalls=(replace(topo.firewalls[0], snat_private_ranges=("255.255.255.255/32",)),)
+    )
     snat = firewall_snat(always, "fw-hub", "10.1.2.4")
     assert snat.network_rule_snat and "10.0.0.68" not in snat.snat_sources
     path = expected_path(e02(always), "vm-app", "kv1")
-    assert path.bypass is None and "network rules SNAT to 10.0.0.69, 10.0.0.70" in path.hops[2].detail
+    assert (
+        path.bypass is None and "network rules SNAT to 10.0.0.69, 10.0.0.70" in path.hops[2].detail
+    )
     no_instances = replace(topo, firewalls=(Firewall("fw-hub", "hub", "10.0.0.68"),))
     assert firewall_snat(no_instances, "fw-hub", "10.1.2.4").snat_sources == ("10.0.0.64/26",)
     assert firewall_snat(topo, "fw-hub", "198.51.100.10").destination_is_public
@@ -256,9 +276,11 @@ def test_e20_client_without_private_dns_reaches_the_public_endpoint() -> None:
     deny = vault(topo, network_acls=NetworkAcls(default_action="Deny"))
     refused = expected_path(deny, "vm-app", "kv1")
     assert "ForbiddenByFirewall" in (refused.drop_reason or "") and "203.0.113.50" in (
-        refused.drop_reason or "")
-    admitted = vault(topo, network_acls=NetworkAcls(default_action="Deny",
-                                                    ip_rules=("203.0.113.50/32",)))
+        refused.drop_reason or ""
+    )
+    admitted = vault(
+        topo, network_acls=NetworkAcls(default_action="Deny", ip_rules=("203.0.113.50/32",))
+    )
     path = expected_path(admitted, "vm-app", "kv1")
     assert path.delivered and path.hops[-1].hop is HopKind.VAULT
     assert path.bypass is BypassKind.PUBLIC_ENDPOINT  # PE silently bypassed

@@ -44,9 +44,16 @@ virtualNetworks:
     virtualNetworkPeerings: [{remoteVirtualNetwork: hub}]
 routeTables:
   - name: rt-app
-    routes: [{name: default-to-fw, addressPrefix: 0.0.0.0/0, nextHopType: VirtualAppliance, nextHopIpAddress: 10.0.0.68}]
+    routes:
+      - name: default-to-fw
+        addressPrefix: 0.0.0.0/0
+        nextHopType: VirtualAppliance
+        nextHopIpAddress: 10.0.0.68
 firewalls:
-  - {name: fw-hub, virtualNetwork: hub, privateIpAddress: 10.0.0.68, instanceIpAddresses: [10.0.0.69, 10.0.0.70]}
+  - name: fw-hub
+    virtualNetwork: hub
+    privateIpAddress: 10.0.0.68
+    instanceIpAddresses: [10.0.0.69, 10.0.0.70]
   - {name: fw-audit, virtualNetwork: hub, privateIpAddress: 10.0.0.100}
 privateEndpoints:
   - {name: pe-kv, subnet: spoke-kv/snet-pe, privateIpAddress: 10.1.2.4, target: kv-test}
@@ -109,8 +116,18 @@ class FakeSource:
     def collect(self, query: EvidenceQuery) -> CollectedEvidence:
         self.queries.append(query)
         if self.live:
-            ledger = (LedgerEntry("kv", "ws", utc("09:00:00"), utc("12:00:00"), 1,
-                                  SourceStatus.COMPLETE, 1.0, "0" * 64),)
+            ledger = (
+                LedgerEntry(
+                    "kv",
+                    "ws",
+                    utc("09:00:00"),
+                    utc("12:00:00"),
+                    1,
+                    SourceStatus.COMPLETE,
+                    1.0,
+                    "0" * 64,
+                ),
+            )
             return CollectedEvidence(self.tables, self.issues, ledger=ledger)
         inputs = tuple(InputFile(t.origin, "0" * 64, t.table, t.frame.height) for t in self.tables)
         return CollectedEvidence(self.tables, self.issues, inputs=inputs)
@@ -118,8 +135,10 @@ class FakeSource:
 
 # The app VM passes the firewall at 10:00; the hub VM reaches the PE directly at 10:05; an
 # unrelated firewall record at 10:30 is the newest row (so 10:00-10:05 is settled).
-FW_ROWS = [("10:00:00", "10.2.1.4", "10.1.2.4", 443, "Allow"),
-           ("10:30:00", "10.2.1.4", "10.1.1.20", 1433, "Allow")]
+FW_ROWS = [
+    ("10:00:00", "10.2.1.4", "10.1.2.4", 443, "Allow"),
+    ("10:30:00", "10.2.1.4", "10.1.1.20", 1433, "Allow"),
+]
 KV_ROWS = [("10:00:01", "10.2.1.4", 200), ("10:05:00", "10.0.1.4", 200)]
 
 
@@ -130,5 +149,24 @@ def topology() -> Topology:
 
 @pytest.fixture
 def source() -> FakeSource:
-    return FakeSource((RawTable("AZKVAuditLogs", kv_frame(KV_ROWS), "fake/kv.json"),
-                       RawTable("AZFWNetworkRule", fw_frame(FW_ROWS), "fake/fw.json")))
+    return FakeSource(
+        (
+            RawTable("AZKVAuditLogs", kv_frame(KV_ROWS), "fake/kv.json"),
+            RawTable("AZFWNetworkRule", fw_frame(FW_ROWS), "fake/fw.json"),
+        )
+    )
+
+
+@pytest.fixture
+def build() -> object:
+    """The builders above, for tests that need their own evidence (importlib mode: no imports)."""
+    from types import SimpleNamespace
+
+    return SimpleNamespace(
+        FakeSource=FakeSource,
+        RawTable=RawTable,
+        kv_frame=kv_frame,
+        fw_frame=fw_frame,
+        utc=utc,
+        ParseIssue=ParseIssue,
+    )

@@ -11,29 +11,49 @@ from topology_t import d, u
 
 from netlogs.errors import ConfigError
 from netlogs.routing import EffectiveRoute, RoutingOptions, effective_routes, next_hop
-from netlogs.topology.model import Peering, PrivateEndpoint, Route, RouteTable, Subnet, VirtualNetwork
+from netlogs.topology.model import (
+    Peering,
+    PrivateEndpoint,
+    Route,
+    RouteTable,
+    Subnet,
+    VirtualNetwork,
+)
 
 FIXTURE = Path(__file__).resolve().parents[1] / "fixtures" / "topology" / "hub_spoke.yaml"
 
 
 def rows(topo, ref: str, options: RoutingOptions | None = None) -> set[t.Row]:
-    return {(r.source, r.state, r.prefix, r.next_hop_type, r.next_hop_ips)
-            for r in effective_routes(topo, ref, options)}
+    return {
+        (r.source, r.state, r.prefix, r.next_hop_type, r.next_hop_ips)
+        for r in effective_routes(topo, ref, options)
+    }
 
 
 def multi_range_spoke1():
     """spoke1 gets a second range 10.11.0.0/16 with a second PE there; policies Enabled."""
     topo = t.build_t()
-    vnets = []
-    for vnet in topo.vnets:
-        if vnet.name == "spoke1":
-            extra = Subnet("snet-pe2", "spoke1", ("10.11.2.0/24",),
-                           private_endpoint_network_policies="Enabled")
-            vnet = replace(vnet, address_prefixes=("10.1.0.0/16", "10.11.0.0/16"),
-                           subnets=(*vnet.subnets, extra))
-        vnets.append(vnet)
-    topo = replace(topo, vnets=tuple(vnets), private_endpoints=(
-        *topo.private_endpoints, PrivateEndpoint("pe-kv2", "spoke1/snet-pe2", "10.11.2.4", "kv1")))
+    extra = Subnet(
+        "snet-pe2", "spoke1", ("10.11.2.0/24",), private_endpoint_network_policies="Enabled"
+    )
+    vnets = [
+        replace(
+            vnet,
+            address_prefixes=("10.1.0.0/16", "10.11.0.0/16"),
+            subnets=(*vnet.subnets, extra),
+        )
+        if vnet.name == "spoke1"
+        else vnet
+        for vnet in topo.vnets
+    ]
+    topo = replace(
+        topo,
+        vnets=tuple(vnets),
+        private_endpoints=(
+            *topo.private_endpoints,
+            PrivateEndpoint("pe-kv2", "spoke1/snet-pe2", "10.11.2.4", "kv1"),
+        ),
+    )
     return t.policies(topo, "Enabled")
 
 
@@ -46,7 +66,8 @@ def test_multi_range_udr_for_one_range_leaves_the_other_ranges_pe_active() -> No
     invalid = next(r for r in effective_routes(topo, "hub/snet-hubvm") if r.name == "pe-kv1")
     assert invalid.confidence.value == "medium"  # multi-range VNets are [M]
     assert next_hop(effective_routes(topo, "hub/snet-hubvm"), "10.11.2.4").next_hop_type == (
-        "InterfaceEndpoint")
+        "InterfaceEndpoint"
+    )
 
 
 def test_multi_range_vnet_local_per_range() -> None:
@@ -66,8 +87,9 @@ def test_exact_32_udr_invalidates_the_pe_route_even_with_policies_disabled() -> 
 
 
 def test_udr_next_hop_none_with_policies_is_medium_confidence() -> None:
-    topo = t.policies(t.attach(t.build_t(), "hub/snet-hubvm", [("10.1.2.0/24", "None", None)]),
-                      "Enabled")
+    topo = t.policies(
+        t.attach(t.build_t(), "hub/snet-hubvm", [("10.1.2.0/24", "None", None)]), "Enabled"
+    )
     route = next(r for r in effective_routes(topo, "hub/snet-hubvm") if r.name == "pe-kv1")
     assert route.state == "Invalid" and route.confidence.value == "medium"
     assert next_hop(effective_routes(topo, "hub/snet-hubvm"), "10.1.2.4").dropped
@@ -75,8 +97,13 @@ def test_udr_next_hop_none_with_policies_is_medium_confidence() -> None:
 
 def test_pe_routes_are_not_transitive_and_reach_every_hub_subnet() -> None:
     topo = t.build_t()
-    for ref in ("hub/GatewaySubnet", "hub/AzureFirewallSubnet", "hub/snet-hubvm",
-                "spoke1/snet-app1", "spoke1/snet-pe"):
+    for ref in (
+        "hub/GatewaySubnet",
+        "hub/AzureFirewallSubnet",
+        "hub/snet-hubvm",
+        "spoke1/snet-app1",
+        "spoke1/snet-pe",
+    ):
         assert d("10.1.2.4/32", "InterfaceEndpoint") in rows(topo, ref), ref
     for ref in ("spoke2/snet-vm", "spoke2/snet-asp"):
         assert not any(r[3] == "InterfaceEndpoint" for r in rows(topo, ref))
@@ -84,16 +111,24 @@ def test_pe_routes_are_not_transitive_and_reach_every_hub_subnet() -> None:
 
 def _with_peering_state(state: str):
     topo = t.build_t()
-    vnets = tuple(replace(v, peerings=tuple(replace(p, state=state) if p.remote_vnet == "spoke3"
-                                            else p for p in v.peerings)) for v in topo.vnets)
+    vnets = tuple(
+        replace(
+            v,
+            peerings=tuple(
+                replace(p, state=state) if p.remote_vnet == "spoke3" else p for p in v.peerings
+            ),
+        )
+        for v in topo.vnets
+    )
     return replace(topo, vnets=vnets)
 
 
 def test_disconnected_peering_gives_no_routes() -> None:
     table = rows(_with_peering_state("Disconnected"), "hub/snet-hubvm")
     assert not any(r[2] == "10.3.0.0/16" for r in table)
-    assert d("10.3.0.0/16", "VNetGlobalPeering") in rows(_with_peering_state("Connected"),
-                                                         "hub/snet-hubvm")
+    assert d("10.3.0.0/16", "VNetGlobalPeering") in rows(
+        _with_peering_state("Connected"), "hub/snet-hubvm"
+    )
 
 
 def test_global_peering_only_when_regions_differ() -> None:
@@ -111,11 +146,15 @@ def test_global_peering_only_when_regions_differ() -> None:
 
 def test_gateway_transit_needs_allow_gateway_transit_on_the_hub_side() -> None:
     topo = t.build_t()
-    vnets = tuple(replace(v, peerings=tuple(replace(p, allow_gateway_transit=False)
-                                            for p in v.peerings)) if v.name == "hub" else v
-                  for v in topo.vnets)
-    assert not any(r[0] == "VirtualNetworkGateway"
-                   for r in rows(replace(topo, vnets=vnets), "spoke2/snet-vm"))
+    vnets = tuple(
+        replace(v, peerings=tuple(replace(p, allow_gateway_transit=False) for p in v.peerings))
+        if v.name == "hub"
+        else v
+        for v in topo.vnets
+    )
+    assert not any(
+        r[0] == "VirtualNetworkGateway" for r in rows(replace(topo, vnets=vnets), "spoke2/snet-vm")
+    )
 
 
 def test_gateway_subnet_does_not_list_its_gateways_routes_but_firewall_subnet_does() -> None:
@@ -127,11 +166,21 @@ def test_gateway_subnet_does_not_list_its_gateways_routes_but_firewall_subnet_do
 def test_gateway_without_next_hop_ips_and_expressroute() -> None:
     topo = t.build_t()
     broken = replace(topo, gateways=(replace(topo.gateways[0], instance_ips=()),))
-    gw = [r for r in effective_routes(broken, "hub/snet-hubvm") if r.source == "VirtualNetworkGateway"]
+    gw = [
+        r for r in effective_routes(broken, "hub/snet-hubvm") if r.source == "VirtualNetworkGateway"
+    ]
     assert [(r.next_hop_ips, r.confidence.value) for r in gw] == [((), "medium")]
-    er = replace(topo, gateways=(replace(topo.gateways[0], gateway_type="ExpressRoute",
-                                         active_active=False, local_network_prefixes=(
-                                             "172.21.0.0/16", "172.20.0.0/16")),))
+    er = replace(
+        topo,
+        gateways=(
+            replace(
+                topo.gateways[0],
+                gateway_type="ExpressRoute",
+                active_active=False,
+                local_network_prefixes=("172.21.0.0/16", "172.20.0.0/16"),
+            ),
+        ),
+    )
     table = rows(er, "hub/snet-hubvm")
     assert t.gw2("172.20.0.0/16") | t.gw2("172.21.0.0/16") <= table
     assert len([r for r in table if r[0] == "VirtualNetworkGateway"]) == 4  # deduplicated
@@ -139,25 +188,32 @@ def test_gateway_without_next_hop_ips_and_expressroute() -> None:
 
 def test_system_routes_beat_more_specific_bgp_routes() -> None:
     topo = t.build_t()
-    bgp = replace(topo, gateways=(replace(topo.gateways[0], learned_prefixes=(
-        "172.20.0.0/16", "10.2.1.0/24")),))
+    bgp = replace(
+        topo,
+        gateways=(replace(topo.gateways[0], learned_prefixes=("172.20.0.0/16", "10.2.1.0/24")),),
+    )
     routes = effective_routes(bgp, "hub/snet-hubvm")
     decision = next_hop(routes, "10.2.1.4")
     assert decision.next_hop_type == "VNetPeering" and "beats" in decision.note
     off = RoutingOptions(system_routes_beat_more_specific_bgp=False)
-    assert next_hop(effective_routes(bgp, "hub/snet-hubvm", off), "10.2.1.4", off).next_hop_type == (
-        "VirtualNetworkGateway")
+    assert next_hop(
+        effective_routes(bgp, "hub/snet-hubvm", off), "10.2.1.4", off
+    ).next_hop_type == ("VirtualNetworkGateway")
 
 
 def test_udr_gets_no_protection_from_more_specific_system_routes() -> None:
     topo = t.attach(t.build_t(), "hub/snet-hubvm", [t.to_fw("10.0.0.0/8")])
     assert next_hop(effective_routes(topo, "hub/snet-hubvm"), "10.2.1.4").next_hop_type == (
-        "VNetPeering")
+        "VNetPeering"
+    )
 
 
 def test_service_tag_udr_expands_and_loses_ties_to_explicit_prefixes() -> None:
-    topo = t.attach(t.build_t(), "hub/snet-hubvm", [
-        ("Microsoft.KeyVault", "Internet", None), t.to_fw("198.51.100.0/24")])
+    topo = t.attach(
+        t.build_t(),
+        "hub/snet-hubvm",
+        [("Microsoft.KeyVault", "Internet", None), t.to_fw("198.51.100.0/24")],
+    )
     table = rows(topo, "hub/snet-hubvm")
     assert u("198.51.100.0/24") in table
     assert ("User", "Invalid", "198.51.100.0/24", "Internet", ()) in table
@@ -200,8 +256,9 @@ def test_ipv6_ranges_are_ignored() -> None:
 
 
 def test_route_table_with_vnet_local_udr() -> None:
-    topo = replace(t.build_t(), route_tables=(RouteTable("rt", (Route("local", "10.1.0.0/16",
-                                                                     "VnetLocal"),)),))
+    topo = replace(
+        t.build_t(), route_tables=(RouteTable("rt", (Route("local", "10.1.0.0/16", "VnetLocal"),)),)
+    )
     topo = t.set_subnet(topo, "hub/snet-hubvm", route_table="rt")
     assert u("10.1.0.0/16", "VnetLocal", None) in rows(topo, "hub/snet-hubvm")
     assert isinstance(Peering("p", "hub"), Peering) and VirtualNetwork("v", ()).name == "v"
@@ -209,8 +266,15 @@ def test_route_table_with_vnet_local_udr() -> None:
 
 def test_loaded_fixture_matches_the_python_builder() -> None:
     from netlogs.topology.loader import load_topology
+
     loaded = load_topology(FIXTURE)
     built = t.build_t()
-    for ref in ("hub/GatewaySubnet", "hub/AzureFirewallSubnet", "hub/snet-hubvm",
-                "spoke1/snet-pe", "spoke2/snet-vm", "spoke2/snet-asp"):
+    for ref in (
+        "hub/GatewaySubnet",
+        "hub/AzureFirewallSubnet",
+        "hub/snet-hubvm",
+        "spoke1/snet-pe",
+        "spoke2/snet-vm",
+        "spoke2/snet-asp",
+    ):
         assert rows(loaded, ref) == rows(built, ref), ref

@@ -3,9 +3,8 @@
 from __future__ import annotations
 
 import sys
-import time
 from collections.abc import Callable, Iterator
-from datetime import datetime, timedelta, timezone
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
@@ -14,42 +13,10 @@ import pytest
 sys.path.insert(0, str(Path(__file__).parent))
 
 from fake_query_api import FakeQueryApi, Responder
+from la_support import WINDOW_START, WORKSPACE, StaticTokenCredential, network_rule_template
 
-from netlogs import kql
 from netlogs.model import EvidenceQuery, TimeWindow
 from netlogs.sources.log_analytics import LogAnalyticsSource, RetrySettings
-
-WORKSPACE = "11111111-2222-3333-4444-555555555555"
-WORKSPACE_2 = "66666666-7777-8888-9999-000000000000"
-WINDOW_START = datetime(2026, 11, 20, 10, 0, tzinfo=timezone.utc)
-
-
-class StaticTokenCredential:
-    """A TokenCredential that hands out a fixed token (supplied, not a mock of our code)."""
-
-    TOKEN = "test-token-not-a-secret"
-
-    def __init__(self) -> None:
-        self.scopes: list[tuple[str, ...]] = []
-
-    def get_token(self, *scopes: str, **kwargs: Any) -> Any:
-        from azure.core.credentials import AccessToken
-
-        self.scopes.append(scopes)
-        return AccessToken(self.TOKEN, int(time.time()) + 3600)
-
-
-def network_rule_template() -> str:
-    """The evidence template that reads AZFWNetworkRule (whatever C named it)."""
-    return next(
-        t.name
-        for t in kql.list_templates()
-        if t.family == "firewall" and "AZFWNetworkRule" in t.tables
-    )
-
-
-def probe_template() -> str:
-    return next(t.name for t in kql.list_templates() if t.family == "probe")
 
 
 @pytest.fixture

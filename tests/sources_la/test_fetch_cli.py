@@ -9,9 +9,9 @@ from pathlib import Path
 
 import polars as pl
 import pytest
-from conftest import WINDOW_START, WORKSPACE, network_rule_template
 from fake_query_api import FakeRequest, Reply
 from la_bodies import fixture_json, forbidden_body, network_rule_rows, syntax_error_body, table_body
+from la_support import WINDOW_START, WORKSPACE, network_rule_template
 
 from netlogs.cli import main
 
@@ -151,8 +151,12 @@ def test_fetch_204_everywhere_saves_empty_tables(run_fetch):
         (Reply(400, syntax_error_body()), "line 3, position 2"),
         (Reply(403, forbidden_body()), "Log Analytics Reader"),
         (Reply(404, fixture_json("la_api_error_404_PathNotFound.json")), "check the workspace ID"),
+        (
+            Reply(401, {"error": {"code": "AuthenticationFailed", "message": "token expired"}}),
+            "az login",
+        ),
     ],
-    ids=["400-syntax", "403-forbidden", "404-workspace"],
+    ids=["400-syntax", "403-forbidden", "404-workspace", "401-token"],
 )
 def test_fetch_errors_exit_2_with_one_line_and_no_output(run_fetch, reply, expected):
     code, _, stderr, out, _ = run_fetch(first_then(reply, then=lambda r: Reply(204)))

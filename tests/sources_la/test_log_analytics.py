@@ -9,14 +9,6 @@ from datetime import timedelta
 
 import polars as pl
 import pytest
-from conftest import (
-    WINDOW_START,
-    WORKSPACE,
-    WORKSPACE_2,
-    StaticTokenCredential,
-    network_rule_template,
-    probe_template,
-)
 from fake_query_api import FakeRequest, Reply
 from la_bodies import (
     fixture_json,
@@ -25,6 +17,14 @@ from la_bodies import (
     syntax_error_body,
     table_body,
     truncated_body,
+)
+from la_support import (
+    WINDOW_START,
+    WORKSPACE,
+    WORKSPACE_2,
+    StaticTokenCredential,
+    network_rule_template,
+    probe_template,
 )
 
 from netlogs.errors import AuthError, QueryError, SourceError
@@ -343,3 +343,12 @@ def test_coverage_probe_runs_once_per_workspace_and_yields_lags(
         hour=12, minute=58, microsecond=123456
     )
     assert [e.template for e in evidence.ledger] == [probe_template()] * 2
+
+
+def test_throttled_every_time_fails_after_bounded_retries(fake_api, make_source, evidence_query):
+    api = fake_api(lambda r: Reply(429, None, headers={"Retry-After": "30"}))
+    retry = RetrySettings(total=1, max_retry_after=0.1, read_timeout=10.0)
+    started = time.monotonic()
+    with pytest.raises(SourceError, match=rf"workspace {WORKSPACE}: still throttled \(HTTP 429\)"):
+        make_source(api, retry=retry).collect(evidence_query())
+    assert len(api.requests) == 2 and time.monotonic() - started < 5.0

@@ -8,13 +8,20 @@ from netlogs.model import ExpectedPath, HopKind, HopStatus, LogFamily, PathHop, 
 
 VM = "10.2.1.4"
 PATH = ExpectedPath(
-    VM, "kv1", 443, True, None, ("fw-hub",),
-    (PathHop(HopKind.CLIENT, "vnet-spoke2/snet-vm", VM),
-     PathHop(HopKind.UDR, "rt-spoke2", "0.0.0.0/0 -> 10.0.0.68"),
-     PathHop(HopKind.FIREWALL, "fw-hub", "allow-kv"),
-     PathHop(HopKind.PRIVATE_ENDPOINT, "pe-kv", "10.1.2.4"),
-     PathHop(HopKind.VAULT, "kv1", "")),
-)  # fmt: skip
+    VM,
+    "kv1",
+    443,
+    True,
+    None,
+    ("fw-hub",),
+    (
+        PathHop(HopKind.CLIENT, "vnet-spoke2/snet-vm", VM),
+        PathHop(HopKind.UDR, "rt-spoke2", "0.0.0.0/0 -> 10.0.0.68"),
+        PathHop(HopKind.FIREWALL, "fw-hub", "allow-kv"),
+        PathHop(HopKind.PRIVATE_ENDPOINT, "pe-kv", "10.1.2.4"),
+        PathHop(HopKind.VAULT, "kv1", ""),
+    ),
+)
 
 
 def hop_statuses(

@@ -13,8 +13,8 @@ from netlogs.model import (
     LogFamily,
     PathHop,
     SourceStatus,
-    Verdict,
     VaultOutcome,
+    Verdict,
 )
 
 VM = "10.2.1.4"
@@ -53,8 +53,12 @@ def allow(b: ModuleType, minutes: float = 4, **extra: object) -> dict[str, objec
 
 
 def test_reached_via_firewall_with_udr_cause(b: ModuleType) -> None:
-    flows, gaps = b.judge(b.kv_rows([served(b)]), b.fw_rows([allow(b)]), expected_paths={VM: via_fw_path()},
-                          client_names={VM: "vnet-spoke2/snet-vm"})  # fmt: skip
+    flows, gaps = b.judge(
+        b.kv_rows([served(b)]),
+        b.fw_rows([allow(b)]),
+        expected_paths={VM: via_fw_path()},
+        client_names={VM: "vnet-spoke2/snet-vm"},
+    )
     flow = flows[VM]
     assert (flow.verdict, flow.violation, flow.vault_outcome) == (
         Verdict.REACHED_VIA_FIREWALL,
@@ -69,7 +73,7 @@ def test_reached_via_firewall_with_udr_cause(b: ModuleType) -> None:
 def test_reached_bypassing_firewall_with_model_cause(b: ModuleType) -> None:
     fw_other = b.fw_rows([allow(b, src_ip="10.2.9.9")])  # shows fw-hub logging is live
     path = via_fw_path(BypassKind.PRIVATE_ENDPOINT_ROUTE, firewalls=())
-    flows, gaps = b.judge(b.kv_rows([served(b)]), fw_other, expected_paths={VM: path})
+    flows, _ = b.judge(b.kv_rows([served(b)]), fw_other, expected_paths={VM: path})
     flow = flows[VM]
     assert (flow.verdict, flow.violation) == (Verdict.REACHED_BYPASSING_FIREWALL, True)
     assert (
@@ -132,8 +136,17 @@ def test_blocked_by_firewall_names_the_rule(b: ModuleType) -> None:
 
 
 def test_blocked_by_vault_network_rules(b: ModuleType) -> None:
-    kv = b.kv_rows([served(b, caller_ip="203.0.113.9", http_status=403, error_code="ForbiddenByConnection",
-                           private_endpoint_id=None)])  # fmt: skip
+    kv = b.kv_rows(
+        [
+            served(
+                b,
+                caller_ip="203.0.113.9",
+                http_status=403,
+                error_code="ForbiddenByConnection",
+                private_endpoint_id=None,
+            )
+        ]
+    )
     flows, _ = b.judge(kv, None)
     flow = flows["203.0.113.9"]
     assert (flow.verdict, flow.vault_outcome) == (

@@ -1,0 +1,180 @@
+"""Parse benchmark: legacy firewall ``msg_s`` rows and portal-CSV ``AZFWNetworkRule`` rows.
+
+Generates two portal-CSV exports (``TimeGenerated [UTC]`` with the portal's US time format):
+
+1. ``AzureDiagnostics`` rows whose ``msg_s`` cycles through the legacy text variants
+   (network, ICMP without ports, double period, policy suffix, IDPS lower-case action,
+   ThreatIntel, DNAT, application rule with two spaces after HTTP, SNI missing, default deny);
+2. ``AZFWNetworkRule`` rows in the portal's column order.
+
+For each it times plain ``polars.read_csv`` of the file and the full netlogs path
+(``FileSource.collect`` + ``normalize_evidence``: detection, time zones, regex parsing, typing,
+row ids) in the same run, best of ``--repeat``, and prints a Markdown table.
+
+    .venv/bin/python benchmarks/parse_bench.py --rows 1000000
+"""
+
+from __future__ import annotations
+
+import argparse
+import platform
+import tempfile
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+import polars as pl
+
+from netlogs.model import EvidenceQuery
+from netlogs.normalize import normalize_evidence
+from netlogs.sources.files import FileSource
+
+FW_ID = (
+    "/SUBSCRIPTIONS/00000000-0000-0000-0000-000000000000/RESOURCEGROUPS/RG-HUB/PROVIDERS/"
+    "MICROSOFT.NETWORK/AZUREFIREWALLS/FW-HUB"
+)
+NET, APP, NAT = (
+    "AzureFirewallNetworkRuleLog",
+    "AzureFirewallApplicationRuleLog",
+    "AzureFirewallNatRuleLog",
+)
+# (operationName, template); {s} = source IP, {p} = source port, {d} = destination IP.
+VARIANTS = [
+    (NET, "TCP request from {s}:{p} to {d}:443. Action: Allow. Policy: pol-hub. Rule Collection "
+          "Group: DefaultNetworkRuleCollectionGroup. Rule Collection: kv. Rule: allow-kv-pe"),
+    (NET, "UDP request from {s}:{p} to {d}:53. Action: Allow. "),
+    (NET, "ICMP Type=8 request from {s} to {d}. Action: Deny. "),
+    (NET, "TCP request from {s}:{p} to {d}:3389. Action: Allow.. Rule Collection: Permit_RFC1918."
+          " Rule: Permit_RFC1918"),
+    (NET, "TCP request from {s}:{p} to {d}:443. Action: drop. Signature: 2028816. IDS: JA3 Hash -"
+          " [Abuse.ch] Possible Tofsee. Priority: 3. Classification: Unknown Traffic"),
+    (NET, "HTTP request from {s}:{p} to bad.example.com:80. Url: bad.example.com. Action: Deny. "
+          "ThreatIntel: Bot Networks"),
+    (NAT, "TCP request from {s}:{p} to {d}:3389 was DNAT'ed to 10.0.2.4:3389. Rule Collection: "
+          "DNAT. Rule: rdp"),
+    (APP, "HTTPS request from {s}:{p} to kv-prod.vault.azure.net:443. Action: Allow. Rule "
+          "Collection: app. Rule: allow-kv. Web Category: ComputersAndTechnology"),
+    (APP, "HTTP  request from {s}:{p} to ocsp.msocsp.com:80. Url: ocsp.msocsp.com/MFQ=. Action: "
+          "Allow. Policy: pol. Rule Collection Group: g. Rule Collection: c. Rule: Azure, HTTP"),
+    (APP, "HTTPS request from {s}:{p}. Action: Deny. Reason: SNI TLS extension was missing."),
+    (APP, "HTTPS request from {s}:{p} to x.blob.core.windows.net:443. Action: Deny. No rule "
+          "matched. Proceeding with default action"),
+]
+
+
+def _ip(prefix: str, n: pl.Expr) -> pl.Expr:
+    return pl.lit(prefix) + (n // 250 % 250).cast(pl.String) + "." + (n % 250 + 1).cast(pl.String)
+
+
+def _portal_time(n: pl.Expr) -> pl.Expr:
+    moment = pl.lit(1_700_000_000_000) + n * 37  # ms, 37 ms apart
+    stamp = pl.from_epoch(moment, time_unit="ms")
+    return stamp.dt.strftime("%-m/%-d/%Y, %-I:%M:%S%.3f %p")
+
+
+def _msg_frame(rows: int) -> pl.DataFrame:
+    n = pl.int_range(rows, dtype=pl.Int64)
+    variant = n % len(VARIANTS)
+    src, port, dst = _ip("10.2.", n), (n % 50000 + 1024).cast(pl.String), _ip("10.1.", n // 7)
+    msg = pl.lit(None, pl.String)
+    operation = pl.lit(None, pl.String)
+    for index, (op, template) in enumerate(VARIANTS):
+        head, rest = template.split("{s}", 1)
+        pieces: list[pl.Expr] = [pl.lit(head), src]
+        for chunk in rest.replace("{p}", "\0{p}\0").replace("{d}", "\0{d}\0").split("\0"):
+            pieces.append({"{p}": port, "{d}": dst}.get(chunk, pl.lit(chunk)))
+        msg = pl.when(variant == index).then(pl.concat_str(pieces)).otherwise(msg)
+        operation = pl.when(variant == index).then(pl.lit(op)).otherwise(operation)
+    category = pl.when(operation == APP).then(pl.lit("AzureFirewallApplicationRule"))
+    return pl.select(
+        pl.lit("00000000-0000-0000-0000-000000000000").alias("TenantId"),
+        _portal_time(n).alias("TimeGenerated [UTC]"),
+        category.otherwise(pl.lit("AzureFirewallNetworkRule")).alias("Category"),
+        operation.alias("OperationName"),
+        pl.lit("FW-HUB").alias("Resource"),
+        pl.lit(FW_ID).alias("ResourceId"),
+        msg.alias("msg_s"),
+        pl.lit("AzureDiagnostics").alias("Type"),
+    )
+
+
+def _network_rule_frame(rows: int) -> pl.DataFrame:
+    n = pl.int_range(rows, dtype=pl.Int64)
+    return pl.select(
+        pl.lit("00000000-0000-0000-0000-000000000000").alias("TenantId"),
+        _portal_time(n).alias("TimeGenerated [UTC]"),
+        pl.when(n % 5 == 0).then(pl.lit("UDP")).otherwise(pl.lit("TCP")).alias("Protocol"),
+        _ip("10.2.", n).alias("SourceIp"),
+        (n % 50000 + 1024).alias("SourcePort"),
+        _ip("10.1.", n // 7).alias("DestinationIp"),
+        pl.when(n % 3 == 0).then(443).otherwise(1433).alias("DestinationPort"),
+        pl.when(n % 11 == 0).then(pl.lit("Deny")).otherwise(pl.lit("Allow")).alias("Action"),
+        pl.lit("pol-hub").alias("Policy"),
+        pl.lit("DefaultNetworkRuleCollectionGroup").alias("RuleCollectionGroup"),
+        pl.lit("kv").alias("RuleCollection"),
+        pl.when(n % 11 == 0).then(pl.lit(None)).otherwise(pl.lit("allow-kv-pe")).alias("Rule"),
+        pl.when(n % 11 == 0).then(pl.lit("Default Action")).otherwise(None).alias("ActionReason"),
+        pl.lit(None, pl.String).alias("SourceSystem"),
+        pl.lit("AZFWNetworkRule").alias("Type"),
+        pl.lit(FW_ID.lower()).alias("_ResourceId"),
+    )
+
+
+def _best(run: Callable[[], int], repeat: int) -> tuple[float, int]:
+    timings, rows = [], 0
+    for _ in range(repeat):
+        started = time.perf_counter()
+        rows = run()
+        timings.append(time.perf_counter() - started)
+    return min(timings), rows
+
+
+def _netlogs_rows(directory: Path) -> Callable[[], int]:
+    query = EvidenceQuery("kv-prod", "kv-prod.vault.azure.net", (), (), None)
+
+    def run() -> int:
+        collected = FileSource(directory).collect(query)
+        tables = normalize_evidence(collected.raw_tables, collected.parse_issues)
+        if tables.issues:
+            raise SystemExit(f"unexpected parse issues: {tables.issues[:3]}")
+        return tables.fw_events.height
+
+    return run
+
+
+def _bench(name: str, frame: pl.DataFrame, workdir: Path, repeat: int) -> dict[str, object]:
+    directory = workdir / name
+    directory.mkdir()
+    path = directory / "export.csv"
+    frame.write_csv(path)
+    plain, _ = _best(lambda: pl.read_csv(path).height, repeat)
+    full, parsed = _best(_netlogs_rows(directory), repeat)
+    if parsed != frame.height:
+        raise SystemExit(f"{name}: {parsed} canonical rows from {frame.height}")
+    return {"name": name, "rows": frame.height, "mb": path.stat().st_size / 1e6,
+            "read_csv_s": plain, "netlogs_s": full}
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--rows", type=int, default=1_000_000)
+    parser.add_argument("--repeat", type=int, default=3)
+    args = parser.parse_args()
+    with tempfile.TemporaryDirectory(prefix="netlogs-parse-bench-") as tmp:
+        results = [
+            _bench("msg_s (AzureDiagnostics CSV)", _msg_frame(args.rows), Path(tmp), args.repeat),
+            _bench("AZFWNetworkRule (portal CSV)", _network_rule_frame(args.rows), Path(tmp),
+                   args.repeat),
+        ]
+    print(f"machine: {platform.platform()}, python {platform.python_version()}, "
+          f"polars {pl.__version__}, best of {args.repeat}\n")
+    print("| input | rows | file MB | polars.read_csv s | netlogs parse s | netlogs rows/s | ratio |")
+    print("|---|---|---|---|---|---|---|")
+    for r in results:
+        rows, plain, full = int(r["rows"]), float(r["read_csv_s"]), float(r["netlogs_s"])  # type: ignore[call-overload]
+        print(f"| {r['name']} | {rows:,} | {float(r['mb']):.0f} | {plain:.2f} | {full:.2f} "  # type: ignore[arg-type]
+              f"| {rows / full:,.0f} | {full / plain:.2f}x |")
+
+
+if __name__ == "__main__":
+    main()
