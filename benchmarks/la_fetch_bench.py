@@ -72,16 +72,22 @@ def _run_raw(endpoint: str, ca: str, chunks: int, concurrency: int) -> dict[str,
     evidence = source.collect(query)
     seconds = time.perf_counter() - started
     frame = evidence.raw_tables[0].frame
-    return {"seconds": seconds, "rows": frame.height, "peak_rss_mb": _rss_mb(),
-            "baseline_rss_mb": baseline, "columns": dict(zip(frame.columns, map(str, frame.dtypes)))}
+    return {
+        "seconds": seconds,
+        "rows": frame.height,
+        "peak_rss_mb": _rss_mb(),
+        "baseline_rss_mb": baseline,
+        "columns": dict(zip(frame.columns, map(str, frame.dtypes), strict=True)),
+    }
 
 
 def _run_sdk(endpoint: str, ca: str, chunks: int) -> dict[str, Any]:
     import polars as pl
     from azure.monitor.query import LogsQueryClient
 
-    client = LogsQueryClient(_Credential(), endpoint=endpoint, connection_verify=ca,
-                             read_timeout=600, retry_total=0)
+    client = LogsQueryClient(
+        _Credential(), endpoint=endpoint, connection_verify=ca, read_timeout=600, retry_total=0
+    )
     baseline = _rss_mb()
     started = time.perf_counter()
     frames = []
@@ -91,23 +97,43 @@ def _run_sdk(endpoint: str, ca: str, chunks: int) -> dict[str, Any]:
             WORKSPACE, "AZFWNetworkRule", timespan=(begin, begin + timedelta(hours=1))
         )
         table = result.tables[0]
-        frames.append(pl.DataFrame([list(row) for row in table.rows], schema=table.columns,
-                                   orient="row"))
+        frames.append(
+            pl.DataFrame([list(row) for row in table.rows], schema=table.columns, orient="row")
+        )
     frame = pl.concat(frames)
     seconds = time.perf_counter() - started
-    return {"seconds": seconds, "rows": frame.height, "peak_rss_mb": _rss_mb(),
-            "baseline_rss_mb": baseline, "columns": dict(zip(frame.columns, map(str, frame.dtypes)))}
+    return {
+        "seconds": seconds,
+        "rows": frame.height,
+        "peak_rss_mb": _rss_mb(),
+        "baseline_rss_mb": baseline,
+        "columns": dict(zip(frame.columns, map(str, frame.dtypes), strict=True)),
+    }
 
 
 def _child(argv: list[str]) -> None:
     mode, endpoint, ca, chunks, concurrency = argv[0], argv[1], argv[2], int(argv[3]), int(argv[4])
-    result = (_run_raw(endpoint, ca, chunks, concurrency) if mode == "raw"
-              else _run_sdk(endpoint, ca, chunks))
+    result = (
+        _run_raw(endpoint, ca, chunks, concurrency)
+        if mode == "raw"
+        else _run_sdk(endpoint, ca, chunks)
+    )
     print(json.dumps(result))
 
 
-def _measure(mode: str, endpoint: str, ca: str, chunks: int, concurrency: int = 1) -> dict[str, Any]:
-    command = [sys.executable, __file__, "--child", mode, endpoint, ca, str(chunks), str(concurrency)]
+def _measure(
+    mode: str, endpoint: str, ca: str, chunks: int, concurrency: int = 1
+) -> dict[str, Any]:
+    command = [
+        sys.executable,
+        __file__,
+        "--child",
+        mode,
+        endpoint,
+        ca,
+        str(chunks),
+        str(concurrency),
+    ]
     done = subprocess.run(command, capture_output=True, text=True, check=False)
     if done.returncode:
         raise SystemExit(f"{mode} child failed:\n{done.stderr}")
@@ -128,8 +154,10 @@ def _machine() -> str:
 
     import polars as pl
 
-    return (f"{platform.system()} {platform.release()}, {cpu}, {os.cpu_count()} logical CPUs "
-            f"(shared), Python {platform.python_version()}, polars {pl.__version__}")
+    return (
+        f"{platform.system()} {platform.release()}, {cpu}, {os.cpu_count()} logical CPUs "
+        f"(shared), Python {platform.python_version()}, polars {pl.__version__}"
+    )
 
 
 def main() -> None:
@@ -147,8 +175,10 @@ def main() -> None:
     chunks = max(1, args.rows // args.chunk_rows)
     body = json.dumps(table_body(network_rule_rows(args.chunk_rows, START))).encode()
     print(f"{chunks} chunks x {args.chunk_rows} rows, {len(body) / 1e6:.1f} MB per response")
-    with tempfile.TemporaryDirectory() as tmp, FakeQueryApi(lambda r: Reply(200, body),
-                                                            Path(tmp)) as api:
+    with (
+        tempfile.TemporaryDirectory() as tmp,
+        FakeQueryApi(lambda r: Reply(200, body), Path(tmp)) as api,
+    ):
         ca = str(api.ca_file)
         sdk = _measure("sdk", api.endpoint, ca, chunks)
         raw = _measure("raw", api.endpoint, ca, chunks)
@@ -157,9 +187,15 @@ def main() -> None:
     assert rows == sdk["rows"] == chunks * args.chunk_rows, (raw["rows"], sdk["rows"])
     print(f"machine: {_machine()}")
     print(f"response: {len(body) / 1e6:.1f} MB x {chunks}")
-    for name, r in (("sdk rows -> polars", sdk), ("raw (1 thread)", raw), ("raw (5 threads)", raw5)):
-        print(f"{name:20s} {r['seconds']:7.2f} s  {r['rows'] / r['seconds']:>10,.0f} rows/s  "
-              f"peak RSS {r['peak_rss_mb']:7.0f} MB (baseline {r['baseline_rss_mb']:.0f} MB)")
+    for name, r in (
+        ("sdk rows -> polars", sdk),
+        ("raw (1 thread)", raw),
+        ("raw (5 threads)", raw5),
+    ):
+        print(
+            f"{name:20s} {r['seconds']:7.2f} s  {r['rows'] / r['seconds']:>10,.0f} rows/s  "
+            f"peak RSS {r['peak_rss_mb']:7.0f} MB (baseline {r['baseline_rss_mb']:.0f} MB)"
+        )
     print(f"ratio sdk/raw (1 thread): {sdk['seconds'] / raw['seconds']:.1f}x")
     print(f"raw dtypes: {raw['columns']}")
     print(f"sdk dtypes: {sdk['columns']}")

@@ -1,7 +1,5 @@
 """`netlogs fetch`: save evidence from Log Analytics as Parquet + JSON for offline traces."""
 
-# ruff: noqa: PLC0415  (imports inside the command keep `netlogs --help` fast)
-
 from __future__ import annotations
 
 from datetime import datetime, timezone

@@ -12,7 +12,7 @@ from collections import defaultdict
 from collections.abc import Iterable
 
 from netlogs.errors import ConfigError
-from netlogs.routing.prefixes import parse_prefix
+from netlogs.routing.prefixes import parse_prefix, parse_prefix_once
 from netlogs.routing.types import RoutingOptions
 from netlogs.topology.model import (
     Client,
@@ -121,7 +121,7 @@ class _SubnetLocator:
         ranges: list[tuple[int, int, str]] = []
         for subnet in subnets:
             for text in subnet.address_prefixes:
-                parsed = parse_prefix(text)
+                parsed = parse_prefix_once(text)
                 if parsed is not None:
                     start = parsed[0]
                     ranges.append((start, start + (1 << (32 - parsed[1])) - 1, subnet.ref))

@@ -16,8 +16,7 @@ def mask(length: int) -> int:
     return (ALL_ONES << (32 - length)) & ALL_ONES if length else 0
 
 
-@lru_cache(maxsize=1 << 16)
-def parse_ip(text: str) -> int | None:
+def _parse_ip(text: str) -> int | None:
     """Dotted IPv4 to int; None for anything else (IPv6, garbage)."""
     parts = text.strip().split(".")
     if len(parts) != 4:
@@ -33,14 +32,14 @@ def parse_ip(text: str) -> int | None:
     return value
 
 
-@lru_cache(maxsize=1 << 16)
-def parse_prefix(text: str) -> tuple[int, int] | None:
+def parse_prefix_once(text: str) -> tuple[int, int] | None:
     """``a.b.c.d/n`` (or a bare address, as /32) to ``(network, length)`` with host bits cleared.
 
-    None when the text is not an IPv4 prefix (IPv6 ranges are not modelled).
+    None when the text is not an IPv4 prefix (IPv6 ranges are not modelled). Uncached: for
+    one-pass scans over every subnet, which would only evict the route prefixes from the cache.
     """
     address, _, length_text = text.strip().partition("/")
-    ip = parse_ip(address)
+    ip = _parse_ip(address)
     if ip is None:
         return None
     if not length_text:
@@ -49,6 +48,10 @@ def parse_prefix(text: str) -> tuple[int, int] | None:
         return None
     length = int(length_text)
     return ip & mask(length), length
+
+
+parse_ip = lru_cache(maxsize=1 << 16)(_parse_ip)
+parse_prefix = lru_cache(maxsize=1 << 16)(parse_prefix_once)
 
 
 def format_ip(value: int) -> str:

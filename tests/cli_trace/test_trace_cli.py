@@ -370,3 +370,13 @@ def test_from_a_snat_candidate_keeps_the_snat_flow_it_may_hide_in(
     assert flows["10.2.1.8"]["verdict"] == "INCONCLUSIVE"
     listed = {c for g in document["gaps"] for c in g["clients"]}
     assert listed == {"10.2.1.8"}  # other clients' names are trimmed from the gaps
+
+
+def test_workspace_source_is_built_without_touching_azure() -> None:
+    """`--workspace` builds the Log Analytics adapter; credentials are only used on collect."""
+    from netlogs.cli.trace_cmd import _source
+    from netlogs.sources.log_analytics import LogAnalyticsSource
+
+    source = _source({}, None, ("ws-a", "ws-b", "ws-a"))
+    assert isinstance(source, LogAnalyticsSource)
+    assert source.workspaces == ("ws-a", "ws-b")
