@@ -17,7 +17,9 @@ to other destinations (about 70% of each table).
 from __future__ import annotations
 
 import argparse
-from datetime import datetime, timezone
+import json
+import math
+from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
 import numpy as np
@@ -258,20 +260,42 @@ def flow_records(rng: np.random.Generator, scale: float, fw: pl.DataFrame) -> pl
     )
 
 
-def generate(scale: float, out: Path, seed: int = 7) -> dict[str, int]:
-    """Write kv_requests/fw_events/flows Parquet under ``out``; returns row counts."""
-    rng = np.random.default_rng(seed)
-    out.mkdir(parents=True, exist_ok=True)
+def _write_day(scale: float, out: Path, day: int, seed: int) -> None:
+    """One day of data (its own seed) as part files, times and row ids shifted by ``day``."""
+    rng = np.random.default_rng(seed + day)
     kv, fw = firewall_and_requests(rng, scale)
-    kv.write_parquet(out / "kv_requests.parquet")
     flows = flow_records(rng, scale, fw)
-    fw.write_parquet(out / "fw_events.parquet")
-    del fw
-    flows.write_parquet(out / "flows.parquet")
-    counts = {"kv_requests": kv.height, "flows": flows.height}
-    counts["fw_events"] = (
-        pl.scan_parquet(out / "fw_events.parquet").select(pl.len()).collect().item()
-    )
+    shift = timedelta(days=day)
+    prefix = pl.lit(f"d{day}:")
+    for name, frame, time_columns in (
+        ("kv_requests", kv, ["time"]),
+        ("fw_events", fw, ["time"]),
+        ("flows", flows, ["time_start", "time_end"]),
+    ):
+        shifted = frame.with_columns(
+            [pl.col(c) + shift for c in time_columns] + [pl.concat_str(prefix, pl.col("row_id"))]
+        )
+        shifted.write_parquet(out / f"{name}.part{day}.parquet")
+
+
+def generate(scale: float, out: Path, seed: int = 7) -> dict[str, int]:
+    """Write kv_requests/fw_events/flows Parquet under ``out``; returns row counts.
+
+    Up to 1x is one day; larger scales add days of 1x-sized data (the same estate watched for
+    longer), generated one day at a time and streamed together so memory stays bounded.
+    """
+    out.mkdir(parents=True, exist_ok=True)
+    days = max(1, math.ceil(scale))
+    for day in range(days):
+        _write_day(scale / days, out, day, seed)
+    counts = {}
+    for name in ("kv_requests", "fw_events", "flows"):
+        parts = [out / f"{name}.part{day}.parquet" for day in range(days)]
+        pl.scan_parquet(parts).sink_parquet(out / f"{name}.parquet")
+        for part in parts:
+            part.unlink()
+        counts[name] = pl.scan_parquet(out / f"{name}.parquet").select(pl.len()).collect().item()
+    (out / "meta.json").write_text(json.dumps({"start": START.isoformat(), "days": days, **counts}))
     return counts
 
 

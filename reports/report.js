@@ -55,13 +55,19 @@
     });
   }
 
+  function openTarget() {
+    var target = window.location.hash ? document.getElementById(window.location.hash.slice(1)) : null;
+    if (target && target.tagName === "DETAILS") { target.open = true; }
+  }
+
   function openFoldsForPrint() {
-    Array.prototype.forEach.call(document.querySelectorAll(".long details"), function (d) { d.open = true; });
+    Array.prototype.forEach.call(document.querySelectorAll("details"), function (d) { d.open = true; });
   }
 
   Array.prototype.forEach.call(document.querySelectorAll("table.sortable"), makeSortable);
   Array.prototype.forEach.call(document.querySelectorAll("input.filter"), makeFilter);
   window.addEventListener("beforeprint", openFoldsForPrint);
+  window.addEventListener("hashchange", openTarget);
   try { drawTimeline(); } catch (err) {
     document.getElementById("nl-timeline").textContent = "The timeline could not be drawn: " + err;
   }

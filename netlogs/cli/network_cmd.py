@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Sequence
+from dataclasses import fields, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -40,8 +41,8 @@ def routes(subnet: str, topology_file: Path, fmt: str, routing_options: tuple[st
 
         netlogs routes spoke2/snet-vm --topology topology.yaml
     """
-    from netlogs.routing import effective_routes  # noqa: PLC0415
-    from netlogs.topology.loader import load_topology  # noqa: PLC0415
+    from netlogs.routing import effective_routes
+    from netlogs.topology.loader import load_topology
 
     topology = load_topology(topology_file)
     table = effective_routes(topology, subnet, _routing_options(routing_options))
@@ -69,8 +70,8 @@ def path(source: str, dest: str, topology_file: Path, fmt: str,
 
         netlogs path --from vm-app --to kv1:443 --topology topology.yaml
     """
-    from netlogs.paths import expected_path  # noqa: PLC0415
-    from netlogs.topology.loader import load_topology  # noqa: PLC0415
+    from netlogs.paths import expected_path
+    from netlogs.topology.loader import load_topology
 
     destination, port = _split_port(dest)
     topology = load_topology(topology_file)
@@ -91,9 +92,7 @@ def _split_port(dest: str) -> tuple[str, int | None]:
 
 
 def _routing_options(pairs: Sequence[str]) -> RoutingOptions:
-    from dataclasses import fields, replace  # noqa: PLC0415
-
-    from netlogs.routing import RoutingOptions  # noqa: PLC0415
+    from netlogs.routing import RoutingOptions
 
     options = RoutingOptions()
     names = {f.name for f in fields(options)}

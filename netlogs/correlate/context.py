@@ -76,7 +76,7 @@ class CorrelationContext:
     expected_paths: Mapping[str, ExpectedPath] = field(default_factory=dict)
     client_names: Mapping[str, str] = field(default_factory=dict)
     evidence_per_kind: int = 3  # first N and last N rows per family and flow
-    timeline_per_kind: int = 50  # rows per family and flow drawn on the HTML timeline
+    timeline_per_kind: int = 20  # rows per family and flow drawn on the HTML timeline
 
     def status(self, family: LogFamily) -> SourceStatus:
         """A family nobody reported on is missing."""

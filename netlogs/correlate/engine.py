@@ -101,17 +101,16 @@ def correlate_evidence(tables: EvidenceTables, ctx: CorrelationContext) -> Corre
     kv = _canonical(tables.kv_requests, KV_REQUESTS, "kv_requests")
     fw_events = _canonical(tables.fw_events, FW_EVENTS, "fw_events")
     records = vault_firewall_records(fw_events, ctx)
-    flows = vault_flow_records(_canonical(tables.flows, FLOWS, "flows"), ctx).sort(
-        "time_start", "row_id"
-    )
+    flows = vault_flow_records(_canonical(tables.flows, FLOWS, "flows"), ctx)
     requests = attributed_requests(kv, records, ctx)
     clients = client_facts(
         [request_facts(requests, ctx), firewall_facts(records, ctx), flow_facts(flows, ctx)]
     )
     cited = cite_evidence(requests, records, flows, ctx)
     # any record (not only to the vault) shows that a firewall's logging is live in the window
-    in_window = fw_events.filter(pl.col("time").is_between(ctx.window.start, ctx.window.end))
-    names = in_window.get_column("firewall").drop_nulls().unique().str.to_lowercase().to_list()
+    in_window = pl.col("time").is_between(ctx.window.start, ctx.window.end)
+    seen = fw_events.select(pl.col("firewall").filter(in_window).unique()).get_column("firewall")
+    names = seen.drop_nulls().str.to_lowercase().to_list()
     return CorrelatedEvidence(
         clients=clients,
         http_status=keyed_counts(requests, "http_status"),
@@ -120,7 +119,7 @@ def correlate_evidence(tables: EvidenceTables, ctx: CorrelationContext) -> Corre
         evidence_omitted=cited.omitted,
         timeline=cited.timeline,
         firewalls_seen=frozenset(str(n) for n in names),
-        unnamed_firewall_rows=in_window.get_column("firewall").null_count() > 0,
+        unnamed_firewall_rows=seen.null_count() > 0,
         requests=requests,
     )
 

@@ -211,8 +211,9 @@ def cite_evidence(
     """Evidence rows per client (capped, sorted by time then row id) and the timeline frame."""
     limits = (ctx.evidence_per_kind, ctx.timeline_per_kind)
     parts = [_kv_rows(requests, limits), _fw_rows(records, limits), _flow_rows(flows, limits)]
-    cited = pl.concat([p[0] for p in parts]).sort("client_ip", "time", "row_id")
-    timeline = pl.concat([p[1] for p in parts]).sort("time", "client_ip", "row_id")
+    # stable sorts: ties keep the (deterministic) input order
+    cited = pl.concat([p[0] for p in parts]).sort("client_ip", "time", maintain_order=True)
+    timeline = pl.concat([p[1] for p in parts]).sort("time", maintain_order=True)
     totals = pl.concat([p[2] for p in parts]).group_by("client_ip").agg(pl.col("count").sum())
     return CitedEvidence(_rows_by_client(cited), _omitted(cited, totals), timeline)
 

@@ -116,8 +116,11 @@ def vault_flow_records(flows: pl.DataFrame, ctx: CorrelationContext) -> pl.DataF
     denied = (pl.col("decision").str.to_lowercase().str.starts_with("d")) | (
         pl.col("flow_state") == "D"
     )
-    return flows.filter(
-        pl.col("dst_ip").is_in(targets).fill_null(False),
+    to_vault = pl.any_horizontal([pl.col("dst_ip") == ip for ip in targets]).fill_null(False)
+    records = flows.filter(to_vault)
+    if not records.get_column("time_start").is_sorted():
+        records = records.sort("time_start", maintain_order=True)  # stable: deterministic ties
+    return records.filter(
         https.fill_null(False),
         outbound.fill_null(False),
         pl.col("time_start") <= ctx.window.end,

@@ -12,7 +12,7 @@ from datetime import timedelta
 import polars as pl
 
 from netlogs.correlate.context import CorrelationContext
-from netlogs.correlate.ipkeys import with_ipv4_key
+from netlogs.correlate.ipkeys import spellings, with_ipv4_key
 
 RETRY_GAP = timedelta(seconds=30)  # SYN retries of one connection arrive within seconds
 
@@ -36,7 +36,7 @@ def vault_firewall_records(fw_events: pl.DataFrame, ctx: CorrelationContext) -> 
     to_vault_ip = pl.any_horizontal(
         [pl.col("dst_ip") == ip for ip in (*ctx.private_endpoint_ips, *ctx.vault.public_ips)]
     )
-    to_vault_name = pl.col("fqdn").str.to_lowercase().is_in(vault_hosts(ctx))
+    to_vault_name = pl.col("fqdn").is_in(spellings(fw_events, "fqdn", vault_hosts(ctx)))
     action = pl.col("action").str.to_lowercase()
     https = pl.col("dst_port").is_null() | (pl.col("dst_port") == 443) | to_vault_name
     records = (
@@ -62,10 +62,11 @@ def _without_retries(records: pl.DataFrame) -> pl.DataFrame:
     """Time-ordered records without SYN retries.
 
     An IPv4 address and source port identify a connection for the few seconds retries take
-    (ephemeral ports are not reused that fast); rows without both are kept as they are. Only a
-    narrow numeric frame is re-sorted to find the retries.
+    (ephemeral ports are not reused that fast); a record less than ``RETRY_GAP`` after the
+    previous one of its connection is a retry. Rows without address key or port are kept.
+    Only a narrow numeric frame is re-sorted to find the retries.
     """
-    ordered = records.sort("time")
+    ordered = records if records.get_column("time").is_sorted() else records.sort("time")
     connection = pl.col("src_key").cast(pl.UInt64) * 65536 + pl.col("src_port").cast(pl.UInt64)
     keys = ordered.select(connection.alias("conn"), "time", pl.int_range(pl.len()).alias("i"))
     retry = (pl.col("conn") == pl.col("conn").shift(1)) & (
@@ -74,7 +75,8 @@ def _without_retries(records: pl.DataFrame) -> pl.DataFrame:
     retries = keys.sort("conn", "time").filter(retry.fill_null(False)).get_column("i")
     if retries.len() == 0:
         return ordered
-    return ordered.filter(~pl.int_range(pl.len()).is_in(retries.implode()))
+    keep = pl.Series("keep", [True], dtype=pl.Boolean).new_from_index(0, ordered.height)
+    return ordered.filter(keep.scatter(retries, False))
 
 
 def of_firewall(records: pl.DataFrame, name: str) -> pl.Expr:
@@ -82,9 +84,9 @@ def of_firewall(records: pl.DataFrame, name: str) -> pl.Expr:
 
     Compares the few distinct names once instead of lower-casing every row.
     """
-    distinct = records.get_column("firewall").drop_nulls().unique().to_list()
-    spellings = [value for value in distinct if value.lower() == name.lower()]
-    return pl.col("firewall").is_null() | pl.col("firewall").is_in(spellings)
+    return pl.col("firewall").is_null() | pl.col("firewall").is_in(
+        spellings(records, "firewall", [name])
+    )
 
 
 def covering_records(records: pl.DataFrame, ctx: CorrelationContext) -> pl.DataFrame:
@@ -92,16 +94,18 @@ def covering_records(records: pl.DataFrame, ctx: CorrelationContext) -> pl.DataF
 
     Rows without a firewall name (some exports drop it) are accepted for any firewall.
     """
-    allows = records.filter(pl.col("verdict_action") == "allow")
+    wanted = pl.col("verdict_action") == "allow"
     if ctx.required_firewall is not None:
-        allows = allows.filter(of_firewall(allows, ctx.required_firewall))
-    return allows.select(
+        wanted = wanted & of_firewall(records, ctx.required_firewall)
+    allows = records.select(
         "src_ip",
         "src_key",
         (pl.col("time") - ctx.clock_skew).alias("_reach_from"),
         pl.col("firewall").alias("covering_firewall"),
         pl.col("row_id").alias("covering_row"),
-    ).sort("_reach_from")
+        wanted.alias("_wanted"),
+    ).filter("_wanted")
+    return allows.drop("_wanted")  # records are time-ordered, so _reach_from is too
 
 
 def with_coverage(
@@ -114,7 +118,7 @@ def with_coverage(
     join on UInt32 keys; anything else (IPv6) on the address string.
     """
     tolerance = ctx.reuse_window + 2 * ctx.clock_skew
-    ordered = requests.sort("time")
+    ordered = requests if requests.get_column("time").is_sorted() else requests.sort("time")
     v4 = ordered.filter(pl.col("client_key").is_not_null())
     v6 = ordered.filter(pl.col("client_key").is_null())
     joined_v4 = v4.join_asof(

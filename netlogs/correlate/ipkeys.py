@@ -1,4 +1,4 @@
-"""IP addresses as join keys: IPv4 strings become UInt32 once, on distinct values.
+"""Join keys: IPv4 strings become UInt32 once, on distinct values; names match in any case.
 
 IPv6 (or anything that is not dotted-quad IPv4) gets a null key; callers keep the string for
 those rows and join them on the string (the "string key path").
@@ -31,8 +31,22 @@ def ipv4_key_expr(column: str) -> pl.Expr:
 def with_ipv4_key(frame: pl.DataFrame, column: str, key: str) -> pl.DataFrame:
     """Add ``key`` (UInt32 or null) for ``column``, parsing each distinct address once."""
     distinct = frame.select(pl.col(column).unique()).drop_nulls()
-    keyed = distinct.with_columns(ipv4_key_expr(column).alias(key))
-    return frame.join(keyed, on=column, how="left", maintain_order="left")
+    keyed = distinct.with_columns(ipv4_key_expr(column).alias(key)).drop_nulls(key)
+    lookup = pl.col(column).replace_strict(
+        keyed.get_column(column), keyed.get_column(key), default=None, return_dtype=pl.UInt32
+    )
+    return frame.with_columns(lookup.alias(key))
+
+
+def spellings(frame: pl.DataFrame, column: str, wanted: Iterable[str]) -> list[str]:
+    """The distinct values of ``column`` equal to one of ``wanted`` in any letter case.
+
+    Names (vault, firewall, FQDN) have few distinct values: comparing those once is much
+    cheaper than lower-casing every row of a large table.
+    """
+    targets = {value.lower() for value in wanted}
+    distinct = frame.get_column(column).drop_nulls().unique().to_list()
+    return sorted(value for value in distinct if value.lower() in targets)
 
 
 def _ipv4_bounds(prefix: str) -> tuple[int, int] | None:

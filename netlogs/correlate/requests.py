@@ -6,7 +6,12 @@ import polars as pl
 
 from netlogs.correlate.context import CorrelationContext
 from netlogs.correlate.firewall import covering_records, with_coverage
-from netlogs.correlate.ipkeys import in_ipv4_prefixes, is_private_address, with_ipv4_key
+from netlogs.correlate.ipkeys import (
+    in_ipv4_prefixes,
+    is_private_address,
+    spellings,
+    with_ipv4_key,
+)
 from netlogs.correlate.snat import stitch_snat_requests
 
 NETWORK_DENIAL_CODES = ("ForbiddenByFirewall", "ForbiddenByConnection")
@@ -22,10 +27,9 @@ UNKNOWN = "unknown"
 
 def vault_requests(kv_requests: pl.DataFrame, ctx: CorrelationContext) -> pl.DataFrame:
     """The vault's requests in the window with ``caller_key``, ``arrival`` and ``snat_firewall``."""
-    vault = pl.col("vault").str.to_lowercase()
-    names = [ctx.vault.name.lower(), ctx.vault.host.lower()]
+    names = spellings(kv_requests, "vault", [ctx.vault.name, ctx.vault.host])
     rows = kv_requests.filter(
-        vault.is_null() | vault.is_in(names),
+        pl.col("vault").is_null() | pl.col("vault").is_in(names),
         pl.col("time").is_between(ctx.window.start, ctx.window.end),
     )
     rows = with_ipv4_key(rows, "caller_ip", "caller_key")
@@ -93,4 +97,7 @@ def attributed_requests(
         covered = pl.col("covering_row").is_not_null() | (
             pl.col("covering_firewall").str.to_lowercase() == required
         )
-    return both.with_columns(covered.fill_null(False).alias("covered")).sort("time", "row_id")
+    # stable sort: equal times keep the input order, so the same input gives the same output
+    return both.with_columns(covered.fill_null(False).alias("covered")).sort(
+        "time", maintain_order=True
+    )

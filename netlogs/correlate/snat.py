@@ -27,7 +27,14 @@ MAX_LISTED_CANDIDATES = 10  # a busy SNAT address may fit hundreds of clients: l
 
 def snat_records(records: pl.DataFrame, firewall: FirewallAddresses) -> pl.DataFrame:
     """Allow records of ``firewall`` whose connection the firewall SNATs."""
-    mine = records.filter(pl.col("verdict_action") == "allow", of_firewall(records, firewall.name))
+    mine = records.select(
+        "src_ip",
+        "time",
+        "kind",
+        "dst_ip",
+        "verdict_action",
+        of_firewall(records, firewall.name).alias("_own"),
+    ).filter(pl.col("verdict_action") == "allow", pl.col("_own"))
     private = [
         ipaddress.ip_network(prefix, strict=False) for prefix in firewall.snat_private_ranges
     ]
@@ -99,7 +106,8 @@ def stitch_snat_requests(
         if mine.height == 0:
             continue
         segments = candidate_segments(snat_records(records, firewall), ctx)
-        matched = mine.sort("time").join_asof(
+        mine = mine if mine.get_column("time").is_sorted() else mine.sort("time")
+        matched = mine.join_asof(
             segments,
             left_on="time",
             right_on="seg_start",

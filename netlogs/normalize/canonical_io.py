@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from pathlib import Path
+from typing import IO
 
 import polars as pl
 
@@ -37,9 +38,9 @@ def canonical_table_of(columns: Iterable[str]) -> str | None:
 _BASE_WIDTH = {"kv_requests": 17, "fw_events": 18, "flows": 21, "dns": 8}
 
 
-def read_canonical(path: Path) -> tuple[str, pl.DataFrame]:
+def read_canonical(source: Path | IO[bytes]) -> tuple[str, pl.DataFrame]:
     """(canonical table name, frame) of one Parquet file; ValueError if it is not one of ours."""
-    frame = pl.read_parquet(path)
+    frame = pl.read_parquet(source)
     name = canonical_table_of(frame.columns)
     if name is None:
         raise ValueError(f"columns {sorted(frame.columns)[:8]} match no canonical table")

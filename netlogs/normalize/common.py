@@ -117,7 +117,8 @@ def parse_time_column(values: pl.Series, zone: str = "UTC") -> pl.Series:
     # A local time repeated when clocks go back is ambiguous: the earlier one is taken; a time
     # skipped when clocks go forward cannot be real and becomes null.
     local = parsed.dt.replace_time_zone(zone, ambiguous="earliest", non_existent="null")
-    return local.dt.convert_time_zone("UTC").cast(UTC_TIME).alias(values.name)
+    utc: pl.Series = local.dt.convert_time_zone("UTC").cast(UTC_TIME)
+    return utc.alias(values.name)
 
 
 def epoch_seconds_or_ms(expr: pl.Expr) -> pl.Expr:

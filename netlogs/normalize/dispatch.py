@@ -123,7 +123,7 @@ def _raw_firewall(table: str, frame: pl.DataFrame) -> list[Piece]:
 def _azure_diagnostics(frame: pl.DataFrame) -> list[Piece]:
     table = "AzureDiagnostics"
     masks = _diagnostics_masks(frame)
-    labelled = frame.with_columns(
+    label = frame.select(
         pl.when(masks["kv"])
         .then(pl.lit("kv"))
         .when(masks["dns_text"])
@@ -136,10 +136,13 @@ def _azure_diagnostics(frame: pl.DataFrame) -> list[Piece]:
         .then(pl.lit("fw_text"))
         .otherwise(pl.lit("other"))
         .alias("_part")
-    )
-    parts = {
-        str(key[0]): part for key, part in labelled.partition_by("_part", as_dict=True).items()
-    }
+    ).to_series()
+    labels = label.unique().to_list()
+    if len(labels) == 1:  # the usual case: one category per query; no copy of the rows
+        parts = {str(labels[0]): frame}
+    else:
+        partitioned = frame.with_columns(label).partition_by("_part", as_dict=True)
+        parts = {str(key[0]): part for key, part in partitioned.items()}
     pieces: list[Piece] = []
     if "kv" in parts:
         pieces.append(Piece(LogFamily.KEYVAULT, normalize_keyvault(parts["kv"], table)))

@@ -110,7 +110,9 @@ def _tail_columns() -> list[pl.Expr]:
     return [
         action_segment.str.extract(r"^([A-Za-z]+)").alias("_action"),
         # free text after the action ("No rule matched. Proceeding with default action")
-        action_segment.str.extract(r"^[A-Za-z]+\.+\s+(.+)").str.strip_chars_end(". ").alias("_free"),
+        action_segment.str.extract(r"^[A-Za-z]+\.+\s+(.+)")
+        .str.strip_chars_end(". ")
+        .alias("_free"),
         _value_of("Policy").alias("policy"),
         _value_of("Rule Collection Group").alias("rule_collection_group"),
         _value_of("Rule Collection").alias("rule_collection"),

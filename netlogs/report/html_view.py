@@ -26,6 +26,7 @@ from netlogs.report.vocabulary import (
 )
 
 MAX_EVIDENCE_ROWS = 20_000  # cited rows; beyond this the JSON result has the rest
+OPEN_CARDS = 25  # up to this many clients every client's details are open; beyond, violations only
 
 
 @dataclass(frozen=True)
@@ -137,4 +138,5 @@ def report_view(result: TraceResult) -> dict[str, Any]:
         "inputs": sorted(result.inputs, key=lambda i: i.path),
         "generated_at": iso_utc(result.generated_at) if result.generated_at else "not recorded",
         "iso": iso_utc,
+        "open_cards": OPEN_CARDS,
     }

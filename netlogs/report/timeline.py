@@ -20,10 +20,12 @@ from netlogs.report.safe_text import INVISIBLE_CHARS, neutralise, shorten, visib
 from netlogs.report.vocabulary import ip_sort_key
 
 RAW_LIMIT = 20_000
-SVG_LIMIT = 5_000  # up to this many markers SVG is fast, prints well and needs no WebGL
+SVG_LIMIT = 10_000  # up to this many markers SVG is fast, prints well and needs no WebGL
 AGGREGATE_LIMIT = 60_000
 MAX_LANES = 150
 TARGET_BUCKETS = 400
+# WebGL drawing buffers are commonly capped at 4096 px; a taller plot misplaces its markers.
+MAX_HEIGHT = 4_000
 
 _BUCKETS = tuple(
     timedelta(seconds=s)
@@ -232,7 +234,7 @@ def _layout(lanes: dict[str, float], result: TraceResult) -> dict[str, Any]:
     ticks = [plot_text(f"{ip} {names[ip]}" if ip in names else ip, 48) for ip in lanes]
     start, end = (int(t.timestamp() * 1000) for t in (result.window.start, result.window.end))
     return {
-        "height": max(260, 90 + 34 * len(lanes)),
+        "height": min(max(260, 90 + 34 * len(lanes)), MAX_HEIGHT),
         "margin": {"l": 230, "r": 20, "t": 30, "b": 50},
         "hovermode": "closest",
         "showlegend": True,
@@ -247,7 +249,7 @@ def _layout(lanes: dict[str, float], result: TraceResult) -> dict[str, Any]:
             "tickmode": "array",
             "tickvals": list(lanes.values()),
             "ticktext": ticks,
-            "autorange": "reversed",
+            "autorange": False,  # the range below is already reversed (first client on top)
             "zeroline": False,
             "range": [len(lanes) - 0.5, -0.5],
             "automargin": True,

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import re
 import zoneinfo
-from pathlib import Path
 
 import polars as pl
 
@@ -20,25 +19,34 @@ from netlogs.normalize.common import parse_time_column
 _ZONE_SUFFIX = re.compile(r"^(?P<name>.*?)\s*\[(?P<zone>UTC|Local Time)\]$")
 
 
-def read_portal_csv(path: Path, display: str, csv_timezone: str | None) -> pl.DataFrame:
+def read_portal_csv(data: bytes, display: str, csv_timezone: str | None) -> pl.DataFrame:
     """Read a CSV export with ``_row`` = its line number; ``[UTC]``/``[Local Time]`` made UTC.
 
     Raises:
         InputError: unreadable CSV, or local-time columns without ``csv_timezone``.
     """
     try:
-        frame = pl.read_csv(path, infer_schema=False, encoding="utf8-lossy")
+        frame = _read_text_csv(data)
     except pl.exceptions.PolarsError as exc:
         raise InputError(f"{display}: not a readable CSV file ({_first_line(exc)})") from None
     frame = frame.with_columns((pl.int_range(pl.len(), dtype=pl.Int64) + 2).alias("_row"))
     return _zoned_time_columns(frame, display, csv_timezone)
 
 
+def _read_text_csv(data: bytes) -> pl.DataFrame:
+    try:
+        return pl.read_csv(data, infer_schema=False)
+    except pl.exceptions.ComputeError:
+        # Invalid UTF-8 somewhere (an export cut mid-character): the lossy decoder is several
+        # times slower, so it is only the fallback.
+        return pl.read_csv(data, infer_schema=False, encoding="utf8-lossy")
+
+
 def _zoned_time_columns(
     frame: pl.DataFrame, display: str, csv_timezone: str | None
 ) -> pl.DataFrame:
     renames: dict[str, str] = {}
-    converted: list[pl.Expr] = []
+    converted: list[pl.Series] = []
     for column in frame.columns:
         match = _ZONE_SUFFIX.match(column)
         if match is None:

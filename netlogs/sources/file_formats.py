@@ -8,8 +8,10 @@ record, or one JSON object per line), and portal CSV exports. The file name is n
 
 from __future__ import annotations
 
+import hashlib
 import io
 import json
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -32,6 +34,7 @@ class FileRead:
     detected_format: str
     tables: list[RawTable] = field(default_factory=list)
     issues: list[ParseIssue] = field(default_factory=list)
+    sha256: str = ""
 
     @property
     def rows(self) -> int:
@@ -54,25 +57,38 @@ class UnknownContentError(Exception):
 
 
 def read_evidence_file(path: Path, display: str, options: ReadOptions) -> FileRead:
-    """Read one file. Raises InputError (or UnknownContentError, for the caller's skip policy)."""
+    """Read one file (its bytes once: they are parsed and hashed at the same time).
+
+    Raises:
+        InputError: unreadable CSV or a local-time export without a zone.
+        UnknownContentError: not a shape netlogs reads (the caller applies the skip policy).
+    """
     data = path.read_bytes()
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        # hashlib releases the GIL on large buffers, so hashing overlaps with parsing.
+        digest = pool.submit(lambda: hashlib.sha256(data).hexdigest())
+        read = _read_content(data, display, options)
+        read.sha256 = digest.result()
+    return read
+
+
+def _read_content(data: bytes, display: str, options: ReadOptions) -> FileRead:
     if data[:4] == b"PAR1":
-        return _read_parquet(path, display)
-    if b"\x00" in data[:4096]:
+        return _read_parquet(data, display)
+    head = data[:4096]
+    if b"\x00" in head:
         raise UnknownContentError("binary content that is not Parquet")
-    text = data.decode("utf-8-sig", errors="replace")
-    stripped = text.lstrip()
-    if not stripped:
+    if not head.strip() and not data.strip():
         raise UnknownContentError("the file is empty")
-    if stripped[0] in "{[":
-        return _read_json(text, display, options)
-    frame = read_portal_csv(path, display, options.csv_timezone)
+    if head.lstrip(b"\xef\xbb\xbf \t\r\n")[:1] in (b"{", b"["):
+        return _read_json(data.decode("utf-8-sig", errors="replace"), display, options)
+    frame = read_portal_csv(data, display, options.csv_timezone)
     return _rows_read("portal CSV export", frame, display)
 
 
-def _read_parquet(path: Path, display: str) -> FileRead:
+def _read_parquet(data: bytes, display: str) -> FileRead:
     try:
-        name, frame = read_canonical(path)
+        name, frame = read_canonical(io.BytesIO(data))
     except (ValueError, pl.exceptions.PolarsError) as exc:
         reason = f"Parquet that is not a netlogs canonical table ({exc})"
         raise UnknownContentError(reason) from None

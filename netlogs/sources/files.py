@@ -53,7 +53,7 @@ class FileSource:
                 continue
             tables.extend(read.tables)
             issues.extend(read.issues)
-            inputs.append(InputFile(display, _sha256(path), read.detected_format, read.rows))
+            inputs.append(InputFile(display, read.sha256, read.detected_format, read.rows))
         if not inputs:
             raise InputError(f"{self.root}: no evidence files found (searched recursively)")
         return CollectedEvidence(

@@ -179,14 +179,18 @@ def test_hostile_content_never_runs(
 
 
 def test_aggregated_webgl_timeline_draws(
-    heavy_tool: Any, tmp_path: Path, sample_result: TraceResult
+    heavy_tool: Any, tmp_path: Path, sample_result: TraceResult, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     import polars as pl
+
+    from netlogs.report import timeline
+
+    monkeypatch.setattr(timeline, "SVG_LIMIT", 1_000)  # force the WebGL (scattergl) path
 
     chromium = heavy_tool("chromium", "HTML report checks")
     base = sample_result.timeline
     assert base is not None
-    # 48 600 records spread in time: above the raw limit, and enough buckets for WebGL
+    # 48 600 records spread in time: above the raw limit, so counted in buckets
     big = pl.concat(
         [base.with_columns(pl.col("time") + pl.duration(seconds=11 * k)) for k in range(300)]
     )

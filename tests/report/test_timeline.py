@@ -69,7 +69,7 @@ def _big_timeline(result: TraceResult, rows: int, clients: int) -> pl.DataFrame:
 
 
 def test_large_timeline_is_counted_in_buckets(sample_result: TraceResult) -> None:
-    big = _big_timeline(sample_result, 200_000, clients=40)
+    big = _big_timeline(sample_result, 200_000, clients=121)
     t = tl.build_timeline(dataclasses.replace(sample_result, timeline=big, flows=()))
     assert t.records == 200_000
     assert 0 < _markers(t) <= tl.AGGREGATE_LIMIT
