@@ -17,6 +17,7 @@ row ids) in the same run, best of ``--repeat``, and prints a Markdown table.
 from __future__ import annotations
 
 import argparse
+import os
 import platform
 import tempfile
 import time
@@ -27,6 +28,7 @@ import polars as pl
 
 from netlogs.model import EvidenceQuery
 from netlogs.normalize import normalize_evidence
+from netlogs.sources.file_formats import ReadOptions, read_evidence_bytes
 from netlogs.sources.files import FileSource
 
 FW_ID = (
@@ -40,25 +42,49 @@ NET, APP, NAT = (
 )
 # (operationName, template); {s} = source IP, {p} = source port, {d} = destination IP.
 VARIANTS = [
-    (NET, "TCP request from {s}:{p} to {d}:443. Action: Allow. Policy: pol-hub. Rule Collection "
-          "Group: DefaultNetworkRuleCollectionGroup. Rule Collection: kv. Rule: allow-kv-pe"),
+    (
+        NET,
+        "TCP request from {s}:{p} to {d}:443. Action: Allow. Policy: pol-hub. Rule Collection "
+        "Group: DefaultNetworkRuleCollectionGroup. Rule Collection: kv. Rule: allow-kv-pe",
+    ),
     (NET, "UDP request from {s}:{p} to {d}:53. Action: Allow. "),
     (NET, "ICMP Type=8 request from {s} to {d}. Action: Deny. "),
-    (NET, "TCP request from {s}:{p} to {d}:3389. Action: Allow.. Rule Collection: Permit_RFC1918."
-          " Rule: Permit_RFC1918"),
-    (NET, "TCP request from {s}:{p} to {d}:443. Action: drop. Signature: 2028816. IDS: JA3 Hash -"
-          " [Abuse.ch] Possible Tofsee. Priority: 3. Classification: Unknown Traffic"),
-    (NET, "HTTP request from {s}:{p} to bad.example.com:80. Url: bad.example.com. Action: Deny. "
-          "ThreatIntel: Bot Networks"),
-    (NAT, "TCP request from {s}:{p} to {d}:3389 was DNAT'ed to 10.0.2.4:3389. Rule Collection: "
-          "DNAT. Rule: rdp"),
-    (APP, "HTTPS request from {s}:{p} to kv-prod.vault.azure.net:443. Action: Allow. Rule "
-          "Collection: app. Rule: allow-kv. Web Category: ComputersAndTechnology"),
-    (APP, "HTTP  request from {s}:{p} to ocsp.msocsp.com:80. Url: ocsp.msocsp.com/MFQ=. Action: "
-          "Allow. Policy: pol. Rule Collection Group: g. Rule Collection: c. Rule: Azure, HTTP"),
+    (
+        NET,
+        "TCP request from {s}:{p} to {d}:3389. Action: Allow.. Rule Collection: Permit_RFC1918."
+        " Rule: Permit_RFC1918",
+    ),
+    (
+        NET,
+        "TCP request from {s}:{p} to {d}:443. Action: drop. Signature: 2028816. IDS: JA3 Hash -"
+        " [Abuse.ch] Possible Tofsee. Priority: 3. Classification: Unknown Traffic",
+    ),
+    (
+        NET,
+        "HTTP request from {s}:{p} to bad.example.com:80. Url: bad.example.com. Action: Deny. "
+        "ThreatIntel: Bot Networks",
+    ),
+    (
+        NAT,
+        "TCP request from {s}:{p} to {d}:3389 was DNAT'ed to 10.0.2.4:3389. Rule Collection: "
+        "DNAT. Rule: rdp",
+    ),
+    (
+        APP,
+        "HTTPS request from {s}:{p} to kv-prod.vault.azure.net:443. Action: Allow. Rule "
+        "Collection: app. Rule: allow-kv. Web Category: ComputersAndTechnology",
+    ),
+    (
+        APP,
+        "HTTP  request from {s}:{p} to ocsp.msocsp.com:80. Url: ocsp.msocsp.com/MFQ=. Action: "
+        "Allow. Policy: pol. Rule Collection Group: g. Rule Collection: c. Rule: Azure, HTTP",
+    ),
     (APP, "HTTPS request from {s}:{p}. Action: Deny. Reason: SNI TLS extension was missing."),
-    (APP, "HTTPS request from {s}:{p} to x.blob.core.windows.net:443. Action: Deny. No rule "
-          "matched. Proceeding with default action"),
+    (
+        APP,
+        "HTTPS request from {s}:{p} to x.blob.core.windows.net:443. Action: Deny. No rule "
+        "matched. Proceeding with default action",
+    ),
 ]
 
 
@@ -120,21 +146,19 @@ def _network_rule_frame(rows: int) -> pl.DataFrame:
     )
 
 
-def _best(run: Callable[[], int], repeat: int) -> tuple[float, int]:
-    timings, rows = [], 0
-    for _ in range(repeat):
-        started = time.perf_counter()
-        rows = run()
-        timings.append(time.perf_counter() - started)
-    return min(timings), rows
+def _timed(run: Callable[[], int]) -> tuple[float, float, int]:
+    """(wall seconds, CPU seconds of this process incl. polars threads, rows)."""
+    wall, cpu = time.perf_counter(), time.process_time()
+    rows = run()
+    return time.perf_counter() - wall, time.process_time() - cpu, rows
 
 
-def _netlogs_rows(directory: Path) -> Callable[[], int]:
-    query = EvidenceQuery("kv-prod", "kv-prod.vault.azure.net", (), (), None)
+def _parse_only(path: Path) -> Callable[[], int]:
+    """Read the file's bytes, recognise and parse them, normalize: no directory walk, no hash."""
 
     def run() -> int:
-        collected = FileSource(directory).collect(query)
-        tables = normalize_evidence(collected.raw_tables, collected.parse_issues)
+        read = read_evidence_bytes(path.read_bytes(), path.name, ReadOptions(None, False))
+        tables = normalize_evidence(read.tables)
         if tables.issues:
             raise SystemExit(f"unexpected parse issues: {tables.issues[:3]}")
         return tables.fw_events.height
@@ -142,38 +166,75 @@ def _netlogs_rows(directory: Path) -> Callable[[], int]:
     return run
 
 
-def _bench(name: str, frame: pl.DataFrame, workdir: Path, repeat: int) -> dict[str, object]:
-    directory = workdir / name
+def _file_source(directory: Path) -> Callable[[], int]:
+    """What ``netlogs trace --logs DIR`` does: walk, read, hash (a thread), parse, normalize."""
+    query = EvidenceQuery("kv-prod", "kv-prod.vault.azure.net", (), (), None)
+
+    def run() -> int:
+        collected = FileSource(directory).collect(query)
+        return normalize_evidence(collected.raw_tables, collected.parse_issues).fw_events.height
+
+    return run
+
+
+def _bench(name: str, frame: pl.DataFrame, workdir: Path, repeat: int) -> dict[str, float]:
+    """read_csv, netlogs parse and netlogs FileSource, interleaved so all see the same load."""
+    directory = workdir / name.split(maxsplit=1)[0]
     directory.mkdir()
     path = directory / "export.csv"
     frame.write_csv(path)
-    plain, _ = _best(lambda: pl.read_csv(path).height, repeat)
-    full, parsed = _best(_netlogs_rows(directory), repeat)
-    if parsed != frame.height:
-        raise SystemExit(f"{name}: {parsed} canonical rows from {frame.height}")
-    return {"name": name, "rows": frame.height, "mb": path.stat().st_size / 1e6,
-            "read_csv_s": plain, "netlogs_s": full}
+    runs: dict[str, list[tuple[float, float, int]]] = {"plain": [], "parse": [], "source": []}
+    for _ in range(repeat):
+        runs["plain"].append(_timed(lambda: pl.read_csv(path).height))
+        runs["parse"].append(_timed(_parse_only(path)))
+        runs["source"].append(_timed(_file_source(directory)))
+        if {runs["parse"][-1][2], runs["source"][-1][2]} != {frame.height}:
+            raise SystemExit(f"{name}: canonical row count differs from {frame.height}")
+    result = {"rows": float(frame.height), "mb": path.stat().st_size / 1e6}
+    for key in ("plain", "parse", "source"):
+        result[f"{key}_wall"] = min(run[0] for run in runs[key])
+        result[f"{key}_cpu"] = min(run[1] for run in runs[key])
+    for key in ("parse", "source"):
+        ratios = sorted(n[0] / p[0] for p, n in zip(runs["plain"], runs[key], strict=True))
+        result[f"{key}_ratio"] = ratios[len(ratios) // 2]
+    return result
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--rows", type=int, default=1_000_000)
-    parser.add_argument("--repeat", type=int, default=3)
+    parser.add_argument("--repeat", type=int, default=5)
     args = parser.parse_args()
+    inputs = {
+        "msg_s (AzureDiagnostics portal CSV)": _msg_frame,
+        "AZFWNetworkRule (portal CSV)": _network_rule_frame,
+    }
     with tempfile.TemporaryDirectory(prefix="netlogs-parse-bench-") as tmp:
-        results = [
-            _bench("msg_s (AzureDiagnostics CSV)", _msg_frame(args.rows), Path(tmp), args.repeat),
-            _bench("AZFWNetworkRule (portal CSV)", _network_rule_frame(args.rows), Path(tmp),
-                   args.repeat),
-        ]
-    print(f"machine: {platform.platform()}, python {platform.python_version()}, "
-          f"polars {pl.__version__}, best of {args.repeat}\n")
-    print("| input | rows | file MB | polars.read_csv s | netlogs parse s | netlogs rows/s | ratio |")
-    print("|---|---|---|---|---|---|---|")
-    for r in results:
-        rows, plain, full = int(r["rows"]), float(r["read_csv_s"]), float(r["netlogs_s"])  # type: ignore[call-overload]
-        print(f"| {r['name']} | {rows:,} | {float(r['mb']):.0f} | {plain:.2f} | {full:.2f} "  # type: ignore[arg-type]
-              f"| {rows / full:,.0f} | {full / plain:.2f}x |")
+        results = {
+            name: _bench(name, build(args.rows), Path(tmp), args.repeat)
+            for name, build in inputs.items()
+        }
+    print(
+        f"machine: {platform.platform()}, {os.cpu_count()} CPUs, load average "
+        f"{os.getloadavg()[0]:.1f} after the run, python {platform.python_version()}, "
+        f"polars {pl.__version__}"
+    )
+    print(
+        f"{args.repeat} interleaved runs each: wall = best run; wall ratio = median of the "
+        "per-run ratios; CPU = process time incl. polars threads, best run\n"
+    )
+    print(
+        "| input | rows | MB | read_csv s | parse s | parse rows/s | parse/read_csv wall "
+        "| CPU | FileSource s | FileSource/read_csv wall |"
+    )
+    print("|---|---|---|---|---|---|---|---|---|---|")
+    for name, r in results.items():
+        print(
+            f"| {name} | {int(r['rows']):,} | {r['mb']:.0f} | {r['plain_wall']:.2f} "
+            f"| {r['parse_wall']:.2f} | {r['rows'] / r['parse_wall']:,.0f} "
+            f"| {r['parse_ratio']:.2f}x | {r['parse_cpu'] / r['plain_cpu']:.2f}x "
+            f"| {r['source_wall']:.2f} | {r['source_ratio']:.2f}x |"
+        )
 
 
 if __name__ == "__main__":

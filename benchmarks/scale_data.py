@@ -173,7 +173,7 @@ def _fw_frame(
     times = np.concatenate(
         [
             conn_time,
-            conn_time[retry] + 3_000_000,
+            np.minimum(conn_time[retry] + 3_000_000, DAY_US - 1),
             app_time,
             _times(rng, n_deny),
             _times(rng, n_noise),

@@ -3,7 +3,6 @@
 Library modules are imported inside the command functions so `netlogs --help` stays fast.
 The clock is read here and only here (``--now`` pins it for reproducible runs).
 """
-# ruff: noqa: PLC0415  (imports inside commands keep `netlogs --help` fast, see cli/__init__.py)
 
 from __future__ import annotations
 
@@ -53,7 +52,7 @@ if TYPE_CHECKING:
 @click.option(
     "--format",
     "output_format",
-    type=click.Choice(["text", "json"]),
+    metavar="[text|json]",
     default="text",
     show_default=True,
     help="What to print on stdout.",
@@ -159,6 +158,9 @@ def _prepare(
         raise ConfigError("give either --logs DIR or --workspace ID, not both")
     if not logs and not workspaces:
         raise ConfigError("no evidence source: give --logs DIR (exported logs) or --workspace ID")
+    if (_text(options, "output_format") or "text") not in ("text", "json"):
+        raise ConfigError(f"--format {options.get('output_format')!r}: use text or json")
+    _check_zone(_text(options, "csv_tz"))
     window = resolve_window(
         now, _text(options, "since"), _text(options, "start"), _text(options, "end")
     )
@@ -208,6 +210,20 @@ def _source(
     from netlogs.sources.log_analytics import LogAnalyticsSource
 
     return LogAnalyticsSource(workspaces)
+
+
+def _check_zone(zone: str | None) -> None:
+    """A typo in --csv-tz must not go unnoticed just because no local-time CSV was read."""
+    if zone is None:
+        return
+    from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+    try:
+        ZoneInfo(zone)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise ConfigError(
+            f"--csv-tz {zone!r}: unknown time zone (use an IANA name such as Europe/Amsterdam)"
+        ) from None
 
 
 def _now(text: str | None) -> datetime:

@@ -75,7 +75,7 @@ class CorrelationContext:
     ingestion_lags: Mapping[LogFamily, timedelta] = field(default_factory=dict)
     expected_paths: Mapping[str, ExpectedPath] = field(default_factory=dict)
     client_names: Mapping[str, str] = field(default_factory=dict)
-    evidence_per_kind: int = 3  # first N and last N rows per family and flow
+    evidence_per_kind: int = 2  # first N and last N rows per family and flow
     timeline_per_kind: int = 20  # rows per family and flow drawn on the HTML timeline
 
     def status(self, family: LogFamily) -> SourceStatus:

@@ -47,6 +47,9 @@ def text(frame: pl.DataFrame, *names: str) -> pl.Expr:
 
 def integer(frame: pl.DataFrame, *names: str) -> pl.Expr:
     """An integer from ints, reals (``443.0``) or strings (``"9"``); junk becomes null."""
+    present = [name for name in names if name in frame.columns]
+    if len(present) == 1 and frame.schema[present[0]].is_numeric():
+        return pl.col(present[0]).cast(pl.Int64, strict=False)
     return number(pick(frame, *names))
 
 
@@ -109,8 +112,9 @@ def parse_time_column(values: pl.Series, zone: str = "UTC") -> pl.Series:
     frame = text.to_frame("t")
     forms = _naive_forms(pl.col("t"))
     sample = frame.filter(pl.col("t").is_not_null()).head(1)
-    chosen = next((form for form in forms if sample.select(form).to_series().null_count() == 0),
-                  None)
+    chosen = next(
+        (form for form in forms if sample.select(form).to_series().null_count() == 0), None
+    )
     parsed = frame.select(chosen).to_series() if chosen is not None and sample.height else None
     if parsed is None or parsed.null_count() > text.null_count():
         parsed = frame.select(pl.coalesce(forms)).to_series()
@@ -155,7 +159,16 @@ def with_row_ids(frame: pl.DataFrame, origin: str) -> pl.DataFrame:
     return frame.with_columns(ids.alias(ROW_ID), line.alias(LINE_COLUMN))
 
 
+_ACTIONS = ("Allow", "Deny", "Drop", "Alert", "Reject", "Log")
+_ACTION_SPELLINGS = {
+    spelling: action for action in _ACTIONS for spelling in (action.lower(), action.upper(), action)
+}
+
+
 def capitalized(expr: pl.Expr) -> pl.Expr:
-    """``drop`` -> ``Drop``, ``ALLOW`` -> ``Allow`` (IDPS writes actions in lower case)."""
-    lowered = expr.str.to_lowercase()
-    return lowered.str.slice(0, 1).str.to_uppercase() + lowered.str.slice(1)
+    """``drop`` -> ``Drop``, ``ALLOW`` -> ``Allow`` (IDPS writes actions in lower case).
+
+    A hash lookup of the known actions: the few distinct values make string surgery per row
+    the expensive way; anything else passes through unchanged.
+    """
+    return expr.replace(_ACTION_SPELLINGS)

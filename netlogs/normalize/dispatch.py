@@ -122,21 +122,7 @@ def _raw_firewall(table: str, frame: pl.DataFrame) -> list[Piece]:
 
 def _azure_diagnostics(frame: pl.DataFrame) -> list[Piece]:
     table = "AzureDiagnostics"
-    masks = _diagnostics_masks(frame)
-    label = frame.select(
-        pl.when(masks["kv"])
-        .then(pl.lit("kv"))
-        .when(masks["dns_text"])
-        .then(pl.lit("dns_text"))
-        .when(masks["dns_structured"])
-        .then(pl.lit("dns_structured"))
-        .when(masks["fw_structured"])
-        .then(pl.lit("fw_structured"))
-        .when(masks["fw_text"])
-        .then(pl.lit("fw_text"))
-        .otherwise(pl.lit("other"))
-        .alias("_part")
-    ).to_series()
+    label = _diagnostics_labels(frame)
     labels = label.unique().to_list()
     if len(labels) == 1:  # the usual case: one category per query; no copy of the rows
         parts = {str(labels[0]): frame}
@@ -161,6 +147,25 @@ def _azure_diagnostics(frame: pl.DataFrame) -> list[Piece]:
     if "other" in parts:
         pieces.append(_other_rows(parts["other"]))
     return pieces
+
+
+def _diagnostics_labels(frame: pl.DataFrame) -> pl.Series:
+    """Which normalizer each AzureDiagnostics row goes to (``_part``)."""
+    masks = _diagnostics_masks(frame)
+    return frame.select(
+        pl.when(masks["kv"])
+        .then(pl.lit("kv"))
+        .when(masks["dns_text"])
+        .then(pl.lit("dns_text"))
+        .when(masks["dns_structured"])
+        .then(pl.lit("dns_structured"))
+        .when(masks["fw_structured"])
+        .then(pl.lit("fw_structured"))
+        .when(masks["fw_text"])
+        .then(pl.lit("fw_text"))
+        .otherwise(pl.lit("other"))
+        .alias("_part")
+    ).to_series()
 
 
 def _diagnostics_masks(frame: pl.DataFrame) -> dict[str, pl.Expr]:

@@ -76,7 +76,9 @@ def normalize_evidence(
         for piece in normalize_raw(raw.table, frame):
             frames[piece.family].append(piece.frame)
             found.extend(_piece_issues(raw, piece))
-            _add_totals(totals.setdefault((piece.family, raw.table), _Totals()), raw, piece)
+            for table, rows in _rows_by_table(raw, piece):
+                total = totals.setdefault((piece.family, table), _Totals())
+                _add_totals(total, raw, piece, rows)
     tables = {
         CANONICAL_BY_FAMILY[family]: _concat(parts, CANONICAL_BY_FAMILY[family])
         for family, parts in frames.items()
@@ -114,8 +116,16 @@ def _piece_issues(raw: RawTable, piece: Piece) -> list[ParseIssue]:
     return found
 
 
-def _add_totals(total: _Totals, raw: RawTable, piece: Piece) -> None:
-    total.rows += piece.frame.height
+def _rows_by_table(raw: RawTable, piece: Piece) -> list[tuple[str, int]]:
+    """Rows per source table; canonical Parquet is listed under the tables it was fetched from."""
+    if not raw.table.startswith("canonical:") or piece.frame.is_empty():
+        return [(raw.table, piece.frame.height)]
+    counts = piece.frame.group_by("source_table").len().sort("source_table", nulls_last=True)
+    return [(str(table or raw.table), int(rows)) for table, rows in counts.iter_rows()]
+
+
+def _add_totals(total: _Totals, raw: RawTable, piece: Piece, rows: int) -> None:
+    total.rows += rows
     total.partial = total.partial or raw.status is SourceStatus.PARTIAL
     unparsed = 0 if piece.unparsed is None else piece.unparsed.height
     if unparsed:

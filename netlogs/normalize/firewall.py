@@ -38,8 +38,10 @@ STRUCTURED_KINDS = {
 
 
 def firewall_name(frame: pl.DataFrame) -> pl.Expr:
-    """Firewall name (lower case) from whichever resource id or name column the rows have."""
-    return last_segment(pick(frame, "_ResourceId", "ResourceId", "resourceId", "Resource", "Dvc"))
+    """Firewall name (lower case) from whichever resource name or id column the rows have."""
+    if "Resource" in frame.columns:  # AzureDiagnostics: the bare name, no id to take apart
+        return text(frame, "Resource").str.to_lowercase()
+    return last_segment(pick(frame, "_ResourceId", "ResourceId", "resourceId", "Dvc"))
 
 
 def normalize_legacy_messages(
@@ -58,6 +60,25 @@ def normalize_legacy_messages(
     return parse_firewall_messages(prepared, source_table)
 
 
+def _field(name: str) -> tuple[str, str, str]:
+    """A structured property as a table column, an AzureDiagnostics column, a raw property."""
+    return (name, f"{name}_s", f"properties.{name}")
+
+
+def _structured_reason(frame: pl.DataFrame) -> pl.Expr:
+    translated = text(frame, "TranslatedIp", "TranslatedIp_s", "properties.TranslatedIp")
+    translated_port = integer(
+        frame, "TranslatedPort", "TranslatedPort_d", "properties.TranslatedPort"
+    )
+    return pl.coalesce(
+        text(frame, *_field("ActionReason")),
+        text(frame, *_field("ThreatDescription")),
+        pl.lit("Flag ") + text(frame, *_field("Flag")),
+        pl.lit("DNAT'ed to ") + translated + pl.lit(":") + translated_port.cast(pl.String),
+        text(frame, *_field("Description")),
+    )
+
+
 def normalize_structured(frame: pl.DataFrame, source_table: str) -> pl.DataFrame:
     """Structured rows: AZFW* tables, raw AZFW* records, or AZFW* categories in AzureDiagnostics."""
     category = pick(frame, "Category", "category", "Type").cast(pl.String)
@@ -65,42 +86,29 @@ def normalize_structured(frame: pl.DataFrame, source_table: str) -> pl.DataFrame
         category = pl.lit(source_table)
     kind = category.replace_strict(STRUCTURED_KINDS, default="network", return_dtype=pl.String)
 
-    def field(name: str) -> tuple[str, str, str]:
-        return (name, f"{name}_s", f"properties.{name}")
-
-    translated = text(frame, "TranslatedIp", "TranslatedIp_s", "properties.TranslatedIp")
-    translated_port = integer(
-        frame, "TranslatedPort", "TranslatedPort_d", "properties.TranslatedPort"
-    )
-    action = text(frame, *field("Action"))
+    action = text(frame, *_field("Action"))
     out = frame.select(
         utc_time(frame, "TimeGenerated", "time").alias("time"),
         firewall_name(frame).alias("firewall"),
         kind.alias("kind"),
         text(frame, "SourceIp", "SourceIP", "properties.SourceIp").alias("src_ip"),
         integer(frame, "SourcePort", "SourcePort_d", "properties.SourcePort").alias("src_port"),
-        text(frame, *field("DestinationIp")).alias("dst_ip"),
+        text(frame, *_field("DestinationIp")).alias("dst_ip"),
         integer(frame, "DestinationPort", "DestinationPort_d", "properties.DestinationPort").alias(
             "dst_port"
         ),
-        text(frame, *field("Fqdn")).str.to_lowercase().alias("fqdn"),
-        text(frame, *field("TargetUrl"), "properties.Url", "Url_s").alias("target_url"),
-        text(frame, *field("Protocol")).str.to_uppercase().alias("protocol"),
+        text(frame, *_field("Fqdn")).str.to_lowercase().alias("fqdn"),
+        text(frame, *_field("TargetUrl"), "properties.Url", "Url_s").alias("target_url"),
+        text(frame, *_field("Protocol")).str.to_uppercase().alias("protocol"),
         pl.when(kind == "nat")
         .then(pl.coalesce(capitalized(action), pl.lit("DNAT")))
         .otherwise(capitalized(action))
         .alias("action"),
-        text(frame, *field("Policy")).alias("policy"),
-        text(frame, *field("RuleCollectionGroup")).alias("rule_collection_group"),
-        text(frame, *field("RuleCollection")).alias("rule_collection"),
-        text(frame, *field("Rule")).alias("rule"),
-        pl.coalesce(
-            text(frame, *field("ActionReason")),
-            text(frame, *field("ThreatDescription")),
-            pl.lit("Flag ") + text(frame, *field("Flag")),
-            pl.lit("DNAT'ed to ") + translated + pl.lit(":") + translated_port.cast(pl.String),
-            text(frame, *field("Description")),
-        ).alias("action_reason"),
+        text(frame, *_field("Policy")).alias("policy"),
+        text(frame, *_field("RuleCollectionGroup")).alias("rule_collection_group"),
+        text(frame, *_field("RuleCollection")).alias("rule_collection"),
+        text(frame, *_field("Rule")).alias("rule"),
+        _structured_reason(frame).alias("action_reason"),
         pl.lit(source_table).alias("source_table"),
         pl.col(ROW_ID).alias("row_id"),
     )

@@ -64,55 +64,62 @@ def parse_firewall_messages(
     Returns:
         (events conformed to FW_EVENTS, rows whose message did not parse: ``_line``, ``msg``).
     """
-    segments = pl.col("msg").str.replace_all(_BOUNDARY, _SEP + "$1: ")
-    first = pl.col("_segments").str.split_exact(_SEP, 1).struct.field("field_0")
-    parsed = (
-        frame.with_columns(segments.alias("_segments"))
-        .with_columns(first.alias("_first"))
-        .with_columns(_head_columns())
-    )
+    # The head never contains ". " (IPs and host names have no blanks), so the first ". " ends it.
+    head, tail = _split(pl.col("msg"), ". ")
+    parsed = _with_head(frame.with_columns(head.alias("_first"), tail.fill_null("").alias("_tail")))
     ok = (
         pl.col("src_ip").str.contains(_IS_IPV4) & pl.col("protocol").str.contains("^[A-Za-z]")
     ).fill_null(False)
     unparsed = parsed.filter(~ok).select("_line", ROW_ID, "msg")
-    action_segment = pl.col("_segments").str.extract(f"{_SEP}Action: ([^{_SEP}]*)")
-    events = parsed.filter(ok).with_columns(action_segment.alias("_action_segment"))
-    events = events.with_columns(_tail_columns())
+    events = parsed.filter(ok)
+    # Tails (action, rule names, reasons) repeat across millions of lines: parse each once.
+    tails = _parse_tails(events.select(pl.col("_tail").unique()))
+    events = events.join(tails, on="_tail", how="left", maintain_order="left")
+    events = events.with_columns(pl.col("_first").str.extract_groups(_DNAT).alias("_dnat"))
     events = events.with_columns(_derived_columns(source_table))
     return conform(events, FW_EVENTS), unparsed
 
 
 def _split(expr: pl.Expr, by: str) -> tuple[pl.Expr, pl.Expr]:
-    parts = expr.str.split_exact(by, 1)
+    """(text before the first ``by``, the rest after it or null)."""
+    parts = expr.str.splitn(by, 2)
     return parts.struct.field("field_0"), parts.struct.field("field_1")
 
 
-def _head_columns() -> list[pl.Expr]:
+def _with_head(frame: pl.DataFrame) -> pl.DataFrame:
     """``proto [Type=n] request from ip[:port] [to host[:port]] [was ...]`` by plain splits.
 
-    Splitting on literals is several times cheaper than a capture regex over a million lines.
+    Splitting on literals is cheaper than a capture regex over a million lines; each step is
+    its own column so no split is computed twice.
     """
     left, rest = _split(pl.col("_first"), " request from ")
-    src_part, dst_part = _split(rest, " to ")
-    src_ip, src_port = _split(_split(src_part, " ")[0], ":")
-    dst, dst_port = _split(_split(dst_part, " ")[0], ":")
-    return [
-        _split(left.str.strip_chars(), " ")[0].alias("protocol"),
+    frame = frame.with_columns(left.alias("_left"), rest.alias("_rest"))
+    src_part, dst_part = _split(pl.col("_rest"), " to ")
+    frame = frame.with_columns(
+        _split(src_part, " ")[0].alias("_src"), _split(dst_part, " ")[0].alias("_dst")
+    )
+    src_ip, src_port = _split(pl.col("_src"), ":")
+    dst, dst_port = _split(pl.col("_dst"), ":")
+    return frame.with_columns(
+        _split(pl.col("_left").str.strip_chars(), " ")[0].alias("protocol"),
         src_ip.alias("src_ip"),
-        src_port.alias("src_port"),
-        dst.alias("dst"),
+        # "HTTPS request from 10.0.0.1:6065." (no destination) leaves the period on the port
+        src_port.str.strip_chars_end(".").alias("src_port"),
+        dst.str.strip_chars_end(".").alias("dst"),
         dst_port.str.strip_chars_end(".").alias("dst_port"),
-    ]
+    )
 
 
-def _tail_columns() -> list[pl.Expr]:
-    action_segment = pl.col("_action_segment")
-    return [
-        action_segment.str.extract(r"^([A-Za-z]+)").alias("_action"),
-        # free text after the action ("No rule matched. Proceeding with default action")
-        action_segment.str.extract(r"^[A-Za-z]+\.+\s+(.+)")
-        .str.strip_chars_end(". ")
-        .alias("_free"),
+def _parse_tails(tails: pl.DataFrame) -> pl.DataFrame:
+    """Fields of distinct tails (``Action: Allow. Policy: p. Rule: r ...``), ready to join."""
+    segments = (pl.lit(". ") + pl.col("_tail")).str.replace_all(_BOUNDARY, _SEP + "$1: ")
+    action_segment = pl.col("_segments").str.extract(f"{_SEP}Action: ([^{_SEP}]*)")
+    action = action_segment.str.extract(r"^([A-Za-z]+)")
+    # free text after the action ("No rule matched. Proceeding with default action")
+    free = action_segment.str.extract(r"^[A-Za-z]+\.+\s+(.+)").str.strip_chars_end(". ")
+    parsed = tails.with_columns(segments.alias("_segments")).with_columns(
+        capitalized(action).alias("_action"),
+        free.alias("_free"),
         _value_of("Policy").alias("policy"),
         _value_of("Rule Collection Group").alias("rule_collection_group"),
         _value_of("Rule Collection").alias("rule_collection"),
@@ -122,38 +129,61 @@ def _tail_columns() -> list[pl.Expr]:
         _value_of("ThreatIntel").alias("_threat"),
         _value_of("IDS").alias("_ids"),
         _value_of("Signature").alias("_signature"),
-        pl.col("_first").str.extract_groups(_DNAT).alias("_dnat"),
-    ]
+    )
+    return _tail_summary(parsed)
+
+
+def _tail_summary(parsed: pl.DataFrame) -> pl.DataFrame:
+    """The per-tail columns the events need: fields, the kind a tail implies, one reason."""
+    threat, ids, signature = pl.col("_threat"), pl.col("_ids"), pl.col("_signature")
+    return parsed.select(
+        "_tail",
+        "_action",
+        "policy",
+        "rule_collection_group",
+        "rule_collection",
+        "rule",
+        "target_url",
+        pl.when(threat.is_not_null())
+        .then(pl.lit("threatintel"))
+        .when(signature.is_not_null() | ids.is_not_null())
+        .then(pl.lit("idps"))
+        .alias("_tail_kind"),
+        pl.coalesce(
+            pl.col("_reason"),
+            pl.lit("ThreatIntel: ") + threat,
+            pl.lit("IDS: ") + ids + pl.lit(" (signature ") + signature + ")",
+            pl.lit("IDS signature ") + signature,
+            pl.col("_free"),
+        ).alias("_tail_reason"),
+    )
 
 
 def _derived_columns(source_table: str) -> list[pl.Expr]:
-    dst = pl.col("dst").str.strip_chars_end(".")
-    dst_is_ip = dst.str.contains(rf"^{_IPV4}$")
+    dst = pl.col("dst")
+    dst_is_ip = dst.str.contains(_IS_IPV4)
     dnat_ip = pl.col("_dnat").struct.field("1")
+    dnat = pl.lit("DNAT'ed to ") + dnat_ip + pl.lit(":") + pl.col("_dnat").struct.field("2")
     return [
         pl.when(dst_is_ip).then(dst).alias("dst_ip"),
         pl.when(~dst_is_ip).then(dst.str.to_lowercase()).alias("fqdn"),
-        _port(pl.col("src_port")).alias("src_port"),
-        _port(pl.col("dst_port")).alias("dst_port"),
+        # "192.168.0.2:" (ICMP) has an empty port: null, not 0.
+        pl.col("src_port").cast(pl.Int32, strict=False).alias("src_port"),
+        pl.col("dst_port").cast(pl.Int32, strict=False).alias("dst_port"),
         pl.col("protocol").str.to_uppercase().alias("protocol"),
         _action(dnat_ip).alias("action"),
-        _kind().alias("kind"),
-        _reason(dnat_ip).alias("action_reason"),
+        _kind(dnat_ip).alias("kind"),
+        pl.coalesce(pl.col("_tail_reason"), dnat).alias("action_reason"),
         pl.lit(source_table).alias("source_table"),
         pl.col(ROW_ID).alias("row_id"),
     ]
 
 
-def _port(expr: pl.Expr) -> pl.Expr:
-    # "192.168.0.2:" (ICMP) has an empty port: null, not 0.
-    return expr.cast(pl.Int32, strict=False)
-
-
 def _action(dnat_ip: pl.Expr) -> pl.Expr:
-    denied = pl.col("_first").str.contains(r"\bwas denied\b")
+    denied = pl.col("_first").str.contains(" was denied", literal=True)
     return (
         pl.when(pl.col("_action").is_not_null())
-        .then(capitalized(pl.col("_action")))
+        .then(pl.col("_action"))
         .when(dnat_ip.is_not_null())
         .then(pl.lit("DNAT"))
         .when(denied)
@@ -161,30 +191,14 @@ def _action(dnat_ip: pl.Expr) -> pl.Expr:
     )
 
 
-def _kind() -> pl.Expr:
+def _kind(dnat_ip: pl.Expr) -> pl.Expr:
     by_operation = pl.col("operation").replace_strict(
         _KIND_BY_OPERATION, default=None, return_dtype=pl.String
     )
     by_category = pl.col("category").replace_strict(
         _KIND_BY_CATEGORY, default=None, return_dtype=pl.String
     )
-    return (
-        pl.when(pl.col("_threat").is_not_null())
-        .then(pl.lit("threatintel"))
-        .when(pl.col("_signature").is_not_null() | pl.col("_ids").is_not_null())
-        .then(pl.lit("idps"))
-        .when(pl.col("_dnat").struct.field("1").is_not_null())
-        .then(pl.lit("nat"))
-        .otherwise(pl.coalesce(by_operation, by_category, pl.lit("network")))
-    )
-
-
-def _reason(dnat_ip: pl.Expr) -> pl.Expr:
+    by_message = pl.when(dnat_ip.is_not_null()).then(pl.lit("nat"))
     return pl.coalesce(
-        pl.col("_reason"),
-        pl.lit("ThreatIntel: ") + pl.col("_threat"),
-        pl.lit("IDS: ") + pl.col("_ids") + pl.lit(" (signature ") + pl.col("_signature") + ")",
-        pl.lit("IDS signature ") + pl.col("_signature"),
-        pl.lit("DNAT'ed to ") + dnat_ip + pl.lit(":") + pl.col("_dnat").struct.field("2"),
-        pl.col("_free"),
+        pl.col("_tail_kind"), by_message, by_operation, by_category, pl.lit("network")
     )

@@ -64,60 +64,24 @@ def _prepare(frame: pl.DataFrame) -> pl.DataFrame:
     ).explode("_ext")
 
 
-def normalize_traffic_analytics(
-    frame: pl.DataFrame, source_table: str
-) -> tuple[pl.DataFrame, str]:
+def normalize_traffic_analytics(frame: pl.DataFrame, source_table: str) -> tuple[pl.DataFrame, str]:
     """Traffic Analytics rows -> (flows, a note on rows merged or skipped, for the source list).
 
     Only ``SubType == FlowLog`` rows are flows; other subtypes (``Topology`` ...) are Traffic
     Analytics internals, counted in the note.
     """
     subtype = text(frame, "SubType_s", "SubType")
-    total = frame.height
-    frame = frame.filter(subtype.is_null() | (subtype == "FlowLog"))
-    skipped = total - frame.height
-    prepared = _prepare(frame)
-    outbound = pl.col("_direction") == "O"
+    flow_rows = frame.filter(subtype.is_null() | (subtype == "FlowLog"))
+    skipped = frame.height - flow_rows.height
+    prepared = _prepare(flow_rows)
     kind = (
         "traffic_analytics_vnet" if source_table == "NTANetAnalytics" else "traffic_analytics_nsg"
     )
     out = prepared.select(
-        utc_time(prepared, "FlowStartTime_t", "FlowStartTime", "TimeGenerated").alias("time_start"),
-        utc_time(prepared, "FlowEndTime_t", "FlowEndTime", "TimeGenerated").alias("time_end"),
-        utc_time(
-            prepared, "FlowIntervalEndTime_t", "FlowIntervalEndTime", "FlowEndTime_t", "FlowEndTime"
-        ).alias("_interval"),
-        pl.coalesce(
-            text(prepared, "SrcIP_s", "SrcIp", "SrcIP"),
-            _first_ip(prepared, "SrcPublicIPs_s", "SrcPublicIps"),
-            pl.when(outbound).then(pl.col("_vm_ip")).otherwise(pl.col("_ext")),
-        ).alias("src_ip"),
-        pl.coalesce(
-            text(prepared, "DestIP_s", "DestIp", "DestIP"),
-            _first_ip(prepared, "DestPublicIPs_s", "DestPublicIps"),
-            pl.when(outbound).then(pl.col("_ext")).otherwise(pl.col("_vm_ip")),
-        ).alias("dst_ip"),
-        integer(prepared, "DestPort_d", "DestPort").alias("dst_port"),
-        text(prepared, "L4Protocol_s", "L4Protocol").str.to_uppercase().alias("protocol"),
-        pl.col("_direction").alias("direction"),
-        _decision(prepared).alias("decision"),
-        text(prepared, "NIC_s", "NIC1_s", "SrcNic", "DestNic").alias("nic"),
-        text(prepared, "Subnet_s", "Subnet1_s", "SrcSubnet", "DestSubnet").alias("subnet"),
-        text(prepared, "VM_s", "VM1_s", "VMName", "SrcVm", "DestVm").alias("vm"),
-        text(prepared, "NSGRule_s", "NsgRule", "AclRule").alias("rule"),
-        text(prepared, "PrivateEndpointResourceId").alias("private_endpoint_id"),
+        *_times(prepared),
+        *_addresses(prepared),
+        *_attributes(prepared),
         pl.lit(kind).alias("flow_log_kind"),
-        _flow_count(prepared).alias("flow_count"),
-        _sum(
-            prepared,
-            "InboundPackets_d",
-            "OutboundPackets_d",
-            "PacketsSrcToDest",
-            "PacketsDestToSrc",
-        ).alias("packets"),
-        _sum(
-            prepared, "InboundBytes_d", "OutboundBytes_d", "BytesSrcToDest", "BytesDestToSrc"
-        ).alias("bytes"),
         pl.col("_flow_type"),
         pl.lit(source_table).alias("source_table"),
         pl.col(ROW_ID).alias("row_id"),
@@ -128,6 +92,54 @@ def normalize_traffic_analytics(
     if skipped:
         notes.append(f"{skipped} rows of SubType other than FlowLog skipped")
     return conform(deduped, FLOWS), "; ".join(notes)
+
+
+def _times(frame: pl.DataFrame) -> list[pl.Expr]:
+    return [
+        utc_time(frame, "FlowStartTime_t", "FlowStartTime", "TimeGenerated").alias("time_start"),
+        utc_time(frame, "FlowEndTime_t", "FlowEndTime", "TimeGenerated").alias("time_end"),
+        utc_time(
+            frame, "FlowIntervalEndTime_t", "FlowIntervalEndTime", "FlowEndTime_t", "FlowEndTime"
+        ).alias("_interval"),
+    ]
+
+
+def _addresses(frame: pl.DataFrame) -> list[pl.Expr]:
+    """Source and destination, falling back to the VM IP / public IP pair for public flows."""
+    outbound = pl.col("_direction") == "O"
+    return [
+        pl.coalesce(
+            text(frame, "SrcIP_s", "SrcIp", "SrcIP"),
+            _first_ip(frame, "SrcPublicIPs_s", "SrcPublicIps"),
+            pl.when(outbound).then(pl.col("_vm_ip")).otherwise(pl.col("_ext")),
+        ).alias("src_ip"),
+        pl.coalesce(
+            text(frame, "DestIP_s", "DestIp", "DestIP"),
+            _first_ip(frame, "DestPublicIPs_s", "DestPublicIps"),
+            pl.when(outbound).then(pl.col("_ext")).otherwise(pl.col("_vm_ip")),
+        ).alias("dst_ip"),
+        integer(frame, "DestPort_d", "DestPort").alias("dst_port"),
+    ]
+
+
+def _attributes(frame: pl.DataFrame) -> list[pl.Expr]:
+    return [
+        text(frame, "L4Protocol_s", "L4Protocol").str.to_uppercase().alias("protocol"),
+        pl.col("_direction").alias("direction"),
+        _decision(frame).alias("decision"),
+        text(frame, "NIC_s", "NIC1_s", "SrcNic", "DestNic").alias("nic"),
+        text(frame, "Subnet_s", "Subnet1_s", "SrcSubnet", "DestSubnet").alias("subnet"),
+        text(frame, "VM_s", "VM1_s", "VMName", "SrcVm", "DestVm").alias("vm"),
+        text(frame, "NSGRule_s", "NsgRule", "AclRule").alias("rule"),
+        text(frame, "PrivateEndpointResourceId").alias("private_endpoint_id"),
+        _flow_count(frame).alias("flow_count"),
+        _sum(
+            frame, "InboundPackets_d", "OutboundPackets_d", "PacketsSrcToDest", "PacketsDestToSrc"
+        ).alias("packets"),
+        _sum(frame, "InboundBytes_d", "OutboundBytes_d", "BytesSrcToDest", "BytesDestToSrc").alias(
+            "bytes"
+        ),
+    ]
 
 
 def _flow_count(frame: pl.DataFrame) -> pl.Expr:

@@ -33,9 +33,10 @@ LONG_TEXT = 240  # characters shown before a value is folded behind "show all"
 TIMELINE_DIV = "nl-timeline"  # fixed, so two renders of one result are identical
 
 
-def report_asset_dir() -> Path:
-    """``reports/`` in a checkout, ``netlogs/_data/reports`` in an installed wheel."""
-    package = Path(__file__).resolve().parents[1]
+def report_asset_dir(package: Path | None = None) -> Path:
+    """``netlogs/_data/reports`` in an installed wheel, ``reports/`` next to the package in a
+    checkout. ``package`` (the ``netlogs`` directory) is only given by tests."""
+    package = package or Path(__file__).resolve().parents[1]
     for candidate in (package / "_data" / "reports", package.parent / "reports"):
         if (candidate / TEMPLATE).is_file():
             return candidate
@@ -105,6 +106,13 @@ def show(value: object, limit: int = LONG_TEXT) -> Markup:
     ) % (shorten(text, limit), len(text), text)
 
 
+def show_short(value: object, limit: int = 60) -> Markup:
+    """Like ``show`` but cut, never folded: for link texts (a fold inside a link would navigate)."""
+    from markupsafe import Markup  # noqa: PLC0415
+
+    return Markup("<bdi>%s</bdi>") % shorten(neutralise(value), limit)
+
+
 def show_block(value: object) -> Markup:
     """Multi-line text (KQL) in a ``<pre>``, line breaks kept, invisible characters shown."""
     from markupsafe import Markup  # noqa: PLC0415
@@ -126,6 +134,7 @@ def _environment() -> jinja2.Environment:
     )
     env.filters["show"] = show
     env.filters["show_block"] = show_block
+    env.filters["show_short"] = show_short
     return env
 
 

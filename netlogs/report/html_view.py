@@ -26,6 +26,7 @@ from netlogs.report.vocabulary import (
 )
 
 MAX_EVIDENCE_ROWS = 20_000  # cited rows; beyond this the JSON result has the rest
+LARGE_EVIDENCE = 1_000  # from here the page lets the browser skip laying out off-screen parts
 OPEN_CARDS = 25  # up to this many clients every client's details are open; beyond, violations only
 
 
@@ -139,4 +140,5 @@ def report_view(result: TraceResult) -> dict[str, Any]:
         "generated_at": iso_utc(result.generated_at) if result.generated_at else "not recorded",
         "iso": iso_utc,
         "open_cards": OPEN_CARDS,
+        "large": len(evidence) >= LARGE_EVIDENCE or len(clients) > OPEN_CARDS,
     }

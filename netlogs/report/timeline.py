@@ -37,6 +37,7 @@ FAMILY_NAME = {
     "firewall": "Firewall record",
     "flow": "Flow record",
 }
+_ACTIONS = ("Allow", "Allowed", "Deny", "Denied", "Drop", "Alert", "DNAT", "Request")
 _FAMILY_RANK = {"keyvault": 0, "firewall": 1, "flow": 2}
 _FAMILY_OFFSET = {"keyvault": -0.25, "firewall": 0.0, "flow": 0.25}
 _FAMILY_SYMBOL = {"keyvault": "circle", "firewall": "diamond", "flow": "square"}
@@ -80,7 +81,7 @@ def plot_text_expr(column: str | pl.Expr, limit: int = 120) -> pl.Expr:
 def timeline_records(result: TraceResult) -> pl.DataFrame:
     """The correlated timeline, or (for a result read back from JSON) the cited evidence rows."""
     if result.timeline is not None:
-        return result.timeline.select(list(schemas.TIMELINE))
+        return result.timeline.select(list(schemas.TIMELINE)).cast(pl.Schema(schemas.TIMELINE))
     rows = [
         (e.time, f.client_ip, e.source.value, e.summary, "cited", e.row)
         for f in result.flows
@@ -93,10 +94,20 @@ def build_timeline(result: TraceResult) -> Timeline:
     """Traces and layout for the whole result, raw or aggregated depending on its size."""
     records = timeline_records(result)
     lanes, note = _lanes(records, result)
-    frame = records.filter(pl.col("client_ip").is_in(list(lanes))).with_columns(
-        lane=pl.col("client_ip").replace_strict(lanes, return_dtype=pl.Float64)
-        + pl.col("family").replace_strict(_FAMILY_OFFSET, default=0.15, return_dtype=pl.Float64),
-        x=pl.col("time").dt.epoch("ms"),
+    if records.is_empty() or not lanes:
+        return Timeline([], _layout(lanes, result), "No records to draw.", 0)
+    frame = (
+        records.filter(pl.col("client_ip").is_in(list(lanes)))
+        .with_columns(
+            lane=pl.col("client_ip").replace_strict(lanes, return_dtype=pl.Float64)
+            + pl.col("family").replace_strict(
+                _FAMILY_OFFSET, default=0.15, return_dtype=pl.Float64
+            ),
+            x=pl.col("time").dt.epoch("ms"),
+            outcome=pl.col("outcome").fill_null("unknown"),
+        )
+        .with_columns(detail=_detail())
+        .with_columns(outcome=_cited_outcome())
     )
     if frame.height <= RAW_LIMIT:
         traces, how = _raw_traces(frame), "one marker per record"
@@ -106,7 +117,7 @@ def build_timeline(result: TraceResult) -> Timeline:
         for trace in traces:
             trace["type"] = "scatter"
     layout = _layout(lanes, result)
-    sentence = f"{records.height} record(s), {how}." + (f" {note}" if note else "")
+    sentence = f"{records.height:,} record(s), {how}." + (f" {note}" if note else "")
     return Timeline(traces=traces, layout=layout, note=sentence, records=records.height)
 
 
@@ -130,16 +141,34 @@ def _series_key(frame: pl.DataFrame) -> pl.DataFrame:
     rank = pl.col("family").replace_strict(
         _FAMILY_RANK, default=len(_FAMILY_RANK), return_dtype=pl.Int32
     )
-    return frame.sort([rank, "family", "outcome", "x", "lane", "row_id"], nulls_last=True)
+    return frame.sort([rank, "family", "outcome", "detail", "x", "lane", "row_id"], nulls_last=True)
+
+
+def _traces(frame: pl.DataFrame, sizes: pl.Expr) -> list[dict[str, Any]]:
+    """One trace per family x outcome x detail, so the legend names each status and action."""
+    traces = []
+    keys = ["family", "outcome", "detail"]
+    for (family, outcome, detail), part in frame.group_by(keys, maintain_order=True):
+        marker_sizes = part.select(sizes.alias("size"))["size"].to_list()
+        traces.append(_trace(str(family), str(outcome), str(detail), part, marker_sizes))
+    return traces
+
+
+def _trace_name(family: str, outcome: str, detail: str) -> str:
+    """Legend text; a vault status that is not plainly ok says how it failed (403 can be both)."""
+    name = f"{FAMILY_NAME.get(family, family)}: {plot_text(detail, 20)}"
+    return (
+        f"{name} ({plot_text(outcome, 12)})" if family == "keyvault" and outcome != "ok" else name
+    )
 
 
 def _trace(
-    family: str, outcome: str, part: pl.DataFrame, sizes: list[float] | float
+    family: str, outcome: str, detail: str, part: pl.DataFrame, sizes: list[float]
 ) -> dict[str, Any]:
     return {
         "type": "scattergl",
         "mode": "markers",
-        "name": f"{FAMILY_NAME.get(family, family)}: {plot_text(outcome, 20)}",
+        "name": _trace_name(family, outcome, detail),
         "legendgroup": family,
         "x": part["x"].to_list(),
         "y": part["lane"].to_list(),
@@ -148,14 +177,14 @@ def _trace(
         "marker": {
             "color": _OUTCOME_COLOR.get(outcome, _OTHER_COLOR),
             "symbol": _FAMILY_SYMBOL.get(family, "x"),
-            "size": sizes,
+            "size": sizes[0] if len(set(sizes)) == 1 else sizes,
             "opacity": 0.8,
         },
     }
 
 
 def _raw_traces(frame: pl.DataFrame) -> list[dict[str, Any]]:
-    frame = _series_key(frame.with_columns(pl.col("outcome").fill_null("unknown")))
+    frame = _series_key(frame)
     hover = pl.concat_str(
         plot_text_expr("client_ip", 45),
         pl.lit(" · "),
@@ -163,24 +192,47 @@ def _raw_traces(frame: pl.DataFrame) -> list[dict[str, Any]]:
         pl.lit("<br>"),
         plot_text_expr("row_id", 80),
     )
-    frame = frame.with_columns(hover=hover)
-    traces = []
-    for (family, outcome), part in frame.group_by(["family", "outcome"], maintain_order=True):
-        traces.append(_trace(str(family), str(outcome), part, 7.0))
-    return traces
+    return _traces(frame.with_columns(hover=hover), pl.lit(7.0))
 
 
 def _detail() -> pl.Expr:
-    """HTTP status for vault requests, the action for firewall records, the outcome otherwise."""
-    status = pl.col("label").str.extract(r"(\d{3})\s*$")
-    action = pl.col("label").str.extract(r"^\s*(\S+)")
+    """HTTP status for vault requests, the action for firewall records, the outcome otherwise.
+
+    Works on timeline labels ("SecretGet 200", "Allow allow-kv") and on cited-evidence summaries
+    ("SecretGet 403 ForbiddenByFirewall caller ...", "a:1 -> b:443 Deny (rule x)"). Only known
+    actions are kept, so odd log values cannot multiply legend entries.
+    """
+    status = pl.coalesce(
+        pl.col("label").str.extract(r"^\s*\S+\s+(\d{3})\b"),
+        pl.col("label").str.extract(r"\b(\d{3})\s*$"),
+    )
+    action = pl.col("label").str.extract(r"\b(" + "|".join(_ACTIONS) + r")\b")
     return (
         pl.when(pl.col("family") == "keyvault")
         .then(pl.lit("HTTP ") + status.fill_null("?"))
         .when(pl.col("family") == "firewall")
-        .then(action.fill_null("?"))
+        .then(action.fill_null("other"))
+        .when(pl.col("family") == "flow")
+        .then(pl.col("outcome").replace({"ok": "allowed"}))
         .otherwise(pl.col("outcome"))
     )
+
+
+def _cited_outcome() -> pl.Expr:
+    """For rows read back from JSON (outcome "cited"): ok/denied/error from the detail."""
+    detail = pl.col("detail")
+    derived = (
+        pl.when(detail.str.contains(r"^HTTP [23]"))
+        .then(pl.lit("ok"))
+        .when(detail.is_in(["HTTP 403", "Deny", "Drop"]))
+        .then(pl.lit("denied"))
+        .when(detail.str.starts_with("HTTP 4") | detail.str.starts_with("HTTP 5"))
+        .then(pl.lit("error"))
+        .when(detail.is_in(["Allow", "Allowed"]))
+        .then(pl.lit("ok"))
+        .otherwise(pl.col("outcome"))
+    )
+    return pl.when(pl.col("outcome") == "cited").then(derived).otherwise(pl.col("outcome"))
 
 
 def _aggregated_traces(
@@ -188,9 +240,8 @@ def _aggregated_traces(
 ) -> tuple[list[dict[str, Any]], str]:
     span = result.window.duration
     buckets = [b for b in _BUCKETS if span / b <= TARGET_BUCKETS] or [_BUCKETS[-1]]
-    base = frame.with_columns(outcome=pl.col("outcome").fill_null("unknown"), detail=_detail())
     for bucket in buckets:  # coarsen until the marker count is safe for the browser
-        counted = _count(base, bucket)
+        counted = _count(frame, bucket)
         if counted.height <= AGGREGATE_LIMIT:
             break
     counted = _series_key(counted.with_columns(row_id=pl.lit("")))
@@ -204,11 +255,8 @@ def _aggregated_traces(
         pl.col("n").cast(pl.String),
         pl.lit(" record(s)"),
     )
-    counted = counted.with_columns(hover=hover)
-    traces = []
-    for (family, outcome), part in counted.group_by(["family", "outcome"], maintain_order=True):
-        sizes = (5 + 3 * part["n"].cast(pl.Float64).log10()).clip(5, 20).round(1).to_list()
-        traces.append(_trace(str(family), str(outcome), part, sizes))
+    sizes = (5 + 3 * pl.col("n").cast(pl.Float64).log10()).clip(5, 20).round(1)
+    traces = _traces(counted.with_columns(hover=hover), sizes)
     return traces, f"counted per {_describe(bucket)} bucket (marker size grows with the count)"
 
 

@@ -22,6 +22,11 @@ from netlogs.errors import SourceError
 from netlogs.model import ParseIssue, RawTable, SourceStatus
 from netlogs.normalize import read_canonical
 from netlogs.sources.file_csv import read_portal_csv
+from netlogs.sources.file_fetch import (
+    is_fetch_metadata,
+    ledger_issues,
+    ledger_partial_detail,
+)
 from netlogs.sources.file_raw import classify_records, records_frame, shape_raw
 from netlogs.sources.file_tables import detect_table
 from netlogs.sources.la_frames import describe_service_error, frame_from_table
@@ -35,6 +40,7 @@ class FileRead:
     tables: list[RawTable] = field(default_factory=list)
     issues: list[ParseIssue] = field(default_factory=list)
     sha256: str = ""
+    partial_detail: str = ""  # set by a fetch ledger that lists partial query chunks
 
     @property
     def rows(self) -> int:
@@ -67,12 +73,13 @@ def read_evidence_file(path: Path, display: str, options: ReadOptions) -> FileRe
     with ThreadPoolExecutor(max_workers=1) as pool:
         # hashlib releases the GIL on large buffers, so hashing overlaps with parsing.
         digest = pool.submit(lambda: hashlib.sha256(data).hexdigest())
-        read = _read_content(data, display, options)
+        read = read_evidence_bytes(data, display, options)
         read.sha256 = digest.result()
     return read
 
 
-def _read_content(data: bytes, display: str, options: ReadOptions) -> FileRead:
+def read_evidence_bytes(data: bytes, display: str, options: ReadOptions) -> FileRead:
+    """Recognise and read one file's content (``sha256`` left empty)."""
     if data[:4] == b"PAR1":
         return _read_parquet(data, display)
     head = data[:4096]
@@ -113,6 +120,12 @@ def _read_json(text: str, display: str, options: ReadOptions) -> FileRead:
 
 
 def _read_json_object(document: dict[str, Any], display: str, options: ReadOptions) -> FileRead:
+    if is_fetch_metadata(document):
+        return FileRead(
+            f"netlogs fetch metadata ({document['schema']})",
+            issues=ledger_issues(document, display),
+            partial_detail=ledger_partial_detail(document),
+        )
     if "tables" in document:
         return _read_query_api(document, display)
     if "error" in document:

@@ -10,10 +10,18 @@ KQL templates filter online.
 from __future__ import annotations
 
 import hashlib
+from dataclasses import replace
 from pathlib import Path
 
 from netlogs.errors import InputError
-from netlogs.model import CollectedEvidence, EvidenceQuery, InputFile, ParseIssue, RawTable
+from netlogs.model import (
+    CollectedEvidence,
+    EvidenceQuery,
+    InputFile,
+    ParseIssue,
+    RawTable,
+    SourceStatus,
+)
 from netlogs.sources.file_formats import ReadOptions, UnknownContentError, read_evidence_file
 
 # Files that are never evidence: notes next to the logs, editor and OS droppings.
@@ -37,9 +45,10 @@ class FileSource:
                 or ``root`` holds no evidence file at all.
         """
         del query  # filters are applied after normalization, the same way for every source
-        tables: list[RawTable] = []
+        tables: list[tuple[Path, RawTable]] = []
         issues: list[ParseIssue] = []
         inputs: list[InputFile] = []
+        partial: dict[Path, str] = {}  # directory -> why its fetch ledger says "partial"
         for path in evidence_files(self.root):
             display = self._display(path)
             try:
@@ -51,13 +60,17 @@ class FileSource:
                 issues.append(ParseIssue(display, exc.line, f"file not read: {exc.reason}"))
                 inputs.append(InputFile(display, _sha256(path), "unknown (skipped)", 0))
                 continue
-            tables.extend(read.tables)
+            tables.extend((path.parent, table) for table in read.tables)
             issues.extend(read.issues)
             inputs.append(InputFile(display, read.sha256, read.detected_format, read.rows))
+            if read.partial_detail:
+                partial[path.parent] = f"{display}: {read.partial_detail}"
         if not inputs:
             raise InputError(f"{self.root}: no evidence files found (searched recursively)")
         return CollectedEvidence(
-            raw_tables=tuple(tables), parse_issues=tuple(issues), inputs=tuple(inputs)
+            raw_tables=tuple(_mark_partial(folder, table, partial) for folder, table in tables),
+            parse_issues=tuple(issues),
+            inputs=tuple(inputs),
         )
 
     def _display(self, path: Path) -> str:
@@ -65,6 +78,13 @@ class FileSource:
             return path.relative_to(self.root).as_posix()
         except ValueError:
             return str(path)
+
+
+def _mark_partial(folder: Path, table: RawTable, partial: dict[Path, str]) -> RawTable:
+    """Canonical tables of a fetch whose ledger lists partial chunks are partial themselves."""
+    if folder not in partial or not table.table.startswith("canonical:"):
+        return table
+    return replace(table, status=SourceStatus.PARTIAL, detail=partial[folder])
 
 
 def evidence_files(root: Path) -> list[Path]:

@@ -196,6 +196,9 @@ def test_require_firewall_flag_without_design_rule(
             "either --logs DIR or --workspace",
         ),
         (["--reuse-window", "0m"], "--reuse-window"),
+        (["--format", "xml"], "--format 'xml': use text or json"),
+        (["--csv-tz", "Mars/Olympus"], "--csv-tz 'Mars/Olympus': unknown time zone"),
+        (["--now", "soon"], "--now 'soon'"),
     ],
 )
 def test_misuse_is_one_error_line_and_exit_2(

@@ -50,3 +50,16 @@ def test_timeline_is_capped_and_sorted(b: ModuleType) -> None:
     assert len(times) == 4
     assert times == sorted(times) and times[0] == b.at(41)
     assert times[-1] - times[0] == timedelta(minutes=3)
+
+
+def test_correlation_needs_only_the_columns_it_declares(b: ModuleType) -> None:
+    from netlogs.correlate import COLUMNS_USED
+
+    kv = b.kv_rows([{"time": b.at(5), "caller_ip": "10.2.1.4"}])
+    fw = b.fw_rows([{"time": b.at(4), "src_ip": "10.2.1.4", "src_port": 1}])
+    narrow_kv = kv.select(COLUMNS_USED["kv_requests"])
+    narrow_fw = fw.select(COLUMNS_USED["fw_events"])
+    full, _ = b.run(kv, fw)
+    narrow, _ = b.run(narrow_kv, narrow_fw)
+    assert narrow.evidence == full.evidence
+    assert narrow.clients.equals(full.clients)

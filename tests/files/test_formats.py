@@ -160,3 +160,68 @@ def test_records_wrapper_per_line_event_hub_style(tmp_path: Path) -> None:
     collected = FileSource(tmp_path).collect(QUERY)
     dns = normalize_evidence(collected.raw_tables).dns
     assert dns["row_id"].to_list() == ["eh.json:1.1", "eh.json:1.2", "eh.json:2.1"]
+
+
+def test_fetch_directory_with_partial_ledger_reads_back_partial(tmp_path: Path) -> None:
+    name = "sentinel_AZFWNetworkRule_portal_export_first10.csv"
+    source_dir, out_dir = tmp_path / "in", tmp_path / "out"
+    source_dir.mkdir()
+    (source_dir / name).write_bytes((LOGS / name).read_bytes())
+    write_canonical(normalize_evidence(FileSource(source_dir).collect(QUERY).raw_tables), out_dir)
+    ledger = {
+        "schema": "netlogs.ledger/v1",
+        "entries": [
+            {"template": "azfw_network_rules", "workspace": "ws1", "status": "complete"},
+            {"template": "azfw_network_rules", "workspace": "ws1", "status": "partial",
+             "detail": "PartialError: E_QUERY_RESULT_SET_TOO_LARGE"},
+        ],
+        "issues": [{"origin": "azfw@ws1", "line": 7, "reason": "unreadable firewall message"}],
+    }
+    (out_dir / "ledger.json").write_text(json.dumps(ledger))
+    (out_dir / "queries.json").write_text(json.dumps({"schema": "netlogs.queries/v1",
+                                                      "queries": []}))
+    collected = FileSource(out_dir).collect(QUERY)
+    assert all(t.status is SourceStatus.PARTIAL for t in collected.raw_tables)
+    assert "1 of 2 query chunks" in collected.raw_tables[0].detail
+    assert [(i.origin, i.line) for i in collected.parse_issues] == [("azfw@ws1", 7)]
+    tables = normalize_evidence(collected.raw_tables, collected.parse_issues)
+    firewall = [s for s in tables.sources if s.rows]
+    assert [(s.table, s.rows, s.status) for s in firewall] == [
+        ("AZFWNetworkRule", 10, SourceStatus.PARTIAL)]
+
+
+def test_local_time_on_a_dst_change(tmp_path: Path) -> None:
+    (tmp_path / "x.csv").write_text(
+        '"TimeGenerated [Local Time]",SourceIp,SourcePort,DestinationIp,DestinationPort,Action\n'
+        '"11/5/2023, 1:30:00.000 AM",10.2.1.4,1,10.1.2.4,443,Allow\n'  # happens twice in New York
+        '"3/12/2023, 2:30:00.000 AM",10.2.1.4,2,10.1.2.4,443,Allow\n'  # never happens
+    )
+    collected = FileSource(tmp_path, csv_timezone="America/New_York").collect(QUERY)
+    times = normalize_evidence(collected.raw_tables).fw_events["time"].to_list()
+    assert times == [datetime(2023, 11, 5, 5, 30, tzinfo=timezone.utc), None]
+
+
+def test_az_json_dynamic_columns_become_json_text(tmp_path: Path) -> None:
+    rows = [{"TableName": "PrimaryResult", "TimeGenerated": "2024-05-01T10:00:00Z",
+             "OperationName": "SecretGet", "CallerIpAddress": "10.1.2.4", "HttpStatusCode": 200,
+             "_ResourceId": "/x/vaults/kv-prod",
+             "Identity": {"claim": {"xms_mirid": "/subscriptions/s/mi/app-id"}},
+             "Properties": {"privateEndpointId": "/x/privateEndpoints/pe-kv"}}]
+    (tmp_path / "az.json").write_text(json.dumps(rows))
+    kv = normalize_evidence(FileSource(tmp_path).collect(QUERY).raw_tables).kv_requests
+    assert kv.row(0, named=True) | {"time": None} == kv.row(0, named=True) | {
+        "time": None, "identity": "/subscriptions/s/mi/app-id", "via": "private_endpoint",
+        "private_endpoint_id": "/x/privateEndpoints/pe-kv", "vault": "kv-prod"}
+
+
+def test_ipv6_firewall_line_is_reported_not_dropped(tmp_path: Path) -> None:
+    (tmp_path / "fw.csv").write_text(
+        "TimeGenerated,Category,OperationName,Resource,msg_s\n"
+        "2024-05-01T10:00:00Z,AzureFirewallNetworkRule,AzureFirewallNetworkRuleLog,FW,"
+        '"TCP request from [2001:db8::1]:5000 to [2001:db8::2]:443. Action: Allow"\n'
+    )
+    collected = FileSource(tmp_path).collect(QUERY)
+    tables = normalize_evidence(collected.raw_tables)
+    assert tables.fw_events.height == 0
+    (issue,) = tables.issues
+    assert (issue.origin, issue.line) == ("fw.csv", 2) and "2001:db8::1" in issue.reason

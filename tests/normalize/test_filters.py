@@ -98,5 +98,5 @@ def test_no_window_and_no_firewall_list() -> None:
 
 
 def test_bad_prefix_is_a_config_error() -> None:
-    with pytest.raises(ConfigError, match="'10.0.0.0/99'"):
+    with pytest.raises(ConfigError, match=r"'10\.0\.0\.0/99'"):
         filter_evidence(_tables(), _query(client_prefixes=("10.0.0.0/99",)))

@@ -131,3 +131,24 @@ def test_unknown_table_is_an_issue_and_family_lookup() -> None:
     assert family_of_table("AzureDiagnostics", "AuditEvent") is LogFamily.KEYVAULT
     assert family_of_table("NTANetAnalytics") is LogFamily.FLOW
     assert family_of_table("AZFWDnsQuery") is LogFamily.DNS
+
+
+def test_portal_export_and_asim_samples(tmp_path: Path) -> None:
+    from datetime import datetime, timezone
+
+    events, _, _ = _read(tmp_path, "sentinel_AZFWNetworkRule_portal_export_first10.csv",
+                         "sentinel_ASIM_AzureFirewall_NetworkSession_ingested_first7.csv")
+    assert isinstance(events, pl.DataFrame)
+    rule = events.filter(pl.col("source_table") == "AZFWNetworkRule").row(0, named=True)
+    assert (rule["firewall"], rule["src_ip"], rule["src_port"], rule["dst_ip"], rule["dst_port"],
+            rule["protocol"], rule["action"], rule["policy"], rule["rule_collection"],
+            rule["rule"]) == ("afw-hub", "10.0.0.1", 57783, "10.0.10.1", 12345, "UDP", "Allow",
+                              None, "allow_outbound_internet", "vnet_allow")
+    # a bare "TimeGenerated" header with the portal's US form is read as UTC
+    assert rule["time"] == datetime(2023, 8, 23, 14, 0, tzinfo=timezone.utc)
+    asim = events.filter(pl.col("source_table") == "ASimNetworkSessionLogs")
+    assert asim.height == 7 and set(asim["firewall"]) == {"azfw-hub-alpineskihouse"}
+    first = asim.row(0, named=True)
+    assert (first["src_ip"], first["dst_ip"], first["dst_port"], first["action"]) == (
+        "10.0.200.4", "168.61.215.74", 123, "Deny")
+    assert first["time"] == datetime(2025, 7, 18, 12, 26, 46, 737000, tzinfo=timezone.utc)

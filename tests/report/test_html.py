@@ -161,3 +161,38 @@ def test_only_html_rendering_loads_plotly() -> None:
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.split() == ["False", "False"]
+
+
+def test_templates_resolve_from_an_installed_wheel(tmp_path: Path) -> None:
+    package = tmp_path / "site-packages" / "netlogs"
+    data = package / "_data" / "reports"
+    data.mkdir(parents=True)
+    (data / "report.html.j2").write_text("x", encoding="utf-8")
+    assert report_asset_dir(package) == data
+    with pytest.raises(
+        ConfigError, match=r"report templates not found: looked for report\.html\.j2"
+    ):
+        report_asset_dir(tmp_path / "elsewhere" / "netlogs")
+
+
+def test_empty_result_still_renders(sample_result: TraceResult) -> None:
+    empty = dataclasses.replace(
+        sample_result,
+        flows=(),
+        gaps=(),
+        queries=(),
+        ledger=(),
+        inputs=(),
+        sources=(),
+        timeline=None,
+    )
+    html = render_html(empty)
+    for sentence in (
+        "No traffic to the vault was found in the window.",
+        "No gap: every source needed for these verdicts was present and complete.",
+        "No violation: no client reached the vault in a way the policy forbids.",
+        "No row is cited.",
+        "No query was run (offline input files only).",
+    ):
+        assert sentence in html
+    assert "None" not in html.split("<script>")[0]  # no Python None leaking into the page

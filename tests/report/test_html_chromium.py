@@ -204,3 +204,56 @@ def test_aggregated_webgl_timeline_draws(
         assert _distinct_colours(shot) > 20
         assert "WebGL is not supported" not in page.inner_text("#nl-timeline")
     assert seen["errors"] == [] and seen["dialogs"] == []
+
+
+def test_sample_scenario_report_draws(heavy_tool: Any, tmp_path: Path) -> None:
+    """The shipped scenario end to end: `netlogs trace ... --html` opens and shows every client."""
+    import json
+
+    from netlogs.cli import main
+
+    chromium = heavy_tool("chromium", "HTML report checks")
+    repo = Path(__file__).resolve().parents[2]
+    report, result_json = tmp_path / "sample.html", tmp_path / "sample.json"
+    argv = [
+        "trace",
+        "--vault",
+        "kv-contoso-prod",
+        "--topology",
+        str(repo / "sample_data" / "topology.yaml"),
+        "--logs",
+        str(repo / "sample_data" / "logs"),
+        "--html",
+        str(report),
+        "--json",
+        str(result_json),
+    ]
+    with pytest.raises(SystemExit) as exited:
+        main(argv)
+    assert exited.value.code in (0, 1, 3)  # ran (the sample holds violations: 1)
+    flows = json.loads(result_json.read_text(encoding="utf-8"))["flows"]
+    assert len(flows) >= 5
+    with _page(chromium) as (page, seen):
+        _open(page, report, seen)
+        table = page.inner_text("#verdict-table")
+        for flow in flows:
+            assert flow["client_ip"] in table and flow["verdict"] in table
+        assert page.locator("#nl-timeline .scatterlayer .point").count() > 0
+        shot = page.screenshot(path=str(tmp_path / "sample.png"))
+        assert _distinct_colours(shot) > 20
+    assert seen["errors"] == [] and seen["dialogs"] == []
+    assert seen["requests"] == [report.as_uri()]
+
+
+def test_report_prints(heavy_tool: Any, tmp_path: Path, sample_result: TraceResult) -> None:
+    chromium = heavy_tool("chromium", "HTML report checks")
+    report = tmp_path / "report.html"
+    write_html(sample_result, report)
+    with _page(chromium) as (page, seen):
+        _open(page, report, seen)
+        page.emulate_media(media="print")
+        assert page.locator("#evidence-filter").is_hidden()  # screen-only controls vanish
+        pdf = page.pdf(format="A4")
+    assert pdf.startswith(b"%PDF")
+    assert len(pdf) > 50_000
+    assert seen["errors"] == []

@@ -23,10 +23,17 @@ def test_small_timeline_draws_every_record(sample_result: TraceResult) -> None:
     assert {trace["type"] for trace in t.traces} == {"scatter"}  # SVG below SVG_LIMIT
     names = [trace["name"] for trace in t.traces]
     assert names[0].startswith("Key Vault request")  # vault first in the legend
-    assert "Firewall record: denied" in names
+    assert names == [  # the legend names HTTP statuses and firewall actions
+        "Key Vault request: HTTP 403 (denied)",
+        "Key Vault request: HTTP 200",
+        "Firewall record: Deny",
+        "Firewall record: Allow",
+        "Flow record: allowed",
+    ]
+    assert t.traces[0]["marker"]["color"] == "#c62828"  # denied is red
     assert t.layout["yaxis"]["ticktext"][0] == "10.2.1.4 vnet-spoke2/snet-vm"
     assert "one marker per record" in t.note
-    served = next(trace for trace in t.traces if trace["name"] == "Key Vault request: ok")
+    served = next(trace for trace in t.traces if trace["name"] == "Key Vault request: HTTP 200")
     assert served["text"][0] == "10.2.1.4 · SecretGet 200<br>kv:0:0"
 
 
@@ -40,7 +47,11 @@ def test_without_timeline_frame_the_cited_evidence_is_drawn(sample_result: Trace
     result = dataclasses.replace(sample_result, timeline=None)
     t = tl.build_timeline(result)
     assert _markers(t) == sum(len(f.evidence) for f in result.flows) == 27
-    assert all(trace["name"].endswith(": cited") for trace in t.traces)
+    assert {trace["name"]: trace["marker"]["color"] for trace in t.traces} == {
+        "Key Vault request: HTTP 200": "#2e7d32",  # outcome derived from the summary
+        "Firewall record: Allow": "#2e7d32",
+        "Flow record: cited": "#546e7a",
+    }
 
 
 def _big_timeline(result: TraceResult, rows: int, clients: int) -> pl.DataFrame:
