@@ -109,9 +109,9 @@ def run_netlogs(data: Path, mode: str) -> dict[str, float]:
         verdicts[flow.verdict.value] = verdicts.get(flow.verdict.value, 0) + 1
     return {
         "seconds": t3 - t0,
-        "load": t1 - t0,
-        "correlate": t2 - t1,
-        "judge": t3 - t2,
+        "load": round(t1 - t0, 2),
+        "correlate": round(t2 - t1, 2),
+        "judge": round(t3 - t2, 2),
         "flows": len(flows),
         "gaps": len(gaps),
         "verdicts": verdicts,
@@ -222,15 +222,20 @@ def main() -> None:
         name: min(results, key=lambda r: float(r["seconds"]))  # type: ignore[arg-type]
         for name, results in runs.items()
     }
+    print("| contender | wall s | CPU s | peak RSS MB | detail |")
+    print("|---|---|---|---|---|")
     for name, result in results.items():
+        detail = {
+            k: v for k, v in result.items() if k not in ("seconds", "cpu_seconds", "peak_rss_mb")
+        }
         print(
-            f"{name:13s} {float(result['seconds']):7.2f} s  "
-            f"peak RSS {float(result['peak_rss_mb']):7.0f} MB  {result}"
+            f"| {name} | {float(result['seconds']):.2f} | {float(result['cpu_seconds']):.2f} "  # type: ignore[arg-type]
+            f"| {float(result['peak_rss_mb']):.0f} | {json.dumps(detail)} |"  # type: ignore[arg-type]
         )
     if {"netlogs", "duckdb-asof", "polars-asof"} <= results.keys():
         ours = float(results["netlogs"]["seconds"])  # type: ignore[arg-type]
-        print(f"netlogs / duckdb-asof = {ours / float(results['duckdb-asof']['seconds']):.2f}x")  # type: ignore[arg-type]
-        print(f"netlogs / polars-asof = {ours / float(results['polars-asof']['seconds']):.2f}x")  # type: ignore[arg-type]
+        for base in ("duckdb-asof", "polars-asof"):
+            print(f"netlogs / {base} = {ours / float(results[base]['seconds']):.2f}x")  # type: ignore[arg-type]
 
 
 if __name__ == "__main__":

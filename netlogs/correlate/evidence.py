@@ -181,10 +181,21 @@ def _shape(
     """
     per_kind, drawn = limits
     rank, count = pl.col("rank"), pl.col("count")
-    ranked = frame.with_columns(
-        pl.int_range(pl.len()).over("client_ip").alias("rank"),
-        pl.len().over("client_ip").alias("count"),
-    ).filter((rank < max(per_kind, drawn)) | (rank >= count - per_kind))
+    if "retry" in frame.columns:  # firewall SYN retries are neither cited nor counted
+        counted = ~pl.col("retry")
+        positions = [
+            (counted.cum_sum().over("client_ip") - 1).alias("rank"),
+            counted.sum().over("client_ip").alias("count"),
+        ]
+    else:
+        counted = pl.lit(True)
+        positions = [
+            pl.int_range(pl.len()).over("client_ip").alias("rank"),
+            pl.len().over("client_ip").alias("count"),
+        ]
+    ranked = frame.with_columns(positions).filter(
+        counted & ((rank < max(per_kind, drawn)) | (rank >= count - per_kind))
+    )
     cited = ranked.filter((rank < per_kind) | (rank >= count - per_kind)).select(
         time.alias("time"),
         "client_ip",

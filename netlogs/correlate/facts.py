@@ -93,7 +93,7 @@ def request_facts(requests: pl.DataFrame, ctx: CorrelationContext) -> pl.DataFra
 def firewall_facts(records: pl.DataFrame, ctx: CorrelationContext) -> pl.DataFrame:
     """Counts of in-window firewall records to the vault per client (source IP)."""
     kv_settled = ctx.settled_until(LogFamily.KEYVAULT)
-    in_window = records.filter(pl.col("in_window"))
+    in_window = records.filter(pl.col("in_window") & ~pl.col("retry"))
     deny = pl.col("verdict_action") == "deny"
     deny_reason = pl.coalesce(pl.col("rule"), pl.col("action_reason"))
     return in_window.group_by(pl.col("src_ip").alias("client_ip")).agg(

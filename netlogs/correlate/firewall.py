@@ -27,8 +27,8 @@ def vault_hosts(ctx: CorrelationContext) -> list[str]:
 def vault_firewall_records(fw_events: pl.DataFrame, ctx: CorrelationContext) -> pl.DataFrame:
     """Network/application records for client -> PE:443, vault public IP:443 or vault FQDN.
 
-    Adds ``verdict_action`` (allow/deny), ``in_window`` and ``src_key``; drops SYN retries
-    (same client address and source port within ``RETRY_GAP``). The cheap destination test runs
+    Adds ``verdict_action`` (allow/deny), ``in_window``, ``src_key`` and ``retry`` (a SYN
+    retry of the previous record: consumers skip those rows). The cheap destination test runs
     first on the whole table; the other tests only on the vault's rows.
     """
     start = ctx.window.start - ctx.reuse_window - ctx.clock_skew
@@ -55,15 +55,15 @@ def vault_firewall_records(fw_events: pl.DataFrame, ctx: CorrelationContext) -> 
             pl.col("time").is_between(ctx.window.start, ctx.window.end).alias("in_window"),
         )
     )
-    return _without_retries(with_ipv4_key(records, "src_ip", "src_key"))
+    return _mark_retries(with_ipv4_key(records, "src_ip", "src_key"))
 
 
-def _without_retries(records: pl.DataFrame) -> pl.DataFrame:
-    """Time-ordered records without SYN retries.
+def _mark_retries(records: pl.DataFrame) -> pl.DataFrame:
+    """Time-ordered records with ``retry`` set on SYN retries (kept, so the table isn't copied).
 
     An IPv4 address and source port identify a connection for the few seconds retries take
     (ephemeral ports are not reused that fast); a record less than ``RETRY_GAP`` after the
-    previous one of its connection is a retry. Rows without address key or port are kept.
+    previous one of its connection is a retry. Rows without address key or port never are.
     Only a narrow numeric frame is re-sorted to find the retries.
     """
     ordered = records if records.get_column("time").is_sorted() else records.sort("time")
@@ -73,10 +73,8 @@ def _without_retries(records: pl.DataFrame) -> pl.DataFrame:
         pl.col("time") - pl.col("time").shift(1) <= RETRY_GAP
     )
     retries = keys.sort("conn", "time").filter(retry.fill_null(False)).get_column("i")
-    if retries.len() == 0:
-        return ordered
-    keep = pl.Series("keep", [True], dtype=pl.Boolean).new_from_index(0, ordered.height)
-    return ordered.filter(keep.scatter(retries, False))
+    flags = pl.Series("retry", [False], dtype=pl.Boolean).new_from_index(0, ordered.height)
+    return ordered.with_columns(flags.scatter(retries, True) if retries.len() else flags)
 
 
 def of_firewall(records: pl.DataFrame, name: str) -> pl.Expr:
@@ -94,7 +92,7 @@ def covering_records(records: pl.DataFrame, ctx: CorrelationContext) -> pl.DataF
 
     Rows without a firewall name (some exports drop it) are accepted for any firewall.
     """
-    wanted = pl.col("verdict_action") == "allow"
+    wanted = (pl.col("verdict_action") == "allow") & ~pl.col("retry")
     if ctx.required_firewall is not None:
         wanted = wanted & of_firewall(records, ctx.required_firewall)
     allows = records.select(
@@ -142,4 +140,7 @@ def with_coverage(
         check_sortedness=False,
     )
     columns = [*ordered.columns, "covering_firewall", "covering_row"]
-    return pl.concat([joined_v4.select(columns), joined_v6.select(columns)])
+    if joined_v6.height == 0:
+        return joined_v4.select(columns)
+    both = pl.concat([joined_v4.select(columns), joined_v6.select(columns)])
+    return both.sort("time", maintain_order=True)

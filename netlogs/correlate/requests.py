@@ -33,11 +33,19 @@ def vault_requests(kv_requests: pl.DataFrame, ctx: CorrelationContext) -> pl.Dat
         pl.col("time").is_between(ctx.window.start, ctx.window.end),
     )
     rows = with_ipv4_key(rows, "caller_ip", "caller_key")
-    return rows.with_columns(
+    return rows.select(
+        "time",
+        "caller_ip",
+        "caller_key",
+        "operation",
+        "http_status",
+        "error_code",
+        "source_table",
+        "row_id",
         _arrival(ctx).alias("arrival"),
         _snat_firewall(ctx).alias("snat_firewall"),
         pl.col("error_code").is_in(NETWORK_DENIAL_CODES).fill_null(False).alias("network_denied"),
-    )
+    )  # only what attribution, facts and evidence read: every later copy is narrower
 
 
 def _arrival(ctx: CorrelationContext) -> pl.Expr:
@@ -80,12 +88,17 @@ def attributed_requests(
     ``covered`` is true when an Allow record (of the required firewall, if any) covers the
     request in time, or when the caller is that firewall's SNAT address.
     """
-    requests = vault_requests(kv_requests, ctx).with_columns(pl.col("caller_ip").alias("client_ip"))
-    requests = stitch_snat_requests(requests, records, ctx)
-    requests = with_ipv4_key(requests, "client_ip", "client_key")
-    direct = requests.filter(pl.col("snat_firewall").is_null())
-    snat = requests.filter(pl.col("snat_firewall").is_not_null())
+    requests = vault_requests(kv_requests, ctx)
+    direct = requests.filter(pl.col("snat_firewall").is_null()).with_columns(
+        pl.col("caller_ip").alias("client_ip"),
+        pl.col("caller_key").alias("client_key"),
+        pl.lit([], dtype=pl.List(pl.String)).alias("snat_candidates"),
+        pl.lit(0, dtype=pl.Int64).alias("n_candidates"),
+    )
     direct = with_coverage(direct, covering_records(records, ctx), ctx)
+    snat = stitch_snat_requests(
+        requests.filter(pl.col("snat_firewall").is_not_null()), records, ctx
+    )
     required = ctx.required_firewall.lower() if ctx.required_firewall else None
     snat = snat.with_columns(
         pl.col("snat_firewall").alias("covering_firewall"),

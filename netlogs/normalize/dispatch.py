@@ -69,6 +69,9 @@ def normalize_raw(table: str, frame: pl.DataFrame) -> list[Piece]:
     Raises:
         KeyError: ``table`` is not a shape netlogs reads (the caller reports it).
     """
+    if frame.is_empty():  # an empty answer still says "this source was read"
+        family = FAMILY_BY_TABLE[table]
+        return [Piece(family, empty_frame(CANONICAL[CANONICAL_BY_FAMILY[family]]))]
     if table.startswith("canonical:"):
         family = FAMILY_BY_TABLE[table]
         name = CANONICAL_BY_FAMILY[family]

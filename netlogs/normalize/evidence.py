@@ -72,8 +72,7 @@ def normalize_evidence(
                 ParseIssue(raw.origin, None, f"{raw.table}: not a log table netlogs reads")
             )
             continue
-        frame = with_row_ids(raw.frame, raw.origin)
-        for piece in normalize_raw(raw.table, frame):
+        for piece in _normalized(raw):
             frames[piece.family].append(piece.frame)
             found.extend(_piece_issues(raw, piece))
             for table, rows in _rows_by_table(raw, piece):
@@ -91,6 +90,17 @@ def normalize_evidence(
         sources=_summaries(totals),
         issues=tuple(found),
     )
+
+
+def _normalized(raw: RawTable) -> list[Piece]:
+    """Pieces of one raw table; a frame without the columns its shape needs is a SchemaError."""
+    try:
+        return normalize_raw(raw.table, with_row_ids(raw.frame, raw.origin))
+    except pl.exceptions.PolarsError as exc:
+        first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+        raise SchemaError(
+            f"{raw.origin}: {raw.table} rows could not be normalized ({first})"
+        ) from exc
 
 
 def _concat(parts: list[pl.DataFrame], name: str) -> pl.DataFrame:

@@ -63,23 +63,45 @@ class UnknownContentError(Exception):
 
 
 def read_evidence_file(path: Path, display: str, options: ReadOptions) -> FileRead:
-    """Read one file (its bytes once: they are parsed and hashed at the same time).
+    """Read one file, hashing it in a thread while it is parsed.
 
     Raises:
         InputError: unreadable CSV or a local-time export without a zone.
         UnknownContentError: not a shape netlogs reads (the caller applies the skip policy).
     """
-    data = path.read_bytes()
     with ThreadPoolExecutor(max_workers=1) as pool:
         # hashlib releases the GIL on large buffers, so hashing overlaps with parsing.
-        digest = pool.submit(lambda: hashlib.sha256(data).hexdigest())
-        read = read_evidence_bytes(data, display, options)
+        digest = pool.submit(file_sha256, path)
+        read = read_evidence_path(path, display, options)
         read.sha256 = digest.result()
     return read
 
 
+def file_sha256(path: Path) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as handle:
+        for block in iter(lambda: handle.read(1 << 22), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def read_evidence_path(path: Path, display: str, options: ReadOptions) -> FileRead:
+    """Recognise and read one file (``sha256`` left empty); CSV is parsed straight from disk."""
+    with path.open("rb") as handle:
+        head = handle.read(4096)
+    if head[:4] == b"PAR1" or b"\x00" in head or head.lstrip(b"\xef\xbb\xbf \t\r\n")[:1] in (
+        b"{",
+        b"[",
+    ):
+        return read_evidence_bytes(path.read_bytes(), display, options)
+    if not head.strip() and not path.read_bytes().strip():
+        raise UnknownContentError("the file is empty")
+    frame = read_portal_csv(path, display, options.csv_timezone)
+    return _rows_read("portal CSV export", frame, display)
+
+
 def read_evidence_bytes(data: bytes, display: str, options: ReadOptions) -> FileRead:
-    """Recognise and read one file's content (``sha256`` left empty)."""
+    """Recognise and read one file's content given as bytes (``sha256`` left empty)."""
     if data[:4] == b"PAR1":
         return _read_parquet(data, display)
     head = data[:4096]
@@ -89,7 +111,7 @@ def read_evidence_bytes(data: bytes, display: str, options: ReadOptions) -> File
         raise UnknownContentError("the file is empty")
     if head.lstrip(b"\xef\xbb\xbf \t\r\n")[:1] in (b"{", b"["):
         return _read_json(data.decode("utf-8-sig", errors="replace"), display, options)
-    frame = read_portal_csv(data, display, options.csv_timezone)
+    frame = read_portal_csv(io.BytesIO(data), display, options.csv_timezone)
     return _rows_read("portal CSV export", frame, display)
 
 
@@ -206,6 +228,8 @@ def _read_query_api(document: dict[str, Any], display: str) -> FileRead:
         frame = frame.with_columns(pl.int_range(1, pl.len() + 1).alias("_row"))
         name = _table_or_unknown(frame, f"query API table {table.get('name', '?')!r}")
         read.tables.append(RawTable(name, frame, origin, status, detail))
+    names = ", ".join(dict.fromkeys(table.table for table in read.tables))
+    read.detected_format += f" ({names})" if names else ""
     return read
 
 

@@ -9,7 +9,6 @@ KQL templates filter online.
 
 from __future__ import annotations
 
-import hashlib
 from dataclasses import replace
 from pathlib import Path
 
@@ -22,7 +21,12 @@ from netlogs.model import (
     RawTable,
     SourceStatus,
 )
-from netlogs.sources.file_formats import ReadOptions, UnknownContentError, read_evidence_file
+from netlogs.sources.file_formats import (
+    ReadOptions,
+    UnknownContentError,
+    file_sha256,
+    read_evidence_file,
+)
 
 # Files that are never evidence: notes next to the logs, editor and OS droppings.
 _IGNORED_SUFFIXES = frozenset({".md", ".txt", ".rst"})
@@ -58,7 +62,7 @@ class FileSource:
                 if not self.options.skip_unknown:
                     raise InputError(f"{display}{where}: {exc.reason}") from None
                 issues.append(ParseIssue(display, exc.line, f"file not read: {exc.reason}"))
-                inputs.append(InputFile(display, _sha256(path), "unknown (skipped)", 0))
+                inputs.append(InputFile(display, file_sha256(path), "unknown (skipped)", 0))
                 continue
             tables.extend((path.parent, table) for table in read.tables)
             issues.extend(read.issues)
@@ -100,11 +104,3 @@ def evidence_files(root: Path) -> list[Path]:
         and not any(part.startswith(".") for part in path.relative_to(root).parts)
         and path.suffix.lower() not in _IGNORED_SUFFIXES
     )
-
-
-def _sha256(path: Path) -> str:
-    digest = hashlib.sha256()
-    with path.open("rb") as handle:
-        for block in iter(lambda: handle.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()

@@ -13,7 +13,7 @@ from netlogs.verdicts.gaps import (
 )
 from netlogs.verdicts.hops import observed_hops
 from netlogs.verdicts.rules import decide
-from netlogs.verdicts.situation import ClientFacts, Situation
+from netlogs.verdicts.situation import FACT_COLUMNS, ClientFacts, Situation
 
 
 def vault_outcome(f: ClientFacts) -> VaultOutcome:
@@ -45,7 +45,9 @@ def judge_flows(
 ) -> tuple[tuple[FlowResult, ...], tuple[Gap, ...]]:
     """Apply the verdict rules to every client (sorted by client IP) and collect the gaps."""
     live = firewall_is_live(correlated, ctx)
-    facts = [ClientFacts.from_row(row) for row in correlated.clients.iter_rows(named=True)]
+    columns = [c for c in correlated.clients.columns if c in FACT_COLUMNS]
+    rows = correlated.clients.select(columns).iter_rows(named=True)
+    facts = [ClientFacts.from_row(row) for row in rows]
     suspects = {
         candidate: f.client_ip
         for f in facts

@@ -55,8 +55,8 @@ class ClientFacts:
 
     @classmethod
     def from_row(cls, row: dict[str, Any]) -> ClientFacts:
-        names = {f.name for f in fields(cls)}
-        values = {k: v for k, v in row.items() if k in names and v is not None}
+        """From a row holding only ``FACT_COLUMNS`` (nulls take the field defaults)."""
+        values = {k: v for k, v in row.items() if v is not None}
         values["snat_candidates"] = tuple(row.get("snat_candidates") or ())
         return cls(**values)
 
@@ -64,6 +64,9 @@ class ClientFacts:
     def attempts(self) -> int:
         """Connections seen leaving the client (flow logs) or at a firewall."""
         return self.fw_allow + self.fw_deny + self.flow_out + self.flow_denied
+
+
+FACT_COLUMNS = frozenset(f.name for f in fields(ClientFacts))
 
 
 @dataclass(frozen=True)

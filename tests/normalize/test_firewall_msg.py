@@ -84,7 +84,20 @@ CASES: list[tuple[str, str, dict[str, Any]]] = [
     (APP, "HTTPS request from 10.0.2.4:59051 to KV-Prod.Vault.Azure.NET:443. Action: Allow. "
           "Rule Collection: c. Rule: allow-kv",
      {"fqdn": "kv-prod.vault.azure.net", "rule": "allow-kv"}),
+    (APP, "HTTPS request from 10.0.2.4:59051 to kv.vault.azure.net:443. Action: Allow. "
+          "Rule Collection: réseau. Rule: règle, Zürich",  # non-ASCII after the head
+     {"fqdn": "kv.vault.azure.net", "rule_collection": "réseau", "rule": "règle, Zürich"}),
 ]
+
+
+def test_non_ascii_head_takes_the_exact_path() -> None:
+    rows = [(APP, "HTTPS request from 10.0.0.7:1234 to bücher.example:443. Action: Deny. "
+                  "Rule Collection: c. Rule: r"), (NET, CASES[0][1])]
+    events = normalize_evidence([_diagnostics(rows)]).fw_events
+    first = events.row(0, named=True)
+    assert (first["fqdn"], first["dst_port"], first["rule"], first["action"]) == (
+        "bücher.example", 443, "r", "Deny")
+    assert events.row(1, named=True)["dst_ip"] == "13.78.143.217"
 
 
 def _diagnostics(rows: list[tuple[str, str]]) -> RawTable:
