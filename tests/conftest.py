@@ -32,5 +32,5 @@ def heavy_tool() -> object:
 
 @pytest.fixture
 def shared_samples() -> Path:
-    """../shared/samples: real rows in Azure's formats (copy what a test needs into tests/fixtures)."""
+    """../shared/samples: real rows in Azure formats (copy what a test uses into tests/fixtures)."""
     return SHARED_SAMPLES

@@ -39,7 +39,7 @@ def list_command(output_format: str) -> None:
 
         netlogs kql list --format json
     """
-    from netlogs.kql import list_templates  # noqa: PLC0415
+    from netlogs.kql import list_templates
 
     templates = list_templates()
     if output_format == "json":
@@ -78,7 +78,7 @@ def show_command(name: str) -> None:
 
         netlogs kql show firewall_network_rules
     """
-    from netlogs.kql import load_template  # noqa: PLC0415
+    from netlogs.kql import load_template
 
     template = load_template(name)
     click.echo(template.path.read_text(encoding="utf-8"), nl=False)
@@ -106,7 +106,7 @@ def render_command(name: str, pairs: tuple[str, ...]) -> None:
         netlogs kql render firewall_network_rules -p start=2026-11-20T10:00:00Z \\
             -p end=2026-11-20T12:00:00Z -p private_endpoint_ips=10.20.1.4
     """
-    from netlogs.kql import load_template, parse_param_texts, render_query  # noqa: PLC0415
+    from netlogs.kql import load_template, parse_param_texts, render_query
 
     texts = _split_pairs(pairs)
     template = load_template(name)

@@ -36,7 +36,7 @@ def import_(az_json: Path, out: Path) -> None:
         netlogs topology import --az-json azjson --out topology.yaml
     """
     # Imported here so `netlogs --help` stays fast.
-    from netlogs.topology.azure_import import import_az_json, write_topology_file  # noqa: PLC0415
+    from netlogs.topology.azure_import import import_az_json, write_topology_file
 
     topo = import_az_json(az_json)
     write_topology_file(topo, out)
@@ -57,7 +57,7 @@ def validate(file: Path) -> None:
 
         netlogs topology validate topology.yaml
     """
-    from netlogs.topology.loader import load_topology, topology_sha256  # noqa: PLC0415
+    from netlogs.topology.loader import load_topology, topology_sha256
 
     topo = load_topology(file)
     click.echo(

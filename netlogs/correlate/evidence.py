@@ -164,6 +164,20 @@ def _flow_rows(flows: pl.DataFrame, limits: tuple[int, int]) -> Shaped:
     )
 
 
+def _positions(frame: pl.DataFrame) -> tuple[pl.Expr, list[pl.Expr]]:
+    """(rows that count, [rank in the client's group, rows in it]); frames are time-ordered."""
+    if "retry" in frame.columns:  # firewall SYN retries are neither cited nor counted
+        counted = ~pl.col("retry")
+        return counted, [
+            (counted.cum_sum().over("client_ip") - 1).alias("rank"),
+            counted.sum().over("client_ip").alias("count"),
+        ]
+    return pl.lit(True), [
+        pl.int_range(pl.len()).over("client_ip").alias("rank"),
+        pl.len().over("client_ip").alias("count"),
+    ]
+
+
 def _shape(
     frame: pl.DataFrame,
     family: LogFamily,
@@ -181,18 +195,7 @@ def _shape(
     """
     per_kind, drawn = limits
     rank, count = pl.col("rank"), pl.col("count")
-    if "retry" in frame.columns:  # firewall SYN retries are neither cited nor counted
-        counted = ~pl.col("retry")
-        positions = [
-            (counted.cum_sum().over("client_ip") - 1).alias("rank"),
-            counted.sum().over("client_ip").alias("count"),
-        ]
-    else:
-        counted = pl.lit(True)
-        positions = [
-            pl.int_range(pl.len()).over("client_ip").alias("rank"),
-            pl.len().over("client_ip").alias("count"),
-        ]
+    counted, positions = _positions(frame)
     ranked = frame.with_columns(positions).filter(
         counted & ((rank < max(per_kind, drawn)) | (rank >= count - per_kind))
     )

@@ -12,6 +12,7 @@ from netlogs.correlate.requests import (
     PUBLIC,
     SERVICE_ENDPOINT,
 )
+from netlogs.correlate.snat import MAX_LISTED_CANDIDATES
 from netlogs.model import LogFamily
 
 _COUNT_COLUMNS = (
@@ -32,6 +33,7 @@ _COUNT_COLUMNS = (
     "uncovered_pending",
     "snat_candidate_count",
     "fw_allow",
+    "fw_snat_allow",
     "fw_deny",
     "fw_attempts_settled",
     "flow_out",
@@ -54,6 +56,7 @@ def request_facts(requests: pl.DataFrame, ctx: CorrelationContext) -> pl.DataFra
     private = reached & pl.col("arrival").is_in([PRIVATE_ENDPOINT, PRIVATE_UNKNOWN])
     uncovered = private & ~pl.col("covered")
     ambiguous = pl.col("n_candidates") >= 2
+    listed = pl.col("snat_candidates").filter(ambiguous).explode().drop_nulls()
     return requests.group_by("client_ip").agg(
         pl.len().cast(pl.Int64).alias("requests"),
         _n(reached).alias("reached"),
@@ -81,12 +84,11 @@ def request_facts(requests: pl.DataFrame, ctx: CorrelationContext) -> pl.DataFra
         .filter(reached & (pl.col("arrival") == PUBLIC))
         .first()
         .alias("public_caller"),
-        pl.col("snat_candidates")
-        .filter(ambiguous)
-        .explode()
-        .unique()
-        .sort()
-        .alias("snat_candidates"),
+        listed.unique().sort().head(MAX_LISTED_CANDIDATES).alias("snat_candidates"),
+        # lists are cut at MAX_LISTED_CANDIDATES per segment: the segment counts are exact
+        pl.max_horizontal(listed.n_unique(), pl.col("n_candidates").max())
+        .cast(pl.Int64)
+        .alias("snat_candidate_count"),
     )
 
 
@@ -98,6 +100,7 @@ def firewall_facts(records: pl.DataFrame, ctx: CorrelationContext) -> pl.DataFra
     deny_reason = pl.coalesce(pl.col("rule"), pl.col("action_reason"))
     return in_window.group_by(pl.col("src_ip").alias("client_ip")).agg(
         _n(~deny).alias("fw_allow"),
+        _n(~deny & (pl.col("kind") == "application")).alias("fw_snat_allow"),
         _n(deny).alias("fw_deny"),
         _n(pl.col("time") <= kv_settled).alias("fw_attempts_settled"),
         pl.col("firewall").filter(deny).drop_nulls().first().alias("fw_deny_firewall"),

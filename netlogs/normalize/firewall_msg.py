@@ -66,11 +66,10 @@ def parse_firewall_messages(
         (events conformed to FW_EVENTS, rows whose message did not parse: ``_line``, ``msg``).
     """
     parsed = _with_head(_split_head_and_tail(frame))
-    ok = (
-        pl.col("src_ip").str.contains(_IS_IPV4) & pl.col("protocol").str.contains("^[A-Za-z]")
-    ).fill_null(False)
-    unparsed = parsed.filter(~ok).select("_line", ROW_ID, "msg")
-    events = parsed.filter(ok)
+    ok = pl.col("src_ip").str.contains(_IS_IPV4) & pl.col("protocol").is_not_null()
+    parsed = parsed.with_columns(ok.fill_null(False).alias("_ok"))
+    unparsed = parsed.filter(~pl.col("_ok")).select("_line", ROW_ID, "msg")
+    events = parsed.filter(pl.col("_ok"))
     # Tails (action, rule names, reasons) repeat across millions of lines: parse each once.
     tails = _parse_tails(events.select(pl.col("_tail").unique()))
     events = events.join(tails, on="_tail", how="left", maintain_order="left")
@@ -117,7 +116,8 @@ def _with_head(frame: pl.DataFrame) -> pl.DataFrame:
     Splitting on literals is cheaper than a capture regex over a million lines; each step is
     its own column so no split is computed twice.
     """
-    left, rest = _split(pl.col("_first"), " request from ")
+    # A message that ends in "." right after the head ("...:6065.") leaves it on the last field.
+    left, rest = _split(pl.col("_first").str.strip_chars_end("."), " request from ")
     frame = frame.with_columns(left.alias("_left"), rest.alias("_rest"))
     src_part, dst_part = _split(pl.col("_rest"), " to ")
     frame = frame.with_columns(
@@ -126,12 +126,12 @@ def _with_head(frame: pl.DataFrame) -> pl.DataFrame:
     src_ip, src_port = _split(pl.col("_src"), ":")
     dst, dst_port = _split(pl.col("_dst"), ":")
     return frame.with_columns(
-        _split(pl.col("_left").str.strip_chars(), " ")[0].alias("protocol"),
+        # "TCP", "ICMP Type=8", "HTTP " (two spaces before "request"): the first word
+        pl.col("_left").str.extract(r"^\s*([A-Za-z][A-Za-z0-9/.]*)").alias("protocol"),
         src_ip.alias("src_ip"),
-        # "HTTPS request from 10.0.0.1:6065." (no destination) leaves the period on the port
-        src_port.str.strip_chars_end(".").alias("src_port"),
-        dst.str.strip_chars_end(".").alias("dst"),
-        dst_port.str.strip_chars_end(".").alias("dst_port"),
+        src_port.alias("src_port"),
+        dst.alias("dst"),
+        dst_port.alias("dst_port"),
     )
 
 

@@ -6,7 +6,6 @@ from netlogs.topology.loader import (
     topology_from_mapping,
     topology_sha256,
 )
-
 from netlogs.topology.model import (
     Client,
     DesignRule,

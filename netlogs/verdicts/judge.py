@@ -48,12 +48,7 @@ def judge_flows(
     columns = [c for c in correlated.clients.columns if c in FACT_COLUMNS]
     rows = correlated.clients.select(columns).iter_rows(named=True)
     facts = [ClientFacts.from_row(row) for row in rows]
-    suspects = {
-        candidate: f.client_ip
-        for f in facts
-        if len(f.snat_candidates) >= 2
-        for candidate in f.snat_candidates
-    }
+    suspects = _snat_suspects(facts)
     flows: list[FlowResult] = []
     gaps: list[Gap] = []
     for f in facts:  # one iteration per client, not per log row
@@ -74,6 +69,22 @@ def judge_flows(
     gaps.extend(source_gaps(ctx, undecided))
     gaps.extend(firewall_liveness_gap(ctx, live, undecided))
     return tuple(sorted(flows, key=lambda fl: fl.client_ip)), sorted_gaps(gaps)
+
+
+def _snat_suspects(facts: list[ClientFacts]) -> dict[str, str]:
+    """Clients whose requests may hide under an ambiguous SNAT address -> that address.
+
+    The listed candidates, and any client with application-rule allows (always SNATed) and no
+    attributed request, when some SNAT address stayed ambiguous.
+    """
+    ambiguous = sorted(f.client_ip for f in facts if len(f.snat_candidates) >= 2)
+    if not ambiguous:
+        return {}
+    suspects = {f.client_ip: ambiguous[0] for f in facts if f.fw_snat_allow and not f.reached}
+    for f in facts:
+        if len(f.snat_candidates) >= 2:
+            suspects.update(dict.fromkeys(f.snat_candidates, f.client_ip))
+    return suspects
 
 
 def _flow_result(s: Situation, correlated: CorrelatedEvidence) -> FlowResult:

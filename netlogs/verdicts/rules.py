@@ -52,8 +52,14 @@ def reached_via_firewall(s: Situation) -> Decision | None:
         return None
     firewall = f.covering_firewall or s.ctx.required_firewall or "the firewall"
     if f.via_snat and len(f.snat_candidates) >= 2:
-        proof = f"vault saw {firewall} SNAT address {f.client_ip}; clients that fit: " + ", ".join(
-            f.snat_candidates
+        more = (
+            f" (of {f.snat_candidate_count})"
+            if f.snat_candidate_count > len(f.snat_candidates)
+            else ""
+        )
+        proof = (
+            f"vault saw {firewall} SNAT address {f.client_ip}; clients that fit{more}: "
+            + ", ".join(f.snat_candidates)
         )
     elif f.via_snat == f.private_reached:
         proof = f"vault saw {firewall} SNAT address for all {f.via_snat} request(s)"
@@ -228,8 +234,8 @@ RULES: tuple[Rule, ...] = (
     blocked_by_vault_network_rules,
     vault_logs_unusable,
     blocked_by_firewall,
-    snat_may_hide_it,
     attempts_still_pending,
+    snat_may_hide_it,
     not_reached,
 )
 

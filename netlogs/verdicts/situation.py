@@ -41,6 +41,7 @@ class ClientFacts:
     snat_candidates: tuple[str, ...] = ()  # the first few (sorted) of snat_candidate_count
     snat_candidate_count: int = 0
     fw_allow: int = 0
+    fw_snat_allow: int = 0  # application-rule allows: the vault sees these under a SNAT address
     fw_deny: int = 0
     fw_attempts_settled: int = 0
     fw_deny_firewall: str | None = None

@@ -312,3 +312,18 @@ def test_reuse_window_drives_the_bypass_decision(b: ModuleType) -> None:
     assert flows[VM].verdict is Verdict.REACHED_BYPASSING_FIREWALL
     flows, _ = b.judge(b.kv_rows([served(b, 15)]), fw, reuse_window=timedelta(minutes=20))
     assert flows[VM].verdict is Verdict.REACHED_VIA_FIREWALL
+
+
+def test_snat_with_many_candidates_lists_ten_counts_all_and_judges_none_not_reached(
+    b: ModuleType,
+) -> None:
+    app = {"kind": "application", "dst_ip": None, "fqdn": "kv1.vault.azure.net"}
+    clients = [f"10.2.2.{i}" for i in range(12)]
+    fw = b.fw_rows(
+        [allow(b, 3, src_ip=ip, src_port=1000 + i, **app) for i, ip in enumerate(clients)]
+    )
+    flows, gaps = b.judge(b.kv_rows([served(b, caller_ip="10.0.0.69")]), fw)
+    assert len(flows["10.0.0.69"].snat_candidates) == 10
+    (gap,) = [g for g in gaps if g.kind is GapKind.SNAT_AMBIGUOUS]
+    assert "fit 12 clients (first 10 listed)" in gap.message
+    assert {flows[ip].verdict for ip in clients} == {Verdict.INCONCLUSIVE}
