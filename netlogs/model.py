@@ -155,6 +155,17 @@ class ExpectedPath:
     bypass: BypassKind | None = None
     confidence: Confidence = Confidence.HIGH
 
+    @property
+    def forward_bypass(self) -> BypassKind | None:
+        """The bypass of the client -> vault direction, if any.
+
+        ``ASYMMETRIC_RETURN`` is about the reply (a PE ignores UDRs on the way back); the request
+        itself still passes the firewall, so it is not a forward bypass.
+        """
+        if self.bypass is BypassKind.ASYMMETRIC_RETURN:
+            return None
+        return self.bypass
+
 
 # --------------------------------------------------------------------------- evidence hand-off
 

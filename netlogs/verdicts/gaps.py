@@ -76,8 +76,9 @@ def model_vs_observed(s: Situation, flow: FlowResult) -> Gap | None:
             f"model predicts {flow.client_ip} passes {', '.join(predicted)}, "
             "but the vault logged requests with no firewall record"
         )
-    elif flow.verdict is Verdict.REACHED_VIA_FIREWALL and (not predicted or s.path.bypass):
-        why = s.path.bypass.value if s.path.bypass else "no firewall on the modelled path"
+    elif flow.verdict is Verdict.REACHED_VIA_FIREWALL and (not predicted or s.path.forward_bypass):
+        bypass = s.path.forward_bypass
+        why = bypass.value if bypass else "no firewall on the modelled path"
         message = (
             f"model predicts {flow.client_ip} bypasses the firewall ({why}), "
             "but logs show it passing"

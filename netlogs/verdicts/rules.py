@@ -121,7 +121,7 @@ def reached_bypassing_firewall(s: Situation) -> Decision | None:
         f"of {name or 'any firewall'} in the {int(s.ctx.reuse_window.total_seconds() // 60)} min "
         f"before them (first at {stamp(f.first_uncovered)})"
     )
-    if s.path is not None and s.path.bypass is not None:
+    if s.path is not None and s.path.forward_bypass is not None:
         observed = f"model predicts the bypass ({_bypass_reason(s)}); {observed}"
     if name is None:
         observed = f"no firewall rule was given; {observed}"
@@ -214,13 +214,14 @@ def _expects_firewall(s: Situation) -> bool:
 
 
 def _bypass_reason(s: Situation) -> str:
-    assert s.path is not None and s.path.bypass is not None
+    assert s.path is not None and s.path.forward_bypass is not None
+    bypass = s.path.forward_bypass
     hop = (
         s.model_hop(HopKind.PRIVATE_ENDPOINT)
-        if s.path.bypass is BypassKind.PRIVATE_ENDPOINT_ROUTE
+        if bypass is BypassKind.PRIVATE_ENDPOINT_ROUTE
         else None
     )
-    return f"{s.path.bypass.value}: {hop}" if hop else s.path.bypass.value
+    return f"{bypass.value}: {hop}" if hop else bypass.value
 
 
 RULES: tuple[Rule, ...] = (

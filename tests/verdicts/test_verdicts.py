@@ -97,6 +97,15 @@ def test_model_says_bypass_but_logs_show_firewall_is_a_gap(b: ModuleType) -> Non
     assert [g.clients for g in gaps if g.kind is GapKind.MODEL_VS_OBSERVED] == [(VM,)]
 
 
+def test_asymmetric_return_is_not_a_forward_bypass(b: ModuleType) -> None:
+    """A firewall path without SNAT to a PE only loses the reply: passing it is no contradiction."""
+    path = via_fw_path(BypassKind.ASYMMETRIC_RETURN)
+    flows, gaps = b.judge(b.kv_rows([served(b)]), b.fw_rows([allow(b)]), expected_paths={VM: path})
+    assert flows[VM].verdict is Verdict.REACHED_VIA_FIREWALL
+    assert not [g for g in gaps if g.kind is GapKind.MODEL_VS_OBSERVED]
+    assert path.forward_bypass is None
+
+
 def test_reached_via_service_endpoint_is_a_violation_only_with_a_required_firewall(
     b: ModuleType,
 ) -> None:
