@@ -108,11 +108,11 @@ def empty_frame(schema: Mapping[str, pl.DataType]) -> pl.DataFrame:
 
 def conform(frame: pl.DataFrame, schema: Mapping[str, pl.DataType]) -> pl.DataFrame:
     """Select, order and cast to the canonical schema; absent columns become null."""
-    columns = [
-        (pl.col(name) if name in frame.columns else pl.lit(None)).cast(dtype).alias(name)
-        for name, dtype in schema.items()
-    ]
-    return frame.select(columns)
+    # with_columns broadcasts literals to the frame's height (select would yield one null row
+    # for a frame that has none of the columns)
+    missing = [pl.lit(None).alias(name) for name in schema if name not in frame.columns]
+    widened = frame.with_columns(missing) if missing else frame
+    return widened.select(pl.col(name).cast(dtype) for name, dtype in schema.items())
 
 
 # One row per evidence record drawn on the HTML timeline (built by correlate, read by report/html).
