@@ -27,13 +27,13 @@ from netlogs.model import (
     SourceStatus,
     TimeWindow,
 )
-from netlogs.normalize import normalize_evidence
+from netlogs.normalize import normalize_evidence, write_canonical
 from netlogs.pipeline.scope import find_vault, vault_private_endpoints
+from netlogs.schemas import CANONICAL
 from netlogs.topology.model import Topology
 
 LEDGER_SCHEMA = "netlogs.ledger/v1"
 QUERIES_SCHEMA = "netlogs.queries/v1"
-CANONICAL_FILES = ("kv_requests", "fw_events", "flows", "dns")
 
 
 @dataclass(frozen=True)
@@ -100,7 +100,8 @@ def fetch_evidence(source: EvidenceSource, query: EvidenceQuery, out_dir: Path) 
     out_dir.parent.mkdir(parents=True, exist_ok=True)
     staging = Path(tempfile.mkdtemp(prefix=f".{out_dir.name}.", dir=out_dir.parent))
     try:
-        rows = write_canonical_parquet(tables, staging)
+        write_canonical(tables, staging)
+        rows = {name: getattr(tables, name).height for name in CANONICAL}
         _write_json(staging / "ledger.json", ledger_document(query, collected, tables))
         _write_json(staging / "queries.json", queries_document(collected))
         if out_dir.exists():
@@ -110,16 +111,6 @@ def fetch_evidence(source: EvidenceSource, query: EvidenceQuery, out_dir: Path) 
         shutil.rmtree(staging, ignore_errors=True)
         raise
     return FetchResult(out_dir, rows, collected.ledger)
-
-
-def write_canonical_parquet(tables: EvidenceTables, directory: Path) -> dict[str, int]:
-    """``<table>.parquet`` for each canonical table (empty tables too, so the schema travels)."""
-    rows: dict[str, int] = {}
-    for name in CANONICAL_FILES:
-        frame = getattr(tables, name)
-        frame.write_parquet(directory / f"{name}.parquet")
-        rows[name] = frame.height
-    return rows
 
 
 def ledger_document(
