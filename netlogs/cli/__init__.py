@@ -89,4 +89,15 @@ def main(argv: list[str] | None = None) -> Any:
             raise
         click.echo(f"Error: {exc.filename or ''}: {exc.strerror or exc}", err=True)
         sys.exit(EXIT_ERROR)
+    except Exception as exc:
+        # A bug must never look like a finding: exit 2 ("could not run"), never 1 or 0.
+        if debug:
+            raise
+        message = str(exc).splitlines()[0] if str(exc) else ""
+        click.echo(
+            f"Error: internal error ({type(exc).__name__}: {message}); "
+            "run again with --debug for the traceback and report it",
+            err=True,
+        )
+        sys.exit(EXIT_ERROR)
     sys.exit(code if isinstance(code, int) else 0)

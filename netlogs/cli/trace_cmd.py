@@ -187,7 +187,9 @@ def _topology(path: str | None, vault: str) -> Topology:
     from netlogs.topology.model import KeyVault, Topology
 
     if path is None:
-        return Topology(key_vaults=(KeyVault(name=vault),), source="(no --topology given)")
+        # the vault's settings are unknown, not Azure's defaults: say so in every report
+        unknown = KeyVault(name=vault, public_network_access="Unknown")
+        return Topology(key_vaults=(unknown,), source="(no --topology given)")
     from netlogs.topology.loader import load_topology
 
     return load_topology(Path(path))

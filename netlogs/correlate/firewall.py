@@ -33,9 +33,8 @@ def vault_firewall_records(fw_events: pl.DataFrame, ctx: CorrelationContext) -> 
     """
     start = ctx.window.start - ctx.reuse_window - ctx.clock_skew
     end = ctx.window.end + ctx.clock_skew
-    to_vault_ip = pl.any_horizontal(
-        [pl.col("dst_ip") == ip for ip in (*ctx.private_endpoint_ips, *ctx.vault.public_ips)]
-    )
+    vault_ips = [*ctx.private_endpoint_ips, *ctx.vault.public_ips]  # may be empty: FQDN only
+    to_vault_ip = pl.col("dst_ip").is_in(pl.Series(vault_ips, dtype=pl.String))
     to_vault_name = pl.col("fqdn").is_in(spellings(fw_events, "fqdn", vault_hosts(ctx)))
     action = pl.col("action").str.to_lowercase()
     https = pl.col("dst_port").is_null() | (pl.col("dst_port") == 443) | to_vault_name

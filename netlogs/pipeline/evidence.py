@@ -18,8 +18,10 @@ from netlogs.model import (
     SourceStatus,
     SourceSummary,
     TraceRequest,
+    VaultSummary,
 )
 from netlogs.pipeline.window import newest_evidence_time
+from netlogs.topology.model import Topology
 
 # The families a trace needs; DNS is optional evidence and never reported as missing.
 REQUIRED_FAMILIES: tuple[tuple[LogFamily, str], ...] = (
@@ -61,6 +63,33 @@ def unparsed_row_gaps(issues: Iterable[ParseIssue]) -> tuple[Gap, ...]:
                 kind=GapKind.UNPARSED_ROWS,
                 message=message,
                 next_step="check that the file is a complete, unmodified export",
+            )
+        )
+    return tuple(gaps)
+
+
+def model_gaps(topology: Topology, vault: VaultSummary) -> tuple[Gap, ...]:
+    """What the verdicts cannot use because the topology does not describe it."""
+    step = "pass --topology with the estate (netlogs topology import --az-json DIR)"
+    gaps = []
+    if not topology.firewalls:
+        gaps.append(
+            Gap(
+                GapKind.COVERAGE,
+                "the topology describes no firewall: its SNAT addresses are unknown, so requests "
+                "the vault logged from them can't be tied to clients",
+                (),
+                step,
+            )
+        )
+    if not vault.private_endpoints:
+        gaps.append(
+            Gap(
+                GapKind.COVERAGE,
+                f"the topology names no private endpoint of {vault.name}: no expected path, and "
+                "firewall records to its private IP can't be recognised",
+                (),
+                step,
             )
         )
     return tuple(gaps)

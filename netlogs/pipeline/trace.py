@@ -39,6 +39,7 @@ from netlogs.pipeline.evidence import (
     complete_sources,
     ip_order,
     latency_reference,
+    model_gaps,
     unparsed_row_gaps,
 )
 from netlogs.pipeline.scope import (
@@ -235,7 +236,9 @@ def _result(
     flows, gaps = verdicts
     all_gaps = tuple(
         replace(g, clients=tuple(sorted(set(g.clients), key=ip_order)))
-        for g in gaps + unparsed_row_gaps(tables.issues or collected.parse_issues)
+        for g in gaps
+        + unparsed_row_gaps(tables.issues or collected.parse_issues)
+        + model_gaps(topology, vault)
     )
     result = TraceResult(
         vault=vault,

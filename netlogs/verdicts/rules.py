@@ -69,6 +69,25 @@ def reached_via_firewall(s: Situation) -> Decision | None:
     return Decision(Verdict.REACHED_VIA_FIREWALL, f"{udr}; {proof}" if udr else proof)
 
 
+def firewall_not_modelled(s: Situation) -> Decision | None:
+    """A firewall logs vault traffic but the topology describes none: SNAT can't be undone.
+
+    Without the firewall's subnet, a request it SNATed looks like an unknown private caller and
+    its client looks like it never arrived, so neither a bypass nor NOT_REACHED can be claimed.
+    """
+    f = s.facts
+    if s.ctx.firewalls or not s.firewall_live:
+        return None
+    uncovered = f.private_reached - f.covered
+    if uncovered == 0 and not (f.reached == 0 and f.fw_allow > 0):
+        return None
+    cause = (
+        "a firewall logs traffic to the vault but the topology describes no firewall, so its "
+        "SNAT addresses are unknown and these requests can't be tied to or cleared of it"
+    )
+    return Decision(Verdict.INCONCLUSIVE, cause)
+
+
 def firewall_logs_unusable(s: Situation) -> Decision | None:
     """Uncovered private-endpoint requests, but firewall logs are missing or partial."""
     f = s.facts
@@ -228,6 +247,7 @@ RULES: tuple[Rule, ...] = (
     reached_via_public_endpoint,
     reached_via_service_endpoint,
     reached_via_firewall,
+    firewall_not_modelled,
     firewall_logs_unusable,
     firewall_not_live,
     firewall_still_pending,

@@ -383,3 +383,20 @@ def test_workspace_source_is_built_without_touching_azure() -> None:
     source = _source({}, None, ("ws-a", "ws-b", "ws-a"))
     assert isinstance(source, LogAnalyticsSource)
     assert source.workspaces == ("ws-a", "ws-b")
+
+
+def test_without_topology_nothing_unprovable_is_claimed(capsys: pytest.CaptureFixture[str]) -> None:
+    """No --topology: SNAT addresses and PE IPs are unknown, so no bypass and no NOT_REACHED is
+    claimed, the vault's settings are "Unknown" (not Azure defaults) and gaps say why."""
+    args = [a for a in README_FIRST if "topology" not in a] + ["--format", "json"]
+    code, out, _ = run(args, capsys)
+    document = json.loads(out)
+    verdicts = {f["client_ip"]: f["verdict"] for f in document["flows"]}
+    assert "REACHED_BYPASSING_FIREWALL" not in verdicts.values()
+    assert "NOT_REACHED" not in verdicts.values()
+    assert verdicts["10.0.0.69"] == "INCONCLUSIVE"  # a SNAT address nobody could recognise
+    assert verdicts["10.2.2.4"] == "REACHED_VIA_SERVICE_ENDPOINT"  # the vault's own field says so
+    assert document["vault"]["public_network_access"] == "Unknown"
+    messages = " ".join(g["message"] for g in document["gaps"] if g["kind"] == "coverage")
+    assert "describes no firewall" in messages and "names no private endpoint" in messages
+    assert code == 1  # the partner's public-endpoint access is still a violation

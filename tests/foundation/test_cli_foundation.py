@@ -149,3 +149,21 @@ def test_public_api_is_pinned() -> None:
         "TraceResult",
         "Verdict",
     ]
+
+
+def test_unexpected_bug_exits_2_not_1(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Exit 1 means "violation found": an internal error must never be mistaken for one."""
+    import netlogs.cli as cli_module
+
+    def boom(**_: object) -> None:
+        raise ZeroDivisionError("division by zero\nsecond line")
+
+    monkeypatch.setattr(cli_module.cli, "main", boom)
+    with pytest.raises(SystemExit) as exc:
+        main(["trace"])
+    assert exc.value.code == 2
+    err = capsys.readouterr().err
+    assert err.startswith("Error: internal error (ZeroDivisionError: division by zero)")
+    assert err.count("\n") == 1 and "Traceback" not in err

@@ -336,3 +336,18 @@ def test_snat_with_many_candidates_lists_ten_counts_all_and_judges_none_not_reac
     (gap,) = [g for g in gaps if g.kind is GapKind.SNAT_AMBIGUOUS]
     assert "fit 12 clients (first 10 listed)" in gap.message
     assert {flows[ip].verdict for ip in clients} == {Verdict.INCONCLUSIVE}
+
+
+def test_unmodelled_firewall_makes_snat_and_not_reached_inconclusive(b: ModuleType) -> None:
+    """No firewall in the topology: a SNAT address looks like a private caller and its client
+    like it never arrived; neither a bypass nor NOT_REACHED may be claimed."""
+    snat = "10.0.0.69"
+    kv = b.kv_rows([{"time": b.at(5), "caller_ip": snat}])
+    fw = b.fw_rows([allow(b, fqdn="kv1.vault.azure.net", kind="application")])
+    flows, _ = b.judge(kv, fw, firewalls=(), required_firewall=None)
+    assert flows[snat].verdict is Verdict.INCONCLUSIVE
+    assert flows[VM].verdict is Verdict.INCONCLUSIVE
+    assert "topology describes no firewall" in flows[VM].cause
+    # with the firewall modelled, the same rows are stitched: the rule steps aside
+    flows, _ = b.judge(kv, fw)
+    assert flows[VM].verdict is Verdict.REACHED_VIA_FIREWALL
