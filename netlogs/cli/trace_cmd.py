@@ -82,6 +82,19 @@ if TYPE_CHECKING:
     help="Tolerated clock difference between log sources.",
 )
 @click.option(
+    "--endpoint",
+    envvar="NETLOGS_LA_ENDPOINT",
+    hidden=True,
+    help="Query API base URL (testing, sovereign clouds).",
+)
+@click.option(
+    "--ca-bundle",
+    envvar="NETLOGS_CA_BUNDLE",
+    hidden=True,
+    type=click.Path(exists=True, dir_okay=False),
+    help="CA bundle for TLS verification of --endpoint (testing).",
+)
+@click.option(
     "--now",
     "now_text",
     metavar="ISO",
@@ -211,7 +224,11 @@ def _source(
         )
     from netlogs.sources.log_analytics import LogAnalyticsSource
 
-    return LogAnalyticsSource(workspaces)
+    return LogAnalyticsSource(
+        workspaces,
+        endpoint=_text(options, "endpoint"),
+        connection_verify=_text(options, "ca_bundle"),
+    )
 
 
 def _check_zone(zone: str | None) -> None:

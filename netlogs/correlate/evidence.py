@@ -13,6 +13,7 @@ from dataclasses import dataclass
 
 import polars as pl
 
+from netlogs.correlate.bulk import gc_paused
 from netlogs.correlate.context import CorrelationContext
 from netlogs.model import EvidenceRow, LogFamily
 
@@ -235,20 +236,21 @@ def cite_evidence(
 def _rows_by_client(cited: pl.DataFrame) -> dict[str, tuple[EvidenceRow, ...]]:
     """EvidenceRow tuples per client; ``cited`` is sorted by client, time, row id.
 
-    Columns are converted in bulk; the loop touches at most 2 * evidence_per_kind rows per
-    family and client, never the whole table.
+    Columns are converted in bulk and the rows built by one ``map`` (no per-row Python
+    statements); each client's rows are one contiguous slice of the sorted frame.
     """
     families = {family.value: family for family in LogFamily}
-    columns = [
-        cited.get_column(c).to_list()
-        for c in ("client_ip", "family", "table", "row_id", "time", "summary")
-    ]
-    result: dict[str, list[EvidenceRow]] = {}
-    for client, family, table, row, time, summary in zip(*columns, strict=True):
-        result.setdefault(client, []).append(
-            EvidenceRow(families[family], table, row, time, summary)
-        )
-    return {client: tuple(rows) for client, rows in result.items()}
+    kinds = map(families.__getitem__, cited.get_column("family").to_list())
+    columns = [cited.get_column(c).to_list() for c in ("table", "row_id", "time", "summary")]
+    with gc_paused():
+        rows = list(map(EvidenceRow, kinds, *columns))
+    runs = cited.get_column("client_ip").rle().struct.unnest()
+    result: dict[str, tuple[EvidenceRow, ...]] = {}
+    start = 0
+    for length, client in zip(*(runs.get_column(c).to_list() for c in ("len", "value"))):
+        result[client] = tuple(rows[start : start + length])
+        start += length
+    return result
 
 
 def _omitted(cited: pl.DataFrame, totals: pl.DataFrame) -> dict[str, int]:

@@ -95,7 +95,8 @@ def request_facts(requests: pl.DataFrame, ctx: CorrelationContext) -> pl.DataFra
 def firewall_facts(records: pl.DataFrame, ctx: CorrelationContext) -> pl.DataFrame:
     """Counts of in-window firewall records to the vault per client (source IP)."""
     kv_settled = ctx.settled_until(LogFamily.KEYVAULT)
-    in_window = records.filter(pl.col("in_window") & ~pl.col("retry"))
+    # lazy: only the aggregated columns of the in-window rows are materialized
+    in_window = records.lazy().filter(pl.col("in_window") & ~pl.col("retry"))
     deny = pl.col("verdict_action") == "deny"
     deny_reason = pl.coalesce(pl.col("rule"), pl.col("action_reason"))
     return in_window.group_by(pl.col("src_ip").alias("client_ip")).agg(
@@ -107,7 +108,7 @@ def firewall_facts(records: pl.DataFrame, ctx: CorrelationContext) -> pl.DataFra
         deny_reason.filter(deny).drop_nulls().first().alias("fw_deny_rule"),
         pl.col("time").min().alias("fw_first"),
         pl.col("time").max().alias("fw_last"),
-    )
+    ).collect()
 
 
 def vault_flow_records(flows: pl.DataFrame, ctx: CorrelationContext) -> pl.DataFrame:
@@ -119,7 +120,7 @@ def vault_flow_records(flows: pl.DataFrame, ctx: CorrelationContext) -> pl.DataF
     denied = (pl.col("decision").str.to_lowercase().str.starts_with("d")) | (
         pl.col("flow_state") == "D"
     )
-    to_vault = pl.col("dst_ip").is_in(pl.Series(targets, dtype=pl.String)).fill_null(False)
+    to_vault = pl.col("dst_ip").is_in(targets).fill_null(False)
     records = flows.filter(to_vault)
     if not records.get_column("time_start").is_sorted():
         records = records.sort("time_start", maintain_order=True)  # stable: deterministic ties
@@ -154,15 +155,21 @@ def client_facts(parts: list[pl.DataFrame]) -> pl.DataFrame:
 
 
 def keyed_counts(requests: pl.DataFrame, column: str) -> dict[str, dict[str, int]]:
-    """``{client_ip: {value: count}}`` for a column (HTTP status, operation); keys sorted."""
+    """``{client_ip: {value: count}}`` for a column (HTTP status, operation); keys sorted.
+
+    Groups on the raw values first; only the few (client, value) groups are turned into text
+    (and regrouped, as two raw values may read the same, e.g. null and "unknown").
+    """
+    text = pl.col(column).cast(pl.String).fill_null("unknown").alias("k")
     counted = (
-        requests.group_by(
-            "client_ip", pl.col(column).cast(pl.String).fill_null("unknown").alias("k")
-        )
+        requests.group_by("client_ip", column)
         .len()
+        .group_by("client_ip", text)
+        .agg(pl.col("len").sum())
         .sort("client_ip", "k")
     )
     result: dict[str, dict[str, int]] = {}
-    for client, key, count in counted.iter_rows():  # aggregated rows: one per (client, value)
+    columns = (counted.get_column(c).to_list() for c in ("client_ip", "k", "len"))
+    for client, key, count in zip(*columns, strict=True):  # one per (client, value)
         result.setdefault(str(client), {})[str(key)] = int(count)
     return result

@@ -34,27 +34,31 @@ def vault_firewall_records(fw_events: pl.DataFrame, ctx: CorrelationContext) -> 
     start = ctx.window.start - ctx.reuse_window - ctx.clock_skew
     end = ctx.window.end + ctx.clock_skew
     vault_ips = [*ctx.private_endpoint_ips, *ctx.vault.public_ips]  # may be empty: FQDN only
-    to_vault_ip = pl.col("dst_ip").is_in(pl.Series(vault_ips, dtype=pl.String))
+    to_vault_ip = pl.col("dst_ip").is_in(vault_ips)
     to_vault_name = pl.col("fqdn").is_in(spellings(fw_events, "fqdn", vault_hosts(ctx)))
-    action = pl.col("action").str.to_lowercase()
     https = pl.col("dst_port").is_null() | (pl.col("dst_port") == 443) | to_vault_name
-    records = (
-        fw_events.filter((to_vault_ip | to_vault_name).fill_null(False))
-        .filter(
-            pl.col("time").is_between(start, end),
-            pl.col("kind").is_null() | pl.col("kind").is_in(["network", "application"]),
-            action.is_in(["allow", "deny", "drop"]).fill_null(False),
-            https.fill_null(False),
-        )
-        .with_columns(
-            pl.when(action == "allow")
-            .then(pl.lit("allow"))
-            .otherwise(pl.lit("deny"))
-            .alias("verdict_action"),
-            pl.col("time").is_between(ctx.window.start, ctx.window.end).alias("in_window"),
-        )
+    rows = _keep(fw_events, (to_vault_ip | to_vault_name).fill_null(False))
+    actions = spellings(rows, "action", ["allow", "deny", "drop"])  # compared once, any case
+    allows = [name for name in actions if name.lower() == "allow"]
+    records = rows.filter(
+        pl.col("time").is_between(start, end),
+        pl.col("kind").is_null() | pl.col("kind").is_in(["network", "application"]),
+        pl.col("action").is_in(actions).fill_null(False),
+        https.fill_null(False),
+    ).with_columns(
+        pl.when(pl.col("action").is_in(allows))
+        .then(pl.lit("allow"))
+        .otherwise(pl.lit("deny"))
+        .alias("verdict_action"),
+        pl.col("time").is_between(ctx.window.start, ctx.window.end).alias("in_window"),
     )
     return _mark_retries(with_ipv4_key(records, "src_ip", "src_key"))
+
+
+def _keep(frame: pl.DataFrame, predicate: pl.Expr) -> pl.DataFrame:
+    """``frame.filter(predicate)`` without the copy when every row passes (pre-filtered input)."""
+    mask = frame.select(predicate).to_series()
+    return frame if mask.all() else frame.filter(mask)
 
 
 def _mark_retries(records: pl.DataFrame) -> pl.DataFrame:
@@ -94,15 +98,19 @@ def covering_records(records: pl.DataFrame, ctx: CorrelationContext) -> pl.DataF
     wanted = (pl.col("verdict_action") == "allow") & ~pl.col("retry")
     if ctx.required_firewall is not None:
         wanted = wanted & of_firewall(records, ctx.required_firewall)
-    allows = records.select(
-        "src_ip",
-        "src_key",
-        (pl.col("time") - ctx.clock_skew).alias("_reach_from"),
-        pl.col("firewall").alias("covering_firewall"),
-        pl.col("row_id").alias("covering_row"),
-        wanted.alias("_wanted"),
-    ).filter("_wanted")
-    return allows.drop("_wanted")  # records are time-ordered, so _reach_from is too
+    # lazy: the filter copies only the five projected columns
+    return (
+        records.lazy()
+        .filter(wanted)
+        .select(
+            "src_ip",
+            "src_key",
+            (pl.col("time") - ctx.clock_skew).alias("_reach_from"),
+            pl.col("firewall").alias("covering_firewall"),
+            pl.col("row_id").alias("covering_row"),
+        )
+        .collect()
+    )  # records are time-ordered, so _reach_from is too
 
 
 def with_coverage(

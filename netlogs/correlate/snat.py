@@ -27,15 +27,13 @@ MAX_LISTED_CANDIDATES = 10  # a busy SNAT address may fit hundreds of clients: l
 
 def snat_records(records: pl.DataFrame, firewall: FirewallAddresses) -> pl.DataFrame:
     """Allow records of ``firewall`` whose connection the firewall SNATs."""
-    mine = records.select(
-        "src_ip",
-        "time",
-        "kind",
-        "dst_ip",
-        "verdict_action",
-        "retry",
-        of_firewall(records, firewall.name).alias("_own"),
-    ).filter(pl.col("verdict_action") == "allow", pl.col("_own"), ~pl.col("retry"))
+    own = of_firewall(records, firewall.name)
+    mine = (  # lazy: the filter copies only the four projected columns
+        records.lazy()
+        .filter(pl.col("verdict_action") == "allow", own, ~pl.col("retry"))
+        .select("src_ip", "time", "kind", "dst_ip")
+        .collect()
+    )
     private = [
         ipaddress.ip_network(prefix, strict=False) for prefix in firewall.snat_private_ranges
     ]

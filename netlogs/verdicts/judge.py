@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from netlogs.correlate import CorrelatedEvidence, CorrelationContext
+from netlogs.correlate.bulk import gc_paused
 from netlogs.model import FlowResult, Gap, VaultOutcome
 from netlogs.verdicts.gaps import (
     firewall_liveness_gap,
@@ -13,7 +14,7 @@ from netlogs.verdicts.gaps import (
 )
 from netlogs.verdicts.hops import observed_hops
 from netlogs.verdicts.rules import decide
-from netlogs.verdicts.situation import FACT_COLUMNS, ClientFacts, Situation
+from netlogs.verdicts.situation import ClientFacts, Situation
 
 
 def vault_outcome(f: ClientFacts) -> VaultOutcome:
@@ -45,9 +46,19 @@ def judge_flows(
 ) -> tuple[tuple[FlowResult, ...], tuple[Gap, ...]]:
     """Apply the verdict rules to every client (sorted by client IP) and collect the gaps."""
     live = firewall_is_live(correlated, ctx)
-    columns = [c for c in correlated.clients.columns if c in FACT_COLUMNS]
-    rows = correlated.clients.select(columns).iter_rows(named=True)
-    facts = [ClientFacts.from_row(row) for row in rows]
+    with gc_paused():  # ~20 k flows of small objects, no reference cycles
+        facts = ClientFacts.from_frame(correlated.clients)
+        flows, gaps = _judge_each(facts, correlated, ctx, live)
+    undecided = tuple(flow.client_ip for flow in flows if flow.verdict.is_undecided)
+    gaps.extend(source_gaps(ctx, undecided))
+    gaps.extend(firewall_liveness_gap(ctx, live, undecided))
+    return tuple(sorted(flows, key=lambda fl: fl.client_ip)), sorted_gaps(gaps)
+
+
+def _judge_each(
+    facts: list[ClientFacts], correlated: CorrelatedEvidence, ctx: CorrelationContext, live: bool
+) -> tuple[list[FlowResult], list[Gap]]:
+    """The flow result of every client, and the per-flow gaps (model vs logs, SNAT)."""
     suspects = _snat_suspects(facts)
     flows: list[FlowResult] = []
     gaps: list[Gap] = []
@@ -65,10 +76,7 @@ def judge_flows(
             )
             if g
         )
-    undecided = tuple(flow.client_ip for flow in flows if flow.verdict.is_undecided)
-    gaps.extend(source_gaps(ctx, undecided))
-    gaps.extend(firewall_liveness_gap(ctx, live, undecided))
-    return tuple(sorted(flows, key=lambda fl: fl.client_ip)), sorted_gaps(gaps)
+    return flows, gaps
 
 
 def _snat_suspects(facts: list[ClientFacts]) -> dict[str, str]:

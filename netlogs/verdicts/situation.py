@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, fields
+from dataclasses import MISSING, dataclass, fields
 from datetime import datetime
 from typing import Any
+
+import polars as pl
 
 from netlogs.correlate import CorrelationContext
 from netlogs.model import ExpectedPath, HopKind, LogFamily, SourceStatus, Verdict
@@ -55,11 +57,25 @@ class ClientFacts:
     flow_first: datetime | None = None
 
     @classmethod
-    def from_row(cls, row: dict[str, Any]) -> ClientFacts:
-        """From a row holding only ``FACT_COLUMNS`` (nulls take the field defaults)."""
-        values = {k: v for k, v in row.items() if v is not None}
-        values["snat_candidates"] = tuple(row.get("snat_candidates") or ())
-        return cls(**values)
+    def from_frame(cls, clients: pl.DataFrame) -> list[ClientFacts]:
+        """One per row of ``clients``; absent columns and nulls take the field defaults.
+
+        Columns are converted in bulk and passed positionally (no per-row dicts).
+        """
+        columns = []
+        for spec in fields(cls):
+            default = spec.default if spec.default is not MISSING else None
+            if spec.name not in clients.columns:
+                values: list[Any] = [default] * clients.height
+            elif default is None or spec.name == "snat_candidates":
+                values = clients.get_column(spec.name).to_list()
+            else:
+                values = clients.get_column(spec.name).fill_null(default).to_list()
+            columns.append(values)
+        names = [spec.name for spec in fields(cls)]
+        listed = names.index("snat_candidates")
+        columns[listed] = [tuple(c) if c else () for c in columns[listed]]
+        return list(map(cls, *columns))
 
     @property
     def attempts(self) -> int:
