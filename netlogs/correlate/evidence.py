@@ -197,8 +197,13 @@ def _shape(
     per_kind, drawn = limits
     rank, count = pl.col("rank"), pl.col("count")
     counted, positions = _positions(frame)
-    ranked = frame.with_columns(positions).filter(
-        counted & ((rank < max(per_kind, drawn)) | (rank >= count - per_kind))
+    used = [time, summary, label, outcome, counted, *map(pl.col, ("client_ip", "source_table", "row_id"))]
+    names = {name for expr in used for name in expr.meta.root_names()}
+    # narrow first: the kept rows (first/last per client) are copied for these columns only
+    ranked = (
+        frame.select([c for c in frame.columns if c in names])
+        .with_columns(positions)
+        .filter(counted & ((rank < max(per_kind, drawn)) | (rank >= count - per_kind)))
     )
     cited = ranked.filter((rank < per_kind) | (rank >= count - per_kind)).select(
         time.alias("time"),

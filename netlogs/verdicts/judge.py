@@ -59,7 +59,7 @@ def _judge_each(
     facts: list[ClientFacts], correlated: CorrelatedEvidence, ctx: CorrelationContext, live: bool
 ) -> tuple[list[FlowResult], list[Gap]]:
     """The flow result of every client, and the per-flow gaps (model vs logs, SNAT)."""
-    suspects = _snat_suspects(facts)
+    suspects = _snat_suspects(facts, ctx)
     flows: list[FlowResult] = []
     gaps: list[Gap] = []
     for f in facts:  # one iteration per client, not per log row
@@ -79,19 +79,31 @@ def _judge_each(
     return flows, gaps
 
 
-def _snat_suspects(facts: list[ClientFacts]) -> dict[str, str]:
+def _snat_suspects(facts: list[ClientFacts], ctx: CorrelationContext) -> dict[str, str]:
     """Clients whose requests may hide under an ambiguous SNAT address -> that address.
 
     The listed candidates, and any client with application-rule allows (always SNATed) and no
-    attributed request, when some SNAT address stayed ambiguous.
+    attributed request whose connections could carry the ambiguous requests in time (the list
+    of candidates is capped, so the time overlap is what decides for the others).
     """
-    ambiguous = sorted(f.client_ip for f in facts if len(f.snat_candidates) >= 2)
+    ambiguous = [f for f in facts if len(f.snat_candidates) >= 2]
     if not ambiguous:
         return {}
-    suspects = {f.client_ip: ambiguous[0] for f in facts if f.fw_snat_allow and not f.reached}
+    reach = ctx.reuse_window + ctx.clock_skew
+    suspects: dict[str, str] = {}
     for f in facts:
-        if len(f.snat_candidates) >= 2:
-            suspects.update(dict.fromkeys(f.snat_candidates, f.client_ip))
+        if not f.fw_snat_allow or f.reached or f.fw_first is None or f.fw_last is None:
+            continue
+        for snat in ambiguous:
+            if snat.first_seen is None or snat.last_seen is None:
+                continue
+            if (
+                f.fw_first - ctx.clock_skew <= snat.last_seen
+                and snat.first_seen <= f.fw_last + reach
+            ):
+                suspects.setdefault(f.client_ip, snat.client_ip)
+    for snat in ambiguous:
+        suspects.update(dict.fromkeys(snat.snat_candidates, snat.client_ip))
     return suspects
 
 

@@ -239,7 +239,6 @@ def test_the_coverage_probe_lags_decide_what_is_still_pending(
     assert "after 2026-11-20T11:59:00Z" in latency["firewall"]["message"]
     assert latency["Key Vault"]["next_step"] == "re-run after 2026-11-20T12:01:00Z"
     # vm-orders-02's connection (11:56:40) is now settled, so "not yet observable" no longer
-    # holds. It becomes INCONCLUSIVE today only because the SNAT-suspect rule ignores time
-    # (the ambiguous 10.0.0.70 requests are from 11:30); NOT_REACHED would be as correct.
+    # holds; the ambiguous 10.0.0.70 requests (11:30) are too early to be its own.
     orders_02 = by_client(run.document)["10.2.1.12"]
-    assert orders_02["verdict"] in ("INCONCLUSIVE", "NOT_REACHED")
+    assert orders_02["verdict"] == "NOT_REACHED"

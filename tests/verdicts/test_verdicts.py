@@ -351,3 +351,20 @@ def test_unmodelled_firewall_makes_snat_and_not_reached_inconclusive(b: ModuleTy
     # with the firewall modelled, the same rows are stitched: the rule steps aside
     flows, _ = b.judge(kv, fw)
     assert flows[VM].verdict is Verdict.REACHED_VIA_FIREWALL
+
+
+def test_a_later_connection_cannot_hide_under_an_earlier_ambiguous_snat(b: ModuleType) -> None:
+    """Suspicion needs time overlap: a connection 30 min after the ambiguous SNAT requests (far
+    beyond reuse window + skew) can't have carried them, so its client is NOT_REACHED."""
+    app = {"kind": "application", "dst_ip": None, "fqdn": "kv1.vault.azure.net"}
+    fw = b.fw_rows(
+        [
+            allow(b, 4, src_ip="10.2.1.5", **app),
+            allow(b, 4.5, src_ip="10.2.1.6", src_port=50433, **app),
+            allow(b, 35, src_ip="10.2.1.7", src_port=50434, **app),
+        ]
+    )
+    flows, _ = b.judge(b.kv_rows([served(b, caller_ip="10.0.0.69")]), fw)
+    assert flows["10.0.0.69"].snat_candidates == ("10.2.1.5", "10.2.1.6")
+    assert flows["10.2.1.5"].verdict is Verdict.INCONCLUSIVE
+    assert flows["10.2.1.7"].verdict is Verdict.NOT_REACHED
