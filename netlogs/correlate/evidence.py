@@ -197,7 +197,14 @@ def _shape(
     per_kind, drawn = limits
     rank, count = pl.col("rank"), pl.col("count")
     counted, positions = _positions(frame)
-    used = [time, summary, label, outcome, counted, *map(pl.col, ("client_ip", "source_table", "row_id"))]
+    used = [
+        time,
+        summary,
+        label,
+        outcome,
+        counted,
+        *map(pl.col, ("client_ip", "source_table", "row_id")),
+    ]
     names = {name for expr in used for name in expr.meta.root_names()}
     # narrow first: the kept rows (first/last per client) are copied for these columns only
     ranked = (

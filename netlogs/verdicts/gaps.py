@@ -39,7 +39,10 @@ def source_gaps(ctx: CorrelationContext, undecided: tuple[str, ...]) -> list[Gap
             gaps.append(Gap(GapKind.COVERAGE, message, undecided, _enable_step(family, ctx)))
         elif status is SourceStatus.PARTIAL:
             message = f"{label} logs are partial for the window{suffix}"
-            step = "re-run with a shorter window so each query stays within Log Analytics limits"
+            step = (
+                "re-run; the ledger lists the partial chunks and the service's reason (for a "
+                "size limit, use a shorter window)"
+            )
             gaps.append(Gap(GapKind.PARTIAL_DATA, message, undecided, step))
         elif status is SourceStatus.PENDING or ctx.in_latency(family):
             settled = ctx.settled_until(family)
