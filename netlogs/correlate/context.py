@@ -154,12 +154,21 @@ def family_statuses(
     return statuses, details
 
 
+# Raw flow logs are appended to hourly PT1H.json blobs every minute; the 2 h default is Traffic
+# Analytics' processing interval plus ingestion, which raw blobs never go through.
+RAW_FLOW_LOG_LAG = timedelta(minutes=10)
+
+
 def family_lags(
     lags: Iterable[IngestionLag], sources: Iterable[SourceSummary]
 ) -> dict[LogFamily, timedelta]:
     """The largest observed lag per family (tables mapped to families through the summaries)."""
+    sources = tuple(sources)
     table_family = {summary.table: summary.family for summary in sources}
     result = dict(DEFAULT_INGESTION_LAGS)
+    flow_tables = {s.table for s in sources if s.family is LogFamily.FLOW and s.rows}
+    if flow_tables and all(table.startswith("raw:") for table in flow_tables):
+        result[LogFamily.FLOW] = RAW_FLOW_LOG_LAG
     observed: dict[LogFamily, timedelta] = {}
     for lag in lags:
         family = table_family.get(lag.table)

@@ -115,3 +115,17 @@ def test_requests_outside_the_window_or_for_another_vault_are_ignored(b: ModuleT
     )
     correlated, _ = b.run(kv, None)
     assert correlated.requests.get_column("row_id").to_list() == ["kv-2"]
+
+
+def test_raw_flow_logs_get_minutes_of_latency_traffic_analytics_hours() -> None:
+    from datetime import timedelta
+
+    from netlogs.correlate import family_lags
+    from netlogs.model import LogFamily, SourceStatus, SourceSummary
+
+    def flow(table: str) -> SourceSummary:
+        return SourceSummary(LogFamily.FLOW, table, 10, SourceStatus.COMPLETE)
+
+    assert family_lags((), (flow("raw:vnet_flow"),))[LogFamily.FLOW] == timedelta(minutes=10)
+    both = (flow("raw:vnet_flow"), flow("NTANetAnalytics"))
+    assert family_lags((), both)[LogFamily.FLOW] == timedelta(hours=2)
