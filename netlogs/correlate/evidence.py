@@ -165,18 +165,16 @@ def _flow_rows(flows: pl.DataFrame, limits: tuple[int, int]) -> Shaped:
     )
 
 
-def _positions(frame: pl.DataFrame) -> tuple[pl.Expr, list[pl.Expr]]:
-    """(rows that count, [rank in the client's group, rows in it]); frames are time-ordered."""
-    if "retry" in frame.columns:  # firewall SYN retries are neither cited nor counted
-        counted = ~pl.col("retry")
-        return counted, [
-            (counted.cum_sum().over("client_ip") - 1).alias("rank"),
-            counted.sum().over("client_ip").alias("count"),
-        ]
-    return pl.lit(True), [
-        pl.int_range(pl.len()).over("client_ip").alias("rank"),
-        pl.len().over("client_ip").alias("count"),
-    ]
+def _counted_rows(frame: pl.DataFrame, names: set[str]) -> pl.DataFrame:
+    """The ``names`` columns of the rows that count, in time order.
+
+    Firewall SYN retries are neither cited nor counted: dropping them first lets the rank be a
+    plain row number inside the client's group. Narrow first, so only used columns are copied.
+    """
+    narrow = frame.select([c for c in frame.columns if c in names])
+    if "retry" in frame.columns:
+        return narrow.filter(frame.get_column("retry").not_())
+    return narrow
 
 
 def _shape(
@@ -196,21 +194,15 @@ def _shape(
     """
     per_kind, drawn = limits
     rank, count = pl.col("rank"), pl.col("count")
-    counted, positions = _positions(frame)
-    used = [
-        time,
-        summary,
-        label,
-        outcome,
-        counted,
-        *map(pl.col, ("client_ip", "source_table", "row_id")),
-    ]
+    used = [time, summary, label, outcome, *map(pl.col, ("client_ip", "source_table", "row_id"))]
     names = {name for expr in used for name in expr.meta.root_names()}
-    # narrow first: the kept rows (first/last per client) are copied for these columns only
     ranked = (
-        frame.select([c for c in frame.columns if c in names])
-        .with_columns(positions)
-        .filter(counted & ((rank < max(per_kind, drawn)) | (rank >= count - per_kind)))
+        _counted_rows(frame, names)
+        .with_columns(
+            pl.int_range(pl.len()).over("client_ip").alias("rank"),
+            pl.len().over("client_ip").alias("count"),
+        )
+        .filter((rank < max(per_kind, drawn)) | (rank >= count - per_kind))
     )
     cited = ranked.filter((rank < per_kind) | (rank >= count - per_kind)).select(
         time.alias("time"),

@@ -49,7 +49,8 @@ def source_gaps(ctx: CorrelationContext, undecided: tuple[str, ...]) -> list[Gap
             message = (
                 f"{label} logs after {stamp(settled)} may still be arriving (ingestion latency)"
             )
-            step = f"re-run after {stamp(ctx.window.end + ctx.lag(family))}"
+            ready = stamp(ctx.window.end + ctx.lag(family))
+            step = f"re-run (or export the logs again) after {ready}"
             gaps.append(Gap(GapKind.LATENCY, message, undecided, step))
     return gaps
 
