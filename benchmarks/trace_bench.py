@@ -15,6 +15,10 @@ Each contender runs in its own child process (so peak RSS is its own), on the sa
 
     python benchmarks/scale_data.py --scale 0.1 --out /tmp/nl-0.1
     python benchmarks/trace_bench.py --data /tmp/nl-0.1
+
+``--baseline DIR`` adds ``netlogs-baseline``: the same path with an older ``netlogs`` package
+(``git archive <rev> netlogs | tar -x -C DIR``), interleaved with the others for a fair
+before/after comparison.
 """
 
 from __future__ import annotations
@@ -174,12 +178,18 @@ def child(contender: str, data: Path) -> None:
     print(json.dumps(result))
 
 
-def measure(contender: str, data: Path) -> dict[str, object]:
+def measure(contender: str, data: Path, baseline: Path | None = None) -> dict[str, object]:
+    """One run in a child process; ``netlogs-baseline`` imports netlogs from ``baseline``."""
+    env = dict(os.environ)
+    if contender == "netlogs-baseline" and baseline is not None:
+        env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(baseline), env.get("PYTHONPATH")]))
+        contender = "netlogs"
     out = subprocess.run(
         [sys.executable, __file__, "--data", str(data), "--child", contender],
         check=True,
         capture_output=True,
         text=True,
+        env=env,
     )
     return dict(json.loads(out.stdout.strip().splitlines()[-1]))
 
@@ -209,15 +219,22 @@ def main() -> None:
     parser.add_argument("--child", choices=CONTENDERS, help=argparse.SUPPRESS)
     parser.add_argument("--only", nargs="*", choices=CONTENDERS, default=list(CONTENDERS))
     parser.add_argument("--repeat", type=int, default=1, help="runs per contender; best is kept")
+    parser.add_argument(
+        "--baseline",
+        type=Path,
+        help="a directory holding an older netlogs package (e.g. `git archive <rev> netlogs`): "
+        "adds contender netlogs-baseline, the pipeline's path with that code",
+    )
     args = parser.parse_args()
     if args.child:
         child(args.child, args.data)
         return
     print(f"machine: {machine()}")
-    runs: dict[str, list[dict[str, object]]] = {name: [] for name in args.only}
+    names = [*args.only, *(["netlogs-baseline"] if args.baseline else [])]
+    runs: dict[str, list[dict[str, object]]] = {name: [] for name in names}
     for _ in range(args.repeat):  # interleaved, so a burst of load on the machine hits everyone
-        for name in args.only:
-            runs[name].append(measure(name, args.data))
+        for name in names:
+            runs[name].append(measure(name, args.data, args.baseline))
     results = {
         name: min(results, key=lambda r: float(r["seconds"]))  # type: ignore[arg-type]
         for name, results in runs.items()

@@ -111,10 +111,11 @@ def correlate_evidence(tables: EvidenceTables, ctx: CorrelationContext) -> Corre
     in_window = pl.col("time").is_between(ctx.window.start, ctx.window.end)
     seen = fw_events.select(pl.col("firewall").filter(in_window).unique()).get_column("firewall")
     names = seen.drop_nulls().str.to_lowercase().to_list()
+    http_status, operations = keyed_counts(requests, "http_status", "operation")
     return CorrelatedEvidence(
         clients=clients,
-        http_status=keyed_counts(requests, "http_status"),
-        operations=keyed_counts(requests, "operation"),
+        http_status=http_status,
+        operations=operations,
         evidence=cited.rows,
         evidence_omitted=cited.omitted,
         timeline=cited.timeline,

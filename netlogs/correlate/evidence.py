@@ -117,10 +117,10 @@ def _fw_rows(records: pl.DataFrame, limits: tuple[int, int]) -> Shaped:
     outcome = (
         pl.when(pl.col("verdict_action") == "deny").then(pl.lit("denied")).otherwise(pl.lit("ok"))
     )
-    frame = records.with_columns(pl.col("src_ip").alias("client_ip"))
     return _shape(
-        frame,
+        records,
         LogFamily.FIREWALL,
+        client="src_ip",
         time=pl.col("time"),
         summary=summary,
         label=label,
@@ -153,10 +153,10 @@ def _flow_rows(flows: pl.DataFrame, limits: tuple[int, int]) -> Shaped:
         ignore_nulls=True,
     )
     outcome = pl.when(pl.col("denied")).then(pl.lit("denied")).otherwise(pl.lit("ok"))
-    frame = flows.with_columns(pl.col("src_ip").alias("client_ip"))
     return _shape(
-        frame,
+        flows,
         LogFamily.FLOW,
+        client="src_ip",
         time=pl.col("time_start"),
         summary=summary,
         label=label,
@@ -165,22 +165,32 @@ def _flow_rows(flows: pl.DataFrame, limits: tuple[int, int]) -> Shaped:
     )
 
 
-def _counted_rows(frame: pl.DataFrame, names: set[str]) -> pl.DataFrame:
-    """The ``names`` columns of the rows that count, in time order.
+def _ranked(frame: pl.DataFrame, names: set[str], client: str, keep: pl.Expr) -> pl.DataFrame:
+    """The ``names`` columns (``client`` as ``client_ip``) with ``rank`` and ``count``.
 
-    Firewall SYN retries are neither cited nor counted: dropping them first lets the rank be a
-    plain row number inside the client's group. Narrow first, so only used columns are copied.
+    ``rank`` is the row's position in its client's group (frames are time-ordered), ``count``
+    the group's size. Firewall SYN retries are neither cited nor counted: ranking within
+    (client, retry) groups ranks the other rows as if the retries weren't there, and ``keep``
+    then drops them. Only the kept rows of the used columns are copied.
     """
-    narrow = frame.select([c for c in frame.columns if c in names])
-    if "retry" in frame.columns:
-        return narrow.filter(frame.get_column("retry").not_())
-    return narrow
+    retry = ["retry"] if "retry" in frame.columns else []
+    columns = [pl.col(c) for c in frame.columns if c in names and c != "client_ip"]
+    group = ["client_ip", *retry]
+    return (
+        frame.select(*columns, *retry, pl.col(client).alias("client_ip"))
+        .with_columns(
+            pl.int_range(pl.len()).over(group).alias("rank"),
+            pl.len().over(group).alias("count"),
+        )
+        .filter((~pl.col("retry") & keep) if retry else keep)
+    )
 
 
 def _shape(
     frame: pl.DataFrame,
     family: LogFamily,
     *,
+    client: str = "client_ip",
     time: pl.Expr,
     summary: pl.Expr,
     label: pl.Expr,
@@ -194,16 +204,10 @@ def _shape(
     """
     per_kind, drawn = limits
     rank, count = pl.col("rank"), pl.col("count")
-    used = [time, summary, label, outcome, *map(pl.col, ("client_ip", "source_table", "row_id"))]
+    used = [time, summary, label, outcome, *map(pl.col, ("source_table", "row_id"))]
     names = {name for expr in used for name in expr.meta.root_names()}
-    ranked = (
-        _counted_rows(frame, names)
-        .with_columns(
-            pl.int_range(pl.len()).over("client_ip").alias("rank"),
-            pl.len().over("client_ip").alias("count"),
-        )
-        .filter((rank < max(per_kind, drawn)) | (rank >= count - per_kind))
-    )
+    keep = (rank < max(per_kind, drawn)) | (rank >= count - per_kind)
+    ranked = _ranked(frame, names, client, keep)
     cited = ranked.filter((rank < per_kind) | (rank >= count - per_kind)).select(
         time.alias("time"),
         "client_ip",
@@ -249,9 +253,10 @@ def _rows_by_client(cited: pl.DataFrame) -> dict[str, tuple[EvidenceRow, ...]]:
     with gc_paused():
         rows = list(map(EvidenceRow, kinds, *columns))
     runs = cited.get_column("client_ip").rle().struct.unnest()
+    lengths, clients = (runs.get_column(c).to_list() for c in ("len", "value"))
     result: dict[str, tuple[EvidenceRow, ...]] = {}
     start = 0
-    for length, client in zip(*(runs.get_column(c).to_list() for c in ("len", "value"))):
+    for length, client in zip(lengths, clients, strict=True):
         result[client] = tuple(rows[start : start + length])
         start += length
     return result

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import polars as pl
 
+from netlogs.correlate.bulk import gc_paused
 from netlogs.correlate.context import CorrelationContext
 from netlogs.correlate.requests import (
     AUTH_CHALLENGE_OPERATION,
@@ -99,16 +100,20 @@ def firewall_facts(records: pl.DataFrame, ctx: CorrelationContext) -> pl.DataFra
     in_window = records.lazy().filter(pl.col("in_window") & ~pl.col("retry"))
     deny = pl.col("verdict_action") == "deny"
     deny_reason = pl.coalesce(pl.col("rule"), pl.col("action_reason"))
-    return in_window.group_by(pl.col("src_ip").alias("client_ip")).agg(
-        _n(~deny).alias("fw_allow"),
-        _n(~deny & (pl.col("kind") == "application")).alias("fw_snat_allow"),
-        _n(deny).alias("fw_deny"),
-        _n(pl.col("time") <= kv_settled).alias("fw_attempts_settled"),
-        pl.col("firewall").filter(deny).drop_nulls().first().alias("fw_deny_firewall"),
-        deny_reason.filter(deny).drop_nulls().first().alias("fw_deny_rule"),
-        pl.col("time").min().alias("fw_first"),
-        pl.col("time").max().alias("fw_last"),
-    ).collect()
+    return (
+        in_window.group_by(pl.col("src_ip").alias("client_ip"))
+        .agg(
+            _n(~deny).alias("fw_allow"),
+            _n(~deny & (pl.col("kind") == "application")).alias("fw_snat_allow"),
+            _n(deny).alias("fw_deny"),
+            _n(pl.col("time") <= kv_settled).alias("fw_attempts_settled"),
+            pl.col("firewall").filter(deny).drop_nulls().first().alias("fw_deny_firewall"),
+            deny_reason.filter(deny).drop_nulls().first().alias("fw_deny_rule"),
+            pl.col("time").min().alias("fw_first"),
+            pl.col("time").max().alias("fw_last"),
+        )
+        .collect()
+    )
 
 
 def vault_flow_records(flows: pl.DataFrame, ctx: CorrelationContext) -> pl.DataFrame:
@@ -154,22 +159,23 @@ def client_facts(parts: list[pl.DataFrame]) -> pl.DataFrame:
     return merged.with_columns(counts).sort("client_ip")
 
 
-def keyed_counts(requests: pl.DataFrame, column: str) -> dict[str, dict[str, int]]:
-    """``{client_ip: {value: count}}`` for a column (HTTP status, operation); keys sorted.
+def keyed_counts(requests: pl.DataFrame, *columns: str) -> tuple[dict[str, dict[str, int]], ...]:
+    """``{client_ip: {value: count}}`` per column (HTTP status, operation); keys sorted.
 
-    Groups on the raw values first; only the few (client, value) groups are turned into text
-    (and regrouped, as two raw values may read the same, e.g. null and "unknown").
+    One pass groups the requests on the raw values of all columns; each column's counts come
+    from those few groups, turned into text and regrouped (null and "unknown" read the same).
     """
+    groups = requests.group_by("client_ip", *columns).len()
+    with gc_paused():  # tens of thousands of small dicts, no reference cycles
+        return tuple(_counts_per_client(groups, column) for column in columns)
+
+
+def _counts_per_client(groups: pl.DataFrame, column: str) -> dict[str, dict[str, int]]:
     text = pl.col(column).cast(pl.String).fill_null("unknown").alias("k")
-    counted = (
-        requests.group_by("client_ip", column)
-        .len()
-        .group_by("client_ip", text)
-        .agg(pl.col("len").sum())
-        .sort("client_ip", "k")
-    )
+    counted = groups.group_by("client_ip", text).agg(pl.col("len").sum()).sort("client_ip", "k")
+    per_client = counted.group_by("client_ip", maintain_order=True).agg("k", "len")
     result: dict[str, dict[str, int]] = {}
-    columns = (counted.get_column(c).to_list() for c in ("client_ip", "k", "len"))
-    for client, key, count in zip(*columns, strict=True):  # one per (client, value)
-        result.setdefault(str(client), {})[str(key)] = int(count)
+    columns = (per_client.get_column(c).to_list() for c in ("client_ip", "k", "len"))
+    for client, keys, counts in zip(*columns, strict=True):  # one per client, keys sorted
+        result.setdefault(str(client), {}).update(zip(keys, counts, strict=True))
     return result

@@ -11,6 +11,7 @@ from datetime import timedelta
 
 import polars as pl
 
+from netlogs.correlate.bulk import keep_rows, within
 from netlogs.correlate.context import CorrelationContext
 from netlogs.correlate.ipkeys import spellings, with_ipv4_key
 
@@ -37,14 +38,15 @@ def vault_firewall_records(fw_events: pl.DataFrame, ctx: CorrelationContext) -> 
     to_vault_ip = pl.col("dst_ip").is_in(vault_ips)
     to_vault_name = pl.col("fqdn").is_in(spellings(fw_events, "fqdn", vault_hosts(ctx)))
     https = pl.col("dst_port").is_null() | (pl.col("dst_port") == 443) | to_vault_name
-    rows = _keep(fw_events, (to_vault_ip | to_vault_name).fill_null(False))
+    rows = keep_rows(fw_events, (to_vault_ip | to_vault_name).fill_null(False))
+    rows = within(rows, "time", start, end)
     actions = spellings(rows, "action", ["allow", "deny", "drop"])  # compared once, any case
     allows = [name for name in actions if name.lower() == "allow"]
-    records = rows.filter(
-        pl.col("time").is_between(start, end),
-        pl.col("kind").is_null() | pl.col("kind").is_in(["network", "application"]),
-        pl.col("action").is_in(actions).fill_null(False),
-        https.fill_null(False),
+    records = keep_rows(
+        rows,
+        (pl.col("kind").is_null() | pl.col("kind").is_in(["network", "application"]))
+        & pl.col("action").is_in(actions).fill_null(False)
+        & https.fill_null(False),
     ).with_columns(
         pl.when(pl.col("action").is_in(allows))
         .then(pl.lit("allow"))
@@ -52,13 +54,9 @@ def vault_firewall_records(fw_events: pl.DataFrame, ctx: CorrelationContext) -> 
         .alias("verdict_action"),
         pl.col("time").is_between(ctx.window.start, ctx.window.end).alias("in_window"),
     )
-    return _mark_retries(with_ipv4_key(records, "src_ip", "src_key"))
-
-
-def _keep(frame: pl.DataFrame, predicate: pl.Expr) -> pl.DataFrame:
-    """``frame.filter(predicate)`` without the copy when every row passes (pre-filtered input)."""
-    mask = frame.select(predicate).to_series()
-    return frame if mask.all() else frame.filter(mask)
+    # one contiguous copy: a filtered Parquet scan arrives in many small chunks, which slow
+    # every later window and join over these rows more than the copy costs
+    return _mark_retries(with_ipv4_key(records.rechunk(), "src_ip", "src_key"))
 
 
 def _mark_retries(records: pl.DataFrame) -> pl.DataFrame:
@@ -124,10 +122,10 @@ def with_coverage(
     """
     tolerance = ctx.reuse_window + 2 * ctx.clock_skew
     ordered = requests if requests.get_column("time").is_sorted() else requests.sort("time")
-    v4 = ordered.filter(pl.col("client_key").is_not_null())
-    v6 = ordered.filter(pl.col("client_key").is_null())
+    v4, v6 = _split_ipv4(ordered, "client_key")
+    allows_v4, allows_v6 = _split_ipv4(allows, "src_key")
     joined_v4 = v4.join_asof(
-        allows.filter(pl.col("src_key").is_not_null()).drop("src_ip"),
+        allows_v4.drop("src_ip"),
         left_on="time",
         right_on="_reach_from",
         by_left="client_key",
@@ -137,7 +135,7 @@ def with_coverage(
         check_sortedness=False,
     )
     joined_v6 = v6.join_asof(
-        allows.filter(pl.col("src_key").is_null()).drop("src_key"),
+        allows_v6.drop("src_key"),
         left_on="time",
         right_on="_reach_from",
         by_left="client_ip",
@@ -151,3 +149,11 @@ def with_coverage(
         return joined_v4.select(columns)
     both = pl.concat([joined_v4.select(columns), joined_v6.select(columns)])
     return both.sort("time", maintain_order=True)
+
+
+def _split_ipv4(frame: pl.DataFrame, key: str) -> tuple[pl.DataFrame, pl.DataFrame]:
+    """(rows with an IPv4 ``key``, the others); no copy when every address is IPv4."""
+    if frame.get_column(key).null_count() == 0:
+        return frame, frame.clear()
+    keyed = pl.col(key).is_not_null()
+    return frame.filter(keyed), frame.filter(~keyed)

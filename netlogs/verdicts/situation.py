@@ -83,8 +83,6 @@ class ClientFacts:
         return self.fw_allow + self.fw_deny + self.flow_out + self.flow_denied
 
 
-FACT_COLUMNS = frozenset(f.name for f in fields(ClientFacts))
-
 
 @dataclass(frozen=True)
 class Situation:
