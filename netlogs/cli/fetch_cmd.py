@@ -7,6 +7,8 @@ from pathlib import Path
 
 import click
 
+from netlogs.cli.options import log_analytics_connection
+
 
 @click.command("fetch")
 @click.option(
@@ -60,19 +62,7 @@ import click
     hidden=True,
     help="Retries per query on throttling, 5xx and dropped connections.",
 )
-@click.option(
-    "--endpoint",
-    envvar="NETLOGS_LA_ENDPOINT",
-    hidden=True,
-    help="Query API base URL (testing, sovereign clouds).",
-)
-@click.option(
-    "--ca-bundle",
-    envvar="NETLOGS_CA_BUNDLE",
-    hidden=True,
-    type=click.Path(exists=True, dir_okay=False),
-    help="CA bundle for TLS verification of --endpoint (testing).",
-)
+@log_analytics_connection
 def fetch(  # noqa: PLR0917 - click passes one argument per option
     workspaces: tuple[str, ...],
     vault: str,

@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING
 
 import click
 
+from netlogs.cli.options import log_analytics_connection
 from netlogs.errors import ConfigError
 
 if TYPE_CHECKING:
@@ -81,19 +82,7 @@ if TYPE_CHECKING:
     metavar="DURATION",
     help="Tolerated clock difference between log sources.",
 )
-@click.option(
-    "--endpoint",
-    envvar="NETLOGS_LA_ENDPOINT",
-    hidden=True,
-    help="Query API base URL (testing, sovereign clouds).",
-)
-@click.option(
-    "--ca-bundle",
-    envvar="NETLOGS_CA_BUNDLE",
-    hidden=True,
-    type=click.Path(exists=True, dir_okay=False),
-    help="CA bundle for TLS verification of --endpoint (testing).",
-)
+@log_analytics_connection
 @click.option(
     "--now",
     "now_text",
