@@ -294,7 +294,7 @@ def traced_scale(data: Path) -> tuple[TraceResult, float, float]:
         for name in ("kv_requests", "fw_events", "flows"):
             (Path(tmp) / f"{name}.parquet").symlink_to((data / f"{name}.parquet").resolve())
         started = time.perf_counter()
-        result = trace(request, FileSource(Path(tmp)), scale_topology())
+        result = trace(request, FileSource(Path(tmp), prefilter=True), scale_topology())
         seconds = time.perf_counter() - started
     return result, seconds, resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 

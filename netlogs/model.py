@@ -184,6 +184,9 @@ class RawTable:
     origin: str  # file path (with sheet/line info) or "template@workspace"
     status: SourceStatus = SourceStatus.COMPLETE
     detail: str = ""
+    # Canonical Parquet read with the query's row filters pushed down: rows per ``source_table``
+    # in the whole file, so the source list still counts every row that was read.
+    source_rows: tuple[tuple[str | None, int], ...] | None = None
 
 
 @dataclass(frozen=True)

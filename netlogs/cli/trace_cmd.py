@@ -210,6 +210,7 @@ def _source(
             root,
             csv_timezone=_text(options, "csv_tz"),
             skip_unknown=bool(options.get("skip_unknown")),
+            prefilter=True,  # netlogs' own Parquet: read only the rows this trace can use
         )
     from netlogs.sources.log_analytics import LogAnalyticsSource
 

@@ -4,15 +4,24 @@ One module per log family (keyvault, firewall + firewall_msg, flows + traffic_an
 vendor column names appear only here and in ``kql/``.
 """
 
-from netlogs.normalize.canonical_io import canonical_table_of, read_canonical, write_canonical
+from netlogs.normalize.canonical_io import (
+    CanonicalScan,
+    canonical_table_of,
+    read_canonical,
+    scan_canonical,
+    write_canonical,
+)
 from netlogs.normalize.evidence import family_of_table, normalize_evidence
-from netlogs.normalize.filters import filter_evidence
+from netlogs.normalize.filters import evidence_predicates, filter_evidence
 
 __all__ = [
+    "CanonicalScan",
     "canonical_table_of",
+    "evidence_predicates",
     "family_of_table",
     "filter_evidence",
     "normalize_evidence",
     "read_canonical",
+    "scan_canonical",
     "write_canonical",
 ]

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
 from pathlib import Path
 from typing import IO
 
@@ -45,3 +46,66 @@ def read_canonical(source: Path | IO[bytes]) -> tuple[str, pl.DataFrame]:
     if name is None:
         raise ValueError(f"columns {sorted(frame.columns)[:8]} match no canonical table")
     return name, frame
+
+
+# Time columns the newest-evidence moment is taken from (pipeline/window.py): rows holding their
+# maximum survive a filtered scan, so that moment does not depend on the query's filters.
+_NEWEST_COLUMNS = {
+    "kv_requests": ("time",),
+    "fw_events": ("time",),
+    "flows": ("time_start", "time_end"),
+}
+
+
+@dataclass(frozen=True)
+class CanonicalScan:
+    """The rows of one canonical Parquet file a query can use, and what the whole file held."""
+
+    name: str
+    frame: pl.DataFrame  # kept rows, ``_row`` = 1-based position in the file
+    total_rows: int
+    source_rows: tuple[tuple[str | None, int], ...]  # rows per source_table, whole file
+
+
+def scan_canonical(path: Path, keep: Mapping[str, pl.Expr]) -> CanonicalScan:
+    """Read only the rows of ``path`` that ``keep[<table>]`` (or the newest-time rule) selects.
+
+    The filter runs inside the Parquet scan, so memory follows the kept rows, not the file.
+    Raises ValueError (or a polars error) if the file is not one of netlogs' canonical tables.
+    """
+    lazy = pl.scan_parquet(path, row_index_name="_row", row_index_offset=1)
+    schema = lazy.collect_schema()
+    name = canonical_table_of(column for column in schema if column != "_row")
+    if name is None:
+        raise ValueError(f"columns {sorted(schema)[:8]} match no canonical table")
+    lazy = _canonical_types(lazy, schema, CANONICAL[name])
+    stats = lazy.select(
+        pl.len().alias("_rows"),
+        *(pl.col(column).max() for column in _NEWEST_COLUMNS.get(name, ())),
+    ).collect()
+    wanted = keep[name]
+    for column in _NEWEST_COLUMNS.get(name, ()):
+        newest = stats.get_column(column)[0]
+        if newest is not None:
+            wanted = wanted | (pl.col(column) == pl.lit(newest, CANONICAL[name][column])).fill_null(
+                False
+            )
+    frame = lazy.filter(wanted).with_columns(pl.col("_row").cast(pl.Int64)).collect()
+    return CanonicalScan(name, frame, int(stats.get_column("_rows")[0]), _source_rows(lazy))
+
+
+def _canonical_types(
+    lazy: pl.LazyFrame, present: pl.Schema, schema: Mapping[str, pl.DataType]
+) -> pl.LazyFrame:
+    """Filters see canonical types; absent columns become typed nulls (as ``conform`` does)."""
+    fixes = [
+        pl.lit(None, dtype).alias(column) if column not in present else pl.col(column).cast(dtype)
+        for column, dtype in schema.items()
+        if column not in present or present[column] != dtype
+    ]
+    return lazy.with_columns(fixes) if fixes else lazy
+
+
+def _source_rows(lazy: pl.LazyFrame) -> tuple[tuple[str | None, int], ...]:
+    counts = lazy.group_by("source_table").len().sort("source_table", nulls_last=True).collect()
+    return tuple((table, int(rows)) for table, rows in counts.iter_rows())

@@ -128,6 +128,11 @@ def _piece_issues(raw: RawTable, piece: Piece) -> list[ParseIssue]:
 
 def _rows_by_table(raw: RawTable, piece: Piece) -> list[tuple[str, int]]:
     """Rows per source table; canonical Parquet is listed under the tables it was fetched from."""
+    if raw.source_rows is not None and raw.table.startswith("canonical:"):
+        # A filtered scan: count the whole file, as the unfiltered read below does.
+        if not raw.source_rows:
+            return [(raw.table, 0)]
+        return [(str(table or raw.table), rows) for table, rows in raw.source_rows]
     if not raw.table.startswith("canonical:") or piece.frame.is_empty():
         return [(raw.table, piece.frame.height)]
     counts = piece.frame.group_by("source_table").len().sort("source_table", nulls_last=True)

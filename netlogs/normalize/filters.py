@@ -28,6 +28,18 @@ def filter_evidence(tables: EvidenceTables, query: EvidenceQuery) -> EvidenceTab
     Raises:
         ConfigError: a client prefix is not a valid CIDR.
     """
+    keep = evidence_predicates(query)
+    return replace(
+        tables, **{name: getattr(tables, name).filter(expr) for name, expr in keep.items()}
+    )
+
+
+def evidence_predicates(query: EvidenceQuery) -> dict[str, pl.Expr]:
+    """Per canonical table, the row filter ``filter_evidence`` applies (also pushed into scans).
+
+    Raises:
+        ConfigError: a client prefix is not a valid CIDR.
+    """
     names = _vault_names(query)
     targets = [*query.private_endpoint_ips, *query.vault_public_ips]
     client = _client_filter(query)
@@ -35,25 +47,17 @@ def filter_evidence(tables: EvidenceTables, query: EvidenceQuery) -> EvidenceTab
     fw_keep = (pl.col("dst_ip").is_in(targets) | pl.col("fqdn").is_in(names)).fill_null(False)
     if firewalls:
         fw_keep = fw_keep & (pl.col("firewall").is_null() | pl.col("firewall").is_in(firewalls))
-    return replace(
-        tables,
-        kv_requests=tables.kv_requests.filter(
-            _in_window("time", "time", query.window) & (pl.col("vault") == query.vault_name.lower())
-        ),
-        fw_events=tables.fw_events.filter(
-            _in_window("time", "time", query.window) & fw_keep & client("src_ip")
-        ),
-        flows=tables.flows.filter(
-            _in_window("time_start", "time_end", query.window)
-            & pl.col("dst_ip").is_in(targets).fill_null(False)
-            & client("src_ip")
-        ),
-        dns=tables.dns.filter(
-            _in_window("time", "time", query.window)
-            & pl.col("query_name").is_in(names).fill_null(False)
-            & client("client_ip")
-        ),
-    )
+    return {
+        "kv_requests": _in_window("time", "time", query.window)
+        & (pl.col("vault") == query.vault_name.lower()),
+        "fw_events": _in_window("time", "time", query.window) & fw_keep & client("src_ip"),
+        "flows": _in_window("time_start", "time_end", query.window)
+        & pl.col("dst_ip").is_in(targets).fill_null(False)
+        & client("src_ip"),
+        "dns": _in_window("time", "time", query.window)
+        & pl.col("query_name").is_in(names).fill_null(False)
+        & client("client_ip"),
+    }
 
 
 def _vault_names(query: EvidenceQuery) -> list[str]:

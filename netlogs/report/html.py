@@ -113,6 +113,17 @@ def show_short(value: object, limit: int = 60) -> Markup:
     return Markup("<bdi>%s</bdi>") % shorten(neutralise(value), limit)
 
 
+def show_clip(value: object, limit: int = 120) -> Markup:
+    """A table cell's value written once: past ``limit`` characters CSS clips it to a few lines
+    (hover or print shows it all), instead of a shortened copy plus the full text."""
+    from markupsafe import Markup  # noqa: PLC0415
+
+    text = neutralise(value)
+    if len(text) <= limit:
+        return Markup("<bdi>%s</bdi>") % text
+    return Markup('<bdi class="clip" tabindex="0">%s</bdi>') % text
+
+
 def show_block(value: object) -> Markup:
     """Multi-line text (KQL) in a ``<pre>``, line breaks kept, invisible characters shown."""
     from markupsafe import Markup  # noqa: PLC0415
@@ -135,6 +146,7 @@ def _environment() -> jinja2.Environment:
     env.filters["show"] = show
     env.filters["show_block"] = show_block
     env.filters["show_short"] = show_short
+    env.filters["show_clip"] = show_clip
     return env
 
 

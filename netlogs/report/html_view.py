@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from netlogs.model import FlowResult, HopStatus, TraceResult, Verdict
+from netlogs.report.html_clients import ClientSelection, select_clients
 from netlogs.report.vocabulary import (
     GAP_TITLE,
     HOP_STATUS_MEANING,
@@ -28,6 +29,7 @@ from netlogs.report.vocabulary import (
 MAX_EVIDENCE_ROWS = 20_000  # cited rows; beyond this the JSON result has the rest
 LARGE_EVIDENCE = 1_000  # from here the page lets the browser skip laying out off-screen parts
 OPEN_CARDS = 25  # up to this many clients every client's details are open; beyond, violations only
+MAX_ANSWER_VIOLATIONS = 1_000  # violation sentences in the answer; beyond, a count and the table
 
 
 @dataclass(frozen=True)
@@ -48,6 +50,15 @@ class ClientView:
     hops: tuple[HopView, ...]
     first_seen: str
     last_seen: str
+    card: bool = True  # drawn as a detail card (see html_clients for who is left out)
+    row: bool = True  # listed in the verdict table
+
+    @property
+    def link(self) -> str:
+        """Where links to this client point: its card, else its table row, else nowhere."""
+        if self.card:
+            return self.anchor
+        return f"row-{self.anchor.removeprefix('client-')}" if self.row else ""
 
 
 @dataclass(frozen=True)
@@ -72,7 +83,7 @@ def verdict_tone(flow: FlowResult) -> str:
     return "blocked"
 
 
-def _client(index: int, flow: FlowResult) -> ClientView:
+def _client(index: int, flow: FlowResult, chosen: ClientSelection) -> ClientView:
     hops = tuple(
         HopView(h.hop.value, h.name, h.detail, h.status.value, HOP_STATUS_MEANING[h.status])
         for h in flow.expected_path
@@ -85,6 +96,8 @@ def _client(index: int, flow: FlowResult) -> ClientView:
         hops=hops,
         first_seen=iso_utc(flow.first_seen) if flow.first_seen else "",
         last_seen=iso_utc(flow.last_seen) if flow.last_seen else "",
+        card=index in chosen.cards,
+        row=index in chosen.rows,
     )
 
 
@@ -96,7 +109,7 @@ def _evidence(clients: list[ClientView]) -> tuple[list[EvidenceView], int]:
         total += len(cited)
         rows.extend(
             EvidenceView(
-                view.anchor,
+                view.link,
                 view.label,
                 view.flow.verdict.value,
                 e.source.value,
@@ -112,7 +125,9 @@ def _evidence(clients: list[ClientView]) -> tuple[list[EvidenceView], int]:
 
 def report_view(result: TraceResult) -> dict[str, Any]:
     """Everything the template needs except the timeline and the embedded assets."""
-    clients = [_client(i, f) for i, f in enumerate(sorted_flows(result))]
+    flows = sorted_flows(result)
+    chosen = select_clients(flows)
+    clients = [_client(i, f, chosen) for i, f in enumerate(flows)]
     evidence, evidence_total = _evidence(clients)
     return {
         "result": result,
@@ -124,8 +139,8 @@ def report_view(result: TraceResult) -> dict[str, Any]:
             (name, n, VERDICT_MEANING[Verdict(name)])
             for name, n in counts_by_verdict(result).items()
         ],
-        "violations": [(c.anchor, violation_sentence(c.flow)) for c in clients if c.flow.violation],
         "clients": clients,
+        **_client_sections(clients, chosen),
         "gaps": [
             (GAP_TITLE[g.kind], g, gap_next_step(g.kind, g.next_step)) for g in sorted_gaps(result)
         ],
@@ -141,4 +156,23 @@ def report_view(result: TraceResult) -> dict[str, Any]:
         "iso": iso_utc,
         "open_cards": OPEN_CARDS,
         "large": len(evidence) >= LARGE_EVIDENCE or len(clients) > OPEN_CARDS,
+    }
+
+
+def _client_sections(clients: list[ClientView], chosen: ClientSelection) -> dict[str, Any]:
+    """The answer's violation list and the per-client section, bounded for huge estates."""
+    violating = [c for c in clients if c.flow.violation]
+    cards = [c for c in clients if c.card]
+    return {
+        "violations": [
+            (c.link, violation_sentence(c.flow)) for c in violating[:MAX_ANSWER_VIOLATIONS]
+        ],
+        "violations_more": max(len(violating) - MAX_ANSWER_VIOLATIONS, 0),
+        "cards": cards,
+        "table_clients": [c for c in clients if c.row],
+        "without_card": len(clients) - len(cards),
+        "violations_without_card": sum(1 for c in violating if not c.card),
+        "groups": chosen.groups,
+        "group_prefix": chosen.group_prefix,
+        "grouped_clients": sum(g.clients for g in chosen.groups),
     }

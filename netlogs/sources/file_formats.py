@@ -14,13 +14,13 @@ import json
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import IO, Any
 
 import polars as pl
 
 from netlogs.errors import SourceError
-from netlogs.model import ParseIssue, RawTable, SourceStatus
-from netlogs.normalize import read_canonical
+from netlogs.model import EvidenceQuery, ParseIssue, RawTable, SourceStatus
+from netlogs.normalize import evidence_predicates, read_canonical, scan_canonical
 from netlogs.sources.file_csv import read_portal_csv
 from netlogs.sources.file_fetch import (
     is_fetch_metadata,
@@ -41,9 +41,12 @@ class FileRead:
     issues: list[ParseIssue] = field(default_factory=list)
     sha256: str = ""
     partial_detail: str = ""  # set by a fetch ledger that lists partial query chunks
+    total_rows: int | None = None  # rows in the file when only the query's rows were kept
 
     @property
     def rows(self) -> int:
+        if self.total_rows is not None:
+            return self.total_rows
         return sum(table.frame.height for table in self.tables)
 
 
@@ -62,8 +65,13 @@ class UnknownContentError(Exception):
         self.line = line
 
 
-def read_evidence_file(path: Path, display: str, options: ReadOptions) -> FileRead:
+def read_evidence_file(
+    path: Path, display: str, options: ReadOptions, query: EvidenceQuery | None = None
+) -> FileRead:
     """Read one file, hashing it in a thread while it is parsed.
+
+    With a ``query``, canonical Parquet keeps only the rows ``filter_evidence`` would keep (plus
+    the newest rows); the rest is never loaded.
 
     Raises:
         InputError: unreadable CSV or a local-time export without a zone.
@@ -72,7 +80,7 @@ def read_evidence_file(path: Path, display: str, options: ReadOptions) -> FileRe
     with ThreadPoolExecutor(max_workers=1) as pool:
         # hashlib releases the GIL on large buffers, so hashing overlaps with parsing.
         digest = pool.submit(file_sha256, path)
-        read = read_evidence_path(path, display, options)
+        read = read_evidence_path(path, display, options, query)
         read.sha256 = digest.result()
     return read
 
@@ -85,11 +93,17 @@ def file_sha256(path: Path) -> str:
     return digest.hexdigest()
 
 
-def read_evidence_path(path: Path, display: str, options: ReadOptions) -> FileRead:
+def read_evidence_path(
+    path: Path, display: str, options: ReadOptions, query: EvidenceQuery | None = None
+) -> FileRead:
     """Recognise and read one file (``sha256`` left empty); CSV is parsed straight from disk."""
     with path.open("rb") as handle:
         head = handle.read(4096)
-    if head[:4] == b"PAR1" or b"\x00" in head or head.lstrip(b"\xef\xbb\xbf \t\r\n")[:1] in (
+    if head[:4] == b"PAR1":  # read from disk: the file's bytes never sit in memory whole
+        if query is None:
+            return _read_parquet(path, display)
+        return _scan_parquet(path, display, query)
+    if b"\x00" in head or head.lstrip(b"\xef\xbb\xbf \t\r\n")[:1] in (
         b"{",
         b"[",
     ):
@@ -103,7 +117,7 @@ def read_evidence_path(path: Path, display: str, options: ReadOptions) -> FileRe
 def read_evidence_bytes(data: bytes, display: str, options: ReadOptions) -> FileRead:
     """Recognise and read one file's content given as bytes (``sha256`` left empty)."""
     if data[:4] == b"PAR1":
-        return _read_parquet(data, display)
+        return _read_parquet(io.BytesIO(data), display)
     head = data[:4096]
     if b"\x00" in head:
         raise UnknownContentError("binary content that is not Parquet")
@@ -115,16 +129,28 @@ def read_evidence_bytes(data: bytes, display: str, options: ReadOptions) -> File
     return _rows_read("portal CSV export", frame, display)
 
 
-def _read_parquet(data: bytes, display: str) -> FileRead:
+def _read_parquet(source: Path | IO[bytes], display: str) -> FileRead:
     try:
-        name, frame = read_canonical(io.BytesIO(data))
-    except (ValueError, pl.exceptions.PolarsError) as exc:
+        name, frame = read_canonical(source)
+    except (ValueError, OSError, pl.exceptions.PolarsError) as exc:
         reason = f"Parquet that is not a netlogs canonical table ({exc})"
         raise UnknownContentError(reason) from None
     frame = frame.with_columns(pl.int_range(1, pl.len() + 1).alias("_row"))
     return FileRead(
         f"netlogs canonical Parquet ({name})", [RawTable(f"canonical:{name}", frame, display)]
     )
+
+
+def _scan_parquet(path: Path, display: str, query: EvidenceQuery) -> FileRead:
+    """Canonical Parquet with the query's row filters pushed into the scan (same rows and ids)."""
+    keep = evidence_predicates(query)
+    try:
+        scan = scan_canonical(path, keep)
+    except (ValueError, OSError, pl.exceptions.PolarsError) as exc:
+        reason = f"Parquet that is not a netlogs canonical table ({exc})"
+        raise UnknownContentError(reason) from None
+    table = RawTable(f"canonical:{scan.name}", scan.frame, display, source_rows=scan.source_rows)
+    return FileRead(f"netlogs canonical Parquet ({scan.name})", [table], total_rows=scan.total_rows)
 
 
 def _read_json(text: str, display: str, options: ReadOptions) -> FileRead:

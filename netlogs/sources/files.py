@@ -4,7 +4,8 @@
 recognises each file's format and Log Analytics table from its content (file_formats.py), and
 returns the rows as RawTables with an InputFile (path, sha256, format, rows) per file. Filtering
 by the query happens after normalization (``netlogs.normalize.filter_evidence``), exactly as the
-KQL templates filter online.
+KQL templates filter online. With ``prefilter=True`` netlogs' own canonical Parquet also gets the
+same row filters pushed into its scan, so a trace loads only the rows it can use.
 """
 
 from __future__ import annotations
@@ -36,10 +37,23 @@ class FileSource:
     """Evidence read from files (exports, raw storage blobs, ``netlogs fetch`` output)."""
 
     def __init__(
-        self, root: Path, *, csv_timezone: str | None = None, skip_unknown: bool = False
+        self,
+        root: Path,
+        *,
+        csv_timezone: str | None = None,
+        skip_unknown: bool = False,
+        prefilter: bool = False,
     ) -> None:
+        """``prefilter``: push the query's row filters into canonical Parquet scans.
+
+        Only for callers that apply ``filter_evidence`` afterwards (``trace``): ``collect`` then
+        returns, of each canonical file, the rows the query keeps plus the file's newest rows
+        (the offline latency reference), while row ids, InputFile and source row counts stay
+        those of the whole file. Without it every row of every file is returned.
+        """
         self.root = root
         self.options = ReadOptions(csv_timezone=csv_timezone, skip_unknown=skip_unknown)
+        self.prefilter = prefilter
 
     def collect(self, query: EvidenceQuery) -> CollectedEvidence:
         """Read every file under ``root``.
@@ -48,7 +62,6 @@ class FileSource:
             InputError: a file is unreadable or not understood (unless ``skip_unknown``),
                 or ``root`` holds no evidence file at all.
         """
-        del query  # filters are applied after normalization, the same way for every source
         tables: list[tuple[Path, RawTable]] = []
         issues: list[ParseIssue] = []
         inputs: list[InputFile] = []
@@ -56,7 +69,9 @@ class FileSource:
         for path in evidence_files(self.root):
             display = self._display(path)
             try:
-                read = read_evidence_file(path, display, self.options)
+                read = read_evidence_file(
+                    path, display, self.options, query if self.prefilter else None
+                )
             except UnknownContentError as exc:
                 where = f" (line {exc.line})" if exc.line is not None else ""
                 if not self.options.skip_unknown:
