@@ -84,6 +84,8 @@ def trace(request: TraceRequest, source: EvidenceSource, topology: Topology) -> 
     collected = source.collect(query)
     normalized = normalize_evidence(collected.raw_tables, collected.parse_issues)
     tables = filter_evidence(normalized, query)
+    if request.window is not None and collected.inputs and data_span(tables) is None:
+        _refuse_empty_window(normalized, query, request.window)
     window = request.window or _window_from_data(tables)
     as_of = latency_reference(request, collected, normalized)
     context = _context(
@@ -143,6 +145,23 @@ def _window_from_data(tables: EvidenceTables) -> TimeWindow:
             " check --vault or give --start/--end"
         )
     return window
+
+
+def _refuse_empty_window(
+    normalized: EvidenceTables, query: EvidenceQuery, window: TimeWindow
+) -> None:
+    """Files with rows for the vault, none in the asked window: a typo'd window, not a finding."""
+    span = data_span(filter_evidence(normalized, replace(query, window=None)))
+    if span is None:
+        return  # no rows for this vault at all: the usual "no traffic" result stands
+    raise ConfigError(
+        f"no evidence in the window {_iso(window.start)} to {_iso(window.end)}; the files under "
+        f"--logs hold {_iso(span.start)} to {_iso(span.end)}: adjust --since/--start/--end"
+    )
+
+
+def _iso(moment: datetime) -> str:
+    return moment.strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
 def _context(

@@ -400,3 +400,13 @@ def test_without_topology_nothing_unprovable_is_claimed(capsys: pytest.CaptureFi
     messages = " ".join(g["message"] for g in document["gaps"] if g["kind"] == "coverage")
     assert "describes no firewall" in messages and "names no private endpoint" in messages
     assert code == 1  # the partner's public-endpoint access is still a violation
+
+
+def test_a_window_outside_the_exported_logs_is_refused(capsys: pytest.CaptureFixture[str]) -> None:
+    """`--since 2h` on yesterday's export must not print "no traffic" and exit 0."""
+    args = [*README_FIRST, "--start", "2026-11-21T05:00:00Z", "--end", "2026-11-21T07:00:00Z"]
+    code, out, err = run(args, capsys)
+    assert code == 2 and out == ""
+    line = one_error_line(err)
+    assert "no evidence in the window 2026-11-21T05:00:00Z to 2026-11-21T07:00:00Z" in line
+    assert "hold 2026-11-20T10:02:00Z to 2026-11-20T11:57:00Z" in line

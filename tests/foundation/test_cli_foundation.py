@@ -77,6 +77,17 @@ def test_exit_code_table(flows: tuple[FlowResult, ...], code: int) -> None:
     assert exit_code_for(_result(*flows)) == code
 
 
+def test_no_flows_with_a_missing_source_is_undecided_not_clean() -> None:
+    from dataclasses import replace
+
+    from netlogs.model import LogFamily, SourceStatus, SourceSummary
+
+    missing = SourceSummary(LogFamily.KEYVAULT, "(none)", 0, SourceStatus.MISSING)
+    complete = SourceSummary(LogFamily.KEYVAULT, "AZKVAuditLogs", 0, SourceStatus.COMPLETE)
+    assert exit_code_for(replace(_result(), sources=(missing,))) == EXIT_UNDECIDED
+    assert exit_code_for(replace(_result(), sources=(complete,))) == EXIT_OK
+
+
 def test_exit_code_values_match_contract() -> None:
     assert (EXIT_OK, EXIT_VIOLATION, EXIT_ERROR, EXIT_UNDECIDED) == (0, 1, 2, 3)
 
