@@ -102,9 +102,13 @@ def correlate_evidence(tables: EvidenceTables, ctx: CorrelationContext) -> Corre
     fw_events = _canonical(tables.fw_events, FW_EVENTS, "fw_events")
     records = vault_firewall_records(fw_events, ctx)
     flows = vault_flow_records(_canonical(tables.flows, FLOWS, "flows"), ctx)
-    requests = attributed_requests(kv, records, ctx)
+    requests, snat_fits = attributed_requests(kv, records, ctx)
     clients = client_facts(
-        [request_facts(requests, ctx), firewall_facts(records, ctx), flow_facts(flows, ctx)]
+        [
+            request_facts(requests, snat_fits, ctx),
+            firewall_facts(records, ctx),
+            flow_facts(flows, ctx),
+        ]
     )
     cited = cite_evidence(requests, records, flows, ctx)
     # any record (not only to the vault) shows that a firewall's logging is live in the window

@@ -166,24 +166,29 @@ def _flow_rows(flows: pl.DataFrame, limits: tuple[int, int]) -> Shaped:
 
 
 def _ranked(frame: pl.DataFrame, names: set[str], client: str, keep: pl.Expr) -> pl.DataFrame:
-    """The ``names`` columns (``client`` as ``client_ip``) with ``rank`` and ``count``.
+    """The kept rows of the ``names`` columns (``client`` as ``client_ip``), ``rank``, ``count``.
 
     ``rank`` is the row's position in its client's group (frames are time-ordered), ``count``
-    the group's size. Firewall SYN retries are neither cited nor counted: ranking within
-    (client, retry) groups ranks the other rows as if the retries weren't there, and ``keep``
-    then drops them. Only the kept rows of the used columns are copied.
+    the group's size. Firewall SYN retries are neither cited nor counted. The ranks are
+    computed on a narrow frame (client and row position); only the kept rows of the used
+    columns are then gathered from the wide one.
     """
-    retry = ["retry"] if "retry" in frame.columns else []
-    columns = [pl.col(c) for c in frame.columns if c in names and c != "client_ip"]
-    group = ["client_ip", *retry]
-    return (
-        frame.select(*columns, *retry, pl.col(client).alias("client_ip"))
-        .with_columns(
-            pl.int_range(pl.len()).over(group).alias("rank"),
-            pl.len().over(group).alias("count"),
-        )
-        .filter((~pl.col("retry") & keep) if retry else keep)
+    narrow = frame.select(
+        pl.col(client).alias("client_ip"),
+        pl.int_range(pl.len(), dtype=pl.UInt32).alias("_row"),
+        *(["retry"] if "retry" in frame.columns else []),
     )
+    if "retry" in narrow.columns:
+        narrow = narrow.filter(~pl.col("retry"))
+    ranks = narrow.select(
+        "client_ip",
+        "_row",
+        pl.int_range(pl.len()).over("client_ip").alias("rank"),
+        pl.len().over("client_ip").alias("count"),
+    ).filter(keep)
+    columns = [c for c in frame.columns if c in names and c != "client_ip"]
+    kept = frame.select(pl.col(columns).gather(ranks.get_column("_row")))
+    return kept.hstack(ranks.drop("_row").get_columns())
 
 
 def _shape(

@@ -47,7 +47,9 @@ def _n(condition: pl.Expr) -> pl.Expr:
     return condition.fill_null(False).sum().cast(pl.Int64)
 
 
-def request_facts(requests: pl.DataFrame, ctx: CorrelationContext) -> pl.DataFrame:
+def request_facts(
+    requests: pl.DataFrame, snat_fits: pl.DataFrame, ctx: CorrelationContext
+) -> pl.DataFrame:
     """Counts of vault requests per client: outcome, arrival, firewall coverage."""
     fw_settled = ctx.settled_until(LogFamily.FIREWALL) - ctx.clock_skew
     status = pl.col("http_status")
@@ -56,9 +58,7 @@ def request_facts(requests: pl.DataFrame, ctx: CorrelationContext) -> pl.DataFra
     reached = ~net
     private = reached & pl.col("arrival").is_in([PRIVATE_ENDPOINT, PRIVATE_UNKNOWN])
     uncovered = private & ~pl.col("covered")
-    ambiguous = pl.col("n_candidates") >= 2
-    listed = pl.col("snat_candidates").filter(ambiguous).explode().drop_nulls()
-    return requests.group_by("client_ip").agg(
+    counts = requests.group_by("client_ip").agg(
         pl.len().cast(pl.Int64).alias("requests"),
         _n(reached).alias("reached"),
         _n(challenge).alias("challenges"),
@@ -85,11 +85,42 @@ def request_facts(requests: pl.DataFrame, ctx: CorrelationContext) -> pl.DataFra
         .filter(reached & (pl.col("arrival") == PUBLIC))
         .first()
         .alias("public_caller"),
-        listed.unique().sort().head(MAX_LISTED_CANDIDATES).alias("snat_candidates"),
-        # lists are cut at MAX_LISTED_CANDIDATES per segment: the segment counts are exact
-        pl.max_horizontal(listed.n_unique(), pl.col("n_candidates").max())
-        .cast(pl.Int64)
-        .alias("snat_candidate_count"),
+        pl.col("n_candidates").max().alias("most_fitting"),
+    )
+    listed = _listed_candidates(requests, snat_fits)
+    # lists are cut at MAX_LISTED_CANDIDATES per segment: the segment counts are exact
+    count = pl.max_horizontal(pl.col("listed").fill_null(0), pl.col("most_fitting"))
+    return counts.join(listed, on="client_ip", how="left").select(
+        pl.exclude("most_fitting", "listed", "snat_candidates"),
+        pl.col("snat_candidates").fill_null(pl.lit([], dtype=pl.List(pl.String))),
+        count.cast(pl.Int64).alias("snat_candidate_count"),
+    )
+
+
+def _listed_candidates(requests: pl.DataFrame, snat_fits: pl.DataFrame) -> pl.DataFrame:
+    """Per SNAT address (client_ip of ambiguous requests): the clients that may hide behind it.
+
+    Only the few distinct (address, segment) pairs of ambiguous requests are expanded.
+    """
+    fits = snat_fits.lazy().with_row_index("snat_fit").select("snat_fit", "candidates")
+    return (
+        requests.lazy()
+        .filter(pl.col("n_candidates") >= 2)
+        .select("client_ip", "snat_fit")
+        .unique()
+        .join(fits, on="snat_fit")
+        .explode("candidates")
+        .drop_nulls("candidates")
+        .group_by("client_ip")
+        .agg(
+            pl.col("candidates")
+            .unique()
+            .sort()
+            .head(MAX_LISTED_CANDIDATES)
+            .alias("snat_candidates"),
+            pl.col("candidates").n_unique().alias("listed"),
+        )
+        .collect()
     )
 
 

@@ -88,43 +88,53 @@ def candidate_segments(records: pl.DataFrame, ctx: CorrelationContext) -> pl.Dat
     )
 
 
+SNAT_FITS_SCHEMA: dict[str, pl.DataType] = {
+    "candidates": pl.List(pl.String),
+    "n_candidates": pl.Int64(),
+}
+
+
 def stitch_snat_requests(
     requests: pl.DataFrame, records: pl.DataFrame, ctx: CorrelationContext
-) -> pl.DataFrame:
-    """Set ``client_ip``, ``snat_candidates`` and ``n_candidates`` for SNATed requests.
+) -> tuple[pl.DataFrame, pl.DataFrame]:
+    """(requests with ``client_ip``, ``snat_fit`` and ``n_candidates``; the fits table).
 
-    Every row of ``requests`` has ``snat_firewall`` set (the firewall whose address was logged).
+    ``requests`` is time-ordered. A SNATed request's ``snat_fit`` is its row in the fits table
+    (``candidates``: the first few fitting clients, sorted; ``n_candidates``: how many fit);
+    other requests, and SNATed ones that fit no client, have a null ``snat_fit``, 0 candidates
+    and keep their caller as client. Each row finds its segment by an as-of join of the time
+    column alone, so no candidate list is copied per request.
     """
-    empty_list = pl.lit([], dtype=pl.List(pl.String))
-    parts = [
-        requests.clear().with_columns(
-            pl.col("caller_ip").alias("client_ip"),
-            empty_list.alias("snat_candidates"),
-            pl.lit(0, dtype=pl.Int64).alias("n_candidates"),
-        )
-    ]
+    tables: list[pl.DataFrame] = []
+    row_fits: list[pl.Expr] = []
     for firewall in ctx.firewalls:
-        mine = requests.filter(pl.col("snat_firewall") == firewall.name)
-        if mine.height == 0:
+        mine = pl.col("snat_firewall") == firewall.name
+        if not requests.select(mine.any()).item():
             continue
         segments = candidate_segments(snat_records(records, firewall), ctx)
-        mine = mine if mine.get_column("time").is_sorted() else mine.sort("time")
-        matched = mine.join_asof(
-            segments,
+        first = sum(table.height for table in tables)
+        positions = segments.select(
+            "seg_start", pl.int_range(first, first + pl.len(), dtype=pl.UInt32).alias("fit")
+        )
+        found = requests.select("time").join_asof(
+            positions,
             left_on="time",
             right_on="seg_start",
             strategy="backward",
             check_sortedness=False,
         )
-        candidates = pl.col("candidates").fill_null(empty_list)
-        parts.append(
-            matched.with_columns(
-                pl.when(pl.col("n_candidates") == 1)
-                .then(candidates.list.first())
-                .otherwise(pl.col("caller_ip"))
-                .alias("client_ip"),
-                candidates.alias("snat_candidates"),
-                pl.col("n_candidates").fill_null(0),
-            ).drop("seg_start", "candidates")
-        )
-    return pl.concat(parts, how="diagonal_relaxed")
+        row_fits.append(pl.when(mine).then(found.get_column("fit")))
+        tables.append(segments.select("candidates", "n_candidates"))
+    table = pl.concat(tables) if tables else pl.DataFrame(schema=SNAT_FITS_SCHEMA)
+    none = pl.repeat(None, pl.len(), dtype=pl.UInt32)
+    fit_of_row = pl.coalesce(*row_fits) if row_fits else none
+    fit = requests.select(fit_of_row.alias("snat_fit")).to_series()
+    sole = table.select(
+        pl.when(pl.col("n_candidates") == 1).then(pl.col("candidates").list.first())
+    ).to_series()
+    stitched = requests.with_columns(
+        pl.coalesce(sole.gather(fit), pl.col("caller_ip")).alias("client_ip"),
+        fit,
+        table.get_column("n_candidates").gather(fit).fill_null(0),
+    )
+    return stitched, table

@@ -120,8 +120,9 @@ def _flow_result(s: Situation, correlated: CorrelatedEvidence) -> FlowResult:
         violation=decision.violation,
         vault_outcome=vault_outcome(f),
         requests=f.requests,
-        http_status=dict(correlated.http_status.get(f.client_ip, {})),
-        operations=dict(correlated.operations.get(f.client_ip, {})),
+        # fresh dicts per client from keyed_counts, owned by this flow from here on
+        http_status=correlated.http_status.get(f.client_ip, {}),
+        operations=correlated.operations.get(f.client_ip, {}),
         first_seen=min(firsts) if firsts else None,
         last_seen=max(lasts) if lasts else None,
         expected_path=observed_hops(s),

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from dataclasses import MISSING, dataclass, fields
+from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import Any, NamedTuple
 
 import polars as pl
 
@@ -12,9 +12,12 @@ from netlogs.correlate import CorrelationContext
 from netlogs.model import ExpectedPath, HopKind, LogFamily, SourceStatus, Verdict
 
 
-@dataclass(frozen=True)
-class ClientFacts:
-    """One row of ``CorrelatedEvidence.clients`` (see netlogs.correlate.facts)."""
+class ClientFacts(NamedTuple):
+    """One row of ``CorrelatedEvidence.clients`` (see netlogs.correlate.facts).
+
+    A named tuple: one is built per client (tens of thousands), several times faster than a
+    frozen dataclass of 40 fields.
+    """
 
     client_ip: str
     requests: int = 0
@@ -63,17 +66,16 @@ class ClientFacts:
         Columns are converted in bulk and passed positionally (no per-row dicts).
         """
         columns = []
-        for spec in fields(cls):
-            default = spec.default if spec.default is not MISSING else None
-            if spec.name not in clients.columns:
+        for name in cls._fields:
+            default = cls._field_defaults.get(name)
+            if name not in clients.columns:
                 values: list[Any] = [default] * clients.height
-            elif default is None or spec.name == "snat_candidates":
-                values = clients.get_column(spec.name).to_list()
+            elif default is None or name == "snat_candidates":
+                values = clients.get_column(name).to_list()
             else:
-                values = clients.get_column(spec.name).fill_null(default).to_list()
+                values = clients.get_column(name).fill_null(default).to_list()
             columns.append(values)
-        names = [spec.name for spec in fields(cls)]
-        listed = names.index("snat_candidates")
+        listed = cls._fields.index("snat_candidates")
         columns[listed] = [tuple(c) if c else () for c in columns[listed]]
         return list(map(cls, *columns))
 
@@ -81,7 +83,6 @@ class ClientFacts:
     def attempts(self) -> int:
         """Connections seen leaving the client (flow logs) or at a firewall."""
         return self.fw_allow + self.fw_deny + self.flow_out + self.flow_denied
-
 
 
 @dataclass(frozen=True)
