@@ -165,13 +165,12 @@ def _flow_rows(flows: pl.DataFrame, limits: tuple[int, int]) -> Shaped:
     )
 
 
-def _ranked(frame: pl.DataFrame, names: set[str], client: str, keep: pl.Expr) -> pl.DataFrame:
-    """The kept rows of the ``names`` columns (``client`` as ``client_ip``), ``rank``, ``count``.
+def _ranks(frame: pl.DataFrame, client: str) -> pl.DataFrame:
+    """Per row (``_row``, its position in ``frame``): ``client_ip``, ``rank`` and ``count``.
 
     ``rank`` is the row's position in its client's group (frames are time-ordered), ``count``
-    the group's size. Firewall SYN retries are neither cited nor counted. The ranks are
-    computed on a narrow frame (client and row position); only the kept rows of the used
-    columns are then gathered from the wide one.
+    the group's size. Firewall SYN retries are neither ranked nor counted. Only the client
+    column and row positions are read: the wide columns are gathered later, for kept rows.
     """
     narrow = frame.select(
         pl.col(client).alias("client_ip"),
@@ -180,15 +179,20 @@ def _ranked(frame: pl.DataFrame, names: set[str], client: str, keep: pl.Expr) ->
     )
     if "retry" in narrow.columns:
         narrow = narrow.filter(~pl.col("retry"))
-    ranks = narrow.select(
+    return narrow.select(
         "client_ip",
         "_row",
         pl.int_range(pl.len()).over("client_ip").alias("rank"),
         pl.len().over("client_ip").alias("count"),
-    ).filter(keep)
-    columns = [c for c in frame.columns if c in names and c != "client_ip"]
-    kept = frame.select(pl.col(columns).gather(ranks.get_column("_row")))
-    return kept.hstack(ranks.drop("_row").get_columns())
+    )
+
+
+def _gathered(frame: pl.DataFrame, rows: pl.DataFrame, used: list[pl.Expr]) -> pl.DataFrame:
+    """The columns ``used`` reads, for ``rows`` only, next to their ``client_ip``."""
+    names = {name for expr in used for name in expr.meta.root_names()} - {"client_ip"}
+    columns = [c for c in frame.columns if c in names]
+    picked = frame.select(pl.col(columns).gather(rows.get_column("_row")))
+    return picked.hstack([rows.get_column("client_ip")])
 
 
 def _shape(
@@ -205,31 +209,33 @@ def _shape(
     """(cited rows with summaries, timeline rows, row count per client) for one family.
 
     Rows are ranked inside their client's group; summaries are formatted only for cited rows
-    and timeline labels only for drawn rows.
+    and timeline labels only for drawn rows, each reading only its own columns.
     """
     per_kind, drawn = limits
     rank, count = pl.col("rank"), pl.col("count")
-    used = [time, summary, label, outcome, *map(pl.col, ("source_table", "row_id"))]
-    names = {name for expr in used for name in expr.meta.root_names()}
-    keep = (rank < max(per_kind, drawn)) | (rank >= count - per_kind)
-    ranked = _ranked(frame, names, client, keep)
-    cited = ranked.filter((rank < per_kind) | (rank >= count - per_kind)).select(
+    ranks = _ranks(frame, client)
+    row_id, table = pl.col("row_id").fill_null("?"), pl.col("source_table").fill_null("?")
+    cited_used = [time, summary, row_id, table]
+    cited = _gathered(
+        frame, ranks.filter((rank < per_kind) | (rank >= count - per_kind)), cited_used
+    ).select(
         time.alias("time"),
         "client_ip",
         pl.lit(family.value).alias("family"),
-        pl.col("source_table").fill_null("?").alias("table"),
-        pl.col("row_id").fill_null("?"),
+        table.alias("table"),
+        row_id,
         summary.alias("summary"),
     )
-    timeline = ranked.filter(rank < drawn).select(
+    drawn_used = [time, label, outcome, row_id]
+    timeline = _gathered(frame, ranks.filter(rank < drawn), drawn_used).select(
         time.alias("time"),
         "client_ip",
         pl.lit(family.value).alias("family"),
         label.alias("label"),
         outcome.alias("outcome"),
-        pl.col("row_id").fill_null("?"),
+        row_id,
     )
-    totals = ranked.group_by("client_ip").agg(count.first())
+    totals = ranks.filter(rank == 0).select("client_ip", "count")
     return cited, timeline, totals
 
 

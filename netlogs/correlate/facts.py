@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import polars as pl
 
-from netlogs.correlate.bulk import gc_paused
+from netlogs.correlate.bulk import gc_paused, keep_rows
 from netlogs.correlate.context import CorrelationContext
+from netlogs.correlate.ipkeys import spellings
 from netlogs.correlate.requests import (
     AUTH_CHALLENGE_OPERATION,
     PRIVATE_ENDPOINT,
@@ -148,24 +151,36 @@ def firewall_facts(records: pl.DataFrame, ctx: CorrelationContext) -> pl.DataFra
 
 
 def vault_flow_records(flows: pl.DataFrame, ctx: CorrelationContext) -> pl.DataFrame:
-    """Flow-log records of clients' outbound flows to the vault's PE or public IPs (port 443)."""
+    """Flow-log records of clients' outbound flows to the vault's PE or public IPs (port 443).
+
+    Direction and decision spellings are compared on their few distinct values, and the rows
+    are not copied when the evidence query already kept only these.
+    """
     targets = [*ctx.private_endpoint_ips, *ctx.vault.public_ips]
     https = pl.col("dst_port").is_null() | (pl.col("dst_port") == 443)
-    outbound = pl.col("direction").is_null() | (pl.col("direction").str.to_uppercase() == "O")
-    ends = pl.coalesce(pl.col("time_end"), pl.col("time_start"))
-    denied = (pl.col("decision").str.to_lowercase().str.starts_with("d")) | (
-        pl.col("flow_state") == "D"
+    outbound = pl.col("direction").is_null() | pl.col("direction").is_in(
+        spellings(flows, "direction", ["O"])
     )
-    to_vault = pl.col("dst_ip").is_in(targets).fill_null(False)
-    records = flows.filter(to_vault)
+    ends = pl.coalesce(pl.col("time_end"), pl.col("time_start"))
+    deny_words = _distinct(flows, "decision", lambda value: value.lower().startswith("d"))
+    denied = pl.col("decision").is_in(deny_words) | (pl.col("flow_state") == "D")
+    records = keep_rows(
+        flows,
+        pl.col("dst_ip").is_in(targets).fill_null(False)
+        & https.fill_null(False)
+        & outbound.fill_null(False)
+        & (pl.col("time_start") <= ctx.window.end).fill_null(False)
+        & (ends >= ctx.window.start).fill_null(False),
+    )
     if not records.get_column("time_start").is_sorted():
         records = records.sort("time_start", maintain_order=True)  # stable: deterministic ties
-    return records.filter(
-        https.fill_null(False),
-        outbound.fill_null(False),
-        pl.col("time_start") <= ctx.window.end,
-        ends >= ctx.window.start,
-    ).with_columns(denied.fill_null(False).alias("denied"))
+    return records.with_columns(denied.fill_null(False).alias("denied"))
+
+
+def _distinct(frame: pl.DataFrame, column: str, test: Callable[[str], bool]) -> list[str]:
+    """The distinct non-null values of ``column`` that pass ``test`` (few values, tested once)."""
+    values = frame.get_column(column).drop_nulls().unique().to_list()
+    return sorted(value for value in values if test(value))
 
 
 def flow_facts(flow_records: pl.DataFrame, ctx: CorrelationContext) -> pl.DataFrame:

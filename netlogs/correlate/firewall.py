@@ -99,12 +99,14 @@ def covering_records(records: pl.DataFrame, ctx: CorrelationContext) -> pl.DataF
     wanted = (pl.col("verdict_action") == "allow") & ~pl.col("retry")
     if ctx.required_firewall is not None:
         wanted = wanted & of_firewall(records, ctx.required_firewall)
-    # lazy: the filter copies only the five projected columns
+    # the address string only serves rows without an IPv4 key (IPv6), usually none
+    by_string = ["src_ip"] if records.get_column("src_key").null_count() else []
+    # lazy: the filter copies only the projected columns
     return (
         records.lazy()
         .filter(wanted)
         .select(
-            "src_ip",
+            *by_string,
             "src_key",
             (pl.col("time") - ctx.clock_skew).alias("_reach_from"),
             pl.col("firewall").alias("covering_firewall"),
@@ -126,9 +128,9 @@ def with_coverage(
     tolerance = ctx.reuse_window + 2 * ctx.clock_skew
     ordered = requests if requests.get_column("time").is_sorted() else requests.sort("time")
     v4, v6 = _split_ipv4(ordered, "client_key")
-    allows_v4, allows_v6 = _split_ipv4(allows, "src_key")
-    joined_v4 = v4.join_asof(
-        allows_v4.drop("src_ip"),
+    columns = [*ordered.columns, "covering_firewall", "covering_row"]
+    joined_v4 = v4.join_asof(  # keyless allows never match: every request here has a key
+        allows.drop("src_ip", strict=False),
         left_on="time",
         right_on="_reach_from",
         by_left="client_key",
@@ -136,9 +138,11 @@ def with_coverage(
         strategy="backward",
         tolerance=tolerance,
         check_sortedness=False,
-    )
+    ).select(columns)
+    if v6.height == 0:
+        return joined_v4
     joined_v6 = v6.join_asof(
-        allows_v6.drop("src_key"),
+        _keyless(allows),
         left_on="time",
         right_on="_reach_from",
         by_left="client_ip",
@@ -146,12 +150,16 @@ def with_coverage(
         strategy="backward",
         tolerance=tolerance,
         check_sortedness=False,
-    )
-    columns = [*ordered.columns, "covering_firewall", "covering_row"]
-    if joined_v6.height == 0:
-        return joined_v4.select(columns)
-    both = pl.concat([joined_v4.select(columns), joined_v6.select(columns)])
+    ).select(columns)
+    both = pl.concat([joined_v4, joined_v6])
     return both.sort("time", maintain_order=True)
+
+
+def _keyless(allows: pl.DataFrame) -> pl.DataFrame:
+    """Allows without an IPv4 key (``src_ip`` is only kept when there are such rows)."""
+    if "src_ip" not in allows.columns:
+        return allows.clear().drop("src_key").with_columns(pl.lit(None, pl.String).alias("src_ip"))
+    return allows.filter(pl.col("src_key").is_null()).drop("src_key")
 
 
 def _split_ipv4(frame: pl.DataFrame, key: str) -> tuple[pl.DataFrame, pl.DataFrame]:

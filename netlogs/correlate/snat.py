@@ -26,24 +26,28 @@ MAX_LISTED_CANDIDATES = 10  # a busy SNAT address may fit hundreds of clients: l
 
 
 def snat_records(records: pl.DataFrame, firewall: FirewallAddresses) -> pl.DataFrame:
-    """Allow records of ``firewall`` whose connection the firewall SNATs."""
-    own = of_firewall(records, firewall.name)
-    mine = (  # lazy: the filter copies only the four projected columns
-        records.lazy()
-        .filter(pl.col("verdict_action") == "allow", own, ~pl.col("retry"))
-        .select("src_ip", "time", "kind", "dst_ip")
-        .collect()
-    )
+    """Allow records of ``firewall`` whose connection the firewall SNATs (``src_ip``, ``time``).
+
+    The few distinct destinations are tested against the private ranges once; a single lazy
+    filter then copies only the two projected columns of the matching rows.
+    """
     private = [
         ipaddress.ip_network(prefix, strict=False) for prefix in firewall.snat_private_ranges
     ]
-    snat_destinations = [
-        ip
-        for ip in mine.get_column("dst_ip").drop_nulls().unique().to_list()
-        if not _inside(ip, private)
-    ]
+    destinations = records.get_column("dst_ip").drop_nulls().unique().to_list()
+    snat_destinations = [ip for ip in destinations if not _inside(ip, private)]
     snats = (pl.col("kind") == "application") | pl.col("dst_ip").is_in(snat_destinations)
-    return mine.filter(snats.fill_null(True)).select("src_ip", "time")
+    return (
+        records.lazy()
+        .filter(
+            pl.col("verdict_action") == "allow",
+            of_firewall(records, firewall.name),
+            ~pl.col("retry"),
+            snats.fill_null(True),
+        )
+        .select("src_ip", "time")
+        .collect()
+    )
 
 
 def _inside(ip: str, networks: list[ipaddress.IPv4Network | ipaddress.IPv6Network]) -> bool:
