@@ -165,12 +165,12 @@ def _flow_rows(flows: pl.DataFrame, limits: tuple[int, int]) -> Shaped:
     )
 
 
-def _ranks(frame: pl.DataFrame, client: str) -> pl.DataFrame:
-    """Per row (``_row``, its position in ``frame``): ``client_ip``, ``rank`` and ``count``.
+def _positions(frame: pl.DataFrame, client: str, first: int, last: int) -> pl.DataFrame:
+    """Per client: ``_first``/``_last`` (positions in ``frame`` of its first/last rows), ``count``.
 
-    ``rank`` is the row's position in its client's group (frames are time-ordered), ``count``
-    the group's size. Firewall SYN retries are neither ranked nor counted. Only the client
-    column and row positions are read: the wide columns are gathered later, for kept rows.
+    Frames are time-ordered, so a client's first rows are its earliest. Firewall SYN retries
+    are neither cited nor counted. Only the client column and row positions are read: the
+    wide columns are gathered later, for the kept rows.
     """
     narrow = frame.select(
         pl.col(client).alias("client_ip"),
@@ -179,11 +179,10 @@ def _ranks(frame: pl.DataFrame, client: str) -> pl.DataFrame:
     )
     if "retry" in narrow.columns:
         narrow = narrow.filter(~pl.col("retry"))
-    return narrow.select(
-        "client_ip",
-        "_row",
-        pl.int_range(pl.len()).over("client_ip").alias("rank"),
-        pl.len().over("client_ip").alias("count"),
+    return narrow.group_by("client_ip").agg(
+        pl.col("_row").head(first).alias("_first"),
+        pl.col("_row").tail(last).alias("_last"),
+        pl.len().alias("count"),
     )
 
 
@@ -212,13 +211,14 @@ def _shape(
     and timeline labels only for drawn rows, each reading only its own columns.
     """
     per_kind, drawn = limits
-    rank, count = pl.col("rank"), pl.col("count")
-    ranks = _ranks(frame, client)
+    positions = _positions(frame, client, max(per_kind, drawn), per_kind)
+    first = pl.col("_first")
+    cited_rows = positions.select(  # a client with few rows has them in both lists: once each
+        "client_ip",
+        pl.concat_list(first.list.head(per_kind), "_last").list.unique().list.sort().alias("_row"),
+    )
     row_id, table = pl.col("row_id").fill_null("?"), pl.col("source_table").fill_null("?")
-    cited_used = [time, summary, row_id, table]
-    cited = _gathered(
-        frame, ranks.filter((rank < per_kind) | (rank >= count - per_kind)), cited_used
-    ).select(
+    cited = _gathered(frame, _exploded(cited_rows), [time, summary, row_id, table]).select(
         time.alias("time"),
         "client_ip",
         pl.lit(family.value).alias("family"),
@@ -226,8 +226,10 @@ def _shape(
         row_id,
         summary.alias("summary"),
     )
-    drawn_used = [time, label, outcome, row_id]
-    timeline = _gathered(frame, ranks.filter(rank < drawn), drawn_used).select(
+    drawn_rows = positions.select("client_ip", first.list.head(drawn).alias("_row"))
+    # in frame order (time, then input order), as the stable timeline sort expects
+    drawn_rows = _exploded(drawn_rows).sort("_row")
+    timeline = _gathered(frame, drawn_rows, [time, label, outcome, row_id]).select(
         time.alias("time"),
         "client_ip",
         pl.lit(family.value).alias("family"),
@@ -235,8 +237,11 @@ def _shape(
         outcome.alias("outcome"),
         row_id,
     )
-    totals = ranks.filter(rank == 0).select("client_ip", "count")
-    return cited, timeline, totals
+    return cited, timeline, positions.select("client_ip", "count")
+
+
+def _exploded(rows: pl.DataFrame) -> pl.DataFrame:
+    return rows.explode("_row").drop_nulls("_row")
 
 
 def cite_evidence(

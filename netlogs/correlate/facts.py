@@ -77,7 +77,7 @@ def request_facts(
         _n(private & pl.col("covered")).alias("covered"),
         _n(uncovered & (pl.col("time") <= fw_settled)).alias("uncovered_settled"),
         _n(uncovered & (pl.col("time") > fw_settled)).alias("uncovered_pending"),
-        pl.col("time").filter(uncovered).min().alias("first_uncovered"),
+        pl.when(uncovered).then(pl.col("time")).min().alias("first_uncovered"),
         pl.col("time").min().alias("first_seen"),
         pl.col("time").max().alias("last_seen"),
         pl.col("snat_firewall").drop_nulls().first().alias("snat_firewall"),
@@ -188,8 +188,8 @@ def flow_facts(flow_records: pl.DataFrame, ctx: CorrelationContext) -> pl.DataFr
     kv_settled = ctx.settled_until(LogFamily.KEYVAULT)
     weight = pl.col("flow_count").fill_null(1)
     return flow_records.group_by(pl.col("src_ip").alias("client_ip")).agg(
-        weight.filter(~pl.col("denied")).sum().cast(pl.Int64).alias("flow_out"),
-        weight.filter(pl.col("denied")).sum().cast(pl.Int64).alias("flow_denied"),
+        pl.when(~pl.col("denied")).then(weight).sum().cast(pl.Int64).alias("flow_out"),
+        pl.when(pl.col("denied")).then(weight).sum().cast(pl.Int64).alias("flow_denied"),
         _n(pl.col("time_start") <= kv_settled).alias("flow_attempts_settled"),
         pl.col("rule").filter(pl.col("denied")).drop_nulls().first().alias("flow_deny_rule"),
         pl.col("time_start").min().alias("flow_first"),
