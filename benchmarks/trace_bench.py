@@ -5,7 +5,8 @@ Each contender runs in its own child process (so peak RSS is its own), on the sa
 - ``netlogs``       scan the columns correlation uses with the evidence query's filters pushed
                     into the Parquet reader (vault, window, PE/vault IPs or FQDN: the rows the
                     KQL templates return online, ``normalize.filter_evidence`` offline), then
-                    ``correlate_evidence`` + ``judge_flows``
+                    ``correlate_evidence`` + ``judge_flows``, as ``netlogs trace --json``
+- ``netlogs-html``  the same plus the HTML report's timeline rows, as ``netlogs trace --html``
 - ``netlogs-eager`` every row of those columns; correlation does all the filtering itself
 - ``netlogs-full``  every row and every canonical column
 - ``polars-asof``   bare ``join_asof`` of vault requests to firewall records (caller = source IP,
@@ -36,6 +37,7 @@ from pathlib import Path
 
 CONTENDERS = (
     "netlogs",
+    "netlogs-html",
     "netlogs-eager",
     "netlogs-full",
     "polars-asof",
@@ -45,8 +47,9 @@ CONTENDERS = (
 START = datetime(2026, 11, 20, tzinfo=timezone.utc)
 
 
-def _context(data: Path | None = None) -> object:
-    from netlogs.correlate import CorrelationContext, FirewallAddresses
+def _context(data: Path | None = None, *, timeline: bool = False) -> object:
+    """What ``trace`` builds for the scale estate; ``timeline`` as with ``--html``."""
+    from netlogs.correlate import TIMELINE_PER_KIND, CorrelationContext, FirewallAddresses
     from netlogs.model import LogFamily, SourceStatus, TimeWindow
     from netlogs.topology.model import KeyVault
 
@@ -60,6 +63,7 @@ def _context(data: Path | None = None) -> object:
         window=TimeWindow(START, START + timedelta(days=days)),
         now=START + timedelta(days=days + 1),
         source_status={family: SourceStatus.COMPLETE for family in LogFamily},
+        timeline_per_kind=TIMELINE_PER_KIND if timeline else 0,
     )
 
 
@@ -94,7 +98,7 @@ def run_netlogs(data: Path, mode: str) -> dict[str, float]:
     t0 = time.perf_counter()
 
     def read(name: str) -> pl.DataFrame:
-        if mode == "netlogs":
+        if mode in ("netlogs", "netlogs-html"):
             return _read_filtered(data, name)  # type: ignore[return-value]
         columns = None if mode == "netlogs-full" else list(COLUMNS_USED[name])
         return pl.read_parquet(data / f"{name}.parquet", columns=columns)
@@ -103,7 +107,7 @@ def run_netlogs(data: Path, mode: str) -> dict[str, float]:
         read("kv_requests"), read("fw_events"), read("flows"), empty_frame(DNS_QUERIES)
     )
     t1 = time.perf_counter()
-    ctx = _context(data)
+    ctx = _context(data, timeline=mode == "netlogs-html")
     correlated = correlate_evidence(tables, ctx)  # type: ignore[arg-type]
     t2 = time.perf_counter()
     flows, gaps = judge_flows(correlated, ctx)  # type: ignore[arg-type]
@@ -249,10 +253,13 @@ def main() -> None:
             f"| {name} | {float(result['seconds']):.2f} | {float(result['cpu_seconds']):.2f} "  # type: ignore[arg-type]
             f"| {float(result['peak_rss_mb']):.0f} | {json.dumps(detail)} |"  # type: ignore[arg-type]
         )
-    if {"netlogs", "duckdb-asof", "polars-asof"} <= results.keys():
-        ours = float(results["netlogs"]["seconds"])  # type: ignore[arg-type]
-        for base in ("duckdb-asof", "polars-asof"):
-            print(f"netlogs / {base} = {ours / float(results[base]['seconds']):.2f}x")  # type: ignore[arg-type]
+    bases = ("duckdb-asof2", "duckdb-asof", "polars-asof")
+    for ours in ("netlogs", "netlogs-html"):
+        for base in bases:
+            if {ours, base} <= results.keys():
+                wall = float(results[ours]["seconds"]) / float(results[base]["seconds"])  # type: ignore[arg-type]
+                cpu = float(results[ours]["cpu_seconds"]) / float(results[base]["cpu_seconds"])  # type: ignore[arg-type]
+                print(f"{ours} / {base} = {wall:.2f}x wall, {cpu:.2f}x CPU")
 
 
 if __name__ == "__main__":

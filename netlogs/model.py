@@ -295,6 +295,9 @@ class TraceRequest:
     client_filter: str | None = None  # IP, CIDR or topology name
     reuse_window: timedelta = timedelta(minutes=10)
     clock_skew: timedelta = timedelta(seconds=5)
+    # the HTML report's timeline rows (~20 per client and log family); nothing else reads them,
+    # so a run that writes no HTML skips them (TraceResult.timeline is then None)
+    timeline: bool = True
 
 
 @dataclass(frozen=True)

@@ -179,6 +179,7 @@ def _prepare(
         clock_skew=parse_duration(
             _text(options, "clock_skew") or "5s", "--clock-skew", allow_zero=True
         ),
+        timeline=_text(options, "html_file") is not None,  # only the HTML report draws it
     )
     source = _source(options, logs, workspaces)
     return request, topology, source

@@ -7,6 +7,7 @@ through an as-of join (reuse window + clock skew), SNAT addresses are stitched b
 
 from netlogs.correlate.context import (
     DEFAULT_INGESTION_LAGS,
+    TIMELINE_PER_KIND,
     CorrelationContext,
     FirewallAddresses,
     family_lags,
@@ -18,6 +19,7 @@ from netlogs.correlate.engine import COLUMNS_USED, CorrelatedEvidence, correlate
 __all__ = [
     "COLUMNS_USED",
     "DEFAULT_INGESTION_LAGS",
+    "TIMELINE_PER_KIND",
     "CorrelatedEvidence",
     "CorrelationContext",
     "FirewallAddresses",

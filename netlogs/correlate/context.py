@@ -35,6 +35,9 @@ DEFAULT_INGESTION_LAGS: Mapping[LogFamily, timedelta] = MappingProxyType(
 )
 
 
+TIMELINE_PER_KIND = 20  # rows per family and flow drawn on the HTML timeline
+
+
 @dataclass(frozen=True)
 class FirewallAddresses:
     """The addresses one Azure Firewall uses, as seen from the vault's side.
@@ -76,7 +79,7 @@ class CorrelationContext:
     expected_paths: Mapping[str, ExpectedPath] = field(default_factory=dict)
     client_names: Mapping[str, str] = field(default_factory=dict)
     evidence_per_kind: int = 2  # first N and last N rows per family and flow
-    timeline_per_kind: int = 20  # rows per family and flow drawn on the HTML timeline
+    timeline_per_kind: int = TIMELINE_PER_KIND  # 0: no timeline (no HTML report asked for)
 
     def status(self, family: LogFamily) -> SourceStatus:
         """A family nobody reported on is missing."""

@@ -13,6 +13,7 @@ from importlib import metadata
 from typing import TYPE_CHECKING
 
 from netlogs.correlate import (
+    TIMELINE_PER_KIND,
     CorrelationContext,
     correlate_evidence,
     family_lags,
@@ -192,6 +193,7 @@ def _context(
         forbid_public_endpoint=forbids_public_endpoint(topology, vault),
         reuse_window=request.reuse_window,
         clock_skew=request.clock_skew,
+        timeline_per_kind=TIMELINE_PER_KIND if request.timeline else 0,
         source_status=statuses,
         source_detail=details,
         ingestion_lags=family_lags(collected.lags, tables.sources),
@@ -218,7 +220,7 @@ def _judge(
     flows, gaps = judge_flows(correlated, context)
     if scope is not None:
         flows, gaps = _keep_scope(flows, gaps, scope)
-    return tuple(flows), tuple(gaps), correlated.timeline
+    return tuple(flows), tuple(gaps), correlated.timeline if context.timeline_per_kind else None
 
 
 def _keep_scope(

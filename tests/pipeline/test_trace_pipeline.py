@@ -208,3 +208,13 @@ def test_reuse_window_reaches_the_correlation(topology: Any, build: Any) -> None
     assert verdicts(default)["10.2.1.4"] is Verdict.REACHED_VIA_FIREWALL
     short = trace(request(reuse_window=timedelta(minutes=5)), build.FakeSource(tables), topology)
     assert verdicts(short)["10.2.1.4"] is not Verdict.REACHED_VIA_FIREWALL
+
+
+def test_without_an_html_report_no_timeline_is_built_and_nothing_else_changes(
+    topology: Any, source: Any
+) -> None:
+    with_timeline = trace(request(), source, topology)
+    without = trace(request(timeline=False), source, topology)
+    assert with_timeline.timeline is not None and with_timeline.timeline.height > 0
+    assert without.timeline is None
+    assert dumps_trace_result(without) == dumps_trace_result(with_timeline)
