@@ -30,6 +30,7 @@ from pathlib import Path
 from typing import Any
 
 import polars as pl
+from bench_machine import describe
 
 from netlogs import schemas
 from netlogs.model import (
@@ -460,25 +461,6 @@ def _bytes_by_section(page: str) -> str:
 REAL_HEADING = "## Real pipeline on the 1x scale dataset"
 
 
-def _machine() -> str:
-    import os
-    import platform
-
-    cpu = next(
-        (
-            line.split(":", 1)[1].strip()
-            for line in Path("/proc/cpuinfo").read_text().splitlines()
-            if line.startswith("model name")
-        ),
-        platform.machine(),
-    )
-    mem_gb = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") / 2**30
-    return (
-        f"{cpu}, {os.cpu_count()} CPU(s) shared with other jobs (load {os.getloadavg()[0]:.1f}), "
-        f"{mem_gb:.0f} GB RAM, Python {platform.python_version()}, polars {pl.__version__}"
-    )
-
-
 def _write_results(lines: list[str], real: bool) -> None:
     """Rewrite one section of RESULTS-report.md, keeping the other."""
     old = RESULTS.read_text(encoding="utf-8") if RESULTS.exists() else ""
@@ -495,7 +477,7 @@ def _write_results(lines: list[str], real: bool) -> None:
             "each. Since the client caps (see below) the page draws 300 client cards and 2 000 "
             "verdict-table rows; the other clients are counted per verdict and address prefix, "
             "and the JSON result has them all.\n"
-            f"Machine: {_machine()}.\n\n" + "\n".join(lines) + "\n\n"
+            f"Machine: {describe(polars=pl.__version__)}.\n\n" + "\n".join(lines) + "\n\n"
         )
     else:
         synthetic = (
@@ -503,7 +485,7 @@ def _write_results(lines: list[str], real: bool) -> None:
             "Command: `.venv/bin/python benchmarks/report_bench.py` (Debian chromium "
             "headless, `--disable-gpu`, software WebGL; Playwright only drives it). A synthetic "
             "TraceResult built by hand.\n"
-            f"Machine: {_machine()}.\n\n" + "\n".join(lines) + "\n\n"
+            f"Machine: {describe(polars=pl.__version__)}.\n\n" + "\n".join(lines) + "\n\n"
         )
     page = synthetic.rstrip("\n") + "\n\n"
     if real_part.strip():

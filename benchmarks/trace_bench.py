@@ -27,13 +27,14 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import platform
 import resource
 import subprocess
 import sys
 import time
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
+
+from bench_machine import describe
 
 CONTENDERS = (
     "netlogs",
@@ -202,19 +203,7 @@ def machine() -> str:
     import duckdb
     import polars as pl
 
-    cpu = next(
-        (
-            line.split(":", 1)[1].strip()
-            for line in Path("/proc/cpuinfo").read_text().splitlines()
-            if line.startswith("model name")
-        ),
-        platform.processor(),
-    )
-    mem_gb = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") / 2**30
-    return (
-        f"{cpu}, {os.cpu_count()} cores, {mem_gb:.0f} GB, Python {platform.python_version()}, "
-        f"polars {pl.__version__}, duckdb {duckdb.__version__}, load {os.getloadavg()[0]:.1f}"
-    )
+    return describe(polars=pl.__version__, duckdb=duckdb.__version__)
 
 
 def main() -> None:

@@ -1,9 +1,10 @@
 """Evidence rows cited per flow and the timeline rows for the HTML report.
 
-Each source frame arrives sorted by time, so a row's position inside its (client, family) group
-is its rank in time. Only the first and last ``evidence_per_kind`` rows of each group are cited
-(the rest are counted), and the first ``timeline_per_kind`` are drawn; summaries are formatted
-after that cut, so a million-row table costs one window expression, not a million strings.
+Each source frame arrives sorted by time, so a client's rows in frame order are its rows in
+time. Only the first and last ``evidence_per_kind`` rows of each (client, family) group are cited
+(the rest are counted), and the first ``timeline_per_kind`` are drawn; one group-by collects
+their positions and summaries are formatted after that cut, so a million-row table costs one
+grouping, not a million strings.
 """
 
 from __future__ import annotations
@@ -207,8 +208,8 @@ def _shape(
 ) -> Shaped:
     """(cited rows with summaries, timeline rows, row count per client) for one family.
 
-    Rows are ranked inside their client's group; summaries are formatted only for cited rows
-    and timeline labels only for drawn rows, each reading only its own columns.
+    Summaries are formatted only for cited rows and timeline labels only for drawn rows, each
+    reading only its own columns.
     """
     per_kind, drawn = limits
     positions = _positions(frame, client, max(per_kind, drawn), per_kind)

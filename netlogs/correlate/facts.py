@@ -2,13 +2,11 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
-
 import polars as pl
 
 from netlogs.correlate.bulk import gc_paused, keep_rows
 from netlogs.correlate.context import CorrelationContext
-from netlogs.correlate.ipkeys import spellings
+from netlogs.correlate.ipkeys import distinct_values, spellings
 from netlogs.correlate.requests import (
     AUTH_CHALLENGE_OPERATION,
     PRIVATE_ENDPOINT,
@@ -162,7 +160,7 @@ def vault_flow_records(flows: pl.DataFrame, ctx: CorrelationContext) -> pl.DataF
         spellings(flows, "direction", ["O"])
     )
     ends = pl.coalesce(pl.col("time_end"), pl.col("time_start"))
-    deny_words = _distinct(flows, "decision", lambda value: value.lower().startswith("d"))
+    deny_words = distinct_values(flows, "decision", lambda value: value.lower().startswith("d"))
     denied = pl.col("decision").is_in(deny_words) | (pl.col("flow_state") == "D")
     records = keep_rows(
         flows,
@@ -175,12 +173,6 @@ def vault_flow_records(flows: pl.DataFrame, ctx: CorrelationContext) -> pl.DataF
     if not records.get_column("time_start").is_sorted():
         records = records.sort("time_start", maintain_order=True)  # stable: deterministic ties
     return records.with_columns(denied.fill_null(False).alias("denied"))
-
-
-def _distinct(frame: pl.DataFrame, column: str, test: Callable[[str], bool]) -> list[str]:
-    """The distinct non-null values of ``column`` that pass ``test`` (few values, tested once)."""
-    values = frame.get_column(column).drop_nulls().unique().to_list()
-    return sorted(value for value in values if test(value))
 
 
 def flow_facts(flow_records: pl.DataFrame, ctx: CorrelationContext) -> pl.DataFrame:

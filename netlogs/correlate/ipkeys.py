@@ -7,7 +7,7 @@ those rows and join them on the string (the "string key path").
 from __future__ import annotations
 
 import ipaddress
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 
 import polars as pl
 
@@ -45,8 +45,13 @@ def spellings(frame: pl.DataFrame, column: str, wanted: Iterable[str]) -> list[s
     cheaper than lower-casing every row of a large table.
     """
     targets = {value.lower() for value in wanted}
+    return distinct_values(frame, column, lambda value: value.lower() in targets)
+
+
+def distinct_values(frame: pl.DataFrame, column: str, test: Callable[[str], bool]) -> list[str]:
+    """The distinct non-null values of ``column`` that pass ``test`` (few values, tested once)."""
     distinct = frame.get_column(column).drop_nulls().unique().to_list()
-    return sorted(value for value in distinct if value.lower() in targets)
+    return sorted(value for value in distinct if test(value))
 
 
 def _ipv4_bounds(prefix: str) -> tuple[int, int] | None:
