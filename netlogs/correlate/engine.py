@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
 import polars as pl
 
 from netlogs.correlate.context import CorrelationContext
-from netlogs.correlate.evidence import cite_evidence
+from netlogs.correlate.evidence import cite_evidence, rows_by_client
 from netlogs.correlate.facts import (
     client_facts,
     firewall_facts,
@@ -103,7 +104,7 @@ def correlate_evidence(tables: EvidenceTables, ctx: CorrelationContext) -> Corre
     records = vault_firewall_records(fw_events, ctx)
     flows = vault_flow_records(_canonical(tables.flows, FLOWS, "flows"), ctx)
     requests, snat_fits = attributed_requests(kv, records, ctx)
-    clients = client_facts(
+    facts_plan = client_facts(
         [
             request_facts(requests, snat_fits, ctx),
             firewall_facts(records, ctx),
@@ -111,16 +112,22 @@ def correlate_evidence(tables: EvidenceTables, ctx: CorrelationContext) -> Corre
         ]
     )
     cited = cite_evidence(requests, records, flows, ctx)
+    # The facts query runs on a worker thread (polars holds no GIL while it runs) so the second
+    # core works while this thread builds the evidence rows and count dicts in Python.
+    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="netlogs-facts") as worker:
+        pending_facts = worker.submit(facts_plan.collect)
+        evidence = rows_by_client(cited.cited)
+        http_status, operations = keyed_counts(requests, "http_status", "operation")
+        clients = pending_facts.result()
     # any record (not only to the vault) shows that a firewall's logging is live in the window
     in_window = pl.col("time").is_between(ctx.window.start, ctx.window.end)
     seen = fw_events.select(pl.col("firewall").filter(in_window).unique()).get_column("firewall")
     names = seen.drop_nulls().str.to_lowercase().to_list()
-    http_status, operations = keyed_counts(requests, "http_status", "operation")
     return CorrelatedEvidence(
         clients=clients,
         http_status=http_status,
         operations=operations,
-        evidence=cited.rows,
+        evidence=evidence,
         evidence_omitted=cited.omitted,
         timeline=cited.timeline,
         firewalls_seen=frozenset(str(n) for n in names),

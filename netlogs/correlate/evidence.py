@@ -23,7 +23,10 @@ Shaped = tuple[pl.DataFrame, pl.DataFrame, pl.DataFrame]
 
 @dataclass(frozen=True)
 class CitedEvidence:
-    rows: Mapping[str, tuple[EvidenceRow, ...]]
+    """The cited rows (one frame, sorted by client, time, row id; ``rows_by_client`` turns it
+    into ``EvidenceRow`` tuples), rows not cited per client, and the timeline rows."""
+
+    cited: pl.DataFrame
     omitted: Mapping[str, int]
     timeline: pl.DataFrame
 
@@ -248,17 +251,17 @@ def _exploded(rows: pl.DataFrame) -> pl.DataFrame:
 def cite_evidence(
     requests: pl.DataFrame, records: pl.DataFrame, flows: pl.DataFrame, ctx: CorrelationContext
 ) -> CitedEvidence:
-    """Evidence rows per client (capped, sorted by time then row id) and the timeline frame."""
+    """Cited evidence per client (capped, sorted by time then row id) and the timeline frame."""
     limits = (ctx.evidence_per_kind, ctx.timeline_per_kind)
     parts = [_kv_rows(requests, limits), _fw_rows(records, limits), _flow_rows(flows, limits)]
     # stable sorts: ties keep the (deterministic) input order
     cited = pl.concat([p[0] for p in parts]).sort("client_ip", "time", maintain_order=True)
     timeline = pl.concat([p[1] for p in parts]).sort("time", maintain_order=True)
     totals = pl.concat([p[2] for p in parts]).group_by("client_ip").agg(pl.col("count").sum())
-    return CitedEvidence(_rows_by_client(cited), _omitted(cited, totals), timeline)
+    return CitedEvidence(cited, _omitted(cited, totals), timeline)
 
 
-def _rows_by_client(cited: pl.DataFrame) -> dict[str, tuple[EvidenceRow, ...]]:
+def rows_by_client(cited: pl.DataFrame) -> dict[str, tuple[EvidenceRow, ...]]:
     """EvidenceRow tuples per client; ``cited`` is sorted by client, time, row id.
 
     Columns are converted in bulk and the rows built by one ``map`` (no per-row Python

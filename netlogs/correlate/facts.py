@@ -50,7 +50,7 @@ def _n(condition: pl.Expr) -> pl.Expr:
 
 def request_facts(
     requests: pl.DataFrame, snat_fits: pl.DataFrame, ctx: CorrelationContext
-) -> pl.DataFrame:
+) -> pl.LazyFrame:
     """Counts of vault requests per client: outcome, arrival, firewall coverage."""
     fw_settled = ctx.settled_until(LogFamily.FIREWALL) - ctx.clock_skew
     status = pl.col("http_status")
@@ -59,7 +59,7 @@ def request_facts(
     reached = ~net
     private = reached & pl.col("arrival").is_in([PRIVATE_ENDPOINT, PRIVATE_UNKNOWN])
     uncovered = private & ~pl.col("covered")
-    counts = requests.group_by("client_ip").agg(
+    counts = requests.lazy().group_by("client_ip").agg(
         pl.len().cast(pl.Int64).alias("requests"),
         _n(reached).alias("reached"),
         _n(challenge).alias("challenges"),
@@ -98,7 +98,7 @@ def request_facts(
     )
 
 
-def _listed_candidates(requests: pl.DataFrame, snat_fits: pl.DataFrame) -> pl.DataFrame:
+def _listed_candidates(requests: pl.DataFrame, snat_fits: pl.DataFrame) -> pl.LazyFrame:
     """Per SNAT address (client_ip of ambiguous requests): the clients that may hide behind it.
 
     Only the few distinct (address, segment) pairs of ambiguous requests are expanded.
@@ -121,14 +121,12 @@ def _listed_candidates(requests: pl.DataFrame, snat_fits: pl.DataFrame) -> pl.Da
             .alias("snat_candidates"),
             pl.col("candidates").n_unique().alias("listed"),
         )
-        .collect()
     )
 
 
-def firewall_facts(records: pl.DataFrame, ctx: CorrelationContext) -> pl.DataFrame:
+def firewall_facts(records: pl.DataFrame, ctx: CorrelationContext) -> pl.LazyFrame:
     """Counts of in-window firewall records to the vault per client (source IP)."""
     kv_settled = ctx.settled_until(LogFamily.KEYVAULT)
-    # lazy: only the aggregated columns of the in-window rows are materialized
     in_window = records.lazy().filter(pl.col("in_window") & ~pl.col("retry"))
     deny = pl.col("verdict_action") == "deny"
     deny_reason = pl.coalesce(pl.col("rule"), pl.col("action_reason"))
@@ -144,7 +142,6 @@ def firewall_facts(records: pl.DataFrame, ctx: CorrelationContext) -> pl.DataFra
             pl.col("time").min().alias("fw_first"),
             pl.col("time").max().alias("fw_last"),
         )
-        .collect()
     )
 
 
@@ -175,11 +172,11 @@ def vault_flow_records(flows: pl.DataFrame, ctx: CorrelationContext) -> pl.DataF
     return records.with_columns(denied.fill_null(False).alias("denied"))
 
 
-def flow_facts(flow_records: pl.DataFrame, ctx: CorrelationContext) -> pl.DataFrame:
+def flow_facts(flow_records: pl.DataFrame, ctx: CorrelationContext) -> pl.LazyFrame:
     """Counts of outbound flow-log records to the vault per client."""
     kv_settled = ctx.settled_until(LogFamily.KEYVAULT)
     weight = pl.col("flow_count").fill_null(1)
-    return flow_records.group_by(pl.col("src_ip").alias("client_ip")).agg(
+    return flow_records.lazy().group_by(pl.col("src_ip").alias("client_ip")).agg(
         pl.when(~pl.col("denied")).then(weight).sum().cast(pl.Int64).alias("flow_out"),
         pl.when(pl.col("denied")).then(weight).sum().cast(pl.Int64).alias("flow_denied"),
         _n(pl.col("time_start") <= kv_settled).alias("flow_attempts_settled"),
@@ -188,12 +185,17 @@ def flow_facts(flow_records: pl.DataFrame, ctx: CorrelationContext) -> pl.DataFr
     )
 
 
-def client_facts(parts: list[pl.DataFrame]) -> pl.DataFrame:
-    """Outer-join the per-client parts; absent counts become 0; sorted by client IP."""
+def client_facts(parts: list[pl.LazyFrame]) -> pl.LazyFrame:
+    """Outer-join the per-client parts; absent counts become 0; sorted by client IP.
+
+    One plan, collected once: the caller can run it on a worker thread (polars releases the GIL
+    for the whole query) while the evidence rows are built in Python.
+    """
     merged = parts[0]
     for part in parts[1:]:
         merged = merged.join(part, on="client_ip", how="full", coalesce=True)
-    counts = [pl.col(c).fill_null(0) for c in _COUNT_COLUMNS if c in merged.columns]
+    names = merged.collect_schema().names()
+    counts = [pl.col(c).fill_null(0) for c in _COUNT_COLUMNS if c in names]
     return merged.with_columns(counts).sort("client_ip")
 
 
