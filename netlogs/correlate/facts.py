@@ -59,34 +59,43 @@ def request_facts(
     reached = ~net
     private = reached & pl.col("arrival").is_in([PRIVATE_ENDPOINT, PRIVATE_UNKNOWN])
     uncovered = private & ~pl.col("covered")
-    counts = requests.lazy().group_by("client_ip").agg(
-        pl.len().cast(pl.Int64).alias("requests"),
-        _n(reached).alias("reached"),
-        _n(challenge).alias("challenges"),
-        _n(reached & ~challenge & (status < 400)).alias("served"),
-        _n(reached & ~challenge & status.is_in([401, 403])).alias("denied_auth"),
-        _n(net).alias("denied_network"),
-        _n(reached & (pl.col("arrival") == PRIVATE_ENDPOINT)).alias("via_private_endpoint"),
-        _n(reached & (pl.col("arrival") == SERVICE_ENDPOINT)).alias("via_service_endpoint"),
-        _n(reached & (pl.col("arrival") == PUBLIC)).alias("via_public"),
-        _n(reached & (pl.col("arrival") == PRIVATE_UNKNOWN)).alias("via_private_unknown"),
-        _n(reached & pl.col("snat_firewall").is_not_null()).alias("via_snat"),
-        _n(private).alias("private_reached"),
-        _n(private & pl.col("covered")).alias("covered"),
-        _n(uncovered & (pl.col("time") <= fw_settled)).alias("uncovered_settled"),
-        _n(uncovered & (pl.col("time") > fw_settled)).alias("uncovered_pending"),
-        pl.when(uncovered).then(pl.col("time")).min().alias("first_uncovered"),
-        pl.col("time").min().alias("first_seen"),
-        pl.col("time").max().alias("last_seen"),
-        pl.col("snat_firewall").drop_nulls().first().alias("snat_firewall"),
-        pl.col("covering_firewall").drop_nulls().mode().sort().first().alias("covering_firewall"),
-        pl.col("error_code").filter(net).first().alias("network_denial_code"),
-        pl.col("caller_ip").filter(net).first().alias("network_denied_caller"),
-        pl.col("caller_ip")
-        .filter(reached & (pl.col("arrival") == PUBLIC))
-        .first()
-        .alias("public_caller"),
-        pl.col("n_candidates").max().alias("most_fitting"),
+    counts = (
+        requests.lazy()
+        .group_by("client_ip")
+        .agg(
+            pl.len().cast(pl.Int64).alias("requests"),
+            _n(reached).alias("reached"),
+            _n(challenge).alias("challenges"),
+            _n(reached & ~challenge & (status < 400)).alias("served"),
+            _n(reached & ~challenge & status.is_in([401, 403])).alias("denied_auth"),
+            _n(net).alias("denied_network"),
+            _n(reached & (pl.col("arrival") == PRIVATE_ENDPOINT)).alias("via_private_endpoint"),
+            _n(reached & (pl.col("arrival") == SERVICE_ENDPOINT)).alias("via_service_endpoint"),
+            _n(reached & (pl.col("arrival") == PUBLIC)).alias("via_public"),
+            _n(reached & (pl.col("arrival") == PRIVATE_UNKNOWN)).alias("via_private_unknown"),
+            _n(reached & pl.col("snat_firewall").is_not_null()).alias("via_snat"),
+            _n(private).alias("private_reached"),
+            _n(private & pl.col("covered")).alias("covered"),
+            _n(uncovered & (pl.col("time") <= fw_settled)).alias("uncovered_settled"),
+            _n(uncovered & (pl.col("time") > fw_settled)).alias("uncovered_pending"),
+            pl.when(uncovered).then(pl.col("time")).min().alias("first_uncovered"),
+            pl.col("time").min().alias("first_seen"),
+            pl.col("time").max().alias("last_seen"),
+            pl.col("snat_firewall").drop_nulls().first().alias("snat_firewall"),
+            pl.col("covering_firewall")
+            .drop_nulls()
+            .mode()
+            .sort()
+            .first()
+            .alias("covering_firewall"),
+            pl.col("error_code").filter(net).first().alias("network_denial_code"),
+            pl.col("caller_ip").filter(net).first().alias("network_denied_caller"),
+            pl.col("caller_ip")
+            .filter(reached & (pl.col("arrival") == PUBLIC))
+            .first()
+            .alias("public_caller"),
+            pl.col("n_candidates").max().alias("most_fitting"),
+        )
     )
     listed = _listed_candidates(requests, snat_fits)
     # lists are cut at MAX_LISTED_CANDIDATES per segment: the segment counts are exact
@@ -130,18 +139,15 @@ def firewall_facts(records: pl.DataFrame, ctx: CorrelationContext) -> pl.LazyFra
     in_window = records.lazy().filter(pl.col("in_window") & ~pl.col("retry"))
     deny = pl.col("verdict_action") == "deny"
     deny_reason = pl.coalesce(pl.col("rule"), pl.col("action_reason"))
-    return (
-        in_window.group_by(pl.col("src_ip").alias("client_ip"))
-        .agg(
-            _n(~deny).alias("fw_allow"),
-            _n(~deny & (pl.col("kind") == "application")).alias("fw_snat_allow"),
-            _n(deny).alias("fw_deny"),
-            _n(pl.col("time") <= kv_settled).alias("fw_attempts_settled"),
-            pl.col("firewall").filter(deny).drop_nulls().first().alias("fw_deny_firewall"),
-            deny_reason.filter(deny).drop_nulls().first().alias("fw_deny_rule"),
-            pl.col("time").min().alias("fw_first"),
-            pl.col("time").max().alias("fw_last"),
-        )
+    return in_window.group_by(pl.col("src_ip").alias("client_ip")).agg(
+        _n(~deny).alias("fw_allow"),
+        _n(~deny & (pl.col("kind") == "application")).alias("fw_snat_allow"),
+        _n(deny).alias("fw_deny"),
+        _n(pl.col("time") <= kv_settled).alias("fw_attempts_settled"),
+        pl.col("firewall").filter(deny).drop_nulls().first().alias("fw_deny_firewall"),
+        deny_reason.filter(deny).drop_nulls().first().alias("fw_deny_rule"),
+        pl.col("time").min().alias("fw_first"),
+        pl.col("time").max().alias("fw_last"),
     )
 
 
@@ -176,12 +182,16 @@ def flow_facts(flow_records: pl.DataFrame, ctx: CorrelationContext) -> pl.LazyFr
     """Counts of outbound flow-log records to the vault per client."""
     kv_settled = ctx.settled_until(LogFamily.KEYVAULT)
     weight = pl.col("flow_count").fill_null(1)
-    return flow_records.lazy().group_by(pl.col("src_ip").alias("client_ip")).agg(
-        pl.when(~pl.col("denied")).then(weight).sum().cast(pl.Int64).alias("flow_out"),
-        pl.when(pl.col("denied")).then(weight).sum().cast(pl.Int64).alias("flow_denied"),
-        _n(pl.col("time_start") <= kv_settled).alias("flow_attempts_settled"),
-        pl.col("rule").filter(pl.col("denied")).drop_nulls().first().alias("flow_deny_rule"),
-        pl.col("time_start").min().alias("flow_first"),
+    return (
+        flow_records.lazy()
+        .group_by(pl.col("src_ip").alias("client_ip"))
+        .agg(
+            pl.when(~pl.col("denied")).then(weight).sum().cast(pl.Int64).alias("flow_out"),
+            pl.when(pl.col("denied")).then(weight).sum().cast(pl.Int64).alias("flow_denied"),
+            _n(pl.col("time_start") <= kv_settled).alias("flow_attempts_settled"),
+            pl.col("rule").filter(pl.col("denied")).drop_nulls().first().alias("flow_deny_rule"),
+            pl.col("time_start").min().alias("flow_first"),
+        )
     )
 
 
