@@ -9,7 +9,14 @@ from dataclasses import dataclass
 import polars as pl
 
 from netlogs.correlate.context import CorrelationContext
-from netlogs.correlate.evidence import cite_evidence, rows_by_client
+from netlogs.correlate.evidence import (
+    FamilyEvidence,
+    cite_evidence,
+    firewall_evidence,
+    flow_evidence,
+    request_evidence,
+    rows_by_client,
+)
 from netlogs.correlate.facts import (
     client_facts,
     firewall_facts,
@@ -19,7 +26,7 @@ from netlogs.correlate.facts import (
     vault_flow_records,
 )
 from netlogs.correlate.firewall import vault_firewall_records
-from netlogs.correlate.requests import attributed_requests
+from netlogs.correlate.requests import attributed_requests, vault_requests
 from netlogs.model import EvidenceRow, EvidenceTables
 from netlogs.schemas import FLOWS, FW_EVENTS, KV_REQUESTS
 
@@ -98,24 +105,31 @@ class CorrelatedEvidence:
 
 
 def correlate_evidence(tables: EvidenceTables, ctx: CorrelationContext) -> CorrelatedEvidence:
-    """Join Key Vault, firewall and flow-log rows per original client IP (vectorized)."""
+    """Join Key Vault, firewall and flow-log rows per original client IP (vectorized).
+
+    Two lanes share the machine's cores (polars releases the GIL inside every operation): this
+    thread follows the critical path, firewall records then request attribution; a worker
+    prepares the vault requests and the flow records, then the facts and evidence of each
+    family as soon as its rows are final, and last the joined per-client facts while this
+    thread builds the evidence rows and count dicts in Python.
+    """
     kv = _canonical(tables.kv_requests, KV_REQUESTS, "kv_requests")
     fw_events = _canonical(tables.fw_events, FW_EVENTS, "fw_events")
-    records = vault_firewall_records(fw_events, ctx)
-    flows = vault_flow_records(_canonical(tables.flows, FLOWS, "flows"), ctx)
-    requests, snat_fits = attributed_requests(kv, records, ctx)
-    facts_plan = client_facts(
-        [
-            request_facts(requests, snat_fits, ctx),
-            firewall_facts(records, ctx),
-            flow_facts(flows, ctx),
-        ]
-    )
-    cited = cite_evidence(requests, records, flows, ctx)
-    # The facts query runs on a worker thread (polars holds no GIL while it runs) so the second
-    # core works while this thread builds the evidence rows and count dicts in Python.
-    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="netlogs-facts") as worker:
-        pending_facts = worker.submit(facts_plan.collect)
+    flow_rows = _canonical(tables.flows, FLOWS, "flows")
+    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="netlogs-correlate") as worker:
+        prepared = worker.submit(vault_requests, kv, ctx)
+        flow_lane = worker.submit(_flow_lane, flow_rows, ctx)
+        records = vault_firewall_records(fw_events, ctx)
+        firewall_lane = worker.submit(_firewall_lane, records, ctx)
+        requests, snat_fits = attributed_requests(prepared.result(), records, ctx)
+        request_part = request_evidence(requests, ctx)
+        flow_counts, flow_part = flow_lane.result()
+        firewall_counts, firewall_part = firewall_lane.result()
+        cited = cite_evidence([request_part, firewall_part, flow_part])
+        facts = client_facts(
+            [request_facts(requests, snat_fits, ctx), firewall_counts.lazy(), flow_counts.lazy()]
+        )
+        pending_facts = worker.submit(facts.collect)
         evidence = rows_by_client(cited.cited)
         http_status, operations = keyed_counts(requests, "http_status", "operation")
         clients = pending_facts.result()
@@ -134,6 +148,21 @@ def correlate_evidence(tables: EvidenceTables, ctx: CorrelationContext) -> Corre
         unnamed_firewall_rows=seen.null_count() > 0,
         requests=requests,
     )
+
+
+def _flow_lane(
+    flow_rows: pl.DataFrame, ctx: CorrelationContext
+) -> tuple[pl.DataFrame, FamilyEvidence]:
+    """(counts per client of the outbound flows to the vault, their evidence)."""
+    flows = vault_flow_records(flow_rows, ctx)
+    return flow_facts(flows, ctx).collect(), flow_evidence(flows, ctx)
+
+
+def _firewall_lane(
+    records: pl.DataFrame, ctx: CorrelationContext
+) -> tuple[pl.DataFrame, FamilyEvidence]:
+    """(firewall record counts per client, their evidence)."""
+    return firewall_facts(records, ctx).collect(), firewall_evidence(records, ctx)
 
 
 def _canonical(frame: pl.DataFrame, schema: Mapping[str, pl.DataType], table: str) -> pl.DataFrame:

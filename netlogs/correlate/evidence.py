@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
+from typing import NamedTuple
 
 import polars as pl
 
@@ -18,7 +19,13 @@ from netlogs.correlate.bulk import gc_paused
 from netlogs.correlate.context import CorrelationContext
 from netlogs.model import EvidenceRow, LogFamily
 
-Shaped = tuple[pl.DataFrame, pl.DataFrame, pl.DataFrame]
+
+class FamilyEvidence(NamedTuple):
+    """One log family's share: cited rows with summaries, timeline rows, rows per client."""
+
+    cited: pl.DataFrame
+    timeline: pl.DataFrame
+    counts: pl.DataFrame
 
 
 @dataclass(frozen=True)
@@ -35,7 +42,8 @@ def _text(expr: pl.Expr) -> pl.Expr:
     return expr.cast(pl.String).fill_null("?")
 
 
-def _kv_rows(requests: pl.DataFrame, limits: tuple[int, int]) -> Shaped:
+def request_evidence(requests: pl.DataFrame, ctx: CorrelationContext) -> FamilyEvidence:
+    """The Key Vault family: attributed requests, by original client."""
     status = _text(pl.col("http_status"))
     stitched = pl.when(pl.col("client_ip") != pl.col("caller_ip")).then(
         pl.concat_str(pl.lit(" (SNAT of "), pl.col("client_ip"), pl.lit(")"))
@@ -75,7 +83,7 @@ def _kv_rows(requests: pl.DataFrame, limits: tuple[int, int]) -> Shaped:
         summary=summary,
         label=label,
         outcome=outcome,
-        limits=limits,
+        ctx=ctx,
     )
 
 
@@ -91,7 +99,8 @@ def _endpoint(ip: str, port: str) -> pl.Expr:
     )
 
 
-def _fw_rows(records: pl.DataFrame, limits: tuple[int, int]) -> Shaped:
+def firewall_evidence(records: pl.DataFrame, ctx: CorrelationContext) -> FamilyEvidence:
+    """The firewall family: records to the vault, by source address (SYN retries left out)."""
     dst_name = pl.when(pl.col("kind") == "application").then(pl.col("fqdn"))
     destination = pl.concat_str(
         [
@@ -129,11 +138,12 @@ def _fw_rows(records: pl.DataFrame, limits: tuple[int, int]) -> Shaped:
         summary=summary,
         label=label,
         outcome=outcome,
-        limits=limits,
+        ctx=ctx,
     )
 
 
-def _flow_rows(flows: pl.DataFrame, limits: tuple[int, int]) -> Shaped:
+def flow_evidence(flows: pl.DataFrame, ctx: CorrelationContext) -> FamilyEvidence:
+    """The flow-log family: outbound flows to the vault, by source address."""
     decision = pl.when(pl.col("denied")).then(pl.lit("Deny")).otherwise(pl.lit("Allow"))
     summary = pl.concat_str(
         [
@@ -165,7 +175,7 @@ def _flow_rows(flows: pl.DataFrame, limits: tuple[int, int]) -> Shaped:
         summary=summary,
         label=label,
         outcome=outcome,
-        limits=limits,
+        ctx=ctx,
     )
 
 
@@ -207,14 +217,14 @@ def _shape(
     summary: pl.Expr,
     label: pl.Expr,
     outcome: pl.Expr,
-    limits: tuple[int, int],
-) -> Shaped:
+    ctx: CorrelationContext,
+) -> FamilyEvidence:
     """(cited rows with summaries, timeline rows, row count per client) for one family.
 
     Summaries are formatted only for cited rows and timeline labels only for drawn rows, each
     reading only its own columns.
     """
-    per_kind, drawn = limits
+    per_kind, drawn = ctx.evidence_per_kind, ctx.timeline_per_kind
     positions = _positions(frame, client, max(per_kind, drawn), per_kind)
     first = pl.col("_first")
     cited_rows = positions.select(  # a client with few rows has them in both lists: once each
@@ -241,23 +251,22 @@ def _shape(
         outcome.alias("outcome"),
         row_id,
     )
-    return cited, timeline, positions.select("client_ip", "count")
+    return FamilyEvidence(cited, timeline, positions.select("client_ip", "count"))
 
 
 def _exploded(rows: pl.DataFrame) -> pl.DataFrame:
     return rows.explode("_row").drop_nulls("_row")
 
 
-def cite_evidence(
-    requests: pl.DataFrame, records: pl.DataFrame, flows: pl.DataFrame, ctx: CorrelationContext
-) -> CitedEvidence:
-    """Cited evidence per client (capped, sorted by time then row id) and the timeline frame."""
-    limits = (ctx.evidence_per_kind, ctx.timeline_per_kind)
-    parts = [_kv_rows(requests, limits), _fw_rows(records, limits), _flow_rows(flows, limits)]
-    # stable sorts: ties keep the (deterministic) input order
-    cited = pl.concat([p[0] for p in parts]).sort("client_ip", "time", maintain_order=True)
-    timeline = pl.concat([p[1] for p in parts]).sort("time", maintain_order=True)
-    totals = pl.concat([p[2] for p in parts]).group_by("client_ip").agg(pl.col("count").sum())
+def cite_evidence(parts: list[FamilyEvidence]) -> CitedEvidence:
+    """Cited evidence per client (capped, sorted by time then row id) and the timeline frame.
+
+    ``parts`` come in a fixed family order (Key Vault, firewall, flow): with the stable sorts
+    below, rows at the same moment keep that order.
+    """
+    cited = pl.concat([p.cited for p in parts]).sort("client_ip", "time", maintain_order=True)
+    timeline = pl.concat([p.timeline for p in parts]).sort("time", maintain_order=True)
+    totals = pl.concat([p.counts for p in parts]).group_by("client_ip").agg(pl.col("count").sum())
     return CitedEvidence(cited, _omitted(cited, totals), timeline)
 
 

@@ -27,7 +27,8 @@ UNKNOWN = "unknown"
 
 
 def vault_requests(kv_requests: pl.DataFrame, ctx: CorrelationContext) -> pl.DataFrame:
-    """The vault's requests in the window with ``caller_key``, ``arrival`` and ``snat_firewall``."""
+    """The vault's requests in the window, time-ordered, with ``caller_key``, ``arrival`` and
+    ``snat_firewall``."""
     names = spellings(kv_requests, "vault", [ctx.vault.name, ctx.vault.host])
     rows = keep_rows(  # no copy when the evidence query already kept only these rows
         kv_requests,
@@ -35,7 +36,7 @@ def vault_requests(kv_requests: pl.DataFrame, ctx: CorrelationContext) -> pl.Dat
         & pl.col("time").is_between(ctx.window.start, ctx.window.end),
     )
     rows = with_ipv4_key(rows, "caller_ip", "caller_key")
-    return rows.select(
+    requests = rows.select(
         "time",
         "caller_ip",
         "caller_key",
@@ -48,6 +49,9 @@ def vault_requests(kv_requests: pl.DataFrame, ctx: CorrelationContext) -> pl.Dat
         _snat_firewall(ctx).alias("snat_firewall"),
         pl.col("error_code").is_in(NETWORK_DENIAL_CODES).fill_null(False).alias("network_denied"),
     )  # only what attribution, facts and evidence read: every later copy is narrower
+    if requests.get_column("time").is_sorted():
+        return requests
+    return requests.sort("time", maintain_order=True)  # stable: deterministic ties
 
 
 def _arrival(ctx: CorrelationContext) -> pl.Expr:
@@ -83,9 +87,9 @@ def _snat_firewall(ctx: CorrelationContext) -> pl.Expr:
 
 
 def attributed_requests(
-    kv_requests: pl.DataFrame, records: pl.DataFrame, ctx: CorrelationContext
+    requests: pl.DataFrame, records: pl.DataFrame, ctx: CorrelationContext
 ) -> tuple[pl.DataFrame, pl.DataFrame]:
-    """(vault requests with the original ``client_ip`` and firewall coverage, SNAT fits).
+    """(``vault_requests`` with the original ``client_ip`` and firewall coverage, SNAT fits).
 
     A SNATed request's ``snat_fit`` is its row in the fits table (``stitch_snat_requests``).
 
@@ -96,9 +100,6 @@ def attributed_requests(
     every row and the SNATed rows take their own values afterwards, which saves two copies, a
     concatenation and a re-sort of the million-row frame.
     """
-    requests = vault_requests(kv_requests, ctx)
-    if not requests.get_column("time").is_sorted():
-        requests = requests.sort("time", maintain_order=True)  # stable: deterministic ties
     stitched, fits = stitch_snat_requests(requests, records, ctx)
     joined = with_coverage(
         stitched.with_columns(pl.col("caller_key").alias("client_key")),
