@@ -19,6 +19,7 @@ from netlogs.correlate.evidence import (
 )
 from netlogs.correlate.facts import (
     client_facts,
+    counts_by_client,
     firewall_facts,
     flow_facts,
     keyed_counts,
@@ -129,10 +130,11 @@ def correlate_evidence(tables: EvidenceTables, ctx: CorrelationContext) -> Corre
         facts = client_facts(
             [request_facts(requests, snat_fits, ctx), firewall_counts.lazy(), flow_counts.lazy()]
         )
-        pending_facts = worker.submit(facts.collect)
+        plans = [facts, *keyed_counts(requests, "http_status", "operation")]
+        collected = worker.submit(pl.collect_all, plans)
         evidence = rows_by_client(cited.cited)
-        http_status, operations = keyed_counts(requests, "http_status", "operation")
-        clients = pending_facts.result()
+        clients, status_counts, operation_counts = collected.result()
+    http_status, operations = counts_by_client(status_counts), counts_by_client(operation_counts)
     # any record (not only to the vault) shows that a firewall's logging is live in the window
     in_window = pl.col("time").is_between(ctx.window.start, ctx.window.end)
     seen = fw_events.select(pl.col("firewall").filter(in_window).unique()).get_column("firewall")

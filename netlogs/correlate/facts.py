@@ -209,23 +209,28 @@ def client_facts(parts: list[pl.LazyFrame]) -> pl.LazyFrame:
     return merged.with_columns(counts).sort("client_ip")
 
 
-def keyed_counts(requests: pl.DataFrame, *columns: str) -> tuple[dict[str, dict[str, int]], ...]:
-    """``{client_ip: {value: count}}`` per column (HTTP status, operation); keys sorted.
+def keyed_counts(requests: pl.DataFrame, *columns: str) -> list[pl.LazyFrame]:
+    """Per column (HTTP status, operation): one row per client, its values and their counts.
 
     One pass groups the requests on the raw values of all columns; each column's counts come
     from those few groups, turned into text and regrouped (null and "unknown" read the same).
+    ``counts_by_client`` turns a collected frame into dicts.
     """
-    groups = requests.group_by("client_ip", *columns).len()
-    with gc_paused():  # tens of thousands of small dicts, no reference cycles
-        return tuple(_counts_per_client(groups, column) for column in columns)
+    groups = requests.lazy().group_by("client_ip", *columns).len().cache()
+    return [_counts_per_client(groups, column) for column in columns]
 
 
-def _counts_per_client(groups: pl.DataFrame, column: str) -> dict[str, dict[str, int]]:
+def _counts_per_client(groups: pl.LazyFrame, column: str) -> pl.LazyFrame:
     text = pl.col(column).cast(pl.String).fill_null("unknown").alias("k")
     counted = groups.group_by("client_ip", text).agg(pl.col("len").sum()).sort("client_ip", "k")
-    per_client = counted.group_by("client_ip", maintain_order=True).agg("k", "len")
+    return counted.group_by("client_ip", maintain_order=True).agg("k", "len")
+
+
+def counts_by_client(per_client: pl.DataFrame) -> dict[str, dict[str, int]]:
+    """``{client_ip: {value: count}}`` from a ``keyed_counts`` frame; keys sorted."""
     result: dict[str, dict[str, int]] = {}
     columns = (per_client.get_column(c).to_list() for c in ("client_ip", "k", "len"))
-    for client, keys, counts in zip(*columns, strict=True):  # one per client, keys sorted
-        result.setdefault(str(client), {}).update(zip(keys, counts, strict=True))
+    with gc_paused():  # tens of thousands of small dicts, no reference cycles
+        for client, keys, counts in zip(*columns, strict=True):  # one per client, keys sorted
+            result[str(client)] = dict(zip(keys, counts, strict=True))
     return result
