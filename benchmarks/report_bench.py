@@ -31,6 +31,7 @@ from typing import Any
 
 import polars as pl
 from bench_machine import describe
+from scale_estate import evidence_dir, scale_request, scale_topology
 
 from netlogs import schemas
 from netlogs.model import (
@@ -232,76 +233,16 @@ def trace_result(requests: int, clients: int) -> TraceResult:
     )
 
 
-# The estate scale_data.py simulates: §8.0's hub and spokes, grown to the generator's client
-# ranges. Spoke VMs (10.2.0.0/17) reach the vault PE through fw-hub (a /32 UDR, which beats the
-# PE's InterfaceEndpoint route); 10.5/16 is peered straight to the PE spoke (the bypass); 10.6/16
-# has a Microsoft.KeyVault service endpoint; 20.30.x and 20.40.x are public callers.
-SCALE_TOPOLOGY = """
-virtualNetworks:
-  - {name: hub, addressPrefixes: [10.0.0.0/16],
-     subnets: [{name: AzureFirewallSubnet, addressPrefix: 10.0.0.64/26}],
-     virtualNetworkPeerings: [{name: hub-to-spoke1, remoteVirtualNetwork: spoke1},
-                              {name: hub-to-spoke2, remoteVirtualNetwork: spoke2}]}
-  - {name: spoke1, addressPrefixes: [10.1.0.0/16],
-     subnets: [{name: snet-pe, addressPrefix: 10.1.2.0/24}],
-     virtualNetworkPeerings: [{name: spoke1-to-hub, remoteVirtualNetwork: hub},
-                              {name: spoke1-to-spoke5, remoteVirtualNetwork: spoke5}]}
-  - {name: spoke2, addressPrefixes: [10.2.0.0/16],
-     subnets: [{name: snet-vm, addressPrefix: 10.2.0.0/17, routeTable: rt-spoke2}],
-     virtualNetworkPeerings: [{name: spoke2-to-hub, remoteVirtualNetwork: hub}]}
-  - {name: spoke5, addressPrefixes: [10.5.0.0/16],
-     subnets: [{name: snet-direct, addressPrefix: 10.5.0.0/17}],
-     virtualNetworkPeerings: [{name: spoke5-to-spoke1, remoteVirtualNetwork: spoke1}]}
-  - {name: spoke6, addressPrefixes: [10.6.0.0/16],
-     subnets: [{name: snet-se, addressPrefix: 10.6.0.0/17,
-                serviceEndpoints: [Microsoft.KeyVault]}]}
-routeTables:
-  - name: rt-spoke2
-    routes:
-      - {name: default-to-fw, addressPrefix: 0.0.0.0/0, nextHopType: VirtualAppliance,
-         nextHopIpAddress: 10.0.0.68}
-      - {name: kv-pe-to-fw, addressPrefix: 10.1.2.4/32, nextHopType: VirtualAppliance,
-         nextHopIpAddress: 10.0.0.68}
-firewalls:
-  - {name: fw-hub, virtualNetwork: hub, privateIpAddress: 10.0.0.68,
-     publicIpAddresses: [203.0.113.50], instanceIpAddresses: [10.0.0.69, 10.0.0.70]}
-privateEndpoints:
-  - {name: pe-kv1, subnet: spoke1/snet-pe, privateIpAddress: 10.1.2.4, target: kv1}
-keyVaults:
-  - {name: kv1, publicIpAddresses: [198.51.100.10], publicNetworkAccess: Enabled}
-servicePrefixes: {Microsoft.KeyVault: [198.51.100.0/24]}
-clients:  # spoke6 resolves the vault's public name: its requests take the service endpoint
-  - {name: se-vms, subnet: spoke6/snet-se, ipAddresses: [10.6.0.0/17], usesPrivateDns: false}
-designRules: [{vault: kv1, requireFirewall: fw-hub}]
-"""
-
-
-def scale_topology() -> Any:
-    """The Topology of SCALE_TOPOLOGY, through the same validation a topology file gets."""
-    import yaml
-
-    from netlogs.topology.loader import topology_from_mapping
-
-    return topology_from_mapping(yaml.safe_load(SCALE_TOPOLOGY), source="SCALE_TOPOLOGY")
-
-
 def traced_scale(data: Path) -> tuple[TraceResult, float, float]:
     """Run ``trace()`` over scale_data.py's Parquet; the result, its seconds and peak RSS (MB)."""
-    import json
     import resource
 
-    from netlogs.model import TraceRequest
     from netlogs.pipeline.trace import trace
     from netlogs.sources.files import FileSource
 
-    days = json.loads((data / "meta.json").read_text())["days"]
-    window = TimeWindow(START, START + timedelta(days=days))
-    request = TraceRequest("kv1", window, now=START + timedelta(days=days + 1))
-    with tempfile.TemporaryDirectory() as tmp:  # only the Parquet: meta.json is not evidence
-        for name in ("kv_requests", "fw_events", "flows"):
-            (Path(tmp) / f"{name}.parquet").symlink_to((data / f"{name}.parquet").resolve())
+    with evidence_dir(data) as logs:
         started = time.perf_counter()
-        result = trace(request, FileSource(Path(tmp), prefilter=True), scale_topology())
+        result = trace(scale_request(data), FileSource(logs, prefilter=True), scale_topology())
         seconds = time.perf_counter() - started
     return result, seconds, resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 

@@ -1,14 +1,16 @@
-"""Benchmark: netlogs correlation + verdicts from canonical Parquet, next to bare as-of joins.
+"""Benchmark: ``netlogs trace`` from canonical Parquet to TraceResult, next to bare as-of joins.
 
 Each contender runs in its own child process (so peak RSS is its own), on the same Parquet:
 
-- ``netlogs``       scan the columns correlation uses with the evidence query's filters pushed
-                    into the Parquet reader (vault, window, PE/vault IPs or FQDN: the rows the
-                    KQL templates return online, ``normalize.filter_evidence`` offline), then
-                    ``correlate_evidence`` + ``judge_flows``, as ``netlogs trace --json``
+- ``netlogs``       the real pipeline, ``netlogs.pipeline.trace.trace()`` as ``netlogs trace
+                    --vault kv1 --logs DIR --json`` runs it (output files aside): FileSource reads
+                    the canonical Parquet with the evidence query's filters pushed into the scan,
+                    then normalize, window, correlate, the model's expected path of every client,
+                    verdicts, TraceResult
 - ``netlogs-html``  the same plus the HTML report's timeline rows, as ``netlogs trace --html``
-- ``netlogs-eager`` every row of those columns; correlation does all the filtering itself
-- ``netlogs-full``  every row and every canonical column
+- ``netlogs-core``  the correlation core alone: the columns it reads, pre-filtered like the
+                    evidence query, then ``correlate_evidence`` + ``judge_flows`` with no model
+                    (no expected paths): what the engine itself costs
 - ``polars-asof``   bare ``join_asof`` of vault requests to firewall records (caller = source IP,
                     backward, 10 min tolerance): the core of the coverage match, nothing else
 - ``duckdb-asof``   DuckDB ``ASOF LEFT JOIN`` of the same (one join)
@@ -17,8 +19,8 @@ Each contender runs in its own child process (so peak RSS is its own), on the sa
     python benchmarks/scale_data.py --scale 0.1 --out /tmp/nl-0.1
     python benchmarks/trace_bench.py --data /tmp/nl-0.1
 
-``--baseline DIR`` adds ``netlogs-baseline``: the same path with an older ``netlogs`` package
-(``git archive <rev> netlogs | tar -x -C DIR``), interleaved with the others for a fair
+``--baseline DIR`` adds ``netlogs-baseline``: the ``netlogs`` contender with an older ``netlogs``
+package (``git archive <rev> netlogs | tar -x -C DIR``), interleaved with the others for a fair
 before/after comparison.
 """
 
@@ -31,38 +33,35 @@ import resource
 import subprocess
 import sys
 import time
-from datetime import datetime, timedelta, timezone
+from datetime import timedelta
 from pathlib import Path
 
 from bench_machine import describe
+from scale_estate import START, evidence_dir, scale_days, scale_request, scale_topology
 
 CONTENDERS = (
     "netlogs",
     "netlogs-html",
-    "netlogs-eager",
-    "netlogs-full",
+    "netlogs-core",
     "polars-asof",
     "duckdb-asof",
     "duckdb-asof2",
 )
-START = datetime(2026, 11, 20, tzinfo=timezone.utc)
 
 
-def _context(data: Path | None = None, *, timeline: bool = False) -> object:
-    """What ``trace`` builds for the scale estate; ``timeline`` as with ``--html``."""
+def _context(data: Path, *, timeline: bool = False) -> object:
+    """What ``trace`` builds for the scale estate (for ``netlogs-core``, which skips the model)."""
     from netlogs.correlate import TIMELINE_PER_KIND, CorrelationContext, FirewallAddresses
     from netlogs.model import LogFamily, SourceStatus, TimeWindow
     from netlogs.topology.model import KeyVault
 
-    meta = data / "meta.json" if data is not None else None
-    days = json.loads(meta.read_text())["days"] if meta is not None and meta.exists() else 1
     return CorrelationContext(
-        vault=KeyVault(name="kv1", public_network_access="Disabled"),
+        vault=KeyVault(name="kv1", public_network_access="Enabled"),
         private_endpoint_ips=("10.1.2.4",),
         firewalls=(FirewallAddresses("fw-hub", ("10.0.0.68",), ("10.0.0.64/26",)),),
         required_firewall="fw-hub",
-        window=TimeWindow(START, START + timedelta(days=days)),
-        now=START + timedelta(days=days + 1),
+        window=TimeWindow(START, START + timedelta(days=scale_days(data))),
+        now=START + timedelta(days=scale_days(data) + 1),
         source_status={family: SourceStatus.COMPLETE for family in LogFamily},
         timeline_per_kind=TIMELINE_PER_KIND if timeline else 0,
     )
@@ -74,8 +73,7 @@ def _read_filtered(data: Path, name: str) -> object:
 
     from netlogs.correlate import COLUMNS_USED
 
-    meta = json.loads((data / "meta.json").read_text())
-    start, end = START, START + timedelta(days=meta["days"])
+    start, end = START, START + timedelta(days=scale_days(data))
     frame = pl.scan_parquet(data / f"{name}.parquet").select(COLUMNS_USED[name])
     if name == "kv_requests":
         keep = pl.col("time").is_between(start, end) & (pl.col("vault") == "kv1")
@@ -88,43 +86,99 @@ def _read_filtered(data: Path, name: str) -> object:
     return frame.filter(keep.fill_null(False)).collect()
 
 
-def run_netlogs(data: Path, mode: str) -> dict[str, float]:
-    import polars as pl
+def _verdicts(flows: object) -> dict[str, int]:
+    counts: dict[str, int] = {}
+    for flow in flows:  # type: ignore[attr-defined]
+        counts[flow.verdict.value] = counts.get(flow.verdict.value, 0) + 1
+    return dict(sorted(counts.items()))
 
-    from netlogs.correlate import COLUMNS_USED, correlate_evidence
+
+def _timed_stages(stages: dict[str, float]) -> None:
+    """Wrap the pipeline's steps (module globals of netlogs.pipeline.trace) to time each one."""
+    import netlogs.pipeline.trace as pipeline
+
+    groups = {
+        "normalize_evidence": "read",  # reading happens inside source.collect (timed below)
+        "filter_evidence": "read",
+        "correlate_evidence": "correlate",
+        "modelled_clients": "model",
+        "expected_paths_to_vault": "model",
+        "client_name": "model",
+        "judge_flows": "judge",
+        "_result": "result",
+    }
+    for name, stage in groups.items():
+        original = getattr(pipeline, name)
+
+        def timed(*args: object, _f: object = original, _s: str = stage, **kw: object) -> object:
+            started = time.perf_counter()
+            try:
+                return _f(*args, **kw)  # type: ignore[operator]
+            finally:
+                stages[_s] = stages.get(_s, 0.0) + time.perf_counter() - started
+
+        setattr(pipeline, name, timed)
+
+
+def run_netlogs(data: Path, mode: str) -> dict[str, object]:
+    """``trace()`` over the scale data, as ``netlogs trace --json`` (``--html`` with a timeline)."""
+    from netlogs.pipeline.trace import trace
+    from netlogs.sources.files import FileSource
+
+    stages: dict[str, float] = {}
+    _timed_stages(stages)
+    with evidence_dir(data) as logs:
+        t0 = time.perf_counter()
+        source = FileSource(logs, prefilter=True)
+        collect = source.collect
+
+        def timed_collect(query: object) -> object:
+            started = time.perf_counter()
+            try:
+                return collect(query)  # type: ignore[arg-type]
+            finally:
+                stages["read"] = stages.get("read", 0.0) + time.perf_counter() - started
+
+        source.collect = timed_collect  # type: ignore[method-assign,assignment]
+        request = scale_request(data, timeline=mode == "netlogs-html")
+        result = trace(request, source, scale_topology())
+        seconds = time.perf_counter() - t0
+    return {
+        "seconds": seconds,
+        "stages": {k: round(v, 2) for k, v in stages.items()},
+        "flows": len(result.flows),
+        "gaps": len(result.gaps),
+        "verdicts": _verdicts(result.flows),
+    }
+
+
+def run_core(data: Path) -> dict[str, object]:
+    """The correlation engine and verdict rules alone, on pre-filtered columns, no model."""
+    from netlogs.correlate import correlate_evidence
     from netlogs.model import EvidenceTables
     from netlogs.schemas import DNS_QUERIES, empty_frame
     from netlogs.verdicts import judge_flows
 
     t0 = time.perf_counter()
-
-    def read(name: str) -> pl.DataFrame:
-        if mode in ("netlogs", "netlogs-html"):
-            return _read_filtered(data, name)  # type: ignore[return-value]
-        columns = None if mode == "netlogs-full" else list(COLUMNS_USED[name])
-        return pl.read_parquet(data / f"{name}.parquet", columns=columns)
-
-    tables = EvidenceTables(
-        read("kv_requests"), read("fw_events"), read("flows"), empty_frame(DNS_QUERIES)
-    )
+    read = [_read_filtered(data, name) for name in ("kv_requests", "fw_events", "flows")]
+    tables = EvidenceTables(*read, empty_frame(DNS_QUERIES))  # type: ignore[arg-type]
     t1 = time.perf_counter()
-    ctx = _context(data, timeline=mode == "netlogs-html")
+    ctx = _context(data)
     correlated = correlate_evidence(tables, ctx)  # type: ignore[arg-type]
     t2 = time.perf_counter()
     flows, gaps = judge_flows(correlated, ctx)  # type: ignore[arg-type]
     t3 = time.perf_counter()
-    verdicts: dict[str, int] = {}
-    for flow in flows:
-        verdicts[flow.verdict.value] = verdicts.get(flow.verdict.value, 0) + 1
     return {
         "seconds": t3 - t0,
-        "load": round(t1 - t0, 2),
-        "correlate": round(t2 - t1, 2),
-        "judge": round(t3 - t2, 2),
+        "stages": {
+            "read": round(t1 - t0, 2),
+            "correlate": round(t2 - t1, 2),
+            "judge": round(t3 - t2, 2),
+        },
         "flows": len(flows),
         "gaps": len(gaps),
-        "verdicts": verdicts,
-    }  # type: ignore[dict-item]
+        "verdicts": _verdicts(flows),
+    }
 
 
 def run_polars_asof(data: Path) -> dict[str, float]:
@@ -172,7 +226,9 @@ def run_duckdb(data: Path, joins: int) -> dict[str, float]:
 
 def child(contender: str, data: Path) -> None:
     cpu_start = time.process_time()
-    if contender.startswith("netlogs"):
+    if contender == "netlogs-core":
+        result = run_core(data)
+    elif contender.startswith("netlogs"):
         result = run_netlogs(data, contender)
     elif contender == "polars-asof":
         result = run_polars_asof(data)
