@@ -21,9 +21,15 @@ class Origin:
     label: str  # what the user asked for
     subnet: str  # vnet/subnet whose effective routes decide the first hop
     ip: str | None  # the client address, when known
-    description: str  # shown in the client hop
+    place: str  # where it sits ("in vnet/subnet", "vm x in vnet/subnet"): the client hop says so
     client: Client | None = None
     gateway: VirtualNetworkGateway | None = None  # on-premises: the gateway traffic enters by
+    labelled: bool = False  # a bare address: the description starts with the label
+
+    @property
+    def description(self) -> str:
+        """Shown in the client hop."""
+        return f"{self.label} {self.place}" if self.labelled else self.place
 
     @property
     def uses_private_dns(self) -> bool:
@@ -85,7 +91,7 @@ def _from_address(index: RoutingIndex, label: str, parsed: tuple[int, int]) -> O
     ip = format_ip(parsed[0])
     located = index.locate(ip)
     if located is not None:
-        return Origin(label, located, ip, f"{label} in {located}")
+        return Origin(label, located, ip, f"in {located}", labelled=True)
     for gateways in index.gateways_by_vnet.values():
         for gateway in gateways:
             prefixes = (*gateway.learned_prefixes, *gateway.local_network_prefixes)

@@ -7,9 +7,12 @@ a typo fails fast with one line naming the topology file and the known names.
 from __future__ import annotations
 
 import ipaddress
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 from netlogs.errors import ConfigError
+from netlogs.routing import index_for
+from netlogs.routing.prefixes import covers, mask, parse_ip, parse_prefix
 from netlogs.topology.model import KeyVault, PrivateEndpoint, Topology
 
 IPNetwork = ipaddress.IPv4Network | ipaddress.IPv6Network
@@ -124,8 +127,74 @@ def _subnet_prefixes(topology: Topology, ref: str) -> tuple[str, ...]:
     return ()
 
 
-def client_name(topology: Topology, ip: str) -> str | None:
-    """How the report names a client address: a named client, else the subnet that holds it."""
+class ClientNamer:
+    """Names and placements for many client addresses against one topology.
+
+    Every prefix is parsed once: a trace names tens of thousands of addresses, and parsing the
+    topology's prefixes again for each one cost more than the correlation itself. IPv4 subnets
+    are found with the routing index's locator, so a client is named after the subnet the model
+    starts its path from; other addresses (IPv6) take the slower ``ipaddress`` scan.
+    """
+
+    def __init__(self, topology: Topology) -> None:
+        self._topology = topology
+        self._index = index_for(topology)
+        self._named = sorted(
+            (
+                (-parsed[1], order, parsed[0], mask(parsed[1]), client.name)
+                for order, client in enumerate(topology.clients)
+                for prefix in client.ips
+                if (parsed := parse_prefix(prefix)) is not None
+            ),
+        )  # longest prefix first; equal lengths in topology order
+        self._firewall_subnets = {f"{f.vnet}/{f.subnet}".lower() for f in topology.firewalls}
+        onprem = [
+            p for g in topology.gateways for p in (*g.learned_prefixes, *g.local_network_prefixes)
+        ]
+        self._onprem = [parsed for p in onprem if (parsed := parse_prefix(p)) is not None]
+        self._onprem_text = tuple(onprem)  # IPv6 ranges, for the rare IPv6 client
+        self._names: dict[str, str | None] = {}
+
+    def name(self, ip: str) -> str | None:
+        """A named client holding ``ip`` (longest prefix), else the subnet holding it."""
+        if ip not in self._names:
+            self._names[ip] = self._name(ip)
+        return self._names[ip]
+
+    def _name(self, ip: str) -> str | None:
+        address = parse_ip(ip)
+        if address is None:
+            return _scanned_name(self._topology, ip)
+        for _, _, network, netmask, name in self._named:
+            if address & netmask == network:
+                return name
+        return self._index.locate(ip)
+
+    def modelled(self, ips: Iterable[str]) -> tuple[str, ...]:
+        """The addresses the model can draw a path from (see ``modelled_clients``)."""
+        kept = []
+        for ip in ips:
+            name = self.name(ip)
+            if name is None:
+                if self._on_premises(ip):
+                    kept.append(ip)
+            elif name.lower() not in self._firewall_subnets:
+                kept.append(ip)
+        return tuple(kept)
+
+    def _on_premises(self, ip: str) -> bool:
+        address = parse_ip(ip)
+        if address is not None:
+            return any(covers(p, (address, 32)) for p in self._onprem)
+        try:
+            parsed = ipaddress.ip_address(ip)
+        except ValueError:
+            return False
+        return any(parsed in ipaddress.ip_network(p, strict=False) for p in self._onprem_text)
+
+
+def _scanned_name(topology: Topology, ip: str) -> str | None:
+    """``client_name`` with ``ipaddress`` objects: for what is not an IPv4 address."""
     try:
         address = ipaddress.ip_address(ip)
     except ValueError:
@@ -147,26 +216,14 @@ def client_name(topology: Topology, ip: str) -> str | None:
     return None
 
 
+def client_name(topology: Topology, ip: str) -> str | None:
+    """How the report names a client address: a named client, else the subnet that holds it."""
+    return ClientNamer(topology).name(ip)
+
+
 def modelled_clients(topology: Topology, ips: tuple[str, ...]) -> tuple[str, ...]:
     """The addresses the model can draw a path from: inside a subnet (but not a firewall's own
     subnet, whose addresses are SNAT sources, not clients), a named client, or a gateway's
     on-premises prefixes. Public callers and unknown addresses get no expected path at all,
     rather than a made-up one the logs would then "contradict"."""
-    firewall_subnets = {f"{f.vnet}/{f.subnet}".lower() for f in topology.firewalls}
-    onprem = [
-        ipaddress.ip_network(p, strict=False)
-        for g in topology.gateways
-        for p in (*g.learned_prefixes, *g.local_network_prefixes)
-    ]
-    kept = []
-    for ip in ips:
-        try:
-            address = ipaddress.ip_address(ip)
-        except ValueError:
-            continue
-        name = client_name(topology, ip)
-        if name is not None and name.lower() in firewall_subnets:
-            continue
-        if name is not None or any(address in network for network in onprem):
-            kept.append(ip)
-    return tuple(kept)
+    return ClientNamer(topology).modelled(ips)

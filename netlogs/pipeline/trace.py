@@ -44,11 +44,10 @@ from netlogs.pipeline.evidence import (
     unparsed_row_gaps,
 )
 from netlogs.pipeline.scope import (
+    ClientNamer,
     ClientScope,
-    client_name,
     find_vault,
     forbids_public_endpoint,
-    modelled_clients,
     required_firewall,
     resolve_client_scope,
     vault_private_endpoints,
@@ -209,13 +208,12 @@ def _judge(
     """Correlate, ask the model for the path of every original client seen, then judge."""
     correlated = correlate_evidence(tables, context)
     clients = tuple(ip for ip in correlated.client_ips if scope is None or scope.contains(ip))
-    modelled = modelled_clients(topology, clients)
+    namer = ClientNamer(topology)
+    modelled = namer.modelled(clients)
     context = replace(
         context,
         expected_paths=expected_paths_to_vault(topology, context.vault.name, modelled),
-        client_names={
-            ip: name for ip in correlated.client_ips if (name := client_name(topology, ip))
-        },
+        client_names={ip: name for ip in correlated.client_ips if (name := namer.name(ip))},
     )
     flows, gaps = judge_flows(correlated, context)
     if scope is not None:

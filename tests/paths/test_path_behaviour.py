@@ -131,3 +131,38 @@ def test_udr_to_the_gateway_names_the_gateway() -> None:
     path = expected_path(topo, "10.0.1.4", "172.20.1.1")
     assert path.hops[1].hop is HopKind.GATEWAY and path.hops[1].name == "vgw-hub"
     assert path.hops[-1].hop is HopKind.DESTINATION and path.delivered
+
+
+def test_paths_walked_once_per_place_equal_paths_walked_per_address() -> None:
+    """Addresses of one subnet, named client or gateway share one walk: the result must be
+    exactly what walking each address on its own gives, address text included."""
+    from pathlib import Path
+
+    from netlogs.topology.loader import load_topology
+
+    sample = load_topology(Path(__file__).parents[2] / "sample_data" / "topology.yaml")
+    ips = [
+        "10.0.1.10",  # named client (jump host), PE /32 active: bypass
+        "10.0.1.11",  # same subnet, not a named client
+        "10.1.1.4",
+        "10.1.1.5",
+        "10.1.1.77",  # snet-app of the PE spoke
+        "10.2.1.4",
+        "10.2.1.9",
+        "10.2.1.200",  # one subnet, several named and unnamed clients
+        "10.2.2.4",  # private DNS off: the public endpoint through the service endpoint
+        "10.2.2.5",
+        "172.20.10.7",  # on-premises, through the gateway
+        "172.20.99.1",
+        "203.0.113.45",  # placed nowhere
+    ]
+    grouped = expected_paths_to_vault(sample, "kv-contoso-prod", ips)
+    for ip in ips:
+        try:
+            alone = expected_path(sample, ip, "kv-contoso-prod")
+        except NoPathError:
+            assert not grouped[ip].delivered and grouped[ip].source == ip
+            continue
+        assert grouped[ip] == alone, ip
+    assert "10.1.1.77" in grouped["10.1.1.77"].hops[0].detail  # each names its own address
+    assert "10.1.1.5" not in grouped["10.1.1.77"].hops[0].detail

@@ -10,7 +10,12 @@ import pytest
 from netlogs.errors import ConfigError
 from netlogs.model import TimeWindow
 from netlogs.pipeline.evidence import ip_order
-from netlogs.pipeline.scope import client_name, modelled_clients, resolve_client_scope
+from netlogs.pipeline.scope import (
+    ClientNamer,
+    client_name,
+    modelled_clients,
+    resolve_client_scope,
+)
 from netlogs.pipeline.window import parse_duration, parse_utc, resolve_window
 
 NOW = datetime(2026, 11, 20, 12, 0, tzinfo=timezone.utc)
@@ -95,3 +100,10 @@ def test_only_placeable_non_firewall_addresses_get_a_modelled_path(topology: Any
 def test_ip_order_is_numeric_with_ipv6_after_ipv4() -> None:
     ips = ["10.0.0.70", "2001:db8::1", "10.0.0.9", "x", "9.9.9.9"]
     assert sorted(ips, key=ip_order) == ["9.9.9.9", "10.0.0.9", "10.0.0.70", "2001:db8::1", "x"]
+
+
+def test_one_namer_names_and_places_many_addresses_like_the_single_calls(topology: Any) -> None:
+    namer = ClientNamer(topology)
+    ips = ("10.2.1.4", "10.2.1.99", "10.0.0.70", "203.0.113.9", "fe80::1", "garbage", "10.2.1.4")
+    assert [namer.name(ip) for ip in ips] == [client_name(topology, ip) for ip in ips]
+    assert namer.modelled(ips) == ("10.2.1.4", "10.2.1.99", "10.2.1.4")
