@@ -253,6 +253,9 @@ class EvidenceQuery:
     client_ips: tuple[str, ...] = ()  # empty: every client
     client_prefixes: tuple[str, ...] = ()
     vault_public_ips: tuple[str, ...] = ()
+    # Canonical columns the caller reads, per table; a source may leave the others out (they
+    # arrive as nulls). None: every column.
+    columns: Mapping[str, tuple[str, ...]] | None = None
 
 
 @dataclass(frozen=True)

@@ -62,36 +62,52 @@ class CanonicalScan:
     """The rows of one canonical Parquet file a query can use, and what the whole file held."""
 
     name: str
-    frame: pl.DataFrame  # kept rows, ``_row`` = 1-based position in the file
+    frame: pl.DataFrame  # kept rows (the canonical columns; unread ones null)
     total_rows: int
     source_rows: tuple[tuple[str | None, int], ...]  # rows per source_table, whole file
 
 
-def scan_canonical(path: Path, keep: Mapping[str, pl.Expr]) -> CanonicalScan:
+def scan_canonical(
+    path: Path, keep: Mapping[str, pl.Expr], columns: Mapping[str, Iterable[str]] | None = None
+) -> CanonicalScan:
     """Read only the rows of ``path`` that ``keep[<table>]`` (or the newest-time rule) selects.
 
     The filter runs inside the Parquet scan, so memory follows the kept rows, not the file.
-    Raises ValueError (or a polars error) if the file is not one of netlogs' canonical tables.
+    With ``columns``, only those columns of the table (and what the filter reads) are loaded;
+    the others are typed nulls. Raises ValueError (or a polars error) if the file is not one of
+    netlogs' canonical tables.
     """
-    lazy = pl.scan_parquet(path, row_index_name="_row", row_index_offset=1)
+    lazy = pl.scan_parquet(path)
     schema = lazy.collect_schema()
-    name = canonical_table_of(column for column in schema if column != "_row")
+    name = canonical_table_of(schema)
     if name is None:
         raise ValueError(f"columns {sorted(schema)[:8]} match no canonical table")
     lazy = _canonical_types(lazy, schema, CANONICAL[name])
-    stats = lazy.select(
-        pl.len().alias("_rows"),
-        *(pl.col(column).max() for column in _NEWEST_COLUMNS.get(name, ())),
-    ).collect()
+    newest_columns = _NEWEST_COLUMNS.get(name, ())
+    # one pass over the few columns the whole-file figures need: rows per source table, newest
+    per_source = (
+        lazy.group_by("source_table")
+        .agg(pl.len().alias("_rows"), *(pl.col(c).max() for c in newest_columns))
+        .sort("source_table", nulls_last=True)
+        .collect()
+    )
     wanted = keep[name]
-    for column in _NEWEST_COLUMNS.get(name, ()):
-        newest = stats.get_column(column)[0]
+    for column in newest_columns:
+        newest = per_source.get_column(column).max()
         if newest is not None:
-            wanted = wanted | (pl.col(column) == pl.lit(newest, CANONICAL[name][column])).fill_null(
-                False
-            )
-    frame = lazy.filter(wanted).with_columns(pl.col("_row").cast(pl.Int64)).collect()
-    return CanonicalScan(name, frame, int(stats.get_column("_rows")[0]), _source_rows(lazy))
+            at_newest = pl.col(column) == pl.lit(newest, CANONICAL[name][column])
+            wanted = wanted | at_newest.fill_null(False)
+    if columns is not None and name in columns:
+        loaded = {*columns[name], *wanted.meta.root_names()}
+        lazy = lazy.select(
+            pl.col(c) if c in loaded else pl.lit(None, dtype).alias(c)
+            for c, dtype in CANONICAL[name].items()
+        )
+    frame = lazy.filter(wanted).collect()
+    source_rows = tuple(
+        (table, int(rows)) for table, rows in per_source.select("source_table", "_rows").iter_rows()
+    )
+    return CanonicalScan(name, frame, int(per_source.get_column("_rows").sum()), source_rows)
 
 
 def _canonical_types(
@@ -104,8 +120,3 @@ def _canonical_types(
         if column not in present or present[column] != dtype
     ]
     return lazy.with_columns(fixes) if fixes else lazy
-
-
-def _source_rows(lazy: pl.LazyFrame) -> tuple[tuple[str | None, int], ...]:
-    counts = lazy.group_by("source_table").len().sort("source_table", nulls_last=True).collect()
-    return tuple((table, int(rows)) for table, rows in counts.iter_rows())

@@ -94,8 +94,10 @@ def normalize_evidence(
 
 def _normalized(raw: RawTable) -> list[Piece]:
     """Pieces of one raw table; a frame without the columns its shape needs is a SchemaError."""
+    # netlogs' own Parquet carries its row ids (``row_id``): no per-row id text to build
+    own = raw.table.startswith("canonical:")
     try:
-        return normalize_raw(raw.table, with_row_ids(raw.frame, raw.origin))
+        return normalize_raw(raw.table, raw.frame if own else with_row_ids(raw.frame, raw.origin))
     except pl.exceptions.PolarsError as exc:
         first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
         raise SchemaError(

@@ -13,6 +13,7 @@ from importlib import metadata
 from typing import TYPE_CHECKING
 
 from netlogs.correlate import (
+    COLUMNS_USED,
     TIMELINE_PER_KIND,
     CorrelationContext,
     correlate_evidence,
@@ -125,7 +126,8 @@ def evidence_query(
     """What to collect for this vault: its PE IPs, public IPs and every firewall of the estate.
 
     The client filter is deliberately *not* pushed down: a SNATed vault request carries the
-    firewall's address, so filtering on the client IP before stitching would lose it.
+    firewall's address, so filtering on the client IP before stitching would lose it. Sources
+    may load only the columns correlation reads (``COLUMNS_USED``).
     """
     return EvidenceQuery(
         vault_name=vault.name,
@@ -134,6 +136,7 @@ def evidence_query(
         firewall_names=tuple(sorted(f.name for f in topology.firewalls)),
         window=window,
         vault_public_ips=tuple(sorted(vault.public_ips)),
+        columns=COLUMNS_USED,
     )
 
 

@@ -145,7 +145,7 @@ def _scan_parquet(path: Path, display: str, query: EvidenceQuery) -> FileRead:
     """Canonical Parquet with the query's row filters pushed into the scan (same rows and ids)."""
     keep = evidence_predicates(query)
     try:
-        scan = scan_canonical(path, keep)
+        scan = scan_canonical(path, keep, query.columns)
     except (ValueError, OSError, pl.exceptions.PolarsError) as exc:
         reason = f"Parquet that is not a netlogs canonical table ({exc})"
         raise UnknownContentError(reason) from None

@@ -6,6 +6,7 @@ ids), the same source row counts, InputFiles and newest evidence time as the eag
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
@@ -115,7 +116,7 @@ def test_prefilter_leaves_unwanted_rows_on_disk(logs: Path) -> None:
     # kv: two rows of kv1 in the window, plus the file's newest row (another vault)
     assert lazy.kv_requests.get_column("vault").to_list() == ["kv1", "kv1", "other"]
     raw_kv = next(t for t in collected.raw_tables if t.table == "canonical:kv_requests")
-    assert raw_kv.frame.get_column("_row").to_list() == [2, 4, 7]  # positions in the file
+    assert raw_kv.frame.get_column("time").to_list() == _times(5, 20, 200)  # rows 2, 4 and 7
     assert lazy.dns.height == 1
     counts = {(s.family.value, s.table): s.rows for s in lazy.sources}
     assert counts[("keyvault", "AZKVAuditLogs")] == 6
@@ -143,3 +144,21 @@ def test_prefilter_reads_older_and_loosely_typed_files(logs: Path) -> None:
     assert filter_evidence(lazy, query).flows.equals(filter_evidence(eager, query).flows)
     assert filter_evidence(lazy, query).flows.height == 2
     assert lazy.flows.height < eager.flows.height
+
+
+def test_prefilter_loads_only_the_columns_the_query_names(logs: Path) -> None:
+    """``EvidenceQuery.columns``: the named columns (and what the filter reads) are read, the
+    rest arrive as typed nulls; rows, counts and inputs stay those of the full read."""
+    wanted = {"kv_requests": ("time", "caller_ip"), "fw_events": ("time", "src_ip", "action")}
+    query = QUERIES["window"]
+    narrow = FileSource(logs, prefilter=True).collect(replace(query, columns=wanted))
+    full = FileSource(logs, prefilter=True).collect(query)
+    thin, wide = normalize_evidence(narrow.raw_tables), normalize_evidence(full.raw_tables)
+    kv = thin.kv_requests
+    assert kv.schema == wide.kv_requests.schema  # still the canonical table
+    assert kv.select("time", "caller_ip", "vault").equals(
+        wide.kv_requests.select("time", "caller_ip", "vault")  # vault: the filter reads it
+    )
+    assert kv.get_column("source_table").null_count() == kv.height  # not asked for
+    assert thin.flows.equals(wide.flows)  # a table the query does not name: every column
+    assert thin.sources == wide.sources and narrow.inputs == full.inputs
