@@ -256,6 +256,15 @@ class EvidenceQuery:
     # Canonical columns the caller reads, per table; a source may leave the others out (they
     # arrive as nulls). None: every column.
     columns: Mapping[str, tuple[str, ...]] | None = None
+    # Firewall records are fetched from this long before the window: a connection opened then
+    # (keep-alive) still carries requests inside it, and must not look like a bypass.
+    firewall_lead: timedelta = timedelta(0)
+
+    def firewall_window(self) -> TimeWindow | None:
+        """The window firewall records are read for (``window`` widened by ``firewall_lead``)."""
+        if self.window is None or not self.firewall_lead:
+            return self.window
+        return TimeWindow(self.window.start - self.firewall_lead, self.window.end)
 
 
 @dataclass(frozen=True)
@@ -288,6 +297,11 @@ class EvidenceSource(Protocol):
 
 # --------------------------------------------------------------------------- trace
 
+# How long an SDK may keep reusing one connection, and the tolerated clock difference between
+# log sources (`netlogs trace --reuse-window/--clock-skew`; `netlogs fetch` reads that far back).
+DEFAULT_REUSE_WINDOW = timedelta(minutes=10)
+DEFAULT_CLOCK_SKEW = timedelta(seconds=5)
+
 
 @dataclass(frozen=True)
 class TraceRequest:
@@ -296,8 +310,8 @@ class TraceRequest:
     now: datetime  # resolved once at the entry point; used for latency decisions
     required_firewall: str | None = None  # None: the topology's design rule, if any
     client_filter: str | None = None  # IP, CIDR or topology name
-    reuse_window: timedelta = timedelta(minutes=10)
-    clock_skew: timedelta = timedelta(seconds=5)
+    reuse_window: timedelta = DEFAULT_REUSE_WINDOW
+    clock_skew: timedelta = DEFAULT_CLOCK_SKEW
     # the HTML report's timeline rows (~20 per client and log family); nothing else reads them,
     # so a run that writes no HTML skips them (TraceResult.timeline is then None)
     timeline: bool = True

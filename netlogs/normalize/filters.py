@@ -50,7 +50,9 @@ def evidence_predicates(query: EvidenceQuery) -> dict[str, pl.Expr]:
     return {
         "kv_requests": _in_window("time", "time", query.window)
         & (pl.col("vault") == query.vault_name.lower()),
-        "fw_events": _in_window("time", "time", query.window) & fw_keep & client("src_ip"),
+        "fw_events": _in_window("time", "time", query.firewall_window())
+        & fw_keep
+        & client("src_ip"),
         "flows": _in_window("time_start", "time_end", query.window)
         & pl.col("dst_ip").is_in(targets).fill_null(False)
         & client("src_ip"),

@@ -8,7 +8,7 @@ Everything here is deterministic given the request (``request.now`` is the only 
 from __future__ import annotations
 
 from dataclasses import replace
-from datetime import datetime
+from datetime import datetime, timedelta
 from importlib import metadata
 from typing import TYPE_CHECKING
 
@@ -23,6 +23,8 @@ from netlogs.correlate import (
 )
 from netlogs.errors import ConfigError
 from netlogs.model import (
+    DEFAULT_CLOCK_SKEW,
+    DEFAULT_REUSE_WINDOW,
     CollectedEvidence,
     EvidenceQuery,
     EvidenceSource,
@@ -81,7 +83,8 @@ def trace(request: TraceRequest, source: EvidenceSource, topology: Topology) -> 
     firewall = required_firewall(topology, vault, request.required_firewall)
     scope = resolve_client_scope(topology, request.client_filter) if request.client_filter else None
     endpoints = vault_private_endpoints(topology, vault)
-    query = evidence_query(topology, vault, endpoints, request.window)
+    lead = request.reuse_window + request.clock_skew  # connections opened before the window
+    query = evidence_query(topology, vault, endpoints, request.window, firewall_lead=lead)
     collected = source.collect(query)
     normalized = normalize_evidence(collected.raw_tables, collected.parse_issues)
     tables = filter_evidence(normalized, query)
@@ -122,12 +125,16 @@ def evidence_query(
     vault: KeyVault,
     endpoints: tuple[PrivateEndpoint, ...],
     window: TimeWindow | None,
+    *,
+    firewall_lead: timedelta = DEFAULT_REUSE_WINDOW + DEFAULT_CLOCK_SKEW,
 ) -> EvidenceQuery:
     """What to collect for this vault: its PE IPs, public IPs and every firewall of the estate.
 
     The client filter is deliberately *not* pushed down: a SNATed vault request carries the
     firewall's address, so filtering on the client IP before stitching would lose it. Sources
-    may load only the columns correlation reads (``COLUMNS_USED``).
+    may load only the columns correlation reads (``COLUMNS_USED``). Firewall records are read
+    from ``firewall_lead`` before the window: a keep-alive connection opened then covers
+    requests inside it.
     """
     return EvidenceQuery(
         vault_name=vault.name,
@@ -137,6 +144,7 @@ def evidence_query(
         window=window,
         vault_public_ips=tuple(sorted(vault.public_ips)),
         columns=COLUMNS_USED,
+        firewall_lead=firewall_lead,
     )
 
 

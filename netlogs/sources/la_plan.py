@@ -26,7 +26,7 @@ from netlogs.model import (
     SourceStatus,
     TimeWindow,
 )
-from netlogs.sources.la_chunks import iso_timespan
+from netlogs.sources.la_chunks import iso_timespan, split_window
 
 EVIDENCE_FAMILIES = ("keyvault", "firewall", "flow", "dns")
 PROBE_FAMILY = "probe"
@@ -79,6 +79,19 @@ def select_templates(names: Sequence[str] | None) -> tuple[list[Template], list[
     evidence = [t for t in templates if t.family in EVIDENCE_FAMILIES]
     probes = [t for t in templates if t.family == PROBE_FAMILY]
     return evidence, probes
+
+
+def template_chunks(
+    template: Template, query: EvidenceQuery, window: TimeWindow, chunk: timedelta
+) -> list[TimeWindow]:
+    """The chunks ``template`` runs over. Firewall templates also read the ``firewall_lead``
+    before ``window`` (keep-alive connections opened then cover requests inside it), as chunks
+    of their own so the window's chunks keep the same bounds in every family."""
+    chunks = split_window(window, chunk)
+    if template.family != "firewall" or not query.firewall_lead:
+        return chunks
+    lead = TimeWindow(window.start - query.firewall_lead, window.start)
+    return [*split_window(lead, chunk), *chunks]
 
 
 def chunk_query(

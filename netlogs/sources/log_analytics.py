@@ -29,7 +29,6 @@ from netlogs.sources.la_chunks import (
     ResponseLimits,
     halve,
     iso_timespan,
-    split_window,
     truncation_reason,
 )
 from netlogs.sources.la_frames import describe_service_error, parse_response
@@ -39,6 +38,7 @@ from netlogs.sources.la_plan import (
     chunk_query,
     collected_evidence,
     select_templates,
+    template_chunks,
 )
 
 MAX_CONCURRENCY = 5  # the service runs 5 queries per user at once and queues the rest
@@ -133,7 +133,7 @@ class LogAnalyticsSource:
             _bind(self._collect_chunk, template, query, workspace, part)
             for workspace in self.workspaces
             for template in evidence
-            for part in split_window(window, self.chunk)
+            for part in template_chunks(template, query, window, self.chunk)
         ]
         jobs += [
             _bind(self._collect_chunk, probe, query, workspace, window)

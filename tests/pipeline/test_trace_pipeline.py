@@ -210,6 +210,44 @@ def test_reuse_window_reaches_the_correlation(topology: Any, build: Any) -> None
     assert verdicts(short)["10.2.1.4"] is not Verdict.REACHED_VIA_FIREWALL
 
 
+def test_a_connection_opened_before_the_window_still_covers_requests_inside_it(
+    topology: Any, build: Any
+) -> None:
+    """--start 10:05: the client's only connection record is from 10:02 (keep-alive), its
+    requests at 10:06 and 10:09. The query asks for firewall records from the reuse window
+    (plus skew) before the start, the filter keeps them, and the flow passes the firewall:
+    cutting the records at the window start made this a false REACHED_BYPASSING_FIREWALL
+    (a violation) while the firewall's logging is shown live by another client's record."""
+    tables = (
+        build.RawTable(
+            "AZKVAuditLogs",
+            build.kv_frame([("10:06:00", "10.2.1.4", 200), ("10:09:00", "10.2.1.4", 200)]),
+            "fake/kv.json",
+        ),
+        build.RawTable(
+            "AZFWNetworkRule",
+            build.fw_frame(
+                [
+                    ("09:40:00", "10.2.1.4", "10.1.2.4", 443, "Allow"),  # too early to matter
+                    ("10:02:00", "10.2.1.4", "10.1.2.4", 443, "Allow"),
+                    ("10:20:00", "10.2.1.5", "10.1.2.4", 443, "Allow"),  # fw-hub logging is live
+                ]
+            ),
+            "fake/fw.json",
+        ),
+    )
+    window = TimeWindow(build.utc("10:05:00"), build.utc("10:30:00"))
+    fake = build.FakeSource(tables)
+    result = trace(request(window=window), fake, topology)
+    (query,) = fake.queries
+    assert query.window == window and query.firewall_lead == timedelta(minutes=10, seconds=5)
+    assert verdicts(result)["10.2.1.4"] is Verdict.REACHED_VIA_FIREWALL
+    flow = next(f for f in result.flows if f.client_ip == "10.2.1.4")
+    assert "fake/fw.json#1" in {e.row for e in flow.evidence}  # the 10:02 record is cited
+    shorter = trace(request(window=window, reuse_window=timedelta(minutes=2)), fake, topology)
+    assert verdicts(shorter)["10.2.1.4"] is not Verdict.REACHED_VIA_FIREWALL
+
+
 def test_without_an_html_report_no_timeline_is_built_and_nothing_else_changes(
     topology: Any, source: Any
 ) -> None:

@@ -31,8 +31,14 @@ def template_of(request: FakeRequest) -> str:
     return first.split("template", 1)[1].split(":", 1)[0].strip()
 
 
+def in_window_network_rules(request: FakeRequest) -> bool:
+    """The network-rule chunk of the window (the firewall lead chunk before it holds no rows)."""
+    start = WINDOW_START.strftime("%Y-%m-%dT%H:%M:%SZ")
+    return template_of(request) == network_rule_template() and request.timespan.startswith(start)
+
+
 def firewall_rows_else_empty(request: FakeRequest) -> Reply:
-    if template_of(request) == network_rule_template():
+    if in_window_network_rules(request):
         return Reply(200, table_body(network_rule_rows(5, WINDOW_START)))
     return Reply(204)
 
@@ -41,7 +47,7 @@ def first_then(first: Reply, then=firewall_rows_else_empty):
     calls: list[FakeRequest] = []
 
     def responder(request: FakeRequest) -> Reply:
-        if template_of(request) == network_rule_template():
+        if in_window_network_rules(request):
             calls.append(request)
             if len(calls) == 1:
                 return first
@@ -97,8 +103,12 @@ def ledger_of(out: Path) -> list[dict]:
     return json.loads((out / "ledger.json").read_text())["entries"]
 
 
-def fw_entry(out: Path) -> dict:
-    return next(e for e in ledger_of(out) if e["template"] == network_rule_template())
+def fw_entry(out: Path, start: str = "2026-11-20T10:00:00Z") -> dict:
+    """The network-rule ledger entry of the chunk starting at ``start`` (default: the window)."""
+    entries = ledger_of(out)
+    return next(
+        e for e in entries if e["template"] == network_rule_template() and e["start"] == start
+    )
 
 
 def test_fetch_success_writes_tables_ledger_and_queries(run_fetch):
@@ -120,6 +130,9 @@ def test_fetch_success_writes_tables_ledger_and_queries(run_fetch):
     assert {e["status"] for e in entries} == {"complete"}
     assert len(entries) == len(api.requests)
     assert fw_entry(out)["rows"] == 5 and fw_entry(out)["server_time_ms"] == 250.0
+    # firewall records from the reuse window + skew before the window: keep-alive connections
+    lead = fw_entry(out, "2026-11-20T09:49:55Z")
+    assert (lead["end"], lead["status"]) == ("2026-11-20T10:00:00Z", "complete")
     queries = json.loads((out / "queries.json").read_text())["queries"]
     assert {q["sha256"] for q in queries} == {e["query_sha256"] for e in entries}
     assert all(q["kql"].startswith("// netlogs template") for q in queries)
@@ -183,7 +196,7 @@ def test_fetch_retries_then_succeeds(run_fetch, first):
     code, _, stderr, out, api = run_fetch(first_then(first))
     assert code == 0, stderr
     assert fw_entry(out)["rows"] == 5 and fw_entry(out)["status"] == "complete"
-    fw_requests = [r for r in api.requests if network_rule_template() in r.query.splitlines()[0]]
+    fw_requests = [r for r in api.requests if in_window_network_rules(r)]
     assert len(fw_requests) == 2
 
 

@@ -21,6 +21,8 @@ from trace_live_support import FAKE_TOKEN, SAMPLE, WORKSPACE, Run, trace_args
 from netlogs import kql
 
 EVIDENCE_TEMPLATES = [t.name for t in kql.list_templates() if t.family != "probe"]
+# firewall templates also read the 10 min 5 s before the window (keep-alive connections)
+FIREWALL_TEMPLATES = [t.name for t in kql.list_templates() if t.family == "firewall"]
 FIREWALL_BYPASS = "REACHED_BYPASSING_FIREWALL"
 # What each flow is compared on: everything that states the finding, not the evidence row ids
 # (those name the file offline and the template@workspace live).
@@ -100,8 +102,9 @@ def test_every_query_sent_is_recorded_with_its_kql_hash_and_workspace(
 ) -> None:
     run, api = live
     queries = run.document["queries"]
-    # 11 evidence templates x two 1-hour chunks, plus one coverage probe over the window
-    assert len(queries) == len(EVIDENCE_TEMPLATES) * 2 + 1 == len(api.requests)
+    # evidence templates x two 1-hour chunks, a lead chunk per firewall template, one probe
+    expected = len(EVIDENCE_TEMPLATES) * 2 + len(FIREWALL_TEMPLATES) + 1
+    assert len(queries) == expected == len(api.requests)
     assert {q["name"] for q in queries} == {*EVIDENCE_TEMPLATES, "coverage_probe"}
     for record in queries:
         assert record["workspace"] == WORKSPACE
@@ -219,7 +222,7 @@ def test_endpoint_and_ca_bundle_also_come_from_the_environment(
         monkeypatch.setenv("NETLOGS_CA_BUNDLE", str(api.ca_file))
         run = run_cli(trace_args("--workspace", WORKSPACE))
     assert run.code == 1, run.stderr
-    assert len(api.requests) == len(EVIDENCE_TEMPLATES) * 2 + 1
+    assert len(api.requests) == len(EVIDENCE_TEMPLATES) * 2 + len(FIREWALL_TEMPLATES) + 1
     assert {r.workspace for r in api.requests} == {WORKSPACE}
 
 
