@@ -6,6 +6,7 @@ The clock is read here and only here (``--now`` pins it for reproducible runs).
 
 from __future__ import annotations
 
+import gc
 import os
 import sys
 from datetime import datetime, timezone
@@ -108,13 +109,20 @@ def trace(ctx: click.Context, /, **options: object) -> None:
     now = _now(_text(options, "now_text"))
     request, topology, source = _prepare(options, now)
     result = run_trace(request, source, topology)
-    _write_outputs(
-        result,
-        html=_text(options, "html_file"),
-        json_path=_text(options, "json_file"),
-        markdown=_text(options, "markdown_file"),
-    )
-    _print_result(result, _text(options, "output_format") or "text")
+    # The result's hundreds of thousands of objects live until the reports are written: set
+    # them aside so the cyclic collector does not walk them again meanwhile (unfrozen after,
+    # for callers that run the command in-process).
+    gc.freeze()
+    try:
+        _write_outputs(
+            result,
+            html=_text(options, "html_file"),
+            json_path=_text(options, "json_file"),
+            markdown=_text(options, "markdown_file"),
+        )
+        _print_result(result, _text(options, "output_format") or "text")
+    finally:
+        gc.unfreeze()
     ctx.exit(exit_code_for(result))
 
 

@@ -21,6 +21,7 @@ from netlogs.correlate import (
     family_statuses,
     firewall_addresses,
 )
+from netlogs.correlate.bulk import gc_paused
 from netlogs.errors import ConfigError
 from netlogs.model import (
     DEFAULT_CLOCK_SKEW,
@@ -79,6 +80,14 @@ def trace(request: TraceRequest, source: EvidenceSource, topology: Topology) -> 
         ConfigError: unknown vault, firewall or client, or no evidence to derive a window from.
         NetlogsError: whatever the source or normalizers raise for unreadable input.
     """
+    # A trace builds hundreds of thousands of small objects (evidence rows, facts, flows, paths)
+    # that form no reference cycles; the cyclic collector would walk them again and again
+    # (~0.3 s of a 1M-request trace). Reference counting still frees everything.
+    with gc_paused():
+        return _traced(request, source, topology)
+
+
+def _traced(request: TraceRequest, source: EvidenceSource, topology: Topology) -> TraceResult:
     vault = find_vault(topology, request.vault)
     firewall = required_firewall(topology, vault, request.required_firewall)
     scope = resolve_client_scope(topology, request.client_filter) if request.client_filter else None
