@@ -17,13 +17,28 @@ _FAMILY_OF_HOP = {
 }
 
 
-def observed_hops(s: Situation) -> tuple[ObservedHop, ...]:
-    """The model's hops for this client, each with how well the logs show it."""
+def observed_hops(
+    s: Situation, seen: dict[tuple[int, HopStatus], ObservedHop] | None = None
+) -> tuple[ObservedHop, ...]:
+    """The model's hops for this client, each with how well the logs show it.
+
+    ``seen`` (by hop object, while the paths are alive) shares results between flows: clients
+    of one place share their hop objects (the model writes one path per place) and mostly
+    their statuses, so most flows need no new objects.
+    """
     if s.path is None:
         return ()
-    return tuple(
-        ObservedHop(hop.hop, hop.name, hop.detail, hop_status(hop, s)) for hop in s.path.hops
-    )
+    if seen is None:
+        seen = {}
+    hops = []
+    for hop in s.path.hops:
+        status = hop_status(hop, s)
+        key = (id(hop), status)
+        observed = seen.get(key)
+        if observed is None:
+            observed = seen[key] = ObservedHop(hop.hop, hop.name, hop.detail, status)
+        hops.append(observed)
+    return tuple(hops)
 
 
 def hop_status(hop: PathHop, s: Situation) -> HopStatus:

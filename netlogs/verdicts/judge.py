@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from netlogs.correlate import CorrelatedEvidence, CorrelationContext
 from netlogs.correlate.bulk import gc_paused
-from netlogs.model import FlowResult, Gap, VaultOutcome
+from netlogs.model import FlowResult, Gap, HopStatus, ObservedHop, VaultOutcome
 from netlogs.verdicts.gaps import (
     firewall_liveness_gap,
     model_vs_observed,
@@ -62,11 +62,12 @@ def _judge_each(
     suspects = _snat_suspects(facts, ctx)
     flows: list[FlowResult] = []
     gaps: list[Gap] = []
+    hops: dict[tuple[int, HopStatus], ObservedHop] = {}  # shared between flows, see observed_hops
     for f in facts:  # one iteration per client, not per log row
         situation = Situation(
             f, ctx, ctx.expected_paths.get(f.client_ip), live, suspects.get(f.client_ip)
         )
-        flow = _flow_result(situation, correlated)
+        flow = _flow_result(situation, correlated, hops)
         flows.append(flow)
         gaps.extend(
             g
@@ -107,7 +108,11 @@ def _snat_suspects(facts: list[ClientFacts], ctx: CorrelationContext) -> dict[st
     return suspects
 
 
-def _flow_result(s: Situation, correlated: CorrelatedEvidence) -> FlowResult:
+def _flow_result(
+    s: Situation,
+    correlated: CorrelatedEvidence,
+    hops: dict[tuple[int, HopStatus], ObservedHop],
+) -> FlowResult:
     f = s.facts
     decision = decide(s)
     firsts = [t for t in (f.first_seen, f.fw_first, f.flow_first) if t is not None]
@@ -125,7 +130,7 @@ def _flow_result(s: Situation, correlated: CorrelatedEvidence) -> FlowResult:
         operations=correlated.operations.get(f.client_ip, {}),
         first_seen=min(firsts) if firsts else None,
         last_seen=max(lasts) if lasts else None,
-        expected_path=observed_hops(s),
+        expected_path=observed_hops(s, hops),
         evidence=correlated.evidence.get(f.client_ip, ()),
         snat_candidates=f.snat_candidates,
         evidence_omitted=correlated.evidence_omitted.get(f.client_ip, 0),
