@@ -25,6 +25,7 @@ from pathlib import Path
 import numpy as np
 import polars as pl
 
+from netlogs.normalize.canonical_io import summarize_canonical, summary_metadata
 from netlogs.schemas import FLOWS, FW_EVENTS, KV_REQUESTS, conform
 
 START = datetime(2026, 11, 20, tzinfo=timezone.utc)
@@ -291,7 +292,9 @@ def generate(scale: float, out: Path, seed: int = 7) -> dict[str, int]:
     counts = {}
     for name in ("kv_requests", "fw_events", "flows"):
         parts = [out / f"{name}.part{day}.parquet" for day in range(days)]
-        pl.scan_parquet(parts).sink_parquet(out / f"{name}.parquet")
+        # with the footer summary netlogs' own writer (write_canonical) puts in every file
+        footer = summary_metadata(summarize_canonical(pl.scan_parquet(parts), name))
+        pl.scan_parquet(parts).sink_parquet(out / f"{name}.parquet", metadata=footer)
         for part in parts:
             part.unlink()
         counts[name] = pl.scan_parquet(out / f"{name}.parquet").select(pl.len()).collect().item()

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
+from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from typing import IO
 
@@ -14,14 +16,94 @@ from netlogs.schemas import CANONICAL
 
 
 def write_canonical(tables: EvidenceTables, out_dir: Path) -> dict[str, Path]:
-    """Write ``<table>.parquet`` for every canonical table (empty ones too: the schema travels)."""
+    """Write ``<table>.parquet`` for every canonical table (empty ones too: the schema travels).
+
+    Each file's footer carries its summary (rows per source table, newest times), so a trace
+    that reads only some rows does not scan the whole file for them.
+    """
     out_dir.mkdir(parents=True, exist_ok=True)
     written = {}
     for name in CANONICAL:
         path = out_dir / f"{name}.parquet"
-        getattr(tables, name).write_parquet(path)
+        frame: pl.DataFrame = getattr(tables, name)
+        metadata = summary_metadata(summarize_canonical(frame.lazy(), name))
+        frame.write_parquet(path, metadata=metadata)
         written[name] = path
     return written
+
+
+# The Parquet footer key of a canonical file's summary (JSON, see summary_metadata).
+SUMMARY_KEY = "netlogs.summary"
+
+
+@dataclass(frozen=True)
+class CanonicalSummary:
+    """What a whole canonical file holds: rows, rows per source table, newest times."""
+
+    rows: int
+    source_rows: tuple[tuple[str | None, int], ...]  # sorted by table, no-table last
+    newest: Mapping[str, datetime | None]  # per _NEWEST_COLUMNS column
+
+
+def summarize_canonical(frame: pl.LazyFrame, name: str) -> CanonicalSummary:
+    """One pass over the few columns the summary needs (``frame`` has canonical types)."""
+    newest_columns = _NEWEST_COLUMNS.get(name, ())
+    per_source = (
+        frame.group_by("source_table")
+        .agg(pl.len().alias("_rows"), *(pl.col(c).max() for c in newest_columns))
+        .sort("source_table", nulls_last=True)
+        .collect()
+    )
+    source_rows = tuple(
+        (table, int(rows)) for table, rows in per_source.select("source_table", "_rows").iter_rows()
+    )
+    newest = {column: per_source.get_column(column).max() for column in newest_columns}
+    return CanonicalSummary(
+        sum(rows for _, rows in source_rows),
+        source_rows,
+        {c: v if isinstance(v, datetime) else None for c, v in newest.items()},
+    )
+
+
+def summary_metadata(summary: CanonicalSummary) -> dict[str, str]:
+    """The summary as Parquet footer metadata (times as integer microseconds: exact)."""
+    document = {
+        "rows": summary.rows,
+        "source_rows": [[table, rows] for table, rows in summary.source_rows],
+        "newest_us": {c: _micros(v) for c, v in summary.newest.items()},
+    }
+    return {SUMMARY_KEY: json.dumps(document, sort_keys=True)}
+
+
+def _stored_summary(path: Path, name: str, rows: int) -> CanonicalSummary | None:
+    """The footer's summary if it is well-formed and matches the file (else None: scan)."""
+    try:
+        document = json.loads(pl.read_parquet_metadata(path)[SUMMARY_KEY])
+        source_rows = tuple((table, count) for table, count in document["source_rows"])
+        newest = {c: _from_micros(document["newest_us"][c]) for c in _NEWEST_COLUMNS.get(name, ())}
+    except (KeyError, TypeError, ValueError, OverflowError):
+        return None
+    valid = (
+        document.get("rows") == rows
+        and all(isinstance(t, str | None) and isinstance(n, int) for t, n in source_rows)
+        and sum(n for _, n in source_rows) == rows
+    )
+    return CanonicalSummary(rows, source_rows, newest) if valid else None
+
+
+_EPOCH = datetime(1970, 1, 1, tzinfo=timezone.utc)
+
+
+def _micros(moment: datetime | None) -> int | None:
+    return None if moment is None else (moment - _EPOCH) // timedelta(microseconds=1)
+
+
+def _from_micros(value: object) -> datetime | None:
+    if value is None:
+        return None
+    if not isinstance(value, int) or isinstance(value, bool):
+        raise TypeError("newest time is not an integer")
+    return _EPOCH + timedelta(microseconds=value)
 
 
 def canonical_table_of(columns: Iterable[str]) -> str | None:
@@ -72,7 +154,9 @@ def scan_canonical(
 ) -> CanonicalScan:
     """Read only the rows of ``path`` that ``keep[<table>]`` (or the newest-time rule) selects.
 
-    The filter runs inside the Parquet scan, so memory follows the kept rows, not the file.
+    The filter runs inside the Parquet scan, so memory follows the kept rows, not the file;
+    the whole-file figures come from the footer summary (``write_canonical``) when it is there
+    and matches the file, else from one scan of two columns.
     With ``columns``, only those columns of the table (and what the filter reads) are loaded;
     the others are typed nulls. Raises ValueError (or a polars error) if the file is not one of
     netlogs' canonical tables.
@@ -83,17 +167,10 @@ def scan_canonical(
     if name is None:
         raise ValueError(f"columns {sorted(schema)[:8]} match no canonical table")
     lazy = _canonical_types(lazy, schema, CANONICAL[name])
-    newest_columns = _NEWEST_COLUMNS.get(name, ())
-    # one pass over the few columns the whole-file figures need: rows per source table, newest
-    per_source = (
-        lazy.group_by("source_table")
-        .agg(pl.len().alias("_rows"), *(pl.col(c).max() for c in newest_columns))
-        .sort("source_table", nulls_last=True)
-        .collect()
-    )
+    rows = int(lazy.select(pl.len()).collect().item())  # from the footer: no data read
+    summary = _stored_summary(path, name, rows) or summarize_canonical(lazy, name)
     wanted = keep[name]
-    for column in newest_columns:
-        newest = per_source.get_column(column).max()
+    for column, newest in summary.newest.items():
         if newest is not None:
             at_newest = pl.col(column) == pl.lit(newest, CANONICAL[name][column])
             wanted = wanted | at_newest.fill_null(False)
@@ -104,10 +181,7 @@ def scan_canonical(
             for c, dtype in CANONICAL[name].items()
         )
     frame = lazy.filter(wanted).collect()
-    source_rows = tuple(
-        (table, int(rows)) for table, rows in per_source.select("source_table", "_rows").iter_rows()
-    )
-    return CanonicalScan(name, frame, int(per_source.get_column("_rows").sum()), source_rows)
+    return CanonicalScan(name, frame, summary.rows, summary.source_rows)
 
 
 def _canonical_types(

@@ -162,3 +162,49 @@ def test_prefilter_loads_only_the_columns_the_query_names(logs: Path) -> None:
     assert kv.get_column("source_table").null_count() == kv.height  # not asked for
     assert thin.flows.equals(wide.flows)  # a table the query does not name: every column
     assert thin.sources == wide.sources and narrow.inputs == full.inputs
+
+
+def test_the_footer_summary_spares_the_whole_file_scan_and_matches_it(logs: Path) -> None:
+    """``write_canonical`` stores rows per source table and newest times in the footer; a
+    prefiltered read takes them from there, and they equal what a scan of the file gives."""
+    from netlogs.normalize.canonical_io import (
+        SUMMARY_KEY,
+        _stored_summary,
+        scan_canonical,
+        summarize_canonical,
+    )
+
+    for name in ("kv_requests", "fw_events", "flows"):
+        path = logs / f"{name}.parquet"
+        assert SUMMARY_KEY in pl.read_parquet_metadata(path)
+        scanned = summarize_canonical(pl.scan_parquet(path), name)
+        assert _stored_summary(path, name, scanned.rows) == scanned
+    keep = {name: pl.lit(False) for name in CANONICAL}
+    flows = scan_canonical(logs / "flows.parquet", keep)
+    assert flows.frame.get_column("time_end").to_list() == _times(66)  # only the newest row
+    assert flows.source_rows == (("NTANetAnalytics", 2), (None, 3))
+
+
+@pytest.mark.parametrize(
+    "metadata",
+    [
+        None,  # written by something else: no summary
+        {"netlogs.summary": "not json"},
+        {
+            "netlogs.summary": '{"rows": 99, "source_rows": [["AZKVAuditLogs", 99]], '
+            + '"newest_us": {}}'
+        },
+    ],
+    ids=["absent", "garbled", "another-file"],
+)
+def test_a_missing_or_wrong_footer_summary_is_not_trusted(
+    tmp_path: Path, metadata: dict[str, str] | None
+) -> None:
+    """A footer that does not describe the file is ignored: the figures come from a scan."""
+    kv = _tables().kv_requests
+    kv.write_parquet(tmp_path / "kv_requests.parquet", metadata=metadata)
+    collected = FileSource(tmp_path, prefilter=True).collect(QUERIES["window"])
+    counts = {s.table: s.rows for s in normalize_evidence(collected.raw_tables).sources}
+    assert counts == {"AZKVAuditLogs": 6, "AzureDiagnostics": 1}
+    (raw,) = collected.raw_tables
+    assert raw.frame.get_column("time").max() == T0 + timedelta(minutes=200)  # newest row kept
