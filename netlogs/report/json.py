@@ -27,6 +27,7 @@ from netlogs.model import (
     Verdict,
 )
 from netlogs.report.json_read import trace_result_from_dict
+from netlogs.report.json_text import dumps_indented
 from netlogs.report.vocabulary import ip_sort_key, iso_utc
 
 SCHEMA = "netlogs.trace/v1"
@@ -61,8 +62,7 @@ def trace_result_to_dict(result: TraceResult) -> dict[str, Any]:
 
 def dumps_trace_result(result: TraceResult) -> str:
     """Pretty, byte-stable JSON text ending in a newline."""
-    text = json.dumps(trace_result_to_dict(result), indent=2, ensure_ascii=False, allow_nan=False)
-    return text + "\n"
+    return dumps_indented(trace_result_to_dict(result)) + "\n"
 
 
 def load_trace_result(path: Path) -> TraceResult:
