@@ -3,11 +3,15 @@
 from __future__ import annotations
 
 import gc
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from datetime import datetime
+from functools import partial
+from typing import Any, TypeVar
 
 import polars as pl
+
+T = TypeVar("T", bound=tuple[Any, ...])
 
 
 @contextmanager
@@ -25,6 +29,13 @@ def gc_paused() -> Iterator[None]:
     finally:
         if enabled:
             gc.enable()
+
+
+def named_tuples(kind: type[T], *columns: Iterable[Any]) -> list[T]:
+    """``[kind(*row) for row in zip(*columns)]`` for a NamedTuple ``kind``, without calling its
+    Python-level ``__new__`` per row: ``zip`` builds each row tuple and ``tuple.__new__`` types
+    it, both in C (about twice as fast for the ~200 k cited evidence rows)."""
+    return list(map(partial(tuple.__new__, kind), zip(*columns, strict=True)))
 
 
 def keep_rows(frame: pl.DataFrame, predicate: pl.Expr) -> pl.DataFrame:

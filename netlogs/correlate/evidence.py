@@ -15,7 +15,7 @@ from typing import NamedTuple
 
 import polars as pl
 
-from netlogs.correlate.bulk import gc_paused
+from netlogs.correlate.bulk import gc_paused, named_tuples
 from netlogs.correlate.context import CorrelationContext
 from netlogs.model import EvidenceRow, LogFamily
 
@@ -280,7 +280,7 @@ def rows_by_client(cited: pl.DataFrame) -> dict[str, tuple[EvidenceRow, ...]]:
     kinds = map(families.__getitem__, cited.get_column("family").to_list())
     columns = [cited.get_column(c).to_list() for c in ("table", "row_id", "time", "summary")]
     with gc_paused():
-        rows = list(map(EvidenceRow, kinds, *columns))
+        rows = named_tuples(EvidenceRow, kinds, *columns)
     runs = cited.get_column("client_ip").rle().struct.unnest()
     lengths, clients = (runs.get_column(c).to_list() for c in ("len", "value"))
     result: dict[str, tuple[EvidenceRow, ...]] = {}

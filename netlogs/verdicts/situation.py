@@ -9,6 +9,7 @@ from typing import Any, NamedTuple
 import polars as pl
 
 from netlogs.correlate import CorrelationContext
+from netlogs.correlate.bulk import named_tuples
 from netlogs.model import ExpectedPath, HopKind, LogFamily, SourceStatus, Verdict
 
 
@@ -77,7 +78,7 @@ class ClientFacts(NamedTuple):
             columns.append(values)
         listed = cls._fields.index("snat_candidates")
         columns[listed] = [tuple(c) if c else () for c in columns[listed]]
-        return list(map(cls, *columns))
+        return named_tuples(cls, *columns)
 
     @property
     def attempts(self) -> int:
