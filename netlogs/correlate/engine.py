@@ -111,8 +111,8 @@ def correlate_evidence(tables: EvidenceTables, ctx: CorrelationContext) -> Corre
     Two lanes share the machine's cores (polars releases the GIL inside every operation): this
     thread follows the critical path, firewall records then request attribution; a worker
     prepares the vault requests and the flow records, then the facts and evidence of each
-    family as soon as its rows are final, and last the joined per-client facts while this
-    thread builds the evidence rows and count dicts in Python.
+    family as soon as its rows are final, and last the joined per-client facts and counts
+    while this thread builds the cited evidence rows in Python.
     """
     kv = _canonical(tables.kv_requests, KV_REQUESTS, "kv_requests")
     fw_events = _canonical(tables.fw_events, FW_EVENTS, "fw_events")

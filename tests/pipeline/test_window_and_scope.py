@@ -107,3 +107,9 @@ def test_one_namer_names_and_places_many_addresses_like_the_single_calls(topolog
     ips = ("10.2.1.4", "10.2.1.99", "10.0.0.70", "203.0.113.9", "fe80::1", "garbage", "10.2.1.4")
     assert [namer.name(ip) for ip in ips] == [client_name(topology, ip) for ip in ips]
     assert namer.modelled(ips) == ("10.2.1.4", "10.2.1.99", "10.2.1.4")
+
+
+def test_addresses_ipaddress_refuses_are_not_named(topology: Any) -> None:
+    namer = ClientNamer(topology)
+    assert namer.name("010.2.1.4") is None and namer.name(" 10.2.1.4") is None
+    assert namer.modelled(("010.2.1.4",)) == ()
