@@ -301,6 +301,8 @@ class EvidenceSource(Protocol):
 # log sources (`netlogs trace --reuse-window/--clock-skew`; `netlogs fetch` reads that far back).
 DEFAULT_REUSE_WINDOW = timedelta(minutes=10)
 DEFAULT_CLOCK_SKEW = timedelta(seconds=5)
+# How far before a window firewall records still matter with those defaults (`netlogs fetch`)
+DEFAULT_FIREWALL_LEAD = DEFAULT_REUSE_WINDOW + DEFAULT_CLOCK_SKEW
 
 
 @dataclass(frozen=True)

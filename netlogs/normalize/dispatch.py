@@ -64,7 +64,8 @@ class Piece:
 
 
 def normalize_raw(table: str, frame: pl.DataFrame) -> list[Piece]:
-    """Normalize one raw table whose frame already has ``_row_id`` / ``_line``.
+    """Normalize one raw table whose frame already has ``_row_id`` / ``_line`` (netlogs' own
+    canonical tables need neither: their rows carry ``row_id``).
 
     Raises:
         KeyError: ``table`` is not a shape netlogs reads (the caller reports it).

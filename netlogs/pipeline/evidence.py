@@ -21,7 +21,7 @@ from netlogs.model import (
     VaultSummary,
 )
 from netlogs.pipeline.window import newest_evidence_time
-from netlogs.routing.prefixes import format_ip, parse_ip
+from netlogs.routing.prefixes import exact_ipv4
 from netlogs.topology.model import Topology
 
 # The families a trace needs; DNS is optional evidence and never reported as missing.
@@ -114,8 +114,8 @@ def latency_reference(
 
 def ip_order(ip: str) -> tuple[int, int, str]:
     """Sort key: IPv4 before IPv6, numerically; anything that is not an address last."""
-    v4 = parse_ip(ip)  # the common case, without an ipaddress object per client
-    if v4 is not None and ip == format_ip(v4):
+    v4 = exact_ipv4(ip)  # the common case, without an ipaddress object per client
+    if v4 is not None:
         return (4, v4, ip)
     try:
         address = ipaddress.ip_address(ip)

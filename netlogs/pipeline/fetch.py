@@ -19,8 +19,7 @@ from typing import Any
 
 from netlogs.errors import ConfigError
 from netlogs.model import (
-    DEFAULT_CLOCK_SKEW,
-    DEFAULT_REUSE_WINDOW,
+    DEFAULT_FIREWALL_LEAD,
     CollectedEvidence,
     EvidenceQuery,
     EvidenceSource,
@@ -51,11 +50,6 @@ class FetchResult:
         return sum(1 for entry in self.ledger if entry.status is not SourceStatus.COMPLETE)
 
 
-# Firewall records from this long before the window are saved too: a trace of the saved window
-# needs the keep-alive connections opened just before it (with the default --reuse-window).
-FIREWALL_LEAD = DEFAULT_REUSE_WINDOW + DEFAULT_CLOCK_SKEW
-
-
 def fetch_query(vault: str, topology: Topology | None, window: TimeWindow) -> EvidenceQuery:
     """The EvidenceQuery for ``vault``: PE IPs and firewalls from the topology when given.
 
@@ -69,7 +63,7 @@ def fetch_query(vault: str, topology: Topology | None, window: TimeWindow) -> Ev
             private_endpoint_ips=(),
             firewall_names=(),
             window=window,
-            firewall_lead=FIREWALL_LEAD,
+            firewall_lead=DEFAULT_FIREWALL_LEAD,  # a trace of the saved window needs them
         )
     known = find_vault(topology, vault)
     # the same filters `netlogs trace` pushes down, so a saved fetch can be traced offline later
@@ -82,7 +76,7 @@ def fetch_query(vault: str, topology: Topology | None, window: TimeWindow) -> Ev
         firewall_names=tuple(sorted(f.name for f in topology.firewalls)),
         window=window,
         vault_public_ips=tuple(sorted(known.public_ips)),
-        firewall_lead=FIREWALL_LEAD,
+        firewall_lead=DEFAULT_FIREWALL_LEAD,  # a trace of the saved window needs them
     )
 
 

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 
 from netlogs.errors import ConfigError
 from netlogs.routing import index_for
-from netlogs.routing.prefixes import covers, format_ip, mask, parse_ip, parse_prefix
+from netlogs.routing.prefixes import covers, exact_ipv4, mask, parse_prefix
 from netlogs.topology.model import KeyVault, PrivateEndpoint, Topology
 
 IPNetwork = ipaddress.IPv4Network | ipaddress.IPv6Network
@@ -162,7 +162,7 @@ class ClientNamer:
         return self._names[ip]
 
     def _name(self, ip: str) -> str | None:
-        address = _ipv4(ip)
+        address = exact_ipv4(ip)
         if address is None:
             return _scanned_name(self._topology, ip)
         for _, _, network, netmask, name in self._named:
@@ -183,7 +183,7 @@ class ClientNamer:
         return tuple(kept)
 
     def _on_premises(self, ip: str) -> bool:
-        address = _ipv4(ip)
+        address = exact_ipv4(ip)
         if address is not None:
             return any(covers(p, (address, 32)) for p in self._onprem)
         try:
@@ -191,12 +191,6 @@ class ClientNamer:
         except ValueError:
             return False
         return any(parsed in ipaddress.ip_network(p, strict=False) for p in self._onprem_text)
-
-
-def _ipv4(ip: str) -> int | None:
-    """A dotted-quad IPv4 address as written by Azure (what ``ipaddress`` would accept)."""
-    address = parse_ip(ip)
-    return address if address is not None and format_ip(address) == ip else None
 
 
 def _scanned_name(topology: Topology, ip: str) -> str | None:

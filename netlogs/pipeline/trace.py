@@ -24,8 +24,6 @@ from netlogs.correlate import (
 from netlogs.correlate.bulk import gc_paused
 from netlogs.errors import ConfigError
 from netlogs.model import (
-    DEFAULT_CLOCK_SKEW,
-    DEFAULT_REUSE_WINDOW,
     CollectedEvidence,
     EvidenceQuery,
     EvidenceSource,
@@ -135,7 +133,7 @@ def evidence_query(
     endpoints: tuple[PrivateEndpoint, ...],
     window: TimeWindow | None,
     *,
-    firewall_lead: timedelta = DEFAULT_REUSE_WINDOW + DEFAULT_CLOCK_SKEW,
+    firewall_lead: timedelta,
 ) -> EvidenceQuery:
     """What to collect for this vault: its PE IPs, public IPs and every firewall of the estate.
 

@@ -58,6 +58,13 @@ def format_ip(value: int) -> str:
     return f"{value >> 24}.{(value >> 16) & 255}.{(value >> 8) & 255}.{value & 255}"
 
 
+def exact_ipv4(text: str) -> int | None:
+    """An IPv4 address written exactly as a dotted quad (no spaces, no leading zeros: what
+    ``ipaddress`` accepts), as an int; None for anything else."""
+    value = parse_ip(text)
+    return value if value is not None and format_ip(value) == text else None
+
+
 def format_prefix(network: int, length: int) -> str:
     return f"{format_ip(network)}/{length}"
 
