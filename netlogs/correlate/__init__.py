@@ -14,12 +14,18 @@ from netlogs.correlate.context import (
     family_statuses,
     firewall_addresses,
 )
-from netlogs.correlate.engine import COLUMNS_USED, CorrelatedEvidence, correlate_evidence
+from netlogs.correlate.engine import (
+    COLUMNS_USED,
+    Citations,
+    CorrelatedEvidence,
+    correlate_evidence,
+)
 
 __all__ = [
     "COLUMNS_USED",
     "DEFAULT_INGESTION_LAGS",
     "TIMELINE_PER_KIND",
+    "Citations",
     "CorrelatedEvidence",
     "CorrelationContext",
     "FirewallAddresses",

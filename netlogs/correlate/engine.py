@@ -2,18 +2,21 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from concurrent.futures import ThreadPoolExecutor
+from collections.abc import Callable, Mapping
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
+from functools import cached_property
+from typing import NamedTuple
 
 import polars as pl
 
 from netlogs.correlate.context import CorrelationContext
 from netlogs.correlate.evidence import (
-    FamilyEvidence,
+    CitedEvidence,
     cite_evidence,
     firewall_evidence,
     flow_evidence,
+    omitted_by_client,
     request_evidence,
     rows_by_client,
 )
@@ -29,7 +32,7 @@ from netlogs.correlate.facts import (
 from netlogs.correlate.firewall import vault_firewall_records
 from netlogs.correlate.requests import attributed_requests, vault_requests
 from netlogs.model import EvidenceRow, EvidenceTables
-from netlogs.schemas import FLOWS, FW_EVENTS, KV_REQUESTS
+from netlogs.schemas import FLOWS, FW_EVENTS, IN_MEMORY, KV_REQUESTS, STREAMING
 
 # The canonical columns correlation reads; a source may load only these (other columns are ignored).
 COLUMNS_USED: Mapping[str, tuple[str, ...]] = {
@@ -79,92 +82,163 @@ COLUMNS_USED: Mapping[str, tuple[str, ...]] = {
 }
 
 
+class CitationFrames(NamedTuple):
+    """The citations as polars frames, built on the correlation worker."""
+
+    cited: CitedEvidence
+    http_status: pl.DataFrame  # keyed_counts frames
+    operations: pl.DataFrame
+
+
+class Citations:
+    """What each flow cites besides its verdict facts: evidence rows and counts by value.
+
+    ``evidence`` holds the first and last rows of each family per client (time-ordered),
+    ``evidence_omitted`` how many rows per client were not cited, ``timeline`` the rows drawn
+    on the HTML report; ``http_status`` and ``operations`` count requests per client by value.
+    The frames are still being built when correlation returns; the first read of a field
+    waits for them (and raises what building raised) and turns them into Python objects.
+    """
+
+    def __init__(self, frames: Future[CitationFrames]) -> None:
+        self._frames = frames
+
+    @cached_property
+    def evidence(self) -> Mapping[str, tuple[EvidenceRow, ...]]:
+        return rows_by_client(self._frames.result().cited.cited)
+
+    @cached_property
+    def evidence_omitted(self) -> Mapping[str, int]:
+        return omitted_by_client(self._frames.result().cited.omitted)
+
+    @property
+    def timeline(self) -> pl.DataFrame:
+        return self._frames.result().cited.timeline
+
+    @cached_property
+    def http_status(self) -> Mapping[str, Mapping[str, int]]:
+        return counts_by_client(self._frames.result().http_status)
+
+    @cached_property
+    def operations(self) -> Mapping[str, Mapping[str, int]]:
+        return counts_by_client(self._frames.result().operations)
+
+
 @dataclass(frozen=True)
 class CorrelatedEvidence:
     """What the logs say per original client IP, before any verdict.
 
-    ``clients`` has one row per client (sorted): request counts by outcome and arrival, firewall
-    coverage, firewall and flow-log counts (columns documented in ``netlogs.correlate.facts``).
+    ``client_ips`` lists every original client IP with evidence, sorted: ask the model for
+    their paths while ``clients`` is still being built (reading it waits). ``clients`` has one
+    row per client (same order): request counts by outcome and arrival, firewall coverage,
+    firewall and flow-log counts (columns documented in ``netlogs.correlate.facts``).
     ``firewalls_seen`` lists the (lower-case) firewall names with any record in the window;
     ``unnamed_firewall_rows`` is true when some records carry no firewall name.
+    The ``citations`` are built after the facts: see ``Citations``.
     """
 
-    clients: pl.DataFrame
-    http_status: Mapping[str, Mapping[str, int]]
-    operations: Mapping[str, Mapping[str, int]]
-    evidence: Mapping[str, tuple[EvidenceRow, ...]]
-    evidence_omitted: Mapping[str, int]
-    timeline: pl.DataFrame
+    client_ips: tuple[str, ...]
+    facts: Future[pl.DataFrame]
     firewalls_seen: frozenset[str]
     unnamed_firewall_rows: bool
     requests: pl.DataFrame  # attributed vault requests (for reports and tests)
+    citations: Citations
 
     @property
-    def client_ips(self) -> tuple[str, ...]:
-        """Every original client IP with evidence, sorted (ask the model for their paths)."""
-        return tuple(str(ip) for ip in self.clients.get_column("client_ip").to_list())
+    def clients(self) -> pl.DataFrame:
+        return self.facts.result()
+
+    @property
+    def evidence(self) -> Mapping[str, tuple[EvidenceRow, ...]]:
+        return self.citations.evidence
+
+    @property
+    def evidence_omitted(self) -> Mapping[str, int]:
+        return self.citations.evidence_omitted
+
+    @property
+    def timeline(self) -> pl.DataFrame:
+        return self.citations.timeline
+
+    @property
+    def http_status(self) -> Mapping[str, Mapping[str, int]]:
+        return self.citations.http_status
+
+    @property
+    def operations(self) -> Mapping[str, Mapping[str, int]]:
+        return self.citations.operations
 
 
 def correlate_evidence(tables: EvidenceTables, ctx: CorrelationContext) -> CorrelatedEvidence:
     """Join Key Vault, firewall and flow-log rows per original client IP (vectorized).
 
     Two lanes share the machine's cores (polars releases the GIL inside every operation): this
-    thread follows the critical path, firewall records then request attribution; a worker
-    prepares the vault requests and the flow records, then the facts and evidence of each
-    family as soon as its rows are final, and last the joined per-client facts and counts
-    while this thread builds the cited evidence rows in Python.
+    thread follows the critical path (firewall records, then request attribution) while a
+    worker prepares the vault requests, the flow records and each family's counts. The worker
+    then joins the per-client facts and builds the citations (evidence rows, counts by value)
+    after this function has returned, while the caller asks the model for the clients' paths
+    and weighs the facts in Python, so the second core is not idle then. Those are a few large
+    polars queries, so the worker seldom waits for the GIL the caller's Python holds.
     """
     kv = _canonical(tables.kv_requests, KV_REQUESTS, "kv_requests")
     fw_events = _canonical(tables.fw_events, FW_EVENTS, "fw_events")
     flow_rows = _canonical(tables.flows, FLOWS, "flows")
-    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="netlogs-correlate") as worker:
+    worker = ThreadPoolExecutor(max_workers=1, thread_name_prefix="netlogs-correlate")
+    try:
         prepared = worker.submit(vault_requests, kv, ctx)
-        flow_lane = worker.submit(_flow_lane, flow_rows, ctx)
+        flows = worker.submit(vault_flow_records, flow_rows, ctx)
+        flow_counts = worker.submit(_collected, flow_facts, flows, ctx)
         records = vault_firewall_records(fw_events, ctx)
-        firewall_lane = worker.submit(_firewall_lane, records, ctx)
+        firewall_counts = worker.submit(firewall_facts(records, ctx).collect, engine=STREAMING)
         requests, snat_fits = attributed_requests(prepared.result(), records, ctx)
-        request_part = request_evidence(requests, ctx)
-        flow_counts, flow_part = flow_lane.result()
-        firewall_counts, firewall_part = firewall_lane.result()
-        cited = cite_evidence([request_part, firewall_part, flow_part])
-        facts = client_facts(
-            [request_facts(requests, snat_fits, ctx), firewall_counts.lazy(), flow_counts.lazy()]
-        )
-        plans = [facts, *keyed_counts(requests, "http_status", "operation")]
-        collected = worker.submit(pl.collect_all, plans)
-        evidence = rows_by_client(cited.cited)
-        clients, status_counts, operation_counts = collected.result()
-    http_status, operations = counts_by_client(status_counts), counts_by_client(operation_counts)
+        family_counts = [firewall_counts.result(), flow_counts.result()]
+        facts = worker.submit(_joined_facts, requests, snat_fits, family_counts, ctx)
+        frames = worker.submit(_citation_frames, requests, records, flows.result(), ctx)
+    finally:
+        worker.shutdown(wait=False)  # the worker goes on with the facts and the citations
+    clients = pl.concat(
+        [requests.select("client_ip"), *(counts.select("client_ip") for counts in family_counts)]
+    )
+    client_ips = clients.get_column("client_ip").unique().sort()  # as client_facts sorts
     # any record (not only to the vault) shows that a firewall's logging is live in the window
     in_window = pl.col("time").is_between(ctx.window.start, ctx.window.end)
     seen = fw_events.select(pl.col("firewall").filter(in_window).unique()).get_column("firewall")
     names = seen.drop_nulls().str.to_lowercase().to_list()
     return CorrelatedEvidence(
-        clients=clients,
-        http_status=http_status,
-        operations=operations,
-        evidence=evidence,
-        evidence_omitted=cited.omitted,
-        timeline=cited.timeline,
+        client_ips=tuple(str(ip) for ip in client_ips.to_list()),
+        facts=facts,
         firewalls_seen=frozenset(str(n) for n in names),
         unnamed_firewall_rows=seen.null_count() > 0,
         requests=requests,
+        citations=Citations(frames),
     )
 
 
-def _flow_lane(
-    flow_rows: pl.DataFrame, ctx: CorrelationContext
-) -> tuple[pl.DataFrame, FamilyEvidence]:
-    """(counts per client of the outbound flows to the vault, their evidence)."""
-    flows = vault_flow_records(flow_rows, ctx)
-    return flow_facts(flows, ctx).collect(), flow_evidence(flows, ctx)
+def _collected(
+    facts: Callable[[pl.DataFrame, CorrelationContext], pl.LazyFrame],
+    rows: Future[pl.DataFrame],
+    ctx: CorrelationContext,
+) -> pl.DataFrame:
+    return facts(rows.result(), ctx).collect(engine=STREAMING)
 
 
-def _firewall_lane(
-    records: pl.DataFrame, ctx: CorrelationContext
-) -> tuple[pl.DataFrame, FamilyEvidence]:
-    """(firewall record counts per client, their evidence)."""
-    return firewall_facts(records, ctx).collect(), firewall_evidence(records, ctx)
+def _joined_facts(
+    requests: pl.DataFrame,
+    snat_fits: pl.DataFrame,
+    family_counts: list[pl.DataFrame],
+    ctx: CorrelationContext,
+) -> pl.DataFrame:
+    parts = [request_facts(requests, snat_fits, ctx), *(c.lazy() for c in family_counts)]
+    return client_facts(parts).collect(engine=IN_MEMORY)
+
+
+def _citation_frames(
+    requests: pl.DataFrame, records: pl.DataFrame, flows: pl.DataFrame, ctx: CorrelationContext
+) -> CitationFrames:
+    """Evidence of the three families (Key Vault, firewall, flow: that order breaks time ties)."""
+    by_value = pl.collect_all(keyed_counts(requests, "http_status", "operation"), engine=IN_MEMORY)
+    families = [request_evidence(requests), firewall_evidence(records), flow_evidence(flows)]
+    return CitationFrames(cite_evidence(families, ctx), *by_value)
 
 
 def _canonical(frame: pl.DataFrame, schema: Mapping[str, pl.DataType], table: str) -> pl.DataFrame:

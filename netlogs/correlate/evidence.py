@@ -5,11 +5,14 @@ time. Only the first and last ``evidence_per_kind`` rows of each (client, family
 (the rest are counted), and the first ``timeline_per_kind`` are drawn; one group-by collects
 their positions and summaries are formatted after that cut, so a million-row table costs one
 grouping, not a million strings.
+
+Each family describes its rows (``FamilyRows``); ``cite_evidence`` runs all of them as two
+polars queries (positions, then the cited and drawn rows), so a worker thread building them
+needs Python's GIL only twice while the caller runs Python code.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import NamedTuple
 
@@ -18,23 +21,29 @@ import polars as pl
 from netlogs.correlate.bulk import gc_paused, named_tuples
 from netlogs.correlate.context import CorrelationContext
 from netlogs.model import EvidenceRow, LogFamily
+from netlogs.schemas import IN_MEMORY
 
 
-class FamilyEvidence(NamedTuple):
-    """One log family's share: cited rows with summaries, timeline rows, rows per client."""
+class FamilyRows(NamedTuple):
+    """How one log family's rows are cited: the rows, whose they are, how they read."""
 
-    cited: pl.DataFrame
-    timeline: pl.DataFrame
-    counts: pl.DataFrame
+    frame: pl.DataFrame  # time-ordered
+    family: LogFamily
+    client: str  # the column holding the original client IP
+    time: pl.Expr
+    summary: pl.Expr  # the cited row's one-line summary
+    label: pl.Expr  # the timeline point's label
+    outcome: pl.Expr  # ok / denied / error, the timeline point's colour
 
 
 @dataclass(frozen=True)
 class CitedEvidence:
     """The cited rows (one frame, sorted by client, time, row id; ``rows_by_client`` turns it
-    into ``EvidenceRow`` tuples), rows not cited per client, and the timeline rows."""
+    into ``EvidenceRow`` tuples), rows not cited per client (``omitted_by_client`` turns it into
+    a mapping), and the timeline rows."""
 
     cited: pl.DataFrame
-    omitted: Mapping[str, int]
+    omitted: pl.DataFrame
     timeline: pl.DataFrame
 
 
@@ -42,7 +51,7 @@ def _text(expr: pl.Expr) -> pl.Expr:
     return expr.cast(pl.String).fill_null("?")
 
 
-def request_evidence(requests: pl.DataFrame, ctx: CorrelationContext) -> FamilyEvidence:
+def request_evidence(requests: pl.DataFrame) -> FamilyRows:
     """The Key Vault family: attributed requests, by original client."""
     status = _text(pl.col("http_status"))
     stitched = pl.when(pl.col("client_ip") != pl.col("caller_ip")).then(
@@ -76,14 +85,8 @@ def request_evidence(requests: pl.DataFrame, ctx: CorrelationContext) -> FamilyE
         .otherwise(pl.lit("ok"))
     )
     label = pl.concat_str(_text(pl.col("operation")), pl.lit(" "), status)
-    return _shape(
-        requests,
-        LogFamily.KEYVAULT,
-        time=pl.col("time"),
-        summary=summary,
-        label=label,
-        outcome=outcome,
-        ctx=ctx,
+    return FamilyRows(
+        requests, LogFamily.KEYVAULT, "client_ip", pl.col("time"), summary, label, outcome
     )
 
 
@@ -99,7 +102,7 @@ def _endpoint(ip: str, port: str) -> pl.Expr:
     )
 
 
-def firewall_evidence(records: pl.DataFrame, ctx: CorrelationContext) -> FamilyEvidence:
+def firewall_evidence(records: pl.DataFrame) -> FamilyRows:
     """The firewall family: records to the vault, by source address (SYN retries left out)."""
     dst_name = pl.when(pl.col("kind") == "application").then(pl.col("fqdn"))
     destination = pl.concat_str(
@@ -130,19 +133,12 @@ def firewall_evidence(records: pl.DataFrame, ctx: CorrelationContext) -> FamilyE
     outcome = (
         pl.when(pl.col("verdict_action") == "deny").then(pl.lit("denied")).otherwise(pl.lit("ok"))
     )
-    return _shape(
-        records,
-        LogFamily.FIREWALL,
-        client="src_ip",
-        time=pl.col("time"),
-        summary=summary,
-        label=label,
-        outcome=outcome,
-        ctx=ctx,
+    return FamilyRows(
+        records, LogFamily.FIREWALL, "src_ip", pl.col("time"), summary, label, outcome
     )
 
 
-def flow_evidence(flows: pl.DataFrame, ctx: CorrelationContext) -> FamilyEvidence:
+def flow_evidence(flows: pl.DataFrame) -> FamilyRows:
     """The flow-log family: outbound flows to the vault, by source address."""
     decision = pl.when(pl.col("denied")).then(pl.lit("Deny")).otherwise(pl.lit("Allow"))
     summary = pl.concat_str(
@@ -167,31 +163,24 @@ def flow_evidence(flows: pl.DataFrame, ctx: CorrelationContext) -> FamilyEvidenc
         ignore_nulls=True,
     )
     outcome = pl.when(pl.col("denied")).then(pl.lit("denied")).otherwise(pl.lit("ok"))
-    return _shape(
-        flows,
-        LogFamily.FLOW,
-        client="src_ip",
-        time=pl.col("time_start"),
-        summary=summary,
-        label=label,
-        outcome=outcome,
-        ctx=ctx,
+    return FamilyRows(
+        flows, LogFamily.FLOW, "src_ip", pl.col("time_start"), summary, label, outcome
     )
 
 
-def _positions(frame: pl.DataFrame, client: str, first: int, last: int) -> pl.DataFrame:
-    """Per client: ``_first``/``_last`` (positions in ``frame`` of its first/last rows), ``count``.
+def _positions(rows: FamilyRows, first: int, last: int) -> pl.LazyFrame:
+    """Per client: ``_first``/``_last`` (positions in the frame of its first/last rows), ``count``.
 
     Frames are time-ordered, so a client's first rows are its earliest. Firewall SYN retries
     are neither cited nor counted. Only the client column and row positions are read: the
     wide columns are gathered later, for the kept rows.
     """
-    narrow = frame.select(
-        pl.col(client).alias("client_ip"),
+    narrow = rows.frame.lazy().select(
+        pl.col(rows.client).alias("client_ip"),
         pl.int_range(pl.len(), dtype=pl.UInt32).alias("_row"),
-        *(["retry"] if "retry" in frame.columns else []),
+        *(["retry"] if "retry" in rows.frame.columns else []),
     )
-    if "retry" in narrow.columns:
+    if "retry" in rows.frame.columns:
         narrow = narrow.filter(~pl.col("retry"))
     return narrow.group_by("client_ip").agg(
         pl.col("_row").head(first).alias("_first"),
@@ -200,74 +189,90 @@ def _positions(frame: pl.DataFrame, client: str, first: int, last: int) -> pl.Da
     )
 
 
-def _gathered(frame: pl.DataFrame, rows: pl.DataFrame, used: list[pl.Expr]) -> pl.DataFrame:
-    """The columns ``used`` reads, for ``rows`` only, next to their ``client_ip``."""
+def _gathered(rows: FamilyRows, picked: pl.DataFrame, used: list[pl.Expr]) -> pl.LazyFrame:
+    """The columns ``used`` reads, for the ``picked`` rows (``_row``) only, next to their
+    ``client_ip``."""
     names = {name for expr in used for name in expr.meta.root_names()} - {"client_ip"}
-    columns = [c for c in frame.columns if c in names]
-    picked = frame.select(pl.col(columns).gather(rows.get_column("_row")))
-    return picked.hstack([rows.get_column("client_ip")])
+    columns = [c for c in rows.frame.columns if c in names]
+    positions = picked.get_column("_row")
+    return rows.frame.lazy().select(
+        pl.col(columns).gather(pl.lit(positions)),
+        pl.lit(picked.get_column("client_ip")).alias("client_ip"),
+    )
 
 
-def _shape(
-    frame: pl.DataFrame,
-    family: LogFamily,
-    *,
-    client: str = "client_ip",
-    time: pl.Expr,
-    summary: pl.Expr,
-    label: pl.Expr,
-    outcome: pl.Expr,
-    ctx: CorrelationContext,
-) -> FamilyEvidence:
-    """(cited rows with summaries, timeline rows, row count per client) for one family.
-
-    Summaries are formatted only for cited rows and timeline labels only for drawn rows, each
-    reading only its own columns.
-    """
-    per_kind, drawn = ctx.evidence_per_kind, ctx.timeline_per_kind
-    positions = _positions(frame, client, max(per_kind, drawn), per_kind)
+def _picked(
+    rows: FamilyRows, per_kind: int, drawn: int
+) -> tuple[pl.LazyFrame, pl.LazyFrame, pl.LazyFrame]:
+    """(cited positions, drawn positions in frame order, row count), each per client."""
+    where = _positions(rows, max(per_kind, drawn), per_kind).cache()
     first = pl.col("_first")
-    cited_rows = positions.select(  # a client with few rows has them in both lists: once each
+    cited = where.select(  # a client with few rows has them in both lists: once each
         "client_ip",
         pl.concat_list(first.list.head(per_kind), "_last").list.unique().list.sort().alias("_row"),
     )
-    row_id, table = pl.col("row_id").fill_null("?"), pl.col("source_table").fill_null("?")
-    cited = _gathered(frame, _exploded(cited_rows), [time, summary, row_id, table]).select(
-        time.alias("time"),
-        "client_ip",
-        pl.lit(family.value).alias("family"),
-        table.alias("table"),
-        row_id,
-        summary.alias("summary"),
-    )
-    drawn_rows = positions.select("client_ip", first.list.head(drawn).alias("_row"))
     # in frame order (time, then input order), as the stable timeline sort expects
-    drawn_rows = _exploded(drawn_rows).sort("_row")
-    timeline = _gathered(frame, drawn_rows, [time, label, outcome, row_id]).select(
-        time.alias("time"),
-        "client_ip",
-        pl.lit(family.value).alias("family"),
-        label.alias("label"),
-        outcome.alias("outcome"),
-        row_id,
-    )
-    return FamilyEvidence(cited, timeline, positions.select("client_ip", "count"))
+    drawn_rows = _exploded(where.select("client_ip", first.list.head(drawn).alias("_row")))
+    return _exploded(cited), drawn_rows.sort("_row"), where.select("client_ip", "count")
 
 
-def _exploded(rows: pl.DataFrame) -> pl.DataFrame:
-    return rows.explode("_row").drop_nulls("_row")
+def cite_evidence(families: list[FamilyRows], ctx: CorrelationContext) -> CitedEvidence:
+    """Cited evidence per client (capped, sorted by time then row id), rows left out per
+    client, and the timeline frame.
 
-
-def cite_evidence(parts: list[FamilyEvidence]) -> CitedEvidence:
-    """Cited evidence per client (capped, sorted by time then row id) and the timeline frame.
-
-    ``parts`` come in a fixed family order (Key Vault, firewall, flow): with the stable sorts
-    below, rows at the same moment keep that order.
+    ``families`` come in a fixed order (Key Vault, firewall, flow): with the stable sorts
+    below, rows at the same moment keep that order. Summaries are formatted only for cited
+    rows and timeline labels only for drawn rows, each reading only its own columns.
     """
-    cited = pl.concat([p.cited for p in parts]).sort("client_ip", "time", maintain_order=True)
-    timeline = pl.concat([p.timeline for p in parts]).sort("time", maintain_order=True)
-    totals = pl.concat([p.counts for p in parts]).group_by("client_ip").agg(pl.col("count").sum())
-    return CitedEvidence(cited, _omitted(cited, totals), timeline)
+    plans = [
+        plan
+        for rows in families
+        for plan in _picked(rows, ctx.evidence_per_kind, ctx.timeline_per_kind)
+    ]
+    picked = pl.collect_all(plans, engine=IN_MEMORY)
+    cited: list[pl.LazyFrame] = []
+    timeline: list[pl.LazyFrame] = []
+    row_id, table = pl.col("row_id").fill_null("?"), pl.col("source_table").fill_null("?")
+    for index, rows in enumerate(families):
+        cited_rows, drawn_rows = picked[3 * index], picked[3 * index + 1]
+        family = pl.lit(rows.family.value).alias("family")
+        used = [rows.time, rows.summary, row_id, table]
+        cited.append(
+            _gathered(rows, cited_rows, used).select(
+                rows.time.alias("time"),
+                "client_ip",
+                family,
+                table.alias("table"),
+                row_id,
+                rows.summary.alias("summary"),
+            )
+        )
+        used = [rows.time, rows.label, rows.outcome, row_id]
+        timeline.append(
+            _gathered(rows, drawn_rows, used).select(
+                rows.time.alias("time"),
+                "client_ip",
+                family,
+                rows.label.alias("label"),
+                rows.outcome.alias("outcome"),
+                row_id,
+            )
+        )
+    all_cited = pl.concat(cited).sort("client_ip", "time", maintain_order=True)
+    totals = pl.concat([picked[3 * i + 2] for i in range(len(families))]).lazy()
+    omitted = (
+        totals.group_by("client_ip")
+        .agg(pl.col("count").sum())
+        .join(all_cited.group_by("client_ip").len(), on="client_ip", how="left")
+        .select("client_ip", (pl.col("count") - pl.col("len").fill_null(0)).alias("omitted"))
+        .filter(pl.col("omitted") > 0)
+    )
+    drawn_all = pl.concat(timeline).sort("time", maintain_order=True)
+    return CitedEvidence(*pl.collect_all([all_cited, omitted, drawn_all], engine=IN_MEMORY))
+
+
+def _exploded(rows: pl.LazyFrame) -> pl.LazyFrame:
+    return rows.explode("_row").drop_nulls("_row")
 
 
 def rows_by_client(cited: pl.DataFrame) -> dict[str, tuple[EvidenceRow, ...]]:
@@ -291,9 +296,7 @@ def rows_by_client(cited: pl.DataFrame) -> dict[str, tuple[EvidenceRow, ...]]:
     return result
 
 
-def _omitted(cited: pl.DataFrame, totals: pl.DataFrame) -> dict[str, int]:
-    shown = cited.group_by("client_ip").len()
-    joined = totals.join(shown, on="client_ip", how="left").with_columns(
-        (pl.col("count") - pl.col("len").fill_null(0)).alias("omitted")
-    )
-    return {c: int(n) for c, n in joined.select("client_ip", "omitted").iter_rows() if n > 0}
+def omitted_by_client(omitted: pl.DataFrame) -> dict[str, int]:
+    """``{client_ip: rows not cited}`` from ``CitedEvidence.omitted`` (only clients with some)."""
+    columns = (omitted.get_column(c).to_list() for c in ("client_ip", "omitted"))
+    return dict(zip(*columns, strict=True))

@@ -14,6 +14,7 @@ import polars as pl
 from netlogs.correlate.bulk import keep_rows, within
 from netlogs.correlate.context import CorrelationContext
 from netlogs.correlate.ipkeys import spellings, with_ipv4_key
+from netlogs.schemas import STREAMING
 
 RETRY_GAP = timedelta(seconds=30)  # SYN retries of one connection arrive within seconds
 
@@ -112,7 +113,7 @@ def covering_records(records: pl.DataFrame, ctx: CorrelationContext) -> pl.DataF
             pl.col("firewall").alias("covering_firewall"),
             pl.col("row_id").alias("covering_row"),
         )
-        .collect()
+        .collect(engine=STREAMING)
     )  # records are time-ordered, so _reach_from is too
 
 

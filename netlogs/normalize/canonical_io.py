@@ -12,7 +12,7 @@ from typing import IO
 import polars as pl
 
 from netlogs.model import EvidenceTables
-from netlogs.schemas import CANONICAL
+from netlogs.schemas import CANONICAL, IN_MEMORY
 
 
 def write_canonical(tables: EvidenceTables, out_dir: Path) -> dict[str, Path]:
@@ -180,7 +180,7 @@ def scan_canonical(
             pl.col(c) if c in loaded else pl.lit(None, dtype).alias(c)
             for c, dtype in CANONICAL[name].items()
         )
-    frame = lazy.filter(wanted).collect()
+    frame = lazy.filter(wanted).collect(engine=IN_MEMORY)
     return CanonicalScan(name, frame, summary.rows, summary.source_rows)
 
 

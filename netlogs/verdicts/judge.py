@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from netlogs.correlate import CorrelatedEvidence, CorrelationContext
+from netlogs.correlate import Citations, CorrelatedEvidence, CorrelationContext
 from netlogs.correlate.bulk import gc_paused
 from netlogs.model import FlowResult, Gap, HopStatus, ObservedHop, VaultOutcome
 from netlogs.verdicts.gaps import (
@@ -14,7 +14,7 @@ from netlogs.verdicts.gaps import (
 )
 from netlogs.verdicts.hops import observed_hops
 from netlogs.verdicts.rules import decide
-from netlogs.verdicts.situation import ClientFacts, Situation
+from netlogs.verdicts.situation import ClientFacts, Decision, Situation
 
 
 def vault_outcome(f: ClientFacts) -> VaultOutcome:
@@ -58,22 +58,30 @@ def judge_flows(
 def _judge_each(
     facts: list[ClientFacts], correlated: CorrelatedEvidence, ctx: CorrelationContext, live: bool
 ) -> tuple[list[FlowResult], list[Gap]]:
-    """The flow result of every client, and the per-flow gaps (model vs logs, SNAT)."""
+    """The flow result of every client, and the per-flow gaps (model vs logs, SNAT).
+
+    Verdicts and hop statuses first: the citations each flow carries are built meanwhile on
+    the correlation worker and only waited for after that.
+    """
     suspects = _snat_suspects(facts, ctx)
-    flows: list[FlowResult] = []
-    gaps: list[Gap] = []
     hops: dict[tuple[int, HopStatus], ObservedHop] = {}  # shared between flows, see observed_hops
+    judged = []
     for f in facts:  # one iteration per client, not per log row
         situation = Situation(
             f, ctx, ctx.expected_paths.get(f.client_ip), live, suspects.get(f.client_ip)
         )
-        flow = _flow_result(situation, correlated, hops)
+        judged.append((situation, decide(situation), observed_hops(situation, hops)))
+    citations = correlated.citations  # built meanwhile; the first read waits for them
+    flows: list[FlowResult] = []
+    gaps: list[Gap] = []
+    for situation, decision, path in judged:
+        flow = _flow_result(situation, decision, path, citations)
         flows.append(flow)
         gaps.extend(
             g
             for g in (
                 model_vs_observed(situation, flow),
-                snat_ambiguous(flow, f.snat_candidate_count),
+                snat_ambiguous(flow, situation.facts.snat_candidate_count),
             )
             if g
         )
@@ -109,12 +117,9 @@ def _snat_suspects(facts: list[ClientFacts], ctx: CorrelationContext) -> dict[st
 
 
 def _flow_result(
-    s: Situation,
-    correlated: CorrelatedEvidence,
-    hops: dict[tuple[int, HopStatus], ObservedHop],
+    s: Situation, decision: Decision, path: tuple[ObservedHop, ...], citations: Citations
 ) -> FlowResult:
     f = s.facts
-    decision = decide(s)
     firsts = [t for t in (f.first_seen, f.fw_first, f.flow_first) if t is not None]
     lasts = [t for t in (f.last_seen, f.fw_last, f.flow_first) if t is not None]
     return FlowResult(
@@ -126,12 +131,12 @@ def _flow_result(
         vault_outcome=vault_outcome(f),
         requests=f.requests,
         # fresh dicts per client from keyed_counts, owned by this flow from here on
-        http_status=correlated.http_status.get(f.client_ip, {}),
-        operations=correlated.operations.get(f.client_ip, {}),
+        http_status=citations.http_status.get(f.client_ip, {}),
+        operations=citations.operations.get(f.client_ip, {}),
         first_seen=min(firsts) if firsts else None,
         last_seen=max(lasts) if lasts else None,
-        expected_path=observed_hops(s, hops),
-        evidence=correlated.evidence.get(f.client_ip, ()),
+        expected_path=path,
+        evidence=citations.evidence.get(f.client_ip, ()),
         snat_candidates=f.snat_candidates,
-        evidence_omitted=correlated.evidence_omitted.get(f.client_ip, 0),
+        evidence_omitted=citations.evidence_omitted.get(f.client_ip, 0),
     )

@@ -63,3 +63,25 @@ def test_correlation_needs_only_the_columns_it_declares(b: ModuleType) -> None:
     narrow, _ = b.run(narrow_kv, narrow_fw)
     assert narrow.evidence == full.evidence
     assert narrow.clients.equals(full.clients)
+
+
+def test_client_list_is_ready_early_and_matches_the_facts(b: ModuleType) -> None:
+    # clients come from each family: a caller, a SNATed client (firewall source), a flow source
+    kv = b.kv_rows(
+        [
+            {"time": b.at(1), "caller_ip": "10.2.1.4"},
+            {"time": b.at(2), "caller_ip": "10.0.0.70"},  # fw-hub SNAT: stitched to 10.3.0.9
+        ]
+    )
+    fw = b.fw_rows(
+        [
+            {"time": b.at(0.5), "src_ip": "10.2.1.4", "src_port": 50432},
+            {"time": b.at(1.5), "src_ip": "10.3.0.9", "src_port": 50433, "kind": "application"},
+            {"time": b.at(3), "src_ip": "10.4.0.7", "src_port": 50434, "action": "Deny"},
+        ]
+    )
+    flows = b.flow_rows([{"time_start": b.at(4), "time_end": b.at(4), "src_ip": "10.5.0.8"}])
+    correlated, _ = b.run(kv, fw, flows)
+    facts_order = tuple(correlated.clients.get_column("client_ip").to_list())
+    assert correlated.client_ips == facts_order
+    assert facts_order == ("10.2.1.4", "10.3.0.9", "10.4.0.7", "10.5.0.8")
