@@ -70,14 +70,17 @@ def _mark_retries(records: pl.DataFrame) -> pl.DataFrame:
     """
     ordered = records if records.get_column("time").is_sorted() else records.sort("time")
     connection = pl.col("src_key").cast(pl.UInt64) * 65536 + pl.col("src_port").cast(pl.UInt64)
-    keys = ordered.select(connection.alias("conn"), "time", pl.int_range(pl.len()).alias("i"))
+    keys = ordered.lazy().select(
+        connection.alias("conn"), "time", pl.int_range(pl.len()).alias("i")
+    )
     retry = (pl.col("conn") == pl.col("conn").shift(1)) & (
         pl.col("time") - pl.col("time").shift(1) <= RETRY_GAP
     )
     # the rows are time-ordered: a stable sort on the connection alone orders by (conn, time)
     # at a third of the cost of a two-key sort, and ties keep the input order
     by_connection = keys.sort("conn", maintain_order=True)
-    retries = by_connection.filter(retry.fill_null(False)).get_column("i")
+    found = by_connection.filter(retry.fill_null(False)).select("i").collect(engine=STREAMING)
+    retries = found.get_column("i")
     flags = pl.Series("retry", [False], dtype=pl.Boolean).new_from_index(0, ordered.height)
     return ordered.with_columns(flags.scatter(retries, True) if retries.len() else flags)
 

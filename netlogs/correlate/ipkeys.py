@@ -11,6 +11,8 @@ from collections.abc import Callable, Iterable
 
 import polars as pl
 
+from netlogs.schemas import STREAMING
+
 _DOTTED_QUAD = r"^\d{1,3}\.\d{1,3}\.\d{1,3}\.\d{1,3}$"
 
 
@@ -30,12 +32,16 @@ def ipv4_key_expr(column: str) -> pl.Expr:
 
 def with_ipv4_key(frame: pl.DataFrame, column: str, key: str) -> pl.DataFrame:
     """Add ``key`` (UInt32 or null) for ``column``, parsing each distinct address once."""
-    distinct = frame.select(pl.col(column).unique()).drop_nulls()
-    keyed = distinct.with_columns(ipv4_key_expr(column).alias(key)).drop_nulls(key)
+    distinct = frame.lazy().select(pl.col(column).unique()).drop_nulls()
+    keyed = (
+        distinct.with_columns(ipv4_key_expr(column).alias(key))
+        .drop_nulls(key)
+        .collect(engine=STREAMING)
+    )
     lookup = pl.col(column).replace_strict(
         keyed.get_column(column), keyed.get_column(key), default=None, return_dtype=pl.UInt32
     )
-    return frame.with_columns(lookup.alias(key))
+    return frame.lazy().with_columns(lookup.alias(key)).collect(engine=STREAMING)
 
 
 def spellings(frame: pl.DataFrame, column: str, wanted: Iterable[str]) -> list[str]:
