@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import polars as pl
 
-from netlogs.correlate.bulk import gc_paused, keep_rows
+from netlogs.correlate.bulk import gc_paused, keep_rows, with_computed
 from netlogs.correlate.context import CorrelationContext
 from netlogs.correlate.ipkeys import distinct_values, spellings
 from netlogs.correlate.requests import (
@@ -175,7 +175,7 @@ def vault_flow_records(flows: pl.DataFrame, ctx: CorrelationContext) -> pl.DataF
     )
     if not records.get_column("time_start").is_sorted():
         records = records.sort("time_start", maintain_order=True)  # stable: deterministic ties
-    return records.with_columns(denied.fill_null(False).alias("denied"))
+    return with_computed(records, denied.fill_null(False).alias("denied"))
 
 
 def flow_facts(flow_records: pl.DataFrame, ctx: CorrelationContext) -> pl.LazyFrame:

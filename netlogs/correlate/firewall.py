@@ -11,7 +11,7 @@ from datetime import timedelta
 
 import polars as pl
 
-from netlogs.correlate.bulk import keep_rows, within
+from netlogs.correlate.bulk import keep_rows, with_computed, within
 from netlogs.correlate.context import CorrelationContext
 from netlogs.correlate.ipkeys import spellings, with_ipv4_key
 from netlogs.schemas import STREAMING
@@ -48,7 +48,9 @@ def vault_firewall_records(fw_events: pl.DataFrame, ctx: CorrelationContext) -> 
         (pl.col("kind").is_null() | pl.col("kind").is_in(["network", "application"]))
         & pl.col("action").is_in(actions).fill_null(False)
         & https.fill_null(False),
-    ).with_columns(
+    )
+    records = with_computed(
+        records,
         pl.when(pl.col("action").is_in(allows))
         .then(pl.lit("allow"))
         .otherwise(pl.lit("deny"))

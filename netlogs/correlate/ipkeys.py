@@ -41,7 +41,8 @@ def with_ipv4_key(frame: pl.DataFrame, column: str, key: str) -> pl.DataFrame:
     lookup = pl.col(column).replace_strict(
         keyed.get_column(column), keyed.get_column(key), default=None, return_dtype=pl.UInt32
     )
-    return frame.lazy().with_columns(lookup.alias(key)).collect(engine=STREAMING)
+    keys = frame.lazy().select(lookup.alias(key)).collect(engine=STREAMING)
+    return frame.with_columns(keys.to_series())  # the other columns are not copied
 
 
 def spellings(frame: pl.DataFrame, column: str, wanted: Iterable[str]) -> list[str]:

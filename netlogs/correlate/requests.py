@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import polars as pl
 
-from netlogs.correlate.bulk import keep_rows
+from netlogs.correlate.bulk import computed, keep_rows, with_computed
 from netlogs.correlate.context import CorrelationContext
 from netlogs.correlate.firewall import covering_records, with_coverage
 from netlogs.correlate.ipkeys import (
@@ -36,7 +36,8 @@ def vault_requests(kv_requests: pl.DataFrame, ctx: CorrelationContext) -> pl.Dat
         & pl.col("time").is_between(ctx.window.start, ctx.window.end),
     )
     rows = with_ipv4_key(rows, "caller_ip", "caller_key")
-    requests = rows.select(
+    requests = computed(
+        rows,
         "time",
         "caller_ip",
         "caller_key",
@@ -108,7 +109,8 @@ def attributed_requests(
     )
     snat = pl.col("snat_firewall").is_not_null()
     own = pl.when(~snat)  # a SNATed request is covered by its firewall, not by a record
-    attributed = joined.select(
+    attributed = computed(
+        joined,
         *requests.columns,
         "client_ip",
         own.then(pl.col("client_key")).alias("client_key"),
@@ -124,4 +126,4 @@ def attributed_requests(
         covered = pl.col("covering_row").is_not_null() | (
             pl.col("covering_firewall").str.to_lowercase() == ctx.required_firewall.lower()
         )
-    return attributed.with_columns(covered.fill_null(False).alias("covered")), fits
+    return with_computed(attributed, covered.fill_null(False).alias("covered")), fits
