@@ -7,7 +7,9 @@ from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from datetime import datetime
 from functools import partial
+from itertools import repeat
 from typing import Any, TypeVar
+from zoneinfo import ZoneInfo
 
 import polars as pl
 
@@ -53,6 +55,33 @@ def with_computed(frame: pl.DataFrame, *exprs: pl.Expr) -> pl.DataFrame:
     """``frame.with_columns(*exprs)``, the new columns computed by a streaming query and the
     others not copied."""
     return frame.with_columns(computed(frame, *exprs).get_columns())
+
+
+_UTC = ZoneInfo("UTC")  # the zone polars gives the datetimes of a "UTC" column
+_EXACT_SECONDS = 2**32  # below this, a double holds a microsecond instant to < 0.5 us
+
+
+def utc_datetimes(times: pl.Series) -> list[datetime | None]:
+    """``times.to_list()`` for a UTC Datetime column, about twice as fast (same objects).
+
+    Each instant is rebuilt by ``datetime.fromtimestamp`` from its seconds as a double: before
+    2106 a double holds a microsecond instant to better than half a microsecond and
+    fromtimestamp rounds to the nearest one, so the result is exact. Other columns, and
+    instants outside that range, take polars' own conversion.
+    """
+    present = times.drop_nulls()
+    if times.dtype != pl.Datetime("us", "UTC") or present.is_empty():
+        return times.to_list()
+    micros = present.dt.epoch("us")
+    limit = _EXACT_SECONDS * 1_000_000
+    if not -limit < int(micros.min()) <= int(micros.max()) < limit:  # type: ignore[arg-type]
+        return times.to_list()
+    seconds = (micros / 1_000_000).to_list()
+    converted: list[datetime | None] = list(map(datetime.fromtimestamp, seconds, repeat(_UTC)))
+    if present.len() == times.len():
+        return converted
+    rows = iter(converted)
+    return [next(rows) if known else None for known in times.is_not_null().to_list()]
 
 
 def keep_rows(frame: pl.DataFrame, predicate: pl.Expr) -> pl.DataFrame:

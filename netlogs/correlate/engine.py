@@ -6,7 +6,6 @@ from collections.abc import Callable, Mapping
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from functools import cached_property
-from typing import NamedTuple
 
 import polars as pl
 
@@ -82,46 +81,40 @@ COLUMNS_USED: Mapping[str, tuple[str, ...]] = {
 }
 
 
-class CitationFrames(NamedTuple):
-    """The citations as polars frames, built on the correlation worker."""
-
-    cited: CitedEvidence
-    http_status: pl.DataFrame  # keyed_counts frames
-    operations: pl.DataFrame
-
-
 class Citations:
     """What each flow cites besides its verdict facts: evidence rows and counts by value.
 
     ``evidence`` holds the first and last rows of each family per client (time-ordered),
     ``evidence_omitted`` how many rows per client were not cited, ``timeline`` the rows drawn
     on the HTML report; ``http_status`` and ``operations`` count requests per client by value.
-    The frames are still being built when correlation returns; the first read of a field
-    waits for them (and raises what building raised) and turns them into Python objects.
+    The frames are still being built when correlation returns (the counts first); the first
+    read of a field waits for its frame (and raises what building raised) and turns it into
+    Python objects.
     """
 
-    def __init__(self, frames: Future[CitationFrames]) -> None:
-        self._frames = frames
+    def __init__(self, counts: Future[list[pl.DataFrame]], cited: Future[CitedEvidence]) -> None:
+        self._counts = counts  # keyed_counts frames: HTTP status, operation
+        self._cited = cited
 
     @cached_property
     def evidence(self) -> Mapping[str, tuple[EvidenceRow, ...]]:
-        return rows_by_client(self._frames.result().cited.cited)
+        return rows_by_client(self._cited.result().cited)
 
     @cached_property
     def evidence_omitted(self) -> Mapping[str, int]:
-        return omitted_by_client(self._frames.result().cited.omitted)
+        return omitted_by_client(self._cited.result().omitted)
 
     @property
     def timeline(self) -> pl.DataFrame:
-        return self._frames.result().cited.timeline
+        return self._cited.result().timeline
 
     @cached_property
     def http_status(self) -> Mapping[str, Mapping[str, int]]:
-        return counts_by_client(self._frames.result().http_status)
+        return counts_by_client(self._counts.result()[0])
 
     @cached_property
     def operations(self) -> Mapping[str, Mapping[str, int]]:
-        return counts_by_client(self._frames.result().operations)
+        return counts_by_client(self._counts.result()[1])
 
 
 @dataclass(frozen=True)
@@ -193,7 +186,9 @@ def correlate_evidence(tables: EvidenceTables, ctx: CorrelationContext) -> Corre
         requests, snat_fits = attributed_requests(prepared.result(), records, ctx)
         family_counts = [firewall_counts.result(), flow_counts.result()]
         facts = worker.submit(_joined_facts, requests, snat_fits, family_counts, ctx)
-        frames = worker.submit(_citation_frames, requests, records, flows.result(), ctx)
+        by_value = keyed_counts(requests, "http_status", "operation")
+        counts = worker.submit(pl.collect_all, by_value, engine=IN_MEMORY)
+        cited = worker.submit(_cited_evidence, requests, records, flows.result(), ctx)
     finally:
         worker.shutdown(wait=False)  # the worker goes on with the facts and the citations
     clients = pl.concat(
@@ -210,7 +205,7 @@ def correlate_evidence(tables: EvidenceTables, ctx: CorrelationContext) -> Corre
         firewalls_seen=frozenset(str(n) for n in names),
         unnamed_firewall_rows=seen.null_count() > 0,
         requests=requests,
-        citations=Citations(frames),
+        citations=Citations(counts, cited),
     )
 
 
@@ -232,13 +227,12 @@ def _joined_facts(
     return client_facts(parts).collect(engine=IN_MEMORY)
 
 
-def _citation_frames(
+def _cited_evidence(
     requests: pl.DataFrame, records: pl.DataFrame, flows: pl.DataFrame, ctx: CorrelationContext
-) -> CitationFrames:
+) -> CitedEvidence:
     """Evidence of the three families (Key Vault, firewall, flow: that order breaks time ties)."""
-    by_value = pl.collect_all(keyed_counts(requests, "http_status", "operation"), engine=IN_MEMORY)
     families = [request_evidence(requests), firewall_evidence(records), flow_evidence(flows)]
-    return CitationFrames(cite_evidence(families, ctx), *by_value)
+    return cite_evidence(families, ctx)
 
 
 def _canonical(frame: pl.DataFrame, schema: Mapping[str, pl.DataType], table: str) -> pl.DataFrame:

@@ -18,7 +18,7 @@ from typing import NamedTuple
 
 import polars as pl
 
-from netlogs.correlate.bulk import gc_paused, named_tuples
+from netlogs.correlate.bulk import gc_paused, named_tuples, utc_datetimes
 from netlogs.correlate.context import CorrelationContext
 from netlogs.model import EvidenceRow, LogFamily
 from netlogs.schemas import IN_MEMORY
@@ -283,7 +283,8 @@ def rows_by_client(cited: pl.DataFrame) -> dict[str, tuple[EvidenceRow, ...]]:
     """
     families = {family.value: family for family in LogFamily}
     kinds = map(families.__getitem__, cited.get_column("family").to_list())
-    columns = [cited.get_column(c).to_list() for c in ("table", "row_id", "time", "summary")]
+    columns = [cited.get_column(c).to_list() for c in ("table", "row_id")]
+    columns += [utc_datetimes(cited.get_column("time")), cited.get_column("summary").to_list()]
     with gc_paused():
         rows = named_tuples(EvidenceRow, kinds, *columns)
     runs = cited.get_column("client_ip").rle().struct.unnest()

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
-from netlogs.correlate import Citations, CorrelatedEvidence, CorrelationContext
+from collections.abc import Mapping
+
+from netlogs.correlate import CorrelatedEvidence, CorrelationContext
 from netlogs.correlate.bulk import gc_paused
-from netlogs.model import FlowResult, Gap, HopStatus, ObservedHop, VaultOutcome
+from netlogs.model import EvidenceRow, FlowResult, Gap, HopStatus, ObservedHop, VaultOutcome
 from netlogs.verdicts.gaps import (
     firewall_liveness_gap,
     model_vs_observed,
@@ -60,8 +62,8 @@ def _judge_each(
 ) -> tuple[list[FlowResult], list[Gap]]:
     """The flow result of every client, and the per-flow gaps (model vs logs, SNAT).
 
-    Verdicts and hop statuses first: the citations each flow carries are built meanwhile on
-    the correlation worker and only waited for after that.
+    Everything but the citations first: those are built meanwhile on the correlation worker
+    (counts by value, then the cited rows) and only waited for after that.
     """
     suspects = _snat_suspects(facts, ctx)
     hops: dict[tuple[int, HopStatus], ObservedHop] = {}  # shared between flows, see observed_hops
@@ -70,18 +72,20 @@ def _judge_each(
         situation = Situation(
             f, ctx, ctx.expected_paths.get(f.client_ip), live, suspects.get(f.client_ip)
         )
-        judged.append((situation, decide(situation), observed_hops(situation, hops)))
-    citations = correlated.citations  # built meanwhile; the first read waits for them
+        judged.append(_Judged(situation, decide(situation), observed_hops(situation, hops)))
+    citations = correlated.citations
+    counted = (citations.http_status, citations.operations)  # ready before the cited rows
+    cited = (citations.evidence, citations.evidence_omitted)
     flows: list[FlowResult] = []
     gaps: list[Gap] = []
-    for situation, decision, path in judged:
-        flow = _flow_result(situation, decision, path, citations)
+    for judgement in judged:
+        flow = judgement.flow_result(counted, cited)
         flows.append(flow)
         gaps.extend(
             g
             for g in (
-                model_vs_observed(situation, flow),
-                snat_ambiguous(flow, situation.facts.snat_candidate_count),
+                model_vs_observed(judgement.situation, flow),
+                snat_ambiguous(flow, judgement.situation.facts.snat_candidate_count),
             )
             if g
         )
@@ -116,27 +120,43 @@ def _snat_suspects(facts: list[ClientFacts], ctx: CorrelationContext) -> dict[st
     return suspects
 
 
-def _flow_result(
-    s: Situation, decision: Decision, path: tuple[ObservedHop, ...], citations: Citations
-) -> FlowResult:
-    f = s.facts
-    firsts = [t for t in (f.first_seen, f.fw_first, f.flow_first) if t is not None]
-    lasts = [t for t in (f.last_seen, f.fw_last, f.flow_first) if t is not None]
-    return FlowResult(
-        client_ip=f.client_ip,
-        client=s.ctx.client_names.get(f.client_ip),
-        verdict=decision.verdict,
-        cause=decision.cause,
-        violation=decision.violation,
-        vault_outcome=vault_outcome(f),
-        requests=f.requests,
-        # fresh dicts per client from keyed_counts, owned by this flow from here on
-        http_status=citations.http_status.get(f.client_ip, {}),
-        operations=citations.operations.get(f.client_ip, {}),
-        first_seen=min(firsts) if firsts else None,
-        last_seen=max(lasts) if lasts else None,
-        expected_path=path,
-        evidence=citations.evidence.get(f.client_ip, ()),
-        snat_candidates=f.snat_candidates,
-        evidence_omitted=citations.evidence_omitted.get(f.client_ip, 0),
-    )
+class _Judged:
+    """One flow's verdict and hop statuses, and what its result shows besides the citations."""
+
+    __slots__ = ("decision", "first_seen", "last_seen", "name", "path", "situation")
+
+    def __init__(self, s: Situation, decision: Decision, path: tuple[ObservedHop, ...]) -> None:
+        f = s.facts
+        firsts = [t for t in (f.first_seen, f.fw_first, f.flow_first) if t is not None]
+        lasts = [t for t in (f.last_seen, f.fw_last, f.flow_first) if t is not None]
+        self.situation, self.decision, self.path = s, decision, path
+        self.first_seen = min(firsts) if firsts else None
+        self.last_seen = max(lasts) if lasts else None
+        self.name = s.ctx.client_names.get(f.client_ip)
+
+    def flow_result(
+        self,
+        counted: tuple[Mapping[str, Mapping[str, int]], Mapping[str, Mapping[str, int]]],
+        cited: tuple[Mapping[str, tuple[EvidenceRow, ...]], Mapping[str, int]],
+    ) -> FlowResult:
+        """The result, with the counts by HTTP status and operation and the cited rows."""
+        f, decision = self.situation.facts, self.decision
+        (statuses, operations), (evidence, omitted) = counted, cited
+        return FlowResult(
+            client_ip=f.client_ip,
+            client=self.name,
+            verdict=decision.verdict,
+            cause=decision.cause,
+            violation=decision.violation,
+            vault_outcome=vault_outcome(f),
+            requests=f.requests,
+            # fresh dicts per client from keyed_counts, owned by this flow from here on
+            http_status=statuses.get(f.client_ip, {}),
+            operations=operations.get(f.client_ip, {}),
+            first_seen=self.first_seen,
+            last_seen=self.last_seen,
+            expected_path=self.path,
+            evidence=evidence.get(f.client_ip, ()),
+            snat_candidates=f.snat_candidates,
+            evidence_omitted=omitted.get(f.client_ip, 0),
+        )

@@ -9,7 +9,7 @@ from typing import Any, NamedTuple
 import polars as pl
 
 from netlogs.correlate import CorrelationContext
-from netlogs.correlate.bulk import named_tuples
+from netlogs.correlate.bulk import named_tuples, utc_datetimes
 from netlogs.model import ExpectedPath, HopKind, LogFamily, SourceStatus, Verdict
 
 
@@ -72,7 +72,7 @@ class ClientFacts(NamedTuple):
             if name not in clients.columns:
                 values: list[Any] = [default] * clients.height
             elif default is None or name == "snat_candidates":
-                values = clients.get_column(name).to_list()
+                values = utc_datetimes(clients.get_column(name))  # other types: to_list()
             else:
                 values = clients.get_column(name).fill_null(default).to_list()
             columns.append(values)
