@@ -87,7 +87,7 @@ class Citations:
     ``evidence`` holds the first and last rows of each family per client (time-ordered),
     ``evidence_omitted`` how many rows per client were not cited, ``timeline`` the rows drawn
     on the HTML report; ``http_status`` and ``operations`` count requests per client by value.
-    The frames are still being built when correlation returns (the counts first); the first
+    The frames are still being built when correlation returns (the cited rows first); the first
     read of a field waits for its frame (and raises what building raised) and turns it into
     Python objects.
     """
@@ -186,9 +186,9 @@ def correlate_evidence(tables: EvidenceTables, ctx: CorrelationContext) -> Corre
         requests, snat_fits = attributed_requests(prepared.result(), records, ctx)
         family_counts = [firewall_counts.result(), flow_counts.result()]
         facts = worker.submit(_joined_facts, requests, snat_fits, family_counts, ctx)
+        cited = worker.submit(_cited_evidence, requests, records, flows.result(), ctx)
         by_value = keyed_counts(requests, "http_status", "operation")
         counts = worker.submit(pl.collect_all, by_value, engine=IN_MEMORY)
-        cited = worker.submit(_cited_evidence, requests, records, flows.result(), ctx)
     finally:
         worker.shutdown(wait=False)  # the worker goes on with the facts and the citations
     clients = pl.concat(

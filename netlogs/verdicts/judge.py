@@ -63,7 +63,7 @@ def _judge_each(
     """The flow result of every client, and the per-flow gaps (model vs logs, SNAT).
 
     Everything but the citations first: those are built meanwhile on the correlation worker
-    (counts by value, then the cited rows) and only waited for after that.
+    (the cited rows, then the counts by value) and only waited for after that.
     """
     suspects = _snat_suspects(facts, ctx)
     hops: dict[tuple[int, HopStatus], ObservedHop] = {}  # shared between flows, see observed_hops
@@ -74,8 +74,8 @@ def _judge_each(
         )
         judged.append(_Judged(situation, decide(situation), observed_hops(situation, hops)))
     citations = correlated.citations
-    counted = (citations.http_status, citations.operations)  # ready before the cited rows
-    cited = (citations.evidence, citations.evidence_omitted)
+    cited = (citations.evidence, citations.evidence_omitted)  # while the counts are built
+    counted = (citations.http_status, citations.operations)
     flows: list[FlowResult] = []
     gaps: list[Gap] = []
     for judgement in judged:
