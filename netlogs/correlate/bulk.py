@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import gc
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from datetime import datetime
 from functools import partial
@@ -88,6 +88,16 @@ def utc_datetimes(times: pl.Series) -> list[datetime | None]:
         return converted
     rows = iter(converted)
     return [next(rows) if known else None for known in times.is_not_null().to_list()]
+
+
+def few_values(column: pl.Series, objects: Mapping[str, Any] | None = None) -> list[Any]:
+    """``column.to_list()`` for a string column with few distinct values, each row referring
+    to one shared object per value: the value itself, or ``objects[value]`` (which must hold
+    every value of the column). Nulls stay None."""
+    names = list(objects) if objects is not None else column.drop_nulls().unique().to_list()
+    codes = column.cast(pl.Enum(names)).to_physical()
+    shared = [*(objects[n] for n in names), None] if objects is not None else [*names, None]
+    return list(map(shared.__getitem__, codes.fill_null(len(names)).to_list()))
 
 
 def keep_rows(frame: pl.DataFrame, predicate: pl.Expr) -> pl.DataFrame:

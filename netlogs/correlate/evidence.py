@@ -18,7 +18,7 @@ from typing import NamedTuple
 
 import polars as pl
 
-from netlogs.correlate.bulk import gc_paused, named_tuples, utc_datetimes
+from netlogs.correlate.bulk import few_values, gc_paused, named_tuples, utc_datetimes
 from netlogs.correlate.context import CorrelationContext
 from netlogs.model import EvidenceRow, LogFamily
 from netlogs.schemas import IN_MEMORY
@@ -279,22 +279,23 @@ def rows_by_client(cited: pl.DataFrame) -> dict[str, tuple[EvidenceRow, ...]]:
     """EvidenceRow tuples per client; ``cited`` is sorted by client, time, row id.
 
     Columns are converted in bulk and the rows built by one ``map`` (no per-row Python
-    statements); each client's rows are one contiguous slice of the sorted frame.
+    statements); each client's rows are one contiguous slice of the sorted frame. The few
+    distinct families and table names become shared objects, not one string per row.
     """
-    families = {family.value: family for family in LogFamily}
-    kinds = map(families.__getitem__, cited.get_column("family").to_list())
-    columns = [cited.get_column(c).to_list() for c in ("table", "row_id")]
-    columns += [utc_datetimes(cited.get_column("time")), cited.get_column("summary").to_list()]
+    columns = [
+        few_values(cited.get_column("family"), {family.value: family for family in LogFamily}),
+        few_values(cited.get_column("table")),
+        cited.get_column("row_id").to_list(),
+        utc_datetimes(cited.get_column("time")),
+        cited.get_column("summary").to_list(),
+    ]
     with gc_paused():
-        rows = named_tuples(EvidenceRow, kinds, *columns)
+        rows = tuple(named_tuples(EvidenceRow, *columns))
     runs = cited.get_column("client_ip").rle().struct.unnest()
-    lengths, clients = (runs.get_column(c).to_list() for c in ("len", "value"))
-    result: dict[str, tuple[EvidenceRow, ...]] = {}
-    start = 0
-    for length, client in zip(lengths, clients, strict=True):
-        result[client] = tuple(rows[start : start + length])
-        start += length
-    return result
+    lengths = runs.get_column("len").cast(pl.Int64)
+    ends = lengths.cum_sum()
+    spans = map(slice, (ends - lengths).to_list(), ends.to_list())
+    return dict(zip(runs.get_column("value").to_list(), map(rows.__getitem__, spans), strict=True))
 
 
 def omitted_by_client(omitted: pl.DataFrame) -> dict[str, int]:
