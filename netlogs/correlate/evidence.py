@@ -34,6 +34,7 @@ class FamilyRows(NamedTuple):
     summary: pl.Expr  # the cited row's one-line summary
     label: pl.Expr  # the timeline point's label
     outcome: pl.Expr  # ok / denied / error, the timeline point's colour
+    client_id: str | None = None  # a number per client spelling, grouped by instead (faster)
 
 
 @dataclass(frozen=True)
@@ -177,16 +178,21 @@ def _positions(rows: FamilyRows, first: int, last: int) -> pl.LazyFrame:
     """
     narrow = rows.frame.lazy().select(
         pl.col(rows.client).alias("client_ip"),
+        *([rows.client_id] if rows.client_id else []),
         pl.int_range(pl.len(), dtype=pl.UInt32).alias("_row"),
         *(["retry"] if "retry" in rows.frame.columns else []),
     )
     if "retry" in rows.frame.columns:
         narrow = narrow.filter(~pl.col("retry"))
-    return narrow.group_by("client_ip").agg(
+    positions = [
         pl.col("_row").head(first).alias("_first"),
         pl.col("_row").tail(last).alias("_last"),
         pl.len().alias("count"),
-    )
+    ]
+    if rows.client_id is None:
+        return narrow.group_by("client_ip").agg(positions)
+    by_id = narrow.group_by(rows.client_id).agg(pl.col("client_ip").first(), *positions)
+    return by_id.drop(rows.client_id)
 
 
 def _gathered(rows: FamilyRows, picked: pl.DataFrame, used: list[pl.Expr]) -> pl.LazyFrame:

@@ -139,7 +139,8 @@ def firewall_facts(records: pl.DataFrame, ctx: CorrelationContext) -> pl.LazyFra
     in_window = records.lazy().filter(pl.col("in_window") & ~pl.col("retry"))
     deny = pl.col("verdict_action") == "deny"
     deny_reason = pl.coalesce(pl.col("rule"), pl.col("action_reason"))
-    return in_window.group_by(pl.col("src_ip").alias("client_ip")).agg(
+    by_address = in_window.group_by("src_id").agg(  # numbered addresses: see with_ipv4_key
+        pl.col("src_ip").first().alias("client_ip"),
         _n(~deny).alias("fw_allow"),
         _n(~deny & (pl.col("kind") == "application")).alias("fw_snat_allow"),
         _n(deny).alias("fw_deny"),
@@ -149,6 +150,7 @@ def firewall_facts(records: pl.DataFrame, ctx: CorrelationContext) -> pl.LazyFra
         pl.col("time").min().alias("fw_first"),
         pl.col("time").max().alias("fw_last"),
     )
+    return by_address.drop("src_id")
 
 
 def vault_flow_records(flows: pl.DataFrame, ctx: CorrelationContext) -> pl.DataFrame:

@@ -29,7 +29,8 @@ def vault_hosts(ctx: CorrelationContext) -> list[str]:
 def vault_firewall_records(fw_events: pl.DataFrame, ctx: CorrelationContext) -> pl.DataFrame:
     """Network/application records for client -> PE:443, vault public IP:443 or vault FQDN.
 
-    Adds ``verdict_action`` (allow/deny), ``in_window``, ``src_key`` and ``retry`` (a SYN
+    Adds ``verdict_action`` (allow/deny), ``in_window``, ``src_key``, ``src_id`` (numbers
+    the source addresses, for grouping: see ``with_ipv4_key``) and ``retry`` (a SYN
     retry of the previous record: consumers skip those rows). The cheap destination test runs
     first on the whole table; the other tests only on the vault's rows.
     """
@@ -59,7 +60,7 @@ def vault_firewall_records(fw_events: pl.DataFrame, ctx: CorrelationContext) -> 
     )
     # no rechunk: a filtered Parquet scan arrives in ~80 chunks, but copying all columns into
     # one costs more (time and peak memory) than the later windows and joins lose on chunks
-    return _mark_retries(with_ipv4_key(records, "src_ip", "src_key"))
+    return _mark_retries(with_ipv4_key(records, "src_ip", "src_key", "src_id"))
 
 
 def _mark_retries(records: pl.DataFrame) -> pl.DataFrame:

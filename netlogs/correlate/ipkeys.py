@@ -30,19 +30,32 @@ def ipv4_key_expr(column: str) -> pl.Expr:
     )
 
 
-def with_ipv4_key(frame: pl.DataFrame, column: str, key: str) -> pl.DataFrame:
-    """Add ``key`` (UInt32 or null) for ``column``, parsing each distinct address once."""
-    distinct = frame.lazy().select(pl.col(column).unique()).drop_nulls()
-    keyed = (
-        distinct.with_columns(ipv4_key_expr(column).alias(key))
-        .drop_nulls(key)
+def with_ipv4_key(
+    frame: pl.DataFrame, column: str, key: str, address_id: str | None = None
+) -> pl.DataFrame:
+    """Add ``key`` (UInt32 or null) for ``column``, parsing each distinct address once.
+
+    With ``address_id``, also add that column: a UInt32 numbering the distinct spellings of
+    ``column`` (null for null). Grouping a big frame by it instead of by the address string
+    hashes integers, not strings (about twice as fast); take the string back with ``first``.
+    """
+    distinct = (
+        frame.lazy()
+        .select(pl.col(column).unique())
+        .drop_nulls()
+        .with_columns(ipv4_key_expr(column).alias(key))
         .collect(engine=STREAMING)
     )
+    numbers = pl.int_range(distinct.height, dtype=pl.UInt32, eager=True)
     lookup = pl.col(column).replace_strict(
-        keyed.get_column(column), keyed.get_column(key), default=None, return_dtype=pl.UInt32
+        distinct.get_column(column), numbers, default=None, return_dtype=pl.UInt32
     )
-    keys = frame.lazy().select(lookup.alias(key)).collect(engine=STREAMING)
-    return frame.with_columns(keys.to_series())  # the other columns are not copied
+    ids = frame.lazy().select(lookup.alias(address_id or key)).collect(engine=STREAMING)
+    found = ids.to_series()
+    added = [distinct.get_column(key).gather(found).alias(key)]
+    if address_id is not None:
+        added.append(found)
+    return frame.with_columns(added)  # the other columns are not copied
 
 
 def spellings(frame: pl.DataFrame, column: str, wanted: Iterable[str]) -> list[str]:
