@@ -183,6 +183,7 @@ def correlate_evidence(tables: EvidenceTables, ctx: CorrelationContext) -> Corre
         flow_counts = worker.submit(_collected, flow_facts, flows, ctx)
         records = vault_firewall_records(fw_events, ctx)
         firewall_counts = worker.submit(firewall_facts(records, ctx).collect, engine=STREAMING)
+        seen = worker.submit(_firewalls_seen, fw_events, ctx)
         requests, snat_fits = attributed_requests(prepared.result(), records, ctx)
         family_counts = [firewall_counts.result(), flow_counts.result()]
         facts = worker.submit(_joined_facts, requests, snat_fits, family_counts, ctx)
@@ -192,18 +193,18 @@ def correlate_evidence(tables: EvidenceTables, ctx: CorrelationContext) -> Corre
     finally:
         worker.shutdown(wait=False)  # the worker goes on with the facts and the citations
     clients = pl.concat(
-        [requests.select("client_ip"), *(counts.select("client_ip") for counts in family_counts)]
+        [
+            requests.lazy().select("client_ip"),
+            *(c.lazy().select("client_ip") for c in family_counts),
+        ]
     )
-    client_ips = clients.get_column("client_ip").unique().sort()  # as client_facts sorts
-    # any record (not only to the vault) shows that a firewall's logging is live in the window
-    in_window = pl.col("time").is_between(ctx.window.start, ctx.window.end)
-    seen = fw_events.select(pl.col("firewall").filter(in_window).unique()).get_column("firewall")
-    names = seen.drop_nulls().str.to_lowercase().to_list()
+    client_ips = clients.unique().sort("client_ip").collect(engine=STREAMING)  # as client_facts
+    names, unnamed = seen.result()
     return CorrelatedEvidence(
-        client_ips=tuple(str(ip) for ip in client_ips.to_list()),
+        client_ips=tuple(str(ip) for ip in client_ips.get_column("client_ip").to_list()),
         facts=facts,
-        firewalls_seen=frozenset(str(n) for n in names),
-        unnamed_firewall_rows=seen.null_count() > 0,
+        firewalls_seen=names,
+        unnamed_firewall_rows=unnamed,
         requests=requests,
         citations=Citations(counts, cited),
     )
@@ -215,6 +216,17 @@ def _collected(
     ctx: CorrelationContext,
 ) -> pl.DataFrame:
     return facts(rows.result(), ctx).collect(engine=STREAMING)
+
+
+def _firewalls_seen(
+    fw_events: pl.DataFrame, ctx: CorrelationContext
+) -> tuple[frozenset[str], bool]:
+    """(lower-case names of the firewalls with any record in the window, whether some records
+    carry no name): any record, not only to the vault, shows that a firewall's logging is live."""
+    in_window = pl.col("time").is_between(ctx.window.start, ctx.window.end)
+    seen = fw_events.select(pl.col("firewall").filter(in_window).unique()).get_column("firewall")
+    names = seen.drop_nulls().str.to_lowercase().to_list()
+    return frozenset(str(n) for n in names), seen.null_count() > 0
 
 
 def _joined_facts(
