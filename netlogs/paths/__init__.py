@@ -15,6 +15,7 @@ from netlogs.paths.endpoints import Origin, resolve_origin, resolve_targets
 from netlogs.paths.outcome import SnatExpectation, snat_expectation
 from netlogs.paths.walk import walk
 from netlogs.routing import RoutingIndex, RoutingOptions, index_for
+from netlogs.routing.prefixes import covers, exact_ipv4, parse_prefix
 from netlogs.topology.model import Topology
 
 __all__ = [
@@ -70,15 +71,29 @@ def expected_paths_to_vault(
     if not any(v.name == vault_name for v in topology.key_vaults):  # once per call
         raise ConfigError(f"{topology.source}: unknown vault {vault_name!r}")
     index = index_for(topology, options)
+    owned = [parsed for c in topology.clients for p in c.ips if (parsed := parse_prefix(p))]
     walked: dict[tuple[object, ...], _Walked] = {}
     result: dict[str, ExpectedPath] = {}
     for ip in client_ips:
         try:
+            # most clients are plain addresses in a subnet: place them without building an Origin
+            subnet = _plain_address_subnet(index, ip, owned)
+            if subnet is not None and ("subnet", subnet) in walked:
+                result[ip] = walked["subnet", subnet].written_for(ip)
+                continue
             origin = resolve_origin(index, ip)
             if origin.label != ip or origin.ip != ip:  # not a bare address: walk it as asked
                 result[ip] = _walked(index, origin, vault_name, None)
                 continue
-            place = (origin.subnet, origin.place, origin.labelled, origin.client, origin.gateway)
+            place: tuple[object, ...] = ("subnet", subnet)  # in that subnet, no named client
+            if subnet is None:
+                place = (
+                    origin.subnet,
+                    origin.place,
+                    origin.labelled,
+                    origin.client,
+                    origin.gateway,
+                )
             if place not in walked:
                 stand_in = replace(origin, label=_ANY_ADDRESS, ip=_ANY_ADDRESS)
                 walked[place] = _Walked.of(_walked(index, stand_in, vault_name, None))
@@ -86,6 +101,17 @@ def expected_paths_to_vault(
         except NoPathError as exc:
             result[ip] = _unplaced(ip, vault_name, str(exc))
     return result
+
+
+def _plain_address_subnet(index: RoutingIndex, ip: str, owned: list[tuple[int, int]]) -> str | None:
+    """The subnet of ``ip`` when it is an IPv4 address as written, of no named client, in a
+    subnet (``resolve_origin`` then starts it "in <subnet>"); None for anything else."""
+    if ip in index.clients:
+        return None
+    address = exact_ipv4(ip)
+    if address is None or any(covers(prefix, (address, 32)) for prefix in owned):
+        return None
+    return index.locate_address(address)
 
 
 @dataclass(frozen=True)

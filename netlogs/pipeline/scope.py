@@ -168,7 +168,7 @@ class ClientNamer:
         for _, _, network, netmask, name in self._named:
             if address & netmask == network:
                 return name
-        return self._index.locate(ip)
+        return self._index.locate_address(address)
 
     def modelled(self, ips: Iterable[str]) -> tuple[str, ...]:
         """The addresses the model can draw a path from (see ``modelled_clients``)."""

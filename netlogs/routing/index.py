@@ -113,6 +113,10 @@ class RoutingIndex:
         parsed = parse_prefix(ip)
         return None if parsed is None else self._locator.find(parsed[0])
 
+    def locate_address(self, address: int) -> str | None:
+        """``locate`` for an IPv4 address already parsed to an int."""
+        return self._locator.find(address)
+
 
 class _SubnetLocator:
     """Sorted integer ranges of subnet prefixes: bisect instead of a scan."""
