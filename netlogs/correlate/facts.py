@@ -230,9 +230,7 @@ def _counts_per_client(groups: pl.LazyFrame, column: str) -> pl.LazyFrame:
 
 def counts_by_client(per_client: pl.DataFrame) -> dict[str, dict[str, int]]:
     """``{client_ip: {value: count}}`` from a ``keyed_counts`` frame; keys sorted."""
-    result: dict[str, dict[str, int]] = {}
-    columns = (per_client.get_column(c).to_list() for c in ("client_ip", "k", "len"))
+    clients, keys, counts = (per_client.get_column(c).to_list() for c in ("client_ip", "k", "len"))
     with gc_paused():  # tens of thousands of small dicts, no reference cycles
-        for client, keys, counts in zip(*columns, strict=True):  # one per client, keys sorted
-            result[str(client)] = dict(zip(keys, counts, strict=True))
-    return result
+        per_value = map(dict, map(zip, keys, counts))  # one per client, keys sorted
+        return dict(zip(map(str, clients), per_value, strict=True))

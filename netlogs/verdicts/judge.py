@@ -81,14 +81,10 @@ def _judge_each(
     for judgement in judged:
         flow = judgement.flow_result(counted, cited)
         flows.append(flow)
-        gaps.extend(
-            g
-            for g in (
-                model_vs_observed(judgement.situation, flow),
-                snat_ambiguous(flow, judgement.situation.facts.snat_candidate_count),
-            )
-            if g
-        )
+        if mismatch := model_vs_observed(judgement.situation, flow):
+            gaps.append(mismatch)
+        if ambiguous := snat_ambiguous(flow, judgement.situation.facts.snat_candidate_count):
+            gaps.append(ambiguous)
     return flows, gaps
 
 
