@@ -82,12 +82,6 @@ def request_facts(
             pl.col("time").min().alias("first_seen"),
             pl.col("time").max().alias("last_seen"),
             pl.col("snat_firewall").drop_nulls().first().alias("snat_firewall"),
-            pl.col("covering_firewall")
-            .drop_nulls()
-            .mode()
-            .sort()
-            .first()
-            .alias("covering_firewall"),
             pl.col("error_code").filter(net).first().alias("network_denial_code"),
             pl.col("caller_ip").filter(net).first().alias("network_denied_caller"),
             pl.col("caller_ip")
@@ -100,10 +94,32 @@ def request_facts(
     listed = _listed_candidates(requests, snat_fits)
     # lists are cut at MAX_LISTED_CANDIDATES per segment: the segment counts are exact
     count = pl.max_horizontal(pl.col("listed").fill_null(0), pl.col("most_fitting"))
-    return counts.join(listed, on="client_ip", how="left").select(
-        pl.exclude("most_fitting", "listed", "snat_candidates"),
-        pl.col("snat_candidates").fill_null(pl.lit([], dtype=pl.List(pl.String))),
-        count.cast(pl.Int64).alias("snat_candidate_count"),
+    return (
+        counts.join(_most_covering(requests), on="client_ip", how="left")
+        .join(listed, on="client_ip", how="left")
+        .select(
+            pl.exclude("most_fitting", "listed", "snat_candidates", "covering_firewall"),
+            "covering_firewall",
+            pl.col("snat_candidates").fill_null(pl.lit([], dtype=pl.List(pl.String))),
+            count.cast(pl.Int64).alias("snat_candidate_count"),
+        )
+    )
+
+
+def _most_covering(requests: pl.DataFrame) -> pl.LazyFrame:
+    """Per client: the firewall covering most of its requests (ties: first by name).
+
+    Counted over the few (client, firewall) pairs: a mode inside the per-client aggregation
+    costs a third of the whole request facts query.
+    """
+    return (
+        requests.lazy()
+        .filter(pl.col("covering_firewall").is_not_null())
+        .group_by("client_ip", "covering_firewall")
+        .len()
+        .sort(["client_ip", "len", "covering_firewall"], descending=[False, True, False])
+        .group_by("client_ip", maintain_order=True)
+        .agg(pl.col("covering_firewall").first())
     )
 
 

@@ -129,3 +129,29 @@ def test_raw_flow_logs_get_minutes_of_latency_traffic_analytics_hours() -> None:
     assert family_lags((), (flow("raw:vnet_flow"),))[LogFamily.FLOW] == timedelta(minutes=10)
     both = (flow("raw:vnet_flow"), flow("NTANetAnalytics"))
     assert family_lags((), both)[LogFamily.FLOW] == timedelta(hours=2)
+
+
+def test_the_firewall_covering_most_requests_is_the_clients_covering_firewall(
+    b: ModuleType,
+) -> None:
+    # 10.2.1.4: two requests covered by fw-b, one by fw-a; 10.2.1.5: one each (tie: by name)
+    kv = b.kv_rows(
+        [
+            {"time": b.at(1), "caller_ip": "10.2.1.4"},
+            {"time": b.at(21), "caller_ip": "10.2.1.4"},
+            {"time": b.at(22), "caller_ip": "10.2.1.4"},
+            {"time": b.at(1), "caller_ip": "10.2.1.5"},
+            {"time": b.at(21), "caller_ip": "10.2.1.5"},
+        ]
+    )
+    fw = b.fw_rows(
+        [
+            {"time": b.at(0.5), "src_ip": "10.2.1.4", "src_port": 1, "firewall": "fw-a"},
+            {"time": b.at(20.5), "src_ip": "10.2.1.4", "src_port": 2, "firewall": "fw-b"},
+            {"time": b.at(0.5), "src_ip": "10.2.1.5", "src_port": 3, "firewall": "fw-b"},
+            {"time": b.at(20.5), "src_ip": "10.2.1.5", "src_port": 4, "firewall": "fw-a"},
+        ]
+    )
+    correlated, _ = b.run(kv, fw, required_firewall=None)
+    facts = correlated.clients.select("client_ip", "covering_firewall", "covered").rows()
+    assert facts == [("10.2.1.4", "fw-b", 3), ("10.2.1.5", "fw-a", 2)]
