@@ -6,7 +6,7 @@ Every normalizer returns frames with exactly these columns and dtypes (missing v
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Final
+from typing import TYPE_CHECKING
 
 import polars as pl
 
@@ -14,12 +14,6 @@ if TYPE_CHECKING:
     from collections.abc import Mapping
 
 UTC_TIME = pl.Datetime("us", "UTC")
-
-# Every hot collect of these tables names its engine (polars' "auto" streams). Measured on the 1x
-# benchmark with polars 2.1: streaming wins for filters and group-bys over millions of rows,
-# in-memory for the filtered Parquet scan, gathers, sorts and joins (~0.5 s of a 3 s trace).
-STREAMING: Final = "streaming"
-IN_MEMORY: Final = "in-memory"
 
 KV_REQUESTS: Mapping[str, pl.DataType] = {
     "time": UTC_TIME,

@@ -30,8 +30,9 @@ from netlogs.correlate.facts import (
 )
 from netlogs.correlate.firewall import vault_firewall_records
 from netlogs.correlate.requests import attributed_requests, vault_requests
+from netlogs.frames import IN_MEMORY, STREAMING
 from netlogs.model import EvidenceRow, EvidenceTables
-from netlogs.schemas import FLOWS, FW_EVENTS, IN_MEMORY, KV_REQUESTS, STREAMING
+from netlogs.schemas import FLOWS, FW_EVENTS, KV_REQUESTS
 
 # The canonical columns correlation reads; a source may load only these (other columns are ignored).
 COLUMNS_USED: Mapping[str, tuple[str, ...]] = {

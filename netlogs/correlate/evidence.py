@@ -20,8 +20,8 @@ import polars as pl
 
 from netlogs.correlate.bulk import few_values, gc_paused, named_tuples, utc_datetimes
 from netlogs.correlate.context import CorrelationContext
+from netlogs.frames import IN_MEMORY
 from netlogs.model import EvidenceRow, LogFamily
-from netlogs.schemas import IN_MEMORY
 
 
 class FamilyRows(NamedTuple):

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import polars as pl
 
-from netlogs.correlate.bulk import gc_paused, keep_rows, with_computed
+from netlogs.correlate.bulk import gc_paused
 from netlogs.correlate.context import CorrelationContext
 from netlogs.correlate.ipkeys import distinct_values, spellings
 from netlogs.correlate.requests import (
@@ -15,6 +15,7 @@ from netlogs.correlate.requests import (
     SERVICE_ENDPOINT,
 )
 from netlogs.correlate.snat import MAX_LISTED_CANDIDATES
+from netlogs.frames import keep_rows, with_computed
 from netlogs.model import LogFamily
 
 _COUNT_COLUMNS = (

@@ -11,10 +11,10 @@ from datetime import timedelta
 
 import polars as pl
 
-from netlogs.correlate.bulk import keep_rows, with_computed, within
+from netlogs.correlate.bulk import within
 from netlogs.correlate.context import CorrelationContext
 from netlogs.correlate.ipkeys import spellings, with_ipv4_key
-from netlogs.schemas import STREAMING
+from netlogs.frames import STREAMING, keep_rows, with_computed
 
 RETRY_GAP = timedelta(seconds=30)  # SYN retries of one connection arrive within seconds
 

@@ -11,7 +11,7 @@ from collections.abc import Callable, Iterable
 
 import polars as pl
 
-from netlogs.schemas import STREAMING
+from netlogs.frames import STREAMING
 
 _DOTTED_QUAD = r"^\d{1,3}\.\d{1,3}\.\d{1,3}\.\d{1,3}$"
 

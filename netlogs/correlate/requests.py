@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import polars as pl
 
-from netlogs.correlate.bulk import computed, keep_rows, with_computed
 from netlogs.correlate.context import CorrelationContext
 from netlogs.correlate.firewall import covering_records, with_coverage
 from netlogs.correlate.ipkeys import (
@@ -14,6 +13,7 @@ from netlogs.correlate.ipkeys import (
     with_ipv4_key,
 )
 from netlogs.correlate.snat import stitch_snat_requests
+from netlogs.frames import computed, keep_rows, with_computed
 
 NETWORK_DENIAL_CODES = ("ForbiddenByFirewall", "ForbiddenByConnection")
 AUTH_CHALLENGE_OPERATION = "Authentication"

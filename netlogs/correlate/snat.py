@@ -20,7 +20,7 @@ import polars as pl
 
 from netlogs.correlate.context import CorrelationContext, FirewallAddresses
 from netlogs.correlate.firewall import of_firewall
-from netlogs.schemas import STREAMING
+from netlogs.frames import STREAMING
 
 _EDGE = timedelta(microseconds=1)
 MAX_LISTED_CANDIDATES = 10  # a busy SNAT address may fit hundreds of clients: list a few, count all

@@ -11,8 +11,9 @@ from typing import IO
 
 import polars as pl
 
+from netlogs.frames import IN_MEMORY
 from netlogs.model import EvidenceTables
-from netlogs.schemas import CANONICAL, IN_MEMORY
+from netlogs.schemas import CANONICAL
 
 
 def write_canonical(tables: EvidenceTables, out_dir: Path) -> dict[str, Path]:

@@ -15,10 +15,12 @@ from __future__ import annotations
 
 import ipaddress
 from dataclasses import replace
+from typing import Any
 
 import polars as pl
 
 from netlogs.errors import ConfigError
+from netlogs.frames import keep_rows
 from netlogs.model import EvidenceQuery, EvidenceTables, TimeWindow
 
 
@@ -29,9 +31,9 @@ def filter_evidence(tables: EvidenceTables, query: EvidenceQuery) -> EvidenceTab
         ConfigError: a client prefix is not a valid CIDR.
     """
     keep = evidence_predicates(query)
-    return replace(
-        tables, **{name: getattr(tables, name).filter(expr) for name, expr in keep.items()}
-    )
+    # a pre-filtered scan already kept these rows: no copy of millions of rows that drops none
+    kept: dict[str, Any] = {name: keep_rows(getattr(tables, name), e) for name, e in keep.items()}
+    return replace(tables, **kept)
 
 
 def evidence_predicates(query: EvidenceQuery) -> dict[str, pl.Expr]:
