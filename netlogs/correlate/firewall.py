@@ -68,11 +68,16 @@ def _mark_retries(records: pl.DataFrame) -> pl.DataFrame:
 
     An IPv4 address and source port identify a connection for the few seconds retries take
     (ephemeral ports are not reused that fast); a record less than ``RETRY_GAP`` after the
-    previous one of its connection is a retry. Rows without address key or port never are.
+    previous one of its connection is a retry. Rows without IPv4 key or port never are.
     Only a narrow numeric frame is re-sorted to find the retries.
     """
     ordered = records if records.get_column("time").is_sorted() else records.sort("time")
-    connection = pl.col("src_key").cast(pl.UInt64) * 65536 + pl.col("src_port").cast(pl.UInt64)
+    # numbered addresses (src_id) times ports: UInt32 while the addresses fit, sorted faster
+    numbers = ordered.get_column("src_id").max()
+    wide = pl.UInt32 if numbers is None or int(numbers) < 65536 else pl.UInt64  # type: ignore[arg-type]
+    connection = pl.when(pl.col("src_key").is_not_null()).then(
+        pl.col("src_id").cast(wide) * 65536 + pl.col("src_port").cast(wide)
+    )
     keys = ordered.lazy().select(
         connection.alias("conn"), "time", pl.int_range(pl.len()).alias("i")
     )

@@ -91,6 +91,19 @@ def test_syn_retries_count_once(b: ModuleType) -> None:
     assert row["fw_allow"] == 2
 
 
+def test_syn_retries_are_found_among_more_source_addresses_than_ports(b: ModuleType) -> None:
+    # 70 000 sources number past 65 535, where the connection key must widen to 64 bits
+    many = [
+        {"time": b.at(1), "src_ip": f"10.{i >> 16}.{(i >> 8) & 255}.{i & 255}", "src_port": 7}
+        for i in range(70_000)
+    ]
+    retry = {**many[-1], "time": b.at(1) + timedelta(seconds=2)}
+    fw = b.fw_rows([*many, retry])
+    correlated, _ = b.run(None, fw)
+    counts = dict(correlated.clients.select("client_ip", "fw_allow").iter_rows())
+    assert len(counts) == 70_000 and set(counts.values()) == {1}  # the retry counted once
+
+
 def test_ipv6_caller_is_tolerated_and_matched_on_its_string(b: ModuleType) -> None:
     kv = b.kv_rows(
         [
