@@ -120,9 +120,21 @@ def forbidden_body() -> dict[str, Any]:
     }
 
 
-def truncated_body(rows: list[list[Any]]) -> dict[str, Any]:
-    """200 with rows AND a PartialError saying the result set hit the size limit."""
-    body = table_body(rows)
+# Columns of the coverage probe's answer (kql/coverage.kql).
+COVERAGE_COLUMNS = [
+    ("Source", "string"),
+    ("Rows", "long"),
+    ("FirstRecord", "datetime"),
+    ("LastRecord", "datetime"),
+    ("MaxIngestionLag", "timespan"),
+    ("P95IngestionLag", "timespan"),
+    ("MaxEventLag", "timespan"),
+    ("P95EventLag", "timespan"),
+]
+
+
+def with_partial_error(body: dict[str, Any], inner_code: str, message: str) -> dict[str, Any]:
+    """``body`` (200 with rows) plus a PartialError as the service words it."""
     body["error"] = {
         "code": "PartialError",
         "message": "There were some errors when processing your query.",
@@ -131,9 +143,8 @@ def truncated_body(rows: list[list[Any]]) -> dict[str, Any]:
                 "code": "EngineError",
                 "message": "Something went wrong processing your query on the server.",
                 "innererror": {
-                    "code": "-2133196791",
-                    "message": "Query result set has exceeded the internal record count "
-                    "limit 500000 records (E_QUERY_RESULT_SET_TOO_LARGE; see https://aka.ms/kustoquerylimits)",
+                    "code": inner_code,
+                    "message": message,
                     "severity": 2,
                     "severityName": "Error",
                 },
@@ -141,3 +152,20 @@ def truncated_body(rows: list[list[Any]]) -> dict[str, Any]:
         ],
     }
     return body
+
+
+def truncated_body(rows: list[list[Any]]) -> dict[str, Any]:
+    """200 with rows AND a PartialError saying the result set hit the size limit."""
+    return with_partial_error(
+        table_body(rows),
+        "-2133196791",
+        "Query result set has exceeded the internal record count "
+        "limit 500000 records (E_QUERY_RESULT_SET_TOO_LARGE; see https://aka.ms/kustoquerylimits)",
+    )
+
+
+def low_memory_body(body: dict[str, Any]) -> dict[str, Any]:
+    """200 with rows and a PartialError that is not a size limit (so the chunk is not split)."""
+    return with_partial_error(
+        body, "-2133196788", "Partial query failure: Low memory condition (E_LOW_MEMORY_CONDITION)"
+    )

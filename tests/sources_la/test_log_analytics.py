@@ -11,6 +11,7 @@ import polars as pl
 import pytest
 from fake_query_api import FakeRequest, Reply
 from la_bodies import (
+    COVERAGE_COLUMNS,
     fixture_json,
     forbidden_body,
     network_rule_rows,
@@ -292,16 +293,7 @@ def test_response_types_sample_builds_declared_dtypes(fake_api, make_source, evi
 def test_coverage_probe_runs_once_per_workspace_and_yields_lags(
     fake_api, make_source, evidence_query
 ):
-    columns = [
-        ("Source", "string"),
-        ("Rows", "long"),
-        ("FirstRecord", "datetime"),
-        ("LastRecord", "datetime"),
-        ("MaxIngestionLag", "timespan"),
-        ("P95IngestionLag", "timespan"),
-        ("MaxEventLag", "timespan"),
-        ("P95EventLag", "timespan"),
-    ]
+    columns = COVERAGE_COLUMNS
     rows = [
         [
             "AZFWNetworkRule",

@@ -14,7 +14,7 @@ from typing import Any
 
 import pytest
 from fake_query_api import FakeRequest, Reply
-from la_bodies import forbidden_body
+from la_bodies import forbidden_body, low_memory_body
 from trace_live_scenario import ScenarioWorkspace, query_body
 from trace_live_support import FAKE_TOKEN, SAMPLE, WORKSPACE, Run, trace_args
 
@@ -153,28 +153,6 @@ def test_forbidden_workspace_is_one_error_line_and_exit_2(
     assert FAKE_TOKEN not in run.stderr
 
 
-def partial_error(body: dict[str, Any]) -> dict[str, Any]:
-    """200 with rows and a PartialError that is not a size limit (so the chunk is not split)."""
-    body["error"] = {
-        "code": "PartialError",
-        "message": "There were some errors when processing your query.",
-        "details": [
-            {
-                "code": "EngineError",
-                "message": "Something went wrong processing your query on the server.",
-                "innererror": {
-                    "code": "-2133196788",
-                    "message": "Partial query failure: Low memory condition "
-                    "(E_LOW_MEMORY_CONDITION)",
-                    "severity": 2,
-                    "severityName": "Error",
-                },
-            }
-        ],
-    }
-    return body
-
-
 def test_partial_firewall_answer_never_proves_a_bypass(
     live_trace: Any, scenario: ScenarioWorkspace, offline: Run
 ) -> None:
@@ -184,7 +162,7 @@ def test_partial_firewall_answer_never_proves_a_bypass(
         from trace_live_scenario import project
 
         frame = project(scenario.rows_for(template, request), request.query)
-        return Reply(200, partial_error(query_body(frame)))
+        return Reply(200, low_memory_body(query_body(frame)))
 
     run, _ = live_trace(ScenarioWorkspace(scenario.tables, override=partial_network_rules))
     assert "Traceback" not in run.stderr

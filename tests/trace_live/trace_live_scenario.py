@@ -22,6 +22,7 @@ from typing import Any
 
 import polars as pl
 from fake_query_api import FakeRequest, Reply
+from la_bodies import COVERAGE_COLUMNS
 
 from netlogs import kql
 from netlogs.model import EvidenceQuery, TimeWindow
@@ -101,17 +102,7 @@ class ScenarioWorkspace:
                 lag = self.lags[family]
                 first, last = part["TimeGenerated"].min(), part["TimeGenerated"].max()
                 rows.append([source, part.height, _iso(first), _iso(last), lag, lag, lag, lag])
-        columns = [
-            ("Source", "string"),
-            ("Rows", "long"),
-            ("FirstRecord", "datetime"),
-            ("LastRecord", "datetime"),
-            ("MaxIngestionLag", "timespan"),
-            ("P95IngestionLag", "timespan"),
-            ("MaxEventLag", "timespan"),
-            ("P95EventLag", "timespan"),
-        ]
-        return _body(columns, rows)
+        return _body(COVERAGE_COLUMNS, rows)
 
 
 def load_scenario(logs: Path) -> ScenarioWorkspace:
