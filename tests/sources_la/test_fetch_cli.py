@@ -11,9 +11,7 @@ import polars as pl
 import pytest
 from fake_query_api import FakeRequest, Reply
 from la_bodies import fixture_json, forbidden_body, network_rule_rows, syntax_error_body, table_body
-from la_support import WINDOW_START, WORKSPACE, network_rule_template
-
-from netlogs.cli import main
+from la_support import WINDOW_START, WORKSPACE, exit_code_of, network_rule_template
 
 AZ_OK = """#!/bin/sh
 echo '{"accessToken": "test-token-not-a-secret", "expiresOn": "2099-01-01 00:00:00.000000",
@@ -88,11 +86,7 @@ def run_fetch(tmp_path, monkeypatch, capsys, fake_api):
             str(out),
             *extra,
         ]
-        try:
-            main(args)
-            code = 0
-        except SystemExit as exc:
-            code = int(exc.code or 0)
+        code = exit_code_of(args)
         captured = capsys.readouterr()
         return code, captured.out, captured.err, out, api
 

@@ -21,10 +21,9 @@ sys.path.insert(0, str(HERE.parent / "sources_la"))
 sys.path.insert(0, str(HERE))
 
 from fake_query_api import FakeQueryApi, Responder  # noqa: E402
+from la_support import exit_code_of  # noqa: E402
 from trace_live_scenario import ScenarioWorkspace, load_scenario  # noqa: E402
 from trace_live_support import AZ_SCRIPT, SAMPLE, WORKSPACE, Run, trace_args  # noqa: E402
-
-from netlogs.cli import main  # noqa: E402
 
 
 @pytest.fixture(scope="session")
@@ -35,11 +34,7 @@ def scenario() -> ScenarioWorkspace:
 @pytest.fixture
 def run_cli(capsys: pytest.CaptureFixture[str]) -> Callable[[list[str]], Run]:
     def run(args: list[str]) -> Run:
-        try:
-            main(args)
-            code = 0
-        except SystemExit as exc:
-            code = int(exc.code or 0)
+        code = exit_code_of(args)
         captured = capsys.readouterr()
         return Run(code, captured.out, captured.err)
 
