@@ -93,6 +93,7 @@ class GapKind(str, Enum):
     PARTIAL_DATA = "partial_data"
     SNAT_AMBIGUOUS = "snat_ambiguous"
     UNPARSED_ROWS = "unparsed_rows"
+    TOPOLOGY = "topology"  # a construct the model does not evaluate, or a reference outside it
 
 
 class BypassKind(str, Enum):
