@@ -79,6 +79,31 @@ class SourceStatus(str, Enum):
     PENDING = "pending"
 
 
+class SetAsideReason(str, Enum):
+    """Why a row that was read is not used (the row ledger: read = used + set aside)."""
+
+    MISSING_COLUMN = "missing_column"
+    UNPARSEABLE = "unparseable"  # the line/row/message could not be understood
+    TRUNCATED = "truncated"  # the file ends inside a row
+    UNPARSEABLE_TIME = "unparseable_time"
+    OUT_OF_RANGE_TIME = "out_of_range_time"
+    MALFORMED_ADDRESS = "malformed_address"
+    DUPLICATE = "duplicate"  # the same row was already read (e.g. two copies of one export)
+    OUTSIDE_WINDOW = "outside_window"
+    OTHER_VAULT = "other_vault"
+    UNRELATED = "unrelated"  # traffic that does not concern the vault or the clients asked for
+
+    @property
+    def hides_evidence(self) -> bool:
+        """A row set aside for this reason could have been evidence: its source is partial."""
+        return self not in (
+            SetAsideReason.DUPLICATE,
+            SetAsideReason.OUTSIDE_WINDOW,
+            SetAsideReason.OTHER_VAULT,
+            SetAsideReason.UNRELATED,
+        )
+
+
 class LogFamily(str, Enum):
     KEYVAULT = "keyvault"
     FIREWALL = "firewall"
@@ -188,6 +213,9 @@ class RawTable:
     # Canonical Parquet read with the query's row filters pushed down: rows per ``source_table``
     # in the whole file, so the source list still counts every row that was read.
     source_rows: tuple[tuple[str | None, int], ...] | None = None
+    # Rows read from ``origin`` but set aside before ``frame`` (e.g. unparseable lines), by
+    # reason (``SetAsideReason`` values): they still count in the row ledger.
+    set_aside: tuple[tuple[str, int], ...] = ()
 
 
 @dataclass(frozen=True)
@@ -390,6 +418,11 @@ class SourceSummary:
     rows: int
     status: SourceStatus
     detail: str = ""
+    # The row ledger: read = used + rows set aside; set_aside is (SetAsideReason value, rows),
+    # sorted by reason (a tuple, so the summary stays hashable).
+    read: int = 0
+    used: int = 0
+    set_aside: tuple[tuple[str, int], ...] = ()
 
 
 @dataclass(frozen=True)

@@ -93,7 +93,23 @@ def model_gaps(topology: Topology, vault: VaultSummary) -> tuple[Gap, ...]:
                 step,
             )
         )
-    return tuple(gaps)
+    return tuple(gaps) + topology_gaps(topology)
+
+
+def topology_gaps(topology: Topology) -> tuple[Gap, ...]:
+    """One ``topology`` gap per construct the model does not evaluate (``Topology.gaps``)."""
+    by_construct: dict[tuple[str, str], list[str]] = defaultdict(list)
+    for gap in topology.gaps:
+        by_construct[(gap.construct, gap.message)].append(gap.resource)
+    return tuple(
+        Gap(
+            GapKind.TOPOLOGY,
+            f"{message} ({', '.join(sorted(set(resources)))})",
+            (),
+            "findings this could change are not high confidence; describe it or check it by hand",
+        )
+        for (_construct, message), resources in sorted(by_construct.items())
+    )
 
 
 def latency_reference(

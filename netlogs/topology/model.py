@@ -165,6 +165,21 @@ class DesignRule:
 
 
 @dataclass(frozen=True)
+class TopologyGap:
+    """Something in the estate the model does not evaluate, or a reference it cannot follow.
+
+    ``construct`` is a short stable key (``peering_to_unknown_vnet``, ``virtual_hub``,
+    ``ipv6_prefix``, ...); ``resource`` names what holds it (a resource id or ``vnet/subnet``).
+    The trace turns each into a ``topology`` gap; the model lowers the confidence of whatever
+    the construct could change.
+    """
+
+    construct: str
+    resource: str
+    message: str
+
+
+@dataclass(frozen=True)
 class Topology:
     vnets: tuple[VirtualNetwork, ...] = ()
     route_tables: tuple[RouteTable, ...] = ()
@@ -177,3 +192,4 @@ class Topology:
     reserved_none_prefixes: tuple[str, ...] = RESERVED_NONE_PREFIXES
     design_rules: tuple[DesignRule, ...] = ()
     source: str = "<memory>"  # the file it was loaded from, for messages
+    gaps: tuple[TopologyGap, ...] = ()  # what import/load could not model (never a refusal)
