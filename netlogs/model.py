@@ -447,3 +447,30 @@ class TraceResult:
     @property
     def undecided(self) -> int:
         return sum(1 for f in self.flows if f.verdict.is_undecided)
+
+    # Notebook and script access (polars frames; ``.to_pandas()`` works on each).
+    def flows_frame(self) -> pl.DataFrame:
+        from netlogs.result_frames import flows_frame  # noqa: PLC0415 - polars, on first use
+
+        return flows_frame(self)
+
+    def gaps_frame(self) -> pl.DataFrame:
+        from netlogs.result_frames import gaps_frame  # noqa: PLC0415
+
+        return gaps_frame(self)
+
+    def evidence_frame(self) -> pl.DataFrame:
+        from netlogs.result_frames import evidence_frame  # noqa: PLC0415
+
+        return evidence_frame(self)
+
+    def explain(self, client: str) -> str:
+        """One client's verdict, cause, path and cited rows as plain text."""
+        from netlogs.result_frames import explain  # noqa: PLC0415
+
+        return explain(self, client)
+
+    def _repr_html_(self) -> str:
+        from netlogs.result_frames import html_summary  # noqa: PLC0415
+
+        return html_summary(self)
