@@ -13,6 +13,7 @@ is given.
 
 from __future__ import annotations
 
+import shutil
 from collections.abc import Sequence
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
@@ -39,7 +40,13 @@ from netlogs.topology.model import KeyVault, Topology
 if TYPE_CHECKING:
     from netlogs.routing import EffectiveRoute, RoutingOptions
 
-__all__ = ["effective_routes", "expected_path", "load_topology", "trace"]
+__all__ = [
+    "copy_sample_scenario",
+    "effective_routes",
+    "expected_path",
+    "load_topology",
+    "trace",
+]
 
 PathLike = str | Path
 
@@ -186,3 +193,27 @@ def _evidence_source(
     from netlogs.sources.log_analytics import LogAnalyticsSource  # noqa: PLC0415
 
     return LogAnalyticsSource(workspaces)
+
+
+def copy_sample_scenario(destination: PathLike) -> Path:
+    """Copy the shipped sample scenario (topology, logs in several real formats, README) into
+    ``destination`` (created; it must not hold files yet) and return it.
+
+    Raises:
+        ConfigError: ``destination`` exists and is not an empty directory.
+    """
+    target = Path(destination)
+    if target.exists() and (not target.is_dir() or any(target.iterdir())):
+        raise ConfigError(f"{target}: exists and is not an empty directory")
+    source = _sample_scenario_dir()
+    shutil.copytree(source, target, dirs_exist_ok=True, ignore=shutil.ignore_patterns("*.py"))
+    return target
+
+
+def _sample_scenario_dir() -> Path:
+    """``netlogs/_data/sample_data`` in an installed wheel, ``sample_data/`` in a checkout."""
+    package = Path(__file__).resolve().parent
+    for candidate in (package / "_data" / "sample_data", package.parent / "sample_data"):
+        if (candidate / "topology.yaml").is_file():
+            return candidate
+    raise ConfigError("the sample scenario is not installed with this copy of netlogs")

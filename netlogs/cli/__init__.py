@@ -23,6 +23,7 @@ _COMMANDS: dict[str, tuple[str, str, str]] = {
     "path": ("netlogs.cli.network_cmd", "path", "Expected path from a client to a destination."),
     "topology": ("netlogs.cli.topology_cmd", "topology", "Import a topology from az/ARM JSON."),
     "kql": ("netlogs.cli.kql_cmd", "kql", "List, show and render the KQL templates."),
+    "demo": ("netlogs.cli.demo_cmd", "demo", "Copy the sample scenario to DIR and trace it."),
     "fetch": (
         "netlogs.cli.fetch_cmd",
         "fetch",
