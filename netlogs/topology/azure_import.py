@@ -8,12 +8,11 @@ always loads. Azure properties netlogs does not use are ignored.
 from __future__ import annotations
 
 import ipaddress
-import os
-import tempfile
 from pathlib import Path
 from typing import Any
 
 from netlogs.errors import TopologyError
+from netlogs.fileio import write_atomically
 from netlogs.topology.arm_shapes import (
     KEY_VAULT,
     ROUTE_TABLE,
@@ -63,20 +62,8 @@ def mapping_from_resources(resources: list[Resource]) -> dict[str, Any]:
 
 def write_topology_file(topology: Topology, out: Path) -> None:
     """Write the YAML atomically: a failure never leaves a partial file behind."""
-    out = Path(out)
     text = f"# Written by `netlogs topology import` from {topology.source}\n"
-    text += dump_topology(topology)
-    try:
-        fd, temp = tempfile.mkstemp(prefix=f".{out.name}.", suffix=".tmp", dir=out.parent or ".")
-    except OSError as exc:
-        raise TopologyError(str(out), "output", f"cannot write: {exc.strerror or exc}") from None
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as handle:
-            handle.write(text)
-        os.replace(temp, out)
-    except OSError as exc:
-        Path(temp).unlink(missing_ok=True)
-        raise TopologyError(str(out), "output", f"cannot write: {exc.strerror or exc}") from None
+    write_atomically(out, text + dump_topology(topology))
 
 
 def _of(resources: list[Resource], kind: str) -> list[Resource]:
