@@ -36,8 +36,13 @@ def import_(az_json: Path, out: Path) -> None:
         netlogs topology import --az-json azjson --out topology.yaml
     """
     # Imported here so `netlogs --help` stays fast.
+    from netlogs.fileio import refuse_clobbering
     from netlogs.topology.azure_import import import_az_json, write_topology_file
 
+    inputs = [("--az-json", str(path)) for path in sorted(az_json.rglob("*.json"))]
+    if out.suffix.lower() == ".json":  # the next import would read it as Azure JSON
+        refuse_clobbering([("--out", str(out))], inputs, [("--az-json", str(az_json))])
+    refuse_clobbering([("--out", str(out))], inputs)
     topo = import_az_json(az_json)
     write_topology_file(topo, out)
     click.echo(
