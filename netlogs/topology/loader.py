@@ -69,6 +69,9 @@ def topology_from_mapping(data: Any, source: str) -> Topology:
     top.opt_string("description")
     service_prefixes = _service_prefixes(top)
     private_endpoints = tuple(_private_endpoint(f) for f in _entries(top, "privateEndpoints"))
+    by_target: dict[str, list[str]] = {}
+    for pe in private_endpoints:
+        by_target.setdefault(pe.target, []).append(pe.name)
     topology = Topology(
         vnets=tuple(_vnet(f) for f in _entries(top, "virtualNetworks")),
         route_tables=tuple(
@@ -78,7 +81,7 @@ def topology_from_mapping(data: Any, source: str) -> Topology:
         firewalls=tuple(_firewall(f) for f in _entries(top, "firewalls")),
         gateways=tuple(_gateway(f) for f in _entries(top, "virtualNetworkGateways")),
         private_endpoints=private_endpoints,
-        key_vaults=tuple(_key_vault(f, private_endpoints) for f in _entries(top, "keyVaults")),
+        key_vaults=tuple(_key_vault(f, by_target) for f in _entries(top, "keyVaults")),
         clients=tuple(_client(f) for f in _entries(top, "clients")),
         service_prefixes=service_prefixes,
         reserved_none_prefixes=(
@@ -245,7 +248,7 @@ def _private_endpoint(f: Fields) -> PrivateEndpoint:
     )
 
 
-def _key_vault(f: Fields, private_endpoints: tuple[PrivateEndpoint, ...]) -> KeyVault:
+def _key_vault(f: Fields, endpoints_by_target: dict[str, list[str]]) -> KeyVault:
     f.reject_unknown(("name", "fqdn", "publicIpAddresses", "publicNetworkAccess", "networkAcls"))
     name = f.string("name")
     return KeyVault(
@@ -254,7 +257,7 @@ def _key_vault(f: Fields, private_endpoints: tuple[PrivateEndpoint, ...]) -> Key
         public_ips=f.ips("publicIpAddresses"),
         public_network_access=f.choice("publicNetworkAccess", ("Enabled", "Disabled"), "Enabled"),
         network_acls=_network_acls(f),
-        private_endpoints=tuple(pe.name for pe in private_endpoints if pe.target == name),
+        private_endpoints=tuple(endpoints_by_target.get(name, ())),
     )
 
 

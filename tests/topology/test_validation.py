@@ -151,6 +151,44 @@ CASES: list[tuple[str, Callable[[Data], None], str]] = [
      "clients[onprem-office]: gateway: required for a client of kind onprem"),
     ("client IP outside its subnet", _set(client_vm, ipAddresses=["10.2.9.4"]),
      "clients[vm-app]: ipAddresses: 10.2.9.4 is outside subnet spoke2/snet-vm (10.2.1.0/24)"),
+    # addresses Azure keeps in every subnet: network, .1-.3, broadcast
+    *[(f"PE on reserved {ip}", _set(pe, privateIpAddress=ip),
+       f"privateEndpoints[pe-kv1]: privateIpAddress: {ip} is reserved by Azure in subnet "
+       "spoke1/snet-pe (10.1.2.0/24: its network address, first three host addresses and "
+       "broadcast address cannot be assigned)")
+      for ip in ("10.1.2.0", "10.1.2.1", "10.1.2.2", "10.1.2.3", "10.1.2.255")],
+    ("client on the broadcast address", _set(client_vm, ipAddresses=["10.2.1.4", "10.2.1.255"]),
+     "clients[vm-app]: ipAddresses: 10.2.1.255 is reserved by Azure in subnet spoke2/snet-vm "
+     "(10.2.1.0/24: its network address, first three host addresses and broadcast address "
+     "cannot be assigned)"),
+    ("two PEs on one address", lambda d: d["privateEndpoints"].append(
+        {"name": "pe-kv1-b", "subnet": "spoke1/snet-pe", "privateIpAddress": "10.1.2.4",
+         "target": "kv1"}),
+     "privateEndpoints[pe-kv1-b]: privateIpAddress: 10.1.2.4 is also the address of "
+     "privateEndpoints[pe-kv1] (VNet spoke1): two endpoints cannot share an address"),
+    ("two clients on one address", lambda d: d["clients"].append(
+        {"name": "vm-app-2", "subnet": "spoke2/snet-vm", "ipAddresses": ["10.2.1.4"]}),
+     "clients[vm-app-2]: ipAddresses: 10.2.1.4 is also the address of clients[vm-app] "
+     "(VNet spoke2): two endpoints cannot share an address"),
+    ("a client on the PE's address", lambda d: d["clients"].append(
+        {"name": "vm-pe", "subnet": "spoke1/snet-pe", "ipAddresses": ["10.1.2.4"]}),
+     "clients[vm-pe]: ipAddresses: 10.1.2.4 is also the address of privateEndpoints[pe-kv1] "
+     "(VNet spoke1): two endpoints cannot share an address"),
+    ("on-premises clients sharing a range", lambda d: d["clients"].append(
+        {"name": "onprem-2", "kind": "onprem", "ipAddresses": ["172.20.0.0/16"],
+         "gateway": "vgw-hub"}),
+     "clients[onprem-2]: ipAddresses: 172.20.0.0/16 is also the address of "
+     "clients[onprem-office] (via gateway vgw-hub): two endpoints cannot share an address"),
+    ("a subnet overlapping an earlier one's second prefix",
+     _set(lambda d: _subnet(d, "spoke2", "snet-asp"), addressPrefix=_DELETE,
+          addressPrefixes=["10.2.3.0/26", "10.2.0.0/23"]),
+     "virtualNetworks[spoke2].subnets[snet-vm]: addressPrefixes: 10.2.1.0/24 overlaps subnet "
+     "snet-asp (10.2.0.0/23)"),
+    ("one subnet's prefixes overlap", _set(lambda d: _subnet(d, "spoke2", "snet-asp"),
+                                           addressPrefix=_DELETE,
+                                           addressPrefixes=["10.2.3.0/26", "10.2.3.32/27"]),
+     "virtualNetworks[spoke2].subnets[snet-asp]: addressPrefixes: 10.2.3.0/26 overlaps another "
+     "prefix of the same subnet (10.2.3.32/27)"),
 ]
 
 
