@@ -14,6 +14,12 @@ from pathlib import Path
 from typing import Any
 
 from netlogs.errors import TopologyError
+from netlogs.topology.yaml_text import (
+    TOO_DEEP,
+    TOO_LONG_NUMBER,
+    DuplicateKeyError,
+    strict_json,
+)
 
 # Resource types the importer reads (lower case: Resource Graph lowercases them).
 VNET = "microsoft.network/virtualnetworks"
@@ -124,10 +130,16 @@ def _read_json(path: Path) -> Any:
     except UnicodeDecodeError:
         raise TopologyError(str(path), "file", "not UTF-8 text") from None
     try:
-        return json.loads(text)
+        return strict_json(text)
     except json.JSONDecodeError as exc:
         raise TopologyError(str(path), f"line {exc.lineno}, column {exc.colno}",
                             f"JSON syntax error: {exc.msg}") from None
+    except DuplicateKeyError as exc:
+        raise TopologyError(str(path), "document", f"JSON error: {exc}") from None
+    except RecursionError:
+        raise TopologyError(str(path), "document", TOO_DEEP) from None
+    except ValueError:
+        raise TopologyError(str(path), "document", TOO_LONG_NUMBER) from None
 
 
 def _candidates(document: Any) -> Iterator[Any]:

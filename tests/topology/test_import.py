@@ -299,3 +299,15 @@ def test_bad_json_and_empty_input(az_dir: Path, tmp_path: Path) -> None:
     empty.mkdir()
     with pytest.raises(TopologyError, match=r"no Microsoft\.Network/virtualNetworks resource"):
         import_az_json(empty)
+
+
+def test_duplicate_keys_and_absurd_nesting_in_az_json_are_refused(az_dir: Path) -> None:
+    (az_dir / "twice.json").write_text('[{"type": "Microsoft.Network/virtualNetworks",\n'
+                                       ' "name": "a", "name": "b"}]\n')
+    with pytest.raises(TopologyError) as caught:
+        import_az_json(az_dir)
+    assert str(caught.value) == (f"{az_dir / 'twice.json'}: document: JSON error: key 'name' "
+                                 "appears twice in one object")
+    (az_dir / "twice.json").write_text("[" * 100_000 + "]" * 100_000)
+    with pytest.raises(TopologyError, match="twice.json: document: nested too deeply"):
+        import_az_json(az_dir)
