@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from netlogs.errors import TopologyError
+from netlogs.topology.import_notes import ImportNotes
 from netlogs.topology.yaml_text import (
     TOO_DEEP,
     TOO_LONG_NUMBER,
@@ -110,12 +111,13 @@ class Resource:
         return value
 
 
-def read_resources(directory: Path) -> list[Resource]:
+def read_resources(directory: Path, notes: ImportNotes | None = None) -> list[Resource]:
     """Every recognised resource in every ``*.json`` under ``directory``; later copies of the
-    same id replace earlier ones only when they carry more properties (list vs show output)."""
+    same id replace earlier ones only when they carry more properties (list vs show output).
+    Objects of other types are counted in ``notes``."""
     found: dict[str, Resource] = {}
     for path in sorted(directory.rglob("*.json")):
-        for resource in _resources_in(path, _read_json(path)):
+        for resource in _resources_in(path, _read_json(path), notes):
             key = f"{resource.type}|{resource.id.lower()}"
             if key not in found or len(resource.body) > len(found[key].body):
                 found[key] = resource
@@ -152,7 +154,7 @@ def _candidates(document: Any) -> Iterator[Any]:
         yield document
 
 
-def _resources_in(path: Path, document: Any) -> Iterator[Resource]:
+def _resources_in(path: Path, document: Any, notes: ImportNotes | None) -> Iterator[Resource]:
     file = str(path)
     if _is_learned_routes(document):
         yield Resource(file, file, LEARNED_ROUTES, path.stem, {"routes": document["value"]})
@@ -160,6 +162,9 @@ def _resources_in(path: Path, document: Any) -> Iterator[Resource]:
     for index, item in enumerate(_candidates(document)):
         kind = item.get("type") if isinstance(item, Mapping) else None
         if not isinstance(kind, str) or kind.lower() not in KNOWN_TYPES:
+            if notes is not None:
+                what = kind.lower() if isinstance(kind, str) else "objects without a type"
+                notes.ignore("resources of types netlogs does not read", what)
             continue
         body = flatten(item)
         # Without an id, the position in its file identifies it (for messages and de-duplication).

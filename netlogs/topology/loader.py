@@ -30,6 +30,7 @@ from netlogs.topology.model import (
     RouteTable,
     Subnet,
     Topology,
+    TopologyGap,
     VirtualNetwork,
     VirtualNetworkGateway,
 )
@@ -41,8 +42,10 @@ __all__ = ["dump_topology", "load_topology", "topology_from_mapping", "topology_
 TOP_LEVEL_KEYS = (
     "description", "virtualNetworks", "routeTables", "firewalls", "virtualNetworkGateways",
     "privateEndpoints", "keyVaults", "clients", "servicePrefixes", "reservedNonePrefixes",
-    "designRules",
+    "designRules", "gaps",
 )
+# States of a private endpoint connection; only Approved ones carry traffic.
+CONNECTION_STATES = ("Approved", "Pending", "Rejected", "Disconnected")
 # The keyword Azure Firewall accepts for "the IANA private ranges" in its SNAT setting.
 IANA_KEYWORD = "IANAPrivateRanges"
 
@@ -90,6 +93,7 @@ def topology_from_mapping(data: Any, source: str) -> Topology:
         ),
         design_rules=tuple(_design_rule(f) for f in _entries(top, "designRules", "vault")),
         source=source,
+        gaps=tuple(_gap(f) for f in _entries(top, "gaps", "resource")),
     )
     validate_topology(topology)
     return topology
@@ -238,7 +242,13 @@ def _gateway(f: Fields) -> VirtualNetworkGateway:
 
 
 def _private_endpoint(f: Fields) -> PrivateEndpoint:
-    f.reject_unknown(("name", "subnet", "privateIpAddress", "target", "groupId"))
+    f.reject_unknown(("name", "subnet", "privateIpAddress", "target", "groupId",
+                      "connectionState"))
+    state = f.choice("connectionState", CONNECTION_STATES, "Approved")
+    if state != "Approved":
+        raise f.error("connectionState", f"{state}: only an Approved connection carries traffic "
+                                         "to the vault; leave this endpoint out (or describe it "
+                                         "under gaps)")
     return PrivateEndpoint(
         name=f.string("name"),
         subnet=f.string("subnet"),
@@ -297,3 +307,9 @@ def _design_rule(f: Fields) -> DesignRule:
         require_firewall=f.opt_string("requireFirewall"),
         forbid_public_endpoint=f.flag("forbidPublicEndpoint", True),
     )
+
+
+def _gap(f: Fields) -> TopologyGap:
+    f.reject_unknown(("construct", "resource", "message", "scope"))
+    return TopologyGap(construct=f.string("construct"), resource=f.string("resource"),
+                       message=f.string("message"), scope=f.strings("scope"))
