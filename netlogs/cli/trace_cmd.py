@@ -49,8 +49,12 @@ if TYPE_CHECKING:
 @click.option("--start", metavar="ISO", help="Window start (UTC unless an offset is given).")
 @click.option("--end", metavar="ISO", help="Window end (default: now).")
 @click.option("--html", "html_file", metavar="FILE", help="Write the HTML evidence report.")
-@click.option("--json", "json_file", metavar="FILE", help="Write the netlogs.trace/v1 JSON.")
-@click.option("--markdown", "markdown_file", metavar="FILE", help="Write the Markdown summary.")
+@click.option(
+    "--json", "json_file", metavar="FILE", help="Write the netlogs.trace/v1 JSON (- = stdout)."
+)
+@click.option(
+    "--markdown", "markdown_file", metavar="FILE", help="Write the Markdown summary (- = stdout)."
+)
 @click.option(
     "--format",
     "output_format",
@@ -137,7 +141,9 @@ def trace(ctx: click.Context, /, **options: object) -> None:
     "result_file", metavar="RESULT.json", type=click.Path(dir_okay=False, path_type=Path)
 )
 @click.option("--html", "html_file", metavar="FILE", help="Write the HTML evidence report.")
-@click.option("--markdown", "markdown_file", metavar="FILE", help="Write the Markdown summary.")
+@click.option(
+    "--markdown", "markdown_file", metavar="FILE", help="Write the Markdown summary (- = stdout)."
+)
 def report(result_file: Path, html_file: str | None, markdown_file: str | None) -> None:
     """Render a saved `netlogs trace --json` result again, without re-querying.
 
