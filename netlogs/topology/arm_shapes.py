@@ -110,6 +110,19 @@ class Resource:
             raise self.error(f"{where}{path}: required field is missing")
         return value
 
+    def strings(
+        self, path: str, obj: Any = None, where: str = "", required: bool = False
+    ) -> list[str]:
+        """A list of strings (missing and not required: empty); anything else is an error."""
+        value = dig(self.body if obj is None else obj, path)
+        if value is None or (required and value == []):
+            if required:
+                raise self.error(f"{where}{path}: required field is missing")
+            return []
+        if not isinstance(value, list) or not all(isinstance(item, str) for item in value):
+            raise self.error(f"{where}{path}: expected a list of strings")
+        return value
+
 
 def read_resources(directory: Path, notes: ImportNotes | None = None) -> list[Resource]:
     """Every recognised resource in every ``*.json`` under ``directory``; later copies of the

@@ -143,7 +143,8 @@ def gateways(resources: list[Resource]) -> list[dict[str, Any]]:
 
 def _instance_ips(r: Resource, configs: list[dict[str, Any]]) -> list[str]:
     peers = flat_list(dig(r.body, "bgpSettings.bgpPeeringAddresses"))
-    ips = [str(ip) for peer in peers for ip in peer.get("defaultBgpIpAddresses") or []]
+    ips = [ip for peer in peers for ip in r.strings("defaultBgpIpAddresses", peer,
+                                                     "bgpSettings.bgpPeeringAddresses[].")]
     if not ips:
         ips = _split(dig(r.body, "bgpSettings.bgpPeeringAddress"))
     if not ips:
@@ -172,9 +173,8 @@ def _local_prefixes(resources: list[Resource]) -> dict[str, list[str]]:
     result: dict[str, list[str]] = {}
     for gateway_id, local_id in links:
         if local_id in local_gateways:
-            body = local_gateways[local_id].body
-            prefixes = dig(body, "localNetworkAddressSpace.addressPrefixes")
-            result.setdefault(gateway_id, []).extend(prefixes or [])
+            prefixes = local_gateways[local_id].strings("localNetworkAddressSpace.addressPrefixes")
+            result.setdefault(gateway_id, []).extend(prefixes)
     return {key: _unique(value) for key, value in result.items()}
 
 
@@ -193,7 +193,9 @@ def private_endpoints(
             continue
         vault_name, group_id, status = connection
         subnet_id = str(r.need("subnet.id"))
-        subnet = subnets.get((subnet_ref(subnet_id) or subnet_id).lower())
+        if subnet_ref(subnet_id) is None:
+            raise r.error(f"subnet.id: {subnet_id!r} is not a subnet id")
+        subnet = subnets.get(str(subnet_ref(subnet_id)).lower())
         # its /32 route exists in its VNet (and directly peered ones) whatever its state
         vnet = subnet.split("/")[0] if subnet else segment_after(subnet_id, "virtualNetworks")
         if vault_name.lower() not in vault_names:
@@ -225,7 +227,8 @@ def _connection(r: Resource) -> tuple[str, str, str] | None:
         service_id = str(connection.get("privateLinkServiceId") or "")
         vault = segment_after(service_id, "vaults")
         if vault and "/providers/microsoft.keyvault/" in service_id.lower():
-            group_ids = connection.get("groupIds") or ["vault"]
+            group_ids = r.strings("groupIds", connection, "privateLinkServiceConnections[].") \
+                or ["vault"]
             # Without a state (hand-trimmed JSON), Azure's usual auto-approval is assumed.
             status = dig(connection, "privateLinkServiceConnectionState.status") or "Approved"
             return vault, str(group_ids[0]), str(status)
@@ -237,8 +240,8 @@ def _service_of(r: Resource) -> str:
     ``sqlServer``) or else the provider's resource type."""
     for connection in _connections(r):
         group_ids = connection.get("groupIds")
-        if isinstance(group_ids, list) and group_ids:
-            return str(group_ids[0])
+        if isinstance(group_ids, list) and group_ids and isinstance(group_ids[0], str):
+            return group_ids[0]
         service_id = str(connection.get("privateLinkServiceId") or "")
         parts = service_id.split("/providers/", 1)[-1].split("/")
         if "/providers/" in service_id and len(parts) >= 2:
@@ -260,7 +263,8 @@ def _nic_ips(resources: list[Resource]) -> dict[str, str]:
 
 def _endpoint_ip(r: Resource, nics: dict[str, str]) -> str:
     dns_configs = flat_list(r.body.get("customDnsConfigs"))
-    dns_ips = [ip for c in dns_configs for ip in c.get("ipAddresses") or []]
+    dns_ips = [ip for c in dns_configs
+               for ip in r.strings("ipAddresses", c, "customDnsConfigs[].")]
     config_ips = [c.get("privateIPAddress") for c in flat_list(r.body.get("ipConfigurations"))]
     for ip in [*dns_ips, *config_ips, nics.get(r.id.lower())]:
         if isinstance(ip, str) and ip:

@@ -114,7 +114,7 @@ def _vnet(
 ) -> dict[str, Any]:
     vnet: dict[str, Any] = {
         "name": r.name,
-        "addressPrefixes": list(r.need("addressSpace.addressPrefixes")),
+        "addressPrefixes": r.strings("addressSpace.addressPrefixes", required=True),
         "subnets": [_subnet(r, s, route_tables, notes) for s in flat_list(r.body.get("subnets"))],
         "virtualNetworkPeerings": [
             peering for p in flat_list(r.body.get("virtualNetworkPeerings"))
@@ -133,10 +133,12 @@ def _subnet(
     where = f"subnets[{name or '?'}]"
     if not name:
         raise vnet.error(f"{where}.name: required field is missing")
-    prefixes = s.get("addressPrefixes") or ([s["addressPrefix"]] if s.get("addressPrefix") else [])
+    single = s.get("addressPrefix")
+    prefixes = vnet.strings("addressPrefixes", s, f"{where}.") or (
+        [single] if isinstance(single, str) and single else [])
     if not prefixes:
         raise vnet.error(f"{where}.addressPrefix: required field is missing")
-    subnet: dict[str, Any] = {"name": name, "addressPrefixes": list(prefixes)}
+    subnet: dict[str, Any] = {"name": name, "addressPrefixes": prefixes}
     route_table_id = dig(s, "routeTable.id")
     if isinstance(route_table_id, str):
         table = route_tables.get(last_segment(route_table_id).lower())
@@ -238,8 +240,9 @@ def _network_acls(
             rules.append(by_lower[ref.lower()])
         else:
             notes.ignore("key vault network rules for subnets outside the input")
+    listed = acls.get("ipRules")
     ip_rules = [flatten(x).get("value") if isinstance(x, dict) else x
-                for x in acls.get("ipRules") or []]
+                for x in (listed if isinstance(listed, list) else [])]
     result: dict[str, Any] = {"ipRules": ip_rules, "virtualNetworkRules": rules}
     for key in ("defaultAction", "bypass"):
         if isinstance(acls.get(key), str):

@@ -50,7 +50,8 @@ class ImportNotes:
 
     def gap(self, construct: str, resource: str, vnet: str) -> None:
         """A gap held by ``resource``; ``vnet`` is the VNet whose routes it could change."""
-        self.gaps.append(TopologyGap(construct, resource, MESSAGES[construct], (vnet,)))
+        scope = (vnet,) if vnet else ()
+        self.gaps.append(TopologyGap(construct, resource, MESSAGES[construct], scope))
 
     def warnings(self) -> list[str]:
         """One line per kind of ignored resource and per kind of gap, with counts and names."""

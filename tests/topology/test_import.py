@@ -314,3 +314,35 @@ def test_duplicate_keys_and_absurd_nesting_in_az_json_are_refused(az_dir: Path) 
     (az_dir / "twice.json").write_text("[" * 100_000 + "]" * 100_000)
     with pytest.raises(TopologyError, match=r"twice\.json: document: nested too deeply"):
         import_az_json(az_dir)
+
+
+@pytest.mark.parametrize(("file", "mutate", "expected"), [
+    ("private-endpoint-list.json",
+     lambda d: d[0]["privateLinkServiceConnections"][0].__setitem__("groupIds", 5),
+     "pe-kv1: privateLinkServiceConnections[].groupIds: expected a list of strings"),
+    ("private-endpoint-list.json", lambda d: d[0].__setitem__("subnet", {"id": 7}),
+     "pe-kv1: subnet.id: '7' is not a subnet id"),
+    ("vnet-list.json", lambda d: d[0]["addressSpace"].__setitem__("addressPrefixes", "10.0.0.0/16"),
+     "virtualNetworks/hub: addressSpace.addressPrefixes: expected a list of strings"),
+    ("vnet-list.json", lambda d: d[0]["subnets"][0].__setitem__("addressPrefixes", "10.0.0.0/27"),
+     "virtualNetworks/hub: subnets[GatewaySubnet].addressPrefixes: expected a list of strings"),
+    ("vnet-gateway-list.json", lambda d: d[0]["bgpSettings"].__setitem__(
+        "bgpPeeringAddresses", [{"defaultBgpIpAddresses": 5}]),
+     "vgw-hub: bgpSettings.bgpPeeringAddresses[].defaultBgpIpAddresses: expected a list of "
+     "strings"),
+    ("local-gateway-list.json",
+     lambda d: d[0]["localNetworkAddressSpace"].__setitem__("addressPrefixes", 5),
+     "lgw-office: localNetworkAddressSpace.addressPrefixes: expected a list of strings"),
+    ("private-endpoint-list.json",
+     lambda d: d[0].__setitem__("customDnsConfigs", [{"ipAddresses": [5]}]),
+     "pe-kv1: customDnsConfigs[].ipAddresses: expected a list of strings"),
+])
+def test_wrongly_typed_lists_are_one_error_not_a_crash(
+    az_dir: Path, file: str, mutate: Callable[[Any], Any], expected: str
+) -> None:
+    data = _read(az_dir / file)
+    mutate(data)
+    _write(az_dir / file, data)
+    with pytest.raises(TopologyError) as caught:
+        import_az_json(az_dir)
+    assert str(caught.value).endswith(expected)
