@@ -203,3 +203,14 @@ def test_a_directory_given_as_input_tree_may_not_be_an_output(tmp_path: Path) ->
         refuse_clobbering([("--json", str(tmp_path))], [], [("--logs", str(tmp_path))])
     refuse_clobbering([("--json", str(tmp_path / "a")), ("--markdown", str(tmp_path / "b"))],
                       [("--topology", str(tmp_path / "c"))], [("--logs", str(tmp_path / "d"))])
+
+
+def test_every_error_line_is_bounded_and_on_one_line(
+    ready: Estate, capsys: pytest.CaptureFixture[str]
+) -> None:
+    vault = "kv-" + "y" * 500_000 + "\nError: forged second line"
+    args = ready.args()
+    args[args.index("kv-test")] = vault
+    line = refused(*run(args, capsys))
+    assert len(line) < 2_200
+    assert "characters left out]" in line and "\\nError: forged second line" in line
