@@ -61,8 +61,10 @@ def mapping_from_resources(
     """
     notes = ImportNotes() if notes is None else notes
     vnet_names = {r.name.lower(): r.name for r in _of(resources, VNET)}
-    route_table_names = {r.name.lower(): r.name for r in _of(resources, ROUTE_TABLE)}
-    vnets = [_vnet(r, vnet_names, route_table_names, notes) for r in _of(resources, VNET)]
+    vnets = [
+        _vnet(r, _by_reference(resources, VNET), _by_reference(resources, ROUTE_TABLE), notes)
+        for r in _of(resources, VNET)
+    ]
     subnet_refs = {f"{v['name']}/{s['name']}" for v in vnets for s in v["subnets"]}
     service_tags: dict[str, list[str]] = {}
     route_tables = [_route_table(r, service_tags) for r in _of(resources, ROUTE_TABLE)]
@@ -109,8 +111,23 @@ def _of(resources: list[Resource], kind: str) -> list[Resource]:
     return sorted((r for r in resources if r.type == kind), key=lambda r: r.name.lower())
 
 
+def _by_reference(resources: list[Resource], kind: str) -> dict[str, str]:
+    """Names of the input's resources of ``kind`` by lower-case resource id; by lower-case name
+    only for those without an id. A same-named resource of another subscription is not one."""
+    return {
+        (r.id if r.id.startswith("/") else r.name).rstrip("/").lower(): r.name
+        for r in _of(resources, kind)
+    }
+
+
+def _resolve(known: dict[str, str], reference: str) -> str | None:
+    """The name of the input resource ``reference`` (a resource id) points to, if any."""
+    key = reference.rstrip("/").lower()
+    return known.get(key) or known.get(last_segment(key))
+
+
 def _vnet(
-    r: Resource, vnet_names: dict[str, str], route_tables: dict[str, str], notes: ImportNotes
+    r: Resource, vnet_ids: dict[str, str], route_tables: dict[str, str], notes: ImportNotes
 ) -> dict[str, Any]:
     vnet: dict[str, Any] = {
         "name": r.name,
@@ -118,7 +135,7 @@ def _vnet(
         "subnets": [_subnet(r, s, route_tables, notes) for s in flat_list(r.body.get("subnets"))],
         "virtualNetworkPeerings": [
             peering for p in flat_list(r.body.get("virtualNetworkPeerings"))
-            if (peering := _peering(r, p, vnet_names, notes)) is not None
+            if (peering := _peering(r, p, vnet_ids, notes)) is not None
         ],
     }
     if isinstance(r.body.get("location"), str):
@@ -141,7 +158,7 @@ def _subnet(
     subnet: dict[str, Any] = {"name": name, "addressPrefixes": prefixes}
     route_table_id = dig(s, "routeTable.id")
     if isinstance(route_table_id, str):
-        table = route_tables.get(last_segment(route_table_id).lower())
+        table = _resolve(route_tables, route_table_id)
         if table is None:
             notes.gap(ROUTE_TABLE_OUTSIDE, f"{vnet.name}/{name} -> {last_segment(route_table_id)}",
                       vnet.name)
@@ -159,7 +176,7 @@ def _subnet(
 
 
 def _peering(
-    vnet: Resource, p: dict[str, Any], vnet_names: dict[str, str], notes: ImportNotes
+    vnet: Resource, p: dict[str, Any], vnet_ids: dict[str, str], notes: ImportNotes
 ) -> dict[str, Any] | None:
     """The peering, or None (and a gap) when its remote VNet is not in the input."""
     name = p.get("name") or "?"
@@ -167,7 +184,7 @@ def _peering(
     if not isinstance(remote_id, str):
         raise vnet.error(f"virtualNetworkPeerings[{name}].remoteVirtualNetwork.id: "
                          "required field is missing")
-    remote = vnet_names.get(last_segment(remote_id).lower())
+    remote = _resolve(vnet_ids, remote_id)
     if remote is None:
         hub = last_segment(remote_id).upper().startswith("HV_")  # Virtual WAN's hidden hub VNet
         notes.gap(VIRTUAL_HUB if hub else PEERING_OUTSIDE,

@@ -346,3 +346,23 @@ def test_wrongly_typed_lists_are_one_error_not_a_crash(
     with pytest.raises(TopologyError) as caught:
         import_az_json(az_dir)
     assert str(caught.value).endswith(expected)
+
+
+def test_references_are_matched_by_resource_id_not_by_name(az_dir: Path) -> None:
+    """A route table of another subscription that happens to share a name is not this one."""
+    vnets = _read(az_dir / "vnet-list.json")
+    snet_vm = next(s for s in vnets[2]["subnets"] if s["name"] == "snet-vm")
+    other = ("/subscriptions/9e8d7c6b-5a4f-4e3d-8c2b-1a0f9e8d7c6b/resourceGroups/rg-spokes-weu/"
+             "providers/Microsoft.Network/routeTables/rt-spoke2")
+    snet_vm["routeTable"] = {"id": other, "resourceGroup": "rg-spokes-weu"}
+    _write(az_dir / "vnet-list.json", vnets)
+    topo = import_az_json(az_dir)
+    assert next(s for s in topo.vnets[2].subnets if s.name == "snet-vm").route_table is None
+    assert [(g.construct, g.resource, g.scope) for g in topo.gaps] == [
+        ("route_table_outside_input", "spoke2/snet-vm -> rt-spoke2", ("spoke2",))]
+    snet_vm["routeTable"]["id"] = other.replace("9e8d7c6b-5a4f-4e3d-8c2b-1a0f9e8d7c6b",
+                                                "6A1F3C2E-4B5D-4E8F-9A0B-1C2D3E4F5A6B").lower()
+    _write(az_dir / "vnet-list.json", vnets)
+    topo = import_az_json(az_dir)  # the same id in other casing is the same table
+    assert next(s for s in topo.vnets[2].subnets if s.name == "snet-vm").route_table == "rt-spoke2"
+    assert topo.gaps == ()
