@@ -240,12 +240,12 @@ def _key_vault(r: Resource, subnet_refs: set[str], notes: ImportNotes) -> dict[s
         vault["publicNetworkAccess"] = r.body["publicNetworkAccess"]
     acls = r.body.get("networkAcls")
     if isinstance(acls, dict):
-        vault["networkAcls"] = _network_acls(acls, subnet_refs, notes)
+        vault["networkAcls"] = _network_acls(r, acls, subnet_refs, notes)
     return vault
 
 
 def _network_acls(
-    acls: dict[str, Any], subnet_refs: set[str], notes: ImportNotes
+    r: Resource, acls: dict[str, Any], subnet_refs: set[str], notes: ImportNotes
 ) -> dict[str, Any]:
     # Key Vault stores virtual network rule ids lower-cased; match them case-insensitively and
     # drop rules for subnets outside the input (no client of this topology can be there).
@@ -258,8 +258,9 @@ def _network_acls(
         else:
             notes.ignore("key vault network rules for subnets outside the input")
     listed = acls.get("ipRules")
-    ip_rules = [flatten(x).get("value") if isinstance(x, dict) else x
-                for x in (listed if isinstance(listed, list) else [])]
+    if listed is not None and not isinstance(listed, list):
+        raise r.error("networkAcls.ipRules: expected a list")
+    ip_rules = [flatten(x).get("value") if isinstance(x, dict) else x for x in listed or []]
     result: dict[str, Any] = {"ipRules": ip_rules, "virtualNetworkRules": rules}
     for key in ("defaultAction", "bypass"):
         if isinstance(acls.get(key), str):
