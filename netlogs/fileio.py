@@ -137,7 +137,7 @@ def _links_in(root: Path) -> Iterable[Path]:
         try:
             entries = list(os.scandir(folders.pop()))
         except OSError:
-            continue  # unreadable: the reader reports it; nothing of ours can be written there
+            continue  # unreadable: its links cannot be listed (the log reader reports it)
         for entry in entries:
             if entry.is_symlink():
                 yield Path(entry.path)
