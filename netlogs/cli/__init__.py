@@ -13,7 +13,9 @@ from typing import Any
 import click
 
 from netlogs.cli.exit_codes import EXIT_ERROR
-from netlogs.errors import NetlogsError
+from netlogs.errors import NetlogsError, bounded_text
+
+ERROR_LINE_LIMIT = 2_000  # characters of an error message printed on stderr
 
 # command name -> (module, attribute, one-line help shown by `netlogs --help`)
 _COMMANDS: dict[str, tuple[str, str, str]] = {
@@ -77,7 +79,8 @@ def main(argv: list[str] | None = None) -> Any:
     except NetlogsError as exc:
         if debug:
             raise
-        click.echo(f"Error: {exc}", err=True)
+        # one line of sane length, whatever value the message quotes from the input
+        click.echo(f"Error: {bounded_text(str(exc), ERROR_LINE_LIMIT)}", err=True)
         sys.exit(EXIT_ERROR)
     except click.exceptions.Abort:
         click.echo("Aborted.", err=True)

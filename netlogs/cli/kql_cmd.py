@@ -157,7 +157,7 @@ def export_command(output_format: str, out_file: str | None) -> None:
         return
     from pathlib import Path
 
-    from netlogs.cli.trace_cmd import write_atomically
+    from netlogs.fileio import write_atomically
 
     write_atomically(Path(out_file), text)
     click.echo(f"Wrote {out_file}", err=True)

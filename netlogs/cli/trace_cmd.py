@@ -49,8 +49,12 @@ if TYPE_CHECKING:
 @click.option("--start", metavar="ISO", help="Window start (UTC unless an offset is given).")
 @click.option("--end", metavar="ISO", help="Window end (default: now).")
 @click.option("--html", "html_file", metavar="FILE", help="Write the HTML evidence report.")
-@click.option("--json", "json_file", metavar="FILE", help="Write the netlogs.trace/v1 JSON.")
-@click.option("--markdown", "markdown_file", metavar="FILE", help="Write the Markdown summary.")
+@click.option(
+    "--json", "json_file", metavar="FILE", help="Write the netlogs.trace/v1 JSON (- = stdout)."
+)
+@click.option(
+    "--markdown", "markdown_file", metavar="FILE", help="Write the Markdown summary (- = stdout)."
+)
 @click.option(
     "--format",
     "output_format",
@@ -104,8 +108,18 @@ def trace(ctx: click.Context, /, **options: object) -> None:
           --logs sample_data/logs --html out/report.html --json out/trace.json
     """
     from netlogs.cli.exit_codes import exit_code_for
+    from netlogs.cli.outputs import check_outputs, report_outputs, takes_stdout, write_reports
     from netlogs.pipeline.trace import trace as run_trace
 
+    outputs = report_outputs(
+        _text(options, "html_file"), _text(options, "json_file"), _text(options, "markdown_file")
+    )
+    check_outputs(
+        outputs,
+        input_files=[("--topology", _text(options, "topology_file")),
+                     ("--ca-bundle", _text(options, "ca_bundle"))],
+        input_trees=[("--logs", _text(options, "logs"))],
+    )
     now = _now(_text(options, "now_text"))
     request, topology, source = _prepare(options, now)
     result = run_trace(request, source, topology)
@@ -114,13 +128,9 @@ def trace(ctx: click.Context, /, **options: object) -> None:
     # for callers that run the command in-process).
     gc.freeze()
     try:
-        _write_outputs(
-            result,
-            html=_text(options, "html_file"),
-            json_path=_text(options, "json_file"),
-            markdown=_text(options, "markdown_file"),
-        )
-        _print_result(result, _text(options, "output_format") or "text")
+        write_reports(result, outputs)
+        if not takes_stdout(outputs):  # `--json -`: stdout holds that document alone
+            _print_result(result, _text(options, "output_format") or "text")
     finally:
         gc.unfreeze()
     ctx.exit(exit_code_for(result))
@@ -131,7 +141,9 @@ def trace(ctx: click.Context, /, **options: object) -> None:
     "result_file", metavar="RESULT.json", type=click.Path(dir_okay=False, path_type=Path)
 )
 @click.option("--html", "html_file", metavar="FILE", help="Write the HTML evidence report.")
-@click.option("--markdown", "markdown_file", metavar="FILE", help="Write the Markdown summary.")
+@click.option(
+    "--markdown", "markdown_file", metavar="FILE", help="Write the Markdown summary (- = stdout)."
+)
 def report(result_file: Path, html_file: str | None, markdown_file: str | None) -> None:
     """Render a saved `netlogs trace --json` result again, without re-querying.
 
@@ -139,14 +151,17 @@ def report(result_file: Path, html_file: str | None, markdown_file: str | None) 
     Example:
       netlogs report out/trace.json --html out/report.html --markdown out/report.md
     """
+    from netlogs.cli.outputs import check_outputs, report_outputs, write_reports
     from netlogs.report.json import load_trace_result
 
     if html_file is None and markdown_file is None:
         raise ConfigError("nothing to write: give --html FILE and/or --markdown FILE")
+    outputs = report_outputs(html_file, None, markdown_file)
+    check_outputs(outputs, input_files=[("RESULT.json", str(result_file))])
     result = load_trace_result(result_file)
-    _write_outputs(result, html=html_file, json_path=None, markdown=markdown_file)
-    for path in (html_file, markdown_file):
-        if path is not None:
+    write_reports(result, outputs)
+    for _, path in outputs:
+        if path != "-":
             click.echo(f"Wrote {path}", err=True)
 
 
@@ -275,62 +290,3 @@ def _print_result(result: TraceResult, output_format: str) -> None:
 
     color = sys.stdout.isatty() and "NO_COLOR" not in os.environ
     click.echo(render_text(result, color=color), nl=False)
-
-
-def _write_outputs(
-    result: TraceResult, *, html: str | None, json_path: str | None, markdown: str | None
-) -> None:
-    """Render every requested file first, then write each one atomically."""
-    rendered: list[tuple[str, str]] = []
-    if json_path is not None:
-        from netlogs.report.json import dumps_trace_result
-
-        rendered.append((json_path, dumps_trace_result(result)))
-    if markdown is not None:
-        from netlogs.report.markdown import render_markdown
-
-        rendered.append((markdown, render_markdown(result)))
-    if html is not None:
-        from netlogs.report.html import render_html
-
-        rendered.append((html, render_html(result)))
-    for path, text in rendered:
-        write_atomically(Path(path), text)
-
-
-def write_atomically(path: Path, text: str) -> None:
-    """Write ``text`` to a temporary file next to ``path`` and rename it into place.
-
-    A reader never sees a half-written report: either the old file or the complete new one.
-    """
-    import tempfile
-
-    path.parent.mkdir(parents=True, exist_ok=True)
-    handle = tempfile.NamedTemporaryFile(  # noqa: SIM115 (closed below, then renamed)
-        "w",
-        encoding="utf-8",
-        dir=path.parent,
-        prefix=f".{path.name}.",
-        suffix=".tmp",
-        delete=False,
-        newline="",
-    )
-    try:
-        with handle:
-            handle.write(text)
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.chmod(handle.name, _file_mode(path))
-        os.replace(handle.name, path)
-    except BaseException:
-        Path(handle.name).unlink(missing_ok=True)
-        raise
-
-
-def _file_mode(path: Path) -> int:
-    """Keep an existing file's mode; new files get what the umask allows (temp files are 0600)."""
-    if path.exists():
-        return path.stat().st_mode & 0o777
-    umask = os.umask(0)
-    os.umask(umask)
-    return 0o666 & ~umask

@@ -11,13 +11,12 @@ from __future__ import annotations
 
 import base64
 import hashlib
-import os
-import tempfile
 from functools import lru_cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from netlogs.errors import ConfigError
+from netlogs.fileio import write_atomically
 from netlogs.report.html_view import report_view
 from netlogs.report.safe_text import neutralise, script_json, shorten
 from netlogs.report.timeline import build_timeline
@@ -75,19 +74,7 @@ def render_html(result: TraceResult) -> str:
 
 def write_html(result: TraceResult, path: Path | str) -> None:
     """Write the page atomically: a reader never sees half a report."""
-    target = Path(path)
-    page = render_html(result)
-    try:
-        handle, temp = tempfile.mkstemp(prefix=".netlogs-", suffix=".html", dir=target.parent)
-    except OSError as exc:
-        raise ConfigError(f"{target}: cannot write the HTML report: {exc}") from exc
-    try:
-        with os.fdopen(handle, "w", encoding="utf-8", newline="\n") as out:
-            out.write(page)
-        os.replace(temp, target)
-    except OSError as exc:
-        Path(temp).unlink(missing_ok=True)
-        raise ConfigError(f"{target}: cannot write the HTML report: {exc}") from exc
+    write_atomically(path, render_html(result))
 
 
 # --------------------------------------------------------------------------- jinja

@@ -21,6 +21,7 @@ from netlogs.topology.model import (
     RouteTable,
     Subnet,
     Topology,
+    TopologyGap,
     VirtualNetwork,
     VirtualNetworkGateway,
 )
@@ -132,6 +133,11 @@ def _design_rule(r: DesignRule) -> dict[str, Any]:
                      ("forbidPublicEndpoint", r.forbid_public_endpoint, True)])
 
 
+def gap_to_mapping(g: TopologyGap) -> dict[str, Any]:
+    return _compact([("construct", g.construct, None), ("resource", g.resource, None),
+                     ("message", g.message, None), ("scope", g.scope, ())])
+
+
 def topology_to_mapping(topology: Topology) -> dict[str, Any]:
     """The documented file format as plain dicts and lists (JSON-serialisable)."""
     t = topology
@@ -146,6 +152,7 @@ def topology_to_mapping(topology: Topology) -> dict[str, Any]:
         ("servicePrefixes", {name: list(p) for name, p in t.service_prefixes}, {}),
         ("reservedNonePrefixes", t.reserved_none_prefixes, RESERVED_NONE_PREFIXES),
         ("designRules", [_design_rule(r) for r in t.design_rules], []),
+        ("gaps", [gap_to_mapping(g) for g in t.gaps], []),
     ])
 
 

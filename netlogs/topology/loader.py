@@ -30,6 +30,7 @@ from netlogs.topology.model import (
     RouteTable,
     Subnet,
     Topology,
+    TopologyGap,
     VirtualNetwork,
     VirtualNetworkGateway,
 )
@@ -41,8 +42,10 @@ __all__ = ["dump_topology", "load_topology", "topology_from_mapping", "topology_
 TOP_LEVEL_KEYS = (
     "description", "virtualNetworks", "routeTables", "firewalls", "virtualNetworkGateways",
     "privateEndpoints", "keyVaults", "clients", "servicePrefixes", "reservedNonePrefixes",
-    "designRules",
+    "designRules", "gaps",
 )
+# States of a private endpoint connection; only Approved ones carry traffic.
+CONNECTION_STATES = ("Approved", "Pending", "Rejected", "Disconnected")
 # The keyword Azure Firewall accepts for "the IANA private ranges" in its SNAT setting.
 IANA_KEYWORD = "IANAPrivateRanges"
 
@@ -69,6 +72,9 @@ def topology_from_mapping(data: Any, source: str) -> Topology:
     top.opt_string("description")
     service_prefixes = _service_prefixes(top)
     private_endpoints = tuple(_private_endpoint(f) for f in _entries(top, "privateEndpoints"))
+    by_target: dict[str, list[str]] = {}
+    for pe in private_endpoints:
+        by_target.setdefault(pe.target, []).append(pe.name)
     topology = Topology(
         vnets=tuple(_vnet(f) for f in _entries(top, "virtualNetworks")),
         route_tables=tuple(
@@ -78,7 +84,7 @@ def topology_from_mapping(data: Any, source: str) -> Topology:
         firewalls=tuple(_firewall(f) for f in _entries(top, "firewalls")),
         gateways=tuple(_gateway(f) for f in _entries(top, "virtualNetworkGateways")),
         private_endpoints=private_endpoints,
-        key_vaults=tuple(_key_vault(f, private_endpoints) for f in _entries(top, "keyVaults")),
+        key_vaults=tuple(_key_vault(f, by_target) for f in _entries(top, "keyVaults")),
         clients=tuple(_client(f) for f in _entries(top, "clients")),
         service_prefixes=service_prefixes,
         reserved_none_prefixes=(
@@ -87,6 +93,7 @@ def topology_from_mapping(data: Any, source: str) -> Topology:
         ),
         design_rules=tuple(_design_rule(f) for f in _entries(top, "designRules", "vault")),
         source=source,
+        gaps=tuple(_gap(f) for f in _entries(top, "gaps", "resource")),
     )
     validate_topology(topology)
     return topology
@@ -235,7 +242,13 @@ def _gateway(f: Fields) -> VirtualNetworkGateway:
 
 
 def _private_endpoint(f: Fields) -> PrivateEndpoint:
-    f.reject_unknown(("name", "subnet", "privateIpAddress", "target", "groupId"))
+    f.reject_unknown(("name", "subnet", "privateIpAddress", "target", "groupId",
+                      "connectionState"))
+    state = f.choice("connectionState", CONNECTION_STATES, "Approved")
+    if state != "Approved":
+        raise f.error("connectionState", f"{state}: only an Approved connection carries traffic "
+                                         "to the vault; leave this endpoint out (or describe it "
+                                         "under gaps)")
     return PrivateEndpoint(
         name=f.string("name"),
         subnet=f.string("subnet"),
@@ -245,7 +258,7 @@ def _private_endpoint(f: Fields) -> PrivateEndpoint:
     )
 
 
-def _key_vault(f: Fields, private_endpoints: tuple[PrivateEndpoint, ...]) -> KeyVault:
+def _key_vault(f: Fields, endpoints_by_target: dict[str, list[str]]) -> KeyVault:
     f.reject_unknown(("name", "fqdn", "publicIpAddresses", "publicNetworkAccess", "networkAcls"))
     name = f.string("name")
     return KeyVault(
@@ -254,7 +267,7 @@ def _key_vault(f: Fields, private_endpoints: tuple[PrivateEndpoint, ...]) -> Key
         public_ips=f.ips("publicIpAddresses"),
         public_network_access=f.choice("publicNetworkAccess", ("Enabled", "Disabled"), "Enabled"),
         network_acls=_network_acls(f),
-        private_endpoints=tuple(pe.name for pe in private_endpoints if pe.target == name),
+        private_endpoints=tuple(endpoints_by_target.get(name, ())),
     )
 
 
@@ -294,3 +307,9 @@ def _design_rule(f: Fields) -> DesignRule:
         require_firewall=f.opt_string("requireFirewall"),
         forbid_public_endpoint=f.flag("forbidPublicEndpoint", True),
     )
+
+
+def _gap(f: Fields) -> TopologyGap:
+    f.reject_unknown(("construct", "resource", "message", "scope"))
+    return TopologyGap(construct=f.string("construct"), resource=f.string("resource"),
+                       message=f.string("message"), scope=f.strings("scope"))

@@ -177,6 +177,7 @@ class TopologyGap:
     construct: str
     resource: str
     message: str
+    scope: tuple[str, ...] = ()  # VNets whose routes it could change; () = any path
 
 
 @dataclass(frozen=True)

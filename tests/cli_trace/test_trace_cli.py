@@ -12,7 +12,7 @@ from typing import Any
 import pytest
 
 from netlogs.cli import main
-from netlogs.cli.trace_cmd import write_atomically
+from netlogs.fileio import write_atomically
 
 REPO = Path(__file__).resolve().parents[2]
 Estate = Any  # the `estate` fixture of conftest.py

@@ -143,7 +143,7 @@ def test_write_html_is_atomic(tmp_path: Path, sample_result: TraceResult) -> Non
     assert target.read_text(encoding="utf-8").startswith("<!DOCTYPE html>")
     assert [p.name for p in tmp_path.iterdir()] == ["report.html"]  # no temp file left
     with pytest.raises(
-        ConfigError, match=r"missing[/\\]report\.html: cannot write the HTML report"
+        ConfigError, match=r"missing[/\\]report\.html: cannot write"
     ):
         write_html(sample_result, tmp_path / "missing" / "report.html")
 
