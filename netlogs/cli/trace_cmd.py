@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import gc
 import os
-import sys
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -16,6 +15,7 @@ from typing import TYPE_CHECKING
 import click
 
 from netlogs.cli.options import log_analytics_connection
+from netlogs.cli.output import output_format, output_options
 from netlogs.errors import ConfigError
 
 if TYPE_CHECKING:
@@ -51,14 +51,7 @@ if TYPE_CHECKING:
 @click.option("--html", "html_file", metavar="FILE", help="Write the HTML evidence report.")
 @click.option("--json", "json_file", metavar="FILE", help="Write the netlogs.trace/v1 JSON.")
 @click.option("--markdown", "markdown_file", metavar="FILE", help="Write the Markdown summary.")
-@click.option(
-    "--format",
-    "output_format",
-    metavar="[text|json]",
-    default="text",
-    show_default=True,
-    help="What to print on stdout.",
-)
+@output_options
 @click.option(
     "--csv-tz",
     metavar="ZONE",
@@ -120,7 +113,7 @@ def trace(ctx: click.Context, /, **options: object) -> None:
             json_path=_text(options, "json_file"),
             markdown=_text(options, "markdown_file"),
         )
-        _print_result(result, _text(options, "output_format") or "text")
+        _print_result(result, _text(options, "output_format") or "table", _text(options, "query"))
     finally:
         gc.unfreeze()
     ctx.exit(exit_code_for(result))
@@ -168,8 +161,7 @@ def _prepare(
         raise ConfigError("give either --logs DIR or --workspace ID, not both")
     if not logs and not workspaces:
         raise ConfigError("no evidence source: give --logs DIR (exported logs) or --workspace ID")
-    if (_text(options, "output_format") or "text") not in ("text", "json"):
-        raise ConfigError(f"--format {options.get('output_format')!r}: use text or json")
+    output_format(_text(options, "output_format") or "table", _text(options, "query"))
     _check_zone(_text(options, "csv_tz"))
     window = resolve_window(
         now, _text(options, "since"), _text(options, "start"), _text(options, "end")
@@ -265,16 +257,28 @@ def _workspaces(options: dict[str, object]) -> tuple[str, ...]:
 # --------------------------------------------------------------------------- output
 
 
-def _print_result(result: TraceResult, output_format: str) -> None:
-    if output_format == "json":
-        from netlogs.report.json import dumps_trace_result
-
-        click.echo(dumps_trace_result(result), nl=False)
-        return
+def _print_result(result: TraceResult, output: str, query: str | None) -> None:
+    """-o table (the answer, then a table that fits the terminal), json (the netlogs.trace/v1
+    document, or what --query selects from it), tsv (one line per flow unless --query), none."""
+    from netlogs.cli.output import emit
+    from netlogs.report.json import dumps_trace_result, trace_result_to_dict
     from netlogs.report.text import render_text
 
-    color = sys.stdout.isatty() and "NO_COLOR" not in os.environ
-    click.echo(render_text(result, color=color), nl=False)
+    def document() -> object:
+        doc = trace_result_to_dict(result)
+        if query is None and output_format(output, query) == "tsv":
+            keys = ("client_ip", "client", "verdict", "violation", "requests", "vault_outcome",
+                    "cause")
+            return [{k: flow.get(k) for k in keys} for flow in doc["flows"]]
+        return doc
+
+    emit(
+        output_format(output, query),
+        table=lambda color, width: render_text(result, color=color, width=width),
+        document=document,
+        query=query,
+        json_text=lambda: dumps_trace_result(result),
+    )
 
 
 def _write_outputs(

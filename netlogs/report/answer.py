@@ -92,8 +92,8 @@ def _title(result: TraceResult, status: str, violations: int, undecided: int) ->
 
 
 def violation_sentence(flow: FlowResult, result: TraceResult | None = None) -> str:
-    """``vm-hub-jump (10.0.1.10) read secrets 3 times and authenticated once on 2026-11-20 at
-    10:26:44-10:26:49 UTC without passing fw-hub: <why>.``"""
+    """``vm-hub-jump (10.0.1.10) made 4 requests (3 secret reads, 1 authentication) on 2026-11-20
+    at 10:26:44-10:26:49 UTC without passing fw-hub: <why>.``"""
     firewall = result.vault.required_firewall if result else None
     how = {
         Verdict.REACHED_BYPASSING_FIREWALL: f"without passing {firewall or 'the firewall'}",
@@ -114,38 +114,37 @@ def _who(flow: FlowResult) -> str:
     return client_label(flow)
 
 
-_OBJECTS = (("Secret", "secrets"), ("Key", "keys"), ("Certificate", "certificates"))
+_OBJECTS = (("Secret", "secret"), ("Key", "key"), ("Certificate", "certificate"))
 _READS = ("Get", "List", "Backup", "Versions")
 
 
-def _operation_phrase(operation: str) -> str:
+def _operation_noun(operation: str) -> str:
+    """``SecretGet`` -> ``secret read``: what was asked, never whether it succeeded."""
     if operation.lower().startswith("authentication"):
-        return "authenticated"
+        return "authentication"
     for prefix, noun in _OBJECTS:
         if operation.startswith(prefix):
-            verb = "read" if any(r in operation for r in _READS) else "changed"
-            return f"{verb} {noun}"
-    return f"called {operation}"
+            return f"{noun} read" if any(r in operation for r in _READS) else f"{noun} change"
+    return operation
 
 
-def _times(n: int) -> str:
-    return {1: "once", 2: "twice"}.get(n, f"{n} times")
+def _plural(n: int, noun: str) -> str:
+    return f"{n} {noun}" if n == 1 else f"{n} {noun}s"
 
 
 def activity(flow: FlowResult) -> str:
-    """``read secrets 3 times and authenticated once``; attempts only: what the logs show."""
+    """``made 4 requests (3 secret reads, 1 authentication)``; with none, what the logs show."""
     counts: Counter[str] = Counter()
     for operation, n in flow.operations.items():
-        counts[_operation_phrase(operation)] += n
-    if not counts:
-        if flow.requests:
-            return f"sent {flow.requests} request(s)"
-        return "tried to reach the vault"
-    parts = [f"{phrase} {_times(n)}" for phrase, n in counts.most_common(3)]
-    rest = sum(counts.values()) - sum(n for _p, n in counts.most_common(3))
+        counts[_operation_noun(operation)] += n
+    if not flow.requests:
+        return "sent traffic towards the vault (the vault logged no request from it)"
+    kinds = [_plural(n, noun) for noun, n in counts.most_common(3)]
+    rest = sum(counts.values()) - sum(n for _noun, n in counts.most_common(3))
     if rest:
-        parts.append(f"made {rest} other request(s)")
-    return ", ".join(parts[:-1]) + (" and " if len(parts) > 1 else "") + parts[-1]
+        kinds.append(f"{rest} other")
+    listed = f" ({', '.join(kinds)})" if kinds else ""
+    return f"made {_plural(flow.requests, 'request')}{listed}"
 
 
 def when(flow: FlowResult) -> str:

@@ -156,12 +156,13 @@ def _x(text: object, limit: int) -> str:
 def _lines(text: str, width: int, count: int) -> list[str]:
     """Greedy word wrap into at most ``count`` lines of ``width`` characters (the last cut)."""
     words: list[str] = []
-    for word in text.split():  # long names break after "/" or, failing that, anywhere
-        while len(word) > width:
-            cut = word.rfind("/", 1, width) + 1 or width
-            words.append(word[:cut])
-            word = word[cut:]
-        words.append(word)
+    for whole in text.split():  # long names break after "/" or, failing that, anywhere
+        rest = whole
+        while len(rest) > width:
+            cut = rest.rfind("/", 1, width) + 1 or width
+            words.append(rest[:cut])
+            rest = rest[cut:]
+        words.append(rest)
     lines: list[str] = []
     current = ""
     for word in words:

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import json
-
 import polars as pl
 
 from netlogs.report.safe_text import markdown_text, neutralise, shorten
