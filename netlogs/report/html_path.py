@@ -14,7 +14,7 @@ import re
 from dataclasses import dataclass
 from html import escape
 
-from netlogs.model import FlowResult, HopKind, HopStatus, ObservedHop
+from netlogs.model import FlowResult, HopKind, HopStatus, ObservedHop, Verdict
 from netlogs.report.safe_text import neutralise, shorten
 
 BOX_W, BOX_H, GAP, PAD = 150, 66, 106, 8
@@ -79,8 +79,9 @@ class Box:
 
 
 def _clause(text: str) -> str:
-    """The first clause of a model detail: ``udr 0.0.0.0/0 -> 10.0.0.68 (rt)`` -> ``udr ...``."""
-    return re.split(r";| \(", text, maxsplit=1)[0].strip()
+    """The route itself, from a model detail: ``InterfaceEndpoint 10.1.2.4/32 active in a/b; ...``
+    -> ``InterfaceEndpoint 10.1.2.4/32``; ``udr 0.0.0.0/0 -> 10.0.0.68 (rt)`` -> ``udr ... .68``."""
+    return re.split(r";| \(| active in | in ", text, maxsplit=1)[0].strip()
 
 
 def _edge(hop: ObservedHop, previous: ObservedHop | None) -> str:
@@ -93,16 +94,41 @@ def _edge(hop: ObservedHop, previous: ObservedHop | None) -> str:
     return _clause(hop.detail).replace("VirtualNetworkServiceEndpoint", "ServiceEndpoint")
 
 
+# Verdicts the vault's own log decides without a model: the endpoint the request arrived on.
+_LOG_ENDPOINT = {
+    Verdict.REACHED_VIA_PUBLIC_ENDPOINT: (HopKind.PUBLIC_ENDPOINT, "public endpoint"),
+    Verdict.REACHED_VIA_SERVICE_ENDPOINT: (HopKind.SERVICE_ENDPOINT, "service endpoint"),
+    Verdict.REACHED_BYPASSING_FIREWALL: (HopKind.PRIVATE_ENDPOINT, "private endpoint"),
+}
+LOG_ONLY = "seen in the vault's log; the client is not in the topology, so no modelled path"
+
+
+def drawn_hops(flow: FlowResult) -> tuple[ObservedHop, ...]:
+    """The modelled hops; for a client outside the topology whose verdict the vault's log
+    decided on its own (public or service endpoint, private endpoint without the firewall),
+    the hops that log proves: client, the endpoint the requests arrived on, the vault."""
+    if flow.expected_path or flow.verdict not in _LOG_ENDPOINT or not flow.requests:
+        return flow.expected_path
+    kind, name = _LOG_ENDPOINT[flow.verdict]
+    seen = HopStatus.OBSERVED
+    return (
+        ObservedHop(HopKind.CLIENT, flow.client_ip, f"{flow.client_ip}: {LOG_ONLY}", seen),
+        ObservedHop(kind, name, LOG_ONLY, seen),
+        ObservedHop(HopKind.VAULT, "vault", LOG_ONLY, seen),
+    )
+
+
 def observed_boxes(flow: FlowResult, firewall: str | None) -> list[Box]:
     """The modelled hops with their log status, a subnet box after the client when the model
     names it, and the required firewall inserted as ``skipped`` when the path has no such hop."""
     boxes: list[Box] = []
     previous: ObservedHop | None = None
+    hops = drawn_hops(flow)
     passes = any(
         h.hop is HopKind.FIREWALL and firewall and h.name.lower() == firewall.lower()
-        for h in flow.expected_path
+        for h in hops
     )
-    for hop in flow.expected_path:
+    for hop in hops:
         if firewall and not passes and hop.hop in _ENDPOINT_KINDS and not _has_skip(boxes):
             boxes.append(Box(HopKind.FIREWALL.value, firewall, SKIPPED, "", _skip_text(firewall)))
         boxes.append(Box(hop.hop.value, hop.name, hop.status.value, _edge(hop, previous),
@@ -258,7 +284,10 @@ def path_svg(flow: FlowResult, firewall: str | None, label: str) -> str:
         top += ROW_H
     observed = observed_boxes(flow, firewall)
     if observed:
-        svg, width = _row(observed, top, "Modelled path, coloured by what the logs show")
+        label = "Modelled path, coloured by what the logs show"
+        if not flow.expected_path:
+            label = "What the vault's log shows (no modelled path: client not in the topology)"
+        svg, width = _row(observed, top, label)
         rows.append(svg)
         widths.append(width)
         top += ROW_H
