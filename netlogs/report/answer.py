@@ -198,3 +198,15 @@ def reason(flow: FlowResult) -> str:
     if flow.verdict is Verdict.REACHED_VIA_PUBLIC_ENDPOINT and "; " in flow.cause:
         return flow.cause.split("; ", 1)[1]  # the count is already in the sentence
     return flow.cause
+
+
+def evidence_line(flow: FlowResult, firewall: str | None) -> str:
+    """``4 row(s) cited (AZKVAuditLogs 4); no fw-hub record covers these requests``."""
+    tables: Counter[str] = Counter(row.table for row in flow.evidence)
+    cited = ", ".join(f"{table} {n}" for table, n in sorted(tables.items())) or "none"
+    line = f"{len(flow.evidence)} row(s) cited ({cited})"
+    if flow.evidence_omitted:
+        line += f", {flow.evidence_omitted} more counted"
+    if firewall and flow.verdict is Verdict.REACHED_BYPASSING_FIREWALL:
+        line += f"; no {firewall} record covers these requests"
+    return line

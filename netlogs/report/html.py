@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from netlogs.errors import ConfigError
+from netlogs.report.html_path import MARKER_DEFS
 from netlogs.report.html_view import report_view
 from netlogs.report.safe_text import neutralise, shorten
 from netlogs.report.timeline import build_timeline
@@ -55,6 +56,7 @@ def render_html(result: TraceResult) -> str:
         "report_js": assets["report_js"],
         "csp": assets["csp"],
         "timeline_svg": Markup(timeline.svg),  # built escaped by timeline.py
+        "marker_defs": Markup(MARKER_DEFS),  # constant SVG, no data
         "timeline_series": timeline.series,
         "timeline_note": timeline.note,
         "timeline_records": timeline.records,

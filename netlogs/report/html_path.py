@@ -19,7 +19,7 @@ from netlogs.report.safe_text import neutralise, shorten
 
 BOX_W, BOX_H, GAP, PAD = 150, 66, 106, 8
 ROW_LABEL_H = 20
-ROW_H = BOX_H + ROW_LABEL_H + 50  # room for the label above and an arc over a skipped box
+ARC_ROOM = 50  # above the boxes: an arc over a skipped box and its two-line label
 SKIPPED = "skipped"
 REQUIRED = "required"
 
@@ -96,11 +96,17 @@ def _edge(hop: ObservedHop, previous: ObservedHop | None) -> str:
 
 # Verdicts the vault's own log decides without a model: the endpoint the request arrived on.
 _LOG_ENDPOINT = {
-    Verdict.REACHED_VIA_PUBLIC_ENDPOINT: (HopKind.PUBLIC_ENDPOINT, "public endpoint"),
-    Verdict.REACHED_VIA_SERVICE_ENDPOINT: (HopKind.SERVICE_ENDPOINT, "service endpoint"),
-    Verdict.REACHED_BYPASSING_FIREWALL: (HopKind.PRIVATE_ENDPOINT, "private endpoint"),
+    Verdict.REACHED_VIA_PUBLIC_ENDPOINT: (
+        HopKind.PUBLIC_ENDPOINT, "public endpoint", "public caller address"
+    ),
+    Verdict.REACHED_VIA_SERVICE_ENDPOINT: (
+        HopKind.SERVICE_ENDPOINT, "service endpoint", "service-endpoint subnet id"
+    ),
+    Verdict.REACHED_BYPASSING_FIREWALL: (
+        HopKind.PRIVATE_ENDPOINT, "private endpoint", "private endpoint address"
+    ),
 }
-LOG_ONLY = "seen in the vault's log; the client is not in the topology, so no modelled path"
+LOG_ONLY = "in the vault's log (the client is not in the topology: no modelled path)"
 
 
 def drawn_hops(flow: FlowResult) -> tuple[ObservedHop, ...]:
@@ -109,12 +115,12 @@ def drawn_hops(flow: FlowResult) -> tuple[ObservedHop, ...]:
     the hops that log proves: client, the endpoint the requests arrived on, the vault."""
     if flow.expected_path or flow.verdict not in _LOG_ENDPOINT or not flow.requests:
         return flow.expected_path
-    kind, name = _LOG_ENDPOINT[flow.verdict]
+    kind, name, evidence = _LOG_ENDPOINT[flow.verdict]
     seen = HopStatus.OBSERVED
     return (
-        ObservedHop(HopKind.CLIENT, flow.client_ip, f"{flow.client_ip}: {LOG_ONLY}", seen),
-        ObservedHop(kind, name, LOG_ONLY, seen),
-        ObservedHop(HopKind.VAULT, "vault", LOG_ONLY, seen),
+        ObservedHop(HopKind.CLIENT, flow.client_ip, f"{flow.client_ip}: caller {LOG_ONLY}", seen),
+        ObservedHop(kind, name, f"{evidence} {LOG_ONLY}", seen),
+        ObservedHop(HopKind.VAULT, "vault", f"requests {LOG_ONLY}", seen),
     )
 
 
@@ -208,7 +214,7 @@ def _box(box: Box, x: int, y: int) -> str:
     dashes = f' stroke-dasharray="{dash}"' if dash else ""
     width = 3 if box.status in (SKIPPED, HopStatus.NOT_OBSERVED.value) else 2
     word = STATUS_WORD[box.status]
-    name_lines = _lines(neutralise(box.name), 19, 2)
+    name_lines = _lines(neutralise(box.name), 18, 2)
     parts = [
         f'<g class="hop st-{box.status}" data-kind="{box.kind}" data-status="{box.status}">',
         f"<title>{_x(box.detail, 240)}</title>",
@@ -218,7 +224,7 @@ def _box(box: Box, x: int, y: int) -> str:
         "</text>",
     ]
     for i, line in enumerate(name_lines):
-        parts.append(f'<text x="{x + PAD}" y="{y + 30 + 13 * i}" class="n">{_x(line, 19)}</text>')
+        parts.append(f'<text x="{x + PAD}" y="{y + 30 + 13 * i}" class="n">{_x(line, 18)}</text>')
     parts.append(
         f'<text x="{x + PAD}" y="{y + BOX_H - 6}" class="s" fill="{stroke}">{glyph} {word}</text>'
     )
@@ -226,9 +232,13 @@ def _box(box: Box, x: int, y: int) -> str:
     return "".join(parts)
 
 
-def _edge_label(text: str, x_mid: int, y: int, width: int = 15) -> str:
+def _edge_label(text: str, x_mid: int, y: int, width: int = 15, *, above: bool = False) -> str:
+    """One or two lines centred on ``x_mid``, from ``y`` down (or ending at ``y`` when above)."""
     out = []
-    for i, line in enumerate(_lines(neutralise(text), width, 2)):
+    lines = _lines(neutralise(text), width, 2)
+    if above:
+        y -= 12 * (len(lines) - 1)
+    for i, line in enumerate(lines):
         out.append(
             f'<text x="{x_mid}" y="{y + 12 * i}" class="e" text-anchor="middle">{_x(line, width)}'
             "</text>"
@@ -236,8 +246,10 @@ def _edge_label(text: str, x_mid: int, y: int, width: int = 15) -> str:
     return "".join(out)
 
 
-def _row(boxes: list[Box], top: int, label: str) -> tuple[str, int]:
-    y = top + ROW_LABEL_H + 34
+def _row(boxes: list[Box], top: int, label: str) -> tuple[str, int, int]:
+    """A row's SVG, its width and its height (room for an arc only when a box is skipped)."""
+    room = ARC_ROOM if any(b.status == SKIPPED for b in boxes) else 18
+    y = top + ROW_LABEL_H + room
     parts = [f'<text x="0" y="{top + 14}" class="row">{escape(label)}</text>']
     previous_x: int | None = None
     skipped_between = False
@@ -251,7 +263,7 @@ def _row(boxes: list[Box], top: int, label: str) -> tuple[str, int]:
             parts.append(_arrow(previous_x + BOX_W, x, y, box.edge, arc=skipped_between))
         previous_x, skipped_between = x, False
     width = len(boxes) * (BOX_W + GAP) - GAP
-    return "".join(parts), width
+    return "".join(parts), width, ROW_LABEL_H + room + BOX_H + 14
 
 
 def _arrow(x1: int, x2: int, y: int, label: str, *, arc: bool) -> str:
@@ -268,42 +280,41 @@ def _arrow(x1: int, x2: int, y: int, label: str, *, arc: bool) -> str:
         'class="a bypass" marker-end="url(#nl-arrow-red)"/>'
     )
     text = f"bypass: {label}" if label else "bypass"
-    return path + _edge_label(text, (x1 + x2) // 2, top - 10, width=40)
+    return path + _edge_label(text, (x1 + x2) // 2, top - 8, width=40, above=True)
 
 
 def path_svg(flow: FlowResult, firewall: str | None, label: str) -> str:
     """The picture for one client: the required path (when a firewall is required) above the
     modelled/observed one. ``label`` names the client for screen readers."""
-    rows: list[str] = []
-    widths: list[int] = []
-    top = 0
+    rows: list[tuple[list[Box], str]] = []
     if firewall:
-        svg, width = _row(required_boxes(flow, firewall), top, "Required by the design rule")
-        rows.append(svg)
-        widths.append(width)
-        top += ROW_H
+        rows.append((required_boxes(flow, firewall), "Required by the design rule"))
     observed = observed_boxes(flow, firewall)
     if observed:
-        label = "Modelled path, coloured by what the logs show"
+        caption = "Modelled path, coloured by what the logs show"
         if not flow.expected_path:
-            label = "What the vault's log shows (no modelled path: client not in the topology)"
-        svg, width = _row(observed, top, label)
-        rows.append(svg)
-        widths.append(width)
-        top += ROW_H
-    width = max(widths, default=BOX_W) + 4
+            caption = "What the vault's log shows (no modelled path: client not in the topology)"
+        rows.append((observed, caption))
+    parts: list[str] = []
+    top, width = 0, BOX_W
+    for boxes, caption in rows:
+        svg, row_width, height = _row(boxes, top, caption)
+        parts.append(svg)
+        top, width = top + height, max(width, row_width)
     return (
-        f'<svg class="pathsvg" viewBox="-2 0 {width} {top}" width="{width}" role="img" '
+        f'<svg class="pathsvg" viewBox="-2 0 {width + 4} {top}" width="{width + 4}" role="img" '
         f'aria-label="path of {_x(label, 120)}" xmlns="http://www.w3.org/2000/svg">'
-        f"{_DEFS}{''.join(rows)}</svg>"
+        f"{''.join(parts)}</svg>"
     )
 
 
-_DEFS = (
-    "<defs>"
+# Arrow heads, written once per page (``MARKER_DEFS``) and referenced by every picture.
+MARKER_DEFS = (
+    '<svg class="defs-only" width="0" height="0" aria-hidden="true" '
+    'xmlns="http://www.w3.org/2000/svg"><defs>'
     '<marker id="nl-arrow" viewBox="0 0 10 10" refX="9" refY="5" markerWidth="7" '
     'markerHeight="7" orient="auto"><path d="M0,0 L10,5 L0,10 z" fill="#546e7a"/></marker>'
     '<marker id="nl-arrow-red" viewBox="0 0 10 10" refX="9" refY="5" markerWidth="7" '
     'markerHeight="7" orient="auto"><path d="M0,0 L10,5 L0,10 z" fill="#c62828"/></marker>'
-    "</defs>"
+    "</defs></svg>"
 )

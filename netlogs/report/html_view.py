@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from netlogs.model import FlowResult, HopStatus, TraceResult, Verdict
-from netlogs.report.answer import Answer, build_answer
+from netlogs.report.answer import Answer, build_answer, evidence_line
 from netlogs.report.html_clients import ClientSelection, select_clients
 from netlogs.report.html_path import STATUS_WORD, STYLE, path_svg
 from netlogs.report.vocabulary import (
@@ -197,19 +197,6 @@ class FindingView:
     evidence: str  # "4 rows cited: AZKVAuditLogs 4; no fw-hub record"
 
 
-def _evidence_line(flow: FlowResult, firewall: str | None) -> str:
-    tables: dict[str, int] = {}
-    for row in flow.evidence:
-        tables[row.table] = tables.get(row.table, 0) + 1
-    cited = ", ".join(f"{table} {n}" for table, n in sorted(tables.items())) or "none"
-    line = f"{len(flow.evidence)} row(s) cited ({cited})"
-    if flow.evidence_omitted:
-        line += f", {flow.evidence_omitted} more counted"
-    if firewall and flow.verdict is Verdict.REACHED_BYPASSING_FIREWALL:
-        line += f"; no {firewall} record covers these requests"
-    return line
-
-
 def _findings(
     answer: Answer, clients: list[ClientView], firewall: str | None
 ) -> dict[str, list[FindingView]]:
@@ -219,7 +206,7 @@ def _findings(
     for key, found in (("violations", answer.violations), ("undecided", answer.undecided)):
         out[key] = [
             FindingView(f.sentence, link.get(id(f.flow), ""), tone.get(id(f.flow), key),
-                        _evidence_line(f.flow, firewall))
+                        evidence_line(f.flow, firewall))
             for f in found[:MAX_ANSWER_VIOLATIONS]
         ]
     return out

@@ -7,7 +7,7 @@ become a link, an image, HTML or a broken table. Output depends only on the ``Tr
 from __future__ import annotations
 
 from netlogs.model import FlowResult, TraceResult
-from netlogs.report.answer import Answer, build_answer
+from netlogs.report.answer import Answer, build_answer, evidence_line
 from netlogs.report.safe_text import markdown_text, shorten
 from netlogs.report.vocabulary import (
     GAP_TITLE,
@@ -27,7 +27,7 @@ def render_markdown(result: TraceResult) -> str:
     answer = build_answer(result)
     parts = [
         _answer(result, answer),
-        _findings(answer),
+        _findings(answer, result.vault.required_firewall),
         _facts(result),
         _clients(result),
         _gaps(result),
@@ -48,12 +48,13 @@ def _answer(result: TraceResult, answer: Answer) -> str:
     )
 
 
-def _findings(answer: Answer) -> str:
+def _findings(answer: Answer, firewall: str | None) -> str:
     lines: list[str] = []
     if answer.violations:
         lines += [f"### Violations ({len(answer.violations)})", ""]
-        shown = answer.violations[:MAX_ROWS]
-        lines += [f"{i}. {markdown_text(f.sentence)}" for i, f in enumerate(shown, start=1)]
+        for i, found in enumerate(answer.violations[:MAX_ROWS], start=1):
+            lines.append(f"{i}. {markdown_text(found.sentence)}")
+            lines.append(f"   _Evidence: {markdown_text(evidence_line(found.flow, firewall))}_")
         lines += _more(len(answer.violations))
     if answer.undecided:
         lines += ([""] if lines else []) + [f"### Undecided ({len(answer.undecided)})", ""]

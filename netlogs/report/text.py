@@ -14,7 +14,7 @@ import io
 from typing import TYPE_CHECKING
 
 from netlogs.model import FlowResult, TraceResult, Verdict
-from netlogs.report.answer import VIOLATIONS, Answer, build_answer
+from netlogs.report.answer import VIOLATIONS, Answer, build_answer, evidence_line
 from netlogs.report.safe_text import neutralise
 from netlogs.report.vocabulary import (
     GAP_TITLE,
@@ -111,7 +111,13 @@ def _answer(result: TraceResult, answer: Answer) -> list[RenderableType]:
         listing.add_column(justify="right", no_wrap=True)
         listing.add_column(ratio=1, overflow="fold")
         for number, finding in enumerate(found, start=1):
-            listing.add_row(Text(f"{number}.", style=style), Text(neutralise(finding.sentence)))
+            sentence = Text(neutralise(finding.sentence))
+            if finding.flow.violation:
+                firewall = result.vault.required_firewall
+                sentence.append(
+                    f"\nevidence: {neutralise(evidence_line(finding.flow, firewall))}", style="dim"
+                )
+            listing.add_row(Text(f"{number}.", style=style), sentence)
         parts.append(Padding(listing, (0, 0, 0, 1)))
     return parts
 
