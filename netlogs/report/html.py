@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from netlogs.errors import ConfigError
+from netlogs.report.html_estate import estate_svg
 from netlogs.report.html_path import MARKER_DEFS
 from netlogs.report.html_view import report_view
 from netlogs.report.safe_text import neutralise, shorten
@@ -57,6 +58,7 @@ def render_html(result: TraceResult) -> str:
         "csp": assets["csp"],
         "timeline_svg": Markup(timeline.svg),  # built escaped by timeline.py
         "marker_defs": Markup(MARKER_DEFS),  # constant SVG, no data
+        "estate_svg": Markup(estate_svg(result)),  # built escaped by html_estate.py
         "timeline_series": timeline.series,
         "timeline_note": timeline.note,
         "timeline_records": timeline.records,
