@@ -146,3 +146,17 @@ def test_routes_and_path_speak_json_tsv_and_query(capsys: pytest.CaptureFixture[
     _, out, _ = run(capsys, "path", "--from", "vm-hub-jump", "--to", "kv-contoso-prod",
                     *TOPOLOGY, "--format", "json")
     assert json.loads(out)["bypass"] == "private_endpoint_route"
+
+
+def test_help_loads_no_terminal_or_query_library() -> None:
+    """`netlogs --help` stays fast: rich, jmespath and jinja2 load only when a command prints."""
+    import subprocess
+    import sys
+
+    code = (
+        "import sys; from click.testing import CliRunner; from netlogs.cli import cli; "
+        "CliRunner().invoke(cli, ['--help']); "
+        "print([m for m in ('rich', 'jmespath', 'jinja2', 'polars') if m in sys.modules])"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert done.stdout.strip() == "[]"

@@ -246,7 +246,7 @@ def test_sample_scenario_report_draws(heavy_tool: Any, tmp_path: Path) -> None:
     assert seen["requests"] == [report.as_uri()]
 
 
-A4_PRINTABLE = (794 - 2 * 45, 1123)  # A4 at 96 px/inch minus the page's 12 mm margins
+A4_PRINTABLE = (1123 - 2 * 38, 794)  # A4 landscape at 96 px/inch minus the page's 10 mm margins
 
 
 def test_report_prints_on_a4_with_readable_lanes(
@@ -264,11 +264,19 @@ def test_report_prints_on_a4_with_readable_lanes(
             ".map(r => r.getBoundingClientRect().height)"
         )
         assert len(lanes) == 9 and min(lanes) >= 18  # readable on paper, not squeezed
-        width = page.evaluate("document.querySelector('svg.pathsvg').getBoundingClientRect().width")
-        assert width <= A4_PRINTABLE[0]  # path pictures fit the page
-        pdf = page.pdf(format="A4", print_background=True)
+        box = page.evaluate(
+            "(() => { const r = document.querySelector('svg.pathsvg').getBoundingClientRect();"
+            " return [r.width, r.height]; })()"
+        )
+        assert box[0] <= A4_PRINTABLE[0]  # path pictures fit the page...
+        assert box[0] >= 0.65 * 1430  # ...without shrinking their text below ~8 px
+        pdf = page.pdf(format="A4", print_background=True, prefer_css_page_size=True)
     assert pdf.startswith(b"%PDF")
     assert len(pdf) > 50_000
+    import re
+
+    boxes = re.findall(rb"/MediaBox \[0 0 ([0-9.]+) ([0-9.]+)\]", pdf)
+    assert boxes and all(float(w) > float(h) for w, h in boxes)  # A4 landscape pages
     assert seen["errors"] == []
 
 
