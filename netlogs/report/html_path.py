@@ -14,7 +14,7 @@ import re
 from dataclasses import dataclass
 from html import escape
 
-from netlogs.model import FlowResult, HopKind, HopStatus, ObservedHop, Verdict
+from netlogs.model import FlowResult, HopKind, HopStatus, LogFamily, ObservedHop, Verdict
 from netlogs.report.safe_text import neutralise, shorten
 
 BOX_W, BOX_H, GAP, PAD = 150, 66, 106, 8
@@ -57,6 +57,8 @@ KIND_WORD = {
     HopKind.DESTINATION.value: "destination",
 }
 _SUBNET = re.compile(r"\bin (\S+/[^\s;,]+)")
+_RULE = re.compile(r"\b(Allow|Deny|Drop)\b \(rule ([^)]+)\)")
+_ACTION_WORD = {"Allow": "allowed by rule", "Deny": "denied by rule", "Drop": "dropped by rule"}
 _ENDPOINT_KINDS = (
     HopKind.PRIVATE_ENDPOINT, HopKind.SERVICE_ENDPOINT, HopKind.PUBLIC_ENDPOINT, HopKind.VAULT,
 )
@@ -124,6 +126,22 @@ def drawn_hops(flow: FlowResult) -> tuple[ObservedHop, ...]:
     )
 
 
+def firewall_rule(flow: FlowResult) -> str:
+    """``allowed by rule allow-kv`` from the cited firewall rows (the rule that decided the
+    firewall hop); a deny wins over an allow; "" when no cited row names a rule."""
+    found: dict[str, set[str]] = {}
+    for row in flow.evidence:
+        if row.source is LogFamily.FIREWALL:
+            for action, rule in _RULE.findall(row.summary):
+                found.setdefault(action, set()).add(rule)
+    for action in ("Deny", "Drop", "Allow"):
+        rules = sorted(found.get(action, ()))
+        if rules:
+            more = f" (+{len(rules) - 1} more)" if len(rules) > 1 else ""
+            return f"{_ACTION_WORD[action]} {rules[0]}{more}"
+    return ""
+
+
 def observed_boxes(flow: FlowResult, firewall: str | None) -> list[Box]:
     """The modelled hops with their log status, a subnet box after the client when the model
     names it, and the required firewall inserted as ``skipped`` when the path has no such hop."""
@@ -137,7 +155,10 @@ def observed_boxes(flow: FlowResult, firewall: str | None) -> list[Box]:
     for hop in hops:
         if firewall and not passes and hop.hop in _ENDPOINT_KINDS and not _has_skip(boxes):
             boxes.append(Box(HopKind.FIREWALL.value, firewall, SKIPPED, "", _skip_text(firewall)))
-        boxes.append(Box(hop.hop.value, hop.name, hop.status.value, _edge(hop, previous),
+        edge = _edge(hop, previous)
+        if previous is not None and previous.hop is HopKind.FIREWALL:
+            edge = firewall_rule(flow) or edge  # the rule that let it through (or stopped it)
+        boxes.append(Box(hop.hop.value, hop.name, hop.status.value, edge,
                          f"{hop.hop.value} {hop.name}: {hop.detail} [{hop.status.value}]"))
         if hop.hop is HopKind.CLIENT:
             subnet = _SUBNET.search(hop.detail)
@@ -273,14 +294,16 @@ def _arrow(x1: int, x2: int, y: int, label: str, *, arc: bool) -> str:
             f'<line x1="{x1 + 2}" y1="{mid_y}" x2="{x2 - 4}" y2="{mid_y}" class="a" '
             'marker-end="url(#nl-arrow)"/>'
         )
-        return line + _edge_label(label, (x1 + x2) // 2, mid_y - 16)
+        tip = f"<title>{_x(label, 240)}</title>" if label else ""
+        return f'<g class="edge">{tip}{line}{_edge_label(label, (x1 + x2) // 2, mid_y - 16)}</g>'
     top = y - 26  # over the skipped box: the traffic goes around the firewall
     path = (
         f'<path d="M{x1 + 2},{mid_y} C{x1 + 40},{top} {x2 - 40},{top} {x2 - 4},{mid_y}" '
         'class="a bypass" marker-end="url(#nl-arrow-red)"/>'
     )
     text = f"bypass: {label}" if label else "bypass"
-    return path + _edge_label(text, (x1 + x2) // 2, top - 8, width=40, above=True)
+    label_svg = _edge_label(text, (x1 + x2) // 2, top - 8, width=40, above=True)
+    return f'<g class="edge"><title>{_x(text, 240)}</title>{path}{label_svg}</g>'
 
 
 def path_svg(flow: FlowResult, firewall: str | None, label: str) -> str:

@@ -131,3 +131,21 @@ def test_a_client_outside_the_topology_shows_what_the_vault_log_proves(
     assert "no modelled path" in text
     blocked = dataclasses.replace(outside, verdict=Verdict.BLOCKED_BY_FIREWALL, requests=0)
     assert observed_boxes(blocked, "fw-hub") == []  # nothing proven, nothing drawn
+
+
+def test_the_firewall_rule_that_decided_is_written_after_the_firewall(
+    sample_result: TraceResult,
+) -> None:
+    flow = next(f for f in sample_result.flows if f.verdict is Verdict.REACHED_VIA_FIREWALL)
+    boxes = observed_boxes(flow, "fw-hub")
+    after = boxes[[b.kind for b in boxes].index("firewall") + 1]
+    assert after.edge == "allowed by rule allow-kv"  # from the cited AZFWNetworkRule row
+    denied = dataclasses.replace(
+        flow,
+        evidence=(
+            *flow.evidence,
+            flow.evidence[1]._replace(summary="10.2.1.4:1 -> 10.1.2.4:443 Deny (rule deny-all)"),
+        ),
+    )
+    boxes = observed_boxes(denied, "fw-hub")
+    assert boxes[[b.kind for b in boxes].index("firewall") + 1].edge == "denied by rule deny-all"
