@@ -117,6 +117,11 @@ def show_clip(value: object, limit: int = 120) -> Markup:
     return Markup('<bdi class="clip" tabindex="0">%s</bdi>') % text
 
 
+def plain(value: object, limit: int = 200) -> str:
+    """Text for places that hold no markup (the page title): invisible characters shown, cut."""
+    return shorten(neutralise(value), limit)
+
+
 def show_block(value: object) -> Markup:
     """Multi-line text (KQL) in a ``<pre>``, line breaks kept, invisible characters shown."""
     from markupsafe import Markup  # noqa: PLC0415
@@ -140,6 +145,7 @@ def _environment() -> jinja2.Environment:
     env.filters["show_block"] = show_block
     env.filters["show_short"] = show_short
     env.filters["show_clip"] = show_clip
+    env.filters["plain"] = plain
     return env
 
 

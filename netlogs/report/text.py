@@ -30,6 +30,8 @@ if TYPE_CHECKING:
 
 STACKED_BELOW = 100  # narrower terminals get one block per client instead of a table
 MIN_WIDTH = 40
+MAX_SENTENCES = 50  # per list (violations, undecided); the rest are counted
+MAX_ROWS = 500  # table rows (violations first); beyond, a count and where to find the rest
 _STATUS_STYLE = {"PASS": "bold green", VIOLATIONS: "bold red", "UNDECIDED": "bold magenta"}
 
 
@@ -110,7 +112,7 @@ def _answer(result: TraceResult, answer: Answer) -> list[RenderableType]:
         listing = Table.grid(padding=(0, 1))  # a hanging indent: the number, then the sentence
         listing.add_column(justify="right", no_wrap=True)
         listing.add_column(ratio=1, overflow="fold")
-        for number, finding in enumerate(found, start=1):
+        for number, finding in enumerate(found[:MAX_SENTENCES], start=1):
             sentence = Text(neutralise(finding.sentence))
             if finding.flow.violation:
                 firewall = result.vault.required_firewall
@@ -119,6 +121,8 @@ def _answer(result: TraceResult, answer: Answer) -> list[RenderableType]:
                 )
             listing.add_row(Text(f"{number}.", style=style), sentence)
         parts.append(Padding(listing, (0, 0, 0, 1)))
+        if len(found) > MAX_SENTENCES:
+            parts.append(Text(f"   ... and {len(found) - MAX_SENTENCES} more: {_ELSEWHERE}"))
     return parts
 
 
@@ -139,9 +143,16 @@ def _clients(result: TraceResult, width: int) -> RenderableType:
     flows = sorted_flows(result)
     if not flows:
         return Text("No traffic to the vault was found in the window.")
-    if width < STACKED_BELOW:
-        return _stacked(flows)
-    return _table(flows, width)
+    shown = _stacked(flows[:MAX_ROWS]) if width < STACKED_BELOW else _table(flows[:MAX_ROWS], width)
+    if len(flows) <= MAX_ROWS:
+        return shown
+    from rich.console import Group  # noqa: PLC0415
+
+    more = Text(f"... and {len(flows) - MAX_ROWS} more client(s): {_ELSEWHERE}")
+    return Group(shown, more)
+
+
+_ELSEWHERE = "-o tsv, -o json or the HTML report lists every one"
 
 
 def _table(flows: list[FlowResult], width: int) -> RenderableType:

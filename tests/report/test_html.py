@@ -122,6 +122,8 @@ def test_hostile_text_is_escaped(hostile_result: TraceResult, payloads: dict[str
     text = "".join(page.text)
     assert payloads["script"] in text  # shown to the reader, as text
     assert "[U+202E]" in text and "\u202e" not in html and "\u200b" not in html
+    title = html.split("<title>", 1)[1].split("</title>", 1)[0]
+    assert "<" not in title and title.count("&lt;script&gt;") == 1  # text, even in the title
     # the hostile label reaches the SVG pictures, as text: in a tooltip and in a lane label
     titles = [t for t in page.text if payloads["script"][:20] in t]
     assert titles

@@ -107,3 +107,20 @@ def test_no_flows_says_so(sample_result: TraceResult) -> None:
     assert "No traffic to the vault was found in the window." in text
     assert "0 flow(s): 0 violation(s), 0 undecided" in text
     assert Verdict.REACHED_VIA_FIREWALL.value not in text
+
+
+def test_huge_estates_are_capped_and_say_so(sample_result: TraceResult) -> None:
+    from netlogs.report import text as text_module
+
+    base = sample_result.flows
+    flows = tuple(
+        dataclasses.replace(base[i % len(base)], client_ip=f"10.9.{i // 250}.{i % 250}")
+        for i in range(text_module.MAX_ROWS + 300)
+    )
+    text = render_text(dataclasses.replace(sample_result, flows=flows), color=False)
+    rows = [line for line in text.splitlines() if line.startswith("10.9.")]
+    assert len(rows) == text_module.MAX_ROWS
+    assert "... and 300 more client(s): -o tsv, -o json or the HTML report lists every one" in text
+    violations = sum(f.violation for f in flows)
+    listed = f"... and {violations - text_module.MAX_SENTENCES} more: -o tsv"
+    assert listed in text
