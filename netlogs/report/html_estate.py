@@ -114,7 +114,6 @@ def estate_svg(result: TraceResult) -> str:
     groups = group_flows(result)
     if not groups:
         return ""
-    firewall = result.vault.required_firewall
     height = max(TOP + ROW * len(groups) + 20, 330)
     mid = TOP + (height - TOP) // 2
     fw_y = mid - 40
@@ -127,23 +126,9 @@ def estate_svg(result: TraceResult) -> str:
         f'<text x="{GROUP_X}" y="16" class="h">Clients (by subnet)</text>',
         f'<text x="{FW_X}" y="16" class="h">Required firewall</text>',
         f'<text x="{END_X}" y="16" class="h">Vault endpoints</text>',
+        *_vault_side(result, ends, mid),
+        _firewall_box(result.vault.required_firewall, fw_y),
     ]
-    pe = result.vault.private_endpoints
-    pe_lines = [f"{p.ip} in {p.subnet}" for p in pe[:2]] or ["none in the topology"]
-    parts.append(_box(END_X, ends["private_endpoint"], (END_W, 56), "private endpoint", pe_lines))
-    parts.append(_box(END_X, ends["service_endpoint"], (END_W, 44), "service endpoint",
-                      ["Microsoft.KeyVault"]))
-    parts.append(_box(END_X, ends["public_endpoint"], (END_W, 44), "public endpoint",
-                      [f"access: {result.vault.public_network_access}"]))
-    vault = _box(VAULT_X, mid - 28, (BOX_W, 56), result.vault.name, ["Key Vault"], css="vault")
-    parts.append(vault)
-    for key, y in ends.items():
-        parts.append(_line((END_X + END_W, y + 22), (VAULT_X, mid), "#546e7a", "", key))
-    if firewall:
-        parts.append(_box(FW_X, fw_y, (FW_W, 80), firewall, ["the design rule requires it"],
-                          css="fw"))
-    else:
-        parts.append(_box(FW_X, fw_y, (FW_W, 80), "no firewall rule", ["none required"], css="fw"))
     via_fw: Counter[str] = Counter()
     for i, group in enumerate(groups):
         y = TOP + i * ROW
@@ -158,6 +143,29 @@ def estate_svg(result: TraceResult) -> str:
                            _TONE_COLOUR[tone], "", f"through the firewall: {_counts(via_fw)}"))
     parts.append("</svg>")
     return "".join(parts)
+
+
+def _vault_side(result: TraceResult, ends: dict[str, int], mid: int) -> list[str]:
+    """The three ways into the vault, and the vault."""
+    pe = result.vault.private_endpoints
+    pe_lines = [f"{p.ip} in {p.subnet}" for p in pe[:2]] or ["none in the topology"]
+    parts = [
+        _box(END_X, ends["private_endpoint"], (END_W, 56), "private endpoint", pe_lines),
+        _box(END_X, ends["service_endpoint"], (END_W, 44), "service endpoint",
+             ["Microsoft.KeyVault"]),
+        _box(END_X, ends["public_endpoint"], (END_W, 44), "public endpoint",
+             [f"access: {result.vault.public_network_access}"]),
+        _box(VAULT_X, mid - 28, (BOX_W, 56), result.vault.name, ["Key Vault"], css="vault"),
+    ]
+    for key, y in ends.items():
+        parts.append(_line((END_X + END_W, y + 22), (VAULT_X, mid), "#546e7a", "", key))
+    return parts
+
+
+def _firewall_box(firewall: str | None, fw_y: int) -> str:
+    if firewall:
+        return _box(FW_X, fw_y, (FW_W, 80), firewall, ["the design rule requires it"], css="fw")
+    return _box(FW_X, fw_y, (FW_W, 80), "no firewall rule", ["none required"], css="fw")
 
 
 def _group_lines(

@@ -164,11 +164,7 @@ def report_view(result: TraceResult) -> dict[str, Any]:
         "evidence": evidence,
         "evidence_total": evidence_total,
         "verdict_legend": [(v.value, VERDICT_MEANING[v]) for v in VERDICT_ORDER],
-        "hop_legend": [(s.value, HOP_STATUS_MEANING[s]) for s in HopStatus],
-        "picture_legend": [
-            (status, STATUS_WORD[status], STYLE[status][3], meaning)
-            for status, meaning in _PICTURE_MEANING.items()
-        ],
+        "picture_legend": _PICTURE_LEGEND,
         "sources": sorted(result.sources, key=lambda s: (s.family.value, s.table)),
         "queries": sorted(result.queries, key=lambda q: (q.name, q.workspace, q.timespan)),
         "ledger": sorted(result.ledger, key=lambda e: (e.template, e.workspace, e.start)),
@@ -187,6 +183,13 @@ _PICTURE_MEANING = {
     "skipped": "the design requires this firewall, but the modelled path goes around it",
     "required": "a hop the design rule asks for (upper row of each picture)",
 }
+
+
+# (status, word, symbol, meaning) for the legend of the path pictures
+_PICTURE_LEGEND = [
+    (status, STATUS_WORD[status], STYLE[status][3], meaning)
+    for status, meaning in _PICTURE_MEANING.items()
+]
 
 
 @dataclass(frozen=True)
