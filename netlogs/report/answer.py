@@ -84,7 +84,13 @@ def _title(result: TraceResult, status: str, violations: int, undecided: int) ->
     if status == UNDECIDED:
         return f"No violation proven for {vault}, but {undecided} of {clients} client(s) undecided"
     if status == PASS:
-        return f"All {clients} client(s) reached {vault} the way the design requires"
+        reached = sum(1 for f in result.flows if f.verdict is Verdict.REACHED_VIA_FIREWALL)
+        if reached == clients:
+            return f"All {clients} client(s) reached {vault} the way the design requires"
+        return (
+            f"No violation: {reached} of {clients} client(s) reached {vault} the way the design "
+            f"requires; the other {clients - reached} were stopped or never arrived"
+        )
     return f"No traffic to {vault} was found in the window"
 
 

@@ -75,7 +75,15 @@ def test_status_is_pass_only_when_every_flow_is_decided_and_fine(
     sample_result: TraceResult,
 ) -> None:
     fine = tuple(f for f in sample_result.flows if not f.violation and not f.verdict.is_undecided)
-    assert build_answer(dataclasses.replace(sample_result, flows=fine)).status == PASS
+    passed = build_answer(dataclasses.replace(sample_result, flows=fine))
+    assert passed.status == PASS
+    assert passed.title == (  # blocked clients did not "reach the vault the way it requires"
+        "No violation: 1 of 4 client(s) reached kv-contoso-prod the way the design requires; "
+        "the other 3 were stopped or never arrived"
+    )
+    reached = tuple(f for f in fine if f.verdict is Verdict.REACHED_VIA_FIREWALL)
+    title = build_answer(dataclasses.replace(sample_result, flows=reached)).title
+    assert title == "All 1 client(s) reached kv-contoso-prod the way the design requires"
     unsure = tuple(f for f in sample_result.flows if not f.violation)
     answer = build_answer(dataclasses.replace(sample_result, flows=unsure))
     assert (answer.status, answer.headline) == (UNDECIDED, "UNDECIDED (2)")
