@@ -1,7 +1,7 @@
 """The `netlogs` command line: thin commands over the library.
 
 Only this package touches click, stdout/stderr and exit codes. Commands are loaded lazily so
-``netlogs --help`` does not import polars, azure or plotly.
+``netlogs --help`` does not import polars, azure, jinja2 or rich.
 """
 
 from __future__ import annotations

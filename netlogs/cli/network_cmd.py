@@ -10,6 +10,8 @@ from typing import TYPE_CHECKING, Any
 
 import click
 
+from netlogs.cli.output import emit, output_format, output_options
+
 if TYPE_CHECKING:
     from netlogs.model import ExpectedPath
     from netlogs.routing import EffectiveRoute, RoutingOptions
@@ -17,10 +19,6 @@ if TYPE_CHECKING:
 _TOPOLOGY = click.option(
     "--topology", "topology_file", required=True,
     type=click.Path(dir_okay=False, path_type=Path), help="Topology file (YAML or JSON).",
-)
-_FORMAT = click.option(
-    "--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True,
-    help="Output format.",
 )
 _OPTION = click.option(
     "--routing-option", "routing_options", multiple=True, metavar="NAME=true|false",
@@ -31,9 +29,10 @@ _OPTION = click.option(
 @click.command()
 @click.argument("subnet")
 @_TOPOLOGY
-@_FORMAT
+@output_options
 @_OPTION
-def routes(subnet: str, topology_file: Path, fmt: str, routing_options: tuple[str, ...]) -> None:
+def routes(subnet: str, topology_file: Path, output_format: str, query: str | None,
+           routing_options: tuple[str, ...]) -> None:
     """Effective routes of any subnet VNET/SUBNET (also GatewaySubnet, AzureFirewallSubnet,
     App Service and empty subnets, which Azure never shows).
 
@@ -44,13 +43,17 @@ def routes(subnet: str, topology_file: Path, fmt: str, routing_options: tuple[st
     from netlogs.routing import effective_routes
     from netlogs.topology.loader import load_topology
 
+    fmt = _checked(output_format, query)
     topology = load_topology(topology_file)
     table = effective_routes(topology, subnet, _routing_options(routing_options))
-    if fmt == "json":
-        doc = {"subnet": subnet, "routes": [_route_json(r) for r in table]}
-        click.echo(json.dumps(doc, indent=2))
-    else:
-        click.echo(render_routes(subnet, table))
+    doc = {"subnet": subnet, "routes": [_route_json(r) for r in table]}
+    emit(
+        fmt,
+        table=lambda color, width: render_routes(subnet, table, color=color, width=width),
+        document=lambda: doc if query else doc["routes"] if fmt == "tsv" else doc,
+        query=query,
+        json_text=lambda: json.dumps(doc, indent=2) + "\n",
+    )
 
 
 @click.command()
@@ -59,10 +62,9 @@ def routes(subnet: str, topology_file: Path, fmt: str, routing_options: tuple[st
 @click.option("--to", "dest", required=True, metavar="DEST[:PORT]",
               help="IP, vault name or vault FQDN, optionally with a port.")
 @_TOPOLOGY
-@_FORMAT
+@output_options
 @_OPTION
-def path(source: str, dest: str, topology_file: Path, fmt: str,
-         routing_options: tuple[str, ...]) -> None:
+def path(**options: Any) -> None:
     """Expected path from a client to a destination, hop by hop, with the route or setting
     that decides each hop and any firewall bypass.
 
@@ -73,13 +75,33 @@ def path(source: str, dest: str, topology_file: Path, fmt: str,
     from netlogs.paths import expected_path
     from netlogs.topology.loader import load_topology
 
+    source: str = options["source"]
+    dest: str = options["dest"]
+    topology_file: Path = options["topology_file"]
+    query: str | None = options["query"]
+    fmt = _checked(options["output_format"], query)
+    routing_options: tuple[str, ...] = options["routing_options"]
     destination, port = _split_port(dest)
     topology = load_topology(topology_file)
     result = expected_path(topology, source, destination, port, _routing_options(routing_options))
-    if fmt == "json":
-        click.echo(json.dumps(path_json(result, dest), indent=2))
-    else:
-        click.echo(render_path(result, dest))
+    doc = path_json(result, dest)
+    emit(
+        fmt,
+        table=lambda color, width: render_path(result, dest, color=color, width=width),
+        document=lambda: doc if query else doc["hops"] if fmt == "tsv" else doc,
+        query=query,
+        json_text=lambda: json.dumps(doc, indent=2) + "\n",
+    )
+
+
+def _checked(value: str, query: str | None) -> str:
+    """The output format, misuse reported like click's own option errors (exit 2)."""
+    from netlogs.errors import ConfigError
+
+    try:
+        return output_format(value, query)
+    except ConfigError as exc:
+        raise click.BadParameter(str(exc), param_hint="--output") from None
 
 
 def _split_port(dest: str) -> tuple[str, int | None]:
@@ -114,22 +136,78 @@ def _route_json(route: EffectiveRoute) -> dict[str, Any]:
     }
 
 
-def render_routes(subnet: str, table: Sequence[EffectiveRoute]) -> str:
-    """A table shaped like ``az network nic show-effective-route-table -o table``, plus notes."""
-    header = ("Source", "State", "Address Prefix", "Next Hop Type", "Next Hop IP", "Name", "Notes")
-    rows = [header] + [
-        (r.source, r.state, r.prefix, r.next_hop_type, ", ".join(r.next_hop_ips), r.name,
-         _note(r))
+def _console(width: int, color: bool) -> tuple[Any, Any]:
+    from netlogs.report.text import make_console
+
+    return make_console(width, color)
+
+
+def _finish(out: Any) -> str:
+    return "\n".join(line.rstrip() for line in out.getvalue().splitlines()) + "\n"
+
+
+_STATE_STYLE = {"Active": "green", "Invalid": "dim"}
+_HOP_STYLE = {"VirtualAppliance": "cyan", "None": "red", "InterfaceEndpoint": "yellow",
+              "VirtualNetworkServiceEndpoint": "yellow"}
+
+
+NOTES_MIN = 30  # the table needs this much room for notes; else each route is a short block
+_HEADERS = ("Source", "State", "Address Prefix", "Next Hop Type", "Next Hop IP", "Name")
+
+
+def _fixed_width(table: Sequence[EffectiveRoute]) -> int:
+    """Width of the columns that are never wrapped, with their separators."""
+    cells = [
+        (r.source, r.state, r.prefix, r.next_hop_type, ", ".join(r.next_hop_ips), r.name)
         for r in table
     ]
-    widths = [max(len(row[i]) for row in rows) for i in range(len(header) - 1)]
-    lines = [f"Effective routes of {subnet} ({len(table)} routes)", ""]
-    for number, row in enumerate(rows):
-        cells = [cell.ljust(widths[i]) for i, cell in enumerate(row[:-1])]
-        lines.append("  ".join([*cells, row[-1]]).rstrip())
-        if number == 0:
-            lines.append("  ".join("-" * w for w in widths) + "  -----")
-    return "\n".join(lines)
+    widths = [max([len(h), *(len(c[i]) for c in cells)]) for i, h in enumerate(_HEADERS)]
+    return sum(widths) + 2 * len(widths)
+
+
+def _routes_stacked(console: Any, table: Sequence[EffectiveRoute]) -> None:
+    from rich.padding import Padding
+    from rich.text import Text
+
+    for r in table:
+        line = Text()
+        line.append(f"{r.state:<8}", style=_STATE_STYLE.get(r.state, ""))
+        line.append(f"{r.prefix:<19}")
+        line.append(r.next_hop_type, style=_HOP_STYLE.get(r.next_hop_type, ""))
+        line.append(f" {', '.join(r.next_hop_ips)}".rstrip() + f"  [{r.source}]")
+        console.print(line)
+        note = "; ".join(part for part in (r.name, _note(r)) if part)
+        if note:
+            console.print(Padding(Text(note, style="dim"), (0, 0, 0, 8)))
+
+
+def render_routes(
+    subnet: str, table: Sequence[EffectiveRoute], *, color: bool = False, width: int = 120
+) -> str:
+    """A table shaped like ``az network nic show-effective-route-table -o table``, plus notes
+    that wrap to the terminal's width."""
+    from rich import box
+    from rich.table import Table
+    from rich.text import Text
+
+    console, out = _console(width, color)
+    console.print(Text(f"Effective routes of {subnet} ({len(table)} routes)", style="bold"))
+    console.print()
+    if _fixed_width(table) + NOTES_MIN > width:
+        _routes_stacked(console, table)
+        return _finish(out)
+    grid = Table(box=box.SIMPLE_HEAD, show_edge=False, pad_edge=False, header_style="bold")
+    for name in _HEADERS:
+        grid.add_column(name, no_wrap=True)
+    grid.add_column("Notes", ratio=1, min_width=20, overflow="fold")
+    for r in table:
+        grid.add_row(
+            r.source, Text(r.state, style=_STATE_STYLE.get(r.state, "")), r.prefix,
+            Text(r.next_hop_type, style=_HOP_STYLE.get(r.next_hop_type, "")),
+            ", ".join(r.next_hop_ips), r.name, _note(r),
+        )
+    console.print(grid)
+    return _finish(out)
 
 
 def _note(route: EffectiveRoute) -> str:
@@ -153,17 +231,36 @@ def path_json(result: ExpectedPath, dest: str) -> dict[str, Any]:
     }
 
 
-def render_path(result: ExpectedPath, dest: str) -> str:
-    """A numbered hop chain with the verdict first."""
+_HOP_KIND_STYLE = {"firewall": "bold green", "drop": "bold red", "public_endpoint": "yellow",
+                   "service_endpoint": "yellow"}
+
+
+def render_path(
+    result: ExpectedPath, dest: str, *, color: bool = False, width: int = 120
+) -> str:
+    """A numbered hop chain with the verdict first; a bypass in red."""
+    from rich.padding import Padding
+    from rich.table import Table
+    from rich.text import Text
+
+    console, out = _console(width, color)
     via = f" through {', '.join(result.firewalls)}" if result.firewalls else ", no firewall"
     verdict = f"DELIVERED{via}" if result.delivered else f"DROPPED: {result.drop_reason}"
-    lines = [f"{result.source} -> {dest}: {verdict}"]
-    width = max(len(h.hop.value) for h in result.hops)
+    head = Text(f"{result.source} -> {dest}: ")
+    head.append(verdict, style="bold green" if result.delivered and result.firewalls else "bold")
+    console.print(head)
+    chain = Table.grid(padding=(0, 2), pad_edge=False)
+    chain.add_column(justify="right", no_wrap=True)
+    chain.add_column(no_wrap=True)
+    chain.add_column(ratio=1, overflow="fold")
     for number, hop in enumerate(result.hops, start=1):
         mark = "" if hop.confidence.value == "high" else f" [{hop.confidence.value}]"
-        lines.append(f"  {number:>2}. {hop.hop.value.ljust(width)}  {hop.name}{mark}")
-        lines.append(f"      {' ' * width}  {hop.detail}")
+        style = "bold red" if "bypass:" in hop.detail else _HOP_KIND_STYLE.get(hop.hop.value, "")
+        name = Text(f"{hop.name}{mark}", style="bold")
+        name.append("\n" + hop.detail, style="")
+        chain.add_row(f"{number}.", Text(hop.hop.value, style=style), name)
+    console.print(Padding(chain, (0, 0, 0, 2)))
     if result.bypass is not None:
-        lines.append(f"Bypass: {result.bypass.value}")
-    lines.append(f"Confidence: {result.confidence.value}")
-    return "\n".join(lines)
+        console.print(Text(f"Bypass: {result.bypass.value}", style="bold red"))
+    console.print(f"Confidence: {result.confidence.value}")
+    return _finish(out)

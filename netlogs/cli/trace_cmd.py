@@ -7,8 +7,6 @@ The clock is read here and only here (``--now`` pins it for reproducible runs).
 from __future__ import annotations
 
 import gc
-import os
-import sys
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -16,6 +14,7 @@ from typing import TYPE_CHECKING
 import click
 
 from netlogs.cli.options import log_analytics_connection
+from netlogs.cli.output import output_format, output_options
 from netlogs.errors import ConfigError
 
 if TYPE_CHECKING:
@@ -55,14 +54,7 @@ if TYPE_CHECKING:
 @click.option(
     "--markdown", "markdown_file", metavar="FILE", help="Write the Markdown summary (- = stdout)."
 )
-@click.option(
-    "--format",
-    "output_format",
-    metavar="[text|json]",
-    default="text",
-    show_default=True,
-    help="What to print on stdout.",
-)
+@output_options
 @click.option(
     "--csv-tz",
     metavar="ZONE",
@@ -130,7 +122,9 @@ def trace(ctx: click.Context, /, **options: object) -> None:
     try:
         write_reports(result, outputs)
         if not takes_stdout(outputs):  # `--json -`: stdout holds that document alone
-            _print_result(result, _text(options, "output_format") or "text")
+            _print_result(
+                result, _text(options, "output_format") or "table", _text(options, "query")
+            )
     finally:
         gc.unfreeze()
     ctx.exit(exit_code_for(result))
@@ -183,8 +177,7 @@ def _prepare(
         raise ConfigError("give either --logs DIR or --workspace ID, not both")
     if not logs and not workspaces:
         raise ConfigError("no evidence source: give --logs DIR (exported logs) or --workspace ID")
-    if (_text(options, "output_format") or "text") not in ("text", "json"):
-        raise ConfigError(f"--format {options.get('output_format')!r}: use text or json")
+    output_format(_text(options, "output_format") or "table", _text(options, "query"))
     _check_zone(_text(options, "csv_tz"))
     window = resolve_window(
         now, _text(options, "since"), _text(options, "start"), _text(options, "end")
@@ -280,13 +273,26 @@ def _workspaces(options: dict[str, object]) -> tuple[str, ...]:
 # --------------------------------------------------------------------------- output
 
 
-def _print_result(result: TraceResult, output_format: str) -> None:
-    if output_format == "json":
-        from netlogs.report.json import dumps_trace_result
-
-        click.echo(dumps_trace_result(result), nl=False)
-        return
+def _print_result(result: TraceResult, output: str, query: str | None) -> None:
+    """-o table (the answer, then a table that fits the terminal), json (the netlogs.trace/v1
+    document, or what --query selects from it), tsv (one line per flow unless --query), none."""
+    from netlogs.cli.output import emit
+    from netlogs.report.json import dumps_trace_result, trace_result_to_dict
     from netlogs.report.text import render_text
 
-    color = sys.stdout.isatty() and "NO_COLOR" not in os.environ
-    click.echo(render_text(result, color=color), nl=False)
+    def document() -> object:
+        doc = trace_result_to_dict(result)
+        if query is None and output_format(output, query) == "tsv":
+            keys = ("client_ip", "client", "verdict", "violation", "requests", "vault_outcome",
+                    "cause")
+            return [{k: flow.get(k) for k in keys} for flow in doc["flows"]]
+        return doc
+
+    emit(
+        output_format(output, query),
+        table=lambda color, width: render_text(result, color=color, width=width),
+        document=document,
+        query=query,
+        json_text=lambda: dumps_trace_result(result),
+    )
+

@@ -8,7 +8,6 @@ never reach the terminal.
 
 from __future__ import annotations
 
-import json
 import re
 
 # C0/C1 controls (tab and newline are handled per format), bidi marks, embeddings, overrides and
@@ -66,21 +65,3 @@ def markdown_text(value: object) -> str:
     """Inline Markdown that renders as the literal text (tables included)."""
     text = _MARKDOWN_SPECIAL.sub(r"\\\1", neutralise(value))
     return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
-
-
-def script_json(data: object) -> str:
-    """JSON safe to place inside an HTML ``<script>`` element.
-
-    ``<``, ``>`` and ``&`` become ``\\u003c``-style escapes (so ``</script>`` or ``<!--`` in a
-    request URI cannot end the element), as do U+2028/U+2029 (line terminators in older JS).
-    """
-    text = json.dumps(data, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
-    for char, escape in (
-        ("<", "\\u003c"),
-        (">", "\\u003e"),
-        ("&", "\\u0026"),
-        ("\u2028", "\\u2028"),
-        ("\u2029", "\\u2029"),
-    ):
-        text = text.replace(char, escape)
-    return text

@@ -196,7 +196,7 @@ def test_require_firewall_flag_without_design_rule(
             "either --logs DIR or --workspace",
         ),
         (["--reuse-window", "0m"], "--reuse-window"),
-        (["--format", "xml"], "--format 'xml': use text or json"),
+        (["--format", "xml"], "--output 'xml': use table, json, tsv or none"),
         (["--csv-tz", "Mars/Olympus"], "--csv-tz 'Mars/Olympus': unknown time zone"),
         (["--now", "soon"], "--now 'soon'"),
     ],
