@@ -7,6 +7,7 @@ Colour is the caller's decision (the CLI turns it off for NO_COLOR and non-TTY o
 from __future__ import annotations
 
 from netlogs.model import FlowResult, TraceResult, Verdict
+from netlogs.report.ledger_text import ledger_line, sorted_sources
 from netlogs.report.safe_text import neutralise, shorten
 from netlogs.report.vocabulary import (
     GAP_TITLE,
@@ -31,6 +32,7 @@ def render_text(result: TraceResult, *, color: bool) -> str:
     lines = _heading(result, color)
     lines += ["", *_table(result, color), ""]
     lines += _summary(result)
+    lines += _sources(result)
     lines += _violations(result)
     lines += _gaps(result)
     return "\n".join(lines) + "\n"
@@ -102,6 +104,13 @@ def _summary(result: TraceResult) -> list[str]:
         f"{result.undecided} undecided"
     )
     return [head + (f" ({counts})" if counts else "")]
+
+
+def _sources(result: TraceResult) -> list[str]:
+    """The row ledger, one line per source (table names come from the input: neutralised)."""
+    if not result.sources:
+        return []
+    return ["", "Sources:"] + [f"  {neutralise(ledger_line(s))}" for s in sorted_sources(result)]
 
 
 def _violations(result: TraceResult) -> list[str]:

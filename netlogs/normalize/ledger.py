@@ -1,0 +1,288 @@
+"""The row ledger after normalization: every canonical row is used or set aside with a reason.
+
+``account_evidence`` is ``filter_evidence`` with bookkeeping. Each row gets the first reason
+that applies, in this order:
+
+1. ``unparseable_time`` (no time), ``out_of_range_time`` (before ``SANE_TIMES.start`` or after
+   the run's clock plus a day: a clock reset to 1970 or a typo'd 2099 must not stretch a window);
+2. ``other_vault`` (Key Vault rows of another vault), ``outside_window`` (firewall rows keep the
+   reuse lead before the window);
+3. ``unrelated``: firewall/flow rows to a destination that is neither the vault's endpoints nor
+   its name, rows of a firewall outside the topology, DNS queries for other names, clients the
+   query does not ask for;
+4. ``malformed_address``: an address column that is empty or not an address (``10.0.1.999``,
+   ``10.0.1.10:51544``, `` 10.0.1.10``, ``<redacted>``); a destination that is not an address
+   is malformed rather than unrelated, since it may have been the vault's;
+5. ``duplicate``: the same row (every column but its id) already kept, e.g. two copies of one
+   export.
+
+A source with rows set aside for a reason that hides evidence (``SetAsideReason.hides_evidence``)
+becomes partial; a source with rows but none in the window is missing for the window.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, replace
+from datetime import datetime, timedelta, timezone
+from typing import Any
+
+import polars as pl
+
+from netlogs.model import (
+    EvidenceQuery,
+    EvidenceTables,
+    LogFamily,
+    SetAsideReason,
+    SourceStatus,
+    SourceSummary,
+    TimeWindow,
+)
+from netlogs.normalize.filters import client_filter, in_window, vault_names
+
+# Azure Key Vault diagnostic logs, Azure Firewall structured logs and VNet flow logs all date
+# from after this: an earlier row is a broken clock or a broken cell, not evidence.
+EARLIEST_EVIDENCE = datetime(2015, 1, 1, tzinfo=timezone.utc)
+# A row newer than the run's clock plus this is from the future (or mistyped).
+FUTURE_TOLERANCE = timedelta(days=1)
+
+_REASON = "_set_aside"
+_HIDDEN_NOTE = "set aside: "
+_IPV4_OCTET = r"(25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])"
+_IPV4 = rf"^{_IPV4_OCTET}(\.{_IPV4_OCTET}){{3}}$"
+_IPV6 = r"^[0-9A-Fa-f]{0,4}(:[0-9A-Fa-f]{0,4}){2,7}(:(\d{1,3}\.){3}\d{1,3})?$"
+_FAMILY = {
+    "kv_requests": LogFamily.KEYVAULT,
+    "fw_events": LogFamily.FIREWALL,
+    "flows": LogFamily.FLOW,
+    "dns": LogFamily.DNS,
+}
+# Reasons that say the row was not in the window (or can't be placed in it): a source whose
+# rows all went this way has nothing to say about the window.
+_NOT_IN_WINDOW = {
+    SetAsideReason.UNPARSEABLE_TIME.value,
+    SetAsideReason.OUT_OF_RANGE_TIME.value,
+    SetAsideReason.OUTSIDE_WINDOW.value,
+}
+
+
+def sane_times(now: datetime) -> TimeWindow:
+    """The times a row may carry and still be evidence for a run at ``now``."""
+    return TimeWindow(EARLIEST_EVIDENCE, max(now, EARLIEST_EVIDENCE) + FUTURE_TOLERANCE)
+
+
+def is_address(column: str) -> pl.Expr:
+    """True where ``column`` is exactly an IPv4 or IPv6 address (no port, no spaces)."""
+    value = pl.col(column)
+    return (value.str.contains(_IPV4) | value.str.contains(_IPV6)).fill_null(False)
+
+
+@dataclass(frozen=True)
+class AccountedEvidence:
+    """The rows used, with the ledger in ``tables.sources``, and the newest time of any row
+    inside the window (used or not): the export cannot be older than that."""
+
+    tables: EvidenceTables
+    newest_in_window: datetime | None
+
+
+def account_evidence(
+    tables: EvidenceTables, query: EvidenceQuery, sane: TimeWindow
+) -> AccountedEvidence:
+    """The rows ``filter_evidence`` keeps, minus the rows set aside above, with the ledger.
+
+    Each ``sources`` entry then holds ``read == used + sum(set_aside)``; ``rows`` is ``used``.
+    """
+    kept: dict[str, Any] = {}
+    moved: Counter[tuple[LogFamily, str, str]] = Counter()
+    newest: list[datetime] = []
+    for name, reason in _reasons(query, sane).items():
+        frame: pl.DataFrame = getattr(tables, name)
+        used, counts, latest = _split(frame, reason, name)
+        kept[name] = used
+        moved.update(counts)
+        newest.extend([latest] if latest is not None else [])
+    sources = tuple(_settled(summary, moved) for summary in tables.sources)
+    return AccountedEvidence(
+        replace(tables, sources=sources, **kept), max(newest) if newest else None
+    )
+
+
+def _split(
+    frame: pl.DataFrame, reason: pl.Expr, name: str
+) -> tuple[pl.DataFrame, Counter[tuple[LogFamily, str, str]], datetime | None]:
+    """(rows used, rows set aside per (family, table, reason), newest time in the window);
+    row order is kept."""
+    if frame.is_empty():
+        return frame, Counter(), None
+    labelled = frame.with_columns(reason.alias(_REASON))
+    time = "time_end" if name == "flows" else "time"
+    in_window = pl.col(_REASON).is_null() | ~pl.col(_REASON).is_in(list(_NOT_IN_WINDOW))
+    latest = labelled.select(pl.col(time).filter(in_window).max()).item()
+    used = labelled.filter(pl.col(_REASON).is_null()).drop(_REASON)
+    key = [c for c in frame.columns if c != "row_id"]
+    first = used.select(pl.struct(key).is_first_distinct()).to_series()
+    duplicates = used.filter(~first)
+    if duplicates.height:
+        used = used.filter(first)
+    table = pl.col("source_table").fill_null(f"canonical:{name}")
+    aside = pl.concat(
+        [
+            labelled.filter(pl.col(_REASON).is_not_null()).select(table, pl.col(_REASON)),
+            duplicates.select(table, pl.lit(SetAsideReason.DUPLICATE.value).alias(_REASON)),
+        ]
+    )
+    counts: Counter[tuple[LogFamily, str, str]] = Counter()
+    for source_table, why, rows in aside.group_by("source_table", _REASON).len().iter_rows():
+        counts[(_FAMILY[name], str(source_table), str(why))] += int(rows)
+    return used, counts, latest if isinstance(latest, datetime) else None
+
+
+def _reasons(query: EvidenceQuery, sane: TimeWindow) -> dict[str, pl.Expr]:
+    """Per canonical table, the first reason each row is set aside (null: the row is used)."""
+    names = vault_names(query)
+    targets = [*query.private_endpoint_ips, *query.vault_public_ips]
+    client = client_filter(query)
+    firewalls = [name.lower() for name in query.firewall_names]
+    own_firewall = (
+        pl.col("firewall").is_null() | pl.col("firewall").is_in(firewalls)
+        if firewalls
+        else pl.lit(True)
+    )
+    to_vault = (pl.col("dst_ip").is_in(targets) | pl.col("fqdn").is_in(names)).fill_null(False)
+    # the destination is known (an address or a name) and it is not the vault
+    fw_elsewhere = ~to_vault & (is_address("dst_ip") | pl.col("fqdn").is_not_null())
+    fw_unplaced = (~is_address("dst_ip") & pl.col("dst_ip").is_not_null()) | (
+        pl.col("dst_ip").is_null() & pl.col("fqdn").is_null()
+    )
+    flow_elsewhere = is_address("dst_ip") & ~pl.col("dst_ip").is_in(targets).fill_null(False)
+    return {
+        "kv_requests": _first(
+            *_time_reasons("time", "time", sane),
+            (pl.col("vault") != query.vault_name.lower()).fill_null(True),
+            SetAsideReason.OTHER_VAULT,
+            ~in_window("time", "time", query.window),
+            SetAsideReason.OUTSIDE_WINDOW,
+            ~is_address("caller_ip"),
+            SetAsideReason.MALFORMED_ADDRESS,
+        ),
+        "fw_events": _first(
+            *_time_reasons("time", "time", sane),
+            ~in_window("time", "time", query.firewall_window()),
+            SetAsideReason.OUTSIDE_WINDOW,
+            ~own_firewall.fill_null(False) | fw_elsewhere | ~client("src_ip"),
+            SetAsideReason.UNRELATED,
+            ~is_address("src_ip") | fw_unplaced,
+            SetAsideReason.MALFORMED_ADDRESS,
+        ),
+        "flows": _first(
+            *_time_reasons("time_start", "time_end", sane),
+            ~in_window("time_start", "time_end", query.window),
+            SetAsideReason.OUTSIDE_WINDOW,
+            flow_elsewhere | ~client("src_ip"),
+            SetAsideReason.UNRELATED,
+            ~is_address("src_ip") | ~is_address("dst_ip"),
+            SetAsideReason.MALFORMED_ADDRESS,
+        ),
+        "dns": _first(
+            *_time_reasons("time", "time", sane),
+            ~in_window("time", "time", query.window),
+            SetAsideReason.OUTSIDE_WINDOW,
+            ~pl.col("query_name").is_in(names).fill_null(False) | ~client("client_ip"),
+            SetAsideReason.UNRELATED,
+        ),
+    }
+
+
+def _time_reasons(start: str, end: str, sane: TimeWindow) -> tuple[Any, ...]:
+    low = pl.lit(sane.start).dt.cast_time_unit("us")
+    high = pl.lit(sane.end).dt.cast_time_unit("us")
+    missing = pl.col(start).is_null() | pl.col(end).is_null()
+    absurd = (pl.col(start) < low) | (pl.col(end) > high) | (pl.col(end) < pl.col(start))
+    return (
+        missing,
+        SetAsideReason.UNPARSEABLE_TIME,
+        absurd.fill_null(False),
+        SetAsideReason.OUT_OF_RANGE_TIME,
+    )
+
+
+def _first(*pairs: Any) -> pl.Expr:
+    """``when(c1).then(r1).when(c2).then(r2)...`` with a null otherwise (the row is used)."""
+    conditions: list[pl.Expr] = list(pairs[0::2])
+    reasons: list[SetAsideReason] = list(pairs[1::2])
+    chain: Any = pl
+    for condition, reason in zip(conditions, reasons, strict=True):
+        chain = chain.when(condition.fill_null(True)).then(pl.lit(reason.value))
+    return chain.otherwise(pl.lit(None, dtype=pl.String))  # type: ignore[no-any-return]
+
+
+def _settled(
+    summary: SourceSummary, moved: Mapping[tuple[LogFamily, str, str], int]
+) -> SourceSummary:
+    """The summary with the rows set aside here moved from ``used`` to ``set_aside``."""
+    here = {
+        why: rows
+        for (family, table, why), rows in moved.items()
+        if family is summary.family and table == summary.table
+    }
+    used = summary.used - sum(here.values())
+    assert used >= 0, f"{summary.table}: more rows set aside than were used"
+    set_aside = merge_counts(summary.set_aside, here.items())
+    in_window = used + sum(
+        rows
+        for why, rows in here.items()
+        if why not in _NOT_IN_WINDOW
+        and not (why == SetAsideReason.OTHER_VAULT.value and summary.family is LogFamily.KEYVAULT)
+    )
+    settled = ledger_summary(summary, used=used, set_aside=set_aside)
+    if settled.status is SourceStatus.COMPLETE and settled.read and not in_window:
+        which = " of this vault" if summary.family is LogFamily.KEYVAULT else ""
+        note = f"{settled.read} row(s) read, none{which} in the window"
+        return replace(settled, status=SourceStatus.MISSING, detail=join_details(settled, note))
+    return settled
+
+
+def merge_counts(
+    counts: Iterable[tuple[str, int]], more: Iterable[tuple[str, int]]
+) -> tuple[tuple[str, int], ...]:
+    """Two (reason, rows) lists as one, sorted by reason, without zero counts."""
+    total: Counter[str] = Counter()
+    for why, rows in (*counts, *more):
+        total[why] += rows
+    return tuple(sorted((why, rows) for why, rows in total.items() if rows))
+
+
+def ledger_summary(
+    summary: SourceSummary, *, used: int, set_aside: tuple[tuple[str, int], ...]
+) -> SourceSummary:
+    """``summary`` with its ledger (``rows`` = ``used``), partial when set-aside rows could
+    have been evidence; the detail names those counts.
+
+    The ledger must add up: ``read == used + sum(set_aside)``.
+    """
+    read = used + sum(rows for _, rows in set_aside)
+    assert summary.read in (0, read), f"{summary.table}: ledger of {summary.read} rows now {read}"
+    hidden = [(why, rows) for why, rows in set_aside if SetAsideReason(why).hides_evidence]
+    status, detail = summary.status, summary.detail
+    if hidden and status is not SourceStatus.MISSING:
+        status = SourceStatus.PARTIAL
+        counts = ", ".join(f"{why} {rows}" for why, rows in hidden)
+        total = sum(rows for _, rows in hidden)
+        note = f"{_HIDDEN_NOTE}{total} row(s) that could be evidence ({counts})"
+        detail = join_details(summary, note)
+    return replace(
+        summary, rows=used, read=read, used=used, set_aside=set_aside, status=status, detail=detail
+    )
+
+
+def join_details(summary: SourceSummary, note: str) -> str:
+    """The summary's detail with ``note`` added (once; a newer count replaces an older one)."""
+    stale = _HIDDEN_NOTE if note.startswith(_HIDDEN_NOTE) else None
+    parts = [
+        part
+        for part in summary.detail.split("; ")
+        if part and not (stale and part.startswith(stale))
+    ]
+    return "; ".join(dict.fromkeys([*parts, note]))
