@@ -79,10 +79,9 @@ def normalize_evidence(
         for index, piece in enumerate(_normalized(raw)):
             frames[piece.family].append(piece.frame)
             found.extend(_piece_issues(raw, piece))
-            for number, (table, rows, skipped) in enumerate(_rows_by_table(raw, piece)):
+            for number, (table, rows) in enumerate(_rows_by_table(raw, piece)):
                 total = totals.setdefault((piece.family, table), _Totals())
                 _add_totals(total, raw, piece, rows)
-                total.set_aside[SetAsideReason.OUTSIDE_WINDOW.value] += skipped
                 if index == 0 and number == 0:  # rows the reader set aside, counted once
                     total.set_aside.update(dict(raw.set_aside))
     tables = {
@@ -135,24 +134,18 @@ def _piece_issues(raw: RawTable, piece: Piece) -> list[ParseIssue]:
     return found
 
 
-def _rows_by_table(raw: RawTable, piece: Piece) -> list[tuple[str, int, int]]:
-    """(source table, rows in the frame, rows a filtered scan skipped) per source table;
-    canonical Parquet is listed under the tables it was fetched from."""
-    if not raw.table.startswith("canonical:") or (piece.frame.is_empty() and not raw.source_rows):
-        return [(raw.table, piece.frame.height, 0)]
-    kept: dict[str, int] = {}
-    if not piece.frame.is_empty():
-        counts = piece.frame.group_by("source_table").len()
-        kept = {str(table or raw.table): int(rows) for table, rows in counts.iter_rows()}
-    if raw.source_rows is None:
-        return [(table, rows, 0) for table, rows in sorted(kept.items())]
-    # A filtered scan: the whole file was read; the rows its pushed-down filter skipped were
-    # outside the window or not about the vault (the same filter the trace applies).
-    whole = {str(table or raw.table): rows for table, rows in raw.source_rows}
-    return [
-        (table, kept.get(table, 0), rows - kept.get(table, 0))
-        for table, rows in sorted(whole.items())
-    ]
+def _rows_by_table(raw: RawTable, piece: Piece) -> list[tuple[str, int]]:
+    """Rows per source table; canonical Parquet is listed under the tables it was fetched from."""
+    if raw.source_rows is not None and raw.table.startswith("canonical:"):
+        # A filtered scan: count the whole file, as the unfiltered read below does (the rows
+        # its pushed-down filter skipped are set aside by ``account_evidence``).
+        if not raw.source_rows:
+            return [(raw.table, 0)]
+        return [(str(table or raw.table), rows) for table, rows in raw.source_rows]
+    if not raw.table.startswith("canonical:") or piece.frame.is_empty():
+        return [(raw.table, piece.frame.height)]
+    counts = piece.frame.group_by("source_table").len().sort("source_table", nulls_last=True)
+    return [(str(table or raw.table), int(rows)) for table, rows in counts.iter_rows()]
 
 
 def _add_totals(total: _Totals, raw: RawTable, piece: Piece, rows: int) -> None:

@@ -97,13 +97,15 @@ def account_evidence(
     kept: dict[str, Any] = {}
     moved: Counter[tuple[LogFamily, str, str]] = Counter()
     newest: list[datetime] = []
+    used_rows: Counter[tuple[LogFamily, str]] = Counter()
     for name, reason in _reasons(query, sane).items():
         frame: pl.DataFrame = getattr(tables, name)
         used, counts, latest = _split(frame, reason, name)
         kept[name] = used
         moved.update(counts)
+        used_rows.update(_rows_per_table(used, name))
         newest.extend([latest] if latest is not None else [])
-    sources = tuple(_settled(summary, moved) for summary in tables.sources)
+    sources = tuple(_settled(summary, moved, used_rows) for summary in tables.sources)
     return AccountedEvidence(
         replace(tables, sources=sources, **kept), max(newest) if newest else None
     )
@@ -126,7 +128,7 @@ def _split(
     duplicates = used.filter(~first)
     if duplicates.height:
         used = used.filter(first)
-    table = pl.col("source_table").fill_null(f"canonical:{name}")
+    table = _table_of(name)
     aside = pl.concat(
         [
             labelled.filter(pl.col(_REASON).is_not_null()).select(table, pl.col(_REASON)),
@@ -137,6 +139,18 @@ def _split(
     for source_table, why, rows in aside.group_by("source_table", _REASON).len().iter_rows():
         counts[(_FAMILY[name], str(source_table), str(why))] += int(rows)
     return used, counts, latest if isinstance(latest, datetime) else None
+
+
+def _table_of(name: str) -> pl.Expr:
+    """The source list's table of a canonical row (netlogs' own Parquet may have none)."""
+    return pl.col("source_table").fill_null(f"canonical:{name}")
+
+
+def _rows_per_table(frame: pl.DataFrame, name: str) -> Counter[tuple[LogFamily, str]]:
+    if frame.is_empty():
+        return Counter()
+    counts = frame.group_by(_table_of(name)).len()
+    return Counter({(_FAMILY[name], str(table)): int(rows) for table, rows in counts.iter_rows()})
 
 
 def _reasons(query: EvidenceQuery, sane: TimeWindow) -> dict[str, pl.Expr]:
@@ -219,16 +233,26 @@ def _first(*pairs: Any) -> pl.Expr:
 
 
 def _settled(
-    summary: SourceSummary, moved: Mapping[tuple[LogFamily, str, str], int]
+    summary: SourceSummary,
+    moved: Mapping[tuple[LogFamily, str, str], int],
+    used_rows: Mapping[tuple[LogFamily, str], int],
 ) -> SourceSummary:
-    """The summary with the rows set aside here moved from ``used`` to ``set_aside``."""
-    here = {
-        why: rows
-        for (family, table, why), rows in moved.items()
-        if family is summary.family and table == summary.table
-    }
-    used = summary.used - sum(here.values())
-    assert used >= 0, f"{summary.table}: more rows set aside than were used"
+    """The summary with the rows set aside here moved from ``used`` to ``set_aside``.
+
+    Rows the summary counts that reached no canonical table were skipped by a filtered Parquet
+    scan (``RawTable.source_rows``) with the same window and vault filter: outside the window.
+    """
+    here: Counter[str] = Counter(
+        {
+            why: rows
+            for (family, table, why), rows in moved.items()
+            if family is summary.family and table == summary.table
+        }
+    )
+    used = used_rows.get((summary.family, summary.table), 0)
+    skipped = summary.used - used - sum(here.values())
+    assert skipped >= 0, f"{summary.table}: more rows set aside than were used"
+    here[SetAsideReason.OUTSIDE_WINDOW.value] += skipped
     set_aside = merge_counts(summary.set_aside, here.items())
     in_window = used + sum(
         rows
