@@ -269,7 +269,7 @@ _RESTS_ON_ABSENCE: dict[Verdict, tuple[LogFamily, ...]] = {
     Verdict.REACHED_VIA_SERVICE_ENDPOINT: (LogFamily.KEYVAULT,),
     Verdict.REACHED_VIA_PUBLIC_ENDPOINT: (LogFamily.KEYVAULT,),
     Verdict.BLOCKED_BY_VAULT_NETWORK_RULES: (LogFamily.KEYVAULT,),  # no request got through
-    Verdict.BLOCKED_BY_FIREWALL: (LogFamily.KEYVAULT, LogFamily.FIREWALL),  # nor was allowed
+    Verdict.BLOCKED_BY_FIREWALL: (LogFamily.KEYVAULT,),  # the Deny rows themselves prove it
     Verdict.NOT_REACHED: (LogFamily.KEYVAULT,),
 }
 

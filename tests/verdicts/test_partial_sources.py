@@ -70,7 +70,7 @@ EXPECTED = [
     ("bypass", "keyvault", Verdict.REACHED_BYPASSING_FIREWALL),  # proved by the vault's rows
     ("bypass", "flow", Verdict.REACHED_BYPASSING_FIREWALL),
     ("fw_blocked", "keyvault", Verdict.INCONCLUSIVE),  # a set-aside request may have arrived
-    ("fw_blocked", "firewall", Verdict.INCONCLUSIVE),  # a set-aside Allow may have let it pass
+    ("fw_blocked", "firewall", Verdict.BLOCKED_BY_FIREWALL),  # the Deny rows prove it
     ("fw_blocked", "flow", Verdict.BLOCKED_BY_FIREWALL),
     ("vault_blocked", "keyvault", Verdict.INCONCLUSIVE),  # a set-aside request may have passed
     ("vault_blocked", "firewall", Verdict.BLOCKED_BY_VAULT_NETWORK_RULES),
