@@ -31,6 +31,7 @@ from netlogs.model import (
     FlowResult,
     Gap,
     PrivateEndpointRef,
+    SourceStatus,
     TimeWindow,
     TraceRequest,
     TraceResult,
@@ -216,6 +217,9 @@ def _context(
         timeline_per_kind=TIMELINE_PER_KIND if request.timeline else 0,
         source_status=statuses,
         source_detail=details,
+        partial_tables=frozenset(
+            (s.family, s.table) for s in tables.sources if s.status is SourceStatus.PARTIAL
+        ),
         ingestion_lags=family_lags(collected.lags, tables.sources),
     )
 

@@ -280,7 +280,10 @@ def rests_on_partial_source(s: Situation, decision: Decision) -> Decision:
     on the rows that prove them."""
     if decision.violation:
         return decision
-    for family in _RESTS_ON_ABSENCE.get(decision.verdict, ()):
+    families = _RESTS_ON_ABSENCE.get(decision.verdict, ())
+    if s.snat_unsure and (decision.verdict is Verdict.NOT_REACHED or s.stitched):
+        families += (LogFamily.FIREWALL,)  # a set-aside record may tie SNATed requests anew
+    for family in families:
         if s.status(family) is SourceStatus.PARTIAL:
             detail = s.ctx.source_detail.get(family, "")
             cause = (

@@ -234,3 +234,28 @@ def test_a_filtered_parquet_scan_still_adds_up(tmp_path: Path, baseline: TraceRe
     assert sum(s.read for s in lazy.sources if s.family is LogFamily.FIREWALL) == sum(
         s.rows for s in tables.sources if s.family is LogFamily.FIREWALL
     )
+
+
+def test_a_lost_snat_record_leaves_no_clean_verdict_on_the_requests_it_tied(
+    logs: Path, baseline: TraceResult
+) -> None:
+    # 10.2.1.4's requests reach the vault from fw-hub's SNAT address 10.0.0.69; this
+    # application-rule record is what ties them to 10.2.1.4 (found by the ledger fuzz test)
+    assert verdicts(baseline)["10.2.1.4"] is Verdict.REACHED_VIA_FIREWALL
+    path = logs / "log-analytics" / "AzureDiagnostics-firewall-2026-11-20T10.json"
+    text = path.read_text(encoding="utf-8")
+    path.write_text(text.replace("from 10.2.1.4:49822", "from 10.2.1.999:49822"), "utf-8")
+    result = run(logs)
+    assert_ledger_adds_up(result)
+    legacy = source(result, LogFamily.FIREWALL, "AzureDiagnostics")
+    assert legacy.status is SourceStatus.PARTIAL and ("malformed_address", 1) in legacy.set_aside
+    after = verdicts(result)
+    # the flow logs still show 10.2.1.4 leaving; "the vault logged none" would be a guess
+    assert after["10.2.1.4"] is Verdict.INCONCLUSIVE
+    # the SNAT address, now tied to nobody: its requests still passed the firewall
+    snat = next(f for f in result.flows if f.client_ip == "10.0.0.69")
+    assert snat.verdict is Verdict.REACHED_VIA_FIREWALL and "SNAT address" in snat.cause
+    assert after["10.2.1.11"] is Verdict.INCONCLUSIVE  # NOT_REACHED needs the ties complete
+    for ip, verdict in after.items():
+        if ip in verdicts(baseline) and verdict is not verdicts(baseline)[ip]:
+            assert verdict.is_undecided, (ip, verdict)
