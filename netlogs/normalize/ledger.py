@@ -48,6 +48,8 @@ EARLIEST_EVIDENCE = datetime(2015, 1, 1, tzinfo=timezone.utc)
 FUTURE_TOLERANCE = timedelta(days=1)
 
 _REASON = "_set_aside"
+_REASONS = tuple(SetAsideReason)
+_CODE = {reason: index for index, reason in enumerate(_REASONS)}
 _HIDDEN_NOTE = "set aside: "
 _IPV4_OCTET = r"(25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])"
 _IPV4 = rf"^{_IPV4_OCTET}(\.{_IPV4_OCTET}){{3}}$"
@@ -65,6 +67,12 @@ _NOT_IN_WINDOW = {
     SetAsideReason.OUT_OF_RANGE_TIME.value,
     SetAsideReason.OUTSIDE_WINDOW.value,
 }
+_NOT_IN_WINDOW_CODES = pl.Series(
+    [_CODE[SetAsideReason(value)] for value in _NOT_IN_WINDOW], dtype=pl.UInt8
+)
+# Per canonical table, a column in which two different rows rarely agree (times carry
+# microseconds): only rows that share it are compared in full to find exact copies.
+_TELLING = {"kv_requests": "time", "fw_events": "time", "flows": "time_start", "dns": "time"}
 
 
 def sane_times(now: datetime) -> TimeWindow:
@@ -98,7 +106,7 @@ def account_evidence(
     moved: Counter[tuple[LogFamily, str, str]] = Counter()
     newest: list[datetime] = []
     used_rows: Counter[tuple[LogFamily, str]] = Counter()
-    for name, reason in _reasons(query, sane).items():
+    for name, reason in _reasons(query, sane, tables).items():
         frame: pl.DataFrame = getattr(tables, name)
         used, counts, latest = _split(frame, reason, name)
         kept[name] = used
@@ -115,30 +123,48 @@ def _split(
     frame: pl.DataFrame, reason: pl.Expr, name: str
 ) -> tuple[pl.DataFrame, Counter[tuple[LogFamily, str, str]], datetime | None]:
     """(rows used, rows set aside per (family, table, reason), newest time in the window);
-    row order is kept."""
+    row order is kept. Reasons are small integer codes while the frame is labelled."""
     if frame.is_empty():
         return frame, Counter(), None
-    labelled = frame.with_columns(reason.alias(_REASON))
+    codes = frame.select(reason.alias(_REASON)).to_series()
     time = "time_end" if name == "flows" else "time"
-    in_window = pl.col(_REASON).is_null() | ~pl.col(_REASON).is_in(list(_NOT_IN_WINDOW))
-    latest = labelled.select(pl.col(time).filter(in_window).max()).item()
-    used = labelled.filter(pl.col(_REASON).is_null()).drop(_REASON)
-    key = [c for c in frame.columns if c != "row_id"]
-    first = used.select(pl.struct(key).is_first_distinct()).to_series()
-    duplicates = used.filter(~first)
-    if duplicates.height:
-        used = used.filter(first)
+    in_window = codes.is_null() | ~codes.is_in(_NOT_IN_WINDOW_CODES.implode())
+    latest = frame.get_column(time).filter(in_window).max()
+    set_aside = codes.null_count() < frame.height
+    used = frame.filter(codes.is_null()) if set_aside else frame  # most rows are used
     table = _table_of(name)
-    aside = pl.concat(
-        [
-            labelled.filter(pl.col(_REASON).is_not_null()).select(table, pl.col(_REASON)),
-            duplicates.select(table, pl.lit(SetAsideReason.DUPLICATE.value).alias(_REASON)),
-        ]
-    )
+    parts = []
+    if set_aside:
+        aside = frame.select(table).with_columns(codes).filter(pl.col(_REASON).is_not_null())
+        parts.append(aside.group_by("source_table", _REASON).len())
+    copies = _later_copies(used, name)
+    if copies is not None:
+        duplicate = pl.lit(_CODE[SetAsideReason.DUPLICATE], dtype=pl.UInt8).alias(_REASON)
+        parts.append(used.filter(copies).group_by(table, duplicate).len())
+        used = used.filter(~copies)
     counts: Counter[tuple[LogFamily, str, str]] = Counter()
-    for source_table, why, rows in aside.group_by("source_table", _REASON).len().iter_rows():
-        counts[(_FAMILY[name], str(source_table), str(why))] += int(rows)
+    for part in parts:
+        for source_table, code, rows in part.iter_rows():
+            counts[(_FAMILY[name], str(source_table), _REASONS[code].value)] += int(rows)
     return used, counts, latest if isinstance(latest, datetime) else None
+
+
+def _later_copies(frame: pl.DataFrame, name: str) -> pl.Series | None:
+    """True for each row that repeats an earlier one in every column but its id (None: none).
+
+    A telling column finds the candidates cheaply; only those are compared in full.
+    """
+    if frame.height < 2:
+        return None
+    telling = frame.get_column(_TELLING[name]).is_duplicated()
+    if not telling.any():
+        return None
+    candidates = telling.arg_true()
+    full = [column for column in frame.columns if column != "row_id"]
+    later = ~frame[candidates].select(pl.struct(full).is_first_distinct()).to_series()
+    if not later.any():
+        return None
+    return pl.int_range(frame.height, eager=True).is_in(candidates.filter(later))
 
 
 def _table_of(name: str) -> pl.Expr:
@@ -153,8 +179,19 @@ def _rows_per_table(frame: pl.DataFrame, name: str) -> Counter[tuple[LogFamily, 
     return Counter({(_FAMILY[name], str(table)): int(rows) for table, rows in counts.iter_rows()})
 
 
-def _reasons(query: EvidenceQuery, sane: TimeWindow) -> dict[str, pl.Expr]:
+def _address_check(frame: pl.DataFrame, column: str) -> pl.Expr:
+    """``is_address(column)`` decided once per distinct value (thousands of clients, not a
+    million rows), then looked up."""
+    values = frame.get_column(column).drop_nulls().unique()
+    valid = values.filter(values.to_frame(column).select(is_address(column)).to_series())
+    return pl.col(column).is_in(valid.implode()).fill_null(False)
+
+
+def _reasons(query: EvidenceQuery, sane: TimeWindow, tables: EvidenceTables) -> dict[str, pl.Expr]:
     """Per canonical table, the first reason each row is set aside (null: the row is used)."""
+    fw, flow = tables.fw_events, tables.flows
+    fw_src, fw_dst = _address_check(fw, "src_ip"), _address_check(fw, "dst_ip")
+    flow_src, flow_dst = _address_check(flow, "src_ip"), _address_check(flow, "dst_ip")
     names = vault_names(query)
     targets = [*query.private_endpoint_ips, *query.vault_public_ips]
     client = client_filter(query)
@@ -166,11 +203,11 @@ def _reasons(query: EvidenceQuery, sane: TimeWindow) -> dict[str, pl.Expr]:
     )
     to_vault = (pl.col("dst_ip").is_in(targets) | pl.col("fqdn").is_in(names)).fill_null(False)
     # the destination is known (an address or a name) and it is not the vault
-    fw_elsewhere = ~to_vault & (is_address("dst_ip") | pl.col("fqdn").is_not_null())
-    fw_unplaced = (~is_address("dst_ip") & pl.col("dst_ip").is_not_null()) | (
+    fw_elsewhere = ~to_vault & (fw_dst | pl.col("fqdn").is_not_null())
+    fw_unplaced = (~fw_dst & pl.col("dst_ip").is_not_null()) | (
         pl.col("dst_ip").is_null() & pl.col("fqdn").is_null()
     )
-    flow_elsewhere = is_address("dst_ip") & ~pl.col("dst_ip").is_in(targets).fill_null(False)
+    flow_elsewhere = flow_dst & ~pl.col("dst_ip").is_in(targets).fill_null(False)
     return {
         "kv_requests": _first(
             *_time_reasons("time", "time", sane),
@@ -178,7 +215,7 @@ def _reasons(query: EvidenceQuery, sane: TimeWindow) -> dict[str, pl.Expr]:
             SetAsideReason.OTHER_VAULT,
             ~in_window("time", "time", query.window),
             SetAsideReason.OUTSIDE_WINDOW,
-            ~is_address("caller_ip"),
+            ~_address_check(tables.kv_requests, "caller_ip"),
             SetAsideReason.MALFORMED_ADDRESS,
         ),
         "fw_events": _first(
@@ -187,7 +224,7 @@ def _reasons(query: EvidenceQuery, sane: TimeWindow) -> dict[str, pl.Expr]:
             SetAsideReason.OUTSIDE_WINDOW,
             ~own_firewall.fill_null(False) | fw_elsewhere | ~client("src_ip"),
             SetAsideReason.UNRELATED,
-            ~is_address("src_ip") | fw_unplaced,
+            ~fw_src | fw_unplaced,
             SetAsideReason.MALFORMED_ADDRESS,
         ),
         "flows": _first(
@@ -196,7 +233,7 @@ def _reasons(query: EvidenceQuery, sane: TimeWindow) -> dict[str, pl.Expr]:
             SetAsideReason.OUTSIDE_WINDOW,
             flow_elsewhere | ~client("src_ip"),
             SetAsideReason.UNRELATED,
-            ~is_address("src_ip") | ~is_address("dst_ip"),
+            ~flow_src | ~flow_dst,
             SetAsideReason.MALFORMED_ADDRESS,
         ),
         "dns": _first(
@@ -228,8 +265,8 @@ def _first(*pairs: Any) -> pl.Expr:
     reasons: list[SetAsideReason] = list(pairs[1::2])
     chain: Any = pl
     for condition, reason in zip(conditions, reasons, strict=True):
-        chain = chain.when(condition.fill_null(True)).then(pl.lit(reason.value))
-    return chain.otherwise(pl.lit(None, dtype=pl.String))  # type: ignore[no-any-return]
+        chain = chain.when(condition.fill_null(True)).then(pl.lit(_CODE[reason], dtype=pl.UInt8))
+    return chain.otherwise(pl.lit(None, dtype=pl.UInt8))  # type: ignore[no-any-return]
 
 
 def _settled(
