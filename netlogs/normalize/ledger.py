@@ -3,8 +3,9 @@
 ``account_evidence`` is ``filter_evidence`` with bookkeeping. Each row gets the first reason
 that applies, in this order:
 
-1. ``unparseable_time`` (no time), ``out_of_range_time`` (before ``SANE_TIMES.start`` or after
-   the run's clock plus a day: a clock reset to 1970 or a typo'd 2099 must not stretch a window);
+1. ``unparseable_time`` (no time), ``out_of_range_time`` (before ``EARLIEST_EVIDENCE``,
+   2015-01-01, or after the run's clock plus ``FUTURE_TOLERANCE``, a day: a clock reset to 1970
+   or a typo'd 2099 must neither stretch a window nor settle ingestion latency);
 2. ``other_vault`` (Key Vault rows of another vault), ``outside_window`` (firewall rows keep the
    reuse lead before the window);
 3. ``unrelated``: firewall/flow rows to a destination that is neither the vault's endpoints nor
@@ -13,8 +14,9 @@ that applies, in this order:
 4. ``malformed_address``: an address column that is empty or not an address (``10.0.1.999``,
    ``10.0.1.10:51544``, `` 10.0.1.10``, ``<redacted>``); a destination that is not an address
    is malformed rather than unrelated, since it may have been the vault's;
-5. ``duplicate``: the same row (every column but its id) already kept, e.g. two copies of one
-   export.
+5. ``duplicate``: the same row (every column loaded but its id) already kept, e.g. two copies
+   of one export. The columns compared include every one correlation reads, so a row dropped
+   as a copy can change counts but never a verdict.
 
 A source with rows set aside for a reason that hides evidence (``SetAsideReason.hides_evidence``)
 becomes partial; a source with rows but none in the window is missing for the window.
