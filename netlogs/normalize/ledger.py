@@ -115,6 +115,11 @@ def account_evidence(
         moved.update(counts)
         used_rows.update(_rows_per_table(used, name))
         newest.extend([latest] if latest is not None else [])
+    listed = {(summary.family, summary.table) for summary in tables.sources}
+    unlisted = {key for key in used_rows if key not in listed} | {
+        (family, table) for family, table, _ in moved if (family, table) not in listed
+    }
+    assert not unlisted, f"rows of sources the source list does not have: {sorted(unlisted)}"
     sources = tuple(_settled(summary, moved, used_rows) for summary in tables.sources)
     return AccountedEvidence(
         replace(tables, sources=sources, **kept), max(newest) if newest else None
