@@ -307,7 +307,8 @@ def _settled(
     settled = ledger_summary(summary, used=used, set_aside=set_aside)
     if settled.status is SourceStatus.COMPLETE and settled.read and not in_window:
         which = " of this vault" if summary.family is LogFamily.KEYVAULT else ""
-        note = f"{settled.read} row(s) read, none{which} in the window"
+        why = ", ".join(f"{reason} {rows}" for reason, rows in settled.set_aside)
+        note = f"{settled.read} row(s) read, none{which} in the window ({why})"
         return replace(settled, status=SourceStatus.MISSING, detail=join_details(settled, note))
     return settled
 

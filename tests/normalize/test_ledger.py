@@ -171,7 +171,7 @@ def test_a_source_with_rows_but_none_in_the_window_is_missing_for_it() -> None:
     source = only(tables, LogFamily.FIREWALL)
     assert (source.status, source.rows, source.read) == (SourceStatus.MISSING, 0, 2)
     assert source.set_aside == (("outside_window", 2),)  # copies outside it: not duplicates
-    assert "2 row(s) read, none in the window" in source.detail
+    assert "2 row(s) read, none in the window (outside_window 2)" in source.detail
 
 
 def test_rows_of_other_destinations_in_the_window_still_show_the_firewall_logging() -> None:
@@ -279,3 +279,14 @@ def test_epoch_times_past_year_9999_become_no_time_instead_of_wrapping() -> None
 def test_what_counts_as_an_address(text: str | None, ok: bool) -> None:
     frame = pl.DataFrame({"ip": [text]}, schema={"ip": pl.String})
     assert frame.select(is_address("ip")).item() is ok
+
+
+def test_a_table_netlogs_does_not_read_never_makes_the_firewall_complete() -> None:
+    frame = pl.DataFrame(
+        {"TimeGenerated": [T, T], "Category": ["SignInLogs"] * 2, "Resource": ["AAD"] * 2}
+    )
+    tables = accounted(RawTable("AzureDiagnostics", frame, "signins.csv"))
+    source = only(tables, LogFamily.FIREWALL)
+    assert (source.status, source.read, source.used) == (SourceStatus.MISSING, 2, 0)
+    assert source.set_aside == (("unrelated", 2),)
+    assert "2 row(s) read, none in the window (unrelated 2)" in source.detail
