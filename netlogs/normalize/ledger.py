@@ -7,16 +7,16 @@ that applies, in this order:
    2015-01-01, or after the run's clock plus ``FUTURE_TOLERANCE``, a day: a clock reset to 1970
    or a typo'd 2099 must neither stretch a window nor settle ingestion latency);
 2. ``other_vault`` (Key Vault rows of another vault), ``outside_window`` (firewall rows keep the
-   reuse lead before the window);
+   reuse lead before the window); rows a filtered scan of netlogs' own Parquet skipped are
+   ``unrelated`` (the scan does not say which of its filters skipped them);
 3. ``unrelated``: firewall/flow rows to a destination that is neither the vault's endpoints nor
    its name, rows of a firewall outside the topology, DNS queries for other names, clients the
    query does not ask for;
 4. ``malformed_address``: an address column that is empty or not an address (``10.0.1.999``,
    ``10.0.1.10:51544``, `` 10.0.1.10``, ``<redacted>``); a destination that is not an address
    is malformed rather than unrelated, since it may have been the vault's;
-5. ``duplicate``: the same row (every column loaded but its id) already kept, e.g. two copies
-   of one export. The columns compared include every one correlation reads, so a row dropped
-   as a copy can change counts but never a verdict.
+5. ``duplicate``: a row already kept, read again from another input (two copies of one export,
+   overlapping exports) or with the very same row id (two copies of netlogs' own Parquet).
 
 A source with rows set aside for a reason that hides evidence (``SetAsideReason.hides_evidence``)
 becomes partial; a source with rows but none in the window is missing for the window.
@@ -157,9 +157,13 @@ def _split(
 
 
 def _later_copies(frame: pl.DataFrame, name: str) -> pl.Series | None:
-    """True for each row that repeats an earlier one in every column but its id (None: none).
+    """True for each row that copies an earlier one (None: no row does).
 
-    A telling column finds the candidates cheaply; only those are compared in full.
+    A copy has every column of an earlier row but its id, and comes from another input (two
+    copies of one export, overlapping exports, chunks that share a boundary), or has the very
+    same id (two copies of netlogs' own Parquet). Rows of one input that look alike are kept:
+    they may be distinct events whose distinguishing columns were not loaded. A telling column
+    finds the candidates cheaply; only those are compared in full.
     """
     if frame.height < 2:
         return None
@@ -167,11 +171,16 @@ def _later_copies(frame: pl.DataFrame, name: str) -> pl.Series | None:
     if not telling.any():
         return None
     candidates = telling.arg_true()
-    full = [column for column in frame.columns if column != "row_id"]
-    later = ~frame[candidates].select(pl.struct(full).is_first_distinct()).to_series()
-    if not later.any():
+    content = pl.struct([column for column in frame.columns if column != "row_id"])
+    origin = pl.col("row_id").str.replace(r"[:#]\d+$", "")
+    later = frame[candidates].select(
+        (origin != origin.first().over(content)).fill_null(False)
+        | ~pl.struct(content, pl.col("row_id")).is_first_distinct()
+    )
+    copies = later.to_series()
+    if not copies.any():
         return None
-    return pl.int_range(frame.height, eager=True).is_in(candidates.filter(later))
+    return pl.int_range(frame.height, eager=True).is_in(candidates.filter(copies).implode())
 
 
 def _table_of(name: str) -> pl.Expr:
@@ -284,7 +293,8 @@ def _settled(
     """The summary with the rows set aside here moved from ``used`` to ``set_aside``.
 
     Rows the summary counts that reached no canonical table were skipped by a filtered Parquet
-    scan (``RawTable.source_rows``) with the same window and vault filter: outside the window.
+    scan (``RawTable.source_rows``): the query would not return them (outside the window, not
+    about the vault). They are ``unrelated`` and, never looked at, show nothing of the window.
     """
     here: Counter[str] = Counter(
         {
@@ -296,15 +306,20 @@ def _settled(
     used = used_rows.get((summary.family, summary.table), 0)
     skipped = summary.used - used - sum(here.values())
     assert skipped >= 0, f"{summary.table}: more rows set aside than were used"
-    here[SetAsideReason.OUTSIDE_WINDOW.value] += skipped
-    set_aside = merge_counts(summary.set_aside, here.items())
     in_window = used + sum(
         rows
         for why, rows in here.items()
         if why not in _NOT_IN_WINDOW
         and not (why == SetAsideReason.OTHER_VAULT.value and summary.family is LogFamily.KEYVAULT)
     )
-    settled = ledger_summary(summary, used=used, set_aside=set_aside)
+    here[SetAsideReason.UNRELATED.value] += skipped
+    settled = ledger_summary(
+        summary, used=used, set_aside=merge_counts(summary.set_aside, here.items())
+    )
+    if skipped:
+        note = f"{skipped} row(s) skipped by the filtered scan (outside the window, or not"
+        note += " about the vault)"
+        settled = replace(settled, detail=join_details(settled, note))
     if settled.status is SourceStatus.COMPLETE and settled.read and not in_window:
         which = " of this vault" if summary.family is LogFamily.KEYVAULT else ""
         why = ", ".join(f"{reason} {rows}" for reason, rows in settled.set_aside)

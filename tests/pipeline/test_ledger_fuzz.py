@@ -138,7 +138,7 @@ def corrupted(
     return frames
 
 
-@settings(max_examples=40, deadline=None, derandomize=True, database=None)
+@settings(max_examples=50, deadline=None, derandomize=True, database=None)
 @given(changes=corruptions())
 def test_a_corrupted_cell_is_set_aside_and_explains_every_changed_verdict(
     changes: list[tuple[str, int, str, object]],
