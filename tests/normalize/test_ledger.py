@@ -290,3 +290,27 @@ def test_a_table_netlogs_does_not_read_never_makes_the_firewall_complete() -> No
     assert (source.status, source.read, source.used) == (SourceStatus.MISSING, 2, 0)
     assert source.set_aside == (("unrelated", 2),)
     assert "2 row(s) read, none in the window (unrelated 2)" in source.detail
+
+
+def test_look_alike_rows_of_one_input_are_kept_copies_from_another_are_not() -> None:
+    same = [(T, "10.2.1.4", KV_ID), (T, "10.2.1.4", KV_ID)]  # e.g. columns not loaded differ
+    tables = accounted(kv(same))
+    assert only(tables, LogFamily.KEYVAULT).set_aside == ()
+    assert tables.kv_requests.height == 2
+    again = kv(same)
+    tables = accounted(kv(same), RawTable(again.table, again.frame, "overlapping.json"))
+    source = only(tables, LogFamily.KEYVAULT)
+    assert (source.used, source.set_aside) == (2, (("duplicate", 2),))
+
+
+def test_rows_with_the_same_id_are_copies_of_one_parquet() -> None:
+    frame = normalize_evidence([fw([(T, "10.2.1.4", "10.1.2.4")])]).fw_events
+    copies = [RawTable("canonical:fw_events", frame, f"fetch{i}/fw_events.parquet") for i in (1, 2)]
+    tables = accounted(*copies)
+    (source,) = tables.sources
+    assert (source.table, source.read, source.used, source.set_aside) == (
+        "AZFWNetworkRule",
+        2,
+        1,
+        (("duplicate", 1),),
+    )
