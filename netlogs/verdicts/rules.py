@@ -261,10 +261,47 @@ RULES: tuple[Rule, ...] = (
 )
 
 
+# Clean verdicts and the family whose *absent* rows they rest on: a row set aside from that
+# family (a partial source) could be the one that contradicts them. Bypass and NOT_REACHED are
+# guarded by their own rules (firewall_logs_unusable, vault_logs_unusable) above.
+_RESTS_ON_ABSENCE: dict[Verdict, tuple[LogFamily, ...]] = {
+    Verdict.REACHED_VIA_FIREWALL: (LogFamily.KEYVAULT,),  # no uncovered request among them
+    Verdict.REACHED_VIA_SERVICE_ENDPOINT: (LogFamily.KEYVAULT,),
+    Verdict.REACHED_VIA_PUBLIC_ENDPOINT: (LogFamily.KEYVAULT,),
+    Verdict.BLOCKED_BY_VAULT_NETWORK_RULES: (LogFamily.KEYVAULT,),  # no request got through
+    Verdict.BLOCKED_BY_FIREWALL: (LogFamily.KEYVAULT,),  # the Deny rows themselves prove it
+    Verdict.NOT_REACHED: (LogFamily.KEYVAULT,),
+}
+
+
+def rests_on_partial_source(s: Situation, decision: Decision) -> Decision:
+    """A clean verdict whose proof needs a family's rows to be complete, while that family is
+    partial (rows set aside that could be evidence), is INCONCLUSIVE instead; violations stand
+    on the rows that prove them."""
+    if decision.violation:
+        return decision
+    families = _RESTS_ON_ABSENCE.get(decision.verdict, ())
+    if s.snat_unsure and (decision.verdict is Verdict.NOT_REACHED or s.stitched):
+        families += (LogFamily.FIREWALL,)  # a set-aside record may tie SNATed requests anew
+    for family in families:
+        if s.status(family) is SourceStatus.PARTIAL:
+            detail = s.ctx.source_detail.get(family, "")
+            cause = (
+                f"{decision.verdict.value} can't be confirmed: {_FAMILY_LABEL[family]} logs are "
+                f"partial for the window{f' ({detail})' if detail else ''}, and a row set aside "
+                f"could contradict it ({decision.cause})"
+            )
+            return Decision(Verdict.INCONCLUSIVE, cause)
+    return decision
+
+
+_FAMILY_LABEL = {LogFamily.KEYVAULT: "Key Vault", LogFamily.FIREWALL: "firewall"}
+
+
 def decide(s: Situation) -> Decision:
     """The first rule that applies; INCONCLUSIVE when none does (the evidence doesn't fit)."""
     for rule in RULES:
         decision = rule(s)
         if decision is not None:
-            return decision
+            return rests_on_partial_source(s, decision)
     return Decision(Verdict.INCONCLUSIVE, "the evidence fits no verdict rule")
