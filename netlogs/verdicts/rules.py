@@ -163,6 +163,23 @@ def blocked_by_vault_network_rules(s: Situation) -> Decision | None:
     return Decision(Verdict.BLOCKED_BY_VAULT_NETWORK_RULES, cause)
 
 
+def only_challenges(s: Situation) -> Decision | None:
+    """The vault logged only 401 challenges (no token) from this client.
+
+    A challenge is answered before the vault's network rules are applied: it shows the name
+    resolved and a connection was made, not whether the network rules admit the client.
+    """
+    f = s.facts
+    if f.reached > 0 or f.denied_network > 0 or f.challenges == 0:
+        return None
+    cause = (
+        f"the vault logged only {f.challenges} x 401 Authentication challenge(s) (no token) from "
+        "this client; a challenge is answered before the network rules apply, so it proves "
+        "neither an arrival nor a refusal"
+    )
+    return Decision(Verdict.INCONCLUSIVE, cause)
+
+
 def vault_logs_unusable(s: Situation) -> Decision | None:
     """Attempts seen, nothing at the vault, but the vault's logs are missing or partial."""
     status = s.status(LogFamily.KEYVAULT)
@@ -253,6 +270,7 @@ RULES: tuple[Rule, ...] = (
     firewall_still_pending,
     reached_bypassing_firewall,
     blocked_by_vault_network_rules,
+    only_challenges,
     vault_logs_unusable,
     blocked_by_firewall,
     attempts_still_pending,
