@@ -180,6 +180,9 @@ class ExpectedPath:
     hops: tuple[PathHop, ...]
     bypass: BypassKind | None = None
     confidence: Confidence = Confidence.HIGH
+    # constructs on this path the model did not evaluate ("virtual_hub vhub-ne", ...): while
+    # any is listed, ``confidence`` is low
+    unevaluated: tuple[str, ...] = ()
 
     @property
     def forward_bypass(self) -> BypassKind | None:

@@ -41,16 +41,23 @@ def routes(subnet: str, topology_file: Path, fmt: str, routing_options: tuple[st
 
         netlogs routes spoke2/snet-vm --topology topology.yaml
     """
-    from netlogs.routing import effective_routes
+    from netlogs.routing import index_for, routes_of
     from netlogs.topology.loader import load_topology
 
     topology = load_topology(topology_file)
-    table = effective_routes(topology, subnet, _routing_options(routing_options))
+    index = index_for(topology, _routing_options(routing_options))
+    table = routes_of(index, subnet)
+    unevaluated = index.unevaluated_in(subnet.partition("/")[0])
     if fmt == "json":
-        doc = {"subnet": subnet, "routes": [_route_json(r) for r in table]}
+        doc = {"subnet": subnet, "routes": [_route_json(r) for r in table],
+               "unevaluated": list(unevaluated)}
         click.echo(json.dumps(doc, indent=2))
     else:
-        click.echo(render_routes(subnet, table))
+        text = render_routes(subnet, table)
+        if unevaluated:
+            text += "\nNot evaluated (this table may lack or misstate routes): "
+            text += ", ".join(unevaluated)
+        click.echo(text)
 
 
 @click.command()
@@ -150,6 +157,8 @@ def path_json(result: ExpectedPath, dest: str) -> dict[str, Any]:
             for h in result.hops
         ],
         "bypass": result.bypass.value if result.bypass else None,
+        "confidence": result.confidence.value,
+        "unevaluated": list(result.unevaluated),
     }
 
 
@@ -165,5 +174,7 @@ def render_path(result: ExpectedPath, dest: str) -> str:
         lines.append(f"      {' ' * width}  {hop.detail}")
     if result.bypass is not None:
         lines.append(f"Bypass: {result.bypass.value}")
+    if result.unevaluated:
+        lines.append(f"Not evaluated on this path: {', '.join(result.unevaluated)}")
     lines.append(f"Confidence: {result.confidence.value}")
     return "\n".join(lines)

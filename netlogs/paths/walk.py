@@ -275,6 +275,9 @@ def _finish(w: Walk, port: int | None) -> ExpectedPath:
     confidence = Confidence.HIGH
     for hop in hops:
         confidence = _lowest(confidence, hop.confidence)
+    unevaluated = _unevaluated(w)
+    if unevaluated:
+        confidence = Confidence.LOW
     return ExpectedPath(
         source=w.origin.label,
         destination=w.target.label,
@@ -285,7 +288,20 @@ def _finish(w: Walk, port: int | None) -> ExpectedPath:
         hops=tuple(hops),
         bypass=bypass,
         confidence=confidence,
+        unevaluated=unevaluated,
     )
+
+
+def _unevaluated(w: Walk) -> tuple[str, ...]:
+    """Constructs the model did not evaluate that touch a VNet of this path, and what the
+    name resolution had to assume."""
+    vnets = {subnet.partition("/")[0] for subnet in (w.origin.subnet, *w.visited)}
+    arrival = w.index.locate(w.target.ip) if w.target.ip else None  # a deny there drops it too
+    if arrival is not None:
+        vnets.add(arrival.partition("/")[0])
+    gaps = w.index.gaps_touching(vnets)
+    names = {f"{g.construct} {g.resource}" for g in gaps} | set(w.target.unevaluated)
+    return tuple(sorted(names))
 
 
 def _lowest(a: Confidence, b: Confidence) -> Confidence:

@@ -14,6 +14,7 @@ from collections.abc import Iterable
 from netlogs.errors import ConfigError
 from netlogs.routing.prefixes import parse_prefix, parse_prefix_once
 from netlogs.routing.types import RoutingOptions
+from netlogs.topology.coverage import DNS_CONSTRUCTS, affects_ipv4_routes, coverage_gaps
 from netlogs.topology.model import (
     Client,
     Firewall,
@@ -23,6 +24,7 @@ from netlogs.topology.model import (
     RouteTable,
     Subnet,
     Topology,
+    TopologyGap,
     VirtualNetwork,
     VirtualNetworkGateway,
 )
@@ -61,6 +63,8 @@ class RoutingIndex:
             for v in topology.vnets
         }
         self._locator = _SubnetLocator(self.subnets.values())
+        self.unevaluated: tuple[TopologyGap, ...] = coverage_gaps(topology)
+        self._route_gaps = [g for g in self.unevaluated if affects_ipv4_routes(g)]
         self._index_endpoints(topology)
         self.cache: dict[str, object] = {}  # per-subnet results, filled by table.py/lookup users
 
@@ -91,6 +95,19 @@ class RoutingIndex:
         raise ConfigError(
             f"{self.topology.source}: unknown subnet {ref!r} (expected vnet/subnet, e.g. {known})"
         )
+
+    def gaps_touching(self, vnets: Iterable[str]) -> tuple[TopologyGap, ...]:
+        """Unevaluated constructs that could change IPv4 routes or hops in these VNets."""
+        names = set(vnets)
+        return tuple(g for g in self._route_gaps if not g.scope or names.intersection(g.scope))
+
+    def unevaluated_in(self, vnet: str) -> tuple[str, ...]:
+        """What a route table of ``vnet`` may lack or get wrong ("construct resource")."""
+        found = {
+            f"{g.construct} {g.resource}" for g in self.unevaluated
+            if g.construct not in DNS_CONSTRUCTS and (not g.scope or vnet in g.scope)
+        }
+        return tuple(sorted(found))
 
     def route_table_of(self, subnet: Subnet) -> RouteTable | None:
         return self.route_tables.get(subnet.route_table) if subnet.route_table else None

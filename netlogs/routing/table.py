@@ -49,6 +49,7 @@ def routes_of(index: RoutingIndex, subnet_ref: str) -> tuple[EffectiveRoute, ...
     _resolve_groups(candidates, index.options)
     _apply_private_endpoint_policies(index, candidates)
     _flag_gateway_subnet_exact_32(index, subnet, candidates)
+    _lower_for_unevaluated(index, subnet, candidates)
     result = tuple(_to_route(c) for c in sorted(candidates, key=_az_order))
     index.cache[key] = result
     return result
@@ -151,6 +152,19 @@ def _flag_gateway_subnet_exact_32(
             c.confidence = pe_route.confidence = Confidence.LOW
             c.reason = note
             pe_route.reason = f"{pe_route.reason}; {note}" if pe_route.reason else note
+
+
+def _lower_for_unevaluated(
+    index: RoutingIndex, subnet: Subnet, candidates: list[Candidate]
+) -> None:
+    """Every route of a VNet an unevaluated construct could change is low confidence."""
+    gaps = index.gaps_touching((subnet.vnet,))
+    if not gaps:
+        return
+    names = ", ".join(sorted({f"{g.construct} {g.resource}" for g in gaps}))
+    for c in candidates:
+        c.confidence = Confidence.LOW
+        c.reason = f"{c.reason}; unevaluated: {names}" if c.reason else f"unevaluated: {names}"
 
 
 _ORDER = {VNET_LOCAL: 0, INTERNET: 3, NONE: 4, SERVICE_ENDPOINT: 5, INTERFACE_ENDPOINT: 6}

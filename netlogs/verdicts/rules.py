@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from netlogs.model import BypassKind, HopKind, LogFamily, SourceStatus, Verdict
+from netlogs.model import BypassKind, Confidence, HopKind, LogFamily, SourceStatus, Verdict
 from netlogs.verdicts.situation import Decision, Situation, stamp
 
 Rule = Callable[[Situation], "Decision | None"]
@@ -284,5 +284,23 @@ def decide(s: Situation) -> Decision:
     for rule in RULES:
         decision = rule(s)
         if decision is not None:
-            return decision
+            return _with_model_caveat(s, decision)
     return Decision(Verdict.INCONCLUSIVE, "the evidence fits no verdict rule")
+
+
+def _with_model_caveat(s: Situation, decision: Decision) -> Decision:
+    """A cause that rests on a low-confidence model path (a bypass only the model predicts, a
+    modelled drop, NOT_REACHED) says so, and names what the model did not evaluate."""
+    path = s.path
+    if path is None or path.confidence is not Confidence.LOW:
+        return decision
+    rests_on_model = (
+        "model" in decision.cause
+        or decision.verdict is Verdict.NOT_REACHED
+        or not path.delivered
+    )
+    if not rests_on_model:
+        return decision
+    what = f" (not evaluated: {', '.join(path.unevaluated)})" if path.unevaluated else ""
+    cause = f"{decision.cause}; the model's path is low confidence{what}"
+    return Decision(decision.verdict, cause, decision.violation)

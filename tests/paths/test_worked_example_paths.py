@@ -216,7 +216,10 @@ def test_e16_isolated_vnet_drops_private_traffic() -> None:
         "westeurope",
         (Subnet("snet", "lab", ("192.168.1.0/24",)),),
     )
-    topo = replace(t.build_t(), vnets=(*t.build_t().vnets, lab))
+    base = t.build_t()
+    zone = base.private_dns_zones[0]  # linked to lab too: the name gives the private endpoint
+    zone = replace(zone, virtual_network_links=(*zone.virtual_network_links, "lab"))
+    topo = replace(base, vnets=(*base.vnets, lab), private_dns_zones=(zone,))
     path = expected_path(topo, "192.168.1.4", "kv1")
     assert not path.delivered and "10.0.0.0/8 None" in (path.drop_reason or "")
     assert expected_path(topo, "192.168.1.4", "192.168.2.9").delivered

@@ -39,6 +39,7 @@ def _importable_part(topo: Topology) -> Topology:
     IPs (DNS), firewall instance IPs (not exposed)."""
     return replace(
         topo, source="", clients=(), design_rules=(), service_prefixes=(),
+        private_dns_zones=(), gaps=(),  # zones are not imported yet; their absence is a gap
         firewalls=tuple(replace(f, instance_ips=()) for f in topo.firewalls),
         key_vaults=tuple(replace(k, public_ips=()) for k in topo.key_vaults),
     )

@@ -1,0 +1,70 @@
+"""What a client's DNS answers for a vault name (semantics part 2, §5).
+
+Azure-provided DNS (a VNet without ``dnsServers``) answers from the private DNS zones linked to
+the querying VNet: ``privatelink.vaultcore.azure.net`` linked with an A record for the vault gives
+the private endpoint, not linked gives the public address. Custom DNS servers, on-premises
+resolvers and a topology that describes no zone are not evaluated: the private endpoint is
+assumed, at low confidence, and the path names the assumption.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from netlogs.model import Confidence
+from netlogs.topology.coverage import PRIVATELINK_ZONE
+from netlogs.topology.model import KeyVault
+
+if TYPE_CHECKING:
+    from netlogs.paths.endpoints import Origin
+    from netlogs.routing import RoutingIndex
+
+
+@dataclass(frozen=True)
+class NameAnswer:
+    private: bool  # the private endpoint (else the public address)
+    addresses: tuple[str, ...]  # the A records, when a zone gave them
+    note: str
+    confidence: Confidence = Confidence.HIGH
+    unevaluated: tuple[str, ...] = ()
+
+
+def resolve_vault_name(index: RoutingIndex, vault: KeyVault, origin: Origin) -> NameAnswer:
+    stated = origin.uses_private_dns
+    if stated is not None:
+        return _stated(vault, stated)
+    zone = next((z for z in index.topology.private_dns_zones if z.name == PRIVATELINK_ZONE), None)
+    if zone is None:
+        return _assumed(vault, "no private DNS zone is described", "dns_not_described")
+    if origin.gateway is not None:
+        return _assumed(vault, "on-premises resolvers are not described", "dns_on_premises")
+    vnet = index.vnets[origin.subnet.partition("/")[0]]
+    if vnet.dns_servers:
+        servers = ", ".join(vnet.dns_servers)
+        return _assumed(vault, f"{vnet.name} uses custom DNS servers {servers}",
+                        f"custom_dns_servers {vnet.name}")
+    if vnet.name not in zone.virtual_network_links:
+        return NameAnswer(False, (), f"{zone.name} is not linked to {vnet.name}: Azure DNS "
+                                       "answers the public address")
+    records = tuple(ip for name, ip in zone.a_records if name == vault.name.lower())
+    if not records:
+        return NameAnswer(False, (), f"{zone.name} linked to {vnet.name} has no A record "
+                                       f"{vault.name}: NXDOMAIN, or the public address with "
+                                       "fallback to internet", Confidence.MEDIUM)
+    return NameAnswer(True, records, f"{vault.host} resolves to {', '.join(records)} (A record "
+                                     f"{vault.name} in {zone.name}, linked to {vnet.name}; "
+                                     "Azure DNS)")
+
+
+def _stated(vault: KeyVault, private: bool) -> NameAnswer:
+    if private:
+        return NameAnswer(True, (), f"{vault.host} resolves to the private endpoint "
+                                      f"({PRIVATELINK_ZONE}, as stated for the client)")
+    return NameAnswer(False, (), "the client has no private DNS for privatelink")
+
+
+def _assumed(vault: KeyVault, why: str, construct: str) -> NameAnswer:
+    note = (f"{vault.host} assumed to resolve to the private endpoint ({why}; a public answer "
+            "would bypass it)")
+    return NameAnswer(True, (), note, Confidence.LOW, (construct,))

@@ -1,0 +1,150 @@
+"""What the topology holds that the route model does not evaluate: one ``TopologyGap`` each.
+
+The model never ignores a construct silently. Each gap names the construct, the resource that
+holds it and the VNets whose routes or hops it could change (``scope``; empty = any path). The
+routing index lowers every route of those VNets to ``low`` and ``path`` lists the gaps a path
+touches as ``unevaluated``; the trace reports them as ``topology`` gaps.
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+from netlogs.topology.model import Topology, TopologyGap
+
+# Constructs that cannot change an IPv4 path (the model walks IPv4 only and says so for IPv6).
+IPV4_NEUTRAL = frozenset({"ipv6_prefix"})
+# Constructs about name resolution: they change which address a vault name gives, not routes.
+DNS_CONSTRUCTS = frozenset({"dns_not_described", "custom_dns_servers"})
+PRIVATELINK_ZONE = "privatelink.vaultcore.azure.net"
+
+
+def with_coverage_gaps(topology: Topology) -> Topology:
+    """The topology with its unevaluated constructs added to ``gaps`` (idempotent)."""
+    gaps = coverage_gaps(topology)
+    return topology if gaps == topology.gaps else replace(topology, gaps=gaps)
+
+
+def coverage_gaps(topology: Topology) -> tuple[TopologyGap, ...]:
+    """``topology.gaps`` plus a gap for every construct the model does not evaluate."""
+    found = [
+        *_ipv6(topology),
+        *_unknown_peerings(topology),
+        *_virtual_wan(topology),
+        *_route_servers(topology),
+        *_nsgs(topology),
+        *_connectivity(topology),
+        *_dns(topology),
+    ]
+    seen = {(g.construct, g.resource) for g in topology.gaps}
+    extra = []
+    for gap in found:
+        if (gap.construct, gap.resource) not in seen:
+            seen.add((gap.construct, gap.resource))
+            extra.append(gap)
+    return topology.gaps + tuple(extra)
+
+
+def _ipv6(topology: Topology) -> list[TopologyGap]:
+    gaps = []
+    for vnet in topology.vnets:
+        prefixes = [*vnet.address_prefixes, *(p for s in vnet.subnets for p in s.address_prefixes)]
+        if any(":" in p for p in prefixes):
+            gaps.append(TopologyGap(
+                "ipv6_prefix", vnet.name,
+                "IPv6 address space (dual stack): IPv6 routes are not computed, only IPv4",
+                (vnet.name,)))
+    for table in topology.route_tables:
+        if any(":" in r.address_prefix or ":" in (r.next_hop_ip or "") for r in table.routes):
+            gaps.append(TopologyGap(
+                "ipv6_prefix", table.name,
+                "IPv6 address space (dual stack): IPv6 routes are not computed, only IPv4"))
+    return gaps
+
+
+def _unknown_peerings(topology: Topology) -> list[TopologyGap]:
+    known = {v.name for v in topology.vnets}
+    gaps = []
+    for vnet in topology.vnets:
+        for peering in vnet.peerings:
+            if peering.remote_vnet in known:
+                continue
+            hub = peering.remote_vnet.rpartition("/")[2].startswith("HV_")
+            gaps.append(TopologyGap(
+                "virtual_hub_connection" if hub else "peering_to_unknown_vnet",
+                f"{vnet.name}/{peering.name}",
+                "Virtual WAN hub connection (HV_ peering): the hub's routes are not in the input"
+                if hub else "peering to a VNet outside the input: its routes are not known",
+                (vnet.name,)))
+    return gaps
+
+
+def _virtual_wan(topology: Topology) -> list[TopologyGap]:
+    return [
+        TopologyGap(
+            "virtual_hub", hub.name,
+            "Virtual WAN hub (connections, hub routing, routing intent) is not evaluated",
+            hub.connections)
+        for hub in topology.virtual_hubs
+    ]
+
+
+def _route_servers(topology: Topology) -> list[TopologyGap]:
+    gaps = []
+    for server in topology.route_servers:
+        spokes = tuple(
+            v.name for v in topology.vnets
+            if any(p.remote_vnet == server.vnet and p.use_remote_gateways for p in v.peerings)
+        )
+        gaps.append(TopologyGap(
+            "route_server", server.name,
+            "Route Server learned routes are not evaluated", (server.vnet, *spokes)))
+    return gaps
+
+
+def _nsgs(topology: Topology) -> list[TopologyGap]:
+    subnets_of_clients = {c.name: c.subnet for c in topology.clients if c.subnet}
+    gaps = []
+    for nsg in topology.network_security_groups:
+        places = [*nsg.subnets, *(subnets_of_clients.get(c, "") for c in nsg.clients)]
+        scope = tuple(sorted({p.partition("/")[0] for p in places if p}))
+        gaps.append(TopologyGap(
+            "network_security_group", nsg.name,
+            "network security group rules are not evaluated (a deny would drop the path)",
+            scope))
+    return gaps
+
+
+def _connectivity(topology: Topology) -> list[TopologyGap]:
+    return [
+        TopologyGap(
+            "connectivity_configuration", c.name,
+            "Virtual Network Manager connectivity configuration is not evaluated",
+            tuple(sorted({*c.members, *((c.hub,) if c.hub else ())})))
+        for c in topology.connectivity_configurations
+    ]
+
+
+def _dns(topology: Topology) -> list[TopologyGap]:
+    """Vault names resolved by assumption: no private DNS zone described, or custom servers."""
+    if not topology.private_endpoints:
+        return []
+    undecided = not topology.clients or any(c.uses_private_dns is None for c in topology.clients)
+    zone = any(z.name == PRIVATELINK_ZONE for z in topology.private_dns_zones)
+    if undecided and not zone:
+        return [TopologyGap(
+            "dns_not_described", PRIVATELINK_ZONE,
+            "name resolution of the vaults is not described (no private DNS zone, clients "
+            "without usesPrivateDns): resolving to the private endpoint is assumed")]
+    return [
+        TopologyGap(
+            "custom_dns_servers", vnet.name,
+            f"custom DNS servers {', '.join(vnet.dns_servers)}: what they answer for the "
+            "vault name is not evaluated (private endpoint assumed)")
+        for vnet in topology.vnets if vnet.dns_servers
+    ]
+
+
+def affects_ipv4_routes(gap: TopologyGap) -> bool:
+    """Whether the gap can change an IPv4 route or hop (DNS gaps change the target instead)."""
+    return gap.construct not in IPV4_NEUTRAL and gap.construct not in DNS_CONSTRUCTS
