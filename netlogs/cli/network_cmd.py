@@ -13,6 +13,7 @@ import click
 if TYPE_CHECKING:
     from netlogs.model import ExpectedPath
     from netlogs.routing import EffectiveRoute, RoutingOptions
+    from netlogs.topology.model import Topology
 
 _TOPOLOGY = click.option(
     "--topology", "topology_file", required=True,
@@ -21,6 +22,10 @@ _TOPOLOGY = click.option(
 _FORMAT = click.option(
     "--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True,
     help="Output format.",
+)
+_SERVICE_TAGS = click.option(
+    "--service-tags", "service_tags", type=click.Path(dir_okay=False, path_type=Path),
+    help="Output of 'az network list-service-tags': fills Key Vault service-endpoint prefixes.",
 )
 _OPTION = click.option(
     "--routing-option", "routing_options", multiple=True, metavar="NAME=true|false",
@@ -33,7 +38,9 @@ _OPTION = click.option(
 @_TOPOLOGY
 @_FORMAT
 @_OPTION
-def routes(subnet: str, topology_file: Path, fmt: str, routing_options: tuple[str, ...]) -> None:
+@_SERVICE_TAGS
+def routes(subnet: str, topology_file: Path, fmt: str, routing_options: tuple[str, ...],
+           service_tags: Path | None) -> None:
     """Effective routes of any subnet VNET/SUBNET (also GatewaySubnet, AzureFirewallSubnet,
     App Service and empty subnets, which Azure never shows).
 
@@ -42,9 +49,8 @@ def routes(subnet: str, topology_file: Path, fmt: str, routing_options: tuple[st
         netlogs routes spoke2/snet-vm --topology topology.yaml
     """
     from netlogs.routing import index_for, routes_of
-    from netlogs.topology.loader import load_topology
 
-    topology = load_topology(topology_file)
+    topology = load_with_tags(topology_file, service_tags)
     index = index_for(topology, _routing_options(routing_options))
     table = routes_of(index, subnet)
     unevaluated = index.unevaluated_in(subnet.partition("/")[0])
@@ -68,8 +74,9 @@ def routes(subnet: str, topology_file: Path, fmt: str, routing_options: tuple[st
 @_TOPOLOGY
 @_FORMAT
 @_OPTION
-def path(source: str, dest: str, topology_file: Path, fmt: str,
-         routing_options: tuple[str, ...]) -> None:
+@_SERVICE_TAGS
+def path(*, source: str, dest: str, topology_file: Path, fmt: str,
+         routing_options: tuple[str, ...], service_tags: Path | None) -> None:
     """Expected path from a client to a destination, hop by hop, with the route or setting
     that decides each hop and any firewall bypass.
 
@@ -78,10 +85,9 @@ def path(source: str, dest: str, topology_file: Path, fmt: str,
         netlogs path --from vm-app --to kv1:443 --topology topology.yaml
     """
     from netlogs.paths import expected_path
-    from netlogs.topology.loader import load_topology
 
-    destination, port = _split_port(dest)
-    topology = load_topology(topology_file)
+    destination, port = split_port(dest)
+    topology = load_with_tags(topology_file, service_tags)
     result = expected_path(topology, source, destination, port, _routing_options(routing_options))
     if fmt == "json":
         click.echo(json.dumps(path_json(result, dest), indent=2))
@@ -89,13 +95,46 @@ def path(source: str, dest: str, topology_file: Path, fmt: str,
         click.echo(render_path(result, dest))
 
 
-def _split_port(dest: str) -> tuple[str, int | None]:
+def load_with_tags(topology_file: Path, service_tags: Path | None) -> Topology:
+    """The topology file, with Key Vault service-endpoint prefixes from a service-tags file."""
+    from netlogs.topology.loader import load_topology
+    from netlogs.topology.service_tags import load_service_tags, with_service_tags
+
+    topology = load_topology(topology_file)
+    if service_tags is None:
+        return topology
+    return with_service_tags(topology, load_service_tags(service_tags))
+
+
+def split_port(dest: str) -> tuple[str, int | None]:
+    """``DEST``, ``DEST:PORT``, ``[IPv6]`` or ``[IPv6]:PORT``; an unbracketed IPv6 address
+    whose last group could be a port is refused rather than guessed."""
+    if dest.startswith("["):
+        host, sep, rest = dest[1:].partition("]")
+        if not sep or not host or (rest and not rest.startswith(":")):
+            raise click.BadParameter(f"{dest!r}: expected [IPv6] or [IPv6]:PORT",
+                                     param_hint="--to")
+        return host, _port(dest, rest[1:]) if rest else None
+    if dest.count(":") > 1:
+        if dest.rpartition(":")[2].isdigit():
+            raise click.BadParameter(
+                f"{dest!r} is ambiguous: is the last group part of the IPv6 address or a port? "
+                f"Write [{dest}] for the address or [ADDRESS]:PORT with a port",
+                param_hint="--to")
+        return dest, None
     host, sep, port = dest.rpartition(":")
     if not sep:
         return dest, None
-    if not port.isdigit() or not 0 < int(port) < 65536 or not host:
+    if not host:
         raise click.BadParameter(f"{dest!r}: expected DEST or DEST:PORT", param_hint="--to")
-    return host, int(port)
+    return host, _port(dest, port)
+
+
+def _port(dest: str, text: str) -> int:
+    if not text.isdigit() or not 0 < int(text) < 65536:
+        raise click.BadParameter(f"{dest!r}: expected DEST or DEST:PORT (a port 1-65535)",
+                                 param_hint="--to")
+    return int(text)
 
 
 def _routing_options(pairs: Sequence[str]) -> RoutingOptions:

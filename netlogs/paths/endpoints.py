@@ -10,6 +10,7 @@ from netlogs.paths.resolution import resolve_vault_name
 from netlogs.routing import RoutingIndex
 from netlogs.routing.index import GATEWAY_SUBNET
 from netlogs.routing.prefixes import covers, format_ip, parse_ip, parse_prefix
+from netlogs.routing.types import UNKNOWN_PUBLIC_ADDRESS
 from netlogs.topology.model import Client, KeyVault, PrivateEndpoint, VirtualNetworkGateway
 
 RFC1918 = ((0x0A000000, 8), (0xAC100000, 12), (0xC0A80000, 16))
@@ -142,6 +143,9 @@ def resolve_targets(index: RoutingIndex, destination: str, origin: Origin) -> li
     topology = index.topology
     if parse_ip(destination) is not None:
         return [_target_for_ip(index, destination)]
+    if ":" in destination:
+        raise NoPathError(f"{topology.source}: {destination}: IPv6 paths are not modelled (the "
+                          "model computes IPv4 routes only; IPv6 space is a topology gap)")
     vault = index.vaults.get(destination.lower().rstrip("."))
     if vault is not None:
         return _vault_targets(index, vault, origin)
@@ -191,7 +195,7 @@ def _service_address(index: RoutingIndex, service: str) -> str:
         parsed = parse_prefix(text)
         if parsed is not None:
             return format_ip(parsed[0] + (1 if parsed[1] < 32 else 0))
-    return "203.0.113.1"  # documentation range: some public address
+    return UNKNOWN_PUBLIC_ADDRESS
 
 
 def is_rfc1918(ip: str) -> bool:

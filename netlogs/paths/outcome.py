@@ -15,6 +15,7 @@ from netlogs.routing.types import (
     VIRTUAL_APPLIANCE,
     VIRTUAL_NETWORK_GATEWAY,
     VNET_GLOBAL_PEERING,
+    VNET_LOCAL,
     VNET_PEERING,
     EffectiveRoute,
 )
@@ -115,6 +116,9 @@ def bypass_of(w: Walk) -> Bypass:
         return NO_BYPASS
     if w.first is None or route is None:
         return NO_BYPASS
+    named = _not_the_required_firewall(w)
+    if named is not None:
+        return named
     if w.firewalls:
         return _bypass_through_firewall(w, route)
     subnet = w.first[0]
@@ -144,7 +148,30 @@ def _bypass_by_route(
     if kind == VIRTUAL_NETWORK_GATEWAY and route.source != USER:
         text = f"bypass: gateway route {route.prefix} {beats or 'skips the firewall'}"
         return BypassKind.GATEWAY_ROUTE, hop, text, route.confidence
+    if kind == VNET_LOCAL and route.source == USER:
+        text = (f"bypass: udr {route.prefix} -> VnetLocal ({route.name}) in {subnet} sends it "
+                "straight to the private endpoint")
+        return BypassKind.UDR_VNET_LOCAL, hop, text, route.confidence
     return NO_BYPASS
+
+
+def _not_the_required_firewall(w: Walk) -> Bypass | None:
+    """The design names a firewall: a delivered path that never passes it is a bypass, named
+    by what it passed instead (another firewall, a third-party appliance)."""
+    vault = w.target.vault
+    required = w.index.required_firewall_of.get(vault.name) if vault else None
+    if required is None or not w.delivered or any(f.name == required for f in w.firewalls):
+        return None
+    if w.firewalls:
+        names = ", ".join(f.name for f in w.firewalls)
+        text = f"bypass: passes {names}, not {required} which the design requires"
+        return BypassKind.OTHER_FIREWALL, _hop_index(w, HopKind.FIREWALL), text, Confidence.HIGH
+    if w.appliances:
+        text = (f"bypass: passes network virtual appliance {', '.join(w.appliances)}, not "
+                f"{required} which the design requires")
+        return (BypassKind.THIRD_PARTY_APPLIANCE, _hop_index(w, HopKind.FIREWALL), text,
+                Confidence.HIGH)
+    return None
 
 
 def _bypass_through_firewall(w: Walk, route: EffectiveRoute) -> Bypass:

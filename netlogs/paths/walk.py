@@ -37,6 +37,7 @@ class Walk:
     target: Target
     hops: list[PathHop] = field(default_factory=list)
     firewalls: list[Firewall] = field(default_factory=list)
+    appliances: list[str] = field(default_factory=list)  # next hops that are no Azure Firewall
     visited: list[str] = field(default_factory=list)
     first: tuple[str, RouteDecision] | None = None
     drop_reason: str | None = None
@@ -156,6 +157,7 @@ def _appliance(w: Walk, subnet: str, decision: RouteDecision) -> str | None:
     if located is None:
         _drop(w, "next hop unknown", f"next hop {ip} is in no modelled subnet")
         return None
+    w.appliances.append(ip)
     w.hops.append(PathHop(HopKind.FIREWALL, ip, f"network virtual appliance {ip} in {located} "
                           "(not a modelled firewall); continues with that subnet's routes",
                           Confidence.MEDIUM))

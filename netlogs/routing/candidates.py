@@ -14,8 +14,10 @@ from netlogs.routing.types import (
     GATEWAY,
     INTERFACE_ENDPOINT,
     INTERNET,
+    KEY_VAULT_SERVICE,
     NONE,
     SERVICE_ENDPOINT,
+    UNKNOWN_PUBLIC_ADDRESS,
     USER,
     VIRTUAL_APPLIANCE,
     VIRTUAL_NETWORK_GATEWAY,
@@ -121,6 +123,8 @@ def subnet_candidates(index: RoutingIndex, subnet: Subnet) -> list[Candidate]:
     for service in subnet.service_endpoints:
         for text in index.service_prefixes.get(service, ()):
             routes += _system(text, SERVICE_ENDPOINT, service)
+        if service == KEY_VAULT_SERVICE and not index.service_prefixes.get(service):
+            routes += _assumed_key_vault_endpoint(index)
     table = index.route_table_of(subnet)
     propagate = table is None or not table.disable_bgp_route_propagation
     # The gateway's own subnet does not list the routes the gateway learns (E04-E08 tables).
@@ -130,6 +134,21 @@ def subnet_candidates(index: RoutingIndex, subnet: Subnet) -> list[Candidate]:
     if table is not None:
         routes += _user_routes(index, table.routes)
     return _drop_reserved_none(index, routes)
+
+
+def _assumed_key_vault_endpoint(index: RoutingIndex) -> list[Candidate]:
+    """A Key Vault service endpoint whose prefixes are unknown (what ``az`` exports): assumed to
+    cover every public vault address, at medium confidence (``--service-tags`` fills them)."""
+    addresses = sorted({ip for v in index.topology.key_vaults for ip in v.public_ips}
+                       | {UNKNOWN_PUBLIC_ADDRESS})
+    routes = []
+    for address in addresses:
+        for c in _system(address + "/32", SERVICE_ENDPOINT, KEY_VAULT_SERVICE):
+            c.confidence = Confidence.MEDIUM
+            c.reason = ("service endpoint prefixes unknown: assumed to cover the vault's public "
+                        "address (give --service-tags for the AzureKeyVault prefixes)")
+            routes.append(c)
+    return routes
 
 
 def gateway_routes(gateway: VirtualNetworkGateway) -> list[Candidate]:

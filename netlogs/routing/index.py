@@ -82,6 +82,9 @@ class RoutingIndex:
                 self.firewall_by_ip.setdefault(ip, firewall)
         self.clients: dict[str, Client] = {c.name: c for c in topology.clients}
         self.firewall_required = {r.vault for r in topology.design_rules if r.require_firewall}
+        self.required_firewall_of: dict[str, str] = {
+            r.vault: r.require_firewall for r in topology.design_rules if r.require_firewall
+        }
 
     def subnet(self, ref: str) -> Subnet:
         """The subnet ``vnet/subnet``; a GatewaySubnet is synthesised when a gateway needs one."""
