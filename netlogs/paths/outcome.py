@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from netlogs.model import BypassKind, Confidence, HopKind
+from netlogs.paths.reply import first_address, reply_from_endpoint
 from netlogs.routing import RoutingIndex, routes_of
 from netlogs.routing.prefixes import contains, covers, parse_ip, parse_prefix
 from netlogs.routing.types import (
@@ -180,16 +181,30 @@ def _bypass_through_firewall(w: Walk, route: EffectiveRoute) -> Bypass:
                 "from a VPN/ER gateway may reach the private endpoint directly (policies Disabled)")
         return BypassKind.GATEWAY_SUBNET_EXACT_32, _hop_index(w, HopKind.UDR), text, Confidence.LOW
     pe = w.target.private_endpoint
-    if pe is None:
+    if pe is None or not w.delivered:  # a dropped request has no reply
         return NO_BYPASS
     for firewall in w.firewalls:
         if not snat_expectation(w.index, firewall, pe.ip).network_rule_snat:
+            reply = reply_from_endpoint(w.index, pe, _client_address(w), w.firewalls)
+            if reply.symmetric:
+                return NO_BYPASS
             text = (f"return path: network rules do not SNAT {pe.ip} (in {firewall.name} "
-                    f"privateRanges); the reply from {pe.name} ignores UDRs and returns outside "
-                    "the firewall (asymmetric) unless an application rule (always SNAT) matches")
+                    f"privateRanges); {reply.detail} (asymmetric) unless an application rule "
+                    "(always SNAT) matches; Microsoft's documents disagree on such replies")
             return (BypassKind.ASYMMETRIC_RETURN, _hop_index(w, HopKind.FIREWALL), text,
-                    Confidence.HIGH)
+                    reply.confidence)
     return NO_BYPASS
+
+
+def _client_address(w: Walk) -> int | None:
+    """An address of the client for the reply walk (its own, else its subnet's or range's)."""
+    own = first_address((w.origin.ip,)) if w.origin.ip else None
+    if own is not None:
+        return own
+    if w.origin.gateway is not None:
+        gateway = w.origin.gateway
+        return first_address((*gateway.learned_prefixes, *gateway.local_network_prefixes))
+    return first_address(w.index.subnet(w.origin.subnet).address_prefixes)
 
 
 def _losing_appliance_udr(index: RoutingIndex, subnet: str, ip_text: str) -> EffectiveRoute | None:

@@ -29,6 +29,8 @@ DENY_443 = SecurityRule("deny-443", 200, "Inbound", "Deny", "Tcp", ("10.2.0.0/16
 
 def test_a_clean_estate_has_no_gap_and_high_paths() -> None:
     topo = t.attach(t.build_t(), "spoke2/snet-vm", [t.to_fw("0.0.0.0/0")])
+    always_snat = replace(topo.firewalls[0], snat_private_ranges=("255.255.255.255/32",))
+    topo = replace(topo, firewalls=(always_snat,))  # SNAT: the reply comes back through it
     assert coverage_gaps(topo) == ()
     path = expected_path(topo, "vm-app", "kv1")
     assert (path.confidence, path.unevaluated) == (Confidence.HIGH, ())
@@ -174,3 +176,25 @@ def _vnets_of(path: object, index: object) -> set[str]:
     assert isinstance(path, ExpectedPath)
     text = " ".join(f"{h.name} {h.detail}" for h in path.hops)
     return {v for v in VNETS if f"{v}/" in text or f"{v} " in text}
+
+
+def test_no_asymmetric_return_on_a_dropped_request() -> None:
+    """The return path is only judged for a request that is delivered (issue: asymmetric_return
+    was asserted on dropped flows)."""
+    topo = t.attach(t.build_t(), "spoke2/snet-vm", [t.to_fw("0.0.0.0/0")])
+    hub = t.attach(topo, "hub/AzureFirewallSubnet", [("10.1.2.4/32", "None", None)])
+    path = expected_path(hub, "vm-app", "kv1")
+    assert not path.delivered and path.firewalls == ("fw-hub",)
+    assert path.bypass is None
+
+
+def test_the_reply_is_walked_from_the_pe_subnet_ignoring_its_udrs() -> None:
+    """E02 without SNAT: the reply follows spoke1's peering route to spoke2? No: spoke1 and
+    spoke2 are not peered, so the reply has no route and is dropped (asymmetric, medium)."""
+    topo = t.attach(t.build_t(), "spoke2/snet-vm", [t.to_fw("0.0.0.0/0")])
+    topo = t.attach(topo, "spoke1/snet-pe", [t.to_fw("10.2.0.0/16")])  # ignored by PE replies
+    path = expected_path(topo, "vm-app", "kv1")
+    assert path.bypass is not None and path.bypass.value == "asymmetric_return"
+    fw = next(h for h in path.hops if h.hop is HopKind.FIREWALL)
+    assert "has no route back to the client in spoke1/snet-pe (UDRs ignored)" in fw.detail
+    assert fw.confidence is Confidence.MEDIUM
