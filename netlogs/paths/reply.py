@@ -34,9 +34,8 @@ def reply_from_endpoint(
     if client_address is None:
         return Reply(False, f"the reply from {pe.name} ignores UDRs and, without SNAT, returns "
                             "outside the firewall", Confidence.MEDIUM)
-    system = [r for r in routes_of(index, pe.subnet) if r.source != USER]
-    decision = RouteLookup(system, index.options or RoutingOptions()).decide_int(
-        client_address, format_ip(client_address))
+    decision = _reply_lookup(index, pe.subnet).decide_int(client_address,
+                                                         format_ip(client_address))
     route = decision.route
     if route is None or decision.dropped:
         return Reply(False, f"the reply from {pe.name} has no route back to the client in "
@@ -48,6 +47,18 @@ def reply_from_endpoint(
                      Confidence.MEDIUM)
     return Reply(False, f"the reply from {pe.name} ignores UDRs and follows {how}, outside the "
                         "firewall", Confidence.MEDIUM)
+
+
+def _reply_lookup(index: RoutingIndex, subnet: str) -> RouteLookup:
+    """The PE subnet's routes without its UDRs, compiled once per subnet."""
+    key = "reply:" + subnet
+    cached = index.cache.get(key)
+    if isinstance(cached, RouteLookup):
+        return cached
+    system = [r for r in routes_of(index, subnet) if r.source != USER]
+    lookup = RouteLookup(system, index.options or RoutingOptions())
+    index.cache[key] = lookup
+    return lookup
 
 
 def first_address(texts: tuple[str, ...]) -> int | None:
