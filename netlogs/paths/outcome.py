@@ -122,6 +122,12 @@ def bypass_of(w: Walk) -> Bypass:
         return named
     if w.firewalls:
         return _bypass_through_firewall(w, route)
+    if w.appliances and w.target.private_endpoint is not None and w.delivered:
+        text = (f"return path: whether appliance {', '.join(w.appliances)} SNATs is not known; "
+                f"without SNAT (or the disableSnatOnPL tag on its NIC) the reply from "
+                f"{w.target.private_endpoint.name} ignores UDRs and may return outside it "
+                "(asymmetric risk; Microsoft's documents disagree)")
+        return BypassKind.ASYMMETRIC_RETURN, _hop_index(w, HopKind.FIREWALL), text, Confidence.LOW
     subnet = w.first[0]
     first_hop = _first_routing_hop(w)
     lost = _losing_appliance_udr(w.index, subnet, w.target.ip)
