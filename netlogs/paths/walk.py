@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from netlogs.model import BypassKind, Confidence, ExpectedPath, HopKind, PathHop
 from netlogs.paths.endpoints import Origin, Target, is_rfc1918
@@ -10,6 +10,7 @@ from netlogs.paths.outcome import bypass_of, firewall_snat_note, vault_admission
 from netlogs.routing import RouteDecision, RoutingIndex, lookup_of
 from netlogs.routing.prefixes import contains, parse_ip, parse_prefix
 from netlogs.routing.types import (
+    GATEWAY,
     INTERFACE_ENDPOINT,
     INTERNET,
     POLICIES_WITH_ROUTE_TABLES,
@@ -21,7 +22,8 @@ from netlogs.routing.types import (
     VNET_LOCAL,
     VNET_PEERING,
 )
-from netlogs.topology.model import Firewall
+from netlogs.routing.vwan import HUB_SUBNET
+from netlogs.topology.model import Firewall, VirtualHub
 
 MAX_STEPS = 16
 _DIRECT = (VNET_LOCAL, VNET_PEERING, VNET_GLOBAL_PEERING)  # how a UDR next hop must be reachable
@@ -105,6 +107,9 @@ def _step(w: Walk, subnet: str) -> str | None:
     elif kind in (VNET_LOCAL, VNET_PEERING, VNET_GLOBAL_PEERING):
         _inside_azure(w, subnet, decision)
     elif kind == VIRTUAL_NETWORK_GATEWAY:
+        hub = w.index.hubs.get(route.name) if route.source == GATEWAY else None
+        if hub is not None:
+            return _through_hub(w, subnet, decision, hub)
         _gateway(w, subnet, decision)
     elif kind == SERVICE_ENDPOINT:
         w.hops.append(_route_hop(HopKind.SERVICE_ENDPOINT, route.name, subnet, decision))
@@ -221,6 +226,25 @@ def _gateway(w: Walk, subnet: str, decision: RouteDecision) -> None:
     w.delivered = True
 
 
+def _through_hub(w: Walk, subnet: str, decision: RouteDecision, hub: VirtualHub) -> str:
+    """A route a Virtual WAN hub programmed: to its firewall, or through its router; either
+    way the walk continues with the hub's own routes."""
+    hop = _route_hop(HopKind.GATEWAY, hub.name, subnet, decision)
+    firewall = next((w.index.firewall_by_ip[ip] for ip in decision.next_hop_ips
+                     if ip in w.index.firewall_by_ip), None)
+    if firewall is None:
+        w.hops.append(replace(hop, name=f"{hub.name} router",
+                              detail=f"{hop.detail}; Virtual WAN hub router"))
+        return f"{hub.name}/{HUB_SUBNET}"
+    w.hops.append(replace(hop, detail=f"{hop.detail}; routing intent to the hub firewall"))
+    w.firewalls.append(firewall)
+    text = f"Azure Firewall {firewall.name} in Virtual WAN hub {hub.name} "
+    text += f"(private IP {firewall.private_ip}); "
+    text += firewall_snat_note(w.index, firewall, w.target.ip)
+    w.hops.append(PathHop(HopKind.FIREWALL, firewall.name, text))
+    return f"{hub.name}/{HUB_SUBNET}"
+
+
 def _admit(w: Walk, via: str, caller: str, subnet: str | None = None) -> None:
     """Public or service-endpoint arrival: the vault's network settings decide."""
     vault = w.target.vault
@@ -297,7 +321,8 @@ def _finish(w: Walk, port: int | None) -> ExpectedPath:
 def _unevaluated(w: Walk) -> tuple[str, ...]:
     """Constructs the model did not evaluate that touch a VNet of this path, and what the
     name resolution had to assume."""
-    vnets = {subnet.partition("/")[0] for subnet in (w.origin.subnet, *w.visited)}
+    places = (w.origin.subnet, *w.visited)
+    vnets = {subnet.partition("/")[0] for subnet in places} | set(places)
     arrival = w.index.locate(w.target.ip) if w.target.ip else None  # a deny there drops it too
     if arrival is not None:
         vnets.add(arrival.partition("/")[0])

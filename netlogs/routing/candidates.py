@@ -25,6 +25,7 @@ from netlogs.routing.types import (
     VNET_LOCAL,
     VNET_PEERING,
 )
+from netlogs.routing.vwan import PRIVATE_AGGREGATES, hub_gateway_name
 from netlogs.topology.model import Route, Subnet, VirtualNetwork, VirtualNetworkGateway
 
 
@@ -131,6 +132,7 @@ def subnet_candidates(index: RoutingIndex, subnet: Subnet) -> list[Candidate]:
     if propagate and subnet.name != GATEWAY_SUBNET:
         for gateway in index.remote_gateways(subnet.vnet):
             routes += gateway_routes(gateway)
+        routes += [_copy(c) for c in hub_routes(index, subnet.vnet)]
     if table is not None:
         routes += _user_routes(index, table.routes)
     return _drop_reserved_none(index, routes)
@@ -149,6 +151,34 @@ def _assumed_key_vault_endpoint(index: RoutingIndex) -> list[Candidate]:
                         "address (give --service-tags for the AzureKeyVault prefixes)")
             routes.append(c)
     return routes
+
+
+def hub_routes(index: RoutingIndex, vnet: str) -> tuple[Candidate, ...]:
+    """What a Virtual WAN hub programs into a connected VNet (see ``netlogs.routing.vwan``)."""
+    hub = index.hub_of.get(vnet)
+    if hub is None:
+        return ()
+    key = "hub:" + vnet
+    cached = index.cache.get(key)
+    if isinstance(cached, tuple):
+        return cached
+    firewall = (hub.firewall_private_ip,) if hub.firewall_private_ip else ()
+    routes: list[tuple[str, tuple[str, ...], str]] = []
+    if "PrivateTraffic" in hub.routing_intent and firewall:
+        routes += [(p, firewall, hub.name) for p in PRIVATE_AGGREGATES]
+    else:
+        others = [index.vnets[c] for c in hub.connections if c != vnet and c in index.vnets]
+        routes += [(p, hub.router_ips, hub.name) for v in others for p in v.address_prefixes]
+        routes += [(p, hub.vpn_gateway_ips, hub_gateway_name(hub)) for p in hub.branch_prefixes]
+    if "Internet" in hub.routing_intent and firewall:
+        routes.append(("0.0.0.0/0", firewall, hub.name))
+    result = tuple(
+        Candidate(GATEWAY, parsed, format_prefix(*parsed), VIRTUAL_NETWORK_GATEWAY,
+                  next_hop_ips=ips, name=name)
+        for text, ips, name in routes if (parsed := parse_prefix(text)) is not None
+    )
+    index.cache[key] = result
+    return result
 
 
 def gateway_routes(gateway: VirtualNetworkGateway) -> list[Candidate]:

@@ -14,6 +14,7 @@ from collections.abc import Iterable
 from netlogs.errors import ConfigError
 from netlogs.routing.prefixes import parse_prefix, parse_prefix_once
 from netlogs.routing.types import RoutingOptions
+from netlogs.routing.vwan import connected_hubs, expand_virtual_hubs
 from netlogs.topology.coverage import DNS_CONSTRUCTS, affects_ipv4_routes, coverage_gaps
 from netlogs.topology.model import (
     Client,
@@ -36,6 +37,10 @@ class RoutingIndex:
     """Everything route computation looks up, keyed by name."""
 
     def __init__(self, topology: Topology, options: RoutingOptions) -> None:
+        self.unevaluated: tuple[TopologyGap, ...] = coverage_gaps(topology)
+        self.hubs = {h.name: h for h in topology.virtual_hubs}
+        self.hub_of = connected_hubs(topology)
+        topology = expand_virtual_hubs(topology)  # hubs become VNets the walk can cross
         self.topology = topology
         self.options = options
         self.vnets: dict[str, VirtualNetwork] = {v.name: v for v in topology.vnets}
@@ -63,7 +68,6 @@ class RoutingIndex:
             for v in topology.vnets
         }
         self._locator = _SubnetLocator(self.subnets.values())
-        self.unevaluated: tuple[TopologyGap, ...] = coverage_gaps(topology)
         self._route_gaps = [g for g in self.unevaluated if affects_ipv4_routes(g)]
         self._index_endpoints(topology)
         self.cache: dict[str, object] = {}  # per-subnet results, filled by table.py/lookup users

@@ -158,7 +158,7 @@ def _lower_for_unevaluated(
     index: RoutingIndex, subnet: Subnet, candidates: list[Candidate]
 ) -> None:
     """Every route of a VNet an unevaluated construct could change is low confidence."""
-    gaps = index.gaps_touching((subnet.vnet,))
+    gaps = index.gaps_touching((subnet.vnet, subnet.ref))
     if not gaps:
         return
     names = ", ".join(sorted({f"{g.construct} {g.resource}" for g in gaps}))

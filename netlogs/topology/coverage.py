@@ -64,12 +64,13 @@ def _ipv6(topology: Topology) -> list[TopologyGap]:
 
 def _unknown_peerings(topology: Topology) -> list[TopologyGap]:
     known = {v.name for v in topology.vnets}
+    connected = {name for hub in topology.virtual_hubs for name in hub.connections}
     gaps = []
     for vnet in topology.vnets:
         for peering in vnet.peerings:
-            if peering.remote_vnet in known:
-                continue
             hub = peering.remote_vnet.rpartition("/")[2].startswith("HV_")
+            if peering.remote_vnet in known or (hub and vnet.name in connected):
+                continue  # a modelled hub connection stands for the HV_ peering
             gaps.append(TopologyGap(
                 "virtual_hub_connection" if hub else "peering_to_unknown_vnet",
                 f"{vnet.name}/{peering.name}",
@@ -80,13 +81,29 @@ def _unknown_peerings(topology: Topology) -> list[TopologyGap]:
 
 
 def _virtual_wan(topology: Topology) -> list[TopologyGap]:
-    return [
-        TopologyGap(
-            "virtual_hub", hub.name,
-            "Virtual WAN hub (connections, hub routing, routing intent) is not evaluated",
-            hub.connections)
-        for hub in topology.virtual_hubs
-    ]
+    """Hubs are modelled; what is not: branch routing under a Private routing-intent policy
+    (the hub gateways' view of the hub route table), routes between hubs, unknown connections."""
+    known = {v.name for v in topology.vnets}
+    gaps = []
+    for hub in topology.virtual_hubs:
+        if "PrivateTraffic" in hub.routing_intent and hub.branch_prefixes:
+            gaps.append(TopologyGap(
+                "virtual_hub_branches", hub.name,
+                "branch traffic under routing intent: the hub gateways' route table is not "
+                "evaluated (only the private endpoint /32 they hold)",
+                (f"{hub.name}/GatewaySubnet",)))
+        missing = [c for c in hub.connections if c not in known]
+        if missing:
+            gaps.append(TopologyGap(
+                "virtual_hub_connection", f"{hub.name}: {', '.join(missing)}",
+                "hub connection to a VNet outside the input: its routes are not known",
+                tuple(hub.connections)))
+    if len(topology.virtual_hubs) > 1:
+        scope = tuple(sorted({c for hub in topology.virtual_hubs for c in hub.connections}))
+        gaps.append(TopologyGap(
+            "virtual_wan_inter_hub", ", ".join(h.name for h in topology.virtual_hubs),
+            "routes between Virtual WAN hubs are not evaluated", scope))
+    return gaps
 
 
 def _route_servers(topology: Topology) -> list[TopologyGap]:

@@ -176,6 +176,9 @@ class VirtualHub:
     firewall_private_ip: str | None = None  # hubIPAddresses.privateIPAddress (secured hub)
     routing_intent: tuple[str, ...] = ()  # "PrivateTraffic", "Internet"
     branch_prefixes: tuple[str, ...] = ()  # VPN sites / ExpressRoute prefixes behind the hub
+    firewall: str | None = None  # the secured hub's Azure Firewall name (design rules name it)
+    router_ips: tuple[str, ...] = ()  # virtualRouterIps, when known
+    vpn_gateway_ips: tuple[str, ...] = ()  # the hub VPN gateway's instance addresses
 
 
 @dataclass(frozen=True)

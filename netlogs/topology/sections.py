@@ -51,8 +51,9 @@ def load_sections(top: Fields) -> dict[str, Any]:
 
 
 def _hub(f: Fields) -> VirtualHub:
-    f.reject_unknown(("name", "addressPrefix", "virtualNetworkConnections",
-                      "firewallPrivateIpAddress", "routingIntent", "branchAddressPrefixes"))
+    f.reject_unknown(("name", "addressPrefix", "virtualNetworkConnections", "firewall",
+                      "firewallPrivateIpAddress", "routingIntent", "branchAddressPrefixes",
+                      "virtualRouterIps", "vpnGatewayIpAddresses"))
     intent = f.strings("routingIntent")
     for item in intent:
         if item not in ROUTING_INTENT:
@@ -64,6 +65,9 @@ def _hub(f: Fields) -> VirtualHub:
         firewall_private_ip=f.ip("firewallPrivateIpAddress"),
         routing_intent=intent,
         branch_prefixes=f.cidrs("branchAddressPrefixes"),
+        firewall=f.opt_string("firewall"),
+        router_ips=f.ips("virtualRouterIps"),
+        vpn_gateway_ips=f.ips("vpnGatewayIpAddresses"),
     )
 
 
@@ -152,6 +156,8 @@ def dump_sections(t: Topology, compact: Any) -> list[tuple[str, Any, Any]]:
             ("firewallPrivateIpAddress", h.firewall_private_ip, None),
             ("routingIntent", h.routing_intent, ()),
             ("branchAddressPrefixes", h.branch_prefixes, ()),
+            ("firewall", h.firewall, None), ("virtualRouterIps", h.router_ips, ()),
+            ("vpnGatewayIpAddresses", h.vpn_gateway_ips, ()),
         ]) for h in t.virtual_hubs], []),
         ("routeServers", [compact([
             ("name", r.name, None), ("virtualNetwork", r.vnet, None),

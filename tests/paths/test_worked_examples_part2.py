@@ -15,7 +15,7 @@ from dataclasses import replace
 import pytest
 
 from netlogs.errors import NoPathError, TopologyError
-from netlogs.model import BypassKind, Confidence, ExpectedPath, HopKind
+from netlogs.model import BypassKind, Confidence, ExpectedPath
 from netlogs.paths import expected_path
 from netlogs.routing import effective_routes, index_for
 from netlogs.topology.azure_rules import check_azure_rejects
@@ -23,6 +23,7 @@ from netlogs.topology.model import (
     BgpRoute,
     Client,
     ConnectivityConfiguration,
+    DesignRule,
     KeyVault,
     NetworkSecurityGroup,
     Peering,
@@ -83,66 +84,103 @@ def estate_w(intent: tuple[str, ...] = ("PrivateTraffic", "Internet")) -> Topolo
     )
 
 
-def test_e21_spoke_to_spoke_without_intent_is_honestly_unknown() -> None:
-    """Azure (Virtual WAN hub routing, about-virtual-hub-routing): 10.61.1.4 -> 10.62.1.4 goes
-    through the hub router (VirtualNetworkGateway row), no firewall, delivered. Not modelled:
-    the honest answer is a low-confidence path naming the hub."""
-    path = expected_path(estate_w(()), "10.61.1.4", "10.62.1.4")
-    assert unevaluated(path, "virtual_hub vhub-ne")
-    assert unevaluated(path, "virtual_hub_connection vnet-app/RemoteVnetToHubPeering_1")
+def test_e21_spoke_to_spoke_without_intent_goes_through_the_hub_router() -> None:
+    """Azure (about-virtual-hub-routing, effective-routes-virtual-hub): without routing intent
+    vnet-app gets 10.62.0.0/16 as a VirtualNetworkGateway route to the hub router; the flow
+    crosses no firewall. The HV_ peering stands for the hub connection."""
+    topo = estate_w(())
+    table = effective_routes(topo, "vnet-app/snet-app")
+    rows = {(r.source, r.prefix, r.next_hop_type) for r in table if r.active}
+    assert ("Default", "10.60.0.0/23", "VNetPeering") in rows  # the hub range
+    assert ("VirtualNetworkGateway", "10.62.0.0/16", "VirtualNetworkGateway") in rows
+    assert ("VirtualNetworkGateway", "172.22.0.0/16", "VirtualNetworkGateway") in rows  # branch
+    path = expected_path(topo, "10.61.1.4", "10.62.1.4")
+    assert path.delivered and path.firewalls == () and path.hops[1].name == "vhub-ne router"
+    assert (path.confidence, path.unevaluated) == (Confidence.HIGH, ())
 
 
-def test_e22_routing_intent_spoke_to_pe_is_not_a_high_drop() -> None:
-    """Azure (how-to-routing-policies): vnet-data -> PE 10.61.2.5 matches 10.0.0.0/8 -> hub
-    firewall 10.60.0.132 and is delivered through it. Not modelled: the model's drop
-    (10.0.0.0/8 None) must be low and name the hub (the issue measured it as a high DROPPED)."""
-    path = expected_path(estate_w(), "10.62.1.4", "kv-ledger")
-    assert unevaluated(path, "virtual_hub vhub-ne")
-    assert all(h.confidence is Confidence.LOW for h in path.hops if h.hop is HopKind.DROP)
-
-
-def test_e23_non_rfc1918_spoke_is_honestly_unknown() -> None:
-    """Azure: without 100.70.0.0/16 as additional private prefix, vnet-app -> 100.70.1.4 is
-    lost (no_route). Not modelled: low, hub named."""
-    path = expected_path(estate_w(), "10.61.1.4", "100.70.1.4")
-    assert unevaluated(path, "virtual_hub vhub-ne")
-
-
-def test_e24_same_vnet_client_bypasses_the_hub_firewall_at_low_confidence() -> None:
-    """Azure (private-link-inspection-secure-virtual-hub): vm 10.61.1.4 -> 10.61.2.5 hits the
-    PE /32 and bypasses the hub firewall; vWAN cannot inject a route that specific. The model
-    gives the same walk, but low: it did not evaluate the hub."""
-    path = expected_path(estate_w(), "10.61.1.4", "kv-ledger")
-    assert path.delivered and path.firewalls == ()
-    assert path.hops[1].hop is HopKind.PRIVATE_ENDPOINT
-    assert unevaluated(path, "virtual_hub vhub-ne")
-
-
-def test_e25_branch_to_pe_is_refused_plainly() -> None:
-    """Azure: branch 172.22.5.10 -> PE bypasses the firewall unless snet-pe has
-    RouteTableEnabled (asymmetric otherwise). Branches behind a hub are not modelled: the path
-    is refused with a plain message rather than guessed."""
-    with pytest.raises(NoPathError, match=r"172\.22\.5\.10 is in no subnet"):
-        expected_path(estate_w(), "172.22.5.10", "kv-ledger")
-
-
-def test_e26_internet_policy_is_honestly_unknown() -> None:
-    """Azure: with enableInternetSecurity=false the spoke keeps 0/0 Internet (direct); with
-    true, 0/0 goes to the hub firewall. Not modelled: low, hub named."""
-    path = expected_path(estate_w(("Internet",)), "10.62.1.4", "203.0.113.25")
-    assert path.hops[-1].hop in (HopKind.VAULT, HopKind.DROP)
-    assert unevaluated(path, "virtual_hub vhub-ne")
-
-
-def test_e27_hub_effective_routes_are_not_read_and_the_gap_names_the_connections() -> None:
-    """Azure: the hub's defaultRouteTable (0/0 and the RFC 1918 aggregates -> Azure Firewall)
-    answers 'to the firewall?'. `get-effective-routes` output is not read yet: the hub is a gap
-    scoped to every connected VNet, so no route of theirs is high."""
+def test_e22_routing_intent_sends_spoke_to_pe_through_the_hub_firewall() -> None:
+    """Azure (how-to-routing-policies, howto-private-link): with a Private policy vnet-data
+    gets only the RFC 1918 aggregates (10/8 -> 10.60.0.132), not the other spokes' ranges; the
+    flow to PE 10.61.2.5 crosses the hub firewall, which reaches the PE through the hub's
+    connection. The reply follows vnet-app's 10/8 route back to the firewall: symmetric. (The
+    issue measured this as a high DROPPED.)"""
     topo = estate_w()
-    gap = next(g for g in index_for(topo).unevaluated if g.construct == "virtual_hub")
+    rows = {(r.prefix, r.next_hop_ips) for r in effective_routes(topo, "vnet-data/snet-data")
+            if r.active and r.source == "VirtualNetworkGateway"}
+    assert rows == {(p, ("10.60.0.132",)) for p in
+                    ("10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16", "0.0.0.0/0")}
+    path = expected_path(topo, "10.62.1.4", "kv-ledger")
+    assert path.delivered and path.firewalls == ("vhub-ne-firewall",)
+    assert [h.hop.value for h in path.hops] == [
+        "client", "gateway", "firewall", "private_endpoint", "vault"]
+    assert path.bypass is None and path.confidence is Confidence.HIGH
+
+
+def test_e23_non_rfc1918_spoke_is_lost_without_additional_prefixes() -> None:
+    """Azure: vnet-app -> 100.70.1.4 is covered only by 100.64.0.0/10 None (or the hub 0/0,
+    whose firewall table has no route for it): no_route. [M] in the source, medium here."""
+    path = expected_path(estate_w(), "10.61.1.4", "100.70.1.4")
+    assert not path.delivered and "100.64.0.0/10 None" in (path.drop_reason or "")
+    assert path.confidence is Confidence.MEDIUM
+
+
+def test_e24_same_vnet_client_bypasses_the_hub_firewall() -> None:
+    """Azure (private-link-inspection-secure-virtual-hub): vm 10.61.1.4 -> 10.61.2.5 hits the
+    PE /32 and bypasses the hub firewall; vWAN cannot inject a route that specific."""
+    topo = replace(estate_w(), design_rules=(DesignRule("kv-ledger", "vhub-ne-firewall"),))
+    path = expected_path(topo, "10.61.1.4", "kv-ledger")
+    assert path.delivered and path.firewalls == ()
+    assert path.bypass is BypassKind.PRIVATE_ENDPOINT_ROUTE
+    assert path.confidence is Confidence.HIGH
+
+
+def test_e24_fix_udr_to_the_hub_firewall_with_route_table_policies() -> None:
+    """The documented fix: snet-pe RouteTableEnabled + snet-app UDR 10.61.2.0/24 -> hub
+    firewall 10.60.0.132: the /32 turns Invalid and the flow crosses the hub firewall."""
+    base = estate_w()
+    app = next(v for v in base.vnets if v.name == "vnet-app")
+    subnets = tuple(
+        replace(s, route_table="rt-app") if s.name == "snet-app" else
+        replace(s, private_endpoint_network_policies="RouteTableEnabled") for s in app.subnets)
+    vnets = tuple(replace(v, subnets=subnets) if v.name == "vnet-app" else v for v in base.vnets)
+    rt = RouteTable("rt-app", (Route("pe-to-hubfw", "10.61.2.0/24", "VirtualAppliance",
+                                     "10.60.0.132"),))
+    topo = replace(base, vnets=vnets, route_tables=(rt,),
+                   design_rules=(DesignRule("kv-ledger", "vhub-ne-firewall"),))
+    path = expected_path(topo, "10.61.1.4", "kv-ledger")
+    assert path.delivered and path.firewalls == ("vhub-ne-firewall",)
+    assert path.forward_bypass is None
+
+
+def test_e25_branch_to_pe_under_private_intent_is_low() -> None:
+    """Azure: branch 172.22.5.10 -> PE bypasses the hub firewall by default (the gateways sit
+    in the hub VNet, which holds the PE /32) and is asymmetric; with RouteTableEnabled on the
+    PE subnet it is inspected. The hub gateways' view of the routing-intent table is not
+    evaluated: the model shows the /32 bypass, low, naming what it did not evaluate."""
+    topo = estate_w()
+    path = expected_path(topo, "172.22.5.10", "10.61.2.5")
+    assert path.delivered and path.bypass is BypassKind.PRIVATE_ENDPOINT_ROUTE
+    assert unevaluated(path, "virtual_hub_branches vhub-ne")
+
+
+def test_e26_internet_policy_sends_public_traffic_through_the_hub_firewall() -> None:
+    """Azure: with an Internet policy (enableInternetSecurity true) 0/0 goes to the hub
+    firewall, and Key Vault sees the firewall's public address."""
+    path = expected_path(estate_w(("Internet",)), "10.62.1.4", "203.0.113.25")
+    assert path.firewalls == ("vhub-ne-firewall",)
+    assert path.bypass is BypassKind.PUBLIC_ENDPOINT
+
+
+def test_e27_two_hubs_are_a_gap_on_their_connections() -> None:
+    """Azure: inter-hub flows cross both secured hubs' firewalls; hubs exchange only dynamic
+    routes. Routes between hubs are not evaluated: a gap scoped to every connection."""
+    topo = estate_w()
+    second = VirtualHub("vhub-we", "10.64.0.0/23", ())
+    topo = replace(topo, virtual_hubs=(*topo.virtual_hubs, second))
+    gap = next(g for g in index_for(topo).unevaluated if g.construct == "virtual_wan_inter_hub")
     assert gap.scope == ("vnet-app", "vnet-data", "vnet-legacy")
-    assert {r.confidence for r in effective_routes(topo, "vnet-data/snet-data")} == {
-        Confidence.LOW}
+    assert unevaluated(expected_path(topo, "10.61.1.4", "10.62.1.4"), "virtual_wan_inter_hub")
 
 
 # ------------------------------------------------------------------ estate R: Route Server
