@@ -110,6 +110,15 @@ def _step(w: Walk, subnet: str) -> str | None:
         hub = w.index.hubs.get(route.name) if route.source == GATEWAY else None
         if hub is not None:
             return _through_hub(w, subnet, decision, hub)
+        appliance = _bgp_next_hop_in_azure(w, decision)
+        if appliance is not None and w.index.locate(appliance) == subnet:
+            _beyond_appliance(w, appliance, route.prefix)
+            return None
+        if appliance is not None:
+            hop = _route_hop(HopKind.GATEWAY, route.name, subnet, decision)
+            w.hops.append(replace(hop, detail=f"{hop.detail}; BGP next hop {appliance} is inside "
+                                               "Azure: an appliance, not on-premises"))
+            return _enter_appliance(w, subnet, appliance)
         _gateway(w, subnet, decision)
     elif kind == SERVICE_ENDPOINT:
         w.hops.append(_route_hop(HopKind.SERVICE_ENDPOINT, route.name, subnet, decision))
@@ -144,6 +153,12 @@ def _appliance(w: Walk, subnet: str, decision: RouteDecision) -> str | None:
     if decision.note:
         detail += f"; {decision.note}"
     w.hops.append(PathHop(HopKind.UDR, f"{table}/{route.name}", detail, route.confidence))
+    return _enter_appliance(w, subnet, ip)
+
+
+def _enter_appliance(w: Walk, subnet: str, ip: str) -> str | None:
+    """Hand the packet to the appliance at ``ip``: an Azure Firewall or another NVA; the subnet
+    to continue from, or None when it is dropped."""
     reach = lookup_of(w.index, subnet).decide(ip) if parse_ip(ip) is not None else None
     if reach is None or reach.next_hop_type not in _DIRECT:
         how = reach.route.prefix if reach and reach.route else "no route"
@@ -207,6 +222,31 @@ def _in_vnet(w: Walk, subnet: str) -> bool:
     ip = parse_ip(w.target.ip)
     prefixes = [p for p in map(parse_prefix, vnet.address_prefixes) if p is not None]
     return ip is not None and any(contains(n, length, ip) for n, length in prefixes)
+
+
+def _bgp_next_hop_in_azure(w: Walk, decision: RouteDecision) -> str | None:
+    """The first next hop of a gateway (BGP) route that is an address inside Azure (an NVA or a
+    firewall, e.g. learned through Route Server), not a gateway instance."""
+    if decision.route is None or decision.route.source != GATEWAY:
+        return None
+    for ip in decision.next_hop_ips:
+        if ip not in w.index.gateway_ips and (
+            ip in w.index.firewall_by_ip or w.index.locate(ip) is not None
+        ):
+            return ip
+    return None
+
+
+def _beyond_appliance(w: Walk, appliance: str, prefix: str) -> None:
+    """The appliance that advertised the route forwards the packet itself (its own routing,
+    tunnels, SNAT): the model does not follow it further, and says so."""
+    text = (f"forwarded by appliance {appliance}, which advertised {prefix} over BGP; what lies "
+            "beyond it is not in the model")
+    if w.target.vault is not None or w.target.private_endpoint is not None:
+        _drop(w, "beyond appliance", text, confidence=Confidence.LOW)
+        return
+    w.hops.append(PathHop(HopKind.DESTINATION, w.target.ip, text, Confidence.LOW))
+    w.delivered = True
 
 
 def _gateway(w: Walk, subnet: str, decision: RouteDecision) -> None:

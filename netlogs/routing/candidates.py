@@ -133,6 +133,7 @@ def subnet_candidates(index: RoutingIndex, subnet: Subnet) -> list[Candidate]:
         for gateway in index.remote_gateways(subnet.vnet):
             routes += gateway_routes(gateway)
         routes += [_copy(c) for c in hub_routes(index, subnet.vnet)]
+        routes += [_copy(c) for c in route_server_routes(index, subnet.vnet)]
     if table is not None:
         routes += _user_routes(index, table.routes)
     return _drop_reserved_none(index, routes)
@@ -176,6 +177,37 @@ def hub_routes(index: RoutingIndex, vnet: str) -> tuple[Candidate, ...]:
         Candidate(GATEWAY, parsed, format_prefix(*parsed), VIRTUAL_NETWORK_GATEWAY,
                   next_hop_ips=ips, name=name)
         for text, ips, name in routes if (parsed := parse_prefix(text)) is not None
+    )
+    index.cache[key] = result
+    return result
+
+
+def route_server_routes(index: RoutingIndex, vnet: str) -> tuple[Candidate, ...]:
+    """Routes the VNet's (or its transit hub's) Route Server learned from NVAs, keeping their
+    next-hop addresses: per prefix the shortest AS path wins, equal ones are ECMP rows."""
+    servers = index.remote_route_servers(vnet)
+    if not servers:
+        return ()
+    key = "ars:" + vnet
+    cached = index.cache.get(key)
+    if isinstance(cached, tuple):
+        return cached
+    best: dict[tuple[int, int], tuple[int, list[tuple[str, str]]]] = {}
+    for server in servers:
+        for learned in server.learned_routes:
+            parsed = parse_prefix(learned.prefix)
+            if parsed is None:
+                continue
+            length = len(learned.as_path.split())
+            known = best.get(parsed)
+            if known is None or length < known[0]:
+                best[parsed] = (length, [(learned.next_hop_ip, server.name)])
+            elif length == known[0] and all(ip != learned.next_hop_ip for ip, _ in known[1]):
+                known[1].append((learned.next_hop_ip, server.name))
+    result = tuple(
+        Candidate(GATEWAY, parsed, format_prefix(*parsed), VIRTUAL_NETWORK_GATEWAY,
+                  next_hop_ips=(ip,), name=name)
+        for parsed, (_length, hops) in sorted(best.items()) for ip, name in hops
     )
     index.cache[key] = result
     return result

@@ -22,6 +22,7 @@ from netlogs.topology.model import (
     KeyVault,
     Peering,
     PrivateEndpoint,
+    RouteServer,
     RouteTable,
     Subnet,
     Topology,
@@ -50,6 +51,11 @@ class RoutingIndex:
         self.gateways_by_vnet: dict[str, list[VirtualNetworkGateway]] = defaultdict(list)
         for gateway in topology.gateways:
             self.gateways_by_vnet[gateway.vnet].append(gateway)
+        self.gateway_ips = {ip for g in topology.gateways
+                            for ip in (*g.instance_ips, *((g.public_ip,) if g.public_ip else ()))}
+        self.route_servers_by_vnet: dict[str, list[RouteServer]] = defaultdict(list)
+        for server in topology.route_servers:
+            self.route_servers_by_vnet[server.vnet].append(server)
         self.pes_by_vnet: dict[str, list[PrivateEndpoint]] = defaultdict(list)
         self.pe_policies: dict[str, str] = {}
         self.private_endpoints: dict[str, PrivateEndpoint] = {}
@@ -118,6 +124,21 @@ class RoutingIndex:
 
     def route_table_of(self, subnet: Subnet) -> RouteTable | None:
         return self.route_tables.get(subnet.route_table) if subnet.route_table else None
+
+    def remote_route_servers(self, vnet: str) -> tuple[RouteServer, ...]:
+        """Route Servers whose learned routes V receives: its own, or a peered VNet's when V
+        uses the remote gateway (Route Server) and that side allows gateway transit."""
+        own = self.route_servers_by_vnet.get(vnet)
+        if own:
+            return tuple(own)
+        for peering in self.peers.get(vnet, ()):
+            if peering.use_remote_gateways and self._transit_allowed(peering.remote_vnet, vnet):
+                return tuple(self.route_servers_by_vnet.get(peering.remote_vnet, ()))
+        return ()
+
+    def _transit_allowed(self, remote: str, vnet: str) -> bool:
+        back = [p for p in self.peers.get(remote, ()) if p.remote_vnet == vnet]
+        return bool(back) and back[0].allow_gateway_transit
 
     def remote_gateways(self, vnet: str) -> tuple[VirtualNetworkGateway, ...]:
         """Gateways whose routes V receives: its own, or a hub's through gateway transit."""

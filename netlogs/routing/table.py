@@ -17,6 +17,7 @@ from netlogs.routing.types import (
     INVALID,
     NONE,
     POLICIES_WITH_ROUTE_TABLES,
+    PROTECTED_FROM_BGP,
     SERVICE_ENDPOINT,
     SOURCE_PRIORITY,
     USER,
@@ -82,8 +83,12 @@ def _resolve_group(group: list[Candidate], options: RoutingOptions) -> None:
     if service and users:  # contested [L]: 2018 wording let the service endpoint win
         for c in (*service, *users):
             c.confidence = Confidence.LOW
+    protected = [c for c in group if c.source == DEFAULT and c.next_hop_type in PROTECTED_FROM_BGP]
+    bgp_only = not users and any(c.source == GATEWAY for c in group)
     if service and users and options.service_endpoint_beats_equal_udr:
         winners = service
+    elif protected and bgp_only and options.system_routes_beat_more_specific_bgp:
+        winners = protected  # VNet, peering and service endpoint routes beat equal BGP ones too
     else:
         top = max(SOURCE_PRIORITY.get(c.source, 0) for c in group)
         winners = [c for c in group if SOURCE_PRIORITY.get(c.source, 0) == top]

@@ -107,15 +107,19 @@ def _virtual_wan(topology: Topology) -> list[TopologyGap]:
 
 
 def _route_servers(topology: Topology) -> list[TopologyGap]:
+    """Learned routes are modelled; branch-to-branch exchange with gateways is not."""
     gaps = []
     for server in topology.route_servers:
+        if not server.allow_branch_to_branch:
+            continue
         spokes = tuple(
             v.name for v in topology.vnets
             if any(p.remote_vnet == server.vnet and p.use_remote_gateways for p in v.peerings)
         )
         gaps.append(TopologyGap(
-            "route_server", server.name,
-            "Route Server learned routes are not evaluated", (server.vnet, *spokes)))
+            "route_server_branch_to_branch", server.name,
+            "Route Server branch-to-branch exchange with the VPN/ExpressRoute gateway is not "
+            "evaluated", (server.vnet, *spokes)))
     return gaps
 
 

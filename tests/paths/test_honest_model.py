@@ -78,13 +78,15 @@ def test_every_new_construct_is_a_gap_with_its_vnets() -> None:
                                                                ("spoke1", "spoke3")),),
     )
     found = {(g.construct, g.resource): g.scope for g in coverage_gaps(topo)}
-    assert found == {  # the hub itself is modelled (routing.vwan): no gap for it
-        ("route_server", "ars"): ("hub", "spoke1", "spoke2"),  # spokes using remote gateways
-        ("connectivity_configuration", "cc-mesh"): ("spoke1", "spoke3"),
-    }
-    routes = effective_routes(topo, "spoke2/snet-vm")
+    # the hub and the route server's learned routes are modelled: no gap for them
+    assert found == {("connectivity_configuration", "cc-mesh"): ("spoke1", "spoke3")}
+    branch = replace(topo, route_servers=(replace(topo.route_servers[0],
+                                                  allow_branch_to_branch=True),))
+    scopes = {g.construct: g.scope for g in coverage_gaps(branch)}
+    assert scopes["route_server_branch_to_branch"] == ("hub", "spoke1", "spoke2")
+    routes = effective_routes(branch, "spoke2/snet-vm")
     assert {r.confidence for r in routes} == {Confidence.LOW}
-    assert "unevaluated: route_server ars" in routes[0].reason
+    assert "unevaluated: route_server_branch_to_branch ars" in routes[0].reason
 
 
 def test_ipv6_space_is_a_gap_that_leaves_ipv4_paths_alone() -> None:

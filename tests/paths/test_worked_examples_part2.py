@@ -15,7 +15,7 @@ from dataclasses import replace
 import pytest
 
 from netlogs.errors import NoPathError, TopologyError
-from netlogs.model import BypassKind, Confidence, ExpectedPath
+from netlogs.model import BypassKind, Confidence, ExpectedPath, HopKind
 from netlogs.paths import expected_path
 from netlogs.routing import effective_routes, index_for
 from netlogs.topology.azure_rules import check_azure_rejects
@@ -200,24 +200,62 @@ def estate_r() -> Topology:
                     source="estate-R")
 
 
-def test_e28_route_server_routes_are_honestly_missing() -> None:
+def test_e28_route_server_routes_keep_their_next_hops() -> None:
     """Azure (route-server-faq): vnet-wk NICs get 172.30.0.0/16 -> 10.80.1.4 and 10.80.1.5
-    (ECMP) and 0/0 -> 10.80.1.4 (an appliance hop, not on-premises). Not modelled: every route
-    of vnet-wk is low and the route server is named."""
+    (equal AS paths: ECMP) and 0/0 -> 10.80.1.4, which makes `0/0 Internet` Invalid; a BGP
+    route whose next hop is inside Azure is an appliance hop, not on-premises."""
     topo = estate_r()
-    routes = effective_routes(topo, "vnet-wk/snet-wk")
-    assert {r.confidence for r in routes} == {Confidence.LOW}
-    assert "unevaluated: route_server ars-transit" in routes[0].reason
-    assert unevaluated(expected_path(topo, "10.81.1.4", "172.30.1.1"), "route_server")
+    rows = {(r.source, r.state, r.prefix, r.next_hop_ips)
+            for r in effective_routes(topo, "vnet-wk/snet-wk") if r.next_hop_type != "None"}
+    assert rows == {
+        ("Default", "Active", "10.81.0.0/16", ()),
+        ("Default", "Active", "10.80.0.0/16", ()),
+        ("VirtualNetworkGateway", "Active", "172.30.0.0/16", ("10.80.1.4",)),
+        ("VirtualNetworkGateway", "Active", "172.30.0.0/16", ("10.80.1.5",)),
+        ("VirtualNetworkGateway", "Active", "0.0.0.0/0", ("10.80.1.4",)),
+        ("Default", "Invalid", "0.0.0.0/0", ()),
+    }
+    path = expected_path(topo, "10.81.1.4", "172.30.1.1")
+    assert [h.hop.value for h in path.hops] == ["client", "gateway", "firewall", "destination"]
+    assert "BGP next hop 10.80.1.4 is inside Azure: an appliance" in path.hops[1].detail
+    assert path.confidence is Confidence.LOW  # beyond the appliance is not modelled
 
 
-def test_e29_intra_vnet_traffic_stays_local_but_low() -> None:
-    """Azure: VnetLocal beats a more specific BGP /24 (system routes win), so 10.81.1.4 ->
-    10.81.5.4 is local. The model gives the same answer, low because the route server is not
-    evaluated."""
-    path = expected_path(estate_r(), "10.81.1.4", "10.81.5.4")
-    assert path.delivered and path.firewalls == ()
-    assert unevaluated(path, "route_server ars-transit")
+def test_e28_prepended_as_path_loses_and_propagation_off_removes_them() -> None:
+    """If nva-b prepends (65030 65030) only the 10.80.1.4 row for 172.30/16 remains; with
+    disableBgpRoutePropagation on vnet-wk's table the gateway rows vanish."""
+    topo = estate_r()
+    server = topo.route_servers[0]
+    learned = tuple(replace(r, as_path="65030 65030") if r.next_hop_ip == "10.80.1.5" else r
+                    for r in server.learned_routes)
+    prepended = replace(topo, route_servers=(replace(server, learned_routes=learned),))
+    hops = [r.next_hop_ips for r in effective_routes(prepended, "vnet-wk/snet-wk")
+            if r.prefix == "172.30.0.0/16"]
+    assert hops == [("10.80.1.4",)]
+    wk = next(v for v in topo.vnets if v.name == "vnet-wk")
+    subnets = tuple(replace(s, route_table="rt-wk") for s in wk.subnets)
+    off = replace(topo, vnets=tuple(replace(v, subnets=subnets) if v.name == "vnet-wk" else v
+                                    for v in topo.vnets),
+                  route_tables=(RouteTable("rt-wk", (), disable_bgp_route_propagation=True),))
+    assert all(r.source != "VirtualNetworkGateway"
+               for r in effective_routes(off, "vnet-wk/snet-wk"))
+
+
+def test_e29_route_server_cannot_steer_intra_vnet_or_peered_traffic() -> None:
+    """Azure (route-server-faq): system routes for the VNet and peerings beat BGP routes even
+    when these are more specific: 10.81.1.4 -> 10.81.5.4 stays local, -> 10.80.9.9 goes over
+    the peering, although the NVA advertises 10.81.5.0/24 and 10.80.0.0/16."""
+    topo = estate_r()
+    server = topo.route_servers[0]
+    extra = (BgpRoute("10.81.5.0/24", "10.80.1.4", "65030"),
+             BgpRoute("10.80.0.0/16", "10.80.1.4", "65030"))
+    topo = replace(topo, route_servers=(replace(server,
+                                                learned_routes=server.learned_routes + extra),))
+    local = expected_path(topo, "10.81.1.4", "10.81.5.4")
+    assert local.delivered and local.firewalls == () and "VnetLocal" in local.hops[-1].detail
+    assert local.confidence is Confidence.HIGH
+    peered = expected_path(topo, "10.81.1.4", "10.80.9.9")
+    assert peered.hops[1].hop is HopKind.PEERING
 
 
 # ------------------------------------------------------------------ estate M: AVNM
