@@ -6,7 +6,10 @@ from dataclasses import dataclass, field, replace
 
 from netlogs.model import BypassKind, Confidence, ExpectedPath, HopKind, PathHop
 from netlogs.paths.endpoints import Origin, Target, is_rfc1918
-from netlogs.paths.outcome import bypass_of, firewall_snat_note, vault_admission
+from netlogs.paths.filtering import destination_gate, origin_gate
+from netlogs.paths.nsg import NsgDecision
+from netlogs.paths.outcome import firewall_snat_note, vault_admission
+from netlogs.paths.result import finish
 from netlogs.routing import RouteDecision, RoutingIndex, lookup_of
 from netlogs.routing.prefixes import contains, parse_ip, parse_prefix
 from netlogs.routing.types import (
@@ -27,7 +30,7 @@ from netlogs.topology.model import Firewall, VirtualHub
 
 MAX_STEPS = 16
 _DIRECT = (VNET_LOCAL, VNET_PEERING, VNET_GLOBAL_PEERING)  # how a UDR next hop must be reachable
-CONFIDENCE_ORDER = (Confidence.LOW, Confidence.MEDIUM, Confidence.HIGH)
+
 
 
 @dataclass
@@ -44,19 +47,23 @@ class Walk:
     first: tuple[str, RouteDecision] | None = None
     drop_reason: str | None = None
     delivered: bool = False
+    port: int | None = None
+    notes: list[str] = field(default_factory=list)  # what the walk could not decide
 
 
 def walk(index: RoutingIndex, origin: Origin, target: Target, port: int | None) -> ExpectedPath:
-    w = Walk(index, origin, target)
+    w = Walk(index, origin, target, port=port)
     who = origin.ip or origin.label
     detail = f"{who}: {origin.description}" + (f"; {target.note}" if target.note else "")
     w.hops.append(PathHop(HopKind.CLIENT, origin.label, detail, target.confidence))
     if origin.gateway is not None:
         w.hops.append(PathHop(HopKind.GATEWAY, origin.gateway.name,
                               f"enters Azure through {origin.gateway.name} into {origin.subnet}"))
+    if not _passes(w, origin_gate(w)):
+        return finish(w, port)
     if origin.app_service_without_route_all and not _enters_vnet(w):
         _public_from_app(w)
-        return _finish(w, port)
+        return finish(w, port)
     subnet: str | None = origin.subnet
     steps = 0
     while subnet is not None:
@@ -65,7 +72,7 @@ def walk(index: RoutingIndex, origin: Origin, target: Target, port: int | None) 
             break
         subnet = _step(w, subnet)
         steps += 1
-    return _finish(w, port)
+    return finish(w, port)
 
 
 def _enters_vnet(w: Walk) -> bool:
@@ -312,7 +319,22 @@ def _private_caller(w: Walk) -> str:
     return w.firewalls[-1].name + " instance IP" if w.firewalls else (w.origin.ip or w.origin.label)
 
 
+def _passes(w: Walk, decision: NsgDecision | None) -> bool:
+    """Apply an NSG decision: a deny drops the packet, naming the rule."""
+    if decision is None:
+        return True
+    if decision.confidence is Confidence.LOW:
+        w.notes.append(f"network_security_group_rule {decision.nsg}")
+    if decision.allowed:
+        return True
+    _drop(w, f"NSG {decision.label}", f"denied by network security group {decision.label} "
+          f"({decision.where})", confidence=decision.confidence)
+    return False
+
+
 def _arrive(w: Walk, how: str) -> None:
+    if not _passes(w, destination_gate(w)):
+        return
     vault = w.target.vault
     if vault is not None:
         w.hops.append(PathHop(HopKind.VAULT, vault.name, f"{vault.host} reached {how}"))
@@ -329,50 +351,6 @@ def _drop(
     w.hops.append(PathHop(HopKind.DROP, name, reason, level))
     w.drop_reason = reason
     w.delivered = False
-
-
-def _finish(w: Walk, port: int | None) -> ExpectedPath:
-    bypass, index_of_hop, sentence, level = bypass_of(w)
-    hops = list(w.hops)
-    if bypass is not None and index_of_hop is not None:
-        hop = hops[index_of_hop]
-        hops[index_of_hop] = PathHop(hop.hop, hop.name, f"{hop.detail}; {sentence}",
-                                     _lowest(hop.confidence, level))
-    confidence = Confidence.HIGH
-    for hop in hops:
-        confidence = _lowest(confidence, hop.confidence)
-    unevaluated = _unevaluated(w)
-    if unevaluated:
-        confidence = Confidence.LOW
-    return ExpectedPath(
-        source=w.origin.label,
-        destination=w.target.label,
-        port=port,
-        delivered=w.delivered,
-        drop_reason=w.drop_reason,
-        firewalls=tuple(f.name for f in w.firewalls),
-        hops=tuple(hops),
-        bypass=bypass,
-        confidence=confidence,
-        unevaluated=unevaluated,
-    )
-
-
-def _unevaluated(w: Walk) -> tuple[str, ...]:
-    """Constructs the model did not evaluate that touch a VNet of this path, and what the
-    name resolution had to assume."""
-    places = (w.origin.subnet, *w.visited)
-    vnets = {subnet.partition("/")[0] for subnet in places} | set(places)
-    arrival = w.index.locate(w.target.ip) if w.target.ip else None  # a deny there drops it too
-    if arrival is not None:
-        vnets.add(arrival.partition("/")[0])
-    gaps = w.index.gaps_touching(vnets)
-    names = {f"{g.construct} {g.resource}" for g in gaps} | set(w.target.unevaluated)
-    return tuple(sorted(names))
-
-
-def _lowest(a: Confidence, b: Confidence) -> Confidence:
-    return min(a, b, key=CONFIDENCE_ORDER.index)
 
 
 __all__ = ["BypassKind", "Walk", "walk"]

@@ -8,6 +8,7 @@ touches as ``unevaluated``; the trace reports them as ``topology`` gaps.
 
 from __future__ import annotations
 
+import ipaddress
 from dataclasses import replace
 
 from netlogs.topology.model import Topology, TopologyGap
@@ -124,15 +125,21 @@ def _route_servers(topology: Topology) -> list[TopologyGap]:
 
 
 def _nsgs(topology: Topology) -> list[TopologyGap]:
-    subnets_of_clients = {c.name: c.subnet for c in topology.clients if c.subnet}
+    """NSGs are evaluated leaving the client and arriving at the target; not on the subnet of
+    an appliance the traffic crosses (a UDR's next hop)."""
+    hops = {ipaddress.ip_address(r.next_hop_ip) for t in topology.route_tables for r in t.routes
+            if r.next_hop_ip}
+    subnets = {s.ref: s for v in topology.vnets for s in v.subnets}
     gaps = []
     for nsg in topology.network_security_groups:
-        places = [*nsg.subnets, *(subnets_of_clients.get(c, "") for c in nsg.clients)]
-        scope = tuple(sorted({p.partition("/")[0] for p in places if p}))
-        gaps.append(TopologyGap(
-            "network_security_group", nsg.name,
-            "network security group rules are not evaluated (a deny would drop the path)",
-            scope))
+        crossed = sorted(ref for ref in nsg.subnets if ref in subnets and any(
+            hop in ipaddress.ip_network(p) for p in subnets[ref].address_prefixes for hop in hops
+            if hop.version == ipaddress.ip_network(p).version))
+        if crossed:
+            gaps.append(TopologyGap(
+                "network_security_group_on_appliance", nsg.name,
+                "network security group on the subnet of an appliance traffic is routed through "
+                "is not evaluated", tuple(crossed)))
     return gaps
 
 

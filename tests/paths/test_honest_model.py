@@ -36,17 +36,19 @@ def test_a_clean_estate_has_no_gap_and_high_paths() -> None:
     assert (path.confidence, path.unevaluated) == (Confidence.HIGH, ())
 
 
-def test_nsg_on_the_pe_subnet_is_named_and_lowers_the_path() -> None:
-    topo = replace(t.build_t(), network_security_groups=(
-        NetworkSecurityGroup("nsg-pe", subnets=("spoke1/snet-pe",), rules=(DENY_443,)),))
-    gaps = coverage_gaps(topo)
-    assert [(g.construct, g.resource, g.scope) for g in gaps] == [
-        ("network_security_group", "nsg-pe", ("spoke1",))]
-    path = expected_path(topo, "vm-app", "kv1")  # the PE VNet is on the path
-    assert path.confidence is Confidence.LOW
-    assert path.unevaluated == ("network_security_group nsg-pe",)
-    # a path that never touches spoke1 stays high: the NSG can't change it
-    assert expected_path(topo, "vm-app", "10.0.1.4").confidence is Confidence.HIGH
+def test_nsg_rule_the_model_cannot_decide_lowers_the_path() -> None:
+    """A rule on an unevaluated service tag (Storage) makes the NSG's answer low, named."""
+    tagged = SecurityRule("deny-storage", 150, "Inbound", "Deny", "Tcp", ("Storage",), ("*",),
+                          ("443",))
+    topo = t.policies(t.build_t(), "Enabled")
+    from_hub = replace(DENY_443, source_prefixes=("10.0.0.0/16",))
+    topo = replace(topo, network_security_groups=(
+        NetworkSecurityGroup("nsg-pe", subnets=("spoke1/snet-pe",), rules=(tagged, from_hub)),))
+    assert coverage_gaps(topo) == ()
+    path = expected_path(topo, "10.0.1.4", "kv1")  # deny-443 from the hub decides, but ...
+    assert not path.delivered and "nsg-pe rule deny-443" in (path.drop_reason or "")
+    assert path.confidence is Confidence.LOW  # ... deny-storage, earlier, could not be decided
+    assert path.unevaluated == ("network_security_group_rule nsg-pe",)
 
 
 def test_hub_connection_peering_lowers_every_route_of_its_vnet() -> None:

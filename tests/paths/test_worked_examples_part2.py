@@ -312,24 +312,79 @@ DENY_DATA_443 = SecurityRule("deny-data-443", 200, "Inbound", "Deny", "Tcp", ("1
                              ("*",), ("443",))
 
 
-@pytest.mark.parametrize("policies", ["NetworkSecurityGroupEnabled", "Enabled", "Disabled"])
-def test_e34_nsg_on_the_pe_subnet_is_never_a_high_delivery(policies: str) -> None:
-    """Azure (private-endpoint-overview): with NetworkSecurityGroupEnabled or Enabled, nsg-pe's
-    deny drops 10.62.1.4 -> 10.61.2.5 (nsg_denied_at_pe); with Disabled the NSG is ignored and
-    it is delivered. NSGs are not evaluated yet: whatever the walk says, it is low and names
-    nsg-pe."""
-    path = expected_path(estate_nsg(policies, (DENY_DATA_443,)), "10.62.1.4", "10.61.2.5")
-    assert unevaluated(path, "network_security_group nsg-pe")
+@pytest.mark.parametrize(("policies", "denied"), [
+    ("NetworkSecurityGroupEnabled", True), ("Enabled", True),
+    ("Disabled", False), ("RouteTableEnabled", False)])
+def test_e34_nsg_on_the_pe_subnet_applies_only_with_nsg_policies(policies: str,
+                                                                 denied: bool) -> None:
+    """Azure (private-endpoint-overview, disable-private-endpoint-network-policy): with
+    NetworkSecurityGroupEnabled or Enabled, nsg-pe's deny drops 10.62.1.4 -> 10.61.2.5:443
+    (nsg_denied_at_pe); with Disabled or RouteTableEnabled the NSG is ignored."""
+    path = expected_path(estate_nsg(policies, (DENY_DATA_443,)), "10.62.1.4", "10.61.2.5", 443)
+    assert path.delivered is not denied
+    if denied:
+        assert path.drop_reason == ("denied by network security group nsg-pe rule "
+                                    "deny-data-443 (inbound at vnet-app/snet-pe)")
+    assert path.confidence is Confidence.HIGH
 
 
-def test_e32_e33_e35_nsg_rules_lower_every_path_through_their_subnet() -> None:
-    """E32 (admin rules before NSGs), E33 (NIC then subnet NSG order), E35 (VirtualNetwork tag
-    widened by a 0/0 UDR) all turn on NSG evaluation, which is not modelled yet; security admin
-    rules cannot be written in the topology file at all. Honest answer: every path into the
-    NSG's subnet is low and names it; a path elsewhere is not."""
-    topo = estate_nsg("Disabled", (DENY_DATA_443,))
-    assert unevaluated(expected_path(topo, "10.62.1.4", "10.61.2.9"), "network_security_group")
-    assert expected_path(topo, "10.62.1.4", "10.62.1.9").confidence is Confidence.HIGH
+def estate_vm(nic: tuple[SecurityRule, ...], subnet: tuple[SecurityRule, ...]) -> Topology:
+    base = estate_nsg("Disabled", ())
+    vm = Client("vm-app", ("10.61.1.4",), "vnet-app/snet-app")
+    return replace(base, clients=(vm,), network_security_groups=(
+        NetworkSecurityGroup("nsg-nic", clients=("vm-app",), rules=nic),
+        NetworkSecurityGroup("nsg-snet", subnets=("vnet-app/snet-app",), rules=subnet)))
+
+
+ALLOW_443_IN = SecurityRule("allow-443", 100, "Inbound", "Allow", "Tcp", destination_ports=("443",))
+DENY_443_IN = SecurityRule("deny-443", 100, "Inbound", "Deny", "Tcp", destination_ports=("443",))
+DENY_443_OUT = SecurityRule("deny-443-out", 100, "Outbound", "Deny", "Tcp",
+                            destination_ports=("443",))
+
+
+def test_e33_nic_and_subnet_nsg_order() -> None:
+    """Azure (network-security-group-how-it-works): inbound = subnet NSG then NIC NSG; outbound
+    = NIC NSG then subnet NSG; the denying NSG is the one named."""
+    inbound = expected_path(estate_vm((DENY_443_IN,), (ALLOW_443_IN,)), "10.62.1.4",
+                            "10.61.1.4", 443)
+    assert "nsg-nic rule deny-443 (inbound at vnet-app/snet-app)" in (inbound.drop_reason or "")
+    out_nic = expected_path(estate_vm((DENY_443_OUT,), ()), "vm-app", "10.62.1.4", 443)
+    assert "nsg-nic rule deny-443-out (outbound" in (out_nic.drop_reason or "")
+    out_subnet = expected_path(estate_vm((), (DENY_443_OUT,)), "vm-app", "10.62.1.4", 443)
+    assert "nsg-snet rule deny-443-out (outbound" in (out_subnet.drop_reason or "")
+    allowed = expected_path(estate_vm((), (ALLOW_443_IN,)), "10.62.1.4", "10.61.1.4", 443)
+    assert allowed.delivered and allowed.confidence is Confidence.HIGH
+
+
+def test_e32_without_admin_rules_the_nsg_decides() -> None:
+    """Azure (concept-security-admins): an admin rule `Allow` leaves the decision to the NSGs
+    (NSG prio 100 Deny 22 -> denied by the NSG). Security admin rules cannot be written in the
+    topology file: with only the NSG described, the NSG's deny is the answer."""
+    deny_22 = SecurityRule("deny-22", 100, "Inbound", "Deny", "Tcp", destination_ports=("22",))
+    path = expected_path(estate_vm((deny_22,), ()), "10.62.1.4", "10.61.1.4", 22)
+    assert not path.delivered and "nsg-nic rule deny-22" in (path.drop_reason or "")
+
+
+def test_e35_a_default_route_udr_widens_the_virtual_network_tag() -> None:
+    """Azure (service-tags-overview, azure-docs #22178): with a 0/0 UDR on the subnet,
+    `VirtualNetwork` contains 0.0.0.0/0, so AllowVnetInBound admits 198.51.100.77."""
+    from netlogs.paths.nsg import DEFAULT_RULES, Flow, evaluate
+    from netlogs.routing.prefixes import parse_prefix
+
+    base = estate_vm((), ())
+    app = next(v for v in base.vnets if v.name == "vnet-app")
+    subnets = tuple(replace(s, route_table="rt-app") if s.name == "snet-app" else s
+                    for s in app.subnets)
+    udr = RouteTable("rt-app", (Route("all", "0.0.0.0/0", "VirtualAppliance", "10.62.1.10"),))
+    widened = replace(base, route_tables=(udr,), vnets=tuple(
+        replace(v, subnets=subnets) if v.name == "vnet-app" else v for v in base.vnets))
+    group = [NetworkSecurityGroup("nsg-default", subnets=("vnet-app/snet-app",))]
+    source, target = parse_prefix("198.51.100.77"), parse_prefix("10.61.1.4")
+    assert source is not None and target is not None
+    flow = Flow(source, target, 443, "vnet-app/snet-app")
+    assert evaluate(index_for(widened), group, "Inbound", flow).rule == "AllowVnetInBound"
+    assert evaluate(index_for(base), group, "Inbound", flow).rule == "DenyAllInBound"
+    assert DEFAULT_RULES[0].name == "AllowVnetInBound"
 
 
 # ------------------------------------------------------------------ estate D: DNS (E36, E37)
