@@ -10,6 +10,7 @@ from netlogs.paths.reply import first_address, reply_from_endpoint
 from netlogs.routing import RoutingIndex, routes_of
 from netlogs.routing.prefixes import contains, covers, parse_ip, parse_prefix
 from netlogs.routing.types import (
+    CONNECTED_GROUP,
     INTERFACE_ENDPOINT,
     SERVICE_ENDPOINT,
     USER,
@@ -149,8 +150,9 @@ def _bypass_by_route(
     if kind == SERVICE_ENDPOINT:
         text = f"bypass: service endpoint route {route.prefix} {beats or 'skips the firewall'}"
         return BypassKind.SERVICE_ENDPOINT_ROUTE, hop, text, route.confidence
-    if kind in (VNET_PEERING, VNET_GLOBAL_PEERING):
-        text = f"bypass: directly peered VNet route {route.prefix} {beats or 'skips the firewall'}"
+    if kind in (VNET_PEERING, VNET_GLOBAL_PEERING, CONNECTED_GROUP):
+        how = "connected group" if kind == CONNECTED_GROUP else "directly peered VNet"
+        text = f"bypass: {how} route {route.prefix} {beats or 'skips the firewall'}"
         return BypassKind.PEERING_ROUTE, hop, text, route.confidence
     if kind == VIRTUAL_NETWORK_GATEWAY and route.source != USER:
         text = f"bypass: gateway route {route.prefix} {beats or 'skips the firewall'}"

@@ -13,6 +13,7 @@ from netlogs.paths.result import finish
 from netlogs.routing import RouteDecision, RoutingIndex, lookup_of
 from netlogs.routing.prefixes import contains, parse_ip, parse_prefix
 from netlogs.routing.types import (
+    CONNECTED_GROUP,
     GATEWAY,
     INTERFACE_ENDPOINT,
     INTERNET,
@@ -29,7 +30,8 @@ from netlogs.routing.vwan import HUB_SUBNET
 from netlogs.topology.model import Firewall, VirtualHub
 
 MAX_STEPS = 16
-_DIRECT = (VNET_LOCAL, VNET_PEERING, VNET_GLOBAL_PEERING)  # how a UDR next hop must be reachable
+# how a UDR next hop must be reachable
+_DIRECT = (VNET_LOCAL, VNET_PEERING, VNET_GLOBAL_PEERING, CONNECTED_GROUP)
 
 
 
@@ -111,7 +113,7 @@ def _step(w: Walk, subnet: str) -> str | None:
         return _appliance(w, subnet, decision)
     if kind == INTERFACE_ENDPOINT:
         _private_endpoint(w, subnet, decision)
-    elif kind in (VNET_LOCAL, VNET_PEERING, VNET_GLOBAL_PEERING):
+    elif kind in _DIRECT:
         _inside_azure(w, subnet, decision)
     elif kind == VIRTUAL_NETWORK_GATEWAY:
         hub = w.index.hubs.get(route.name) if route.source == GATEWAY else None
@@ -220,7 +222,11 @@ def _inside_azure(w: Walk, subnet: str, decision: RouteDecision) -> None:
     pe = w.target.private_endpoint
     if pe is not None:
         detail = f"{pe.ip} reached by {route.next_hop_type} {route.prefix} from {subnet}"
-        w.hops.append(PathHop(HopKind.PRIVATE_ENDPOINT, pe.name, detail, route.confidence))
+        confidence = route.confidence
+        if route.next_hop_type == CONNECTED_GROUP:  # D4: documented both ways over the years
+            detail += "; private endpoints in connected groups: reachable by the current docs"
+            confidence = Confidence.MEDIUM
+        w.hops.append(PathHop(HopKind.PRIVATE_ENDPOINT, pe.name, detail, confidence))
     _arrive(w, f"{route.next_hop_type} {route.prefix} in {subnet}")
 
 

@@ -10,6 +10,7 @@ from netlogs.model import Confidence
 from netlogs.routing.index import GATEWAY_SUBNET, RoutingIndex
 from netlogs.routing.prefixes import covers, format_prefix, parse_prefix
 from netlogs.routing.types import (
+    CONNECTED_GROUP,
     DEFAULT,
     GATEWAY,
     INTERFACE_ENDPOINT,
@@ -99,11 +100,37 @@ def vnet_candidates(index: RoutingIndex, vnet: VirtualNetwork) -> tuple[Candidat
     for pe_vnet in (vnet.name, *(p.remote_vnet for p in index.peers.get(vnet.name, ()))):
         for pe in index.pes_by_vnet.get(pe_vnet, ()):
             routes += _system(pe.ip + "/32", INTERFACE_ENDPOINT, pe.name)
+    routes += _connected_group(index, vnet)
     routes += _system("0.0.0.0/0", INTERNET)
     routes += _reserved_none(index, vnet)
     result = tuple(routes)
     index.cache[key] = result
     return result
+
+
+def _connected_group(index: RoutingIndex, vnet: VirtualNetwork) -> list[Candidate]:
+    """``ConnectedGroup`` routes to the other members' ranges; overlapping space is removed."""
+    members = index.group_members.get(vnet.name, ())
+    if not members:
+        return []
+    own = [p for p in map(parse_prefix, vnet.address_prefixes) if p is not None]
+    offered: list[tuple[tuple[int, int], str, str]] = []
+    for other, config in members:
+        for text in index.vnets[other].address_prefixes:
+            parsed = parse_prefix(text)
+            if parsed is not None:
+                offered.append((parsed, config, other))
+    routes = []
+    for parsed, config, member in offered:
+        rivals = [o for o, _, m in offered if m != member]
+        if not any(_overlap(p, parsed) for p in own + rivals):
+            routes.append(Candidate(DEFAULT, parsed, _canonical(parsed), CONNECTED_GROUP,
+                                    name=config))
+    return routes
+
+
+def _overlap(a: tuple[int, int], b: tuple[int, int]) -> bool:
+    return covers(a, b) or covers(b, a)
 
 
 def _reserved_none(index: RoutingIndex, vnet: VirtualNetwork) -> list[Candidate]:

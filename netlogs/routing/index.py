@@ -12,9 +12,10 @@ from collections import defaultdict
 from collections.abc import Iterable
 
 from netlogs.errors import ConfigError
+from netlogs.routing.avnm import connected_group_members
 from netlogs.routing.prefixes import parse_prefix, parse_prefix_once
 from netlogs.routing.types import RoutingOptions
-from netlogs.routing.vwan import connected_hubs, expand_virtual_hubs
+from netlogs.routing.vwan import connected_hubs, expand_constructs
 from netlogs.topology.coverage import DNS_CONSTRUCTS, affects_ipv4_routes, coverage_gaps
 from netlogs.topology.model import (
     Client,
@@ -41,7 +42,8 @@ class RoutingIndex:
         self.unevaluated: tuple[TopologyGap, ...] = coverage_gaps(topology)
         self.hubs = {h.name: h for h in topology.virtual_hubs}
         self.hub_of = connected_hubs(topology)
-        topology = expand_virtual_hubs(topology)  # hubs become VNets the walk can cross
+        topology = expand_constructs(topology)  # hubs become VNets the walk can cross
+        self.group_members = connected_group_members(topology)
         self.topology = topology
         self.options = options
         self.vnets: dict[str, VirtualNetwork] = {v.name: v for v in topology.vnets}

@@ -25,6 +25,7 @@ VIRTUAL_APPLIANCE = "VirtualAppliance"
 NONE = "None"
 SERVICE_ENDPOINT = "VirtualNetworkServiceEndpoint"
 INTERFACE_ENDPOINT = "InterfaceEndpoint"
+CONNECTED_GROUP = "ConnectedGroup"  # AVNM connected group (mesh, direct connectivity)
 
 # Within one exact prefix the highest-priority source wins (semantics §1.2).
 SOURCE_PRIORITY: dict[str, int] = {USER: 3, GATEWAY: 2, DEFAULT: 1}

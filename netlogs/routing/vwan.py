@@ -16,6 +16,7 @@ from __future__ import annotations
 
 from dataclasses import replace
 
+from netlogs.routing.avnm import expand_hub_and_spoke
 from netlogs.topology.model import (
     Firewall,
     Peering,
@@ -76,6 +77,11 @@ def _connected(vnet: VirtualNetwork, hub: VirtualHub | None) -> VirtualNetwork:
         return vnet
     kept = tuple(p for p in vnet.peerings if not is_hub_peering(p))
     return replace(vnet, peerings=(*kept, Peering(f"connection-{hub.name}", hub.name)))
+
+
+def expand_constructs(topology: Topology) -> Topology:
+    """Virtual WAN hubs and AVNM hub-and-spoke peerings as ordinary model objects."""
+    return expand_hub_and_spoke(expand_virtual_hubs(topology))
 
 
 def connected_hubs(topology: Topology) -> dict[str, VirtualHub]:

@@ -34,7 +34,6 @@ def coverage_gaps(topology: Topology) -> tuple[TopologyGap, ...]:
         *_virtual_wan(topology),
         *_route_servers(topology),
         *_nsgs(topology),
-        *_connectivity(topology),
         *_dns(topology),
     ]
     seen = {(g.construct, g.resource) for g in topology.gaps}
@@ -141,16 +140,6 @@ def _nsgs(topology: Topology) -> list[TopologyGap]:
                 "network security group on the subnet of an appliance traffic is routed through "
                 "is not evaluated", tuple(crossed)))
     return gaps
-
-
-def _connectivity(topology: Topology) -> list[TopologyGap]:
-    return [
-        TopologyGap(
-            "connectivity_configuration", c.name,
-            "Virtual Network Manager connectivity configuration is not evaluated",
-            tuple(sorted({*c.members, *((c.hub,) if c.hub else ())})))
-        for c in topology.connectivity_configurations
-    ]
 
 
 def _dns(topology: Topology) -> list[TopologyGap]:

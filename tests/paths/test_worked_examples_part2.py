@@ -268,24 +268,47 @@ def estate_m(config: ConnectivityConfiguration) -> Topology:
     return Topology(vnets=vnets, connectivity_configurations=(config,), source="estate-M")
 
 
-def test_e30_mesh_is_not_a_high_drop() -> None:
-    """Azure (concept-connectivity-configuration): a mesh gives vnet-m1 `ConnectedGroup` rows
-    for 10.91/16 and 10.92/16, delivered with no peering objects. Not modelled: the model's
-    drop is low and names the configuration (the issue measured a high DROPPED)."""
-    topo = estate_m(ConnectivityConfiguration("cc-mesh", "Mesh",
-                                              ("vnet-m1", "vnet-m2", "vnet-m3")))
+def test_e30_mesh_gives_connected_group_routes() -> None:
+    """Azure (concept-connectivity-configuration): a mesh gives vnet-m1 `ConnectedGroup` rows for
+    10.91/16 and 10.92/16, no peering objects; 10.90.1.4 -> 10.91.1.4 is delivered. (The issue
+    measured a high DROPPED.)"""
+    mesh = ConnectivityConfiguration("cc-mesh", "Mesh", ("vnet-m1", "vnet-m2", "vnet-m3"))
+    topo = estate_m(mesh)
+    rows = {(r.prefix, r.next_hop_type) for r in effective_routes(topo, "vnet-m1/snet")}
+    assert {("10.91.0.0/16", "ConnectedGroup"), ("10.92.0.0/16", "ConnectedGroup")} <= rows
     path = expected_path(topo, "10.90.1.4", "10.91.1.4")
-    assert unevaluated(path, "connectivity_configuration cc-mesh")
+    assert path.delivered and path.confidence is Confidence.HIGH
 
 
-def test_e31_hub_and_spoke_group_is_honestly_unknown() -> None:
-    """Azure: vnet-m1 -> 10.96.1.4 (another group) has no route: drop. Not modelled: low."""
-    topo = estate_m(ConnectivityConfiguration("cc-hs", "HubAndSpoke", ("vnet-m1", "vnet-m2"),
-                                              "vnet-mh", direct_connectivity=True))
+def test_e30_overlap_leaves_the_mesh_and_other_regions_need_global() -> None:
+    """Adding vnet-x with 10.91.0.0/16 (overlap Allowed): that space leaves the mesh, so
+    vnet-m1 -> 10.91.1.4 hits 10.0.0.0/8 None. A member in another region without global mesh
+    gets no row."""
+    vx = vnet("vnet-x", "10.91.0.0/16", {"snet": "10.91.128.0/24"})
+    mesh = ConnectivityConfiguration("cc-mesh", "Mesh",
+                                     ("vnet-m1", "vnet-m2", "vnet-m3", "vnet-x"))
+    base = estate_m(mesh)
+    topo = replace(base, vnets=(*base.vnets, vx))
+    path = expected_path(topo, "10.90.1.4", "10.91.1.4")
+    assert not path.delivered and "10.0.0.0/8 None" in (path.drop_reason or "")
+    far = tuple(replace(v, region="westus") if v.name == "vnet-m3" else v for v in base.vnets)
+    regional = replace(base, vnets=far)
+    assert not expected_path(regional, "10.90.1.4", "10.92.1.4").delivered
+    global_mesh = replace(regional, connectivity_configurations=(replace(mesh, is_global=True),))
+    assert expected_path(global_mesh, "10.90.1.4", "10.92.1.4").delivered
+
+
+def test_e31_hub_and_spoke_with_direct_connectivity_for_one_group() -> None:
+    """Azure: vnet-m1 NIC: 10.95.0.0/16 VNetPeering, 10.91.0.0/16 ConnectedGroup, no 10.96/16
+    row; vnet-m1 -> 10.96.1.4 (another group) is dropped by 10.0.0.0/8 None."""
+    config = ConnectivityConfiguration("cc-hs", "HubAndSpoke", ("vnet-m1", "vnet-m2"),
+                                       "vnet-mh", direct_connectivity=True)
+    topo = estate_m(config)
+    rows = {(r.prefix, r.next_hop_type) for r in effective_routes(topo, "vnet-m1/snet")}
+    assert {("10.95.0.0/16", "VNetPeering"), ("10.91.0.0/16", "ConnectedGroup")} <= rows
+    assert not any(prefix == "10.96.0.0/16" for prefix, _ in rows)
     path = expected_path(topo, "10.90.1.4", "10.96.1.4")
-    assert not path.delivered
-    # vnet-t1 is not a member, but the walk starts in vnet-m1, which is
-    assert unevaluated(path, "connectivity_configuration cc-hs")
+    assert not path.delivered and path.confidence is Confidence.HIGH
 
 
 # ------------------------------------------------------------------ NSGs (E32-E35)
