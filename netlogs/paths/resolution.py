@@ -40,21 +40,42 @@ def resolve_vault_name(index: RoutingIndex, vault: KeyVault, origin: Origin) -> 
     if origin.gateway is not None:
         return _assumed(vault, "on-premises resolvers are not described", "dns_on_premises")
     vnet = index.vnets[origin.subnet.partition("/")[0]]
-    if vnet.dns_servers:
+    view, via = _answering_view(index, vnet.name, vnet.dns_servers)
+    if view is None:
         servers = ", ".join(vnet.dns_servers)
         return _assumed(vault, f"{vnet.name} uses custom DNS servers {servers}",
                         f"custom_dns_servers {vnet.name}")
-    if vnet.name not in zone.virtual_network_links:
-        return NameAnswer(False, (), f"{zone.name} is not linked to {vnet.name}: Azure DNS "
-                                       "answers the public address")
+    if view not in zone.virtual_network_links:
+        return NameAnswer(False, (), f"{via}{zone.name} is not linked to {view}: Azure DNS "
+                                     "answers the public address")
     records = tuple(ip for name, ip in zone.a_records if name == vault.name.lower())
     if not records:
-        return NameAnswer(False, (), f"{zone.name} linked to {vnet.name} has no A record "
+        return NameAnswer(False, (), f"{via}{zone.name} linked to {view} has no A record "
                                        f"{vault.name}: NXDOMAIN, or the public address with "
                                        "fallback to internet", Confidence.MEDIUM)
-    return NameAnswer(True, records, f"{vault.host} resolves to {', '.join(records)} (A record "
-                                     f"{vault.name} in {zone.name}, linked to {vnet.name}; "
+    return NameAnswer(True, records, f"{vault.host} resolves to {', '.join(records)} ({via}A "
+                                     f"record {vault.name} in {zone.name}, linked to {view}; "
                                      "Azure DNS)")
+
+
+def _answering_view(index: RoutingIndex, vnet: str,
+                    servers: tuple[str, ...]) -> tuple[str | None, str]:
+    """Whose Azure DNS view answers a VNet's queries, and how ("via ... : "); None when a
+    server in the chain is not described."""
+    resolvers = {r.ip: r for r in index.topology.dns_resolvers}
+    hops: list[str] = []
+    address = servers[0] if servers else None
+    for _ in range(4):  # forwarder chains are short; a loop is not followed forever
+        if address is None:
+            return vnet, (f"via {' -> '.join(hops)}: " if hops else "")
+        resolver = resolvers.get(address)
+        if resolver is None:
+            return None, ""
+        hops.append(f"{resolver.kind} {resolver.name} ({resolver.ip})")
+        if resolver.virtual_network is not None:
+            return resolver.virtual_network, f"via {' -> '.join(hops)}: "
+        address = resolver.forward_to
+    return None, ""
 
 
 def _stated(vault: KeyVault, private: bool) -> NameAnswer:

@@ -153,12 +153,13 @@ def _dns(topology: Topology) -> list[TopologyGap]:
             "dns_not_described", PRIVATELINK_ZONE,
             "name resolution of the vaults is not described (no private DNS zone, clients "
             "without usesPrivateDns): resolving to the private endpoint is assumed")]
+    described = {r.ip for r in topology.dns_resolvers}
     return [
         TopologyGap(
             "custom_dns_servers", vnet.name,
             f"custom DNS servers {', '.join(vnet.dns_servers)}: what they answer for the "
             "vault name is not evaluated (private endpoint assumed)")
-        for vnet in topology.vnets if vnet.dns_servers
+        for vnet in topology.vnets if vnet.dns_servers and vnet.dns_servers[0] not in described
     ]
 
 

@@ -242,6 +242,19 @@ class PrivateDnsZone:
 
 
 @dataclass(frozen=True)
+class DnsResolver:
+    """A DNS server clients are pointed at (VNet ``dnsServers``): a Private Resolver inbound
+    endpoint, a firewall DNS proxy or a forwarder. It answers with the Azure DNS view of
+    ``virtual_network`` (its zone links), or forwards to another server's address."""
+
+    name: str
+    ip: str
+    virtual_network: str | None = None
+    forward_to: str | None = None
+    kind: str = "forwarder"  # privateResolverInbound | firewallDnsProxy | forwarder
+
+
+@dataclass(frozen=True)
 class TopologyGap:
     """Something in the estate the model does not evaluate, or a reference it cannot follow.
 
@@ -274,5 +287,6 @@ class Topology:
     network_security_groups: tuple[NetworkSecurityGroup, ...] = ()
     connectivity_configurations: tuple[ConnectivityConfiguration, ...] = ()
     private_dns_zones: tuple[PrivateDnsZone, ...] = ()
+    dns_resolvers: tuple[DnsResolver, ...] = ()
     source: str = "<memory>"  # the file it was loaded from, for messages
     gaps: tuple[TopologyGap, ...] = ()  # what import/load could not model (never a refusal)

@@ -14,6 +14,7 @@ from netlogs.topology.fields import Fields, parse_cidr
 from netlogs.topology.model import (
     BgpRoute,
     ConnectivityConfiguration,
+    DnsResolver,
     NetworkSecurityGroup,
     PrivateDnsZone,
     RouteServer,
@@ -24,8 +25,9 @@ from netlogs.topology.model import (
 
 SECTION_KEYS = (
     "virtualHubs", "routeServers", "networkSecurityGroups", "connectivityConfigurations",
-    "privateDnsZones",
+    "privateDnsZones", "dnsResolvers",
 )
+RESOLVER_KINDS = ("privateResolverInbound", "firewallDnsProxy", "forwarder")
 ROUTING_INTENT = ("PrivateTraffic", "Internet")
 
 
@@ -47,7 +49,23 @@ def load_sections(top: Fields) -> dict[str, Any]:
             _connectivity(f) for f in _entries(top, "connectivityConfigurations")
         ),
         "private_dns_zones": tuple(_zone(f) for f in _entries(top, "privateDnsZones")),
+        "dns_resolvers": tuple(_resolver(f) for f in _entries(top, "dnsResolvers")),
     }
+
+
+def _resolver(f: Fields) -> DnsResolver:
+    f.reject_unknown(("name", "ipAddress", "virtualNetwork", "forwardTo", "kind"))
+    resolver = DnsResolver(
+        name=f.string("name"),
+        ip=f.ip("ipAddress", required=True) or "",
+        virtual_network=f.opt_string("virtualNetwork"),
+        forward_to=f.ip("forwardTo"),
+        kind=f.choice("kind", RESOLVER_KINDS, "forwarder"),
+    )
+    if (resolver.virtual_network is None) == (resolver.forward_to is None):
+        raise f.error("virtualNetwork", "give virtualNetwork (whose Azure DNS view it answers "
+                                        "with) or forwardTo (the server it forwards to)")
+    return resolver
 
 
 def _hub(f: Fields) -> VirtualHub:
@@ -181,6 +199,11 @@ def dump_sections(t: Topology, compact: Any) -> list[tuple[str, Any, Any]]:
             ("name", z.name, None), ("virtualNetworkLinks", z.virtual_network_links, ()),
             ("aRecords", [{"name": n, "ipv4Address": ip} for n, ip in z.a_records], []),
         ]) for z in t.private_dns_zones], []),
+        ("dnsResolvers", [compact([
+            ("name", r.name, None), ("ipAddress", r.ip, None),
+            ("virtualNetwork", r.virtual_network, None), ("forwardTo", r.forward_to, None),
+            ("kind", r.kind, "forwarder"),
+        ]) for r in t.dns_resolvers], []),
     ]
 
 

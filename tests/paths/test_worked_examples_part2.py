@@ -24,6 +24,7 @@ from netlogs.topology.model import (
     Client,
     ConnectivityConfiguration,
     DesignRule,
+    DnsResolver,
     KeyVault,
     NetworkSecurityGroup,
     Peering,
@@ -456,21 +457,44 @@ def test_e36_zone_linked_to_the_client_vnet_gives_the_pe() -> None:
     assert path.confidence is Confidence.HIGH
 
 
-def test_e36_custom_dns_server_is_assumed_private_at_low() -> None:
-    """Azure: vnet-spk dnsServers=[10.70.4.4] (the resolver inbound endpoint in vnet-dnshub)
-    answers with vnet-dnshub's view: 10.71.2.5. Custom DNS servers are not evaluated: the
-    private endpoint is assumed, low, and the assumption is named."""
-    path = expected_path(estate_d(spk_dns=("10.70.4.4",)), "vm-spk", "kv-orders")
+def test_e36_resolver_inbound_endpoint_answers_with_its_vnets_view() -> None:
+    """Azure (private-resolver-endpoints-rulesets): vnet-spk dnsServers=[10.70.4.4], the
+    resolver's inbound endpoint in vnet-dnshub: queries are answered with vnet-dnshub's zone
+    links -> 10.71.2.5."""
+    inbound = DnsResolver("dnspr-hub-in", "10.70.4.4", "vnet-dnshub",
+                          kind="privateResolverInbound")
+    topo = replace(estate_d(spk_dns=("10.70.4.4",)), dns_resolvers=(inbound,))
+    path = expected_path(topo, "vm-spk", "kv-orders")
+    assert path.delivered and path.hops[1].name == "pe-orders"
+    assert "via privateResolverInbound dnspr-hub-in (10.70.4.4)" in path.hops[0].detail
+    assert (path.confidence, path.unevaluated) == (Confidence.HIGH, ())
+
+
+def test_e36_undescribed_custom_dns_server_is_assumed_private_at_low() -> None:
+    """A custom DNS server the file does not describe: the private endpoint is assumed, low,
+    and the assumption is named."""
+    path = expected_path(estate_d(spk_dns=("10.70.9.9",)), "vm-spk", "kv-orders")
     assert path.delivered and path.hops[1].name == "pe-orders"
     assert unevaluated(path, "custom_dns_servers vnet-spk")
 
 
-def test_e37_firewall_dns_proxy_is_not_a_high_private_answer() -> None:
-    """Azure (firewall/dns-settings): vnet-spk dnsServers=[firewall IP], firewall DNS = Azure
-    DNS of its own unlinked VNet -> the client gets 203.0.113.26 and a 403. The proxy is not
-    evaluated: the model's private answer must be low and name the custom DNS servers."""
-    path = expected_path(estate_d(spk_dns=("10.70.0.68",)), "vm-spk", "kv-orders")
-    assert unevaluated(path, "custom_dns_servers vnet-spk")
+def test_e37_firewall_dns_proxy_with_an_unlinked_view_answers_public() -> None:
+    """Azure (firewall/dns-settings): vnet-spk dnsServers=[the firewall's private IP], DNS
+    proxy on, the firewall's DNS = Azure DNS of its own VNet, which is not linked to the zone
+    -> 203.0.113.26; public access disabled -> 403 ForbiddenByConnection. Pointing the
+    firewall at the resolver (10.70.4.4) fixes it."""
+    proxy = DnsResolver("afw-hub-dns", "10.70.0.68", "vnet-dnshub", kind="firewallDnsProxy")
+    topo = replace(estate_d(spk_dns=("10.70.0.68",), links=("vnet-spk-other",)),
+                   dns_resolvers=(proxy,))
+    path = expected_path(topo, "vm-spk", "kv-orders")
+    assert "is not linked to vnet-dnshub" in path.hops[0].detail
+    assert "ForbiddenByConnection" in (path.drop_reason or "")
+    inbound = DnsResolver("dnspr-hub-in", "10.70.4.4", "vnet-spk", kind="privateResolverInbound")
+    fixed = replace(topo, dns_resolvers=(replace(proxy, virtual_network=None,
+                                                 forward_to="10.70.4.4"), inbound),
+                    private_dns_zones=(replace(topo.private_dns_zones[0],
+                                               virtual_network_links=("vnet-spk",)),))
+    assert expected_path(fixed, "vm-spk", "kv-orders").delivered
 
 
 def test_e36_on_premises_resolver_is_an_assumption() -> None:
