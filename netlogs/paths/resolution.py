@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING
 
 from netlogs.model import Confidence
 from netlogs.topology.coverage import PRIVATELINK_ZONE
-from netlogs.topology.model import KeyVault
+from netlogs.topology.model import KeyVault, PrivateDnsZone
 
 if TYPE_CHECKING:
     from netlogs.paths.endpoints import Origin
@@ -48,7 +48,7 @@ def resolve_vault_name(index: RoutingIndex, vault: KeyVault, origin: Origin) -> 
     if view not in zone.virtual_network_links:
         return NameAnswer(False, (), f"{via}{zone.name} is not linked to {view}: Azure DNS "
                                      "answers the public address")
-    records = tuple(ip for name, ip in zone.a_records if name == vault.name.lower())
+    records = _records(index, zone).get(vault.name.lower(), ())
     if not records:
         return NameAnswer(False, (), f"{via}{zone.name} linked to {view} has no A record "
                                        f"{vault.name}: NXDOMAIN, or the public address with "
@@ -56,6 +56,19 @@ def resolve_vault_name(index: RoutingIndex, vault: KeyVault, origin: Origin) -> 
     return NameAnswer(True, records, f"{vault.host} resolves to {', '.join(records)} ({via}A "
                                      f"record {vault.name} in {zone.name}, linked to {view}; "
                                      "Azure DNS)")
+
+
+def _records(index: RoutingIndex, zone: PrivateDnsZone) -> dict[str, tuple[str, ...]]:
+    """The zone's A records by name (built once per index: zones hold thousands)."""
+    key = "a-records:" + zone.name
+    cached = index.cache.get(key)
+    if isinstance(cached, dict):
+        return cached
+    records: dict[str, tuple[str, ...]] = {}
+    for name, ip in zone.a_records:
+        records[name] = (*records.get(name, ()), ip)
+    index.cache[key] = records
+    return records
 
 
 def _answering_view(index: RoutingIndex, vnet: str,
