@@ -7,7 +7,10 @@ from typing import TYPE_CHECKING
 
 from netlogs.paths.nsg import NSG_POLICIES, Flow, NsgDecision, Range, evaluate, nsgs_at
 from netlogs.paths.outcome import snat_expectation
+from netlogs.routing import routes_of
+from netlogs.routing.lookup import RouteLookup
 from netlogs.routing.prefixes import parse_ip, parse_prefix
+from netlogs.routing.types import USER, VIRTUAL_APPLIANCE, VIRTUAL_NETWORK_GATEWAY
 from netlogs.topology.model import NetworkSecurityGroup
 
 if TYPE_CHECKING:
@@ -44,6 +47,26 @@ def destination_gate(w: Walk) -> NsgDecision | None:
     if (not on_subnet and not on_nic) or source is None:
         return None
     return _decide(w, [*on_subnet, *on_nic], "Inbound", subnet, source)
+
+
+def unreturnable_from_azure(w: Walk) -> str | None:
+    """For an on-premises client reaching a target: why the target's VNet can't answer it
+    (it learns no route to on-premises, so its range is not advertised either), or None."""
+    if w.origin.gateway is None or not w.delivered:
+        return None
+    pe = w.target.private_endpoint
+    subnet = pe.subnet if pe is not None else w.index.locate(w.target.ip)
+    client = parse_prefix(w.origin.ip) if w.origin.ip else None
+    if subnet is None or client is None:
+        return None
+    routes = [r for r in routes_of(w.index, subnet) if pe is None or r.source != USER]
+    decision = RouteLookup(routes, w.index.options).decide_int(client[0], "client")
+    if decision.next_hop_type in (VIRTUAL_NETWORK_GATEWAY, VIRTUAL_APPLIANCE):
+        return None
+    how = f"{decision.route.prefix} {decision.next_hop_type}" if decision.route else "no route"
+    return (f"{subnet} has no route back to on-premises {w.origin.ip} ({how}): its VNet does not "
+            f"use {w.origin.gateway.name} as remote gateway, so its range is not advertised "
+            "to on-premises either")
 
 
 def _decide(w: Walk, groups: list[NetworkSecurityGroup], direction: str, subnet: str,

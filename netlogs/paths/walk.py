@@ -6,7 +6,7 @@ from dataclasses import dataclass, field, replace
 
 from netlogs.model import BypassKind, Confidence, ExpectedPath, HopKind, PathHop
 from netlogs.paths.endpoints import Origin, Target, is_rfc1918
-from netlogs.paths.filtering import destination_gate, origin_gate
+from netlogs.paths.filtering import destination_gate, origin_gate, unreturnable_from_azure
 from netlogs.paths.nsg import NsgDecision
 from netlogs.paths.outcome import firewall_snat_note, vault_admission
 from netlogs.paths.result import finish
@@ -74,6 +74,10 @@ def walk(index: RoutingIndex, origin: Origin, target: Target, port: int | None) 
             break
         subnet = _step(w, subnet)
         steps += 1
+    unanswered = unreturnable_from_azure(w)
+    if unanswered is not None:
+        w.hops.pop()  # the arrival hop: the exchange fails on the way back
+        _drop(w, "no route back to on-premises", unanswered)
     return finish(w, port)
 
 

@@ -17,7 +17,7 @@ from netlogs.errors import NoPathError, TopologyError
 from netlogs.model import BypassKind, Confidence, HopKind
 from netlogs.paths import expected_path
 from netlogs.topology.loader import topology_from_mapping
-from netlogs.topology.model import DesignRule, Firewall, Topology
+from netlogs.topology.model import DesignRule, Firewall, Subnet, Topology
 from netlogs.topology.service_tags import load_service_tags, with_service_tags
 from netlogs.topology.yaml_text import parse_text
 
@@ -175,3 +175,18 @@ def test_split_port_refuses_an_ambiguous_ipv6_form() -> None:
 def test_an_ipv6_destination_is_refused_plainly() -> None:
     with pytest.raises(NoPathError, match="IPv6 paths are not modelled"):
         expected_path(t.build_t(), "vm-app", "fd00::10")
+
+
+def test_onprem_to_a_spoke_without_use_remote_gateways_has_no_way_back() -> None:
+    """A spoke peered to the hub without useRemoteGateways learns no on-premises routes and its
+    range is not advertised: on-premises -> spoke3 is not a high DELIVERED (issue #12).
+    (Azure docs: virtual-network/virtual-network-peering-overview, gateway transit.)"""
+    base = t.build_t()
+    vnets = tuple(replace(v, subnets=(Subnet("snet-a", "spoke3", ("10.3.1.0/24",)),))
+                  if v.name == "spoke3" else v for v in base.vnets)
+    topo = replace(base, vnets=vnets)
+    path = expected_path(topo, "onprem-office", "10.3.1.4")
+    assert not path.delivered
+    assert "spoke3/snet-a has no route back to on-premises" in (path.drop_reason or "")
+    assert [h.hop.value for h in path.hops][-1] == "drop"
+    assert expected_path(topo, "onprem-office", "10.1.1.4").delivered  # spoke1 uses the gateway
