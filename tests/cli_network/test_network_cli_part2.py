@@ -60,7 +60,8 @@ def test_service_tags_option_fills_key_vault_prefixes(
     topo = variant(tmp_path, "servicePrefixes:\n  Microsoft.KeyVault: [198.51.100.0/24]\n", "")
     text = Path(topo).read_text(encoding="utf-8").replace(
         "      - {name: snet-vm, addressPrefix: 10.2.1.0/24}",
-        "      - {name: snet-vm, addressPrefix: 10.2.1.0/24, serviceEndpoints: [Microsoft.KeyVault]}")
+        "      - {name: snet-vm, addressPrefix: 10.2.1.0/24, "
+        "serviceEndpoints: [Microsoft.KeyVault]}")
     Path(topo).write_text(text, encoding="utf-8")
     tags = tmp_path / "tags.json"
     tags.write_text(json.dumps({"values": [{"name": "AzureKeyVault", "properties": {
