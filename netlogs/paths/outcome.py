@@ -124,11 +124,7 @@ def bypass_of(w: Walk) -> Bypass:
     if w.firewalls:
         return _bypass_through_firewall(w, route)
     if w.appliances and w.target.private_endpoint is not None and w.delivered:
-        text = (f"return path: whether appliance {', '.join(w.appliances)} SNATs is not known; "
-                f"without SNAT (or the disableSnatOnPL tag on its NIC) the reply from "
-                f"{w.target.private_endpoint.name} ignores UDRs and may return outside it "
-                "(asymmetric risk; Microsoft's documents disagree)")
-        return BypassKind.ASYMMETRIC_RETURN, _hop_index(w, HopKind.FIREWALL), text, Confidence.LOW
+        return _appliance_return(w, w.target.private_endpoint.name)
     subnet = w.first[0]
     first_hop = _first_routing_hop(w)
     lost = _losing_appliance_udr(w.index, subnet, w.target.ip)
@@ -213,6 +209,24 @@ def _client_address(w: Walk) -> int | None:
         gateway = w.origin.gateway
         return first_address((*gateway.learned_prefixes, *gateway.local_network_prefixes))
     return first_address(w.index.subnet(w.origin.subnet).address_prefixes)
+
+
+def _appliance_return(w: Walk, pe: str) -> Bypass:
+    """Reply of a PE to traffic an NVA forwarded (semantics part 2, E38, D2 default `docs`):
+    symmetric when the NVA SNATs or carries the disableSnatOnPL tag, else an asymmetric risk
+    (low: Microsoft's documents disagree)."""
+    known = {ip: a for a in w.index.topology.appliances for ip in a.ips}
+    nvas = [known.get(ip) for ip in w.appliances]
+    if nvas and all(a is not None and (a.snat or a.disable_snat_on_pl) for a in nvas):
+        return NO_BYPASS
+    if any(a is not None and a.snat is False and not a.disable_snat_on_pl for a in nvas):
+        why = "does not SNAT and has no disableSnatOnPL tag"
+    else:
+        why = "is not known to SNAT (or to carry the disableSnatOnPL tag)"
+    names = ", ".join(a.name if a else ip for a, ip in zip(nvas, w.appliances, strict=True))
+    text = (f"return path: appliance {names} {why}; the reply from {pe} ignores UDRs and may "
+            "return outside it (asymmetric risk; Microsoft's documents disagree)")
+    return BypassKind.ASYMMETRIC_RETURN, _hop_index(w, HopKind.FIREWALL), text, Confidence.LOW
 
 
 def _losing_appliance_udr(index: RoutingIndex, subnet: str, ip_text: str) -> EffectiveRoute | None:

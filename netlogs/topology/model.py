@@ -242,6 +242,17 @@ class PrivateDnsZone:
 
 
 @dataclass(frozen=True)
+class NetworkVirtualAppliance:
+    """A third-party appliance (or the VMs behind an internal load balancer) traffic is routed
+    through: whether it SNATs, and the ``disableSnatOnPL`` tag on its NICs."""
+
+    name: str
+    ips: tuple[str, ...]  # the next-hop addresses that stand for it (NIC or ILB frontend)
+    snat: bool | None = None  # None: not known
+    disable_snat_on_pl: bool = False
+
+
+@dataclass(frozen=True)
 class DnsResolver:
     """A DNS server clients are pointed at (VNet ``dnsServers``): a Private Resolver inbound
     endpoint, a firewall DNS proxy or a forwarder. It answers with the Azure DNS view of
@@ -288,5 +299,6 @@ class Topology:
     connectivity_configurations: tuple[ConnectivityConfiguration, ...] = ()
     private_dns_zones: tuple[PrivateDnsZone, ...] = ()
     dns_resolvers: tuple[DnsResolver, ...] = ()
+    appliances: tuple[NetworkVirtualAppliance, ...] = ()
     source: str = "<memory>"  # the file it was loaded from, for messages
     gaps: tuple[TopologyGap, ...] = ()  # what import/load could not model (never a refusal)

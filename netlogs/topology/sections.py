@@ -16,6 +16,7 @@ from netlogs.topology.model import (
     ConnectivityConfiguration,
     DnsResolver,
     NetworkSecurityGroup,
+    NetworkVirtualAppliance,
     PrivateDnsZone,
     RouteServer,
     SecurityRule,
@@ -25,7 +26,7 @@ from netlogs.topology.model import (
 
 SECTION_KEYS = (
     "virtualHubs", "routeServers", "networkSecurityGroups", "connectivityConfigurations",
-    "privateDnsZones", "dnsResolvers",
+    "privateDnsZones", "dnsResolvers", "networkVirtualAppliances",
 )
 RESOLVER_KINDS = ("privateResolverInbound", "firewallDnsProxy", "forwarder")
 ROUTING_INTENT = ("PrivateTraffic", "Internet")
@@ -50,7 +51,20 @@ def load_sections(top: Fields) -> dict[str, Any]:
         ),
         "private_dns_zones": tuple(_zone(f) for f in _entries(top, "privateDnsZones")),
         "dns_resolvers": tuple(_resolver(f) for f in _entries(top, "dnsResolvers")),
+        "appliances": tuple(_appliance(f) for f in _entries(top, "networkVirtualAppliances")),
     }
+
+
+def _appliance(f: Fields) -> NetworkVirtualAppliance:
+    f.reject_unknown(("name", "ipAddresses", "snat", "disableSnatOnPL"))
+    ips = f.ips("ipAddresses")
+    if not ips:
+        raise f.error("ipAddresses", "at least one address is required")
+    return NetworkVirtualAppliance(
+        name=f.string("name"), ips=ips,
+        snat=f.flag("snat", False) if f.has("snat") else None,
+        disable_snat_on_pl=f.flag("disableSnatOnPL", False),
+    )
 
 
 def _resolver(f: Fields) -> DnsResolver:
@@ -204,6 +218,10 @@ def dump_sections(t: Topology, compact: Any) -> list[tuple[str, Any, Any]]:
             ("virtualNetwork", r.virtual_network, None), ("forwardTo", r.forward_to, None),
             ("kind", r.kind, "forwarder"),
         ]) for r in t.dns_resolvers], []),
+        ("networkVirtualAppliances", [compact([
+            ("name", a.name, None), ("ipAddresses", a.ips, None), ("snat", a.snat, None),
+            ("disableSnatOnPL", a.disable_snat_on_pl, False),
+        ]) for a in t.appliances], []),
     ]
 
 

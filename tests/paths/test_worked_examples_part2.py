@@ -27,6 +27,7 @@ from netlogs.topology.model import (
     DnsResolver,
     KeyVault,
     NetworkSecurityGroup,
+    NetworkVirtualAppliance,
     Peering,
     PrivateDnsZone,
     PrivateEndpoint,
@@ -526,7 +527,16 @@ def test_e38_nva_without_known_snat_is_an_asymmetric_risk_at_low() -> None:
     path = expected_path(topo, "10.71.1.4", "10.71.2.5")
     assert path.delivered and path.bypass is BypassKind.ASYMMETRIC_RETURN
     assert path.confidence is Confidence.LOW
-    assert "disableSnatOnPL" in " ".join(h.detail for h in path.hops)
+    assert "is not known to SNAT (or to carry the disableSnatOnPL tag)" in " ".join(
+        h.detail for h in path.hops)
+    rows = {  # E38's table, default pe_return_model=docs
+        NetworkVirtualAppliance("nva", ("10.75.1.4",), snat=False): BypassKind.ASYMMETRIC_RETURN,
+        NetworkVirtualAppliance("nva", ("10.75.1.4",), snat=False, disable_snat_on_pl=True): None,
+        NetworkVirtualAppliance("nva", ("10.75.1.4",), snat=True): None,
+    }
+    for nva, expected in rows.items():
+        described = expected_path(replace(topo, appliances=(nva,)), "10.71.1.4", "10.71.2.5")
+        assert described.bypass is expected, nva
 
 
 def test_e39_peering_validation() -> None:

@@ -63,6 +63,8 @@ privateDnsZones:
       - {name: kv, ipv4Address: 10.61.2.5}
 dnsResolvers:
   - {name: dnspr-in, ipAddress: 10.70.4.4, virtualNetwork: vnet-dns, kind: privateResolverInbound}
+networkVirtualAppliances:
+  - {name: nva-a, ipAddresses: [10.70.1.4], snat: false, disableSnatOnPL: true}
 designRules:
   - {vault: kv, requireFirewall: afw-vhub-ne}
 """
@@ -86,6 +88,7 @@ def test_sections_load_and_round_trip(tmp_path: Path) -> None:
     assert topo.private_dns_zones[0].a_records == (("kv", "10.61.2.5"),)
     assert topo.dns_resolvers[0].virtual_network == "vnet-dns"
     assert topo.vnets[0].dns_servers == ("10.70.4.4",)
+    assert (topo.appliances[0].snat, topo.appliances[0].disable_snat_on_pl) == (False, True)
     text = dump_topology(topo)
     again = load_topology(write(tmp_path, text))
     assert dump_topology(again) == text
