@@ -62,7 +62,7 @@ def expand_virtual_hubs(topology: Topology) -> Topology:
             tuple(Peering(f"{hub.name}-to-{c}", c) for c in connections)))
         if hub.firewall_private_ip:
             firewalls.append(Firewall(hub_firewall_name(hub), hub.name, hub.firewall_private_ip,
-                                      HUB_SUBNET))
+                                      HUB_SUBNET, public_ips=hub.firewall_public_ips))
         if hub.branch_prefixes:
             gateways.append(VirtualNetworkGateway(
                 hub_gateway_name(hub), hub.name, instance_ips=hub.vpn_gateway_ips,

@@ -179,6 +179,7 @@ class VirtualHub:
     firewall: str | None = None  # the secured hub's Azure Firewall name (design rules name it)
     router_ips: tuple[str, ...] = ()  # virtualRouterIps, when known
     vpn_gateway_ips: tuple[str, ...] = ()  # the hub VPN gateway's instance addresses
+    firewall_public_ips: tuple[str, ...] = ()  # hubIPAddresses.publicIPs (Internet SNAT)
 
 
 @dataclass(frozen=True)

@@ -85,7 +85,8 @@ def _resolver(f: Fields) -> DnsResolver:
 def _hub(f: Fields) -> VirtualHub:
     f.reject_unknown(("name", "addressPrefix", "virtualNetworkConnections", "firewall",
                       "firewallPrivateIpAddress", "routingIntent", "branchAddressPrefixes",
-                      "virtualRouterIps", "vpnGatewayIpAddresses"))
+                      "virtualRouterIps", "vpnGatewayIpAddresses",
+                      "firewallPublicIpAddresses"))
     intent = f.strings("routingIntent")
     for item in intent:
         if item not in ROUTING_INTENT:
@@ -100,6 +101,7 @@ def _hub(f: Fields) -> VirtualHub:
         firewall=f.opt_string("firewall"),
         router_ips=f.ips("virtualRouterIps"),
         vpn_gateway_ips=f.ips("vpnGatewayIpAddresses"),
+        firewall_public_ips=f.ips("firewallPublicIpAddresses"),
     )
 
 
@@ -190,6 +192,7 @@ def dump_sections(t: Topology, compact: Any) -> list[tuple[str, Any, Any]]:
             ("branchAddressPrefixes", h.branch_prefixes, ()),
             ("firewall", h.firewall, None), ("virtualRouterIps", h.router_ips, ()),
             ("vpnGatewayIpAddresses", h.vpn_gateway_ips, ()),
+            ("firewallPublicIpAddresses", h.firewall_public_ips, ()),
         ]) for h in t.virtual_hubs], []),
         ("routeServers", [compact([
             ("name", r.name, None), ("virtualNetwork", r.vnet, None),

@@ -168,9 +168,12 @@ def test_e25_branch_to_pe_under_private_intent_is_low() -> None:
 
 def test_e26_internet_policy_sends_public_traffic_through_the_hub_firewall() -> None:
     """Azure: with an Internet policy (enableInternetSecurity true) 0/0 goes to the hub
-    firewall, and Key Vault sees the firewall's public address."""
-    path = expected_path(estate_w(("Internet",)), "10.62.1.4", "203.0.113.25")
+    firewall, and Key Vault sees the firewall's public address (198.51.100.40)."""
+    topo = estate_w(("Internet",))
+    hub = replace(topo.virtual_hubs[0], firewall_public_ips=("198.51.100.40",))
+    path = expected_path(replace(topo, virtual_hubs=(hub,)), "10.62.1.4", "203.0.113.25")
     assert path.firewalls == ("vhub-ne-firewall",)
+    assert "SNATed to 198.51.100.40" in path.hops[2].detail
     assert path.bypass is BypassKind.PUBLIC_ENDPOINT
 
 
