@@ -34,7 +34,6 @@ MAX_STEPS = 16
 _DIRECT = (VNET_LOCAL, VNET_PEERING, VNET_GLOBAL_PEERING, CONNECTED_GROUP)
 
 
-
 @dataclass
 class Walk:
     """State of one walk; ``first`` is the client subnet's decision (bypass analysis uses it)."""
@@ -120,19 +119,7 @@ def _step(w: Walk, subnet: str) -> str | None:
     elif kind in _DIRECT:
         _inside_azure(w, subnet, decision)
     elif kind == VIRTUAL_NETWORK_GATEWAY:
-        hub = w.index.hubs.get(route.name) if route.source == GATEWAY else None
-        if hub is not None:
-            return _through_hub(w, subnet, decision, hub)
-        appliance = _bgp_next_hop_in_azure(w, decision)
-        if appliance is not None and w.index.locate(appliance) == subnet:
-            _beyond_appliance(w, appliance, route.prefix)
-            return None
-        if appliance is not None:
-            hop = _route_hop(HopKind.GATEWAY, route.name, subnet, decision)
-            w.hops.append(replace(hop, detail=f"{hop.detail}; BGP next hop {appliance} is inside "
-                                               "Azure: an appliance, not on-premises"))
-            return _enter_appliance(w, subnet, appliance)
-        _gateway(w, subnet, decision)
+        return _gateway_route(w, subnet, decision)
     elif kind == SERVICE_ENDPOINT:
         w.hops.append(_route_hop(HopKind.SERVICE_ENDPOINT, route.name, subnet, decision))
         _admit(w, via="service_endpoint", caller=_private_caller(w), subnet=subnet)
@@ -239,6 +226,27 @@ def _in_vnet(w: Walk, subnet: str) -> bool:
     ip = parse_ip(w.target.ip)
     prefixes = [p for p in map(parse_prefix, vnet.address_prefixes) if p is not None]
     return ip is not None and any(contains(n, length, ip) for n, length in prefixes)
+
+
+def _gateway_route(w: Walk, subnet: str, decision: RouteDecision) -> str | None:
+    """A VirtualNetworkGateway route: a Virtual WAN hub's, a BGP route to an appliance inside
+    Azure (Route Server), or on-premises through a gateway."""
+    route = decision.route
+    assert route is not None
+    hub = w.index.hubs.get(route.name) if route.source == GATEWAY else None
+    if hub is not None:
+        return _through_hub(w, subnet, decision, hub)
+    appliance = _bgp_next_hop_in_azure(w, decision)
+    if appliance is not None and w.index.locate(appliance) == subnet:
+        _beyond_appliance(w, appliance, route.prefix)
+        return None
+    if appliance is not None:
+        hop = _route_hop(HopKind.GATEWAY, route.name, subnet, decision)
+        w.hops.append(replace(hop, detail=f"{hop.detail}; BGP next hop {appliance} is inside "
+                                           "Azure: an appliance, not on-premises"))
+        return _enter_appliance(w, subnet, appliance)
+    _gateway(w, subnet, decision)
+    return None
 
 
 def _bgp_next_hop_in_azure(w: Walk, decision: RouteDecision) -> str | None:
