@@ -193,13 +193,14 @@ def hub_routes(index: RoutingIndex, vnet: str) -> tuple[Candidate, ...]:
     firewall = (hub.firewall_private_ip,) if hub.firewall_private_ip else ()
     routes: list[tuple[str, tuple[str, ...], str]] = []
     if "PrivateTraffic" in hub.routing_intent and firewall:
-        routes += [(p, firewall, hub.name) for p in PRIVATE_AGGREGATES]
+        private = (*PRIVATE_AGGREGATES, *hub.private_traffic_prefixes)
+        routes += [(p, firewall, hub.name) for p in private]
     else:
         others = [index.vnets[c] for c in hub.connections if c != vnet and c in index.vnets]
         routes += [(p, hub.router_ips, hub.name) for v in others for p in v.address_prefixes]
         routes += [(p, hub.vpn_gateway_ips, hub_gateway_name(hub)) for p in hub.branch_prefixes]
-    if "Internet" in hub.routing_intent and firewall:
-        routes.append(("0.0.0.0/0", firewall, hub.name))
+    if "Internet" in hub.routing_intent and firewall and vnet not in hub.without_internet_security:
+        routes.append(("0.0.0.0/0", firewall, hub.name))  # only with enableInternetSecurity
     result = tuple(
         Candidate(GATEWAY, parsed, format_prefix(*parsed), VIRTUAL_NETWORK_GATEWAY,
                   next_hop_ips=ips, name=name)

@@ -180,6 +180,8 @@ class VirtualHub:
     router_ips: tuple[str, ...] = ()  # virtualRouterIps, when known
     vpn_gateway_ips: tuple[str, ...] = ()  # the hub VPN gateway's instance addresses
     firewall_public_ips: tuple[str, ...] = ()  # hubIPAddresses.publicIPs (Internet SNAT)
+    private_traffic_prefixes: tuple[str, ...] = ()  # routing intent's additional prefixes
+    without_internet_security: tuple[str, ...] = ()  # connections with enableInternetSecurity off
 
 
 @dataclass(frozen=True)

@@ -86,7 +86,8 @@ def _hub(f: Fields) -> VirtualHub:
     f.reject_unknown(("name", "addressPrefix", "virtualNetworkConnections", "firewall",
                       "firewallPrivateIpAddress", "routingIntent", "branchAddressPrefixes",
                       "virtualRouterIps", "vpnGatewayIpAddresses",
-                      "firewallPublicIpAddresses"))
+                      "firewallPublicIpAddresses", "privateTrafficPrefixes",
+                      "connectionsWithoutInternetSecurity"))
     intent = f.strings("routingIntent")
     for item in intent:
         if item not in ROUTING_INTENT:
@@ -102,6 +103,8 @@ def _hub(f: Fields) -> VirtualHub:
         router_ips=f.ips("virtualRouterIps"),
         vpn_gateway_ips=f.ips("vpnGatewayIpAddresses"),
         firewall_public_ips=f.ips("firewallPublicIpAddresses"),
+        private_traffic_prefixes=f.cidrs("privateTrafficPrefixes"),
+        without_internet_security=f.strings("connectionsWithoutInternetSecurity"),
     )
 
 
@@ -193,6 +196,8 @@ def dump_sections(t: Topology, compact: Any) -> list[tuple[str, Any, Any]]:
             ("firewall", h.firewall, None), ("virtualRouterIps", h.router_ips, ()),
             ("vpnGatewayIpAddresses", h.vpn_gateway_ips, ()),
             ("firewallPublicIpAddresses", h.firewall_public_ips, ()),
+            ("privateTrafficPrefixes", h.private_traffic_prefixes, ()),
+            ("connectionsWithoutInternetSecurity", h.without_internet_security, ()),
         ]) for h in t.virtual_hubs], []),
         ("routeServers", [compact([
             ("name", r.name, None), ("virtualNetwork", r.vnet, None),

@@ -127,6 +127,15 @@ def test_e23_non_rfc1918_spoke_is_lost_without_additional_prefixes() -> None:
     assert path.confidence is Confidence.MEDIUM
 
 
+def test_e23_additional_private_prefix_sends_it_through_the_firewall() -> None:
+    """After adding 100.70.0.0/16 as additional private prefix in this hub: vnet-app gets
+    100.70.0.0/16 -> 10.60.0.132 and reaches vnet-legacy through the hub firewall."""
+    topo = estate_w()
+    hub = replace(topo.virtual_hubs[0], private_traffic_prefixes=("100.70.0.0/16",))
+    path = expected_path(replace(topo, virtual_hubs=(hub,)), "10.61.1.4", "100.70.1.4")
+    assert path.delivered and path.firewalls == ("vhub-ne-firewall",)
+
+
 def test_e24_same_vnet_client_bypasses_the_hub_firewall() -> None:
     """Azure (private-link-inspection-secure-virtual-hub): vm 10.61.1.4 -> 10.61.2.5 hits the
     PE /32 and bypasses the hub firewall; vWAN cannot inject a route that specific."""
@@ -174,6 +183,10 @@ def test_e26_internet_policy_sends_public_traffic_through_the_hub_firewall() -> 
     path = expected_path(replace(topo, virtual_hubs=(hub,)), "10.62.1.4", "203.0.113.25")
     assert path.firewalls == ("vhub-ne-firewall",)
     assert "SNATed to 198.51.100.40" in path.hops[2].detail
+    # enableInternetSecurity false on conn-data: no hub 0/0, `Default 0/0 Internet` stays
+    off = replace(hub, without_internet_security=("vnet-data",))
+    direct = expected_path(replace(topo, virtual_hubs=(off,)), "10.62.1.4", "203.0.113.25")
+    assert direct.firewalls == () and direct.hops[1].hop is HopKind.PUBLIC_ENDPOINT
     assert path.bypass is BypassKind.PUBLIC_ENDPOINT
 
 
