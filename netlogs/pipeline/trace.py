@@ -57,6 +57,8 @@ from netlogs.pipeline.scope import (
     vault_private_endpoints,
 )
 from netlogs.pipeline.window import data_span
+from netlogs.routing.vwan import expand_constructs
+from netlogs.topology.coverage import with_coverage_gaps
 from netlogs.topology.loader import topology_sha256
 from netlogs.topology.model import KeyVault, PrivateEndpoint, Topology
 from netlogs.verdicts import judge_flows
@@ -84,7 +86,10 @@ def trace(request: TraceRequest, source: EvidenceSource, topology: Topology) -> 
     # that form no reference cycles; the cyclic collector would walk them again and again
     # (~0.3 s of a 1M-request trace). Reference counting still frees everything.
     with gc_paused():
-        return _traced(request, source, topology)
+        # Virtual WAN hubs (their firewalls, gateways) and AVNM peerings as the model's objects:
+        # the firewall of a secured hub is then a firewall like any other (SNAT, records, rule)
+        # (a Topology built in code gets its unevaluated constructs reported as a loaded one)
+        return _traced(request, source, expand_constructs(with_coverage_gaps(topology)))
 
 
 def _traced(request: TraceRequest, source: EvidenceSource, topology: Topology) -> TraceResult:
