@@ -127,7 +127,7 @@ def _route_table(name: str, routes: list[Any], disable_bgp: bool) -> dict[str, A
     )
 
 
-def _nic(name: str, rg: str, ip: str, vnet: str, subnet: str, vm: str | None) -> dict[str, Any]:
+def _nic(name: str, rg: str, ip: str, vnet: str, subnet: str, vm: str | None) -> dict[str, Any]:  # noqa: PLR0917
     body: dict[str, Any] = {
         "ipConfigurations": [
             {
@@ -273,8 +273,10 @@ def devices() -> list[dict[str, Any]]:
     )
     local = resource(
         net_id(CONN, "localNetworkGateways", "lgw-onprem-build"),
-        {"localNetworkAddressSpace": {"addressPrefixes": ["172.20.0.0/16"]},
-         "gatewayIpAddress": "192.0.2.200"},
+        {
+            "localNetworkAddressSpace": {"addressPrefixes": ["172.20.0.0/16"]},
+            "gatewayIpAddress": "192.0.2.200",
+        },
     )
     connection = resource(
         net_id(CONN, "connections", "cn-hub-to-onprem"),
@@ -353,7 +355,9 @@ _PE_ID = net_id(KV_RG, "privateEndpoints", "pe-kv-contoso-prod")
 
 
 def nics() -> list[dict[str, Any]]:
-    found = [_nic(f"{vm}-nic", rg, ip, vnet, subnet, vm) for vm, rg, ip, vnet, subnet in CLIENT_NICS]
+    found = [
+        _nic(f"{vm}-nic", rg, ip, vnet, subnet, vm) for vm, rg, ip, vnet, subnet in CLIENT_NICS
+    ]
     endpoint_nic = _nic("pe-kv-nic", KV_RG, "10.1.2.4", "vnet-spoke-kv", "snet-pe", None)
     endpoint_nic["properties"]["privateEndpoint"] = {"id": _PE_ID}
     return [*found, endpoint_nic]
@@ -388,8 +392,11 @@ def monitoring() -> list[dict[str, Any]]:
             },
         },
     )
-    storage = resource(STORAGE_ID, {"primaryEndpoints": {"blob": "https://stcontosoflowlogs.blob.core.windows.net/"}},
-                       kind="StorageV2")
+    storage = resource(
+        STORAGE_ID,
+        {"primaryEndpoints": {"blob": "https://stcontosoflowlogs.blob.core.windows.net/"}},
+        kind="StorageV2",
+    )
     return [*workspaces, watcher, flow_log, storage]
 
 
@@ -399,8 +406,11 @@ def resources() -> list[dict[str, Any]]:
 
 
 def _log(category: str, enabled: bool = True) -> dict[str, Any]:
-    return {"category": category, "enabled": enabled,
-            "retentionPolicy": {"days": 0, "enabled": False}}
+    return {
+        "category": category,
+        "enabled": enabled,
+        "retentionPolicy": {"days": 0, "enabled": False},
+    }
 
 
 def _setting(owner: str, name: str, **props: Any) -> dict[str, Any]:
@@ -441,14 +451,26 @@ def diagnostic_settings() -> dict[str, list[dict[str, Any]]]:
             )
         ],
         DEV_VAULT_ID.lower(): [
-            _setting(DEV_VAULT_ID, "archive", storageAccountId=STORAGE_ID, logs=[_log("AuditEvent")])
+            _setting(
+                DEV_VAULT_ID, "archive", storageAccountId=STORAGE_ID, logs=[_log("AuditEvent")]
+            )
         ],
     }
 
 
 SUBSCRIPTIONS = [
-    {"id": f"/subscriptions/{SUB}", "subscriptionId": SUB, "displayName": "contoso-prod",
-     "state": "Enabled", "tenantId": TENANT},
-    {"id": f"/subscriptions/{OTHER_SUB}", "subscriptionId": OTHER_SUB,
-     "displayName": "contoso-sandbox", "state": "Enabled", "tenantId": TENANT},
+    {
+        "id": f"/subscriptions/{SUB}",
+        "subscriptionId": SUB,
+        "displayName": "contoso-prod",
+        "state": "Enabled",
+        "tenantId": TENANT,
+    },
+    {
+        "id": f"/subscriptions/{OTHER_SUB}",
+        "subscriptionId": OTHER_SUB,
+        "displayName": "contoso-sandbox",
+        "state": "Enabled",
+        "tenantId": TENANT,
+    },
 ]
