@@ -22,3 +22,8 @@ def write_az(directory: Path, script: str) -> None:
     az = directory / "az"
     az.write_text(script)
     az.chmod(az.stat().st_mode | stat.S_IEXEC)
+
+
+REPO = Path(__file__).resolve().parents[2]
+SAMPLE = REPO / "sample_data"
+SAMPLE_TOPOLOGY = SAMPLE / "topology.yaml"
