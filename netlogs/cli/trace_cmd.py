@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING
 
 import click
 
+from netlogs.cli.live_discovery import azure_options
 from netlogs.cli.options import log_analytics_connection
 from netlogs.errors import ConfigError
 
@@ -84,6 +85,7 @@ if TYPE_CHECKING:
     help="Tolerated clock difference between log sources.",
 )
 @log_analytics_connection
+@azure_options
 @click.option(
     "--now",
     "now_text",
@@ -97,18 +99,23 @@ def trace(ctx: click.Context, /, **options: object) -> None:
 
     Prints one verdict per client; exit code 0 = no violation, 1 = violation,
     2 = could not run, 3 = some flow is inconclusive or not yet observable.
+    With only --vault and a window, the vault, its network, the design firewall
+    and the workspaces are discovered from Azure (signed in as with `az login`).
 
     \b
-    Example:
+    Examples:
       netlogs trace --vault kv-contoso-prod --topology sample_data/topology.yaml \\
           --logs sample_data/logs --html out/report.html --json out/trace.json
+      netlogs trace --vault kv-contoso-prod --since 2h
     """
     from netlogs.cli.exit_codes import exit_code_for
     from netlogs.pipeline.trace import trace as run_trace
 
     now = _now(_text(options, "now_text"))
-    request, topology, source = _prepare(options, now)
+    request, topology, source, note = _prepare(options, now)
     result = run_trace(request, source, topology)
+    if note:
+        result = _with_note(result, note)
     # The result's hundreds of thousands of objects live until the reports are written: set
     # them aside so the cyclic collector does not walk them again meanwhile (unfrozen after,
     # for callers that run the command in-process).
@@ -120,6 +127,8 @@ def trace(ctx: click.Context, /, **options: object) -> None:
             json_path=_text(options, "json_file"),
             markdown=_text(options, "markdown_file"),
         )
+        if note and (_text(options, "output_format") or "text") == "text":
+            click.echo(note)
         _print_result(result, _text(options, "output_format") or "text")
     finally:
         gc.unfreeze()
@@ -155,8 +164,9 @@ def report(result_file: Path, html_file: str | None, markdown_file: str | None) 
 
 def _prepare(
     options: dict[str, object], now: datetime
-) -> tuple[TraceRequest, Topology, EvidenceSource]:
-    """Check the options, then build the request, the topology and the evidence source."""
+) -> tuple[TraceRequest, Topology, EvidenceSource, str]:
+    """Check the options, then build the request, the topology, the evidence source and the
+    note every output starts with (a design rule read from the routes), if any."""
     from netlogs.model import TraceRequest
     from netlogs.pipeline.window import parse_duration, resolve_window
 
@@ -166,7 +176,8 @@ def _prepare(
     logs, workspaces = _text(options, "logs"), _workspaces(options)
     if logs and workspaces:
         raise ConfigError("give either --logs DIR or --workspace ID, not both")
-    if not logs and not workspaces:
+    discovering = not logs and not workspaces and not _text(options, "topology_file")
+    if not logs and not workspaces and not discovering:
         raise ConfigError("no evidence source: give --logs DIR (exported logs) or --workspace ID")
     if (_text(options, "output_format") or "text") not in ("text", "json"):
         raise ConfigError(f"--format {options.get('output_format')!r}: use text or json")
@@ -174,14 +185,27 @@ def _prepare(
     window = resolve_window(
         now, _text(options, "since"), _text(options, "start"), _text(options, "end")
     )
-    if workspaces and window is None:
-        raise ConfigError("--workspace needs a time window: add --since 2h or --start/--end")
-    topology = _topology(_text(options, "topology_file"), vault)
+    if (workspaces or discovering) and window is None:
+        what = "--workspace" if workspaces else "a live trace"
+        raise ConfigError(f"{what} needs a time window: add --since 2h or --start/--end")
+    note, required = "", _text(options, "require_firewall")
+    if discovering:
+        from netlogs.cli.live_discovery import discover, planned_source
+
+        outputs = [_text(options, k) for k in ("json_file", "html_file", "markdown_file")]
+        found = discover(options, vault, outputs)
+        topology, source = found.discovery.topology, planned_source(found, options)
+        vault, note, required = found.discovery.plan.vault, found.discovery.rule.note, (
+            found.discovery.rule.firewall
+        )
+    else:
+        topology = _topology(_text(options, "topology_file"), vault)
+        source = _source(options, logs, workspaces)
     request = TraceRequest(
         vault=vault,
         window=window,
         now=now,
-        required_firewall=_text(options, "require_firewall"),
+        required_firewall=required,
         client_filter=_text(options, "client"),
         reuse_window=parse_duration(_text(options, "reuse_window") or "10m", "--reuse-window"),
         clock_skew=parse_duration(
@@ -189,8 +213,17 @@ def _prepare(
         ),
         timeline=_text(options, "html_file") is not None,  # only the HTML report draws it
     )
-    source = _source(options, logs, workspaces)
-    return request, topology, source
+    return request, topology, source, note
+
+
+def _with_note(result: TraceResult, note: str) -> TraceResult:
+    """The assumed design rule, first among the gaps of every written report."""
+    from dataclasses import replace
+
+    from netlogs.model import Gap, GapKind
+
+    first = Gap(GapKind.TOPOLOGY, note, (), "give --require-firewall NAME (or none) to decide it")
+    return replace(result, gaps=(first, *result.gaps))
 
 
 def _topology(path: str | None, vault: str) -> Topology:

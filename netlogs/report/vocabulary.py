@@ -60,6 +60,7 @@ GAP_TITLE: dict[GapKind, str] = {
     GapKind.PARTIAL_DATA: "Partial data",
     GapKind.SNAT_AMBIGUOUS: "Ambiguous SNAT",
     GapKind.UNPARSED_ROWS: "Unparsed rows",
+    GapKind.TOPOLOGY: "Topology",
 }
 
 # What to do when a gap carries no specific next step of its own.
@@ -80,6 +81,7 @@ GAP_DEFAULT_NEXT_STEP: dict[GapKind, str] = {
         "Use a network rule (no SNAT) or shorten the window so only one client matches."
     ),
     GapKind.UNPARSED_ROWS: "Check the listed files; netlogs could not read those rows.",
+    GapKind.TOPOLOGY: "Check the topology against Azure; give --require-firewall NAME to decide.",
 }
 
 # Display order: problems first, then the healthy answer, then the undecided ones.

@@ -1,0 +1,88 @@
+"""Evidence from the workspaces a log plan names, asking each only for tables that exist.
+
+Log Analytics rejects a query that names a table the workspace does not have (400 ``SEM0100``),
+and a table appears only with its first row. So each workspace is first asked the coverage probe
+(``union isfuzzy=true``: it tolerates absent tables) over the window and the firewall lead; only
+the templates the plan allows AND whose table had rows are then run. A table with no rows is a
+source that is not present, never a failure. A workspace that refuses access (403) or cannot be
+reached gives each source it was to give as an empty, partial source with the reason (the
+normalizer's ledger knows complete and partial; partial is what keeps a verdict from resting on
+it), and the trace goes on with the others.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, replace
+from typing import Any
+
+import polars as pl
+
+from netlogs.discovery.logplan import LogPlan, candidate_templates, templates_with_rows
+from netlogs.errors import AuthError, QueryError, SourceError
+from netlogs.kql import load_template
+from netlogs.model import CollectedEvidence, EvidenceQuery, RawTable, SourceStatus
+from netlogs.sources.log_analytics import LogAnalyticsSource
+
+PROBE = "coverage_probe"
+
+
+@dataclass
+class PlannedLogAnalytics:
+    """An ``EvidenceSource`` over every workspace of ``plan``."""
+
+    plan: LogPlan
+    credential: Any
+    endpoint: str | None = None
+    verify: str | bool | None = None
+
+    def collect(self, query: EvidenceQuery) -> CollectedEvidence:
+        parts = [self._workspace(ws, query) for ws in self.plan.workspace_guids()]
+        return merge(parts)
+
+    def _source(self, workspace: str, templates: Sequence[str]) -> LogAnalyticsSource:
+        return LogAnalyticsSource(
+            [workspace],
+            credential=self.credential,
+            endpoint=self.endpoint,
+            connection_verify=self.verify,
+            templates=list(templates),
+        )
+
+    def _workspace(self, workspace: str, query: EvidenceQuery) -> CollectedEvidence:
+        candidates = candidate_templates(self.plan, workspace)
+        if not candidates:
+            return CollectedEvidence(raw_tables=())
+        try:
+            widened = replace(query, window=query.firewall_window())
+            probe = self._source(workspace, [PROBE]).collect(widened)
+            chosen = templates_with_rows(candidates, (lag.table for lag in probe.lags))
+            if not chosen:
+                return probe
+            evidence = self._source(workspace, chosen).collect(query)
+        except (AuthError, QueryError, SourceError) as exc:
+            return _unreachable(workspace, candidates, exc)
+        return merge([probe, evidence])
+
+
+def _unreachable(workspace: str, templates: Sequence[str], error: Exception) -> CollectedEvidence:
+    """Each source the workspace was to give, empty and partial, with the reason."""
+    tables = []
+    for name in templates:
+        template = load_template(name)
+        table = template.tables[0] if template.tables else name
+        tables.append(
+            RawTable(table, pl.DataFrame(), f"{name}@{workspace}", SourceStatus.PARTIAL, str(error))
+        )
+    return CollectedEvidence(raw_tables=tuple(tables))
+
+
+def merge(parts: Sequence[CollectedEvidence]) -> CollectedEvidence:
+    return CollectedEvidence(
+        raw_tables=tuple(t for p in parts for t in p.raw_tables),
+        parse_issues=tuple(i for p in parts for i in p.parse_issues),
+        ledger=tuple(e for p in parts for e in p.ledger),
+        queries=tuple(q for p in parts for q in p.queries),
+        inputs=tuple(i for p in parts for i in p.inputs),
+        lags=tuple(lag for p in parts for lag in p.lags),
+    )
