@@ -97,6 +97,7 @@ class LogPlan:
     flow_logs: tuple[FlowLogSetting, ...]
     workspaces: tuple[tuple[str, str, int | None], ...]  # (GUID, name, retention days)
     problems: tuple[Problem, ...] = ()
+    vnets: tuple[tuple[str, str], ...] = ()  # (name, resource id): for the commands doctor prints
 
     def workspace_name(self, guid: str) -> str:
         return next((name for g, name, _ in self.workspaces if g == guid), guid)
@@ -115,6 +116,7 @@ def log_plan(
     flow_logs: Sequence[Mapping[str, Any]],
     *,
     problems: Iterable[Problem] = (),
+    vnets: Sequence[Mapping[str, Any]] = (),
 ) -> LogPlan:
     """The plan from Resource Graph rows and the diagnostic settings read per resource id
     (lower case keys; a resource missing from ``settings`` could not be read)."""
@@ -140,6 +142,7 @@ def log_plan(
         flow_logs=tuple(_flow_log(flatten(row)) for row in flow_logs),
         workspaces=tuple(w for w in known if w[0]),
         problems=tuple(problems),
+        vnets=tuple((str(v.get("name", "")), str(v.get("id", ""))) for v in vnets),
     )
 
 

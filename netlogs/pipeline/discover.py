@@ -29,7 +29,7 @@ from netlogs.discovery.estate import (
 from netlogs.discovery.logplan import LogPlan, Problem, log_plan
 from netlogs.discovery.vault import parse_vault_ref, pick_vault, vault_query
 from netlogs.errors import AzureRequestError
-from netlogs.topology.arm_shapes import FIREWALL
+from netlogs.topology.arm_shapes import FIREWALL, VNET
 from netlogs.topology.model import DesignRule, Topology
 
 WORKSPACE_API = "2022-10-01"
@@ -145,6 +145,7 @@ def build_discovery(
         problems=[
             Problem(p["resource"], p["message"], p.get("role", "")) for p in answers.problems
         ],
+        vnets=of_type(answers.rows, VNET),
     )
     rule = choose_firewall(topology, vault_name, require_firewall)
     if rule.firewall is not None or require_firewall is not None:

@@ -65,6 +65,24 @@ class PlannedLogAnalytics:
         return merge([probe, evidence])
 
 
+def probe_workspace(
+    workspace: str, query: EvidenceQuery, credential: Any, endpoint: str | None, verify: Any
+) -> tuple[tuple[str, ...], str]:
+    """(sources with rows, "") or ((), why the workspace could not be asked)."""
+    source = LogAnalyticsSource(
+        [workspace],
+        credential=credential,
+        endpoint=endpoint,
+        connection_verify=verify,
+        templates=[PROBE],
+    )
+    try:
+        probe = source.collect(query)
+    except (AuthError, QueryError, SourceError) as exc:
+        return (), str(exc)
+    return tuple(sorted({lag.table for lag in probe.lags})), ""
+
+
 def _unreachable(workspace: str, templates: Sequence[str], error: Exception) -> CollectedEvidence:
     """Each source the workspace was to give, empty and partial, with the reason."""
     tables = []
