@@ -185,9 +185,13 @@ def _prepare(
     window = resolve_window(
         now, _text(options, "since"), _text(options, "start"), _text(options, "end")
     )
-    if (workspaces or discovering) and window is None:
-        what = "--workspace" if workspaces else "a live trace"
-        raise ConfigError(f"{what} needs a time window: add --since 2h or --start/--end")
+    if discovering and window is None:
+        raise ConfigError(
+            "no evidence source: give --logs DIR (exported logs), or a window (--since 2h or "
+            "--start/--end) to find the vault's network and logs in Azure"
+        )
+    if workspaces and window is None:
+        raise ConfigError("--workspace needs a time window: add --since 2h or --start/--end")
     note, required = "", _text(options, "require_firewall")
     if discovering:
         from netlogs.cli.live_discovery import discover, planned_source
