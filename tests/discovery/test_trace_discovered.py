@@ -12,6 +12,7 @@ from typing import Any
 import pytest
 import sample_estate
 from discovery_support import (
+    AZ_SCRIPT,
     FAKE_TOKEN,
     NO_LOGIN_SCRIPT,
     NOW,
@@ -164,3 +165,37 @@ def test_an_unknown_vault_names_what_was_searched(fake_azure: FakeAzure) -> None
     assert line.startswith("Error: --vault kv-nowhere: no Key Vault with name 'kv-nowhere'")
     assert "every subscription the signed-in identity can read" in line
     assert json.dumps(run.stdout) == '""'
+
+
+def test_a_throttled_log_query_is_retried_after_retry_after(
+    fake_azure: FakeAzure, offline: Run
+) -> None:
+    platform = f"/v1/workspaces/{sample_estate.WS_PLATFORM}/query"
+    fake_azure.fail_once(lambda r: r.path == platform, throttled(1))
+    run = run_cli(discovered_trace())
+    assert run.code == 1, run.stderr
+    assert verdicts(run.document) == verdicts(offline.document)
+    assert {s["status"] for s in run.document["sources"] if s["rows"]} == {"complete"}
+    assert not fake_azure.faults  # the 429 was served, and its retry answered
+
+
+def test_subscription_narrows_the_search(fake_azure: FakeAzure) -> None:
+    run = run_cli(discovered_trace("--subscription", sample_estate.OTHER_SUB))
+    assert run.code == 2
+    (line,) = run.stderr.splitlines()
+    assert f"in subscription(s) {sample_estate.OTHER_SUB}" in line
+    (request,) = fake_azure.graph_requests()
+    assert request.body["subscriptions"] == [sample_estate.OTHER_SUB]
+
+
+def test_sovereign_cloud_asks_for_its_own_token_scope(
+    fake_azure: FakeAzure, tmp_path: Path
+) -> None:
+    asked = tmp_path / "az-args.txt"
+    write_az(tmp_path / "bin", f'#!/bin/sh\necho "$@" >> {asked}\n' + AZ_SCRIPT.split("\n", 1)[1])
+    run = run_cli(
+        ["doctor", "--vault", "kv-contoso-prod", "--cloud", "AzureUSGovernment", "--no-probe"]
+    )
+    assert run.code == 3, run.stderr
+    assert "--resource https://management.core.usgovcloudapi.net" in asked.read_text()
+    assert fake_azure.graph_requests()  # NETLOGS_ARM_ENDPOINT still points at the fake
