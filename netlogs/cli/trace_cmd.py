@@ -38,7 +38,8 @@ if TYPE_CHECKING:
 @click.option(
     "--require-firewall",
     metavar="NAME",
-    help="Design rule: traffic to the vault must pass this firewall.",
+    help="Design rule: traffic to the vault must pass this firewall. Discovering from Azure "
+    "(no --topology), it is read from the routes unless given; `none` there means no rule.",
 )
 @click.option(
     "--from",
