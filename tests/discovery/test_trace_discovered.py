@@ -22,7 +22,7 @@ from discovery_support import (
     run_cli,
     write_az,
 )
-from fake_azure import FakeAzure, forbidden_logs, throttled
+from fake_azure import FakeAzure, forbidden_arm, forbidden_logs, throttled
 
 
 def discovered_trace(*extra: str) -> list[str]:
@@ -199,3 +199,16 @@ def test_sovereign_cloud_asks_for_its_own_token_scope(
     assert run.code == 3, run.stderr
     assert "--resource https://management.core.usgovcloudapi.net" in asked.read_text()
     assert fake_azure.graph_requests()  # NETLOGS_ARM_ENDPOINT still points at the fake
+
+
+def test_a_refused_resource_graph_query_is_one_error_line(fake_azure: FakeAzure) -> None:
+    fake_azure.fail_once(
+        lambda r: "ResourceGraph" in r.path,
+        forbidden_arm("/", "Microsoft.ResourceGraph/resources/read"),
+    )
+    run = run_cli(discovered_trace("--refresh"))
+    assert run.code == 2 and run.stdout == ""
+    (line,) = run.stderr.splitlines()
+    assert line.startswith("Error: Azure Resource Graph: HTTP 403 AuthorizationFailed: ")
+    assert "Microsoft.ResourceGraph/resources/read" in line
+    assert FAKE_TOKEN not in line
