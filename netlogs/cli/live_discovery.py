@@ -86,8 +86,14 @@ def planned_source(found: Discovered, options: dict[str, object]) -> EvidenceSou
             f"--vault {plan.vault}: no Log Analytics workspace receives the vault's or the "
             f"firewalls' logs; run `netlogs doctor --vault {plan.vault}` to see what to turn on"
         )
+    from netlogs.pipeline.discovery_cache import cache_dir
+
     return PlannedLogAnalytics(
-        plan, found.credential, endpoint=found.logs_endpoint, verify=_text(options, "ca_bundle")
+        plan,
+        found.credential,
+        endpoint=found.logs_endpoint,
+        verify=_text(options, "ca_bundle"),
+        blob_dir=cache_dir() / "blobs",
     )
 
 

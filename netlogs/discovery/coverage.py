@@ -170,8 +170,8 @@ def _client_hop(context: _Context, source: str) -> HopCoverage:
         gap = CoverageGap(
             f"flow:{vnet_name}",
             f"flow log {flow.name} on {flow.target} goes to storage account {storage} only (no "
-            "Traffic Analytics): a live trace cannot query it; read the blobs with --logs (needs "
-            f"Storage Blob Data Reader on {flow.storage_account}) or turn on Traffic Analytics",
+            "Traffic Analytics): a live trace reads its hourly blobs only with Storage Blob Data "
+            f"Reader on {flow.storage_account}; Traffic Analytics makes it queryable",
             command,
         )
         return HopCoverage(

@@ -25,6 +25,7 @@ from netlogs.topology.model import Topology
 
 FLOW_LOG_TYPE = "microsoft.network/networkwatchers/flowlogs"
 WORKSPACE_TYPE = "microsoft.operationalinsights/workspaces"
+STORAGE_TYPE = "microsoft.storage/storageaccounts"  # read by id, for flow logs' blobs
 ESTATE_TYPES = tuple(sorted({*KNOWN_TYPES, FLOW_LOG_TYPE, WORKSPACE_TYPE}))
 
 

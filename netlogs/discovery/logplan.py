@@ -65,6 +65,7 @@ class FlowLogSetting:
     interval_min: int | None = None
     retention_days: int | None = None
     filtering: str = ""  # enabledFilteringCriteria: an absent flow proves nothing then
+    blob_endpoint: str = ""  # the storage account's blob URL, when it was readable
 
     @property
     def target(self) -> str:
@@ -117,10 +118,15 @@ def log_plan(
     *,
     problems: Iterable[Problem] = (),
     vnets: Sequence[Mapping[str, Any]] = (),
+    storage_accounts: Sequence[Mapping[str, Any]] = (),
 ) -> LogPlan:
     """The plan from Resource Graph rows and the diagnostic settings read per resource id
     (lower case keys; a resource missing from ``settings`` could not be read)."""
     by_id = {str(w.get("id", "")).lower(): w for w in workspaces}
+    blobs = {
+        str(s.get("id", "")).lower(): str(dig(s, "properties.primaryEndpoints.blob") or "")
+        for s in storage_accounts
+    }
     destinations = [
         _destination(family, owner, flatten(setting), by_id)
         for family, owner in [("keyvault", vault), *(("firewall", f) for f in firewalls)]
@@ -139,7 +145,7 @@ def log_plan(
         vault=str(vault.get("name", "")),
         firewalls=tuple(str(f.get("id", "")) for f in firewalls),
         destinations=tuple(destinations),
-        flow_logs=tuple(_flow_log(flatten(row)) for row in flow_logs),
+        flow_logs=tuple(_flow_log(flatten(row), blobs) for row in flow_logs),
         workspaces=tuple(w for w in known if w[0]),
         problems=tuple(problems),
         vnets=tuple((str(v.get("name", "")), str(v.get("id", ""))) for v in vnets),
@@ -176,7 +182,7 @@ def _destination(
     )
 
 
-def _flow_log(body: Mapping[str, Any]) -> FlowLogSetting:
+def _flow_log(body: Mapping[str, Any], blobs: Mapping[str, str]) -> FlowLogSetting:
     analytics = dig(body, "flowAnalyticsConfiguration.networkWatcherFlowAnalyticsConfiguration")
     analytics = analytics if isinstance(analytics, dict) else {}
     workspace = str(analytics.get("workspaceId") or "")
@@ -191,6 +197,7 @@ def _flow_log(body: Mapping[str, Any]) -> FlowLogSetting:
         interval_min=_int(analytics.get("trafficAnalyticsInterval")),
         retention_days=_int(dig(body, "retentionPolicy.days")),
         filtering=str(body.get("enabledFilteringCriteria") or ""),
+        blob_endpoint=blobs.get(str(body.get("storageId") or "").lower(), ""),
     )
 
 

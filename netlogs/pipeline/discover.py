@@ -21,6 +21,7 @@ from netlogs.azure.resource_graph import ResourceGraph
 from netlogs.discovery.design import FirewallRule, choose_firewall
 from netlogs.discovery.estate import (
     FLOW_LOG_TYPE,
+    STORAGE_TYPE,
     WORKSPACE_TYPE,
     estate_query,
     of_type,
@@ -33,6 +34,7 @@ from netlogs.topology.arm_shapes import FIREWALL, VNET
 from netlogs.topology.model import DesignRule, Topology
 
 WORKSPACE_API = "2022-10-01"
+STORAGE_API = "2023-01-01"
 Progress = Callable[[str], None]
 
 
@@ -77,6 +79,7 @@ def read_azure(
         progress("reading diagnostic settings (Azure Resource Manager)")
         _read_settings(arm, [vault, *of_type(rows, FIREWALL)], answers)
         _read_missing_workspaces(arm, answers)
+        _read_flow_log_storage(arm, answers)
     finally:
         graph.close()
         arm.close()
@@ -108,6 +111,19 @@ def _read_missing_workspaces(arm: ArmClient, answers: AzureAnswers) -> None:
             answers.rows.append({**value, "type": WORKSPACE_TYPE})
         elif error is not None:
             answers.problems.append(_problem(workspace_id, "workspace", error))
+
+
+def _read_flow_log_storage(arm: ArmClient, answers: AzureAnswers) -> None:
+    """The storage accounts of flow logs without Traffic Analytics (their blob endpoint)."""
+    known = {str(r.get("id", "")).lower() for r in of_type(answers.rows, STORAGE_TYPE)}
+    plan = log_plan(answers.vault, [], {}, [], of_type(answers.rows, FLOW_LOG_TYPE))
+    wanted = {f.storage_account for f in plan.flow_logs if f.enabled and not f.traffic_analytics}
+    for storage_id in sorted(s for s in wanted if s and s.lower() not in known):
+        value, error = _try(partial(arm.get, storage_id, STORAGE_API))
+        if error is None and isinstance(value, dict):
+            answers.rows.append({**value, "type": STORAGE_TYPE})
+        elif error is not None:
+            answers.problems.append(_problem(storage_id, "storage account", error))
 
 
 def _try(call: Callable[[], Any]) -> tuple[Any, AzureRequestError | None]:
@@ -146,6 +162,7 @@ def build_discovery(
             Problem(p["resource"], p["message"], p.get("role", "")) for p in answers.problems
         ],
         vnets=of_type(answers.rows, VNET),
+        storage_accounts=of_type(answers.rows, STORAGE_TYPE),
     )
     rule = choose_firewall(topology, vault_name, require_firewall)
     if rule.firewall is not None or require_firewall is not None:

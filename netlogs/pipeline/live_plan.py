@@ -14,14 +14,22 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
+from pathlib import Path
 from typing import Any
 
 import polars as pl
 
-from netlogs.discovery.logplan import LogPlan, candidate_templates, templates_with_rows
-from netlogs.errors import AuthError, QueryError, SourceError
+from netlogs.azure.blobs import NSG_FLOW_CONTAINER, VNET_FLOW_CONTAINER, download_flow_blobs
+from netlogs.discovery.logplan import (
+    FlowLogSetting,
+    LogPlan,
+    candidate_templates,
+    templates_with_rows,
+)
+from netlogs.errors import AuthError, AzureRequestError, QueryError, SourceError
 from netlogs.kql import load_template
 from netlogs.model import CollectedEvidence, EvidenceQuery, RawTable, SourceStatus
+from netlogs.sources.files import FileSource
 from netlogs.sources.log_analytics import LogAnalyticsSource
 
 PROBE = "coverage_probe"
@@ -35,10 +43,38 @@ class PlannedLogAnalytics:
     credential: Any
     endpoint: str | None = None
     verify: str | bool | None = None
+    blob_dir: Path | None = None  # where flow-log blobs are kept (None: not read)
 
     def collect(self, query: EvidenceQuery) -> CollectedEvidence:
         parts = [self._workspace(ws, query) for ws in self.plan.workspace_guids()]
+        parts += [self._stored_flows(f, query) for f in self.plan.flow_logs if _stored_only(f)]
         return merge(parts)
+
+    def _stored_flows(self, flow: FlowLogSetting, query: EvidenceQuery) -> CollectedEvidence:
+        """A storage-only flow log: its blobs of the window, read like exported files."""
+        if self.blob_dir is None or query.window is None or not flow.blob_endpoint:
+            return CollectedEvidence(raw_tables=())
+        nsg = flow.target_kind == "networksecuritygroups"
+        container = NSG_FLOW_CONTAINER if nsg else VNET_FLOW_CONTAINER
+        account = flow.blob_endpoint.rstrip("/").rsplit("/", 1)[-1].split(".", 1)[0]
+        folder = self.blob_dir / account / flow.name  # one folder per flow log: no re-reads
+        try:
+            files = download_flow_blobs(
+                self.credential,
+                flow.blob_endpoint,
+                container,
+                flow.name,
+                window=(query.window.start, query.window.end),
+                destination=folder,
+            )
+        except AzureRequestError as exc:
+            table = "raw:nsg_flow" if nsg else "raw:vnet_flow"
+            origin = f"{flow.blob_endpoint.rstrip('/')}/{container}"
+            empty = RawTable(table, pl.DataFrame(), origin, SourceStatus.PARTIAL, str(exc))
+            return CollectedEvidence(raw_tables=(empty,))
+        if not files:
+            return CollectedEvidence(raw_tables=())
+        return FileSource(folder / container).collect(query)
 
     def _source(self, workspace: str, templates: Sequence[str]) -> LogAnalyticsSource:
         return LogAnalyticsSource(
@@ -63,6 +99,10 @@ class PlannedLogAnalytics:
         except (AuthError, QueryError, SourceError) as exc:
             return _unreachable(workspace, candidates, exc)
         return merge([probe, evidence])
+
+
+def _stored_only(flow: FlowLogSetting) -> bool:
+    return flow.enabled and not flow.traffic_analytics and bool(flow.storage_account)
 
 
 def probe_workspace(

@@ -20,22 +20,41 @@ sys.path.insert(0, str(HERE.parent / "fake_azure"))
 sys.path.insert(0, str(HERE))
 
 import sample_estate  # noqa: E402
-from discovery_support import AZ_SCRIPT, write_az  # noqa: E402
+import trustme  # noqa: E402
+from azurite import start_azurite, upload_tree  # noqa: E402
+from discovery_support import AZ_SCRIPT, SAMPLE, write_az  # noqa: E402
 from fake_azure import FakeAzure  # noqa: E402
 from sample_workspaces import load_engine  # noqa: E402
 
 
 @pytest.fixture(scope="session")
 def fake_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[FakeAzure]:
+    """The fake Azure, and Azurite holding the sample's storage-account blobs (one CA)."""
     workdir = tmp_path_factory.mktemp("fake-azure")
-    with FakeAzure(
-        workdir,
-        sample_estate.resources(),
-        sample_estate.diagnostic_settings(),
-        sample_estate.SUBSCRIPTIONS,
-        load_engine(),
-    ) as server:
-        yield server
+    ca = trustme.CA()
+    blobs = start_azurite(workdir, ca)
+    try:
+        with FakeAzure(
+            workdir,
+            sample_resources(blob_endpoint=blobs.account_url),
+            sample_estate.diagnostic_settings(),
+            sample_estate.SUBSCRIPTIONS,
+            load_engine(),
+            ca=ca,
+        ) as server:
+            upload_tree(blobs, SAMPLE / "logs" / "storage", server.ca_file)
+            yield server
+    finally:
+        blobs.stop()
+
+
+def sample_resources(blob_endpoint: str) -> list[dict[str, object]]:
+    """The sample estate with its storage account's blob endpoint at the emulator."""
+    rows = sample_estate.resources()
+    for row in rows:
+        if row["id"] == sample_estate.STORAGE_ID:
+            row["properties"] = {"primaryEndpoints": {"blob": blob_endpoint}}
+    return rows
 
 
 @pytest.fixture

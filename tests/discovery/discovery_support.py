@@ -3,6 +3,7 @@ area's ``conftest`` can shadow it on ``sys.path``)."""
 
 from __future__ import annotations
 
+import base64
 import json
 import stat
 from dataclasses import dataclass
@@ -10,9 +11,34 @@ from pathlib import Path
 from typing import Any
 
 FAKE_TOKEN = "eyFAKE-netlogs-discovery-token-51c2"
+
+
+def _storage_token() -> str:
+    """A JWT-shaped token for the storage scope: Azurite (--oauth basic) checks its audience,
+    issuer and lifetime, not its signature."""
+
+    def part(value: dict[str, object]) -> str:
+        return base64.urlsafe_b64encode(json.dumps(value).encode()).decode().rstrip("=")
+
+    claims = {
+        "aud": "https://storage.azure.com",
+        "iss": "https://sts.windows.net/netlogs-test/",
+        "iat": 1700000000,
+        "nbf": 1700000000,
+        "exp": 4070908800,
+        "oid": "00000000-0000-0000-0000-000000000001",
+    }
+    return f"{part({'alg': 'RS256', 'typ': 'JWT'})}.{part(claims)}.c2lnbmF0dXJl"
+
+
+STORAGE_TOKEN = _storage_token()
 AZ_SCRIPT = f"""#!/bin/sh
-echo '{{"accessToken": "{FAKE_TOKEN}", "expiresOn": "2099-01-01 00:00:00.000000",
- "expires_on": 4070908800, "tokenType": "Bearer", "subscription": "s", "tenant": "t"}}'
+case "$*" in
+  *storage.azure.com*) token="{STORAGE_TOKEN}" ;;
+  *) token="{FAKE_TOKEN}" ;;
+esac
+printf '{{"accessToken": "%s", "expiresOn": "2099-01-01 00:00:00.000000", \
+"expires_on": 4070908800, "tokenType": "Bearer"}}\n' "$token"
 """
 NO_LOGIN_SCRIPT = """#!/bin/sh
 echo "ERROR: Please run 'az login' to setup account." >&2

@@ -1,7 +1,8 @@
 """End to end: `netlogs trace --vault kv-contoso-prod` with no --topology, --logs or
 --workspace, against the fake Azure: the real CLI, DefaultAzureCredential (stub `az`), the
-Resource Graph and ARM SDK pipelines and LogsQueryClient over TLS, the fake running their KQL.
-It must reach the verdicts of the offline sample (sample_data/README.md)."""
+Resource Graph and ARM SDK pipelines and LogsQueryClient over TLS, the fake running their KQL,
+and the storage-only flow log's blobs from Azurite. It must reach the verdicts of the offline
+sample (sample_data/README.md)."""
 
 from __future__ import annotations
 
@@ -82,6 +83,15 @@ def test_discovered_trace_reaches_the_offline_verdicts(
     from netlogs.topology.loader import load_topology, topology_sha256
 
     assert topology_sha256(load_topology(topology)) == run.document["topology_sha256"]
+    # the storage-only VNet flow log was read from its blobs (Azurite), like the offline files
+    flow = next(s for s in run.document["sources"] if s["family"] == "flow")
+    assert (flow["table"], flow["rows"], flow["status"]) == ("raw:vnet_flow", 15, "complete")
+    cited = {e["source"] for f in run.document["flows"] for e in f["evidence"]}
+    assert "flow" in cited
+    for ip, found in {f["client_ip"]: f for f in run.document["flows"]}.items():
+        offline_flow = next(f for f in offline.document["flows"] if f["client_ip"] == ip)
+        for key in ("violation", "vault_outcome", "requests", "snat_candidates"):
+            assert found[key] == offline_flow[key], (ip, key)
     # only tables that exist were queried: no 400 from the workspaces
     queried = {q["workspace"] for q in run.document["queries"]}
     assert queried == {sample_estate.WS_PLATFORM, sample_estate.WS_SECURITY}
@@ -212,3 +222,16 @@ def test_a_refused_resource_graph_query_is_one_error_line(fake_azure: FakeAzure)
     assert line.startswith("Error: Azure Resource Graph: HTTP 403 AuthorizationFailed: ")
     assert "Microsoft.ResourceGraph/resources/read" in line
     assert FAKE_TOKEN not in line
+
+
+def test_blobs_the_identity_may_not_read_are_a_partial_flow_source(
+    fake_azure: FakeAzure, tmp_path: Path
+) -> None:
+    # a token Azurite refuses for the storage scope: what a missing data role looks like
+    any_scope = AZ_SCRIPT.replace("*storage.azure.com*)", "*never-matches*)")
+    write_az(tmp_path / "bin", any_scope)
+    run = run_cli(discovered_trace())
+    assert run.code == 1, run.stderr
+    flow = next(s for s in run.document["sources"] if s["family"] == "flow")
+    assert (flow["rows"], flow["status"]) == (0, "partial")
+    assert "HTTP 403" in flow["detail"] and "Storage Blob Data Reader" in flow["detail"]

@@ -82,6 +82,8 @@ class FakeAzure:
         diagnostic_settings: Mapping[str, list[dict[str, Any]]],
         subscriptions: Sequence[Mapping[str, Any]],
         engine: KqlEngine,
+        *,
+        ca: trustme.CA | None = None,
     ) -> None:
         self.resources = {str(r["id"]).lower(): dict(r) for r in resources}
         self.settings = dict(diagnostic_settings)
@@ -92,7 +94,7 @@ class FakeAzure:
         self.requests: list[Request] = []
         self.quota = 15  # x-ms-user-quota-remaining of the next Resource Graph answer
         self._lock = threading.Lock()
-        ca = trustme.CA()
+        ca = ca or trustme.CA()
         self.ca_file = workdir / "fake-azure-ca.pem"
         ca.cert_pem.write_to_path(str(self.ca_file))
         self._server = ThreadingHTTPServer(("127.0.0.1", 0), _handler(self))
