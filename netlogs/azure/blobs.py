@@ -66,10 +66,11 @@ def download_flow_blobs(
             saved.append(target)
     except HttpResponseError as exc:
         status = int(getattr(exc, "status_code", 0) or 0)
-        role = " (needs Storage Blob Data Reader)" if status in (401, 403) else ""
         code = getattr(exc, "error_code", "") or ""
+        code = str(getattr(code, "value", code))
+        role = f" (needs Storage Blob Data Reader on {account_url})" if status in (401, 403) else ""
         raise AzureRequestError(
-            f"{account_url}{container}: HTTP {status} {code}{role}".strip(),
+            f"reading blobs of {container}: HTTP {status} {code}{role}",
             status=status,
             code=str(code),
             resource=account_url,

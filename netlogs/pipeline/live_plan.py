@@ -52,10 +52,15 @@ class PlannedLogAnalytics:
 
     def _stored_flows(self, flow: FlowLogSetting, query: EvidenceQuery) -> CollectedEvidence:
         """A storage-only flow log: its blobs of the window, read like exported files."""
-        if self.blob_dir is None or query.window is None or not flow.blob_endpoint:
+        if self.blob_dir is None or query.window is None:
             return CollectedEvidence(raw_tables=())
         nsg = flow.target_kind == "networksecuritygroups"
         container = NSG_FLOW_CONTAINER if nsg else VNET_FLOW_CONTAINER
+        table = "raw:nsg_flow" if nsg else "raw:vnet_flow"
+        if not flow.blob_endpoint:
+            why = f"storage account not readable (needs Reader on {flow.storage_account})"
+            missing = RawTable(table, pl.DataFrame(), flow.resource_id, SourceStatus.PARTIAL, why)
+            return CollectedEvidence(raw_tables=(missing,))
         account = flow.blob_endpoint.rstrip("/").rsplit("/", 1)[-1].split(".", 1)[0]
         folder = self.blob_dir / account / flow.name  # one folder per flow log: no re-reads
         try:
@@ -68,7 +73,6 @@ class PlannedLogAnalytics:
                 destination=folder,
             )
         except AzureRequestError as exc:
-            table = "raw:nsg_flow" if nsg else "raw:vnet_flow"
             origin = f"{flow.blob_endpoint.rstrip('/')}/{container}"
             empty = RawTable(table, pl.DataFrame(), origin, SourceStatus.PARTIAL, str(exc))
             return CollectedEvidence(raw_tables=(empty,))
