@@ -183,3 +183,42 @@ def test_endpoint_overrides_keep_the_cloud_scope() -> None:
         resolve_cloud("AzureGermanCloud", {})
     with pytest.raises(ConfigError, match="must be an https:// URL"):
         resolve_cloud(None, {"NETLOGS_ARM_ENDPOINT": "http://plain"})
+
+
+def test_blob_hours_are_read_from_either_flow_log_path_shape() -> None:
+    from datetime import datetime, timezone
+
+    from netlogs.azure.blobs import blob_hour
+
+    long_form = (
+        "flowLogResourceID=/SUBSCRIPTIONS/S/RESOURCEGROUPS/NETWORKWATCHERRG/PROVIDERS/"
+        "MICROSOFT.NETWORK/NETWORKWATCHERS/NW/FLOWLOGS/FL/y=2026/m=11/d=20/h=10/m=00/"
+        "macAddress=000D3A4B5C01/PT1H.json"
+    )
+    compact = (
+        "flowLogResourceID=/S_NETWORKWATCHERRG/NW_FL-RG-FLOWLOGS/y=2026/m=01/d=02/h=23/PT1H.json"
+    )
+    assert blob_hour(long_form) == datetime(2026, 11, 20, 10, tzinfo=timezone.utc)
+    assert blob_hour(compact) == datetime(2026, 1, 2, 23, tzinfo=timezone.utc)
+    assert blob_hour("flowLogResourceID=/S/readme.txt") is None
+
+
+def test_the_cache_is_ignored_when_stale_or_foreign(tmp_path, monkeypatch) -> None:
+    import os
+
+    from netlogs.pipeline.discover import AzureAnswers
+    from netlogs.pipeline.discovery_cache import cache_file, load_answers, save_answers
+
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path))
+    path = cache_file("AzureCloud", "kv-a", ("s1",))
+    assert path.parent == tmp_path / "netlogs"
+    assert path != cache_file("AzureCloud", "kv-a", ())  # another scope, another file
+    save_answers(path, AzureAnswers({"id": "v"}, [{"id": "r"}], graph_round_trips=2))
+    loaded = load_answers(path)
+    assert loaded is not None and loaded.rows == [{"id": "r"}] and loaded.graph_round_trips == 2
+    assert path.stat().st_mode & 0o777 == 0o600  # readable by the user only
+    old = path.stat().st_mtime - 7 * 3600
+    os.utime(path, (old, old))
+    assert load_answers(path) is None  # older than six hours: ask Azure again
+    path.write_text('{"format": "something else"}', encoding="utf-8")
+    assert load_answers(path, max_age_s=1e9) is None
