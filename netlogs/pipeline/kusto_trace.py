@@ -1,0 +1,247 @@
+"""`netlogs trace --engine kusto`: the correlation runs inside Kusto, the verdicts here.
+
+The facts query (``kql/facts/``) runs where the logs are (a Log Analytics workspace or an Azure
+Data Explorer database); only per-client facts, a few cited rows per client and the row counts
+per table come back. The verdict rules, the model and the reports are the local engine's.
+
+Three queries, in order: ``facts_sources`` (rows per table and the firewalls seen: the source
+statuses the facts query's settled-until thresholds depend on), ``facts_clients`` and
+``facts_cited``. A partial answer (the server hit a limit) marks every family partial and the
+ledger entry partial; a server error raises.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+from datetime import datetime, timedelta
+from typing import Protocol
+
+import polars as pl
+
+from netlogs.correlate import (
+    TIMELINE_PER_KIND,
+    CorrelationContext,
+    family_lags,
+    family_statuses,
+    firewall_addresses,
+)
+from netlogs.correlate.kusto_evidence import kusto_correlated
+from netlogs.correlate.kusto_facts import FactQuery, fact_query, sources_query
+from netlogs.errors import ConfigError
+from netlogs.model import (
+    CollectedEvidence,
+    EngineRecord,
+    EvidenceTables,
+    LedgerEntry,
+    LogFamily,
+    PrivateEndpointRef,
+    QueryRecord,
+    SourceStatus,
+    SourceSummary,
+    TimeWindow,
+    TraceRequest,
+    TraceResult,
+    VaultSummary,
+)
+from netlogs.paths import expected_paths_to_vault
+from netlogs.pipeline.scope import (
+    ClientNamer,
+    find_vault,
+    forbids_public_endpoint,
+    required_firewall,
+    resolve_client_scope,
+    vault_private_endpoints,
+)
+from netlogs.pipeline.trace import _keep_scope, _result
+from netlogs.schemas import FLOWS, FW_EVENTS, KV_REQUESTS, empty_frame
+from netlogs.topology.model import Topology
+from netlogs.verdicts import judge_flows
+
+# Live traces whose window is longer than this run in Kusto unless --engine local is given:
+# a day of a busy vault is already millions of firewall rows to pull through the query API.
+KUSTO_DEFAULT_ABOVE = timedelta(hours=24)
+
+_TABLE_FAMILY = {
+    "AZKVAuditLogs": LogFamily.KEYVAULT,
+    "AZFWNetworkRule": LogFamily.FIREWALL,
+    "AZFWApplicationRule": LogFamily.FIREWALL,
+    "NTANetAnalytics": LogFamily.FLOW,
+}
+
+
+@dataclass(frozen=True)
+class KustoAnswer:
+    """One query's result: the rows, ``partial`` (the server's reason, "" when complete) and
+    the server's CPU/elapsed time when it reports one."""
+
+    frame: pl.DataFrame
+    partial: str = ""
+    server_time_ms: float | None = None
+
+
+class KustoExecutor(Protocol):
+    """Runs one KQL query where the logs are (Log Analytics workspace or ADX database)."""
+
+    @property
+    def target(self) -> str:
+        """Where the queries run, for the ledger (workspace id, or cluster/database)."""
+
+    def execute(self, query: FactQuery, window: TimeWindow) -> KustoAnswer:
+        """The query's rows.
+
+        Raises:
+            SourceError: the server refused or failed the query.
+        """
+
+
+def trace_in_kusto(
+    request: TraceRequest, executor: KustoExecutor, topology: Topology
+) -> TraceResult:
+    """Like ``pipeline.trace``, with the per-client facts computed by Kusto.
+
+    Raises:
+        ConfigError: no window, unknown vault/firewall/client.
+        SourceError: a query failed on the server.
+    """
+    if request.window is None:
+        raise ConfigError("--engine kusto needs a time window (--since or --start/--end)")
+    window = request.window
+    vault = find_vault(topology, request.vault)
+    firewall = required_firewall(topology, vault, request.required_firewall)
+    scope = resolve_client_scope(topology, request.client_filter) if request.client_filter else None
+    endpoints = vault_private_endpoints(topology, vault)
+    ctx = CorrelationContext(
+        vault=vault,
+        private_endpoint_ips=tuple(sorted(pe.ip for pe in endpoints)),
+        firewalls=tuple(firewall_addresses(topology, f) for f in topology.firewalls),
+        required_firewall=firewall,
+        window=window,
+        now=request.now,
+        forbid_public_endpoint=forbids_public_endpoint(topology, vault),
+        reuse_window=request.reuse_window,
+        clock_skew=request.clock_skew,
+        timeline_per_kind=TIMELINE_PER_KIND if request.timeline else 0,
+    )
+    run = _Runner(executor, window)
+    sources_rows = run(sources_query(ctx))
+    sources = _source_summaries(sources_rows, partial=run.partial)
+    statuses, details = family_statuses(sources)
+    ctx = replace(
+        ctx,
+        source_status=statuses,
+        source_detail=details,
+        ingestion_lags=family_lags((), sources),
+    )
+    facts_query = fact_query("facts_clients", ctx)
+    facts_rows = run(facts_query)
+    cited_rows = run(fact_query("facts_cited", ctx))
+    if run.partial:  # a limit hit after the sources query: every family is incomplete
+        sources = _source_summaries(sources_rows, partial=run.partial)
+        statuses, details = family_statuses(sources)
+        ctx = replace(ctx, source_status=statuses, source_detail=details)
+    firewalls = sources_rows.filter(pl.col("Source") == "firewall")
+    correlated = kusto_correlated(facts_rows, cited_rows, firewalls, with_timeline=request.timeline)
+    namer = ClientNamer(topology)
+    clients = tuple(ip for ip in correlated.client_ips if scope is None or scope.contains(ip))
+    ctx = replace(
+        ctx,
+        expected_paths=expected_paths_to_vault(topology, vault.name, namer.modelled(clients)),
+        client_names={ip: name for ip in correlated.client_ips if (name := namer.name(ip))},
+    )
+    flows, gaps = judge_flows(correlated, ctx)
+    if scope is not None:
+        flows, gaps = _keep_scope(flows, gaps, scope)
+    summary = VaultSummary(
+        name=vault.name,
+        private_endpoints=tuple(PrivateEndpointRef(pe.name, pe.ip, pe.subnet) for pe in endpoints),
+        public_network_access=vault.public_network_access,
+        required_firewall=firewall,
+    )
+    tables = EvidenceTables(
+        kv_requests=empty_frame(KV_REQUESTS),
+        fw_events=empty_frame(FW_EVENTS),
+        flows=empty_frame(FLOWS),
+        dns=pl.DataFrame(),
+        sources=sources,
+    )
+    collected = CollectedEvidence(raw_tables=(), ledger=run.ledger, queries=run.queries)
+    result = _result(
+        request,
+        topology,
+        summary,
+        window=window,
+        tables=tables,
+        collected=collected,
+        verdicts=(tuple(flows), tuple(gaps)),
+        timeline=correlated.timeline if request.timeline else None,
+    )
+    engine = EngineRecord("kusto", executor.target, facts_query.sha256)
+    return replace(result, engine=engine)
+
+
+class _Runner:
+    """Runs the queries in order and keeps their ledger entries and query records."""
+
+    def __init__(self, executor: KustoExecutor, window: TimeWindow) -> None:
+        self.executor, self.window = executor, window
+        self.ledger: tuple[LedgerEntry, ...] = ()
+        self.queries: tuple[QueryRecord, ...] = ()
+        self.partial = ""
+
+    def __call__(self, query: FactQuery) -> pl.DataFrame:
+        answer = self.executor.execute(query, self.window)
+        if answer.partial and not self.partial:
+            self.partial = f"{query.name}: {answer.partial}"
+        status = SourceStatus.PARTIAL if answer.partial else SourceStatus.COMPLETE
+        target = self.executor.target
+        entry = LedgerEntry(
+            template=query.name,
+            workspace=target,
+            start=self.window.start,
+            end=self.window.end,
+            rows=answer.frame.height,
+            status=status,
+            server_time_ms=answer.server_time_ms,
+            query_sha256=query.sha256,
+            detail=answer.partial,
+        )
+        span = f"{_iso(self.window.start)}/{_iso(self.window.end)}"
+        record = QueryRecord(query.name, query.text, query.sha256, span, target)
+        self.ledger = (*self.ledger, entry)
+        self.queries = (*self.queries, record)
+        return answer.frame
+
+
+def _iso(moment: datetime) -> str:
+    return moment.strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def _source_summaries(rows: pl.DataFrame, *, partial: str) -> tuple[SourceSummary, ...]:
+    """One summary per table the facts read (rows counted on the server); a table with no
+    rows in the window is missing."""
+    counts = {
+        str(source): int(n)
+        for source, n in rows.filter(pl.col("Source") != "firewall")
+        .select("Source", "Rows")
+        .iter_rows()
+    }
+    summaries = []
+    for table, family in _TABLE_FAMILY.items():
+        rows_in_window = counts.get(table, 0)
+        status, detail = SourceStatus.COMPLETE, ""
+        if partial:
+            status, detail = SourceStatus.PARTIAL, f"kusto engine: {partial}"
+        elif not rows_in_window:  # absent table or no rows: nothing proves it is collected
+            status, detail = SourceStatus.MISSING, "no rows in the window"
+        summaries.append(
+            SourceSummary(
+                family=family,
+                table=table,
+                rows=rows_in_window,
+                status=status,
+                detail=detail,
+                read=rows_in_window,
+                used=rows_in_window,
+            )
+        )
+    return tuple(summaries)
