@@ -83,6 +83,16 @@ if TYPE_CHECKING:
     metavar="DURATION",
     help="Tolerated clock difference between log sources.",
 )
+@click.option(
+    "--engine",
+    default="auto",
+    show_default=True,
+    metavar="[auto|local|kusto]",
+    help="Where the correlation runs: kusto = inside Log Analytics/ADX (auto: live windows "
+    "over 24 h), local = on this machine (always for --logs).",
+)
+@click.option("--cluster", metavar="URL", help="Azure Data Explorer cluster (kusto engine).")
+@click.option("--database", metavar="DB", help="ADX database holding the Log Analytics tables.")
 @log_analytics_connection
 @click.option(
     "--now",
@@ -104,11 +114,26 @@ def trace(ctx: click.Context, /, **options: object) -> None:
           --logs sample_data/logs --html out/report.html --json out/trace.json
     """
     from netlogs.cli.exit_codes import exit_code_for
+    from netlogs.cli.trace_engine import chosen_engine, kusto_executor
     from netlogs.pipeline.trace import trace as run_trace
 
     now = _now(_text(options, "now_text"))
     request, topology, source = _prepare(options, now)
-    result = run_trace(request, source, topology)
+    cluster = _text(options, "cluster")
+    engine = chosen_engine(
+        _text(options, "engine") or "auto",
+        request,
+        logs=_text(options, "logs") is not None,
+        cluster=cluster is not None,
+    )
+    if engine == "kusto":
+        from netlogs.pipeline.kusto_trace import trace_in_kusto
+
+        executor = kusto_executor(options, _workspaces(options), cluster)
+        result = trace_in_kusto(request, executor, topology)
+    else:
+        assert source is not None  # only --cluster has no raw-row source, and it runs in kusto
+        result = run_trace(request, source, topology)
     # The result's hundreds of thousands of objects live until the reports are written: set
     # them aside so the cyclic collector does not walk them again meanwhile (unfrozen after,
     # for callers that run the command in-process).
@@ -155,8 +180,9 @@ def report(result_file: Path, html_file: str | None, markdown_file: str | None) 
 
 def _prepare(
     options: dict[str, object], now: datetime
-) -> tuple[TraceRequest, Topology, EvidenceSource]:
-    """Check the options, then build the request, the topology and the evidence source."""
+) -> tuple[TraceRequest, Topology, EvidenceSource | None]:
+    """Check the options, then build the request, the topology and the evidence source
+    (none for --cluster: ADX is only queried by the kusto engine)."""
     from netlogs.model import TraceRequest
     from netlogs.pipeline.window import parse_duration, resolve_window
 
@@ -164,18 +190,24 @@ def _prepare(
     if not vault:
         raise ConfigError("--vault NAME is required (the Key Vault to trace)")
     logs, workspaces = _text(options, "logs"), _workspaces(options)
-    if logs and workspaces:
-        raise ConfigError("give either --logs DIR or --workspace ID, not both")
-    if not logs and not workspaces:
-        raise ConfigError("no evidence source: give --logs DIR (exported logs) or --workspace ID")
+    cluster = _text(options, "cluster")
+    if sum(map(bool, (logs, workspaces, cluster))) > 1:
+        raise ConfigError("give one of --logs DIR, --workspace ID or --cluster URL")
+    if not logs and not workspaces and not cluster:
+        raise ConfigError(
+            "no evidence source: give --logs DIR (exported logs), --workspace ID or --cluster URL"
+        )
     if (_text(options, "output_format") or "text") not in ("text", "json"):
         raise ConfigError(f"--format {options.get('output_format')!r}: use text or json")
     _check_zone(_text(options, "csv_tz"))
     window = resolve_window(
         now, _text(options, "since"), _text(options, "start"), _text(options, "end")
     )
-    if workspaces and window is None:
-        raise ConfigError("--workspace needs a time window: add --since 2h or --start/--end")
+    if (workspaces or cluster) and window is None:
+        raise ConfigError(
+            f"{'--cluster' if cluster else '--workspace'} needs a time window: add --since 2h"
+            " or --start/--end"
+        )
     topology = _topology(_text(options, "topology_file"), vault)
     request = TraceRequest(
         vault=vault,
@@ -189,7 +221,7 @@ def _prepare(
         ),
         timeline=_text(options, "html_file") is not None,  # only the HTML report draws it
     )
-    source = _source(options, logs, workspaces)
+    source = None if cluster else _source(options, logs, workspaces)
     return request, topology, source
 
 

@@ -13,6 +13,7 @@ import ipaddress
 from dataclasses import dataclass
 from datetime import timedelta
 from pathlib import Path
+from typing import Protocol
 
 import polars as pl
 
@@ -21,7 +22,7 @@ from netlogs.correlate.firewall import RETRY_GAP, vault_hosts
 from netlogs.correlate.snat import MAX_LISTED_CANDIDATES
 from netlogs.errors import ConfigError
 from netlogs.kql import load_template, render_query, template_dir
-from netlogs.model import LogFamily
+from netlogs.model import LogFamily, TimeWindow
 from netlogs.schemas import UTC_TIME
 
 # Traffic Analytics stamps TimeGenerated when it processes a flow (every 10 or 60 min, then
@@ -75,6 +76,31 @@ class FactQuery:
     @property
     def sha256(self) -> str:
         return hashlib.sha256(self.text.encode("utf-8")).hexdigest()
+
+
+@dataclass(frozen=True)
+class KustoAnswer:
+    """One query's result: the rows, ``partial`` (the server's reason, "" when complete) and
+    the server's CPU/elapsed time when it reports one."""
+
+    frame: pl.DataFrame
+    partial: str = ""
+    server_time_ms: float | None = None
+
+
+class KustoExecutor(Protocol):
+    """Runs one KQL query where the logs are (Log Analytics workspace or ADX database)."""
+
+    @property
+    def target(self) -> str:
+        """Where the queries run, for the ledger (workspace id, or cluster/database)."""
+
+    def execute(self, query: FactQuery, window: TimeWindow) -> KustoAnswer:
+        """The query's rows.
+
+        Raises:
+            SourceError: the server refused or failed the query.
+        """
 
 
 def facts_dir() -> Path:

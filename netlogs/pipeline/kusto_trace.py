@@ -12,10 +12,8 @@ ledger entry partial; a server error raises.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from datetime import datetime, timedelta
-from typing import Protocol
-
 import polars as pl
 
 from netlogs.correlate import (
@@ -26,7 +24,13 @@ from netlogs.correlate import (
     firewall_addresses,
 )
 from netlogs.correlate.kusto_evidence import kusto_correlated
-from netlogs.correlate.kusto_facts import FactQuery, fact_query, sources_query
+from netlogs.correlate.kusto_facts import (
+    FactQuery,
+    KustoAnswer,
+    KustoExecutor,
+    fact_query,
+    sources_query,
+)
 from netlogs.errors import ConfigError
 from netlogs.model import (
     CollectedEvidence,
@@ -67,31 +71,6 @@ _TABLE_FAMILY = {
     "AZFWApplicationRule": LogFamily.FIREWALL,
     "NTANetAnalytics": LogFamily.FLOW,
 }
-
-
-@dataclass(frozen=True)
-class KustoAnswer:
-    """One query's result: the rows, ``partial`` (the server's reason, "" when complete) and
-    the server's CPU/elapsed time when it reports one."""
-
-    frame: pl.DataFrame
-    partial: str = ""
-    server_time_ms: float | None = None
-
-
-class KustoExecutor(Protocol):
-    """Runs one KQL query where the logs are (Log Analytics workspace or ADX database)."""
-
-    @property
-    def target(self) -> str:
-        """Where the queries run, for the ledger (workspace id, or cluster/database)."""
-
-    def execute(self, query: FactQuery, window: TimeWindow) -> KustoAnswer:
-        """The query's rows.
-
-        Raises:
-            SourceError: the server refused or failed the query.
-        """
 
 
 def trace_in_kusto(

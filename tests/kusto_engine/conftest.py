@@ -12,10 +12,9 @@ import duckdb_kql
 import polars as pl
 import pytest
 
-from netlogs.correlate.kusto_facts import FactQuery
+from netlogs.correlate.kusto_facts import FactQuery, KustoAnswer
 from netlogs.model import TimeWindow, TraceRequest
 from netlogs.normalize import filter_evidence, normalize_evidence
-from netlogs.pipeline.kusto_trace import KustoAnswer
 from netlogs.pipeline.scope import find_vault, vault_private_endpoints
 from netlogs.pipeline.trace import evidence_query
 from netlogs.sources.files import FileSource

@@ -1,0 +1,74 @@
+"""Log Analytics adapter of the kusto engine: the facts queries run in the workspace.
+
+One query per workspace list: the first workspace is queried and the others are passed as
+``additional_workspaces``, so the service unions the tables across them (``workspace()``).
+A partial answer (``LogsQueryPartialResult``: a limit was hit) keeps its rows and its reason.
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import Any
+
+import polars as pl
+
+from netlogs.correlate.kusto_facts import FLOW_LAG, FactQuery, KustoAnswer
+from netlogs.errors import QueryError
+from netlogs.model import TimeWindow
+
+# The facts query reads firewall rows this long before the window (connections opened then
+# cover requests inside it): the query's timespan must include them.
+_LEAD = timedelta(hours=1)
+
+
+class LogAnalyticsExecutor:
+    """Runs the kusto engine's queries in one or more Log Analytics workspaces."""
+
+    def __init__(self, workspaces: tuple[str, ...], client: Any) -> None:
+        self.workspaces, self._client = workspaces, client
+
+    @classmethod
+    def connect(
+        cls, workspaces: tuple[str, ...], *, endpoint: str | None, connection_verify: str | None
+    ) -> LogAnalyticsExecutor:
+        """With the evidence source's client (credential, retries, endpoint override, TLS)."""
+        from netlogs.sources.log_analytics import LogAnalyticsSource
+
+        source = LogAnalyticsSource(
+            workspaces, endpoint=endpoint, connection_verify=connection_verify
+        )
+        return cls(workspaces, source._logs_client())
+
+    @property
+    def target(self) -> str:
+        return ",".join(self.workspaces)
+
+    def execute(self, query: FactQuery, window: TimeWindow) -> KustoAnswer:
+        """The rows of ``query``.
+
+        Raises:
+            QueryError: the service refused or failed the query.
+        """
+        from azure.core.exceptions import HttpResponseError
+        from azure.monitor.query import LogsQueryStatus
+
+        first, *others = self.workspaces
+        span = (window.start - _LEAD, window.end + FLOW_LAG)
+        try:
+            response = self._client.query_workspace(
+                first, query.text, timespan=span, additional_workspaces=others or None
+            )
+        except HttpResponseError as exc:
+            message = str(exc).strip().splitlines()[0] if str(exc).strip() else "error"
+            raise QueryError(f"{query.name} failed in {self.target}: {message[:300]}") from None
+        if response.status == LogsQueryStatus.PARTIAL:
+            table, reason = response.partial_data[0], str(response.partial_error.message)
+        else:
+            table, reason = response.tables[0], ""
+        frame = pl.DataFrame(
+            [list(row) for row in table.rows],
+            schema=list(table.columns),
+            orient="row",
+            infer_schema_length=None,
+        )
+        return KustoAnswer(frame, partial=reason)
