@@ -107,3 +107,27 @@ def test_sample_scenario_same_facts_column_by_column(sample_scenario: Scenario) 
 def test_same_facts_under_other_tolerances(sample_scenario: Scenario, changes: dict[str, object]) -> None:
     ctx = context_of(sample_scenario, **changes)
     assert_same_facts(local_facts(sample_scenario, ctx), kusto_facts(sample_scenario, ctx))
+
+
+def local_facts_of(
+    source: object, topology: object, request: object
+) -> tuple[CorrelationContext, pl.DataFrame]:
+    """(context, local facts) the way ``pipeline.trace`` builds them for ``source``."""
+    from netlogs.model import TraceRequest
+    from netlogs.topology.model import Topology
+
+    assert isinstance(request, TraceRequest) and isinstance(topology, Topology)
+    assert request.window is not None
+    vault = find_vault(topology, request.vault)
+    firewall = required_firewall(topology, vault, request.required_firewall)
+    query = evidence_query(
+        topology, vault, vault_private_endpoints(topology, vault), request.window,
+        firewall_lead=request.reuse_window + request.clock_skew,
+    )  # fmt: skip
+    collected = source.collect(query)  # type: ignore[attr-defined]
+    tables = filter_evidence(normalize_evidence(collected.raw_tables, collected.parse_issues), query)
+    ctx = _context(
+        request, topology, (vault, firewall), tables,
+        window=request.window, collected=collected, as_of=request.now,
+    )  # fmt: skip
+    return ctx, correlate_evidence(tables, ctx).clients
