@@ -18,9 +18,7 @@ if TYPE_CHECKING:
 ENGINES = ("auto", "local", "kusto")
 
 
-def chosen_engine(
-    engine: str, request: TraceRequest, *, logs: bool, cluster: bool
-) -> str:
+def chosen_engine(engine: str, request: TraceRequest, *, logs: bool, cluster: bool) -> str:
     """``local`` or ``kusto`` for these options.
 
     Raises:

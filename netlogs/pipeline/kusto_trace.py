@@ -14,6 +14,7 @@ from __future__ import annotations
 
 from dataclasses import replace
 from datetime import datetime, timedelta
+
 import polars as pl
 
 from netlogs.correlate import (
@@ -26,7 +27,6 @@ from netlogs.correlate import (
 from netlogs.correlate.kusto_evidence import kusto_correlated
 from netlogs.correlate.kusto_facts import (
     FactQuery,
-    KustoAnswer,
     KustoExecutor,
     fact_query,
     sources_query,

@@ -6,6 +6,7 @@ expected under their Log Analytics names (the usual export). ``NETLOGS_KUSTO_NO_
 ``duckdb-kql serve``; any other address with that variable set is refused.
 """
 
+# ruff: noqa: PLC0415  (azure is imported lazily: `netlogs --help` and offline runs never load it)
 from __future__ import annotations
 
 import os

@@ -5,6 +5,7 @@ One query per workspace list: the first workspace is queried and the others are 
 A partial answer (``LogsQueryPartialResult``: a limit was hit) keeps its rows and its reason.
 """
 
+# ruff: noqa: PLC0415  (azure is imported lazily: `netlogs --help` and offline runs never load it)
 from __future__ import annotations
 
 from datetime import timedelta

@@ -20,6 +20,7 @@ from netlogs.pipeline.trace import evidence_query
 from netlogs.sources.files import FileSource
 from netlogs.topology.loader import load_topology
 from netlogs.topology.model import Topology
+from tests.kql.conftest import kusto  # noqa: F401 (Microsoft's parser, for test_kql_parser)
 from tests.kusto_engine.la_tables import la_tables, load_into_duckdb, write_query_api_files
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -66,7 +67,10 @@ class Scenario:
 def canonical_tables(topology: Topology, logs: Path) -> Any:
     vault = find_vault(topology, VAULT)
     query = evidence_query(
-        topology, vault, vault_private_endpoints(topology, vault), None,
+        topology,
+        vault,
+        vault_private_endpoints(topology, vault),
+        None,
         firewall_lead=timedelta(minutes=10, seconds=5),
     )
     collected = FileSource(logs).collect(query)

@@ -21,7 +21,11 @@ _KUSTO_TYPES = {
     pl.Int64: "long",
     pl.Boolean: "bool",
 }
-_AUTH_TYPE = {"public": "PublicIP", "service_endpoint": "Subnet", "trusted_service": "TrustedService"}
+_AUTH_TYPE = {
+    "public": "PublicIP",
+    "service_endpoint": "Subnet",
+    "trusted_service": "TrustedService",
+}
 
 
 def _kv(kv: pl.DataFrame) -> pl.DataFrame:
@@ -47,7 +51,9 @@ def _kv(kv: pl.DataFrame) -> pl.DataFrame:
 
 
 def _firewall_id(fw: pl.DataFrame) -> pl.Expr:
-    prefix = pl.lit("/subscriptions/s/resourceGroups/rg/providers/Microsoft.Network/azureFirewalls/")
+    prefix = pl.lit(
+        "/subscriptions/s/resourceGroups/rg/providers/Microsoft.Network/azureFirewalls/"
+    )
     return pl.concat_str(prefix, pl.col("firewall")).fill_null("").alias("_ResourceId")
 
 
@@ -103,8 +109,16 @@ def _flows(flows: pl.DataFrame) -> pl.DataFrame:
         pl.col("dst_port").alias("DestPort"),
         pl.col("direction").fill_null("").alias("FlowDirection"),
         pl.when(denied).then(pl.lit("D")).otherwise(pl.lit("A")).alias("FlowStatus"),
-        pl.when(~denied & outbound).then(count).otherwise(0).cast(pl.Int64).alias("AllowedOutFlows"),
-        pl.when(~denied & ~outbound).then(count).otherwise(0).cast(pl.Int64).alias("AllowedInFlows"),
+        pl.when(~denied & outbound)
+        .then(count)
+        .otherwise(0)
+        .cast(pl.Int64)
+        .alias("AllowedOutFlows"),
+        pl.when(~denied & ~outbound)
+        .then(count)
+        .otherwise(0)
+        .cast(pl.Int64)
+        .alias("AllowedInFlows"),
         pl.when(denied & outbound).then(count).otherwise(0).cast(pl.Int64).alias("DeniedOutFlows"),
         pl.when(denied & ~outbound).then(count).otherwise(0).cast(pl.Int64).alias("DeniedInFlows"),
         pl.col("rule").fill_null("").alias("AclRule"),
@@ -124,7 +138,9 @@ def la_tables(tables: EvidenceTables) -> dict[str, pl.DataFrame]:
         "AZFWApplicationRule": _application_rules(tables.fw_events),
         "NTANetAnalytics": _flows(tables.flows),
     }
-    return {name: frame.sort("TimeGenerated", maintain_order=True) for name, frame in frames.items()}
+    return {
+        name: frame.sort("TimeGenerated", maintain_order=True) for name, frame in frames.items()
+    }
 
 
 def _cell(value: Any) -> Any:

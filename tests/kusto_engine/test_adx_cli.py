@@ -67,7 +67,9 @@ def test_trace_on_a_cluster_matches_the_local_engine(
     assert document["engine"]["target"] == f"{served}/netlogs"
     assert len(document["engine"]["query_sha256"]) == 64
     assert [e["status"] for e in document["ledger"]] == ["complete"] * 3
-    local = trace(sample_scenario.request(), FileSource(sample_scenario.logs), sample_scenario.topology)
+    local = trace(
+        sample_scenario.request(), FileSource(sample_scenario.logs), sample_scenario.topology
+    )
     expected = [(f.client_ip, f.verdict.value) for f in local.flows]
     assert [(f["client_ip"], f["verdict"]) for f in document["flows"]] == expected
     # `netlogs report` reads the document back, engine record included

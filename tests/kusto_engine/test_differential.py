@@ -51,11 +51,16 @@ def context_of(scenario: Scenario, **changes: object) -> CorrelationContext:
     firewall = required_firewall(topology, vault, request.required_firewall)
     lead = request.reuse_window + request.clock_skew
     query = evidence_query(
-        topology, vault, vault_private_endpoints(topology, vault), request.window,
+        topology,
+        vault,
+        vault_private_endpoints(topology, vault),
+        request.window,
         firewall_lead=lead,
     )
     collected = FileSource(scenario.logs).collect(query)
-    tables = filter_evidence(normalize_evidence(collected.raw_tables, collected.parse_issues), query)
+    tables = filter_evidence(
+        normalize_evidence(collected.raw_tables, collected.parse_issues), query
+    )
     assert request.window is not None
     return _context(
         request, topology, (vault, firewall), tables,
@@ -70,7 +75,9 @@ def local_facts(scenario: Scenario, ctx: CorrelationContext) -> pl.DataFrame:
         firewall_lead=ctx.reuse_window + ctx.clock_skew,
     )  # fmt: skip
     collected = FileSource(scenario.logs).collect(query)
-    tables = filter_evidence(normalize_evidence(collected.raw_tables, collected.parse_issues), query)
+    tables = filter_evidence(
+        normalize_evidence(collected.raw_tables, collected.parse_issues), query
+    )
     return correlate_evidence(tables, ctx).clients
 
 
@@ -104,7 +111,9 @@ def test_sample_scenario_same_facts_column_by_column(sample_scenario: Scenario) 
     ],
     ids=["required-firewall", "short-reuse-no-skew", "long-reuse"],
 )
-def test_same_facts_under_other_tolerances(sample_scenario: Scenario, changes: dict[str, object]) -> None:
+def test_same_facts_under_other_tolerances(
+    sample_scenario: Scenario, changes: dict[str, object]
+) -> None:
     ctx = context_of(sample_scenario, **changes)
     assert_same_facts(local_facts(sample_scenario, ctx), kusto_facts(sample_scenario, ctx))
 
@@ -125,7 +134,9 @@ def local_facts_of(
         firewall_lead=request.reuse_window + request.clock_skew,
     )  # fmt: skip
     collected = source.collect(query)  # type: ignore[attr-defined]
-    tables = filter_evidence(normalize_evidence(collected.raw_tables, collected.parse_issues), query)
+    tables = filter_evidence(
+        normalize_evidence(collected.raw_tables, collected.parse_issues), query
+    )
     ctx = _context(
         request, topology, (vault, firewall), tables,
         window=request.window, collected=collected, as_of=request.now,

@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 
 from netlogs.correlate.kusto_facts import fact_query, sources_query
-from tests.kql.conftest import KustoRun, kusto  # noqa: F401 (the fixture)
+from tests.kql.conftest import KustoRun
 from tests.kusto_engine.conftest import Scenario
 from tests.kusto_engine.test_differential import context_of
 
