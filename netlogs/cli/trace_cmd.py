@@ -192,7 +192,7 @@ def _prepare(
     logs, workspaces = _text(options, "logs"), _workspaces(options)
     cluster = _text(options, "cluster")
     if sum(map(bool, (logs, workspaces, cluster))) > 1:
-        raise ConfigError("give one of --logs DIR, --workspace ID or --cluster URL")
+        raise ConfigError("give either --logs DIR or --workspace ID (or --cluster URL), not both")
     if not logs and not workspaces and not cluster:
         raise ConfigError(
             "no evidence source: give --logs DIR (exported logs), --workspace ID or --cluster URL"
