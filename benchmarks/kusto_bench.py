@@ -116,7 +116,11 @@ def main() -> None:
     load_into_duckdb(con, frames)
     answers = {}
     started = time.perf_counter()
-    for fq in (sources_query(ctx), fact_query("facts_clients", ctx), fact_query("facts_cited", ctx)):
+    for fq in (
+        sources_query(ctx),
+        fact_query("facts_clients", ctx),
+        fact_query("facts_cited", ctx),
+    ):
         answers[fq.name] = duckdb_kql.query(con, fq.text).pl()
     kusto_seconds = time.perf_counter() - started
     returned_rows = sum(a.height for a in answers.values())

@@ -8,6 +8,7 @@ A partial answer (``LogsQueryPartialResult``: a limit was hit) keeps its rows an
 # ruff: noqa: PLC0415  (azure is imported lazily: `netlogs --help` and offline runs never load it)
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import timedelta
 from typing import Any
 
@@ -63,7 +64,7 @@ class LogAnalyticsExecutor:
             message = str(exc).strip().splitlines()[0] if str(exc).strip() else "error"
             raise QueryError(f"{query.name} failed in {self.target}: {message[:300]}") from None
         if response.status == LogsQueryStatus.PARTIAL:
-            table, reason = response.partial_data[0], str(response.partial_error.message)
+            table, reason = response.partial_data[0], _partial_reason(response.partial_error)
         else:
             table, reason = response.tables[0], ""
         frame = pl.DataFrame(
@@ -73,3 +74,15 @@ class LogAnalyticsExecutor:
             infer_schema_length=None,
         )
         return KustoAnswer(frame, partial=reason)
+
+
+def _partial_reason(error: Any) -> str:
+    """The innermost messages of a PartialError (the engine's reason, e.g. a result limit)."""
+    reasons = []
+    for detail in getattr(error, "details", None) or []:
+        inner = detail  # plain dicts, or the SDK's mapping models: read them as mappings
+        while isinstance(inner, Mapping) and isinstance(inner.get("innererror"), Mapping):
+            inner = inner["innererror"]
+        if isinstance(inner, Mapping) and inner.get("message"):
+            reasons.append(str(inner["message"]))
+    return "; ".join(reasons) or str(getattr(error, "message", "")) or "partial result"
