@@ -53,10 +53,17 @@ def _verdict_style(flow: FlowResult) -> str:
 def _heading(result: TraceResult, color: bool) -> list[str]:
     window = f"{iso_utc(result.window.start)} -> {iso_utc(result.window.end)}"
     vault = neutralise(result.vault.name)
-    return [
+    lines = [
         _paint(f"Key Vault {vault}", _BOLD, color) + f"  window {window}",
         f"Policy: {neutralise(policy_sentence(result))}",
     ]
+    if result.engine is not None:  # the kusto engine: the correlation ran on the server
+        engine = result.engine
+        lines.append(
+            f"Facts computed by: {neutralise(engine.name)} at {neutralise(engine.target)}"
+            f" (facts query sha256 {neutralise(engine.query_sha256[:16])})"
+        )
+    return lines
 
 
 def _row_cells(flow: FlowResult) -> tuple[str, ...]:

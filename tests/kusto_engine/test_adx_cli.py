@@ -75,6 +75,10 @@ def test_trace_on_a_cluster_matches_the_local_engine(
     # `netlogs report` reads the document back, engine record included
     code, err = _run(["report", str(out), "--markdown", str(tmp_path / "r.md")], capsys)
     assert code == 0, err
+    markdown = (tmp_path / "r.md").read_text(encoding="utf-8")
+    sha = document["engine"]["query_sha256"]
+    assert f"facts computed by kusto at {served}/netlogs" in markdown.replace("\\", "")
+    assert sha[:16] in markdown
 
 
 def test_partial_answer_is_marked_partial(

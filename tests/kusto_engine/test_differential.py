@@ -41,6 +41,12 @@ def test_sample_scenario_same_verdicts(sample_scenario: Scenario) -> None:
     ]
     assert kusto.engine is not None and kusto.engine.name == "kusto"
     assert local.engine is None
+    # the JSON document keeps the engine record (and a local result stays without one)
+    from netlogs.report.json import trace_result_to_dict
+    from netlogs.report.json_read import trace_result_from_dict
+
+    assert trace_result_from_dict(trace_result_to_dict(kusto)).engine == kusto.engine
+    assert "engine" not in trace_result_to_dict(local)
 
 
 def context_of(scenario: Scenario, **changes: object) -> CorrelationContext:
