@@ -60,10 +60,14 @@ def test_trace_on_a_cluster_matches_the_local_engine(
 ) -> None:
     monkeypatch.setenv("NETLOGS_KUSTO_NO_AUTH", "1")
     out = tmp_path / "trace.json"
-    code, err = _run(_args(sample_scenario, served, "netlogs", out), capsys)
+    html = tmp_path / "report.html"
+    code, err = _run([*_args(sample_scenario, served, "netlogs", out), "--html", str(html)], capsys)
     assert code in (1, 3), err
     document = json.loads(out.read_text(encoding="utf-8"))
     assert document["engine"]["name"] == "kusto"
+    page = html.read_text(encoding="utf-8")  # the engine, its query and the hash are cited
+    assert 'id="engine">' in page and document["engine"]["query_sha256"] in page
+    assert "netlogs template facts_clients" in page
     assert document["engine"]["target"] == f"{served}/netlogs"
     assert len(document["engine"]["query_sha256"]) == 64
     assert [e["status"] for e in document["ledger"]] == ["complete"] * 3
