@@ -24,6 +24,7 @@ from netlogs.correlate import (
     family_statuses,
     firewall_addresses,
 )
+from netlogs.correlate.engine import CorrelatedEvidence
 from netlogs.correlate.kusto_evidence import kusto_correlated
 from netlogs.correlate.kusto_facts import (
     FactQuery,
@@ -36,6 +37,8 @@ from netlogs.model import (
     CollectedEvidence,
     EngineRecord,
     EvidenceTables,
+    FlowResult,
+    Gap,
     LedgerEntry,
     LogFamily,
     PrivateEndpointRef,
@@ -84,58 +87,18 @@ def trace_in_kusto(
     """
     if request.window is None:
         raise ConfigError("--engine kusto needs a time window (--since or --start/--end)")
-    window = request.window
-    vault = find_vault(topology, request.vault)
-    firewall = required_firewall(topology, vault, request.required_firewall)
-    scope = resolve_client_scope(topology, request.client_filter) if request.client_filter else None
-    endpoints = vault_private_endpoints(topology, vault)
-    ctx = CorrelationContext(
-        vault=vault,
-        private_endpoint_ips=tuple(sorted(pe.ip for pe in endpoints)),
-        firewalls=tuple(firewall_addresses(topology, f) for f in topology.firewalls),
-        required_firewall=firewall,
-        window=window,
-        now=request.now,
-        forbid_public_endpoint=forbids_public_endpoint(topology, vault),
-        reuse_window=request.reuse_window,
-        clock_skew=request.clock_skew,
-        timeline_per_kind=TIMELINE_PER_KIND if request.timeline else 0,
-    )
-    run = _Runner(executor, window)
+    ctx = _base_context(request, topology)
+    run = _Runner(executor, request.window)
     sources_rows = run(sources_query(ctx))
-    sources = _source_summaries(sources_rows, partial=run.partial)
-    statuses, details = family_statuses(sources)
-    ctx = replace(
-        ctx,
-        source_status=statuses,
-        source_detail=details,
-        ingestion_lags=family_lags((), sources),
-    )
+    ctx, sources = _with_sources(ctx, sources_rows, run.partial)
     facts_query = fact_query("facts_clients", ctx)
     facts_rows = run(facts_query)
     cited_rows = run(fact_query("facts_cited", ctx))
     if run.partial:  # a limit hit after the sources query: every family is incomplete
-        sources = _source_summaries(sources_rows, partial=run.partial)
-        statuses, details = family_statuses(sources)
-        ctx = replace(ctx, source_status=statuses, source_detail=details)
+        ctx, sources = _with_sources(ctx, sources_rows, run.partial)
     firewalls = sources_rows.filter(pl.col("Source") == "firewall")
     correlated = kusto_correlated(facts_rows, cited_rows, firewalls, with_timeline=request.timeline)
-    namer = ClientNamer(topology)
-    clients = tuple(ip for ip in correlated.client_ips if scope is None or scope.contains(ip))
-    ctx = replace(
-        ctx,
-        expected_paths=expected_paths_to_vault(topology, vault.name, namer.modelled(clients)),
-        client_names={ip: name for ip in correlated.client_ips if (name := namer.name(ip))},
-    )
-    flows, gaps = judge_flows(correlated, ctx)
-    if scope is not None:
-        flows, gaps = _keep_scope(flows, gaps, scope)
-    summary = VaultSummary(
-        name=vault.name,
-        private_endpoints=tuple(PrivateEndpointRef(pe.name, pe.ip, pe.subnet) for pe in endpoints),
-        public_network_access=vault.public_network_access,
-        required_firewall=firewall,
-    )
+    verdicts = _judged(request, topology, ctx, correlated)
     tables = EvidenceTables(
         kv_requests=empty_frame(KV_REQUESTS),
         fw_events=empty_frame(FW_EVENTS),
@@ -143,19 +106,77 @@ def trace_in_kusto(
         dns=pl.DataFrame(),
         sources=sources,
     )
-    collected = CollectedEvidence(raw_tables=(), ledger=run.ledger, queries=run.queries)
     result = _result(
         request,
         topology,
-        summary,
-        window=window,
+        _vault_summary(topology, ctx),
+        window=request.window,
         tables=tables,
-        collected=collected,
-        verdicts=(tuple(flows), tuple(gaps)),
+        collected=CollectedEvidence(raw_tables=(), ledger=run.ledger, queries=run.queries),
+        verdicts=verdicts,
         timeline=correlated.timeline if request.timeline else None,
     )
-    engine = EngineRecord("kusto", executor.target, facts_query.sha256)
-    return replace(result, engine=engine)
+    return replace(result, engine=EngineRecord("kusto", executor.target, facts_query.sha256))
+
+
+def _base_context(request: TraceRequest, topology: Topology) -> CorrelationContext:
+    """Policy, addresses and tolerances; source statuses come from ``facts_sources``."""
+    assert request.window is not None  # checked by the caller
+    vault = find_vault(topology, request.vault)
+    return CorrelationContext(
+        vault=vault,
+        private_endpoint_ips=tuple(
+            sorted(pe.ip for pe in vault_private_endpoints(topology, vault))
+        ),
+        firewalls=tuple(firewall_addresses(topology, f) for f in topology.firewalls),
+        required_firewall=required_firewall(topology, vault, request.required_firewall),
+        window=request.window,
+        now=request.now,
+        forbid_public_endpoint=forbids_public_endpoint(topology, vault),
+        reuse_window=request.reuse_window,
+        clock_skew=request.clock_skew,
+        timeline_per_kind=TIMELINE_PER_KIND if request.timeline else 0,
+    )
+
+
+def _with_sources(
+    ctx: CorrelationContext, rows: pl.DataFrame, partial: str
+) -> tuple[CorrelationContext, tuple[SourceSummary, ...]]:
+    sources = _source_summaries(rows, partial=partial)
+    statuses, details = family_statuses(sources)
+    lags = family_lags((), sources)  # the conservative defaults: no ingestion_time() yet
+    return replace(ctx, source_status=statuses, source_detail=details, ingestion_lags=lags), sources
+
+
+def _judged(
+    request: TraceRequest,
+    topology: Topology,
+    ctx: CorrelationContext,
+    correlated: CorrelatedEvidence,
+) -> tuple[tuple[FlowResult, ...], tuple[Gap, ...]]:
+    """The verdicts of the clients in scope, with the model's expected paths (as locally)."""
+    scope = resolve_client_scope(topology, request.client_filter) if request.client_filter else None
+    namer = ClientNamer(topology)
+    clients = tuple(ip for ip in correlated.client_ips if scope is None or scope.contains(ip))
+    ctx = replace(
+        ctx,
+        expected_paths=expected_paths_to_vault(topology, ctx.vault.name, namer.modelled(clients)),
+        client_names={ip: name for ip in correlated.client_ips if (name := namer.name(ip))},
+    )
+    flows, gaps = judge_flows(correlated, ctx)
+    if scope is not None:
+        flows, gaps = _keep_scope(flows, gaps, scope)
+    return tuple(flows), tuple(gaps)
+
+
+def _vault_summary(topology: Topology, ctx: CorrelationContext) -> VaultSummary:
+    endpoints = vault_private_endpoints(topology, ctx.vault)
+    return VaultSummary(
+        name=ctx.vault.name,
+        private_endpoints=tuple(PrivateEndpointRef(pe.name, pe.ip, pe.subnet) for pe in endpoints),
+        public_network_access=ctx.vault.public_network_access,
+        required_firewall=ctx.required_firewall,
+    )
 
 
 class _Runner:
