@@ -87,6 +87,8 @@ def trace_in_kusto(
     """
     if request.window is None:
         raise ConfigError("--engine kusto needs a time window (--since or --start/--end)")
+    if request.reuse_window + request.clock_skew > timedelta(days=1):
+        raise ConfigError("--engine kusto supports --reuse-window up to 1d; use --engine local")
     ctx = _base_context(request, topology)
     run = _Runner(executor, request.window)
     sources_rows = run(sources_query(ctx))

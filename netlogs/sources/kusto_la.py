@@ -18,9 +18,11 @@ from netlogs.correlate.kusto_facts import FLOW_LAG, FactQuery, KustoAnswer
 from netlogs.errors import QueryError
 from netlogs.model import TimeWindow
 
-# The facts query reads firewall rows this long before the window (connections opened then
-# cover requests inside it): the query's timespan must include them.
-_LEAD = timedelta(hours=1)
+# The service filters TimeGenerated on the request's timespan before the query runs: it must
+# include the firewall rows read before the window (the reuse window plus clock skew) and the
+# flow rows stamped after it. The query applies the exact bounds itself, so a wide timespan
+# costs nothing; reuse windows longer than a day are not supported by the kusto engine.
+_LEAD = timedelta(days=1)
 
 
 class LogAnalyticsExecutor:
