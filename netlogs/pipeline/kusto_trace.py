@@ -4,10 +4,10 @@ The facts query (``kql/facts/``) runs where the logs are (a Log Analytics worksp
 Data Explorer database); only per-client facts, a few cited rows per client and the row counts
 per table come back. The verdict rules, the model and the reports are the local engine's.
 
-Three queries, in order: ``facts_sources`` (rows per table and the firewalls seen: the source
-statuses the facts query's settled-until thresholds depend on), ``facts_clients`` and
-``facts_cited``. A partial answer (the server hit a limit) marks every family partial and the
-ledger entry partial; a server error raises.
+Queries, in order: ``facts_sources`` (rows per table and the firewalls seen), the coverage
+probe (observed ingestion lags; a server that cannot run it leaves the default upper bounds and a
+``missing`` ledger entry), ``facts_clients`` and ``facts_cited``. A partial answer (the server hit
+a limit) marks every family partial and the ledger entry partial; a server error raises.
 """
 
 from __future__ import annotations
@@ -32,13 +32,15 @@ from netlogs.correlate.kusto_facts import (
     fact_query,
     sources_query,
 )
-from netlogs.errors import ConfigError
+from netlogs.errors import ConfigError, SourceError
+from netlogs.kql import render_query
 from netlogs.model import (
     CollectedEvidence,
     EngineRecord,
     EvidenceTables,
     FlowResult,
     Gap,
+    IngestionLag,
     LedgerEntry,
     LogFamily,
     PrivateEndpointRef,
@@ -61,6 +63,7 @@ from netlogs.pipeline.scope import (
 )
 from netlogs.pipeline.trace import _keep_scope, _result
 from netlogs.schemas import FLOWS, FW_EVENTS, KV_REQUESTS, empty_frame
+from netlogs.sources.la_plan import lags_from_probe
 from netlogs.topology.model import Topology
 from netlogs.verdicts import judge_flows
 
@@ -92,12 +95,13 @@ def trace_in_kusto(
     ctx = _base_context(request, topology)
     run = _Runner(executor, request.window)
     sources_rows = run(sources_query(ctx))
-    ctx, sources = _with_sources(ctx, sources_rows, run.partial)
+    lags = _ingestion_lags(run, request.window)
+    ctx, sources = _with_sources(ctx, sources_rows, run.partial, lags)
     facts_query = fact_query("facts_clients", ctx)
     facts_rows = run(facts_query)
     cited_rows = run(fact_query("facts_cited", ctx))
     if run.partial:  # a limit hit after the sources query: every family is incomplete
-        ctx, sources = _with_sources(ctx, sources_rows, run.partial)
+        ctx, sources = _with_sources(ctx, sources_rows, run.partial, lags)
     firewalls = sources_rows.filter(pl.col("Source") == "firewall")
     correlated = kusto_correlated(facts_rows, cited_rows, firewalls, with_timeline=request.timeline)
     verdicts = _judged(request, topology, ctx, correlated)
@@ -142,12 +146,23 @@ def _base_context(request: TraceRequest, topology: Topology) -> CorrelationConte
 
 
 def _with_sources(
-    ctx: CorrelationContext, rows: pl.DataFrame, partial: str
+    ctx: CorrelationContext, rows: pl.DataFrame, partial: str, lags: list[IngestionLag]
 ) -> tuple[CorrelationContext, tuple[SourceSummary, ...]]:
     sources = _source_summaries(rows, partial=partial)
     statuses, details = family_statuses(sources)
-    lags = family_lags((), sources)  # the conservative defaults: no ingestion_time() yet
-    return replace(ctx, source_status=statuses, source_detail=details, ingestion_lags=lags), sources
+    by_family = family_lags(lags, sources)
+    ctx = replace(ctx, source_status=statuses, source_detail=details, ingestion_lags=by_family)
+    return ctx, sources
+
+
+def _ingestion_lags(run: _Runner, window: TimeWindow) -> list[IngestionLag]:
+    """Observed ingestion lags per table from the coverage probe (as the local live path
+    measures them), or none, and the default upper bounds, when the server cannot run it."""
+    text = render_query("coverage_probe", {"start": window.start, "end": window.end})
+    rows = run.optional(
+        FactQuery("coverage_probe", text), "ingestion latency not measured: default lags used"
+    )
+    return lags_from_probe(rows) if rows is not None else []
 
 
 def _judged(
@@ -195,23 +210,36 @@ class _Runner:
         if answer.partial and not self.partial:
             self.partial = f"{query.name}: {answer.partial}"
         status = SourceStatus.PARTIAL if answer.partial else SourceStatus.COMPLETE
+        self._record(query, status, answer.frame.height, answer.partial, answer.server_time_ms)
+        return answer.frame
+
+    def optional(self, query: FactQuery, fallback: str) -> pl.DataFrame | None:
+        """``query``'s rows, or None when the server cannot run it (ledger: missing)."""
+        try:
+            return self(query)
+        except SourceError as exc:
+            self._record(query, SourceStatus.MISSING, 0, f"{exc}; {fallback}", None)
+            return None
+
+    def _record(
+        self, query: FactQuery, status: SourceStatus, rows: int, detail: str, ms: float | None
+    ) -> None:
         target = self.executor.target
         entry = LedgerEntry(
             template=query.name,
             workspace=target,
             start=self.window.start,
             end=self.window.end,
-            rows=answer.frame.height,
+            rows=rows,
             status=status,
-            server_time_ms=answer.server_time_ms,
+            server_time_ms=ms,
             query_sha256=query.sha256,
-            detail=answer.partial,
+            detail=detail,
         )
         span = f"{_iso(self.window.start)}/{_iso(self.window.end)}"
         record = QueryRecord(query.name, query.text, query.sha256, span, target)
         self.ledger = (*self.ledger, entry)
         self.queries = (*self.queries, record)
-        return answer.frame
 
 
 def _iso(moment: datetime) -> str:

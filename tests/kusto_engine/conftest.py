@@ -13,6 +13,7 @@ import polars as pl
 import pytest
 
 from netlogs.correlate.kusto_facts import FactQuery, KustoAnswer
+from netlogs.errors import QueryError
 from netlogs.model import TimeWindow, TraceRequest
 from netlogs.normalize import filter_evidence, normalize_evidence
 from netlogs.pipeline.scope import find_vault, vault_private_endpoints
@@ -39,7 +40,10 @@ class DuckdbExecutor:
 
     def execute(self, query: FactQuery, window: TimeWindow) -> KustoAnswer:
         self.texts.append(query.text)
-        return KustoAnswer(duckdb_kql.query(self.con, query.text).pl())
+        try:
+            return KustoAnswer(duckdb_kql.query(self.con, query.text).pl())
+        except duckdb_kql.KqlError as exc:  # a server refuses such a query: a source error
+            raise QueryError(f"{query.name}: {str(exc).splitlines()[0]}") from None
 
 
 @dataclass(frozen=True)

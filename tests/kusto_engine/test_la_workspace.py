@@ -42,7 +42,12 @@ def duckdb_responder(con: Any, partial_marker: str | None = None) -> Any:
     """Answer each query with duckdb-kql's result, as the query API's JSON table."""
 
     def respond(request: FakeRequest) -> Reply:
-        relation = duckdb_kql.query(con, request.query)
+        try:
+            relation = duckdb_kql.query(con, request.query)
+        except duckdb_kql.KqlError as exc:  # as the service answers a query it cannot run
+            inner = {"code": "SemanticError", "message": str(exc).splitlines()[0]}
+            error = {"code": "BadArgumentError", "message": "invalid query", "innererror": inner}
+            return Reply(400, {"error": error})
         columns = [
             {"name": name, "type": _kusto_type(str(kind))}
             for name, kind in zip(relation.columns, relation.types, strict=True)
@@ -108,9 +113,12 @@ def test_workspace_trace_runs_the_facts_in_the_workspace(
     assert document["engine"]["name"] == "kusto" and document["engine"]["target"] == WORKSPACE
     assert [q.splitlines()[0].split(":")[0] for q in sent] == [
         "// netlogs template facts_sources",
+        "// netlogs template coverage_probe",
         "// netlogs template facts_common",
         "// netlogs template facts_common",
     ]
+    ledger = {e["template"]: e["status"] for e in document["ledger"]}
+    assert ledger["coverage_probe"] == "missing" and ledger["facts_clients"] == "complete"
     local = trace(
         sample_scenario.request(), FileSource(sample_scenario.logs), sample_scenario.topology
     )
