@@ -35,9 +35,23 @@ class TopologyError(NetlogsError):
 
     def __init__(self, file: str, resource: str, problem: str) -> None:
         self.file = file
-        self.resource = resource
-        self.problem = problem
-        super().__init__(f"{file}: {resource}: {problem}")
+        self.resource = bounded_text(resource)
+        self.problem = bounded_text(problem)
+        super().__init__(f"{file}: {self.resource}: {self.problem}")
+
+
+MESSAGE_PART_LIMIT = 400  # characters of a resource label or problem kept in a message
+
+
+def bounded_text(text: str, limit: int = MESSAGE_PART_LIMIT) -> str:
+    """``text`` on one line and at most about ``limit`` characters: a value quoted from the
+    input (a name, a key) may be megabytes long or hold line breaks and invisible characters."""
+    if len(text) > limit:
+        keep = limit // 2
+        text = f"{text[:keep]}...[{len(text) - 2 * keep} characters left out]...{text[-keep:]}"
+    if text.isprintable():
+        return text
+    return "".join(c if c.isprintable() else repr(c)[1:-1] for c in text)
 
 
 class NoPathError(NetlogsError):

@@ -131,6 +131,9 @@ class BypassKind(str, Enum):
     GATEWAY_SUBNET_EXACT_32 = "gateway_subnet_exact_32"  # /32 UDR on GatewaySubnet may "lie"
     ASYMMETRIC_RETURN = "asymmetric_return"  # firewall without SNAT to a PE: reply bypasses it
     PUBLIC_ENDPOINT = "public_endpoint"  # name resolves to the public endpoint
+    OTHER_FIREWALL = "other_firewall"  # passes a firewall, but not the one the design names
+    THIRD_PARTY_APPLIANCE = "third_party_appliance"  # a non-Azure-Firewall NVA / ILB instead
+    UDR_VNET_LOCAL = "udr_vnet_local"  # a UDR to VnetLocal sends it straight to the endpoint
 
 
 # --------------------------------------------------------------------------- time
@@ -180,6 +183,9 @@ class ExpectedPath:
     hops: tuple[PathHop, ...]
     bypass: BypassKind | None = None
     confidence: Confidence = Confidence.HIGH
+    # constructs on this path the model did not evaluate ("virtual_hub vhub-ne", ...): while
+    # any is listed, ``confidence`` is low
+    unevaluated: tuple[str, ...] = ()
 
     @property
     def forward_bypass(self) -> BypassKind | None:
@@ -459,3 +465,30 @@ class TraceResult:
     @property
     def undecided(self) -> int:
         return sum(1 for f in self.flows if f.verdict.is_undecided)
+
+    # Notebook and script access (polars frames; ``.to_pandas()`` works on each).
+    def flows_frame(self) -> pl.DataFrame:
+        from netlogs.result_frames import flows_frame  # noqa: PLC0415 - polars, on first use
+
+        return flows_frame(self)
+
+    def gaps_frame(self) -> pl.DataFrame:
+        from netlogs.result_frames import gaps_frame  # noqa: PLC0415
+
+        return gaps_frame(self)
+
+    def evidence_frame(self) -> pl.DataFrame:
+        from netlogs.result_frames import evidence_frame  # noqa: PLC0415
+
+        return evidence_frame(self)
+
+    def explain(self, client: str) -> str:
+        """One client's verdict, cause, path and cited rows as plain text."""
+        from netlogs.result_frames import explain  # noqa: PLC0415
+
+        return explain(self, client)
+
+    def _repr_html_(self) -> str:
+        from netlogs.result_frames import html_summary  # noqa: PLC0415
+
+        return html_summary(self)

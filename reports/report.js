@@ -1,18 +1,7 @@
-/* netlogs report: draw the timeline, make tables sortable and filterable. No external code. */
+/* netlogs report: make tables sortable and filterable, open folds for print. No external code.
+   Everything else (paths, timeline) is drawn server-side as SVG and works without this script. */
 (function () {
   "use strict";
-
-  function drawTimeline() {
-    var holder = document.getElementById("nl-timeline");
-    var source = document.getElementById("nl-timeline-data");
-    if (!holder || !source || typeof window.Plotly === "undefined") { return; }
-    var figure = JSON.parse(source.textContent);
-    if (!figure.data.length) {
-      holder.textContent = "No timeline records in the window.";
-      return;
-    }
-    window.Plotly.newPlot(holder, figure.data, figure.layout, figure.config);
-  }
 
   function cellValue(row, index, numeric) {
     var text = row.cells[index] ? row.cells[index].textContent.trim() : "";
@@ -68,7 +57,4 @@
   Array.prototype.forEach.call(document.querySelectorAll("input.filter"), makeFilter);
   window.addEventListener("beforeprint", openFoldsForPrint);
   window.addEventListener("hashchange", openTarget);
-  try { drawTimeline(); } catch (err) {
-    document.getElementById("nl-timeline").textContent = "The timeline could not be drawn: " + err;
-  }
 }());

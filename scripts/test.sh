@@ -4,6 +4,16 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
+# Prerequisites the script cannot install with pip: one clear line each, before any work.
+need() { command -v "$1" >/dev/null 2>&1 || { echo "test prerequisite missing: $2" >&2; exit 1; }; }
+need python3 "python3 (3.10 or newer)"
+python3 -c 'import sys; sys.exit(sys.version_info < (3, 10))' \
+  || { echo "test prerequisite missing: python3 is older than 3.10" >&2; exit 1; }
+python3 -c 'import venv, ensurepip' 2>/dev/null \
+  || { echo "test prerequisite missing: python3-venv (Debian: apt-get install -y python3-venv)" >&2; exit 1; }
+need node "node and npm (Node.js 18 or newer) for Microsoft's Kusto parser checks"
+need npm "npm (comes with Node.js) for Microsoft's Kusto parser checks"
+
 python3 -m venv .venv
 .venv/bin/pip install -q --upgrade pip
 .venv/bin/pip install -q -e ".[test]"

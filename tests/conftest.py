@@ -9,7 +9,6 @@ from pathlib import Path
 import pytest
 
 REPO = Path(__file__).resolve().parents[1]
-SHARED_SAMPLES = REPO.parent / "shared" / "samples"
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
 
 
@@ -28,9 +27,3 @@ def require_tool(executable: str, why: str) -> str:
 def heavy_tool() -> object:
     """Fixture form of ``require_tool``: ``chromium = heavy_tool("chromium", "HTML checks")``."""
     return require_tool
-
-
-@pytest.fixture
-def shared_samples() -> Path:
-    """../shared/samples: real rows in Azure formats (copy what a test uses into tests/fixtures)."""
-    return SHARED_SAMPLES

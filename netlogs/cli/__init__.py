@@ -1,7 +1,7 @@
 """The `netlogs` command line: thin commands over the library.
 
 Only this package touches click, stdout/stderr and exit codes. Commands are loaded lazily so
-``netlogs --help`` does not import polars, azure or plotly.
+``netlogs --help`` does not import polars, azure, jinja2 or rich.
 """
 
 from __future__ import annotations
@@ -13,7 +13,9 @@ from typing import Any
 import click
 
 from netlogs.cli.exit_codes import EXIT_ERROR
-from netlogs.errors import NetlogsError
+from netlogs.errors import NetlogsError, bounded_text
+
+ERROR_LINE_LIMIT = 2_000  # characters of an error message printed on stderr
 
 # command name -> (module, attribute, one-line help shown by `netlogs --help`)
 _COMMANDS: dict[str, tuple[str, str, str]] = {
@@ -23,6 +25,7 @@ _COMMANDS: dict[str, tuple[str, str, str]] = {
     "path": ("netlogs.cli.network_cmd", "path", "Expected path from a client to a destination."),
     "topology": ("netlogs.cli.topology_cmd", "topology", "Import a topology from az/ARM JSON."),
     "kql": ("netlogs.cli.kql_cmd", "kql", "List, show and render the KQL templates."),
+    "demo": ("netlogs.cli.demo_cmd", "demo", "Copy the sample scenario to DIR and trace it."),
     "fetch": (
         "netlogs.cli.fetch_cmd",
         "fetch",
@@ -76,7 +79,8 @@ def main(argv: list[str] | None = None) -> Any:
     except NetlogsError as exc:
         if debug:
             raise
-        click.echo(f"Error: {exc}", err=True)
+        # one line of sane length, whatever value the message quotes from the input
+        click.echo(f"Error: {bounded_text(str(exc), ERROR_LINE_LIMIT)}", err=True)
         sys.exit(EXIT_ERROR)
     except click.exceptions.Abort:
         click.echo("Aborted.", err=True)

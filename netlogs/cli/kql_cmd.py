@@ -134,3 +134,41 @@ def _split_pairs(pairs: tuple[str, ...]) -> dict[str, str]:
             raise click.BadParameter(f"{key.strip()!r} is given twice", param_hint="--param")
         texts[key.strip()] = value
     return texts
+
+
+@kql.command("export")
+@click.option(
+    "--format",
+    "output_format",
+    type=click.Choice(["msticpy"]),
+    default="msticpy",
+    show_default=True,
+    help="msticpy: a query file for msticpy's QueryProvider (query_paths=...).",
+)
+@click.option("--out", "out_file", metavar="FILE", help="Write to FILE instead of stdout.")
+def export_command(output_format: str, out_file: str | None) -> None:
+    """Export every template in another tool's query format.
+
+    msticpy inserts parameter values without escaping: use the file with trusted values.
+
+    Example:
+
+    \b
+        netlogs kql export --format msticpy --out netlogs_queries.yaml
+        # then: QueryProvider("MSSentinel", query_paths=["."]).Netlogs.firewall_network_rules(...)
+    """
+    from importlib.metadata import version
+
+    from netlogs.kql import list_templates
+    from netlogs.kql.msticpy import dump_yaml, msticpy_query_file
+
+    text = dump_yaml(msticpy_query_file(list_templates(), version("netlogs")))
+    if out_file is None:
+        click.echo(text, nl=False)
+        return
+    from pathlib import Path
+
+    from netlogs.fileio import write_atomically
+
+    write_atomically(Path(out_file), text)
+    click.echo(f"Wrote {out_file}", err=True)

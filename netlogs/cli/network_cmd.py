@@ -10,17 +10,20 @@ from typing import TYPE_CHECKING, Any
 
 import click
 
+from netlogs.cli.output import emit, output_format, output_options
+
 if TYPE_CHECKING:
     from netlogs.model import ExpectedPath
     from netlogs.routing import EffectiveRoute, RoutingOptions
+    from netlogs.topology.model import Topology
 
 _TOPOLOGY = click.option(
     "--topology", "topology_file", required=True,
     type=click.Path(dir_okay=False, path_type=Path), help="Topology file (YAML or JSON).",
 )
-_FORMAT = click.option(
-    "--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True,
-    help="Output format.",
+_SERVICE_TAGS = click.option(
+    "--service-tags", "service_tags", type=click.Path(dir_okay=False, path_type=Path),
+    help="Output of 'az network list-service-tags': fills Key Vault service-endpoint prefixes.",
 )
 _OPTION = click.option(
     "--routing-option", "routing_options", multiple=True, metavar="NAME=true|false",
@@ -31,9 +34,11 @@ _OPTION = click.option(
 @click.command()
 @click.argument("subnet")
 @_TOPOLOGY
-@_FORMAT
+@output_options
 @_OPTION
-def routes(subnet: str, topology_file: Path, fmt: str, routing_options: tuple[str, ...]) -> None:
+@_SERVICE_TAGS
+def routes(*, subnet: str, topology_file: Path, output_format: str, query: str | None,
+           routing_options: tuple[str, ...], service_tags: Path | None) -> None:
     """Effective routes of any subnet VNET/SUBNET (also GatewaySubnet, AzureFirewallSubnet,
     App Service and empty subnets, which Azure never shows).
 
@@ -41,16 +46,24 @@ def routes(subnet: str, topology_file: Path, fmt: str, routing_options: tuple[st
 
         netlogs routes spoke2/snet-vm --topology topology.yaml
     """
-    from netlogs.routing import effective_routes
-    from netlogs.topology.loader import load_topology
+    from netlogs.routing import index_for, routes_of
 
-    topology = load_topology(topology_file)
-    table = effective_routes(topology, subnet, _routing_options(routing_options))
-    if fmt == "json":
-        doc = {"subnet": subnet, "routes": [_route_json(r) for r in table]}
-        click.echo(json.dumps(doc, indent=2))
-    else:
-        click.echo(render_routes(subnet, table))
+    fmt = _checked(output_format, query)
+    topology = load_with_tags(topology_file, service_tags)
+    index = index_for(topology, _routing_options(routing_options))
+    table = routes_of(index, subnet)
+    unevaluated = index.unevaluated_in(subnet.partition("/")[0])
+    doc = {"subnet": subnet, "routes": [_route_json(r) for r in table],
+           "unevaluated": list(unevaluated)}
+    emit(
+        fmt,
+        table=lambda color, width: render_routes(
+            subnet, table, color=color, width=width, unevaluated=unevaluated
+        ),
+        document=lambda: doc if query else doc["routes"] if fmt == "tsv" else doc,
+        query=query,
+        json_text=lambda: json.dumps(doc, indent=2) + "\n",
+    )
 
 
 @click.command()
@@ -59,10 +72,10 @@ def routes(subnet: str, topology_file: Path, fmt: str, routing_options: tuple[st
 @click.option("--to", "dest", required=True, metavar="DEST[:PORT]",
               help="IP, vault name or vault FQDN, optionally with a port.")
 @_TOPOLOGY
-@_FORMAT
+@output_options
 @_OPTION
-def path(source: str, dest: str, topology_file: Path, fmt: str,
-         routing_options: tuple[str, ...]) -> None:
+@_SERVICE_TAGS
+def path(**options: Any) -> None:
     """Expected path from a client to a destination, hop by hop, with the route or setting
     that decides each hop and any firewall bypass.
 
@@ -71,24 +84,76 @@ def path(source: str, dest: str, topology_file: Path, fmt: str,
         netlogs path --from vm-app --to kv1:443 --topology topology.yaml
     """
     from netlogs.paths import expected_path
-    from netlogs.topology.loader import load_topology
 
-    destination, port = _split_port(dest)
-    topology = load_topology(topology_file)
+    source: str = options["source"]
+    dest: str = options["dest"]
+    topology_file: Path = options["topology_file"]
+    query: str | None = options["query"]
+    fmt = _checked(options["output_format"], query)
+    routing_options: tuple[str, ...] = options["routing_options"]
+    destination, port = split_port(dest)
+    topology = load_with_tags(topology_file, options["service_tags"])
     result = expected_path(topology, source, destination, port, _routing_options(routing_options))
-    if fmt == "json":
-        click.echo(json.dumps(path_json(result, dest), indent=2))
-    else:
-        click.echo(render_path(result, dest))
+    doc = path_json(result, dest)
+    emit(
+        fmt,
+        table=lambda color, width: render_path(result, dest, color=color, width=width),
+        document=lambda: doc if query else doc["hops"] if fmt == "tsv" else doc,
+        query=query,
+        json_text=lambda: json.dumps(doc, indent=2) + "\n",
+    )
 
 
-def _split_port(dest: str) -> tuple[str, int | None]:
+def _checked(value: str, query: str | None) -> str:
+    """The output format, misuse reported like click's own option errors (exit 2)."""
+    from netlogs.errors import ConfigError
+
+    try:
+        return output_format(value, query)
+    except ConfigError as exc:
+        raise click.BadParameter(str(exc), param_hint="--output") from None
+
+
+def load_with_tags(topology_file: Path, service_tags: Path | None) -> Topology:
+    """The topology file, with Key Vault service-endpoint prefixes from a service-tags file."""
+    from netlogs.topology.loader import load_topology
+    from netlogs.topology.service_tags import load_service_tags, with_service_tags
+
+    topology = load_topology(topology_file)
+    if service_tags is None:
+        return topology
+    return with_service_tags(topology, load_service_tags(service_tags))
+
+
+def split_port(dest: str) -> tuple[str, int | None]:
+    """``DEST``, ``DEST:PORT``, ``[IPv6]`` or ``[IPv6]:PORT``; an unbracketed IPv6 address
+    whose last group could be a port is refused rather than guessed."""
+    if dest.startswith("["):
+        host, sep, rest = dest[1:].partition("]")
+        if not sep or not host or (rest and not rest.startswith(":")):
+            raise click.BadParameter(f"{dest!r}: expected [IPv6] or [IPv6]:PORT",
+                                     param_hint="--to")
+        return host, _port(dest, rest[1:]) if rest else None
+    if dest.count(":") > 1:
+        if dest.rpartition(":")[2].isdigit():
+            raise click.BadParameter(
+                f"{dest!r} is ambiguous: is the last group part of the IPv6 address or a port? "
+                f"Write [{dest}] for the address or [ADDRESS]:PORT with a port",
+                param_hint="--to")
+        return dest, None
     host, sep, port = dest.rpartition(":")
     if not sep:
         return dest, None
-    if not port.isdigit() or not 0 < int(port) < 65536 or not host:
+    if not host:
         raise click.BadParameter(f"{dest!r}: expected DEST or DEST:PORT", param_hint="--to")
-    return host, int(port)
+    return host, _port(dest, port)
+
+
+def _port(dest: str, text: str) -> int:
+    if not text.isdigit() or not 0 < int(text) < 65536:
+        raise click.BadParameter(f"{dest!r}: expected DEST or DEST:PORT (a port 1-65535)",
+                                 param_hint="--to")
+    return int(text)
 
 
 def _routing_options(pairs: Sequence[str]) -> RoutingOptions:
@@ -114,22 +179,95 @@ def _route_json(route: EffectiveRoute) -> dict[str, Any]:
     }
 
 
-def render_routes(subnet: str, table: Sequence[EffectiveRoute]) -> str:
-    """A table shaped like ``az network nic show-effective-route-table -o table``, plus notes."""
-    header = ("Source", "State", "Address Prefix", "Next Hop Type", "Next Hop IP", "Name", "Notes")
-    rows = [header] + [
-        (r.source, r.state, r.prefix, r.next_hop_type, ", ".join(r.next_hop_ips), r.name,
-         _note(r))
+def _console(width: int, color: bool) -> tuple[Any, Any]:
+    from netlogs.report.text import make_console
+
+    return make_console(width, color)
+
+
+def _finish(out: Any) -> str:
+    return "\n".join(line.rstrip() for line in out.getvalue().splitlines()) + "\n"
+
+
+_STATE_STYLE = {"Active": "green", "Invalid": "dim"}
+_HOP_STYLE = {"VirtualAppliance": "cyan", "None": "red", "InterfaceEndpoint": "yellow",
+              "VirtualNetworkServiceEndpoint": "yellow"}
+
+
+NOTES_MIN = 30  # the table needs this much room for notes; else each route is a short block
+_HEADERS = ("Source", "State", "Address Prefix", "Next Hop Type", "Next Hop IP", "Name")
+
+
+def _fixed_width(table: Sequence[EffectiveRoute]) -> int:
+    """Width of the columns that are never wrapped, with their separators."""
+    cells = [
+        (r.source, r.state, r.prefix, r.next_hop_type, ", ".join(r.next_hop_ips), r.name)
         for r in table
     ]
-    widths = [max(len(row[i]) for row in rows) for i in range(len(header) - 1)]
-    lines = [f"Effective routes of {subnet} ({len(table)} routes)", ""]
-    for number, row in enumerate(rows):
-        cells = [cell.ljust(widths[i]) for i, cell in enumerate(row[:-1])]
-        lines.append("  ".join([*cells, row[-1]]).rstrip())
-        if number == 0:
-            lines.append("  ".join("-" * w for w in widths) + "  -----")
-    return "\n".join(lines)
+    widths = [max([len(h), *(len(c[i]) for c in cells)]) for i, h in enumerate(_HEADERS)]
+    return sum(widths) + 2 * len(widths)
+
+
+def _routes_stacked(console: Any, table: Sequence[EffectiveRoute]) -> None:
+    from rich.padding import Padding
+    from rich.text import Text
+
+    for r in table:
+        line = Text()
+        line.append(f"{r.state:<8}", style=_STATE_STYLE.get(r.state, ""))
+        line.append(f"{r.prefix:<19}")
+        line.append(r.next_hop_type, style=_HOP_STYLE.get(r.next_hop_type, ""))
+        line.append(f" {', '.join(r.next_hop_ips)}".rstrip() + f"  [{r.source}]")
+        console.print(line)
+        note = "; ".join(part for part in (r.name, _note(r)) if part)
+        if note:
+            console.print(Padding(Text(note, style="dim"), (0, 0, 0, 8)))
+
+
+def render_routes(
+    subnet: str,
+    table: Sequence[EffectiveRoute],
+    *,
+    color: bool = False,
+    width: int = 120,
+    unevaluated: Sequence[str] = (),
+) -> str:
+    """A table shaped like ``az network nic show-effective-route-table -o table``, plus notes
+    that wrap to the terminal's width."""
+    from rich import box
+    from rich.table import Table
+    from rich.text import Text
+
+    console, out = _console(width, color)
+    console.print(Text(f"Effective routes of {subnet} ({len(table)} routes)", style="bold"))
+    console.print()
+    if _fixed_width(table) + NOTES_MIN > width:
+        _routes_stacked(console, table)
+        _not_evaluated(console, unevaluated)
+        return _finish(out)
+    grid = Table(box=box.SIMPLE_HEAD, show_edge=False, pad_edge=False, header_style="bold")
+    for name in _HEADERS:
+        grid.add_column(name, no_wrap=True)
+    grid.add_column("Notes", ratio=1, min_width=20, overflow="fold")
+    for r in table:
+        grid.add_row(
+            r.source, Text(r.state, style=_STATE_STYLE.get(r.state, "")), r.prefix,
+            Text(r.next_hop_type, style=_HOP_STYLE.get(r.next_hop_type, "")),
+            ", ".join(r.next_hop_ips), r.name, _note(r),
+        )
+    console.print(grid)
+    _not_evaluated(console, unevaluated)
+    return _finish(out)
+
+
+def _not_evaluated(console: Any, unevaluated: Sequence[str]) -> None:
+    from rich.text import Text
+
+    if unevaluated:
+        console.print(Text(
+            "Not evaluated (this table may lack or misstate routes): " + ", ".join(unevaluated),
+            style="yellow",
+        ))
 
 
 def _note(route: EffectiveRoute) -> str:
@@ -150,20 +288,44 @@ def path_json(result: ExpectedPath, dest: str) -> dict[str, Any]:
             for h in result.hops
         ],
         "bypass": result.bypass.value if result.bypass else None,
+        "confidence": result.confidence.value,
+        "unevaluated": list(result.unevaluated),
     }
 
 
-def render_path(result: ExpectedPath, dest: str) -> str:
-    """A numbered hop chain with the verdict first."""
+_HOP_KIND_STYLE = {"firewall": "bold green", "drop": "bold red", "public_endpoint": "yellow",
+                   "service_endpoint": "yellow"}
+
+
+def render_path(
+    result: ExpectedPath, dest: str, *, color: bool = False, width: int = 120
+) -> str:
+    """A numbered hop chain with the verdict first; a bypass in red."""
+    from rich.padding import Padding
+    from rich.table import Table
+    from rich.text import Text
+
+    console, out = _console(width, color)
     via = f" through {', '.join(result.firewalls)}" if result.firewalls else ", no firewall"
     verdict = f"DELIVERED{via}" if result.delivered else f"DROPPED: {result.drop_reason}"
-    lines = [f"{result.source} -> {dest}: {verdict}"]
-    width = max(len(h.hop.value) for h in result.hops)
+    head = Text(f"{result.source} -> {dest}: ")
+    head.append(verdict, style="bold green" if result.delivered and result.firewalls else "bold")
+    console.print(head)
+    chain = Table.grid(padding=(0, 2), pad_edge=False)
+    chain.add_column(justify="right", no_wrap=True)
+    chain.add_column(no_wrap=True)
+    chain.add_column(ratio=1, overflow="fold")
     for number, hop in enumerate(result.hops, start=1):
         mark = "" if hop.confidence.value == "high" else f" [{hop.confidence.value}]"
-        lines.append(f"  {number:>2}. {hop.hop.value.ljust(width)}  {hop.name}{mark}")
-        lines.append(f"      {' ' * width}  {hop.detail}")
+        style = "bold red" if "bypass:" in hop.detail else _HOP_KIND_STYLE.get(hop.hop.value, "")
+        name = Text(f"{hop.name}{mark}", style="bold")
+        name.append("\n" + hop.detail, style="")
+        chain.add_row(f"{number}.", Text(hop.hop.value, style=style), name)
+    console.print(Padding(chain, (0, 0, 0, 2)))
     if result.bypass is not None:
-        lines.append(f"Bypass: {result.bypass.value}")
-    lines.append(f"Confidence: {result.confidence.value}")
-    return "\n".join(lines)
+        console.print(Text(f"Bypass: {result.bypass.value}", style="bold red"))
+    if result.unevaluated:
+        console.print(Text(f"Not evaluated on this path: {', '.join(result.unevaluated)}",
+                           style="yellow"))
+    console.print(Text(f"Confidence: {result.confidence.value}"))
+    return _finish(out)

@@ -36,15 +36,25 @@ def import_(az_json: Path, out: Path) -> None:
         netlogs topology import --az-json azjson --out topology.yaml
     """
     # Imported here so `netlogs --help` stays fast.
+    from netlogs.fileio import refuse_clobbering
     from netlogs.topology.azure_import import import_az_json, write_topology_file
+    from netlogs.topology.import_notes import ImportNotes
 
-    topo = import_az_json(az_json)
+    inputs = [("--az-json", str(path)) for path in sorted(az_json.rglob("*.json"))]
+    if out.suffix.lower() == ".json":  # the next import would read it as Azure JSON
+        refuse_clobbering([("--out", str(out))], inputs, [("--az-json", str(az_json))])
+    refuse_clobbering([("--out", str(out))], inputs)
+    notes = ImportNotes()
+    topo = import_az_json(az_json, notes)
     write_topology_file(topo, out)
+    for line in notes.warnings():  # what the file leaves out, and why (never a refusal)
+        click.echo(f"Warning: {line}", err=True)
     click.echo(
         f"Wrote {out}: {len(topo.vnets)} virtual networks, "
         f"{sum(len(v.subnets) for v in topo.vnets)} subnets, {len(topo.route_tables)} route "
         f"tables, {len(topo.firewalls)} firewalls, {len(topo.gateways)} gateways, "
-        f"{len(topo.private_endpoints)} private endpoints, {len(topo.key_vaults)} key vaults."
+        f"{len(topo.private_endpoints)} private endpoints, {len(topo.key_vaults)} key vaults"
+        + (f", {len(topo.gaps)} gaps." if topo.gaps else ".")
     )
 
 
@@ -63,6 +73,7 @@ def validate(file: Path) -> None:
     click.echo(
         f"{file}: valid ({len(topo.vnets)} virtual networks, "
         f"{sum(len(v.subnets) for v in topo.vnets)} subnets, "
-        f"{len(topo.private_endpoints)} private endpoints, {len(topo.key_vaults)} key vaults; "
-        f"sha256 {topology_sha256(topo)[:12]})"
+        f"{len(topo.private_endpoints)} private endpoints, {len(topo.key_vaults)} key vaults"
+        + (f", {len(topo.gaps)} gaps" if topo.gaps else "")
+        + f"; sha256 {topology_sha256(topo)[:12]})"
     )

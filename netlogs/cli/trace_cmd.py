@@ -7,8 +7,6 @@ The clock is read here and only here (``--now`` pins it for reproducible runs).
 from __future__ import annotations
 
 import gc
-import os
-import sys
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -16,6 +14,7 @@ from typing import TYPE_CHECKING
 import click
 
 from netlogs.cli.options import log_analytics_connection
+from netlogs.cli.output import output_format, output_options
 from netlogs.errors import ConfigError
 
 if TYPE_CHECKING:
@@ -26,6 +25,11 @@ if TYPE_CHECKING:
 @click.command("trace")
 @click.option("--vault", metavar="NAME", help="Key Vault to trace (a name in the topology).")
 @click.option("--topology", "topology_file", metavar="FILE", help="Topology file (YAML/JSON).")
+@click.option(
+    "--service-tags",
+    metavar="FILE",
+    help="Output of 'az network list-service-tags': fills Key Vault service-endpoint prefixes.",
+)
 @click.option("--logs", metavar="DIR", help="Read exported logs under DIR (offline).")
 @click.option(
     "--workspace",
@@ -49,16 +53,13 @@ if TYPE_CHECKING:
 @click.option("--start", metavar="ISO", help="Window start (UTC unless an offset is given).")
 @click.option("--end", metavar="ISO", help="Window end (default: now).")
 @click.option("--html", "html_file", metavar="FILE", help="Write the HTML evidence report.")
-@click.option("--json", "json_file", metavar="FILE", help="Write the netlogs.trace/v1 JSON.")
-@click.option("--markdown", "markdown_file", metavar="FILE", help="Write the Markdown summary.")
 @click.option(
-    "--format",
-    "output_format",
-    metavar="[text|json]",
-    default="text",
-    show_default=True,
-    help="What to print on stdout.",
+    "--json", "json_file", metavar="FILE", help="Write the netlogs.trace/v1 JSON (- = stdout)."
 )
+@click.option(
+    "--markdown", "markdown_file", metavar="FILE", help="Write the Markdown summary (- = stdout)."
+)
+@output_options
 @click.option(
     "--csv-tz",
     metavar="ZONE",
@@ -114,9 +115,19 @@ def trace(ctx: click.Context, /, **options: object) -> None:
           --logs sample_data/logs --html out/report.html --json out/trace.json
     """
     from netlogs.cli.exit_codes import exit_code_for
+    from netlogs.cli.outputs import check_outputs, report_outputs, takes_stdout, write_reports
     from netlogs.cli.trace_engine import chosen_engine, kusto_executor
     from netlogs.pipeline.trace import trace as run_trace
 
+    outputs = report_outputs(
+        _text(options, "html_file"), _text(options, "json_file"), _text(options, "markdown_file")
+    )
+    check_outputs(
+        outputs,
+        input_files=[("--topology", _text(options, "topology_file")),
+                     ("--ca-bundle", _text(options, "ca_bundle"))],
+        input_trees=[("--logs", _text(options, "logs"))],
+    )
     now = _now(_text(options, "now_text"))
     request, topology, source = _prepare(options, now)
     cluster = _text(options, "cluster")
@@ -139,13 +150,11 @@ def trace(ctx: click.Context, /, **options: object) -> None:
     # for callers that run the command in-process).
     gc.freeze()
     try:
-        _write_outputs(
-            result,
-            html=_text(options, "html_file"),
-            json_path=_text(options, "json_file"),
-            markdown=_text(options, "markdown_file"),
-        )
-        _print_result(result, _text(options, "output_format") or "text")
+        write_reports(result, outputs)
+        if not takes_stdout(outputs):  # `--json -`: stdout holds that document alone
+            _print_result(
+                result, _text(options, "output_format") or "table", _text(options, "query")
+            )
     finally:
         gc.unfreeze()
     ctx.exit(exit_code_for(result))
@@ -156,7 +165,9 @@ def trace(ctx: click.Context, /, **options: object) -> None:
     "result_file", metavar="RESULT.json", type=click.Path(dir_okay=False, path_type=Path)
 )
 @click.option("--html", "html_file", metavar="FILE", help="Write the HTML evidence report.")
-@click.option("--markdown", "markdown_file", metavar="FILE", help="Write the Markdown summary.")
+@click.option(
+    "--markdown", "markdown_file", metavar="FILE", help="Write the Markdown summary (- = stdout)."
+)
 def report(result_file: Path, html_file: str | None, markdown_file: str | None) -> None:
     """Render a saved `netlogs trace --json` result again, without re-querying.
 
@@ -164,14 +175,17 @@ def report(result_file: Path, html_file: str | None, markdown_file: str | None) 
     Example:
       netlogs report out/trace.json --html out/report.html --markdown out/report.md
     """
+    from netlogs.cli.outputs import check_outputs, report_outputs, write_reports
     from netlogs.report.json import load_trace_result
 
     if html_file is None and markdown_file is None:
         raise ConfigError("nothing to write: give --html FILE and/or --markdown FILE")
+    outputs = report_outputs(html_file, None, markdown_file)
+    check_outputs(outputs, input_files=[("RESULT.json", str(result_file))])
     result = load_trace_result(result_file)
-    _write_outputs(result, html=html_file, json_path=None, markdown=markdown_file)
-    for path in (html_file, markdown_file):
-        if path is not None:
+    write_reports(result, outputs)
+    for _, path in outputs:
+        if path != "-":
             click.echo(f"Wrote {path}", err=True)
 
 
@@ -197,8 +211,7 @@ def _prepare(
         raise ConfigError(
             "no evidence source: give --logs DIR (exported logs), --workspace ID or --cluster URL"
         )
-    if (_text(options, "output_format") or "text") not in ("text", "json"):
-        raise ConfigError(f"--format {options.get('output_format')!r}: use text or json")
+    output_format(_text(options, "output_format") or "table", _text(options, "query"))
     _check_zone(_text(options, "csv_tz"))
     window = resolve_window(
         now, _text(options, "since"), _text(options, "start"), _text(options, "end")
@@ -209,6 +222,11 @@ def _prepare(
             " or --start/--end"
         )
     topology = _topology(_text(options, "topology_file"), vault)
+    tags = _text(options, "service_tags")
+    if tags:
+        from netlogs.topology.service_tags import load_service_tags, with_service_tags
+
+        topology = with_service_tags(topology, load_service_tags(Path(tags)))
     request = TraceRequest(
         vault=vault,
         window=window,
@@ -297,72 +315,26 @@ def _workspaces(options: dict[str, object]) -> tuple[str, ...]:
 # --------------------------------------------------------------------------- output
 
 
-def _print_result(result: TraceResult, output_format: str) -> None:
-    if output_format == "json":
-        from netlogs.report.json import dumps_trace_result
-
-        click.echo(dumps_trace_result(result), nl=False)
-        return
+def _print_result(result: TraceResult, output: str, query: str | None) -> None:
+    """-o table (the answer, then a table that fits the terminal), json (the netlogs.trace/v1
+    document, or what --query selects from it), tsv (one line per flow unless --query), none."""
+    from netlogs.cli.output import emit
+    from netlogs.report.json import dumps_trace_result, trace_result_to_dict
     from netlogs.report.text import render_text
 
-    color = sys.stdout.isatty() and "NO_COLOR" not in os.environ
-    click.echo(render_text(result, color=color), nl=False)
+    def document() -> object:
+        doc = trace_result_to_dict(result)
+        if query is None and output_format(output, query) == "tsv":
+            keys = ("client_ip", "client", "verdict", "violation", "requests", "vault_outcome",
+                    "cause")
+            return [{k: flow.get(k) for k in keys} for flow in doc["flows"]]
+        return doc
 
-
-def _write_outputs(
-    result: TraceResult, *, html: str | None, json_path: str | None, markdown: str | None
-) -> None:
-    """Render every requested file first, then write each one atomically."""
-    rendered: list[tuple[str, str]] = []
-    if json_path is not None:
-        from netlogs.report.json import dumps_trace_result
-
-        rendered.append((json_path, dumps_trace_result(result)))
-    if markdown is not None:
-        from netlogs.report.markdown import render_markdown
-
-        rendered.append((markdown, render_markdown(result)))
-    if html is not None:
-        from netlogs.report.html import render_html
-
-        rendered.append((html, render_html(result)))
-    for path, text in rendered:
-        write_atomically(Path(path), text)
-
-
-def write_atomically(path: Path, text: str) -> None:
-    """Write ``text`` to a temporary file next to ``path`` and rename it into place.
-
-    A reader never sees a half-written report: either the old file or the complete new one.
-    """
-    import tempfile
-
-    path.parent.mkdir(parents=True, exist_ok=True)
-    handle = tempfile.NamedTemporaryFile(  # noqa: SIM115 (closed below, then renamed)
-        "w",
-        encoding="utf-8",
-        dir=path.parent,
-        prefix=f".{path.name}.",
-        suffix=".tmp",
-        delete=False,
-        newline="",
+    emit(
+        output_format(output, query),
+        table=lambda color, width: render_text(result, color=color, width=width),
+        document=document,
+        query=query,
+        json_text=lambda: dumps_trace_result(result),
     )
-    try:
-        with handle:
-            handle.write(text)
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.chmod(handle.name, _file_mode(path))
-        os.replace(handle.name, path)
-    except BaseException:
-        Path(handle.name).unlink(missing_ok=True)
-        raise
 
-
-def _file_mode(path: Path) -> int:
-    """Keep an existing file's mode; new files get what the umask allows (temp files are 0600)."""
-    if path.exists():
-        return path.stat().st_mode & 0o777
-    umask = os.umask(0)
-    os.umask(umask)
-    return 0o666 & ~umask

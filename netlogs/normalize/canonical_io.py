@@ -11,6 +11,7 @@ from typing import IO
 
 import polars as pl
 
+from netlogs.fileio import atomic_output
 from netlogs.frames import IN_MEMORY
 from netlogs.model import EvidenceTables
 from netlogs.schemas import CANONICAL
@@ -28,7 +29,8 @@ def write_canonical(tables: EvidenceTables, out_dir: Path) -> dict[str, Path]:
         path = out_dir / f"{name}.parquet"
         frame: pl.DataFrame = getattr(tables, name)
         metadata = summary_metadata(summarize_canonical(frame.lazy(), name))
-        frame.write_parquet(path, metadata=metadata)
+        with atomic_output(path) as handle:
+            frame.write_parquet(handle, metadata=metadata)
         written[name] = path
     return written
 

@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from netlogs.errors import ConfigError
+from netlogs.fileio import write_atomically
 from netlogs.model import (
     DEFAULT_FIREWALL_LEAD,
     CollectedEvidence,
@@ -188,4 +189,4 @@ def _iso(moment: datetime) -> str:
 
 
 def _write_json(path: Path, document: Mapping[str, Any]) -> None:
-    path.write_text(json.dumps(document, indent=2, sort_keys=False) + "\n", encoding="utf-8")
+    write_atomically(path, json.dumps(document, indent=2, sort_keys=False) + "\n")

@@ -151,7 +151,16 @@ def _with_sources(
     sources = _source_summaries(rows, partial=partial)
     statuses, details = family_statuses(sources)
     by_family = family_lags(lags, sources)
-    ctx = replace(ctx, source_status=statuses, source_detail=details, ingestion_lags=by_family)
+    partial_tables = frozenset(
+        (s.family, s.table) for s in sources if s.status is SourceStatus.PARTIAL
+    )
+    ctx = replace(
+        ctx,
+        source_status=statuses,
+        source_detail=details,
+        partial_tables=partial_tables,
+        ingestion_lags=by_family,
+    )
     return ctx, sources
 
 

@@ -1,25 +1,25 @@
-"""The self-contained HTML evidence report: one file, plotly.js inline, no network access.
+"""The self-contained HTML evidence report: one file, no chart library, no network access.
 
 Safety rests on three layers: jinja2 autoescaping plus the ``show`` filter (invisible characters
-made visible, bidi isolated, very long values folded), JSON for the chart embedded through
-``script_json`` in a non-executed ``application/json`` block, and a Content-Security-Policy that
-only lets the page's own scripts (pinned by hash) run and forbids every network load.
-This is the only module that imports plotly, and only when a report is rendered.
+made visible, bidi isolated, very long values folded), pictures (paths, timeline) drawn
+server-side as SVG text with every string escaped, and a Content-Security-Policy that only lets
+the page's own script and style (pinned by hash) apply, with no eval and no network load.
 """
 
 from __future__ import annotations
 
 import base64
 import hashlib
-import os
-import tempfile
 from functools import lru_cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from netlogs.errors import ConfigError
+from netlogs.fileio import write_atomically
+from netlogs.report.html_estate import estate_svg
+from netlogs.report.html_path import MARKER_DEFS
 from netlogs.report.html_view import report_view
-from netlogs.report.safe_text import neutralise, script_json, shorten
+from netlogs.report.safe_text import neutralise, shorten
 from netlogs.report.timeline import build_timeline
 
 if TYPE_CHECKING:
@@ -30,7 +30,6 @@ if TYPE_CHECKING:
 
 TEMPLATE = "report.html.j2"
 LONG_TEXT = 240  # characters shown before a value is folded behind "show all"
-TIMELINE_DIV = "nl-timeline"  # fixed, so two renders of one result are identical
 
 
 def report_asset_dir(package: Path | None = None) -> Path:
@@ -48,25 +47,18 @@ def report_asset_dir(package: Path | None = None) -> Path:
 
 def render_html(result: TraceResult) -> str:
     """The whole page as text."""
+    from markupsafe import Markup  # noqa: PLC0415 - comes with jinja2
+
     assets = _assets()
     timeline = build_timeline(result)
-    figure = {
-        "data": timeline.traces,
-        "layout": timeline.layout,
-        "config": {
-            "displaylogo": False,
-            "responsive": True,
-            "typesetMath": False,
-            "modeBarButtonsToRemove": ["sendDataToCloud", "lasso2d", "select2d"],
-        },
-    }
     context: dict[str, Any] = report_view(result) | {
         "css": assets["css"],
-        "plotly_js": assets["plotly_js"],
         "report_js": assets["report_js"],
         "csp": assets["csp"],
-        "timeline_div": TIMELINE_DIV,
-        "timeline_json": script_json(figure),
+        "timeline_svg": Markup(timeline.svg),  # built escaped by timeline.py
+        "marker_defs": Markup(MARKER_DEFS),  # constant SVG, no data
+        "estate_svg": Markup(estate_svg(result)),  # built escaped by html_estate.py
+        "timeline_series": timeline.series,
         "timeline_note": timeline.note,
         "timeline_records": timeline.records,
     }
@@ -75,19 +67,7 @@ def render_html(result: TraceResult) -> str:
 
 def write_html(result: TraceResult, path: Path | str) -> None:
     """Write the page atomically: a reader never sees half a report."""
-    target = Path(path)
-    page = render_html(result)
-    try:
-        handle, temp = tempfile.mkstemp(prefix=".netlogs-", suffix=".html", dir=target.parent)
-    except OSError as exc:
-        raise ConfigError(f"{target}: cannot write the HTML report: {exc}") from exc
-    try:
-        with os.fdopen(handle, "w", encoding="utf-8", newline="\n") as out:
-            out.write(page)
-        os.replace(temp, target)
-    except OSError as exc:
-        Path(temp).unlink(missing_ok=True)
-        raise ConfigError(f"{target}: cannot write the HTML report: {exc}") from exc
+    write_atomically(path, render_html(result))
 
 
 # --------------------------------------------------------------------------- jinja
@@ -124,6 +104,11 @@ def show_clip(value: object, limit: int = 120) -> Markup:
     return Markup('<bdi class="clip" tabindex="0">%s</bdi>') % text
 
 
+def plain(value: object, limit: int = 200) -> str:
+    """Text for places that hold no markup (the page title): invisible characters shown, cut."""
+    return shorten(neutralise(value), limit)
+
+
 def show_block(value: object) -> Markup:
     """Multi-line text (KQL) in a ``<pre>``, line breaks kept, invisible characters shown."""
     from markupsafe import Markup  # noqa: PLC0415
@@ -147,10 +132,11 @@ def _environment() -> jinja2.Environment:
     env.filters["show_block"] = show_block
     env.filters["show_short"] = show_short
     env.filters["show_clip"] = show_clip
+    env.filters["plain"] = plain
     return env
 
 
-def _script_hash(body: str) -> str:
+def _hash(body: str) -> str:
     digest = hashlib.sha256(body.encode("utf-8")).digest()
     return "'sha256-" + base64.b64encode(digest).decode("ascii") + "'"
 
@@ -158,23 +144,15 @@ def _script_hash(body: str) -> str:
 @lru_cache(maxsize=1)
 def _assets() -> dict[str, Any]:
     from markupsafe import Markup  # noqa: PLC0415
-    from plotly.offline import get_plotlyjs  # noqa: PLC0415 - heavy; only for HTML reports
 
     folder = report_asset_dir()
-    # A literal "</script" would end the inline element early; plotly.min.js has none today.
-    plotly_js = str(get_plotlyjs()).replace("</script", "<\\/script")
     report_js = (folder / "report.js").read_text(encoding="utf-8")
-    # Only these two inline scripts may run (no inline handlers, no injected <script>). plotly's
-    # WebGL layer (regl) compiles shader code with Function(), hence 'unsafe-eval'.
+    css = (folder / "report.css").read_text(encoding="utf-8")
+    # Only the page's own script and style element apply (pinned by hash): no inline handler,
+    # no injected <script> or <style>, no eval, no network load of any kind.
     csp = (
         "default-src 'none'; "
-        f"script-src {_script_hash(plotly_js)} {_script_hash(report_js)} 'unsafe-eval'; "
-        "style-src 'unsafe-inline'; img-src data: blob:; font-src data:; "
+        f"script-src {_hash(report_js)}; style-src {_hash(css)}; img-src data:; "
         "connect-src 'none'; base-uri 'none'; form-action 'none'"
     )
-    return {
-        "css": Markup((folder / "report.css").read_text(encoding="utf-8")),
-        "plotly_js": Markup(plotly_js),
-        "report_js": Markup(report_js),
-        "csp": csp,
-    }
+    return {"css": Markup(css), "report_js": Markup(report_js), "csp": csp}

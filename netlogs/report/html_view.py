@@ -1,7 +1,8 @@
-"""The data the HTML template shows, gathered from a ``TraceResult`` (no HTML, no plotly here).
+"""The data the HTML template shows, gathered from a ``TraceResult``.
 
 Keeping this separate from rendering lets tests check *what* the page says without parsing
-markup. Strings stay raw: the template escapes every one of them.
+markup. Strings stay raw: the template escapes every one of them. The one exception is each
+client's path picture, an SVG that ``html_path`` builds with every string already escaped.
 """
 
 from __future__ import annotations
@@ -10,7 +11,9 @@ from dataclasses import dataclass
 from typing import Any
 
 from netlogs.model import FlowResult, HopStatus, TraceResult, Verdict
+from netlogs.report.answer import Answer, build_answer, evidence_line
 from netlogs.report.html_clients import ClientSelection, select_clients
+from netlogs.report.html_path import STATUS_WORD, STYLE, path_svg
 from netlogs.report.vocabulary import (
     GAP_TITLE,
     HOP_STATUS_MEANING,
@@ -20,16 +23,15 @@ from netlogs.report.vocabulary import (
     counts_by_verdict,
     gap_next_step,
     iso_utc,
-    policy_sentence,
     sorted_flows,
     sorted_gaps,
-    violation_sentence,
 )
 
 MAX_EVIDENCE_ROWS = 20_000  # cited rows; beyond this the JSON result has the rest
 LARGE_EVIDENCE = 1_000  # from here the page lets the browser skip laying out off-screen parts
 OPEN_CARDS = 25  # up to this many clients every client's details are open; beyond, violations only
 MAX_ANSWER_VIOLATIONS = 1_000  # violation sentences in the answer; beyond, a count and the table
+MAX_PICTURES = 100  # path pictures (the first cards: violations, then undecided flows first)
 
 
 @dataclass(frozen=True)
@@ -52,6 +54,8 @@ class ClientView:
     last_seen: str
     card: bool = True  # drawn as a detail card (see html_clients for who is left out)
     row: bool = True  # listed in the verdict table
+    picture: str = ""  # the path as an inline SVG (already escaped), for clients with a card
+    sentence: str = ""  # the answer's plain sentence, for violations and undecided flows
 
     @property
     def link(self) -> str:
@@ -83,7 +87,11 @@ def verdict_tone(flow: FlowResult) -> str:
     return "blocked"
 
 
-def _client(index: int, flow: FlowResult, chosen: ClientSelection) -> ClientView:
+def _client(
+    index: int, flow: FlowResult, chosen: ClientSelection, firewall: str | None, sentence: str
+) -> ClientView:
+    card = index in chosen.cards
+    drawn = card and index < MAX_PICTURES
     hops = tuple(
         HopView(h.hop.value, h.name, h.detail, h.status.value, HOP_STATUS_MEANING[h.status])
         for h in flow.expected_path
@@ -96,8 +104,10 @@ def _client(index: int, flow: FlowResult, chosen: ClientSelection) -> ClientView
         hops=hops,
         first_seen=iso_utc(flow.first_seen) if flow.first_seen else "",
         last_seen=iso_utc(flow.last_seen) if flow.last_seen else "",
-        card=index in chosen.cards,
+        card=card,
         row=index in chosen.rows,
+        picture=path_svg(flow, firewall, client_label(flow)) if drawn else "",
+        sentence=sentence,
     )
 
 
@@ -127,14 +137,21 @@ def report_view(result: TraceResult) -> dict[str, Any]:
     """Everything the template needs except the timeline and the embedded assets."""
     flows = sorted_flows(result)
     chosen = select_clients(flows)
-    clients = [_client(i, f, chosen) for i, f in enumerate(flows)]
+    firewall = result.vault.required_firewall
+    answer = build_answer(result)
+    sentences = {id(f.flow): f.sentence for f in (*answer.violations, *answer.undecided)}
+    clients = [
+        _client(i, f, chosen, firewall, sentences.get(id(f), "")) for i, f in enumerate(flows)
+    ]
     evidence, evidence_total = _evidence(clients)
     return {
+        "answer": answer,
+        "findings": _findings(answer, clients, firewall),
+        "banner_tone": _BANNER_TONE[answer.status],
         "result": result,
         "vault": result.vault,
         "window_start": iso_utc(result.window.start),
         "window_end": iso_utc(result.window.end),
-        "policy": policy_sentence(result),
         "counts": [
             (name, n, VERDICT_MEANING[Verdict(name)])
             for name, n in counts_by_verdict(result).items()
@@ -147,7 +164,7 @@ def report_view(result: TraceResult) -> dict[str, Any]:
         "evidence": evidence,
         "evidence_total": evidence_total,
         "verdict_legend": [(v.value, VERDICT_MEANING[v]) for v in VERDICT_ORDER],
-        "hop_legend": [(s.value, HOP_STATUS_MEANING[s]) for s in HopStatus],
+        "picture_legend": _PICTURE_LEGEND,
         "sources": sorted(result.sources, key=lambda s: (s.family.value, s.table)),
         "queries": sorted(result.queries, key=lambda q: (q.name, q.workspace, q.timespan)),
         "ledger": sorted(result.ledger, key=lambda e: (e.template, e.workspace, e.start)),
@@ -159,18 +176,56 @@ def report_view(result: TraceResult) -> dict[str, Any]:
     }
 
 
+_BANNER_TONE = {"PASS": "ok", "VIOLATIONS": "violation", "UNDECIDED": "undecided",
+                "NO TRAFFIC": "undecided"}
+_PICTURE_MEANING = {
+    **{s.value: HOP_STATUS_MEANING[s] for s in HopStatus},
+    "skipped": "the design requires this firewall, but the modelled path goes around it",
+    "required": "a hop the design rule asks for (upper row of each picture)",
+}
+
+
+# (status, word, symbol, meaning) for the legend of the path pictures
+_PICTURE_LEGEND = [
+    (status, STATUS_WORD[status], STYLE[status][3], meaning)
+    for status, meaning in _PICTURE_MEANING.items()
+]
+
+
+@dataclass(frozen=True)
+class FindingView:
+    sentence: str
+    link: str
+    tone: str
+    evidence: str  # "4 rows cited: AZKVAuditLogs 4; no fw-hub record"
+
+
+def _findings(
+    answer: Answer, clients: list[ClientView], firewall: str | None
+) -> dict[str, list[FindingView]]:
+    link = {id(c.flow): c.link for c in clients}
+    tone = {id(c.flow): c.tone for c in clients}
+    out: dict[str, list[FindingView]] = {}
+    for key, found in (("violations", answer.violations), ("undecided", answer.undecided)):
+        out[key] = [
+            FindingView(f.sentence, link.get(id(f.flow), ""), tone.get(id(f.flow), key),
+                        evidence_line(f.flow, firewall))
+            for f in found[:MAX_ANSWER_VIOLATIONS]
+        ]
+    return out
+
+
 def _client_sections(clients: list[ClientView], chosen: ClientSelection) -> dict[str, Any]:
-    """The answer's violation list and the per-client section, bounded for huge estates."""
+    """The per-client section, bounded for huge estates."""
     violating = [c for c in clients if c.flow.violation]
     cards = [c for c in clients if c.card]
     return {
-        "violations": [
-            (c.link, violation_sentence(c.flow)) for c in violating[:MAX_ANSWER_VIOLATIONS]
-        ],
         "violations_more": max(len(violating) - MAX_ANSWER_VIOLATIONS, 0),
         "cards": cards,
         "table_clients": [c for c in clients if c.row],
         "without_card": len(clients) - len(cards),
+        "without_picture": sum(1 for c in cards if not c.picture),
+        "max_pictures": MAX_PICTURES,
         "violations_without_card": sum(1 for c in violating if not c.card),
         "groups": chosen.groups,
         "group_prefix": chosen.group_prefix,

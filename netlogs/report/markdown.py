@@ -7,16 +7,16 @@ become a link, an image, HTML or a broken table. Output depends only on the ``Tr
 from __future__ import annotations
 
 from netlogs.model import FlowResult, TraceResult
+from netlogs.report.answer import Answer, build_answer, evidence_line
+from netlogs.report.ledger_text import sorted_sources, source_name
 from netlogs.report.safe_text import markdown_text, shorten
 from netlogs.report.vocabulary import (
     GAP_TITLE,
     counts_by_verdict,
     gap_next_step,
     iso_utc,
-    policy_sentence,
     sorted_flows,
     sorted_gaps,
-    violation_sentence,
 )
 
 MAX_ROWS = 50  # beyond this the ticket gets unreadable; the HTML/JSON report has everything
@@ -25,40 +25,55 @@ _CAUSE_LIMIT = 160
 
 def render_markdown(result: TraceResult) -> str:
     """The Markdown report, ending in a newline."""
+    answer = build_answer(result)
     parts = [
-        _answer(result),
-        _violations(result),
+        _answer(result, answer),
+        _findings(answer, result.vault.required_firewall),
+        _facts(result),
         _clients(result),
         _gaps(result),
+        _sources(result),
         _footer(result),
     ]
     return "\n\n".join(p for p in parts if p) + "\n"
 
 
-def _answer(result: TraceResult) -> str:
+def _answer(result: TraceResult, answer: Answer) -> str:
+    """The banner: status first, then the statement and the design rule."""
+    return "\n".join(
+        [
+            f"## {answer.headline}: {markdown_text(answer.title)}",
+            "",
+            f"**{markdown_text(answer.rule)}** (Key Vault {markdown_text(result.vault.name)}, "
+            f"`{iso_utc(result.window.start)}` to `{iso_utc(result.window.end)}`)",
+        ]
+    )
+
+
+def _findings(answer: Answer, firewall: str | None) -> str:
+    lines: list[str] = []
+    if answer.violations:
+        lines += [f"### Violations ({len(answer.violations)})", ""]
+        for i, found in enumerate(answer.violations[:MAX_ROWS], start=1):
+            lines.append(f"{i}. {markdown_text(found.sentence)}")
+            lines.append(f"   _Evidence: {markdown_text(evidence_line(found.flow, firewall))}_")
+        lines += _more(len(answer.violations))
+    if answer.undecided:
+        lines += ([""] if lines else []) + [f"### Undecided ({len(answer.undecided)})", ""]
+        lines += [f"- {markdown_text(f.sentence)}" for f in answer.undecided[:MAX_ROWS]]
+        lines += _more(len(answer.undecided))
+    return "\n".join(lines)
+
+
+def _facts(result: TraceResult) -> str:
     counts = ", ".join(f"`{name}` {n}" for name, n in counts_by_verdict(result).items())
     lines = [
-        f"## netlogs trace: {markdown_text(result.vault.name)}",
-        "",
-        f"**Answer:** {result.violations} violation(s) in {len(result.flows)} flow(s); "
-        f"{result.undecided} undecided.",
-        "",
-        f"- Window: `{iso_utc(result.window.start)}` to `{iso_utc(result.window.end)}`",
-        f"- Policy: {markdown_text(policy_sentence(result))}",
+        f"- Flows: {len(result.flows)}: {result.violations} violation(s), "
+        f"{result.undecided} undecided",
         f"- Public network access: {markdown_text(result.vault.public_network_access)}",
     ]
     if counts:
         lines.append(f"- Verdicts: {counts}")
-    return "\n".join(lines)
-
-
-def _violations(result: TraceResult) -> str:
-    flows = [f for f in sorted_flows(result) if f.violation]
-    if not flows:
-        return ""
-    lines = ["### Violations", ""]
-    lines += [f"- {markdown_text(violation_sentence(f))}" for f in flows[:MAX_ROWS]]
-    lines += _more(len(flows))
     return "\n".join(lines)
 
 
@@ -102,6 +117,30 @@ def _gaps(result: TraceResult) -> str:
             f"- **{GAP_TITLE[gap.kind]}:** {markdown_text(gap.message)}{clients} "
             f"Next step: {markdown_text(gap_next_step(gap.kind, gap.next_step))}"
         )
+    return "\n".join(lines)
+
+
+def _sources(result: TraceResult) -> str:
+    """The row ledger: what each source read, used and set aside (and why)."""
+    if not result.sources:
+        return ""
+    lines = [
+        "### Sources",
+        "",
+        "| Source | Status | Read | Used | Set aside | Detail |",
+        "|---|---|---:|---:|---|---|",
+    ]
+    for source in sorted_sources(result):
+        aside = ", ".join(f"{why} {rows}" for why, rows in source.set_aside) or "-"
+        cells = [
+            markdown_text(source_name(source)),
+            source.status.value,
+            str(source.read),
+            str(source.used),
+            markdown_text(aside),
+            markdown_text(shorten(source.detail, _CAUSE_LIMIT) or "-"),
+        ]
+        lines.append("| " + " | ".join(cells) + " |")
     return "\n".join(lines)
 
 

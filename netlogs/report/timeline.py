@@ -1,16 +1,19 @@
-"""The data behind the HTML timeline: plotly trace dicts built with polars, no plotly import.
+"""The HTML timeline, drawn server-side as one inline SVG (no chart library, no script).
 
-One lane per client; inside it, vault requests, firewall records and flow records sit at slightly
-different heights. Up to ``RAW_LIMIT`` records are drawn one marker each. Beyond that the records
-are counted per client x family x outcome x detail (HTTP status or firewall action) x time bucket,
-so a million rows become at most ``AGGREGATE_LIMIT`` markers and the browser stays responsive.
+One lane per client, at least ``LANE`` px tall even when printed on A4; inside it, vault
+requests (circles), firewall records (diamonds) and flow records (squares) sit at slightly
+different heights. Up to ``RAW_LIMIT`` records are drawn one marker each, with the record in the
+marker's tooltip. Beyond that the records are counted per client x family x outcome x detail
+(HTTP status or firewall action) x time bucket, so a million rows become at most
+``AGGREGATE_LIMIT`` markers. Markers are built as text by vectorized polars expressions; every
+log-derived string is neutralised and XML-escaped on the way.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import timedelta
-from typing import Any
+from datetime import datetime, timedelta, timezone
+from html import escape
 
 import polars as pl
 
@@ -19,13 +22,13 @@ from netlogs.model import TraceResult
 from netlogs.report.safe_text import INVISIBLE_CHARS, neutralise, shorten, visible_code
 from netlogs.report.vocabulary import ip_sort_key
 
-RAW_LIMIT = 20_000
-SVG_LIMIT = 10_000  # up to this many markers SVG is fast, prints well and needs no WebGL
-AGGREGATE_LIMIT = 60_000
+RAW_LIMIT = 5_000  # one marker (with its own tooltip) per record up to here
+AGGREGATE_LIMIT = 15_000  # counted markers; the bucket widens until the count fits
 MAX_LANES = 150
 TARGET_BUCKETS = 400
-# WebGL drawing buffers are commonly capped at 4096 px; a taller plot misplaces its markers.
-MAX_HEIGHT = 4_000
+LANE = 34  # px per client in the SVG's own units: >= 18 px even scaled to an A4 page width
+LEFT, PLOT_W, TOP, BOTTOM = 250, 960, 28, 40
+WIDTH = LEFT + PLOT_W + 16
 
 _BUCKETS = tuple(
     timedelta(seconds=s)
@@ -39,35 +42,46 @@ FAMILY_NAME = {
 }
 _ACTIONS = ("Allow", "Allowed", "Deny", "Denied", "Drop", "Alert", "DNAT", "Request")
 _FAMILY_RANK = {"keyvault": 0, "firewall": 1, "flow": 2}
-_FAMILY_OFFSET = {"keyvault": -0.25, "firewall": 0.0, "flow": 0.25}
-_FAMILY_SYMBOL = {"keyvault": "circle", "firewall": "diamond", "flow": "square"}
-_OUTCOME_COLOR = {"ok": "#2e7d32", "denied": "#c62828", "error": "#ef6c00"}
-_OTHER_COLOR = "#546e7a"
+_FAMILY_OFFSET = {"keyvault": -9.0, "firewall": 0.0, "flow": 9.0}
+OUTCOME_CLASS = {"ok": "o-ok", "denied": "o-denied", "error": "o-error"}
+_OTHER_CLASS = "o-other"
+
+
+@dataclass(frozen=True)
+class Series:
+    """One legend entry: a family x outcome x detail and how many markers it drew."""
+
+    name: str
+    family: str
+    css: str
+    markers: int
 
 
 @dataclass(frozen=True)
 class Timeline:
-    """What the template needs: plotly data + layout, and a sentence on how it was drawn."""
-
-    traces: list[dict[str, Any]]
-    layout: dict[str, Any]
+    svg: str  # the whole chart, escaped; empty when there is nothing to draw
+    series: tuple[Series, ...]
+    lanes: tuple[str, ...]  # lane labels, top to bottom
     note: str
     records: int
 
-
-def plot_text(value: object, limit: int = 120) -> str:
-    """Text for plotly labels: plotly reads a small HTML subset there, so escape it to entities."""
-    text = shorten(neutralise(value), limit)
-    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+    @property
+    def markers(self) -> int:
+        return sum(s.markers for s in self.series)
 
 
-_HTML_ENTITIES = {"&": "&amp;", "<": "&lt;", ">": "&gt;"}
+_ENTITIES = {"&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#x27;"}
 _WHITESPACE = {"\t": " ", "\n": " ", "\r": " "}
 _SHOWN = {c: visible_code(c) for c in INVISIBLE_CHARS} | _WHITESPACE
 
 
-def plot_text_expr(column: str | pl.Expr, limit: int = 120) -> pl.Expr:
-    """``plot_text`` as a vectorized polars expression (for per-record hover text)."""
+def svg_text(value: object, limit: int = 120) -> str:
+    """Log text for an SVG element: invisible characters shown, cut, XML-escaped."""
+    return escape(shorten(neutralise(value), limit), quote=True)
+
+
+def svg_text_expr(column: str | pl.Expr, limit: int = 120) -> pl.Expr:
+    """``svg_text`` as a vectorized polars expression (per-record tooltips)."""
     expr = pl.col(column) if isinstance(column, str) else column
     text = expr.cast(pl.String).fill_null("").str.replace_many(_SHOWN)
     cut = (
@@ -75,7 +89,7 @@ def plot_text_expr(column: str | pl.Expr, limit: int = 120) -> pl.Expr:
         .then(text.str.slice(0, limit - 1) + pl.lit("…"))
         .otherwise(text)
     )
-    return cut.str.replace_many(_HTML_ENTITIES)
+    return cut.str.replace_many(_ENTITIES)
 
 
 def timeline_records(result: TraceResult) -> pl.DataFrame:
@@ -91,34 +105,37 @@ def timeline_records(result: TraceResult) -> pl.DataFrame:
 
 
 def build_timeline(result: TraceResult) -> Timeline:
-    """Traces and layout for the whole result, raw or aggregated depending on its size."""
+    """The chart for the whole result, raw or counted depending on its size."""
     records = timeline_records(result)
     lanes, note = _lanes(records, result)
+    labels = _lane_labels(lanes, result)
     if records.is_empty() or not lanes:
-        return Timeline([], _layout(lanes, result), "No records to draw.", 0)
+        return Timeline("", (), labels, "No records to draw.", 0)
+    start, end = result.window.start, result.window.end
+    inside = records.filter(pl.col("time").is_between(start, end))
+    outside = records.height - inside.height
     frame = (
-        records.filter(pl.col("client_ip").is_in(list(lanes)))
+        inside.filter(pl.col("client_ip").is_in(list(lanes)))
         .with_columns(
-            lane=pl.col("client_ip").replace_strict(lanes, return_dtype=pl.Float64)
-            + pl.col("family").replace_strict(
-                _FAMILY_OFFSET, default=0.15, return_dtype=pl.Float64
-            ),
-            x=pl.col("time").dt.epoch("ms"),
+            y=pl.col("client_ip").replace_strict(lanes, return_dtype=pl.Float64) * LANE
+            + (TOP + LANE / 2)
+            + pl.col("family").replace_strict(_FAMILY_OFFSET, default=5.0, return_dtype=pl.Float64),
+            ms=pl.col("time").dt.epoch("ms"),
             outcome=pl.col("outcome").fill_null("unknown"),
         )
         .with_columns(detail=_detail())
         .with_columns(outcome=_cited_outcome())
     )
     if frame.height <= RAW_LIMIT:
-        traces, how = _raw_traces(frame), "one marker per record"
+        marks, how = _raw_marks(frame), "one marker per record (hover a marker for the row)"
     else:
-        traces, how = _aggregated_traces(frame, result)
-    if sum(len(t["x"]) for t in traces) <= SVG_LIMIT:
-        for trace in traces:
-            trace["type"] = "scatter"
-    layout = _layout(lanes, result)
+        marks, how = _counted_marks(frame, result)
+    series, body = _draw_series(marks, result)
+    svg = _frame(labels, result) + body + "</svg>"
     sentence = f"{records.height:,} record(s), {how}." + (f" {note}" if note else "")
-    return Timeline(traces=traces, layout=layout, note=sentence, records=records.height)
+    if outside:
+        sentence += f" {outside:,} record(s) just outside the window are not drawn."
+    return Timeline(svg, series, labels, sentence, records.height)
 
 
 def _lanes(records: pl.DataFrame, result: TraceResult) -> tuple[dict[str, float], str]:
@@ -136,63 +153,9 @@ def _lanes(records: pl.DataFrame, result: TraceResult) -> tuple[dict[str, float]
     return {ip: float(i) for i, ip in enumerate(ordered)}, note
 
 
-def _series_key(frame: pl.DataFrame) -> pl.DataFrame:
-    """Stable order: vault, firewall, flow families first (legend order), then time."""
-    rank = pl.col("family").replace_strict(
-        _FAMILY_RANK, default=len(_FAMILY_RANK), return_dtype=pl.Int32
-    )
-    return frame.sort([rank, "family", "outcome", "detail", "x", "lane", "row_id"], nulls_last=True)
-
-
-def _traces(frame: pl.DataFrame, sizes: pl.Expr) -> list[dict[str, Any]]:
-    """One trace per family x outcome x detail, so the legend names each status and action."""
-    traces = []
-    keys = ["family", "outcome", "detail"]
-    for (family, outcome, detail), part in frame.group_by(keys, maintain_order=True):
-        marker_sizes = part.select(sizes.alias("size"))["size"].to_list()
-        traces.append(_trace(str(family), str(outcome), str(detail), part, marker_sizes))
-    return traces
-
-
-def _trace_name(family: str, outcome: str, detail: str) -> str:
-    """Legend text; a vault status that is not plainly ok says how it failed (403 can be both)."""
-    name = f"{FAMILY_NAME.get(family, family)}: {plot_text(detail, 20)}"
-    return (
-        f"{name} ({plot_text(outcome, 12)})" if family == "keyvault" and outcome != "ok" else name
-    )
-
-
-def _trace(
-    family: str, outcome: str, detail: str, part: pl.DataFrame, sizes: list[float]
-) -> dict[str, Any]:
-    return {
-        "type": "scattergl",
-        "mode": "markers",
-        "name": _trace_name(family, outcome, detail),
-        "legendgroup": family,
-        "x": part["x"].to_list(),
-        "y": part["lane"].to_list(),
-        "text": part["hover"].to_list(),
-        "hovertemplate": "%{text}<extra></extra>",
-        "marker": {
-            "color": _OUTCOME_COLOR.get(outcome, _OTHER_COLOR),
-            "symbol": _FAMILY_SYMBOL.get(family, "x"),
-            "size": sizes[0] if len(set(sizes)) == 1 else sizes,
-            "opacity": 0.8,
-        },
-    }
-
-
-def _raw_traces(frame: pl.DataFrame) -> list[dict[str, Any]]:
-    frame = _series_key(frame)
-    hover = pl.concat_str(
-        plot_text_expr("client_ip", 45),
-        pl.lit(" · "),
-        plot_text_expr("label"),
-        pl.lit("<br>"),
-        plot_text_expr("row_id", 80),
-    )
-    return _traces(frame.with_columns(hover=hover), pl.lit(7.0))
+def _lane_labels(lanes: dict[str, float], result: TraceResult) -> tuple[str, ...]:
+    names = {f.client_ip: f.client for f in result.flows if f.client}
+    return tuple(f"{ip} {names[ip]}" if ip in names else ip for ip in lanes)
 
 
 def _detail() -> pl.Expr:
@@ -235,37 +198,49 @@ def _cited_outcome() -> pl.Expr:
     return pl.when(pl.col("outcome") == "cited").then(derived).otherwise(pl.col("outcome"))
 
 
-def _aggregated_traces(
-    frame: pl.DataFrame, result: TraceResult
-) -> tuple[list[dict[str, Any]], str]:
+def _raw_marks(frame: pl.DataFrame) -> pl.DataFrame:
+    tip = pl.concat_str(
+        pl.col("time").dt.strftime("%Y-%m-%dT%H:%M:%S%.3fZ"),
+        pl.lit(" · "),
+        svg_text_expr("client_ip", 45),
+        pl.lit(" · "),
+        svg_text_expr("label"),
+        pl.lit(" · row "),
+        svg_text_expr("row_id", 80),
+    )
+    return frame.with_columns(tip=tip, r=pl.lit(5.0))
+
+
+def _counted_marks(frame: pl.DataFrame, result: TraceResult) -> tuple[pl.DataFrame, str]:
     span = result.window.duration
     buckets = [b for b in _BUCKETS if span / b <= TARGET_BUCKETS] or [_BUCKETS[-1]]
     for bucket in buckets:  # coarsen until the marker count is safe for the browser
         counted = _count(frame, bucket)
         if counted.height <= AGGREGATE_LIMIT:
             break
-    counted = _series_key(counted.with_columns(row_id=pl.lit("")))
-    hover = pl.concat_str(
-        plot_text_expr("client_ip", 45),
+    tip = pl.concat_str(
+        pl.from_epoch("ms", time_unit="ms").dt.strftime("%Y-%m-%dT%H:%M:%SZ"),
         pl.lit(" · "),
-        plot_text_expr(pl.col("family").replace(FAMILY_NAME), 30),
+        svg_text_expr("client_ip", 45),
         pl.lit(" · "),
-        plot_text_expr("detail", 30),
+        svg_text_expr(pl.col("family").replace(FAMILY_NAME), 30),
+        pl.lit(" · "),
+        svg_text_expr("detail", 30),
         pl.lit(": "),
         pl.col("n").cast(pl.String),
         pl.lit(" record(s)"),
     )
-    sizes = (5 + 3 * pl.col("n").cast(pl.Float64).log10()).clip(5, 20).round(1)
-    traces = _traces(counted.with_columns(hover=hover), sizes)
-    return traces, f"counted per {_describe(bucket)} bucket (marker size grows with the count)"
+    radius = (4 + 2 * pl.col("n").cast(pl.Float64).log10()).clip(4, 11).round(1)
+    how = f"counted per {_describe(bucket)} bucket (a bigger marker means more records)"
+    return counted.with_columns(tip=tip, r=radius, row_id=pl.lit("")), how
 
 
 def _count(frame: pl.DataFrame, bucket: timedelta) -> pl.DataFrame:
     width_ms = int(bucket.total_seconds() * 1000)
     return (
-        frame.with_columns(x=(pl.col("x") // width_ms) * width_ms)
-        .group_by(["client_ip", "family", "outcome", "detail", "lane", "x"])
-        .agg(n=pl.len())
+        frame.with_columns(ms=(pl.col("ms") // width_ms) * width_ms)
+        .group_by(["client_ip", "family", "outcome", "detail", "y", "ms"])
+        .agg(n=pl.len(), time=pl.col("time").min())
     )
 
 
@@ -277,30 +252,99 @@ def _describe(bucket: timedelta) -> str:
     return f"{seconds}-second"
 
 
-def _layout(lanes: dict[str, float], result: TraceResult) -> dict[str, Any]:
-    names = {f.client_ip: f.client for f in result.flows if f.client}
-    ticks = [plot_text(f"{ip} {names[ip]}" if ip in names else ip, 48) for ip in lanes]
-    start, end = (int(t.timestamp() * 1000) for t in (result.window.start, result.window.end))
-    return {
-        "height": min(max(260, 90 + 34 * len(lanes)), MAX_HEIGHT),
-        "margin": {"l": 230, "r": 20, "t": 30, "b": 50},
-        "hovermode": "closest",
-        "showlegend": True,
-        "legend": {"orientation": "h", "y": 1.02, "yanchor": "bottom", "x": 0},
-        "xaxis": {
-            "type": "date",
-            "range": [start, end],
-            "title": {"text": "time (UTC)"},
-            "hoverformat": "%Y-%m-%d %H:%M:%S.%L",
-        },
-        "yaxis": {
-            "tickmode": "array",
-            "tickvals": list(lanes.values()),
-            "ticktext": ticks,
-            "autorange": False,  # the range below is already reversed (first client on top)
-            "zeroline": False,
-            "range": [len(lanes) - 0.5, -0.5],
-            "automargin": True,
-        },
-        "plot_bgcolor": "#ffffff",
-    }
+def _series_name(family: str, outcome: str, detail: str) -> str:
+    """Legend text; a vault status that is not plainly ok says how it failed (403 can be both)."""
+    name = f"{FAMILY_NAME.get(family, family)}: {shorten(neutralise(detail), 20)}"
+    if family == "keyvault" and outcome != "ok":
+        return f"{name} ({shorten(neutralise(outcome), 12)})"
+    return name
+
+
+def _shape(family: str) -> pl.Expr:
+    """The marker element for each row of a family, as SVG text."""
+    x, y, r = (pl.col(c).round(1).cast(pl.String) for c in ("x", "y", "r"))
+    tip = pl.concat_str(pl.lit("<title>"), pl.col("tip"), pl.lit("</title>"))
+    if family == "keyvault":
+        head = pl.concat_str(pl.lit('<circle cx="'), x, pl.lit('" cy="'), y, pl.lit('" r="'), r)
+        return pl.concat_str(head, pl.lit('">'), tip, pl.lit("</circle>"))
+    if family == "firewall":
+        top = (pl.col("y") - pl.col("r") - 1).round(1).cast(pl.String)
+        side = (pl.col("r") + 1).round(1).cast(pl.String)
+        head = pl.concat_str(pl.lit('<path d="M'), x, pl.lit(","), top, pl.lit("l"), side,
+                             pl.lit(","), side, pl.lit("l-"), side, pl.lit(","), side,
+                             pl.lit("l-"), side, pl.lit(",-"), side, pl.lit('z">'))
+        return pl.concat_str(head, tip, pl.lit("</path>"))
+    left = (pl.col("x") - pl.col("r")).round(1).cast(pl.String)
+    upper = (pl.col("y") - pl.col("r")).round(1).cast(pl.String)
+    side = (2 * pl.col("r")).round(1).cast(pl.String)
+    head = pl.concat_str(pl.lit('<rect x="'), left, pl.lit('" y="'), upper, pl.lit('" width="'),
+                         side, pl.lit('" height="'), side, pl.lit('">'))
+    return pl.concat_str(head, tip, pl.lit("</rect>"))
+
+
+def _draw_series(marks: pl.DataFrame, result: TraceResult) -> tuple[tuple[Series, ...], str]:
+    """One ``<g>`` per family x outcome x detail, in legend order (vault, firewall, flow)."""
+    start_ms = int(result.window.start.timestamp() * 1000)
+    span_ms = max(int(result.window.duration.total_seconds() * 1000), 1)
+    rank = pl.col("family").replace_strict(_FAMILY_RANK, default=9, return_dtype=pl.Int32)
+    marks = marks.with_columns(
+        x=(pl.col("ms") - start_ms) / span_ms * PLOT_W + LEFT
+    ).sort([rank, "family", "outcome", "detail", "ms", "y", "row_id"], nulls_last=True)
+    series, parts = [], []
+    for (family, outcome, detail), part in marks.group_by(
+        ["family", "outcome", "detail"], maintain_order=True
+    ):
+        css = OUTCOME_CLASS.get(str(outcome), _OTHER_CLASS)
+        name = _series_name(str(family), str(outcome), str(detail))
+        drawn = part.select(_shape(str(family)).alias("svg"))["svg"]
+        parts.append(f'<g class="m {css}" data-series="{escape(name, quote=True)}">')
+        parts.append("".join(drawn.to_list()))
+        parts.append("</g>")
+        series.append(Series(name, str(family), css, part.height))
+    return tuple(series), "".join(parts)
+
+
+def _frame(labels: tuple[str, ...], result: TraceResult) -> str:
+    """The SVG element, lanes with their labels, and the time axis."""
+    height = TOP + LANE * len(labels) + BOTTOM
+    parts = [
+        f'<svg class="timeline-svg" viewBox="0 0 {WIDTH} {height}" width="{WIDTH}" '
+        f'role="img" aria-label="timeline of {len(labels)} client(s)" '
+        'xmlns="http://www.w3.org/2000/svg">'
+    ]
+    for i, label in enumerate(labels):
+        y = TOP + i * LANE
+        stripe = ' class="lane alt"' if i % 2 else ' class="lane"'
+        parts.append(f'<rect x="{LEFT}" y="{y}" width="{PLOT_W}" height="{LANE}"{stripe}/>')
+        parts.append(
+            f'<text x="{LEFT - 8}" y="{y + LANE / 2 + 4:.0f}" class="lab" text-anchor="end">'
+            f"{svg_text(label, 36)}</text>"
+        )
+    parts.append(_axis(result, TOP + LANE * len(labels)))
+    return "".join(parts)
+
+
+def _axis(result: TraceResult, bottom: int) -> str:
+    start, end = result.window.start, result.window.end
+    span = end - start
+    step = next((b for b in _BUCKETS if span / b <= 8), _BUCKETS[-1])
+    first = datetime.fromtimestamp(
+        -(-start.timestamp() // step.total_seconds()) * step.total_seconds(), tz=timezone.utc
+    )
+    fmt = "%H:%M" if span <= timedelta(days=1) else "%m-%d %H:%M"
+    parts = [f'<line x1="{LEFT}" y1="{bottom}" x2="{LEFT + PLOT_W}" y2="{bottom}" class="ax"/>']
+    tick = first
+    while tick <= end:
+        x = LEFT + (tick - start) / span * PLOT_W
+        parts.append(f'<line x1="{x:.1f}" y1="{TOP}" x2="{x:.1f}" y2="{bottom + 4}" class="grid"/>')
+        parts.append(
+            f'<text x="{x:.1f}" y="{bottom + 18}" class="tick" text-anchor="middle">'
+            f"{tick.strftime(fmt)}</text>"
+        )
+        tick += step
+    parts.append(
+        f'<text x="{LEFT + PLOT_W}" y="{bottom + 34}" class="tick" text-anchor="end">'
+        f"time (UTC), {start.strftime('%Y-%m-%d %H:%M:%S')} to "
+        f"{end.strftime('%H:%M:%S' if end.date() == start.date() else '%Y-%m-%d %H:%M:%S')}</text>"
+    )
+    return "".join(parts)

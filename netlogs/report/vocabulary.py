@@ -1,4 +1,5 @@
-"""Words every report uses: what each verdict and hop status means, and one-sentence findings.
+"""Words every report uses: what each verdict, hop status and gap kind means (the one-sentence
+findings every report starts with are built in ``answer``).
 
 Kept in one place so the terminal, Markdown and HTML reports explain things the same way to a
 reader who never ran netlogs.
@@ -60,6 +61,7 @@ GAP_TITLE: dict[GapKind, str] = {
     GapKind.PARTIAL_DATA: "Partial data",
     GapKind.SNAT_AMBIGUOUS: "Ambiguous SNAT",
     GapKind.UNPARSED_ROWS: "Unparsed rows",
+    GapKind.TOPOLOGY: "Not evaluated by the network model",
 }
 
 # What to do when a gap carries no specific next step of its own.
@@ -80,6 +82,10 @@ GAP_DEFAULT_NEXT_STEP: dict[GapKind, str] = {
         "Use a network rule (no SNAT) or shorten the window so only one client matches."
     ),
     GapKind.UNPARSED_ROWS: "Check the listed files; netlogs could not read those rows.",
+    GapKind.TOPOLOGY: (
+        "Describe the construct in the topology file, or check the affected paths by hand "
+        "(az network nic show-effective-route-table)."
+    ),
 }
 
 # Display order: problems first, then the healthy answer, then the undecided ones.
@@ -104,26 +110,6 @@ def gap_next_step(kind: GapKind, next_step: str) -> str:
 def client_label(flow: FlowResult) -> str:
     """``10.2.1.4 (vnet-spoke2/snet-vm)`` or just the IP when the topology has no name for it."""
     return f"{flow.client_ip} ({flow.client})" if flow.client else flow.client_ip
-
-
-def policy_sentence(result: TraceResult) -> str:
-    firewall = result.vault.required_firewall
-    if firewall:
-        return f"traffic to the vault's private endpoints must pass firewall {firewall}"
-    return "no firewall rule given: nothing counts as a firewall bypass"
-
-
-def violation_sentence(flow: FlowResult) -> str:
-    """One sentence naming the client, what happened, how many requests and why."""
-    what = {
-        Verdict.REACHED_BYPASSING_FIREWALL: "reached the vault without passing the firewall",
-        Verdict.REACHED_VIA_SERVICE_ENDPOINT: "reached the vault through a service endpoint",
-        Verdict.REACHED_VIA_PUBLIC_ENDPOINT: "reached the vault through its public endpoint",
-    }.get(flow.verdict, f"is a violation ({flow.verdict.value})")
-    window = ""
-    if flow.first_seen and flow.last_seen:
-        window = f" between {iso_utc(flow.first_seen)} and {iso_utc(flow.last_seen)}"
-    return f"{client_label(flow)} {what}: {flow.requests} request(s){window}; cause: {flow.cause}."
 
 
 def counts_by_verdict(result: TraceResult) -> dict[str, int]:

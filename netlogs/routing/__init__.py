@@ -1,6 +1,6 @@
 """Effective routes of any subnet and the forwarding decision for a destination.
 
-Follows /work/shared/domain/azure-network-semantics.md §1-§2: system routes (with the reserved
+Follows Azure's documented routing rules: system routes (with the reserved
 ``None`` rules), peering, gateway routes with propagation and ECMP, service endpoints, private
 endpoint /32s with the network-policy rule, UDRs; Active/Invalid per exact prefix; LPM lookup.
 Contested behaviours are ``RoutingOptions``; every route carries a confidence.

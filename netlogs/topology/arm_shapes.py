@@ -14,6 +14,13 @@ from pathlib import Path
 from typing import Any
 
 from netlogs.errors import TopologyError
+from netlogs.topology.import_notes import ImportNotes
+from netlogs.topology.yaml_text import (
+    TOO_DEEP,
+    TOO_LONG_NUMBER,
+    DuplicateKeyError,
+    strict_json,
+)
 
 # Resource types the importer reads (lower case: Resource Graph lowercases them).
 VNET = "microsoft.network/virtualnetworks"
@@ -103,13 +110,27 @@ class Resource:
             raise self.error(f"{where}{path}: required field is missing")
         return value
 
+    def strings(
+        self, path: str, obj: Any = None, where: str = "", required: bool = False
+    ) -> list[str]:
+        """A list of strings (missing and not required: empty); anything else is an error."""
+        value = dig(self.body if obj is None else obj, path)
+        if value is None or (required and value == []):
+            if required:
+                raise self.error(f"{where}{path}: required field is missing")
+            return []
+        if not isinstance(value, list) or not all(isinstance(item, str) for item in value):
+            raise self.error(f"{where}{path}: expected a list of strings")
+        return value
 
-def read_resources(directory: Path) -> list[Resource]:
+
+def read_resources(directory: Path, notes: ImportNotes | None = None) -> list[Resource]:
     """Every recognised resource in every ``*.json`` under ``directory``; later copies of the
-    same id replace earlier ones only when they carry more properties (list vs show output)."""
+    same id replace earlier ones only when they carry more properties (list vs show output).
+    Objects of other types are counted in ``notes``."""
     found: dict[str, Resource] = {}
     for path in sorted(directory.rglob("*.json")):
-        for resource in _resources_in(path, _read_json(path)):
+        for resource in _resources_in(path, _read_json(path), notes):
             key = f"{resource.type}|{resource.id.lower()}"
             if key not in found or len(resource.body) > len(found[key].body):
                 found[key] = resource
@@ -124,10 +145,16 @@ def _read_json(path: Path) -> Any:
     except UnicodeDecodeError:
         raise TopologyError(str(path), "file", "not UTF-8 text") from None
     try:
-        return json.loads(text)
+        return strict_json(text)
     except json.JSONDecodeError as exc:
         raise TopologyError(str(path), f"line {exc.lineno}, column {exc.colno}",
                             f"JSON syntax error: {exc.msg}") from None
+    except DuplicateKeyError as exc:
+        raise TopologyError(str(path), "document", f"JSON error: {exc}") from None
+    except RecursionError:
+        raise TopologyError(str(path), "document", TOO_DEEP) from None
+    except ValueError:
+        raise TopologyError(str(path), "document", TOO_LONG_NUMBER) from None
 
 
 def _candidates(document: Any) -> Iterator[Any]:
@@ -140,7 +167,7 @@ def _candidates(document: Any) -> Iterator[Any]:
         yield document
 
 
-def _resources_in(path: Path, document: Any) -> Iterator[Resource]:
+def _resources_in(path: Path, document: Any, notes: ImportNotes | None) -> Iterator[Resource]:
     file = str(path)
     if _is_learned_routes(document):
         yield Resource(file, file, LEARNED_ROUTES, path.stem, {"routes": document["value"]})
@@ -148,6 +175,9 @@ def _resources_in(path: Path, document: Any) -> Iterator[Resource]:
     for index, item in enumerate(_candidates(document)):
         kind = item.get("type") if isinstance(item, Mapping) else None
         if not isinstance(kind, str) or kind.lower() not in KNOWN_TYPES:
+            if notes is not None:
+                what = kind.lower() if isinstance(kind, str) else "objects without a type"
+                notes.ignore("resources of types netlogs does not read", what)
             continue
         body = flatten(item)
         # Without an id, the position in its file identifies it (for messages and de-duplication).

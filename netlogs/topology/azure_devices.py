@@ -25,6 +25,12 @@ from netlogs.topology.arm_shapes import (
     segment_after,
     subnet_ref,
 )
+from netlogs.topology.import_notes import (
+    OUTSIDE_INPUT,
+    PE_NOT_APPROVED,
+    PE_OTHER_VAULT,
+    ImportNotes,
+)
 
 SNAT_PROPERTY = "Network.SNAT.PrivateRanges"
 
@@ -137,7 +143,8 @@ def gateways(resources: list[Resource]) -> list[dict[str, Any]]:
 
 def _instance_ips(r: Resource, configs: list[dict[str, Any]]) -> list[str]:
     peers = flat_list(dig(r.body, "bgpSettings.bgpPeeringAddresses"))
-    ips = [str(ip) for peer in peers for ip in peer.get("defaultBgpIpAddresses") or []]
+    ips = [ip for peer in peers for ip in r.strings("defaultBgpIpAddresses", peer,
+                                                     "bgpSettings.bgpPeeringAddresses[].")]
     if not ips:
         ips = _split(dig(r.body, "bgpSettings.bgpPeeringAddress"))
     if not ips:
@@ -166,47 +173,80 @@ def _local_prefixes(resources: list[Resource]) -> dict[str, list[str]]:
     result: dict[str, list[str]] = {}
     for gateway_id, local_id in links:
         if local_id in local_gateways:
-            body = local_gateways[local_id].body
-            prefixes = dig(body, "localNetworkAddressSpace.addressPrefixes")
-            result.setdefault(gateway_id, []).extend(prefixes or [])
+            prefixes = local_gateways[local_id].strings("localNetworkAddressSpace.addressPrefixes")
+            result.setdefault(gateway_id, []).extend(prefixes)
     return {key: _unique(value) for key, value in result.items()}
 
 
-def private_endpoints(resources: list[Resource], vaults: set[str]) -> list[dict[str, Any]]:
-    """Private endpoints of Key Vaults (others do not matter for vault traffic)."""
+def private_endpoints(
+    resources: list[Resource], vaults: set[str], subnet_refs: set[str], notes: ImportNotes
+) -> list[dict[str, Any]]:
+    """Private endpoints of the Key Vaults in the input; every other one is counted or a gap."""
     vault_names = {name.lower(): name for name in vaults}
+    subnets = {ref.lower(): ref for ref in subnet_refs}
     nics = _nic_ips(resources)
     result = []
     for r in _of(resources, PRIVATE_ENDPOINT):
-        target = _vault_target(r)
-        if target is None:
+        connection = _connection(r)
+        if connection is None:
+            notes.ignore("private endpoints of other services", _service_of(r))
             continue
-        vault_name, group_id = target
-        if vault_name.lower() not in vault_names:
-            raise r.error(f"privateLinkServiceConnections: targets key vault {vault_name!r}, "
-                          f"which is not in the input (add `az keyvault show -n {vault_name} "
-                          "-o json`)")
+        vault_name, group_id, status = connection
         subnet_id = str(r.need("subnet.id"))
-        result.append({
-            "name": r.name,
-            "subnet": subnet_ref(subnet_id) or subnet_id,
-            "privateIpAddress": _endpoint_ip(r, nics),
-            "target": vault_names[vault_name.lower()],
-            "groupId": group_id,
-        })
+        if subnet_ref(subnet_id) is None:
+            raise r.error(f"subnet.id: {subnet_id!r} is not a subnet id")
+        subnet = subnets.get(str(subnet_ref(subnet_id)).lower())
+        # its /32 route exists in its VNet (and directly peered ones) whatever its state
+        vnet = subnet.split("/")[0] if subnet else segment_after(subnet_id, "virtualNetworks")
+        if vault_name.lower() not in vault_names:
+            notes.gap(PE_OTHER_VAULT, f"{r.name} -> {vault_name}", vnet or "")
+        elif status.lower() != "approved":
+            notes.gap(PE_NOT_APPROVED, f"{r.name} -> {vault_name} ({status})", vnet or "")
+        elif subnet is None:
+            notes.gap(OUTSIDE_INPUT, f"private endpoint {r.name} ({subnet_ref(subnet_id)})",
+                      vnet or "")
+        else:
+            result.append({
+                "name": r.name,
+                "subnet": subnet,
+                "privateIpAddress": _endpoint_ip(r, nics),
+                "target": vault_names[vault_name.lower()],
+                "groupId": group_id,
+            })
     return result
 
 
-def _vault_target(r: Resource) -> tuple[str, str] | None:
+def _connections(r: Resource) -> list[dict[str, Any]]:
     connections = flat_list(r.body.get("privateLinkServiceConnections"))
-    connections += flat_list(r.body.get("manualPrivateLinkServiceConnections"))
-    for connection in connections:
+    return connections + flat_list(r.body.get("manualPrivateLinkServiceConnections"))
+
+
+def _connection(r: Resource) -> tuple[str, str, str] | None:
+    """(vault name, group id, connection status) of a Key Vault endpoint; None for others."""
+    for connection in _connections(r):
         service_id = str(connection.get("privateLinkServiceId") or "")
         vault = segment_after(service_id, "vaults")
         if vault and "/providers/microsoft.keyvault/" in service_id.lower():
-            group_ids = connection.get("groupIds") or ["vault"]
-            return vault, str(group_ids[0])
+            group_ids = r.strings("groupIds", connection, "privateLinkServiceConnections[].") \
+                or ["vault"]
+            # Without a state (hand-trimmed JSON), Azure's usual auto-approval is assumed.
+            status = dig(connection, "privateLinkServiceConnectionState.status") or "Approved"
+            return vault, str(group_ids[0]), str(status)
     return None
+
+
+def _service_of(r: Resource) -> str:
+    """What another service's endpoint reaches, for the summary: its group id (``blob``,
+    ``sqlServer``) or else the provider's resource type."""
+    for connection in _connections(r):
+        group_ids = connection.get("groupIds")
+        if isinstance(group_ids, list) and group_ids and isinstance(group_ids[0], str):
+            return group_ids[0]
+        service_id = str(connection.get("privateLinkServiceId") or "")
+        parts = service_id.split("/providers/", 1)[-1].split("/")
+        if "/providers/" in service_id and len(parts) >= 2:
+            return f"{parts[0]}/{parts[1]}"  # e.g. Microsoft.Network/privateLinkServices
+    return "no connection"
 
 
 def _nic_ips(resources: list[Resource]) -> dict[str, str]:
@@ -223,7 +263,8 @@ def _nic_ips(resources: list[Resource]) -> dict[str, str]:
 
 def _endpoint_ip(r: Resource, nics: dict[str, str]) -> str:
     dns_configs = flat_list(r.body.get("customDnsConfigs"))
-    dns_ips = [ip for c in dns_configs for ip in c.get("ipAddresses") or []]
+    dns_ips = [ip for c in dns_configs
+               for ip in r.strings("ipAddresses", c, "customDnsConfigs[].")]
     config_ips = [c.get("privateIPAddress") for c in flat_list(r.body.get("ipConfigurations"))]
     for ip in [*dns_ips, *config_ips, nics.get(r.id.lower())]:
         if isinstance(ip, str) and ip:

@@ -8,12 +8,11 @@ always loads. Azure properties netlogs does not use are ignored.
 from __future__ import annotations
 
 import ipaddress
-import os
-import tempfile
 from pathlib import Path
 from typing import Any
 
 from netlogs.errors import TopologyError
+from netlogs.fileio import write_atomically
 from netlogs.topology.arm_shapes import (
     KEY_VAULT,
     ROUTE_TABLE,
@@ -27,69 +26,116 @@ from netlogs.topology.arm_shapes import (
     subnet_ref,
 )
 from netlogs.topology.azure_devices import firewalls, gateways, private_endpoints
-from netlogs.topology.dump import dump_topology
+from netlogs.topology.dump import dump_topology, gap_to_mapping
+from netlogs.topology.import_notes import (
+    OUTSIDE_INPUT,
+    PEERING_OUTSIDE,
+    ROUTE_TABLE_OUTSIDE,
+    VIRTUAL_HUB,
+    ImportNotes,
+)
 from netlogs.topology.loader import topology_from_mapping
 from netlogs.topology.model import Topology
 
 
-def import_az_json(directory: Path) -> Topology:
-    """Read every ``*.json`` under ``directory`` and return the validated Topology."""
-    resources = read_resources(Path(directory))
+def import_az_json(directory: Path, notes: ImportNotes | None = None) -> Topology:
+    """Read every ``*.json`` under ``directory`` and return the validated Topology.
+
+    What was left out is added to ``notes`` (when given); the gaps are in ``Topology.gaps``.
+    """
+    notes = ImportNotes() if notes is None else notes
+    resources = read_resources(Path(directory), notes)
     if not any(r.type == VNET for r in resources):
         raise TopologyError(str(directory), "input", "no Microsoft.Network/virtualNetworks "
                                                      "resource found in any *.json file")
-    return topology_from_mapping(mapping_from_resources(resources), source=str(directory))
+    return topology_from_mapping(mapping_from_resources(resources, notes), source=str(directory))
 
 
-def mapping_from_resources(resources: list[Resource]) -> dict[str, Any]:
-    """The topology file content (documented format) for a set of Azure resources."""
-    vnets = [_vnet(r) for r in _of(resources, VNET)]
+def mapping_from_resources(
+    resources: list[Resource], notes: ImportNotes | None = None
+) -> dict[str, Any]:
+    """The topology file content (documented format) for a set of Azure resources.
+
+    References to resources outside ``resources`` never fail: they are dropped, counted in
+    ``notes`` and, where they could change a path, listed under ``gaps``.
+    """
+    notes = ImportNotes() if notes is None else notes
+    vnet_names = {r.name.lower(): r.name for r in _of(resources, VNET)}
+    vnets = [
+        _vnet(r, _by_reference(resources, VNET), _by_reference(resources, ROUTE_TABLE), notes)
+        for r in _of(resources, VNET)
+    ]
     subnet_refs = {f"{v['name']}/{s['name']}" for v in vnets for s in v["subnets"]}
     service_tags: dict[str, list[str]] = {}
     route_tables = [_route_table(r, service_tags) for r in _of(resources, ROUTE_TABLE)]
-    vaults = [_key_vault(r, subnet_refs) for r in _of(resources, KEY_VAULT)]
+    vaults = [_key_vault(r, subnet_refs, notes) for r in _of(resources, KEY_VAULT)]
     mapping: dict[str, Any] = {
         "virtualNetworks": vnets,
         "routeTables": route_tables,
-        "firewalls": firewalls(resources),
-        "virtualNetworkGateways": gateways(resources),
-        "privateEndpoints": private_endpoints(resources, {v["name"] for v in vaults}),
+        "firewalls": _in_known_vnets(firewalls(resources), vnet_names, "firewall", notes),
+        "virtualNetworkGateways": _in_known_vnets(gateways(resources), vnet_names, "gateway",
+                                                  notes),
+        "privateEndpoints": private_endpoints(resources, {v["name"] for v in vaults},
+                                              subnet_refs, notes),
         "keyVaults": vaults,
     }
     if service_tags:
         mapping["servicePrefixes"] = service_tags
+    if notes.gaps:
+        mapping["gaps"] = [gap_to_mapping(g) for g in notes.gaps]
     return mapping
+
+
+def _in_known_vnets(
+    devices: list[dict[str, Any]], vnet_names: dict[str, str], kind: str, notes: ImportNotes
+) -> list[dict[str, Any]]:
+    """Devices placed in VNets of the input (named as the VNet is); the others become gaps."""
+    kept = []
+    for device in devices:
+        vnet = vnet_names.get(str(device["virtualNetwork"]).lower())
+        if vnet is None:
+            notes.gap(OUTSIDE_INPUT, f"{kind} {device['name']} ({device['virtualNetwork']})",
+                      str(device["virtualNetwork"]))
+            continue
+        kept.append({**device, "virtualNetwork": vnet})
+    return kept
 
 
 def write_topology_file(topology: Topology, out: Path) -> None:
     """Write the YAML atomically: a failure never leaves a partial file behind."""
-    out = Path(out)
     text = f"# Written by `netlogs topology import` from {topology.source}\n"
-    text += dump_topology(topology)
-    try:
-        fd, temp = tempfile.mkstemp(prefix=f".{out.name}.", suffix=".tmp", dir=out.parent or ".")
-    except OSError as exc:
-        raise TopologyError(str(out), "output", f"cannot write: {exc.strerror or exc}") from None
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as handle:
-            handle.write(text)
-        os.replace(temp, out)
-    except OSError as exc:
-        Path(temp).unlink(missing_ok=True)
-        raise TopologyError(str(out), "output", f"cannot write: {exc.strerror or exc}") from None
+    write_atomically(out, text + dump_topology(topology))
 
 
 def _of(resources: list[Resource], kind: str) -> list[Resource]:
     return sorted((r for r in resources if r.type == kind), key=lambda r: r.name.lower())
 
 
-def _vnet(r: Resource) -> dict[str, Any]:
+def _by_reference(resources: list[Resource], kind: str) -> dict[str, str]:
+    """Names of the input's resources of ``kind`` by lower-case resource id; by lower-case name
+    only for those without an id. A same-named resource of another subscription is not one."""
+    return {
+        (r.id if r.id.startswith("/") else r.name).rstrip("/").lower(): r.name
+        for r in _of(resources, kind)
+    }
+
+
+def _resolve(known: dict[str, str], reference: str) -> str | None:
+    """The name of the input resource ``reference`` (a resource id) points to, if any."""
+    key = reference.rstrip("/").lower()
+    return known.get(key) or known.get(last_segment(key))
+
+
+def _vnet(
+    r: Resource, vnet_ids: dict[str, str], route_tables: dict[str, str], notes: ImportNotes
+) -> dict[str, Any]:
     vnet: dict[str, Any] = {
         "name": r.name,
-        "addressPrefixes": list(r.need("addressSpace.addressPrefixes")),
-        "subnets": [_subnet(r, s) for s in flat_list(r.body.get("subnets"))],
+        "addressPrefixes": r.strings("addressSpace.addressPrefixes", required=True),
+        "subnets": [_subnet(r, s, route_tables, notes) for s in flat_list(r.body.get("subnets"))],
         "virtualNetworkPeerings": [
-            _peering(r, p) for p in flat_list(r.body.get("virtualNetworkPeerings"))
+            peering for p in flat_list(r.body.get("virtualNetworkPeerings"))
+            if (peering := _peering(r, p, vnet_ids, notes)) is not None
         ],
     }
     if isinstance(r.body.get("location"), str):
@@ -97,18 +143,27 @@ def _vnet(r: Resource) -> dict[str, Any]:
     return vnet
 
 
-def _subnet(vnet: Resource, s: dict[str, Any]) -> dict[str, Any]:
+def _subnet(
+    vnet: Resource, s: dict[str, Any], route_tables: dict[str, str], notes: ImportNotes
+) -> dict[str, Any]:
     name = s.get("name") or (last_segment(s["id"]) if isinstance(s.get("id"), str) else None)
     where = f"subnets[{name or '?'}]"
     if not name:
         raise vnet.error(f"{where}.name: required field is missing")
-    prefixes = s.get("addressPrefixes") or ([s["addressPrefix"]] if s.get("addressPrefix") else [])
+    single = s.get("addressPrefix")
+    prefixes = vnet.strings("addressPrefixes", s, f"{where}.") or (
+        [single] if isinstance(single, str) and single else [])
     if not prefixes:
         raise vnet.error(f"{where}.addressPrefix: required field is missing")
-    subnet: dict[str, Any] = {"name": name, "addressPrefixes": list(prefixes)}
+    subnet: dict[str, Any] = {"name": name, "addressPrefixes": prefixes}
     route_table_id = dig(s, "routeTable.id")
     if isinstance(route_table_id, str):
-        subnet["routeTable"] = last_segment(route_table_id)
+        table = _resolve(route_tables, route_table_id)
+        if table is None:
+            notes.gap(ROUTE_TABLE_OUTSIDE, f"{vnet.name}/{name} -> {last_segment(route_table_id)}",
+                      vnet.name)
+        else:
+            subnet["routeTable"] = table
     services = [e.get("service") for e in flat_list(s.get("serviceEndpoints"))]
     if services:
         subnet["serviceEndpoints"] = [x for x in services if isinstance(x, str)]
@@ -120,13 +175,22 @@ def _subnet(vnet: Resource, s: dict[str, Any]) -> dict[str, Any]:
     return subnet
 
 
-def _peering(vnet: Resource, p: dict[str, Any]) -> dict[str, Any]:
+def _peering(
+    vnet: Resource, p: dict[str, Any], vnet_ids: dict[str, str], notes: ImportNotes
+) -> dict[str, Any] | None:
+    """The peering, or None (and a gap) when its remote VNet is not in the input."""
     name = p.get("name") or "?"
     remote_id = dig(p, "remoteVirtualNetwork.id")
     if not isinstance(remote_id, str):
         raise vnet.error(f"virtualNetworkPeerings[{name}].remoteVirtualNetwork.id: "
                          "required field is missing")
-    peering: dict[str, Any] = {"name": name, "remoteVirtualNetwork": last_segment(remote_id)}
+    remote = _resolve(vnet_ids, remote_id)
+    if remote is None:
+        hub = last_segment(remote_id).upper().startswith("HV_")  # Virtual WAN's hidden hub VNet
+        notes.gap(VIRTUAL_HUB if hub else PEERING_OUTSIDE,
+                  f"{vnet.name}/{name} -> {last_segment(remote_id)}", vnet.name)
+        return None
+    peering: dict[str, Any] = {"name": name, "remoteVirtualNetwork": remote}
     if isinstance(p.get("peeringState"), str):
         peering["peeringState"] = p["peeringState"]
     # Azure's own defaults are all false; the az CLI always prints the three flags.
@@ -165,7 +229,7 @@ def _looks_like_cidr(text: str) -> bool:
     return True
 
 
-def _key_vault(r: Resource, subnet_refs: set[str]) -> dict[str, Any]:
+def _key_vault(r: Resource, subnet_refs: set[str], notes: ImportNotes) -> dict[str, Any]:
     vault: dict[str, Any] = {"name": r.name}
     uri = r.body.get("vaultUri")
     if isinstance(uri, str):
@@ -176,11 +240,13 @@ def _key_vault(r: Resource, subnet_refs: set[str]) -> dict[str, Any]:
         vault["publicNetworkAccess"] = r.body["publicNetworkAccess"]
     acls = r.body.get("networkAcls")
     if isinstance(acls, dict):
-        vault["networkAcls"] = _network_acls(acls, subnet_refs)
+        vault["networkAcls"] = _network_acls(r, acls, subnet_refs, notes)
     return vault
 
 
-def _network_acls(acls: dict[str, Any], subnet_refs: set[str]) -> dict[str, Any]:
+def _network_acls(
+    r: Resource, acls: dict[str, Any], subnet_refs: set[str], notes: ImportNotes
+) -> dict[str, Any]:
     # Key Vault stores virtual network rule ids lower-cased; match them case-insensitively and
     # drop rules for subnets outside the input (no client of this topology can be there).
     by_lower = {ref.lower(): ref for ref in subnet_refs}
@@ -189,8 +255,12 @@ def _network_acls(acls: dict[str, Any], subnet_refs: set[str]) -> dict[str, Any]
         ref = subnet_ref(str(rule.get("id") or ""))
         if ref and ref.lower() in by_lower:
             rules.append(by_lower[ref.lower()])
-    ip_rules = [flatten(x).get("value") if isinstance(x, dict) else x
-                for x in acls.get("ipRules") or []]
+        else:
+            notes.ignore("key vault network rules for subnets outside the input")
+    listed = acls.get("ipRules")
+    if listed is not None and not isinstance(listed, list):
+        raise r.error("networkAcls.ipRules: expected a list")
+    ip_rules = [flatten(x).get("value") if isinstance(x, dict) else x for x in listed or []]
     result: dict[str, Any] = {"ipRules": ip_rules, "virtualNetworkRules": rules}
     for key in ("defaultAction", "bypass"):
         if isinstance(acls.get(key), str):

@@ -23,8 +23,10 @@ def describe(value: Any) -> str:
     names = {str: "a string", bool: "a boolean", int: "a number", float: "a number",
              list: "a list", dict: "a mapping", type(None): "nothing"}
     kind = names.get(type(value), type(value).__name__)
-    shown = repr(value) if len(repr(value)) <= 40 else repr(value)[:37] + "..."
-    return kind if value is None or isinstance(value, (list, dict)) else f"{kind} ({shown})"
+    if value is None or isinstance(value, (list, dict)):
+        return kind  # never rendered: a container may be huge (or aliased many times over)
+    text = repr(value[:41]) if isinstance(value, str) else repr(value)
+    return f"{kind} ({text if len(text) <= 40 else text[:37] + '...'})"
 
 
 def parse_cidr(text: str) -> IPNetwork:

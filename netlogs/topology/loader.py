@@ -12,6 +12,8 @@ from pathlib import Path
 from typing import Any
 
 from netlogs.errors import TopologyError
+from netlogs.topology.azure_rules import check_azure_rejects
+from netlogs.topology.coverage import with_coverage_gaps
 from netlogs.topology.dump import dump_topology, topology_sha256
 from netlogs.topology.fields import ROOT, Fields, parse_cidr, parse_ip_or_cidr
 from netlogs.topology.model import (
@@ -30,9 +32,11 @@ from netlogs.topology.model import (
     RouteTable,
     Subnet,
     Topology,
+    TopologyGap,
     VirtualNetwork,
     VirtualNetworkGateway,
 )
+from netlogs.topology.sections import SECTION_KEYS, load_sections
 from netlogs.topology.validate import validate_topology
 from netlogs.topology.yaml_text import parse_text
 
@@ -41,8 +45,10 @@ __all__ = ["dump_topology", "load_topology", "topology_from_mapping", "topology_
 TOP_LEVEL_KEYS = (
     "description", "virtualNetworks", "routeTables", "firewalls", "virtualNetworkGateways",
     "privateEndpoints", "keyVaults", "clients", "servicePrefixes", "reservedNonePrefixes",
-    "designRules",
+    "designRules", "gaps", *SECTION_KEYS,
 )
+# States of a private endpoint connection; only Approved ones carry traffic.
+CONNECTION_STATES = ("Approved", "Pending", "Rejected", "Disconnected")
 # The keyword Azure Firewall accepts for "the IANA private ranges" in its SNAT setting.
 IANA_KEYWORD = "IANAPrivateRanges"
 
@@ -69,6 +75,9 @@ def topology_from_mapping(data: Any, source: str) -> Topology:
     top.opt_string("description")
     service_prefixes = _service_prefixes(top)
     private_endpoints = tuple(_private_endpoint(f) for f in _entries(top, "privateEndpoints"))
+    by_target: dict[str, list[str]] = {}
+    for pe in private_endpoints:
+        by_target.setdefault(pe.target, []).append(pe.name)
     topology = Topology(
         vnets=tuple(_vnet(f) for f in _entries(top, "virtualNetworks")),
         route_tables=tuple(
@@ -78,7 +87,7 @@ def topology_from_mapping(data: Any, source: str) -> Topology:
         firewalls=tuple(_firewall(f) for f in _entries(top, "firewalls")),
         gateways=tuple(_gateway(f) for f in _entries(top, "virtualNetworkGateways")),
         private_endpoints=private_endpoints,
-        key_vaults=tuple(_key_vault(f, private_endpoints) for f in _entries(top, "keyVaults")),
+        key_vaults=tuple(_key_vault(f, by_target) for f in _entries(top, "keyVaults")),
         clients=tuple(_client(f) for f in _entries(top, "clients")),
         service_prefixes=service_prefixes,
         reserved_none_prefixes=(
@@ -87,9 +96,12 @@ def topology_from_mapping(data: Any, source: str) -> Topology:
         ),
         design_rules=tuple(_design_rule(f) for f in _entries(top, "designRules", "vault")),
         source=source,
+        gaps=tuple(_gap(f) for f in _entries(top, "gaps", "resource")),
+        **load_sections(top),
     )
     validate_topology(topology)
-    return topology
+    check_azure_rejects(topology)
+    return with_coverage_gaps(topology)
 
 
 def _entries(parent: Fields, key: str, label_key: str = "name") -> Iterator[Fields]:
@@ -108,7 +120,8 @@ def _service_prefixes(top: Fields) -> tuple[tuple[str, tuple[str, ...]], ...]:
 
 
 def _vnet(f: Fields) -> VirtualNetwork:
-    f.reject_unknown(("name", "addressPrefixes", "location", "subnets", "virtualNetworkPeerings"))
+    f.reject_unknown(("name", "addressPrefixes", "location", "subnets", "virtualNetworkPeerings",
+                      "dnsServers"))
     name = f.string("name")
     return VirtualNetwork(
         name=name,
@@ -116,6 +129,7 @@ def _vnet(f: Fields) -> VirtualNetwork:
         region=f.opt_string("location", "") or "",
         subnets=tuple(_subnet(s, name) for s in _entries(f, "subnets")),
         peerings=tuple(_peering(p, name) for p in _entries(f, "virtualNetworkPeerings")),
+        dns_servers=f.ips("dnsServers"),
     )
 
 
@@ -235,7 +249,13 @@ def _gateway(f: Fields) -> VirtualNetworkGateway:
 
 
 def _private_endpoint(f: Fields) -> PrivateEndpoint:
-    f.reject_unknown(("name", "subnet", "privateIpAddress", "target", "groupId"))
+    f.reject_unknown(("name", "subnet", "privateIpAddress", "target", "groupId",
+                      "connectionState"))
+    state = f.choice("connectionState", CONNECTION_STATES, "Approved")
+    if state != "Approved":
+        raise f.error("connectionState", f"{state}: only an Approved connection carries traffic "
+                                         "to the vault; leave this endpoint out (or describe it "
+                                         "under gaps)")
     return PrivateEndpoint(
         name=f.string("name"),
         subnet=f.string("subnet"),
@@ -245,7 +265,7 @@ def _private_endpoint(f: Fields) -> PrivateEndpoint:
     )
 
 
-def _key_vault(f: Fields, private_endpoints: tuple[PrivateEndpoint, ...]) -> KeyVault:
+def _key_vault(f: Fields, endpoints_by_target: dict[str, list[str]]) -> KeyVault:
     f.reject_unknown(("name", "fqdn", "publicIpAddresses", "publicNetworkAccess", "networkAcls"))
     name = f.string("name")
     return KeyVault(
@@ -254,7 +274,7 @@ def _key_vault(f: Fields, private_endpoints: tuple[PrivateEndpoint, ...]) -> Key
         public_ips=f.ips("publicIpAddresses"),
         public_network_access=f.choice("publicNetworkAccess", ("Enabled", "Disabled"), "Enabled"),
         network_acls=_network_acls(f),
-        private_endpoints=tuple(pe.name for pe in private_endpoints if pe.target == name),
+        private_endpoints=tuple(endpoints_by_target.get(name, ())),
     )
 
 
@@ -282,7 +302,7 @@ def _client(f: Fields) -> Client:
         subnet=f.opt_string("subnet"),
         kind=f.choice("kind", ("vm", "app_service", "onprem"), "vm"),
         gateway=f.opt_string("gateway"),
-        uses_private_dns=f.flag("usesPrivateDns", True),
+        uses_private_dns=f.flag("usesPrivateDns", True) if f.has("usesPrivateDns") else None,
         route_all=f.flag("routeAll", False),
     )
 
@@ -294,3 +314,9 @@ def _design_rule(f: Fields) -> DesignRule:
         require_firewall=f.opt_string("requireFirewall"),
         forbid_public_endpoint=f.flag("forbidPublicEndpoint", True),
     )
+
+
+def _gap(f: Fields) -> TopologyGap:
+    f.reject_unknown(("construct", "resource", "message", "scope"))
+    return TopologyGap(construct=f.string("construct"), resource=f.string("resource"),
+                       message=f.string("message"), scope=f.strings("scope"))

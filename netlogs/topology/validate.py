@@ -11,6 +11,7 @@ import ipaddress
 from collections.abc import Iterable
 
 from netlogs.errors import TopologyError
+from netlogs.topology.addresses import Block, first_overlap, reserved_by_azure
 from netlogs.topology.fields import IPNetwork
 from netlogs.topology.model import Subnet, Topology, VirtualNetwork
 
@@ -27,13 +28,15 @@ def validate_topology(topology: Topology) -> None:
     _unique(file, "clients", (c.name for c in topology.clients))
     vnets = {v.name: v for v in topology.vnets}
     route_tables = {r.name for r in topology.route_tables}
+    peered_back = {v.name: {p.remote_vnet for p in v.peerings} for v in topology.vnets}
     for vnet in topology.vnets:
         _check_vnet(file, vnet, route_tables)
-        _check_peerings(file, vnet, vnets)
+        _check_peerings(file, vnet, vnets, peered_back)
     subnets = {s.ref: s for v in topology.vnets for s in v.subnets}
     _check_appliances(file, topology, vnets, subnets)
-    _check_private_endpoints(file, topology, subnets)
-    _check_clients_and_rules(file, topology, subnets)
+    addresses = _Addresses(file)
+    _check_private_endpoints(file, topology, subnets, addresses)
+    _check_clients_and_rules(file, topology, subnets, addresses)
 
 
 def _unique(file: str, section: str, names: Iterable[str]) -> None:
@@ -54,6 +57,7 @@ def _inside(address: str, prefixes: Iterable[str]) -> bool:
 
 
 def _first_overlap(left: Iterable[str], right: Iterable[str]) -> tuple[str, str] | None:
+    """A prefix of ``left`` overlapping one of ``right`` (short lists: the ranges of two VNets)."""
     for a in left:
         for b in right:
             if _net(a).overlaps(_net(b)):
@@ -63,36 +67,51 @@ def _first_overlap(left: Iterable[str], right: Iterable[str]) -> tuple[str, str]
 
 def _check_vnet(file: str, vnet: VirtualNetwork, route_tables: set[str]) -> None:
     where = f"virtualNetworks[{vnet.name}]"
-    ranges = list(vnet.address_prefixes)
-    for i, prefix in enumerate(ranges):
-        clash = _first_overlap([prefix], ranges[i + 1:])
-        if clash:
-            raise TopologyError(file, where, f"addressPrefixes: {clash[0]} overlaps {clash[1]}")
+    clash = first_overlap(Block(_net(p), p) for p in vnet.address_prefixes)
+    if clash:
+        first, second = sorted((clash[0].tag, clash[1].tag), key=vnet.address_prefixes.index)
+        raise TopologyError(file, where, f"addressPrefixes: {first} overlaps {second}")
     _unique(file, f"{where}.subnets", (s.name for s in vnet.subnets))
     _unique(file, f"{where}.virtualNetworkPeerings", (p.name for p in vnet.peerings))
-    for i, subnet in enumerate(vnet.subnets):
-        _check_subnet(file, vnet, subnet, vnet.subnets[i + 1:], route_tables)
+    space = [Block(_net(p), p) for p in vnet.address_prefixes]
+    blocks = [
+        Block(_net(prefix), (index, subnet, prefix))
+        for index, subnet in enumerate(vnet.subnets)
+        for prefix in subnet.address_prefixes
+    ]
+    for block in blocks:
+        _, subnet, prefix = block.tag
+        if not any(block.within(outer) for outer in space):
+            raise TopologyError(file, f"{where}.subnets[{subnet.name}]",
+                                f"addressPrefixes: {prefix} is outside the VNet's address "
+                                f"space ({', '.join(vnet.address_prefixes)})")
+    for subnet in vnet.subnets:
+        if subnet.route_table is not None and subnet.route_table not in route_tables:
+            raise TopologyError(file, f"{where}.subnets[{subnet.name}]",
+                                f"routeTable: unknown route table {subnet.route_table!r}")
+    _check_subnet_overlaps(file, vnet.name, blocks)
 
 
-def _check_subnet(
-    file: str, vnet: VirtualNetwork, subnet: Subnet, later: Iterable[Subnet], route_tables: set[str]
+def _check_subnet_overlaps(
+    file: str, vnet: str, blocks: list[Block[tuple[int, Subnet, str]]]
 ) -> None:
-    where = f"virtualNetworks[{vnet.name}].subnets[{subnet.name}]"
-    for prefix in subnet.address_prefixes:
-        if not _inside(prefix, vnet.address_prefixes):
-            space = ", ".join(vnet.address_prefixes)
-            raise TopologyError(file, where, f"addressPrefixes: {prefix} is outside the "
-                                             f"VNet's address space ({space})")
-    for other in later:
-        clash = _first_overlap(subnet.address_prefixes, other.address_prefixes)
-        if clash:
-            raise TopologyError(file, where, f"addressPrefixes: {clash[0]} overlaps subnet "
-                                             f"{other.name} ({clash[1]})")
-    if subnet.route_table is not None and subnet.route_table not in route_tables:
-        raise TopologyError(file, where, f"routeTable: unknown route table {subnet.route_table!r}")
+    """One sort over every subnet prefix of the VNet (a VNet may hold thousands of subnets)."""
+    clash = first_overlap(blocks)
+    if clash is None:
+        return
+    (_, first, first_prefix), (_, second, second_prefix) = sorted(
+        (clash[0].tag, clash[1].tag), key=lambda tag: tag[0]
+    )
+    where = f"virtualNetworks[{vnet}].subnets[{first.name}]"
+    other = "another prefix of the same subnet" if first is second else f"subnet {second.name}"
+    raise TopologyError(file, where, f"addressPrefixes: {first_prefix} overlaps {other} "
+                                     f"({second_prefix})")
 
 
-def _check_peerings(file: str, vnet: VirtualNetwork, vnets: dict[str, VirtualNetwork]) -> None:
+def _check_peerings(
+    file: str, vnet: VirtualNetwork, vnets: dict[str, VirtualNetwork],
+    peered_back: dict[str, set[str]],
+) -> None:
     for peering in vnet.peerings:
         where = f"virtualNetworks[{vnet.name}].virtualNetworkPeerings[{peering.name}]"
         remote = vnets.get(peering.remote_vnet)
@@ -101,9 +120,7 @@ def _check_peerings(file: str, vnet: VirtualNetwork, vnets: dict[str, VirtualNet
                                              f"{peering.remote_vnet!r}")
         if remote.name == vnet.name:
             raise TopologyError(file, where, "remoteVirtualNetwork: a VNet cannot peer with itself")
-        if peering.state == "Connected" and not any(
-            back.remote_vnet == vnet.name for back in remote.peerings
-        ):
+        if peering.state == "Connected" and vnet.name not in peered_back.get(remote.name, ()):
             raise TopologyError(file, where, f"remoteVirtualNetwork: {remote.name} has no peering "
                                              f"back to {vnet.name} (a Connected peering has two "
                                              "sides; add it or set peeringState: Initiated)")
@@ -139,12 +156,39 @@ def _check_appliances(
 
 
 def _require_inside(
-    file: str, where: str, field: str, ips: Iterable[str], subnet: Subnet
+    file: str, where: str, field: str, ips: Iterable[str], subnet: Subnet, *,
+    assignable: bool = False,
 ) -> None:
+    """Every address lies in the subnet; with ``assignable``, none is one Azure keeps."""
+    prefixes = [_net(p) for p in subnet.address_prefixes]
     for ip in ips:
-        if not _inside(ip, subnet.address_prefixes):
+        net = _net(ip)
+        if not any(net.version == p.version and net.subnet_of(p) for p in prefixes):  # type: ignore[arg-type]
             raise TopologyError(file, where, f"{field}: {ip} is outside subnet {subnet.ref} "
                                              f"({', '.join(subnet.address_prefixes)})")
+        reserved = reserved_by_azure(net.network_address, prefixes) if assignable and \
+            net.num_addresses == 1 else None
+        if reserved is not None:
+            raise TopologyError(file, where, f"{field}: {ip} is reserved by Azure in subnet "
+                                             f"{subnet.ref} ({reserved}: its network address, "
+                                             "first three host addresses and broadcast address "
+                                             "cannot be assigned)")
+
+
+class _Addresses:
+    """Who holds each address, per network: two NICs never share one."""
+
+    def __init__(self, file: str) -> None:
+        self.file = file
+        self.owners: dict[tuple[str, str], str] = {}
+
+    def claim(self, where: str, field: str, network: str, ips: Iterable[str]) -> None:
+        for ip in ips:
+            owner = self.owners.setdefault((network, ip), where)
+            if owner != where:
+                raise TopologyError(self.file, where, f"{field}: {ip} is also the address of "
+                                                      f"{owner} ({network}): two endpoints "
+                                                      "cannot share an address")
 
 
 def _subnet_ref(file: str, where: str, field: str, ref: str, subnets: dict[str, Subnet]) -> Subnet:
@@ -155,12 +199,15 @@ def _subnet_ref(file: str, where: str, field: str, ref: str, subnets: dict[str, 
     return subnets[ref]
 
 
-def _check_private_endpoints(file: str, topology: Topology, subnets: dict[str, Subnet]) -> None:
+def _check_private_endpoints(
+    file: str, topology: Topology, subnets: dict[str, Subnet], addresses: _Addresses
+) -> None:
     vaults = {k.name for k in topology.key_vaults}
     for pe in topology.private_endpoints:
         where = f"privateEndpoints[{pe.name}]"
         subnet = _subnet_ref(file, where, "subnet", pe.subnet, subnets)
-        _require_inside(file, where, "privateIpAddress", (pe.ip,), subnet)
+        _require_inside(file, where, "privateIpAddress", (pe.ip,), subnet, assignable=True)
+        addresses.claim(where, "privateIpAddress", f"VNet {subnet.vnet}", (pe.ip,))
         if pe.target not in vaults:
             raise TopologyError(file, where, f"target: unknown key vault {pe.target!r}")
     for vault in topology.key_vaults:
@@ -169,14 +216,19 @@ def _check_private_endpoints(file: str, topology: Topology, subnets: dict[str, S
             _subnet_ref(file, where, "virtualNetworkRules", ref, subnets)
 
 
-def _check_clients_and_rules(file: str, topology: Topology, subnets: dict[str, Subnet]) -> None:
+def _check_clients_and_rules(
+    file: str, topology: Topology, subnets: dict[str, Subnet], addresses: _Addresses
+) -> None:
     gateways = {g.name for g in topology.gateways}
     for client in topology.clients:
         where = f"clients[{client.name}]"
         if client.subnet is not None:
             subnet = _subnet_ref(file, where, "subnet", client.subnet, subnets)
-            _require_inside(file, where, "ipAddresses", client.ips, subnet)
-        elif client.kind != "onprem":
+            _require_inside(file, where, "ipAddresses", client.ips, subnet, assignable=True)
+            addresses.claim(where, "ipAddresses", f"VNet {subnet.vnet}", client.ips)
+        elif client.gateway is not None:
+            addresses.claim(where, "ipAddresses", f"via gateway {client.gateway}", client.ips)
+        if client.subnet is None and client.kind != "onprem":
             raise TopologyError(file, where, f"subnet: required for a client of kind {client.kind}")
         if client.gateway is not None and client.gateway not in gateways:
             raise TopologyError(file, where, f"gateway: unknown virtual network gateway "
@@ -185,6 +237,7 @@ def _check_clients_and_rules(file: str, topology: Topology, subnets: dict[str, S
             raise TopologyError(file, where, "gateway: required for a client of kind onprem")
     vaults = {k.name for k in topology.key_vaults}
     firewalls = {f.name for f in topology.firewalls}
+    firewalls |= {h.firewall for h in topology.virtual_hubs if h.firewall}  # secured hubs
     for rule in topology.design_rules:
         where = f"designRules[{rule.vault}]"
         if rule.vault not in vaults:

@@ -52,7 +52,10 @@ def test_routes_json_follows_the_contract(capsys: pytest.CaptureFixture[str]) ->
     ]
 
 
-def test_routes_text_reads_like_az_output(capsys: pytest.CaptureFixture[str]) -> None:
+def test_routes_text_reads_like_az_output(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("COLUMNS", "160")  # a wide terminal: the az-shaped table
     code, out, _ = run(capsys, "routes", "spoke2/snet-vm", "--topology", str(TOPOLOGY))
     lines = out.splitlines()
     assert code == 0 and lines[0] == "Effective routes of spoke2/snet-vm (9 routes)"
@@ -110,7 +113,9 @@ def test_path_json_follows_the_contract(capsys: pytest.CaptureFixture[str]) -> N
     )
     assert code == 0 and err == ""
     doc = json.loads(out)
-    assert list(doc) == ["from", "to", "delivered", "drop_reason", "firewalls", "hops", "bypass"]
+    assert list(doc) == ["from", "to", "delivered", "drop_reason", "firewalls", "hops", "bypass",
+                         "confidence", "unevaluated"]
+    assert (doc["confidence"], doc["unevaluated"]) == ("high", [])
     assert doc["from"] == "onprem-office" and doc["to"] == "kv1:443"
     assert doc["delivered"] is True and doc["drop_reason"] is None and doc["firewalls"] == []
     assert [h["hop"] for h in doc["hops"]] == ["client", "gateway", "private_endpoint", "vault"]
@@ -133,7 +138,8 @@ def test_path_text_is_a_numbered_chain(capsys: pytest.CaptureFixture[str]) -> No
     assert code == 0
     assert lines[0].startswith("vm-app -> kv1.vault.azure.net: DROPPED: 10.0.0.0/8 None")
     assert lines[1].split()[:3] == ["1.", "client", "vm-app"]
-    assert lines[3].split()[:2] == ["2.", "drop"]
+    numbered = [line.split()[:2] for line in lines if line.split()[:1] in (["1."], ["2."])]
+    assert numbered[1] == ["2.", "drop"]  # each hop's detail wraps under it to the width
     assert lines[-1] == "Confidence: high"
 
 
@@ -191,15 +197,17 @@ def _e02_topology(tmp_path: Path) -> Path:
 
 
 def test_routes_text_explains_invalid_routes(
-    capsys: pytest.CaptureFixture[str], tmp_path: Path
+    capsys: pytest.CaptureFixture[str], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    monkeypatch.setenv("COLUMNS", "160")  # a wide terminal: the az-shaped table
     code, out, _ = run(
         capsys, "routes", "spoke2/snet-vm", "--topology", str(_e02_topology(tmp_path))
     )
     invalid = [line for line in out.splitlines() if " Invalid " in line]
     assert code == 0 and len(invalid) == 1
     assert invalid[0].split()[:4] == ["Default", "Invalid", "0.0.0.0/0", "Internet"]
-    assert "overridden by User route default-to-fw with the same prefix" in invalid[0]
+    assert "overridden by User route" in invalid[0]  # the note wraps to the terminal width
+    assert "overridden by User route default-to-fw with the same prefix" in " ".join(out.split())
     assert not any(line.split()[-1:] == ["None"] for line in out.splitlines())  # NONE4 removed
 
 

@@ -12,7 +12,7 @@ from typing import Any
 import pytest
 
 from netlogs.cli import main
-from netlogs.cli.trace_cmd import write_atomically
+from netlogs.fileio import write_atomically
 
 REPO = Path(__file__).resolve().parents[2]
 Estate = Any  # the `estate` fixture of conftest.py
@@ -196,7 +196,7 @@ def test_require_firewall_flag_without_design_rule(
             "either --logs DIR or --workspace",
         ),
         (["--reuse-window", "0m"], "--reuse-window"),
-        (["--format", "xml"], "--format 'xml': use text or json"),
+        (["--format", "xml"], "--output 'xml': use table, json, tsv or none"),
         (["--csv-tz", "Mars/Olympus"], "--csv-tz 'Mars/Olympus': unknown time zone"),
         (["--now", "soon"], "--now 'soon'"),
     ],

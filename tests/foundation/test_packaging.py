@@ -24,9 +24,26 @@ def test_wheel_contains_kql_and_report_templates(tmp_path: Path) -> None:
         assert f"netlogs/_data/kql/{name}" in names
     assert any(n.startswith("netlogs/_data/reports/") for n in names)
     assert "netlogs/py.typed" in names
+    # `netlogs demo` works from an installed wheel: the sample scenario and the licence ship
+    assert "netlogs/_data/sample_data/topology.yaml" in names
+    assert any(n.startswith("netlogs/_data/sample_data/logs/") for n in names)
+    assert any(n.endswith(".dist-info/licenses/LICENSE") for n in names)
+
+
+def test_demo_copies_the_sample_and_traces_it(tmp_path: Path) -> None:
+    from netlogs.testing import invoke
+
+    run = invoke(["demo", str(tmp_path / "demo")])
+    assert run.code == 1, run.stderr  # the sample holds violations on purpose
+    for name in ("topology.yaml", "report.html", "trace.json"):
+        assert (tmp_path / "demo" / name).is_file()
+    assert not list((tmp_path / "demo").glob("*.py"))
+    again = invoke(["demo", str(tmp_path / "demo")])
+    assert again.code == 2
+    assert again.stderr.strip().endswith("exists and is not an empty directory")
 
 
 def test_readme_documents_every_command() -> None:
     readme = (REPO / "README.md").read_text(encoding="utf-8")
-    for command in ("trace", "report", "routes", "path", "kql", "fetch", "topology import"):
+    for command in ("trace", "report", "routes", "path", "kql", "fetch", "topology import", "demo"):
         assert f"netlogs {command}" in readme

@@ -32,7 +32,9 @@ ARGS = [
 
 
 @contextmanager
-def _page(executable: str) -> Iterator[tuple[Any, dict[str, list[str]]]]:
+def _page(
+    executable: str, viewport: tuple[int, int] = (1300, 900)
+) -> Iterator[tuple[Any, dict[str, list[str]]]]:
     """A fresh page that records dialogs, page errors and every network request."""
     from playwright.sync_api import sync_playwright
 
@@ -40,7 +42,7 @@ def _page(executable: str) -> Iterator[tuple[Any, dict[str, list[str]]]]:
     with sync_playwright() as driver:
         browser = driver.chromium.launch(executable_path=executable, args=ARGS)
         try:
-            page = browser.new_page(viewport={"width": 1300, "height": 900})
+            page = browser.new_page(viewport={"width": viewport[0], "height": viewport[1]})
             page.on("dialog", lambda d: (seen["dialogs"].append(d.message), d.dismiss()))
             page.on("pageerror", lambda e: seen["errors"].append(str(e)))
             page.on(
@@ -64,7 +66,7 @@ def _open(page: Any, path: Path, seen: dict[str, list[str]]) -> None:
 
     page.route("**/*", route)
     page.goto(url, wait_until="load")
-    page.wait_for_function("document.querySelector('#nl-timeline .main-svg') !== null")
+    page.wait_for_function("document.querySelector('#nl-timeline svg') !== null")
 
 
 def _distinct_colours(png: bytes) -> int:
@@ -115,8 +117,8 @@ def test_report_draws_in_chromium(
     write_html(sample_result, report)
     with _page(chromium) as (page, seen):
         _open(page, report, seen)
-        points = page.locator("#nl-timeline .scatterlayer .point").count()
-        assert points == 162  # one marker per timeline record (SVG mode)
+        points = page.locator("#nl-timeline g.m > *").count()
+        assert points == 162  # one marker per timeline record
         rows = page.locator("#verdict-table tbody tr")
         assert rows.count() == len(sample_result.flows)
         table_text = page.inner_text("#verdict-table")
@@ -156,13 +158,14 @@ def test_hostile_content_never_runs(
     write_html(hostile_result, report)
     with _page(chromium) as (page, seen):
         _open(page, report, seen)
-        page.hover("#nl-timeline .scatterlayer .point >> nth=0", force=True)
+        page.hover("#nl-timeline g.m > * >> nth=0", force=True)
+        page.hover("svg.pathsvg g.hop >> nth=0", force=True)
         page.click(".long summary >> nth=0")
         for link in page.locator("a").all()[:20]:
             link.click(no_wait_after=True)
         assert page.evaluate("typeof window.__pwned") == "undefined"
         assert page.locator("img").count() == 0
-        assert page.locator("script").count() == 3
+        assert page.locator("script").count() == 1
         body = page.inner_text("body")
         assert payloads["script"] in body and payloads["img"] in body
         assert "[U+202E]" in body
@@ -171,21 +174,20 @@ def test_hostile_content_never_runs(
             ".map(e => e.textContent.length))"
         )
         assert full >= len(payloads["long"])
-        ticks = page.locator("#nl-timeline .yaxislayer-above").text_content() or ""
-        assert "<script>" in ticks  # plotly shows the text, it does not parse it
+        lanes = page.locator("#nl-timeline svg").text_content() or ""
+        assert "<script>" in lanes  # SVG text shows the label, it does not parse it
+        pictures = " ".join(page.locator("svg.pathsvg").all_text_contents())
+        assert '<img src=x onerror="window.__pwned' in pictures  # the firewall's name, as text
+        assert page.locator("svg foreignObject").count() == 0
     assert seen["dialogs"] == []
     assert seen["errors"] == []
     assert seen["requests"] == [report.as_uri()]
 
 
-def test_aggregated_webgl_timeline_draws(
-    heavy_tool: Any, tmp_path: Path, sample_result: TraceResult, monkeypatch: pytest.MonkeyPatch
+def test_counted_timeline_draws(
+    heavy_tool: Any, tmp_path: Path, sample_result: TraceResult
 ) -> None:
     import polars as pl
-
-    from netlogs.report import timeline
-
-    monkeypatch.setattr(timeline, "SVG_LIMIT", 1_000)  # force the WebGL (scattergl) path
 
     chromium = heavy_tool("chromium", "HTML report checks")
     base = sample_result.timeline
@@ -198,11 +200,10 @@ def test_aggregated_webgl_timeline_draws(
     write_html(dataclasses.replace(sample_result, timeline=big), report)
     with _page(chromium) as (page, seen):
         _open(page, report, seen)
-        assert page.locator("#nl-timeline canvas").count() >= 1
         assert "counted per" in page.inner_text("#timeline")
+        assert page.locator("#nl-timeline g.m > *").count() > 500
         shot = page.locator("#nl-timeline").screenshot()
         assert _distinct_colours(shot) > 20
-        assert "WebGL is not supported" not in page.inner_text("#nl-timeline")
     assert seen["errors"] == [] and seen["dialogs"] == []
 
 
@@ -238,22 +239,122 @@ def test_sample_scenario_report_draws(heavy_tool: Any, tmp_path: Path) -> None:
         table = page.inner_text("#verdict-table")
         for flow in flows:
             assert flow["client_ip"] in table and flow["verdict"] in table
-        assert page.locator("#nl-timeline .scatterlayer .point").count() > 0
+        assert page.locator("#nl-timeline g.m > *").count() > 0
         shot = page.screenshot(path=str(tmp_path / "sample.png"))
         assert _distinct_colours(shot) > 20
     assert seen["errors"] == [] and seen["dialogs"] == []
     assert seen["requests"] == [report.as_uri()]
 
 
-def test_report_prints(heavy_tool: Any, tmp_path: Path, sample_result: TraceResult) -> None:
+A4_PRINTABLE = (1123 - 2 * 38, 794)  # A4 landscape at 96 px/inch minus the page's 10 mm margins
+
+
+def test_report_prints_on_a4_with_readable_lanes(
+    heavy_tool: Any, tmp_path: Path, sample_result: TraceResult
+) -> None:
     chromium = heavy_tool("chromium", "HTML report checks")
     report = tmp_path / "report.html"
     write_html(sample_result, report)
-    with _page(chromium) as (page, seen):
+    with _page(chromium, viewport=A4_PRINTABLE) as (page, seen):
         _open(page, report, seen)
         page.emulate_media(media="print")
         assert page.locator("#evidence-filter").is_hidden()  # screen-only controls vanish
-        pdf = page.pdf(format="A4")
+        lanes = page.evaluate(
+            "[...document.querySelectorAll('#nl-timeline .lane')]"
+            ".map(r => r.getBoundingClientRect().height)"
+        )
+        assert len(lanes) == 9 and min(lanes) >= 18  # readable on paper, not squeezed
+        box = page.evaluate(
+            "(() => { const r = document.querySelector('svg.pathsvg').getBoundingClientRect();"
+            " return [r.width, r.height]; })()"
+        )
+        assert box[0] <= A4_PRINTABLE[0]  # path pictures fit the page...
+        assert box[0] >= 0.65 * 1430  # ...without shrinking their text below ~8 px
+        pdf = page.pdf(format="A4", print_background=True, prefer_css_page_size=True)
     assert pdf.startswith(b"%PDF")
     assert len(pdf) > 50_000
+    import re
+
+    boxes = re.findall(rb"/MediaBox \[0 0 ([0-9.]+) ([0-9.]+)\]", pdf)
+    assert boxes and all(float(w) > float(h) for w, h in boxes)  # A4 landscape pages
+    assert seen["errors"] == []
+
+
+def _sample_report(tmp_path: Path) -> tuple[Path, list[dict[str, Any]]]:
+    """`netlogs trace` on the shipped scenario, as a reviewer would run it."""
+    import json
+
+    from netlogs.cli import main
+
+    repo = Path(__file__).resolve().parents[2]
+    report, result_json = tmp_path / "sample.html", tmp_path / "sample.json"
+    argv = [
+        "trace", "--vault", "kv-contoso-prod",
+        "--topology", str(repo / "sample_data" / "topology.yaml"),
+        "--logs", str(repo / "sample_data" / "logs"),
+        "--html", str(report), "--json", str(result_json), "--now", "2026-11-21T09:00:00Z",
+        "-o", "none",
+    ]
+    with pytest.raises(SystemExit) as exited:
+        main(argv)
+    assert exited.value.code == 1  # the scenario holds violations on purpose
+    flows: list[dict[str, Any]] = json.loads(result_json.read_text(encoding="utf-8"))["flows"]
+    return report, flows
+
+
+def _in_first_screen(page: Any, selector: str) -> bool:
+    box = page.locator(selector).bounding_box()
+    return box is not None and box["y"] >= 0 and box["y"] + box["height"] <= 768
+
+
+def test_answer_is_in_the_first_screen(heavy_tool: Any, tmp_path: Path) -> None:
+    """At 1366x768, without scrolling: the banner and every violation's sentence."""
+    chromium = heavy_tool("chromium", "HTML report checks")
+    report, flows = _sample_report(tmp_path)
+    violations = [f for f in flows if f["violation"]]
+    assert len(violations) == 3
+    with _page(chromium, viewport=(1366, 768)) as (page, seen):
+        _open(page, report, seen)
+        assert _in_first_screen(page, "#banner")
+        assert page.inner_text("#banner").startswith("VIOLATIONS (3)")
+        assert "design rule: traffic to kv-contoso-prod must pass fw-hub" in page.inner_text(
+            "#banner"
+        )
+        sentences = page.locator("#violations li.finding .sentence")
+        assert sentences.count() == 3
+        for index in range(len(violations)):
+            assert _in_first_screen(page, f"#violations li.finding >> nth={index}")
+        text = page.inner_text("#violations")
+        for flow in violations:
+            assert flow["client_ip"] in text
+        assert "without passing fw-hub: its subnet vnet-hub/snet-hub-mgmt has the private" in text
+        title = page.title()
+        assert not title.endswith("?") and title.startswith("3 of 14 client(s) reached")
+        csp = page.get_attribute("meta[http-equiv='Content-Security-Policy']", "content") or ""
+        assert "unsafe-eval" not in csp and "unsafe-inline" not in csp
+        page.screenshot(path=str(tmp_path / "first-screen.png"))
+    assert seen["errors"] == [] and seen["dialogs"] == []
+    assert seen["requests"] == [report.as_uri()]
+
+
+def test_each_violation_has_a_path_picture_with_the_skipped_firewall(
+    heavy_tool: Any, tmp_path: Path
+) -> None:
+    chromium = heavy_tool("chromium", "HTML report checks")
+    report, flows = _sample_report(tmp_path)
+    with _page(chromium, viewport=(1366, 768)) as (page, seen):
+        _open(page, report, seen)
+        cards = page.locator("details.client.tone-violation")
+        assert cards.count() == sum(1 for f in flows if f["violation"])
+        for index in range(cards.count()):
+            card = cards.nth(index)
+            picture = card.locator("svg.pathsvg")
+            assert picture.count() == 1 and picture.is_visible()
+            skipped = picture.locator("g.hop[data-status='skipped']")
+            assert skipped.count() == 1 and "SKIPPED" in (skipped.text_content() or "")
+            assert "fw-hub" in (skipped.text_content() or "")
+            box = skipped.bounding_box()
+            assert box is not None and box["width"] > 60  # drawn, not collapsed
+        fine = page.locator("details.client.tone-ok svg.pathsvg g.hop[data-status='skipped']")
+        assert fine.count() == 0  # compliant clients pass the firewall in their picture
     assert seen["errors"] == []

@@ -22,9 +22,19 @@ def test_same_result_same_bytes(sample_result: TraceResult) -> None:
 
 def test_answer_violations_clients_and_gaps(sample_result: TraceResult) -> None:
     md = render_markdown(sample_result)
-    assert md.startswith("## netlogs trace: kv-contoso-prod\n")
-    assert "**Answer:** 3 violation(s) in 9 flow(s); 2 undecided." in md
-    assert "### Violations" in md and "### Clients" in md and "### Gaps" in md
+    assert md.startswith(
+        "## VIOLATIONS (3): 3 of 9 client(s) reached kv-contoso-prod against the design; "
+        "2 not decided yet\n"
+    )
+    assert "**design rule: traffic to kv-contoso-prod must pass fw-hub**" in md
+    assert "- Flows: 9: 3 violation(s), 2 undecided" in md
+    assert "### Violations (3)" in md and "### Undecided (2)" in md
+    assert "### Clients" in md and "### Gaps" in md
+    first = md.split("### Violations (3)\n\n", 1)[1].splitlines()[0]
+    assert first.startswith(
+        "1. vnet-spoke3/snet-app (10.3.1.5) made 17 requests (17 secret reads) on 2026-11-20 "
+        "at 10:06:00-10:51:00 UTC without passing fw-hub: "
+    )
     rows = [line for line in md.splitlines() if line.startswith("| ") and "`" in line]
     assert len(rows) == 9
     assert "`REACHED_BYPASSING_FIREWALL` (violation)" in rows[0]

@@ -2,24 +2,10 @@
 
 from __future__ import annotations
 
-import json
-
 import polars as pl
 
-from netlogs.report.safe_text import markdown_text, neutralise, script_json, shorten
-from netlogs.report.timeline import plot_text, plot_text_expr
-
-
-def test_script_json_cannot_close_the_script_element() -> None:
-    data = {"uri": "</script><script>alert(1)</script><!--", "sep": "a\u2028b\u2029c", "amp": "&"}
-    text = script_json(data)
-    assert "<" not in text and ">" not in text and "&" not in text
-    assert "\u2028" not in text and "\u2029" not in text
-    assert json.loads(text) == data  # still the same data for JSON.parse
-
-
-def test_script_json_is_stable() -> None:
-    assert script_json({"b": 1, "a": [2, 3]}) == '{"a":[2,3],"b":1}'
+from netlogs.report.safe_text import markdown_text, neutralise, shorten
+from netlogs.report.timeline import svg_text, svg_text_expr
 
 
 def test_invisible_and_control_characters_become_visible() -> None:
@@ -27,6 +13,14 @@ def test_invisible_and_control_characters_become_visible() -> None:
     assert neutralise("one\r\ntwo\tthree") == "one two three"
     assert neutralise("one\r\ntwo\tx\u2066", keep_lines=True) == "one\ntwo\tx[U+2066]"
     assert neutralise("plain ÄÖü – 日本") == "plain ÄÖü – 日本"  # ordinary text untouched
+
+
+def test_characters_that_render_as_nothing_are_shown() -> None:
+    hidden = "kv\u00adprod\U000e0041\U000e007f\u3164\uffa0\u2063\u034f"
+    assert neutralise(hidden) == (
+        "kv[U+00AD]prod[U+E0041][U+E007F][U+3164][U+FFA0][U+2063][U+034F]"
+    )
+    assert markdown_text("a\u00adb") == "a\\[U+00AD\\]b"
 
 
 def test_shorten_marks_the_cut() -> None:
@@ -40,9 +34,10 @@ def test_markdown_text_escapes_inline_syntax() -> None:
     )
 
 
-def test_plot_text_expression_matches_the_python_version() -> None:
-    values = ["<b>x</b> & y", "rtl\u202eend", "tab\there", "z" * 300, "", "é"]
+def test_svg_text_expression_matches_the_python_version() -> None:
+    values = ["<b>x</b> & y", "rtl\u202eend", "tab\there", "z" * 300, "", "é", 'a"b\'c']
     frame = pl.DataFrame({"v": [*values, None]})
-    got = frame.select(plot_text_expr("v", 50))["v"].to_list()
-    assert got == [plot_text(v, 50) for v in values] + [""]
+    got = frame.select(svg_text_expr("v", 50))["v"].to_list()
+    assert got == [svg_text(v, 50) for v in values] + [""]
+    assert got[-2] == "a&quot;b&#x27;c"  # safe inside an attribute too
     assert got[0] == "&lt;b&gt;x&lt;/b&gt; &amp; y"

@@ -13,28 +13,40 @@ from netlogs.report import timeline as tl
 
 
 def _markers(t: tl.Timeline) -> int:
-    return sum(len(trace["x"]) for trace in t.traces)
+    """Markers actually in the SVG text (each carries one <title> tooltip)."""
+    return t.svg.count("<title>")
+
+
+def _tips(t: tl.Timeline) -> list[str]:
+    return [part.split("</title>", 1)[0] for part in t.svg.split("<title>")[1:]]
 
 
 def test_small_timeline_draws_every_record(sample_result: TraceResult) -> None:
     assert sample_result.timeline is not None
     t = tl.build_timeline(sample_result)
-    assert _markers(t) == sample_result.timeline.height == 162
-    assert {trace["type"] for trace in t.traces} == {"scatter"}  # SVG below SVG_LIMIT
-    names = [trace["name"] for trace in t.traces]
-    assert names[0].startswith("Key Vault request")  # vault first in the legend
-    assert names == [  # the legend names HTTP statuses and firewall actions
+    assert _markers(t) == t.markers == sample_result.timeline.height == 162
+    names = [s.name for s in t.series]
+    assert names == [  # vault first; the legend names HTTP statuses and firewall actions
         "Key Vault request: HTTP 403 (denied)",
         "Key Vault request: HTTP 200",
         "Firewall record: Deny",
         "Firewall record: Allow",
         "Flow record: allowed",
     ]
-    assert t.traces[0]["marker"]["color"] == "#c62828"  # denied is red
-    assert t.layout["yaxis"]["ticktext"][0] == "10.2.1.4 vnet-spoke2/snet-vm"
+    assert t.series[0].css == "o-denied"  # denied is drawn hollow red
+    assert t.lanes[0] == "10.2.1.4 vnet-spoke2/snet-vm"
     assert "one marker per record" in t.note
-    served = next(trace for trace in t.traces if trace["name"] == "Key Vault request: HTTP 200")
-    assert served["text"][0] == "10.2.1.4 · SecretGet 200<br>kv:0:0"
+    assert "2026-11-20T10:05:00.000Z · 10.2.1.4 · SecretGet 200 · row kv:0:0" in _tips(t)
+    assert t.svg.count("<circle ") == 54 and t.svg.count("<rect ") >= 54  # shapes per family
+
+
+def test_lanes_are_tall_enough_to_read_in_print(sample_result: TraceResult) -> None:
+    t = tl.build_timeline(sample_result)
+    width, height = (float(v) for v in t.svg.split('viewBox="0 0 ', 1)[1].split('"')[0].split())
+    a4_printable_px = 186 / 25.4 * 96  # A4 minus 12 mm margins, in CSS px
+    lane_px = tl.LANE * a4_printable_px / width
+    assert lane_px >= 18
+    assert height >= tl.LANE * len(t.lanes)
 
 
 def test_same_result_same_figure(sample_result: TraceResult) -> None:
@@ -47,10 +59,10 @@ def test_without_timeline_frame_the_cited_evidence_is_drawn(sample_result: Trace
     result = dataclasses.replace(sample_result, timeline=None)
     t = tl.build_timeline(result)
     assert _markers(t) == sum(len(f.evidence) for f in result.flows) == 27
-    assert {trace["name"]: trace["marker"]["color"] for trace in t.traces} == {
-        "Key Vault request: HTTP 200": "#2e7d32",  # outcome derived from the summary
-        "Firewall record: Allow": "#2e7d32",
-        "Flow record: cited": "#546e7a",
+    assert {s.name: s.css for s in t.series} == {
+        "Key Vault request: HTTP 200": "o-ok",  # outcome derived from the summary
+        "Firewall record: Allow": "o-ok",
+        "Flow record: cited": "o-other",
     }
 
 
@@ -83,14 +95,10 @@ def test_large_timeline_is_counted_in_buckets(sample_result: TraceResult) -> Non
     big = _big_timeline(sample_result, 200_000, clients=121)
     t = tl.build_timeline(dataclasses.replace(sample_result, timeline=big, flows=()))
     assert t.records == 200_000
-    assert 0 < _markers(t) <= tl.AGGREGATE_LIMIT
-    assert {trace["type"] for trace in t.traces} == {"scattergl"}
-    total = 0
-    for trace in t.traces:
-        for text in trace["text"]:
-            total += int(text.rsplit(": ", 1)[1].split()[0])
+    assert 0 < _markers(t) == t.markers <= tl.AGGREGATE_LIMIT
+    total = sum(int(tip.rsplit(": ", 1)[1].split()[0]) for tip in _tips(t))
     assert total == 200_000  # every record is counted exactly once
-    hovers = " ".join(text for trace in t.traces for text in trace["text"])
+    hovers = " ".join(_tips(t))
     assert "HTTP 403" in hovers and "HTTP 200" in hovers and "Allow" in hovers
     assert "counted per" in t.note
 
@@ -98,5 +106,6 @@ def test_large_timeline_is_counted_in_buckets(sample_result: TraceResult) -> Non
 def test_lanes_are_capped_for_huge_client_counts(sample_result: TraceResult) -> None:
     big = _big_timeline(sample_result, 30_000, clients=tl.MAX_LANES + 50)
     t = tl.build_timeline(dataclasses.replace(sample_result, timeline=big, flows=()))
-    assert len(t.layout["yaxis"]["tickvals"]) == tl.MAX_LANES
+    assert len(t.lanes) == tl.MAX_LANES
+    assert t.svg.count('class="lab"') == tl.MAX_LANES
     assert "50 quieter client(s) are not drawn" in t.note

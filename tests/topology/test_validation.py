@@ -151,6 +151,44 @@ CASES: list[tuple[str, Callable[[Data], None], str]] = [
      "clients[onprem-office]: gateway: required for a client of kind onprem"),
     ("client IP outside its subnet", _set(client_vm, ipAddresses=["10.2.9.4"]),
      "clients[vm-app]: ipAddresses: 10.2.9.4 is outside subnet spoke2/snet-vm (10.2.1.0/24)"),
+    # addresses Azure keeps in every subnet: network, .1-.3, broadcast
+    *[(f"PE on reserved {ip}", _set(pe, privateIpAddress=ip),
+       f"privateEndpoints[pe-kv1]: privateIpAddress: {ip} is reserved by Azure in subnet "
+       "spoke1/snet-pe (10.1.2.0/24: its network address, first three host addresses and "
+       "broadcast address cannot be assigned)")
+      for ip in ("10.1.2.0", "10.1.2.1", "10.1.2.2", "10.1.2.3", "10.1.2.255")],
+    ("client on the broadcast address", _set(client_vm, ipAddresses=["10.2.1.4", "10.2.1.255"]),
+     "clients[vm-app]: ipAddresses: 10.2.1.255 is reserved by Azure in subnet spoke2/snet-vm "
+     "(10.2.1.0/24: its network address, first three host addresses and broadcast address "
+     "cannot be assigned)"),
+    ("two PEs on one address", lambda d: d["privateEndpoints"].append(
+        {"name": "pe-kv1-b", "subnet": "spoke1/snet-pe", "privateIpAddress": "10.1.2.4",
+         "target": "kv1"}),
+     "privateEndpoints[pe-kv1-b]: privateIpAddress: 10.1.2.4 is also the address of "
+     "privateEndpoints[pe-kv1] (VNet spoke1): two endpoints cannot share an address"),
+    ("two clients on one address", lambda d: d["clients"].append(
+        {"name": "vm-app-2", "subnet": "spoke2/snet-vm", "ipAddresses": ["10.2.1.4"]}),
+     "clients[vm-app-2]: ipAddresses: 10.2.1.4 is also the address of clients[vm-app] "
+     "(VNet spoke2): two endpoints cannot share an address"),
+    ("a client on the PE's address", lambda d: d["clients"].append(
+        {"name": "vm-pe", "subnet": "spoke1/snet-pe", "ipAddresses": ["10.1.2.4"]}),
+     "clients[vm-pe]: ipAddresses: 10.1.2.4 is also the address of privateEndpoints[pe-kv1] "
+     "(VNet spoke1): two endpoints cannot share an address"),
+    ("on-premises clients sharing a range", lambda d: d["clients"].append(
+        {"name": "onprem-2", "kind": "onprem", "ipAddresses": ["172.20.0.0/16"],
+         "gateway": "vgw-hub"}),
+     "clients[onprem-2]: ipAddresses: 172.20.0.0/16 is also the address of "
+     "clients[onprem-office] (via gateway vgw-hub): two endpoints cannot share an address"),
+    ("a subnet overlapping an earlier one's second prefix",
+     _set(lambda d: _subnet(d, "spoke2", "snet-asp"), addressPrefix=_DELETE,
+          addressPrefixes=["10.2.3.0/26", "10.2.0.0/23"]),
+     "virtualNetworks[spoke2].subnets[snet-vm]: addressPrefixes: 10.2.1.0/24 overlaps subnet "
+     "snet-asp (10.2.0.0/23)"),
+    ("one subnet's prefixes overlap", _set(lambda d: _subnet(d, "spoke2", "snet-asp"),
+                                           addressPrefix=_DELETE,
+                                           addressPrefixes=["10.2.3.0/26", "10.2.3.32/27"]),
+     "virtualNetworks[spoke2].subnets[snet-asp]: addressPrefixes: 10.2.3.0/26 overlaps another "
+     "prefix of the same subnet (10.2.3.32/27)"),
 ]
 
 
@@ -225,3 +263,96 @@ def test_missing_file_is_a_clean_error(
     assert code == 2
     assert err.startswith(f"Error: {path}: file: cannot read")
     assert "Traceback" not in err
+
+
+# --------------------------------------------------------------------------- hostile files
+
+ALIAS_BOMB = (  # 422 bytes; expanded, the description would hold 9**9 strings
+    "virtualNetworks:\n"
+    + "".join(f"  - name: &{a} [{','.join([prev] * 9)}]\n"
+              for a, prev in zip("abcdefgh", ['"lol"', *[f"*{x}" for x in "abcdefg"]],
+                                 strict=True))
+    + f"description: [{','.join(['*h'] * 9)}]\n"
+)
+HOSTILE_CASES = [
+    ("alias bomb", ALIAS_BOMB, "document: YAML aliases repeat more than 100,000 values: write "
+                               "the values out instead of nesting aliases"),
+    ("alias inside its own anchor", "description: &a [1, *a]\n",
+     "document: YAML aliases repeat more than 100,000 values: write the values out instead of "
+     "nesting aliases"),
+    ("deep YAML", "description: " + "[" * 50_000 + "]" * 50_000 + "\n",
+     "document: nested too deeply to be a topology"),
+    ("deep JSON", '{"description": ' + "[" * 50_000 + "]" * 50_000 + "}\n",
+     "document: nested too deeply to be a topology"),
+    ("huge number", "description: " + "9" * 5_000 + "\n",
+     "document: a number too long to read (more than 4,300 digits)"),
+    ("duplicate JSON key", '{"keyVaults": [],\n "clients": [],\n "keyVaults": []}\n',
+     "line 3, column 2: JSON error: key 'keyVaults' appears twice in one object"),
+    ("duplicate nested JSON key", '{"keyVaults": [{"name": "a",\n "name": "b"}]}\n',
+     "line 2, column 2: JSON error: key 'name' appears twice in one object"),
+]
+
+
+@pytest.mark.parametrize(("text", "expected"), [c[1:] for c in HOSTILE_CASES],
+                         ids=[c[0] for c in HOSTILE_CASES])
+def test_hostile_files_are_refused_quickly(
+    text: str, expected: str, tmp_path: Path, run_netlogs: Callable[..., tuple[int, str, str]]
+) -> None:
+    import time
+
+    path = tmp_path / "topo.yaml"
+    path.write_text(text)
+    started = time.perf_counter()
+    with pytest.raises(TopologyError) as caught:
+        load_topology(path)
+    assert time.perf_counter() - started < 10
+    assert str(caught.value) == f"{path}: {expected}"
+    code, out, err = run_netlogs("topology", "validate", str(path))
+    assert (code, out, err) == (2, "", f"Error: {path}: {expected}\n")
+
+
+def test_alias_bomb_is_refused_in_bounded_memory(tmp_path: Path) -> None:
+    import tracemalloc
+
+    path = tmp_path / "topo.yaml"
+    path.write_text(ALIAS_BOMB)
+    tracemalloc.start()
+    try:
+        with pytest.raises(TopologyError, match="YAML aliases repeat"):
+            load_topology(path)
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    assert peak < 20 * 2**20  # expanding it took 2.5 GB
+
+
+def test_a_few_aliases_are_fine(tmp_path: Path) -> None:
+    path = tmp_path / "topo.yaml"
+    path.write_text("virtualNetworks:\n"
+                    "  - {name: a, addressPrefixes: &space [10.0.0.0/16]}\n"
+                    "keyVaults: [{name: kv, networkAcls: {ipRules: *space}}]\n")
+    assert load_topology(path).key_vaults[0].network_acls.ip_rules == ("10.0.0.0/16",)
+
+
+def test_error_messages_quoting_huge_values_are_bounded(tmp_path: Path) -> None:
+    path = tmp_path / "topo.yaml"
+    name = "vnet-" + "x" * 1_000_000
+    path.write_text(f"virtualNetworks:\n  - name: {name}\n    addressPrefixes: [10.0.0.0/16]\n"
+                    f"    virtualNetworkPeerings: [{{remoteVirtualNetwork: {name}2}}]\n")
+    with pytest.raises(TopologyError) as caught:
+        load_topology(path)
+    message = str(caught.value)
+    assert len(message) < 1_000
+    assert message.startswith(f"{path}: virtualNetworks[vnet-xxx")
+    assert "characters left out]" in message
+    assert message.endswith("xx2'")  # the end of the problem is kept
+
+
+def test_line_breaks_and_invisible_characters_in_names_stay_on_one_line(tmp_path: Path) -> None:
+    path = tmp_path / "topo.yaml"
+    path.write_text('privateEndpoints:\n  - {name: "pe\\nError: forged\\u00ad", '
+                    "subnet: a/b, privateIpAddress: 10.0.0.4, target: kv}\n")
+    with pytest.raises(TopologyError) as caught:
+        load_topology(path)
+    assert str(caught.value) == (f"{path}: privateEndpoints[pe\\nError: forged\\xad]: subnet: "
+                                 "unknown subnet 'a/b'")

@@ -1,0 +1,219 @@
+"""The public library API: what a notebook or a script calls instead of the command line.
+
+    import netlogs
+    result = netlogs.trace("kv-contoso-prod", topology="sample_data/topology.yaml",
+                           logs="sample_data/logs")
+    result.flows_frame()          # one row per client, polars
+    print(result.explain("10.0.1.10"))
+
+Every function takes plain values (paths, names, durations as text or ``timedelta``, datetimes)
+and returns the same frozen values the CLI renders. The clock is read once, here, unless ``now``
+is given.
+"""
+
+from __future__ import annotations
+
+import shutil
+from collections.abc import Sequence
+from datetime import datetime, timedelta, timezone
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from netlogs.errors import ConfigError
+from netlogs.model import (
+    DEFAULT_CLOCK_SKEW,
+    DEFAULT_REUSE_WINDOW,
+    EvidenceSource,
+    ExpectedPath,
+    TimeWindow,
+    TraceRequest,
+    TraceResult,
+)
+from netlogs.paths import expected_path as walk_path
+from netlogs.pipeline.trace import trace as run_trace
+from netlogs.pipeline.window import resolve_window
+from netlogs.routing import effective_routes as routes_of_subnet
+from netlogs.sources.files import FileSource
+from netlogs.topology.loader import load_topology as load_topology_file
+from netlogs.topology.model import KeyVault, Topology
+
+if TYPE_CHECKING:
+    from netlogs.routing import EffectiveRoute, RoutingOptions
+
+__all__ = [
+    "copy_sample_scenario",
+    "effective_routes",
+    "expected_path",
+    "load_topology",
+    "trace",
+]
+
+PathLike = str | Path
+
+
+def load_topology(path: PathLike) -> Topology:
+    """Read and validate a topology file (YAML or JSON, see docs/topology-format.md).
+
+    Raises:
+        InputError: the file is unreadable or not a valid topology (the message names the
+            file, the resource and the field).
+    """
+    return load_topology_file(Path(path))
+
+
+def effective_routes(
+    topology: Topology | PathLike, subnet: str, options: RoutingOptions | None = None
+) -> tuple[EffectiveRoute, ...]:
+    """The effective routes of ``vnet/subnet``, in ``az network nic show-effective-route-table``
+    vocabulary, for any subnet (GatewaySubnet and empty subnets included)."""
+    return routes_of_subnet(_topology(topology), subnet, options)
+
+
+def expected_path(
+    topology: Topology | PathLike,
+    source: str,
+    destination: str,
+    port: int | None = None,
+    options: RoutingOptions | None = None,
+) -> ExpectedPath:
+    """The modelled path from ``source`` (address, CIDR, ``vnet/subnet`` or client name) to
+    ``destination`` (address, vault name or vault FQDN), hop by hop with the deciding rule."""
+    return walk_path(_topology(topology), source, destination, port, options)
+
+
+def trace(
+    vault: str,
+    *,
+    topology: Topology | PathLike | None = None,
+    logs: PathLike | None = None,
+    workspaces: Sequence[str] = (),
+    since: str | timedelta | None = None,
+    start: datetime | str | None = None,
+    end: datetime | str | None = None,
+    require_firewall: str | None = None,
+    client: str | None = None,
+    now: datetime | None = None,
+    source: EvidenceSource | None = None,
+    skip_unknown: bool = False,
+    csv_timezone: str | None = None,
+    reuse_window: timedelta = DEFAULT_REUSE_WINDOW,
+    clock_skew: timedelta = DEFAULT_CLOCK_SKEW,
+    timeline: bool = False,
+) -> TraceResult:
+    """Judge every client's access to ``vault`` from exported logs, Log Analytics or a source.
+
+    Exactly one evidence source: ``logs`` (a directory of exports), ``workspaces`` (Log Analytics
+    workspace ids, signed in with ``DefaultAzureCredential``) or ``source`` (any object with
+    ``collect(query)``, e.g. ``netlogs.testing.FakeSource``). Without a window, ``logs`` uses
+    the span of the rows read; a live query needs ``since`` or ``start``.
+
+    Raises:
+        ConfigError: contradictory or missing arguments, an unknown vault, firewall or client.
+        InputError: unreadable or invalid input (the message names the file).
+        QueryError: a live query could not run.
+    """
+    clock = now or datetime.now(timezone.utc)
+    window = _window(clock, since, start, end)
+    evidence = _evidence_source(logs, tuple(workspaces), source, skip_unknown, csv_timezone)
+    if workspaces and window is None:
+        raise ConfigError("a live trace needs a time window: give since= or start=")
+    request = TraceRequest(
+        vault=vault,
+        window=window,
+        now=clock,
+        required_firewall=require_firewall,
+        client_filter=client,
+        reuse_window=reuse_window,
+        clock_skew=clock_skew,
+        timeline=timeline,
+    )
+    return run_trace(request, evidence, _trace_topology(topology, vault))
+
+
+def _topology(topology: Topology | PathLike) -> Topology:
+    return topology if isinstance(topology, Topology) else load_topology(topology)
+
+
+def _trace_topology(topology: Topology | PathLike | None, vault: str) -> Topology:
+    """The given topology, or one that knows only the vault's name (its settings unknown)."""
+    if topology is not None:
+        return _topology(topology)
+    unknown = KeyVault(name=vault, public_network_access="Unknown")
+    return Topology(key_vaults=(unknown,), source="(no topology given)")
+
+
+def _window(
+    now: datetime,
+    since: str | timedelta | None,
+    start: datetime | str | None,
+    end: datetime | str | None,
+) -> TimeWindow | None:
+    if isinstance(since, timedelta):
+        if start is not None or end is not None:
+            raise ConfigError("give either since= or start=/end=, not both")
+        if since <= timedelta(0):
+            raise ConfigError("since= must be longer than zero")
+        return TimeWindow(now - since, now)
+    return resolve_window(now, since, _iso(start), _iso(end))
+
+
+def _iso(moment: datetime | str | None) -> str | None:
+    if moment is None or isinstance(moment, str):
+        return moment
+    if moment.tzinfo is None:
+        raise ConfigError(f"{moment!r}: give a timezone-aware datetime (UTC)")
+    return moment.astimezone(timezone.utc).isoformat()
+
+
+def _evidence_source(
+    logs: PathLike | None,
+    workspaces: tuple[str, ...],
+    source: EvidenceSource | None,
+    skip_unknown: bool,
+    csv_timezone: str | None,
+) -> EvidenceSource:
+    given = [
+        name for name, v in (("logs", logs), ("workspaces", workspaces), ("source", source)) if v
+    ]
+    if len(given) != 1:
+        raise ConfigError(
+            "give exactly one evidence source: logs=DIR, workspaces=[ID, ...] or source="
+            + (f" (got {', '.join(given)})" if given else "")
+        )
+    if source is not None:
+        return source
+    if logs is not None:
+        root = Path(logs)
+        if not root.is_dir():
+            raise ConfigError(f"logs={logs}: no such directory")
+        return FileSource(
+            root, csv_timezone=csv_timezone, skip_unknown=skip_unknown, prefilter=True
+        )
+    # azure-* is loaded only for a live trace
+    from netlogs.sources.log_analytics import LogAnalyticsSource  # noqa: PLC0415
+
+    return LogAnalyticsSource(workspaces)
+
+
+def copy_sample_scenario(destination: PathLike) -> Path:
+    """Copy the shipped sample scenario (topology, logs in several real formats, README) into
+    ``destination`` (created; it must not hold files yet) and return it.
+
+    Raises:
+        ConfigError: ``destination`` exists and is not an empty directory.
+    """
+    target = Path(destination)
+    if target.exists() and (not target.is_dir() or any(target.iterdir())):
+        raise ConfigError(f"{target}: exists and is not an empty directory")
+    source = _sample_scenario_dir()
+    shutil.copytree(source, target, dirs_exist_ok=True, ignore=shutil.ignore_patterns("*.py"))
+    return target
+
+
+def _sample_scenario_dir() -> Path:
+    """``netlogs/_data/sample_data`` in an installed wheel, ``sample_data/`` in a checkout."""
+    package = Path(__file__).resolve().parent
+    for candidate in (package / "_data" / "sample_data", package.parent / "sample_data"):
+        if (candidate / "topology.yaml").is_file():
+            return candidate
+    raise ConfigError("the sample scenario is not installed with this copy of netlogs")
