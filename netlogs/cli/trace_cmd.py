@@ -86,6 +86,16 @@ if TYPE_CHECKING:
     metavar="DURATION",
     help="Tolerated clock difference between log sources.",
 )
+@click.option(
+    "--engine",
+    default="auto",
+    show_default=True,
+    metavar="[auto|local|kusto]",
+    help="Where the correlation runs: kusto = inside Log Analytics/ADX (auto: live windows "
+    "over 24 h), local = on this machine (always for --logs).",
+)
+@click.option("--cluster", metavar="URL", help="Azure Data Explorer cluster (kusto engine).")
+@click.option("--database", metavar="DB", help="ADX database holding the Log Analytics tables.")
 @log_analytics_connection
 @azure_options
 @click.option(
@@ -112,6 +122,7 @@ def trace(ctx: click.Context, /, **options: object) -> None:
     """
     from netlogs.cli.exit_codes import exit_code_for
     from netlogs.cli.outputs import check_outputs, report_outputs, takes_stdout, write_reports
+    from netlogs.cli.trace_engine import chosen_engine, kusto_executor
     from netlogs.pipeline.trace import trace as run_trace
 
     outputs = report_outputs(
@@ -125,7 +136,22 @@ def trace(ctx: click.Context, /, **options: object) -> None:
     )
     now = _now(_text(options, "now_text"))
     request, topology, source, note = _prepare(options, now)
-    result = run_trace(request, source, topology)
+    cluster = _text(options, "cluster")
+    engine = chosen_engine(
+        _text(options, "engine") or "auto",
+        request,
+        # exported logs, and estates found by discovery, are correlated on this machine
+        logs=_text(options, "logs") is not None or _discovering(options),
+        cluster=cluster is not None,
+    )
+    if engine == "kusto":
+        from netlogs.pipeline.kusto_trace import trace_in_kusto
+
+        executor = kusto_executor(options, _workspaces(options), cluster)
+        result = trace_in_kusto(request, executor, topology)
+    else:
+        assert source is not None  # only --cluster has no raw-row source, and it runs in kusto
+        result = run_trace(request, source, topology)
     if note:
         result = _with_note(result, note)
     # The result's hundreds of thousands of objects live until the reports are written: set
@@ -178,9 +204,10 @@ def report(result_file: Path, html_file: str | None, markdown_file: str | None) 
 
 def _prepare(
     options: dict[str, object], now: datetime
-) -> tuple[TraceRequest, Topology, EvidenceSource, str]:
-    """Check the options, then build the request, the topology, the evidence source and the
-    note every output starts with (a design rule read from the routes), if any."""
+) -> tuple[TraceRequest, Topology, EvidenceSource | None, str]:
+    """Check the options, then build the request, the topology, the evidence source (none for
+    --cluster: ADX is only queried by the kusto engine) and the note every output starts with
+    (a design rule read from the routes), if any."""
     from netlogs.model import TraceRequest
     from netlogs.pipeline.window import parse_duration, resolve_window
 
@@ -188,11 +215,14 @@ def _prepare(
     if not vault:
         raise ConfigError("--vault NAME is required (the Key Vault to trace)")
     logs, workspaces = _text(options, "logs"), _workspaces(options)
-    if logs and workspaces:
-        raise ConfigError("give either --logs DIR or --workspace ID, not both")
-    discovering = not logs and not workspaces and not _text(options, "topology_file")
-    if not logs and not workspaces and not discovering:
-        raise ConfigError("no evidence source: give --logs DIR (exported logs) or --workspace ID")
+    cluster = _text(options, "cluster")
+    if sum(map(bool, (logs, workspaces, cluster))) > 1:
+        raise ConfigError("give either --logs DIR or --workspace ID (or --cluster URL), not both")
+    discovering = _discovering(options)
+    if not logs and not workspaces and not cluster and not discovering:
+        raise ConfigError(
+            "no evidence source: give --logs DIR (exported logs), --workspace ID or --cluster URL"
+        )
     output_format(_text(options, "output_format") or "table", _text(options, "query"))
     _check_zone(_text(options, "csv_tz"))
     window = resolve_window(
@@ -203,9 +233,13 @@ def _prepare(
             "no evidence source: give --logs DIR (exported logs), or a window (--since 2h or "
             "--start/--end) to find the vault's network and logs in Azure"
         )
-    if workspaces and window is None:
-        raise ConfigError("--workspace needs a time window: add --since 2h or --start/--end")
+    if (workspaces or cluster) and window is None:
+        raise ConfigError(
+            f"{'--cluster' if cluster else '--workspace'} needs a time window: add --since 2h"
+            " or --start/--end"
+        )
     note, required = "", _text(options, "require_firewall")
+    source: EvidenceSource | None
     if discovering:
         from netlogs.cli.live_discovery import discover, planned_source
 
@@ -221,7 +255,7 @@ def _prepare(
         )
     else:
         topology = _topology(_text(options, "topology_file"), vault)
-        source = _source(options, logs, workspaces)
+        source = None if cluster else _source(options, logs, workspaces)
     tags = _text(options, "service_tags")
     if tags:
         from netlogs.topology.service_tags import load_service_tags, with_service_tags
@@ -240,6 +274,13 @@ def _prepare(
         timeline=_text(options, "html_file") is not None,  # only the HTML report draws it
     )
     return request, topology, source, note
+
+
+def _discovering(options: dict[str, object]) -> bool:
+    """Nothing but the vault (and a window): find the estate and its logs in Azure."""
+    return not any(
+        _text(options, key) for key in ("logs", "topology_file", "cluster")
+    ) and not _workspaces(options)
 
 
 def _with_note(result: TraceResult, note: str) -> TraceResult:
