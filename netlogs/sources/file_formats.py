@@ -23,9 +23,19 @@ from netlogs.model import EvidenceQuery, ParseIssue, RawTable, SourceStatus
 from netlogs.normalize import evidence_predicates, read_canonical, scan_canonical
 from netlogs.sources.file_csv import read_portal_csv
 from netlogs.sources.file_fetch import (
+    TRACE_SCHEMA,
     is_fetch_metadata,
     ledger_issues,
     ledger_partial_detail,
+    own_output_kind,
+    own_output_note,
+)
+from netlogs.sources.file_json import (
+    MAX_JSON_DEPTH,
+    deepest_line,
+    first_bad_line,
+    invalid_json,
+    looks_like_json_lines,
 )
 from netlogs.sources.file_raw import classify_records, records_frame, shape_raw
 from netlogs.sources.file_tables import detect_table
@@ -110,8 +120,10 @@ def read_evidence_path(
         return read_evidence_bytes(path.read_bytes(), display, options)
     if not head.strip() and not path.read_bytes().strip():
         raise UnknownContentError("the file is empty")
-    frame = read_portal_csv(path, display, options.csv_timezone)
-    return _rows_read("portal CSV export", frame, display)
+    own = own_output_kind(head)
+    if own is not None:
+        return FileRead(own, issues=[own_output_note(own, display)])
+    return _read_csv(path, display, options)
 
 
 def read_evidence_bytes(data: bytes, display: str, options: ReadOptions) -> FileRead:
@@ -125,7 +137,14 @@ def read_evidence_bytes(data: bytes, display: str, options: ReadOptions) -> File
         raise UnknownContentError("the file is empty")
     if head.lstrip(b"\xef\xbb\xbf \t\r\n")[:1] in (b"{", b"["):
         return _read_json(data.decode("utf-8-sig", errors="replace"), display, options)
-    frame = read_portal_csv(io.BytesIO(data), display, options.csv_timezone)
+    own = own_output_kind(head)
+    if own is not None:
+        return FileRead(own, issues=[own_output_note(own, display)])
+    return _read_csv(io.BytesIO(data), display, options)
+
+
+def _read_csv(source: Path | IO[bytes], display: str, options: ReadOptions) -> FileRead:
+    frame = read_portal_csv(source, display, options.csv_timezone)
     return _rows_read("portal CSV export", frame, display)
 
 
@@ -154,12 +173,14 @@ def _scan_parquet(path: Path, display: str, query: EvidenceQuery) -> FileRead:
 
 
 def _read_json(text: str, display: str, options: ReadOptions) -> FileRead:
+    if looks_like_json_lines(text):
+        return _read_json_lines(text, display, options)
     try:
         document = json.loads(text)
+    except RecursionError:
+        raise UnknownContentError(f"JSON nested too deeply (more than {MAX_JSON_DEPTH} levels)")
     except json.JSONDecodeError as exc:
-        if text.lstrip().startswith("{"):
-            return _read_json_lines(text, display, options)
-        raise UnknownContentError(f"invalid JSON ({exc.msg})", exc.lineno) from None
+        raise UnknownContentError(invalid_json(exc), exc.lineno) from None
     if isinstance(document, dict):
         return _read_json_object(document, display, options)
     if isinstance(document, list):
@@ -168,6 +189,9 @@ def _read_json(text: str, display: str, options: ReadOptions) -> FileRead:
 
 
 def _read_json_object(document: dict[str, Any], display: str, options: ReadOptions) -> FileRead:
+    if document.get("schema") == TRACE_SCHEMA:
+        kind = f"netlogs trace report ({TRACE_SCHEMA} JSON)"
+        return FileRead(kind, issues=[own_output_note(kind, display)])
     if is_fetch_metadata(document):
         return FileRead(
             f"netlogs fetch metadata ({document['schema']})",
@@ -210,11 +234,16 @@ def _read_json_array(rows: list[Any], display: str, options: ReadOptions) -> Fil
 def _read_json_lines(text: str, display: str, options: ReadOptions) -> FileRead:
     """One JSON object per line (Event Hub / storage exports, ``jq -c`` output)."""
     lines = pl.Series(text.split("\n"))
+    too_deep = deepest_line(lines, MAX_JSON_DEPTH)
+    if too_deep is not None:
+        raise UnknownContentError(
+            f"JSON nested too deeply (more than {MAX_JSON_DEPTH} levels)", too_deep
+        )
     numbers = (lines.str.strip_chars().str.len_bytes() > 0).arg_true() + 1
     try:
         frame = pl.read_ndjson(io.BytesIO(text.encode()), infer_schema_length=None)
     except pl.exceptions.PolarsError:
-        raise UnknownContentError("invalid JSON", _first_bad_line(text)) from None
+        raise UnknownContentError(*first_bad_line(text)) from None
     if frame.height != numbers.len():
         raise UnknownContentError("JSON lines that could not be told apart", None)
     frame = frame.with_columns(numbers.cast(pl.Int64).alias("_row"))
@@ -226,17 +255,6 @@ def _read_json_lines(text: str, display: str, options: ReadOptions) -> FileRead:
             (pl.col("_row").cast(pl.String) + "." + ordinal.cast(pl.String)).alias("_row"),
         )
     return _read_records(classify_records(frame), display, options, "resource-log JSON lines")
-
-
-def _first_bad_line(text: str) -> int | None:
-    # Error path only: find the line a person has to look at.
-    for number, line in enumerate(text.split("\n"), start=1):
-        if line.strip():
-            try:
-                json.loads(line)
-            except ValueError:
-                return number
-    return None
 
 
 def _read_query_api(document: dict[str, Any], display: str) -> FileRead:
