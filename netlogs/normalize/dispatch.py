@@ -52,6 +52,10 @@ CANONICAL_BY_FAMILY = {
 }
 
 
+# The label of AzureDiagnostics rows of categories netlogs does not read.
+UNRELATED_PART = "other"
+
+
 @dataclass(frozen=True)
 class Piece:
     """Canonical rows one raw table contributed to one family, plus what could not be read."""
@@ -71,7 +75,7 @@ def normalize_raw(table: str, frame: pl.DataFrame) -> list[Piece]:
         KeyError: ``table`` is not a shape netlogs reads (the caller reports it).
     """
     if frame.is_empty():  # an empty answer still says "this source was read"
-        family = FAMILY_BY_TABLE[table]
+        family = _empty_family(table, frame)
         return [Piece(family, empty_frame(CANONICAL[CANONICAL_BY_FAMILY[family]]))]
     if table.startswith("canonical:"):
         family = FAMILY_BY_TABLE[table]
@@ -82,6 +86,19 @@ def normalize_raw(table: str, frame: pl.DataFrame) -> list[Piece]:
     if table in ("raw:azfw_legacy", "raw:azfw_structured"):
         return _raw_firewall(table, frame)
     return _single(table, frame)
+
+
+# Columns only Key Vault rows of AzureDiagnostics have: an empty answer with them is Key Vault's.
+_KEYVAULT_DIAGNOSTICS_COLUMNS = frozenset(
+    {"CallerIPAddress", "httpStatusCode_d", "requestUri_s", "clientInfo_s", "id_s"}
+)
+
+
+def _empty_family(table: str, frame: pl.DataFrame) -> LogFamily:
+    if table == "AzureDiagnostics" and "msg_s" not in frame.columns:
+        if _KEYVAULT_DIAGNOSTICS_COLUMNS & set(frame.columns):
+            return LogFamily.KEYVAULT
+    return FAMILY_BY_TABLE[table]
 
 
 def _single(table: str, frame: pl.DataFrame) -> list[Piece]:
@@ -102,12 +119,17 @@ def _single(table: str, frame: pl.DataFrame) -> list[Piece]:
     return [Piece(family, flows, note=note)]
 
 
-def _raw_firewall(table: str, frame: pl.DataFrame) -> list[Piece]:
+def raw_firewall_is_dns(frame: pl.DataFrame) -> pl.Expr:
+    """Which raw firewall records are DNS proxy records (the rest are rule logs)."""
     category = pick(frame, "category").cast(pl.String).fill_null("")
     operation = pick(frame, "operationName").cast(pl.String).fill_null("")
-    dns = category.is_in(["AzureFirewallDnsProxy", "AZFWDnsQuery"]) | (
+    return category.is_in(["AzureFirewallDnsProxy", "AZFWDnsQuery"]) | (
         operation == "AzureFirewallDnsProxyLog"
     )
+
+
+def _raw_firewall(table: str, frame: pl.DataFrame) -> list[Piece]:
+    dns = raw_firewall_is_dns(frame)
     pieces = []
     rule_rows, dns_rows = frame.filter(~dns), frame.filter(dns)
     if table == "raw:azfw_legacy":
@@ -126,7 +148,7 @@ def _raw_firewall(table: str, frame: pl.DataFrame) -> list[Piece]:
 
 def _azure_diagnostics(frame: pl.DataFrame) -> list[Piece]:
     table = "AzureDiagnostics"
-    label = _diagnostics_labels(frame)
+    label = diagnostics_labels(frame)
     labels = label.unique().to_list()
     if len(labels) == 1:  # the usual case: one category per query; no copy of the rows
         parts = {str(labels[0]): frame}
@@ -148,12 +170,17 @@ def _azure_diagnostics(frame: pl.DataFrame) -> list[Piece]:
         pieces.append(Piece(LogFamily.DNS, *normalize_dns_messages(parts["dns_text"], table)))
     if "dns_structured" in parts:
         pieces.append(Piece(LogFamily.DNS, normalize_dns_queries(parts["dns_structured"], table)))
-    if "other" in parts:
-        pieces.append(_other_rows(parts["other"]))
+    if UNRELATED_PART in parts:
+        pieces = _with_other_rows(pieces, parts[UNRELATED_PART])
     return pieces
 
 
-def _diagnostics_labels(frame: pl.DataFrame) -> pl.Series:
+def diagnostics_parts(frame: pl.DataFrame) -> list[str]:
+    """The kinds of AzureDiagnostics rows present (``kv``, ``fw_text``, ..., ``other``)."""
+    return sorted(str(label) for label in diagnostics_labels(frame).unique().to_list())
+
+
+def diagnostics_labels(frame: pl.DataFrame) -> pl.Series:
     """Which normalizer each AzureDiagnostics row goes to (``_part``)."""
     masks = _diagnostics_masks(frame)
     return frame.select(
@@ -167,7 +194,7 @@ def _diagnostics_labels(frame: pl.DataFrame) -> pl.Series:
         .then(pl.lit("fw_structured"))
         .when(masks["fw_text"])
         .then(pl.lit("fw_text"))
-        .otherwise(pl.lit("other"))
+        .otherwise(pl.lit(UNRELATED_PART))
         .alias("_part")
     ).to_series()
 
@@ -191,10 +218,20 @@ def _diagnostics_masks(frame: pl.DataFrame) -> dict[str, pl.Expr]:
     }
 
 
-def _other_rows(frame: pl.DataFrame) -> Piece:
-    """Rows of categories that are not evidence here: reported as one note, never silently."""
+def unrelated_note(frame: pl.DataFrame) -> str:
+    """One line naming the categories of AzureDiagnostics rows that are not evidence here."""
     categories = pick(frame, "Category").cast(pl.String).fill_null("(none)").unique().sort()
     names = ", ".join(frame.select(categories).to_series().head(5).to_list())
-    note = f"{frame.height} AzureDiagnostics rows of other categories not read ({names})"
-    empty = empty_frame(CANONICAL["fw_events"])
-    return Piece(LogFamily.FIREWALL, empty, note=note, issue=note)
+    return f"{frame.height} AzureDiagnostics rows of other categories not read ({names})"
+
+
+def _with_other_rows(pieces: list[Piece], other: pl.DataFrame) -> list[Piece]:
+    """Rows of categories that are not evidence here: reported as one note, never silently,
+    on a family the table already gave (they do not make a family present by themselves)."""
+    note = unrelated_note(other)
+    if not pieces:  # only unrelated rows (file sources refuse these before they get here)
+        return [Piece(LogFamily.FIREWALL, empty_frame(CANONICAL["fw_events"]), note=note,
+                      issue=note)]
+    first = pieces[0]
+    joined = f"{first.note}; {note}" if first.note else note
+    return [Piece(first.family, first.frame, first.unparsed, joined, note), *pieces[1:]]

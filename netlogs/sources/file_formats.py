@@ -19,8 +19,9 @@ from typing import IO, Any
 import polars as pl
 
 from netlogs.errors import SourceError
-from netlogs.model import EvidenceQuery, ParseIssue, RawTable, SourceStatus
+from netlogs.model import EvidenceQuery, ParseIssue, RawTable, SetAsideReason, SourceStatus
 from netlogs.normalize import evidence_predicates, read_canonical, scan_canonical
+from netlogs.sources.file_checks import NotEvidenceError, checked_table, with_set_aside
 from netlogs.sources.file_csv import read_portal_csv
 from netlogs.sources.file_fetch import (
     TRACE_SCHEMA,
@@ -37,7 +38,12 @@ from netlogs.sources.file_json import (
     invalid_json,
     looks_like_json_lines,
 )
-from netlogs.sources.file_raw import classify_records, records_frame, shape_raw
+from netlogs.sources.file_raw import (
+    MissingFieldError,
+    classify_records,
+    records_frame,
+    shape_raw,
+)
 from netlogs.sources.file_tables import detect_table
 from netlogs.sources.la_frames import describe_service_error, frame_from_table
 
@@ -55,9 +61,25 @@ class FileRead:
 
     @property
     def rows(self) -> int:
+        """Rows read from the file: the rows kept plus every row set aside."""
         if self.total_rows is not None:
             return self.total_rows
-        return sum(table.frame.height for table in self.tables)
+        return sum(
+            table.frame.height + sum(rows for _, rows in table.set_aside) for table in self.tables
+        )
+
+    def add(self, raw: RawTable, options: ReadOptions) -> None:
+        """Keep ``raw`` once it passed the evidence checks (file_checks.py).
+
+        Raises:
+            UnknownContentError: no row of ``raw`` is evidence, or it lacks a needed column.
+        """
+        try:
+            checked = checked_table(raw, options.skip_unknown)
+        except NotEvidenceError as exc:
+            raise UnknownContentError(exc.reason) from None
+        self.tables.append(checked.table)
+        self.issues.extend(checked.issues)
 
 
 @dataclass(frozen=True)
@@ -145,7 +167,7 @@ def read_evidence_bytes(data: bytes, display: str, options: ReadOptions) -> File
 
 def _read_csv(source: Path | IO[bytes], display: str, options: ReadOptions) -> FileRead:
     frame = read_portal_csv(source, display, options.csv_timezone)
-    return _rows_read("portal CSV export", frame, display)
+    return _rows_read("portal CSV export", frame, display, options)
 
 
 def _read_parquet(source: Path | IO[bytes], display: str) -> FileRead:
@@ -199,7 +221,7 @@ def _read_json_object(document: dict[str, Any], display: str, options: ReadOptio
             partial_detail=ledger_partial_detail(document),
         )
     if "tables" in document:
-        return _read_query_api(document, display)
+        return _read_query_api(document, display, options)
     if "error" in document:
         detail = (
             describe_service_error(document["error"])
@@ -228,7 +250,7 @@ def _read_json_array(rows: list[Any], display: str, options: ReadOptions) -> Fil
     frame = pl.from_dicts(rows, infer_schema_length=None)
     frame = _json_text_columns(frame.drop("TableName", strict=False))
     frame = frame.with_columns(pl.int_range(1, pl.len() + 1).alias("_row"))
-    return _rows_read("az monitor log-analytics query JSON", frame, display)
+    return _rows_read("az monitor log-analytics query JSON", frame, display, options)
 
 
 def _read_json_lines(text: str, display: str, options: ReadOptions) -> FileRead:
@@ -257,7 +279,7 @@ def _read_json_lines(text: str, display: str, options: ReadOptions) -> FileRead:
     return _read_records(classify_records(frame), display, options, "resource-log JSON lines")
 
 
-def _read_query_api(document: dict[str, Any], display: str) -> FileRead:
+def _read_query_api(document: dict[str, Any], display: str, options: ReadOptions) -> FileRead:
     error = document.get("error")
     status = SourceStatus.PARTIAL if error else SourceStatus.COMPLETE
     detail = describe_service_error(error) if isinstance(error, dict) else ""
@@ -271,15 +293,17 @@ def _read_query_api(document: dict[str, Any], display: str) -> FileRead:
             raise UnknownContentError(str(exc).removeprefix(f"{origin}: ")) from None
         frame = frame.with_columns(pl.int_range(1, pl.len() + 1).alias("_row"))
         name = _table_or_unknown(frame, f"query API table {table.get('name', '?')!r}")
-        read.tables.append(RawTable(name, frame, origin, status, detail))
+        read.add(RawTable(name, frame, origin, status, detail), options)
     names = ", ".join(dict.fromkeys(table.table for table in read.tables))
     read.detected_format += f" ({names})" if names else ""
     return read
 
 
-def _rows_read(kind: str, frame: pl.DataFrame, display: str) -> FileRead:
+def _rows_read(kind: str, frame: pl.DataFrame, display: str, options: ReadOptions) -> FileRead:
     name = _table_or_unknown(frame, kind)
-    return FileRead(f"{kind} ({name})", [RawTable(name, frame, display)])
+    read = FileRead(f"{kind} ({name})")
+    read.add(RawTable(name, frame, display), options)
+    return read
 
 
 def _table_or_unknown(frame: pl.DataFrame, kind: str) -> str:
@@ -311,14 +335,31 @@ def _read_records(frame: pl.DataFrame, display: str, options: ReadOptions, kind:
         lines = unknown.get_column("_line" if "_line" in unknown.columns else "_row")
         first = lines.cast(pl.Int64, strict=False)[0]
         reason = "a record whose category netlogs does not read"
-        if not options.skip_unknown:
+        if not options.skip_unknown or unknown.height == frame.height:
             raise UnknownContentError(reason, first)
         read.issues.extend(
-            ParseIssue(display, line, reason) for line in lines.cast(pl.Int64, strict=False)
+            ParseIssue(display, line, f"{reason}; set aside")
+            for line in lines.cast(pl.Int64, strict=False)
         )
     known = frame.filter(pl.col("_shape").is_not_null())
     for (shape,), part in sorted(known.partition_by("_shape", as_dict=True).items()):
-        read.tables.append(RawTable(str(shape), shape_raw(str(shape), part), display))
+        read.add(_raw_shape(str(shape), part, display, options), options)
+    if unknown.height:  # counted with the file's first table, so every record is accounted for
+        first_table = read.tables[0]
+        read.tables[0] = with_set_aside(first_table, SetAsideReason.UNRELATED, unknown.height)
     shapes = ", ".join(table.table for table in read.tables)
     read.detected_format = f"{kind} ({shapes})" if shapes else kind
     return read
+
+
+def _raw_shape(shape: str, records: pl.DataFrame, display: str, options: ReadOptions) -> RawTable:
+    """The flat table of one raw shape; records without a field it needs are set aside."""
+    try:
+        return RawTable(shape, shape_raw(shape, records), display)
+    except MissingFieldError as exc:
+        reason = f"{shape} export lacks required column {exc.field}"
+        if not options.skip_unknown:
+            raise UnknownContentError(reason) from None
+        detail = f"{reason}: its {records.height} record(s) are set aside"
+        empty = RawTable(shape, records.head(0), display, SourceStatus.PARTIAL, detail)
+        return with_set_aside(empty, SetAsideReason.MISSING_COLUMN, records.height)

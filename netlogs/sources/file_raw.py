@@ -27,6 +27,14 @@ _VNET_PATH = (
 )
 
 
+class MissingFieldError(Exception):
+    """Flow records lack a field on the way to their flow tuples (renamed or dropped)."""
+
+    def __init__(self, name: str) -> None:
+        super().__init__(name)
+        self.field = name
+
+
 def records_frame(records: Sequence[Any]) -> pl.DataFrame:
     """Records (dicts) as one frame, ``_row`` = record number (1-based), classified."""
     frame = pl.from_dicts(list(records), infer_schema_length=None)
@@ -113,7 +121,9 @@ def _flow_tuples(
     frame = flatten_structs(frame)
     for column in path:
         if column not in frame.columns:
-            return _no_tuples(frame)
+            if _has_sibling_fields(frame, column):
+                raise MissingFieldError(column)
+            return _no_tuples(frame)  # every list on the way was empty: no flows were logged
         frame = flatten_structs(frame.explode(column))
     frame = frame.rename(
         {path[-1]: "tuple", **{k: v for k, v in renames.items() if k in frame.columns}}
@@ -125,6 +135,12 @@ def _flow_tuples(
         line.cast(pl.Int64, strict=False).alias("_line"),
         (pl.col("_row").cast(pl.String) + "." + ordinal.cast(pl.String)).alias("_row"),
     )
+
+
+def _has_sibling_fields(frame: pl.DataFrame, column: str) -> bool:
+    """The object that should hold ``column`` has other fields: ``column`` itself is missing."""
+    parent = column.rpartition(".")[0]
+    return any(name.startswith(parent + ".") for name in frame.columns) if parent else True
 
 
 def _no_tuples(frame: pl.DataFrame) -> pl.DataFrame:
