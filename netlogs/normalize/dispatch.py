@@ -89,15 +89,15 @@ def normalize_raw(table: str, frame: pl.DataFrame) -> list[Piece]:
 
 
 # Columns only Key Vault rows of AzureDiagnostics have: an empty answer with them is Key Vault's.
-_KEYVAULT_DIAGNOSTICS_COLUMNS = frozenset(
+_KV_MARKERS = frozenset(
     {"CallerIPAddress", "httpStatusCode_d", "requestUri_s", "clientInfo_s", "id_s"}
 )
 
 
 def _empty_family(table: str, frame: pl.DataFrame) -> LogFamily:
-    if table == "AzureDiagnostics" and "msg_s" not in frame.columns:
-        if _KEYVAULT_DIAGNOSTICS_COLUMNS & set(frame.columns):
-            return LogFamily.KEYVAULT
+    columns = set(frame.columns)
+    if table == "AzureDiagnostics" and "msg_s" not in columns and _KV_MARKERS & columns:
+        return LogFamily.KEYVAULT
     return FAMILY_BY_TABLE[table]
 
 

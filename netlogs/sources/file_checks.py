@@ -64,7 +64,8 @@ def _foreign_type(frame: pl.DataFrame) -> pl.Series:
     if "Type" not in frame.columns:
         return pl.Series([False] * frame.height, dtype=pl.Boolean)
     kind = frame.get_column("Type").cast(pl.String).str.strip_chars()
-    return (kind.str.len_bytes() > 0) & ~kind.is_in(sorted(KNOWN_TABLES))
+    foreign: pl.Series = (kind.str.len_bytes() > 0) & ~kind.is_in(sorted(KNOWN_TABLES))
+    return foreign
 
 
 def _type_note(frame: pl.DataFrame) -> str:

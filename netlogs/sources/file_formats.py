@@ -12,7 +12,7 @@ import hashlib
 import io
 import json
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import IO, Any
 
@@ -166,8 +166,23 @@ def read_evidence_bytes(data: bytes, display: str, options: ReadOptions) -> File
 
 
 def _read_csv(source: Path | IO[bytes], display: str, options: ReadOptions) -> FileRead:
-    frame = read_portal_csv(source, display, options.csv_timezone)
-    return _rows_read("portal CSV export", frame, display, options)
+    csv = read_portal_csv(source, display, options.csv_timezone)
+    aside = tuple(sorted(csv.set_aside.items()))
+    hides = any(SetAsideReason(reason).hides_evidence for reason, _ in aside)
+    status = SourceStatus.PARTIAL if hides else SourceStatus.COMPLETE
+    detail = ""
+    if hides:
+        first = csv.issues[0]
+        detail = (
+            f"{sum(csv.set_aside.values())} row(s) of the CSV could not be read "
+            f"(first: line {first.line}: {first.reason})"
+        )
+    read = _rows_read(
+        "portal CSV export", csv.frame, display, options, RawTable("", csv.frame, display,
+                                                                 status, detail, set_aside=aside)
+    )
+    read.issues[:0] = csv.issues
+    return read
 
 
 def _read_parquet(source: Path | IO[bytes], display: str) -> FileRead:
@@ -200,7 +215,9 @@ def _read_json(text: str, display: str, options: ReadOptions) -> FileRead:
     try:
         document = json.loads(text)
     except RecursionError:
-        raise UnknownContentError(f"JSON nested too deeply (more than {MAX_JSON_DEPTH} levels)")
+        raise UnknownContentError(
+            f"JSON nested too deeply (more than {MAX_JSON_DEPTH} levels)"
+        ) from None
     except json.JSONDecodeError as exc:
         raise UnknownContentError(invalid_json(exc), exc.lineno) from None
     if isinstance(document, dict):
@@ -299,10 +316,18 @@ def _read_query_api(document: dict[str, Any], display: str, options: ReadOptions
     return read
 
 
-def _rows_read(kind: str, frame: pl.DataFrame, display: str, options: ReadOptions) -> FileRead:
+def _rows_read(
+    kind: str,
+    frame: pl.DataFrame,
+    display: str,
+    options: ReadOptions,
+    template: RawTable | None = None,
+) -> FileRead:
+    """One table of rows; ``template`` carries the status and set-aside rows of the reader."""
     name = _table_or_unknown(frame, kind)
     read = FileRead(f"{kind} ({name})")
-    read.add(RawTable(name, frame, display), options)
+    raw = RawTable(name, frame, display) if template is None else replace(template, table=name)
+    read.add(raw, options)
     return read
 
 

@@ -30,6 +30,7 @@ from netlogs.sources.file_formats import (
 )
 from netlogs.sources.file_walk import Unwalkable, walk_evidence
 
+
 class FileSource:
     """Evidence read from files (exports, raw storage blobs, ``netlogs fetch`` output)."""
 
