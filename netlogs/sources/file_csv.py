@@ -89,6 +89,11 @@ def read_portal_csv(
     """
     data = source.read_bytes() if isinstance(source, Path) else source.read()
     layout = csv_layout(data)
+    if layout.cut_spans_lines:
+        raise InputError(
+            f"{display} (line {layout.cut_line}): a quoted cell opened on this line is never "
+            "closed; the file is damaged from here on"
+        )
     try:
         frame, header = _read_csv(io.BytesIO(layout.data))
     except pl.exceptions.PolarsError as exc:

@@ -4,9 +4,10 @@ polars reads a row with fewer fields than the header as if the missing cells wer
 refuses a file that ends inside a quoted field. Neither may lose evidence silently, so the text
 is laid out here first (vectorized over its lines): a record starts on a line when the quotes
 before it are balanced, which also gives each row its real line number when a quoted cell spans
-lines. A file that ends inside a quoted field loses its last record (counted as truncated); rows
-with too few fields are found by counting the separators outside quotes, only for rows whose
-last cell is empty (a short row always is).
+lines. A file that ends inside a quoted field on its last line loses that record (counted as
+truncated); a quote left open further up swallows every later row, so that file is refused at
+the line the quote opens. Rows with too few fields are found by counting the separators outside
+quotes, only for rows whose last cell is empty (a short row always is).
 """
 
 from __future__ import annotations
@@ -27,6 +28,7 @@ class CsvLayout:
     row_lines: pl.Series  # Int64, the first line of each data row
     cut_line: int | None  # the line of a last record cut inside a quoted field
     ends_with_newline: bool
+    cut_spans_lines: bool = False  # that record runs over several lines: not just the last row
 
 
 def csv_layout(data: bytes) -> CsvLayout:
@@ -47,12 +49,14 @@ def csv_layout(data: bytes) -> CsvLayout:
     lines = lines.with_columns(pl.col("start").cum_sum().alias("record"))
     starts = lines.filter(pl.col("start")).get_column("number").cast(pl.Int64)
     cut_line = None
+    spans = False
     if int(lines.get_column("quotes").sum()) % 2 and starts.len() > 1:
         cut_line = int(starts[-1])
+        spans = lines.height > cut_line
         data = data[: _offset_of_line(data, cut_line)]
         starts = starts.head(-1)
         lines = lines.filter(pl.col("number") < cut_line)
-    return CsvLayout(data, lines, starts.slice(1), cut_line, ends_with_newline)
+    return CsvLayout(data, lines, starts.slice(1), cut_line, ends_with_newline, spans)
 
 
 def _offset_of_line(data: bytes, line: int) -> int:
