@@ -158,7 +158,14 @@ def read_evidence_bytes(data: bytes, display: str, options: ReadOptions) -> File
     if not head.strip() and not data.strip():
         raise UnknownContentError("the file is empty")
     if head.lstrip(b"\xef\xbb\xbf \t\r\n")[:1] in (b"{", b"["):
-        return _read_json(data.decode("utf-8-sig", errors="replace"), display, options)
+        try:
+            return _read_json(data.decode("utf-8-sig", errors="replace"), display, options)
+        except (pl.exceptions.PolarsError, TypeError, AttributeError, KeyError, ValueError) as exc:
+            # valid JSON in a shape that fits none of the formats (a row that is not a list, a
+            # column that is not an object, values of clashing types ...)
+            message = str(exc).strip().splitlines()[0][:200] if str(exc).strip() else ""
+            reason = f"JSON in a shape netlogs does not read ({type(exc).__name__}: {message})"
+            raise UnknownContentError(reason) from None
     own = own_output_kind(head)
     if own is not None:
         return FileRead(own, issues=[own_output_note(own, display)])
@@ -215,9 +222,7 @@ def _read_json(text: str, display: str, options: ReadOptions) -> FileRead:
     try:
         document = json.loads(text)
     except RecursionError:
-        raise UnknownContentError(
-            f"JSON nested too deeply (more than {MAX_JSON_DEPTH} levels)"
-        ) from None
+        raise UnknownContentError("JSON nested too deeply") from None
     except json.JSONDecodeError as exc:
         raise UnknownContentError(invalid_json(exc), exc.lineno) from None
     if isinstance(document, dict):
@@ -275,9 +280,7 @@ def _read_json_lines(text: str, display: str, options: ReadOptions) -> FileRead:
     lines = pl.Series(text.split("\n"))
     too_deep = deepest_line(lines, MAX_JSON_DEPTH)
     if too_deep is not None:
-        raise UnknownContentError(
-            f"JSON nested too deeply (more than {MAX_JSON_DEPTH} levels)", too_deep
-        )
+        raise UnknownContentError("JSON nested too deeply", too_deep)
     numbers = (lines.str.strip_chars().str.len_bytes() > 0).arg_true() + 1
     try:
         frame = pl.read_ndjson(io.BytesIO(text.encode()), infer_schema_length=None)
@@ -348,6 +351,10 @@ def _json_text_columns(frame: pl.DataFrame) -> pl.DataFrame:
     for name, dtype in frame.schema.items():
         if isinstance(dtype, pl.Struct):
             nested.append(pl.col(name).struct.json_encode())
+        elif isinstance(dtype, pl.List) and dtype.inner.is_nested():
+            # lists of lists or objects: their JSON text (``{"v": ...}`` without the wrapper)
+            wrapped = pl.struct(pl.col(name).alias("v")).struct.json_encode()
+            nested.append(wrapped.str.strip_prefix('{"v":').str.strip_suffix("}").alias(name))
         elif isinstance(dtype, pl.List):
             nested.append(pl.col(name).cast(pl.List(pl.String)).list.join(","))
     return frame.with_columns(nested)

@@ -51,7 +51,7 @@ def first_bad_line(text: str) -> tuple[str, int | None]:
         except json.JSONDecodeError as exc:
             return invalid_json(exc), number
         except RecursionError:
-            return f"JSON nested too deeply (more than {MAX_JSON_DEPTH} levels)", number
+            return "JSON nested too deeply", number
         if not isinstance(value, dict):
             return "a JSON line that is not an object", number
     return "JSON lines that could not be read", None
