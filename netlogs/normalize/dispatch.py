@@ -220,7 +220,9 @@ def _diagnostics_masks(frame: pl.DataFrame) -> dict[str, pl.Expr]:
 
 def unrelated_note(frame: pl.DataFrame) -> str:
     """One line naming the categories of AzureDiagnostics rows that are not evidence here."""
-    categories = pick(frame, "Category").cast(pl.String).fill_null("(none)").unique().sort()
+    category = pick(frame, "Category").cast(pl.String).fill_null("(none)")
+    # values from a file: one line, short, whatever they hold
+    categories = category.str.replace_all(r"[\x00-\x1f\x7f]", "?").str.slice(0, 40).unique().sort()
     names = ", ".join(frame.select(categories).to_series().head(5).to_list())
     return f"{frame.height} AzureDiagnostics rows of other categories not read ({names})"
 

@@ -24,6 +24,12 @@ from netlogs.normalize.required import missing_column
 from netlogs.sources.file_tables import KNOWN_TABLES
 
 
+def shown(value: str, limit: int = 40) -> str:
+    """A value from a file, fit for a one-line message: control characters escaped, cut short."""
+    escaped = value.encode("unicode_escape").decode("ascii") if not value.isprintable() else value
+    return escaped if len(escaped) <= limit else escaped[: limit - 3] + "..."
+
+
 class NotEvidenceError(Exception):
     """Every row of the table is of a kind netlogs does not read."""
 
@@ -73,8 +79,8 @@ def _type_note(frame: pl.DataFrame) -> str:
         return ""
     kinds = frame.get_column("Type").cast(pl.String).drop_nulls().unique().sort()
     foreign = [k for k in kinds.to_list() if k.strip() and k.strip() not in KNOWN_TABLES]
-    shown = ", ".join(foreign[:5]) + (", ..." if len(foreign) > 5 else "")
-    return f"rows of tables netlogs does not read (Type: {shown})"
+    listed = ", ".join(shown(k) for k in foreign[:5]) + (", ..." if len(foreign) > 5 else "")
+    return f"rows of tables netlogs does not read (Type: {listed})"
 
 
 def _drop_unrelated(checked: Checked, mask: pl.Series, note: str) -> None:

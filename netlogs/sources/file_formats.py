@@ -21,7 +21,12 @@ import polars as pl
 from netlogs.errors import SourceError
 from netlogs.model import EvidenceQuery, ParseIssue, RawTable, SetAsideReason, SourceStatus
 from netlogs.normalize import evidence_predicates, read_canonical, scan_canonical
-from netlogs.sources.file_checks import NotEvidenceError, checked_table, with_set_aside
+from netlogs.sources.file_checks import (
+    NotEvidenceError,
+    checked_table,
+    shown,
+    with_set_aside,
+)
 from netlogs.sources.file_csv import read_portal_csv
 from netlogs.sources.file_fetch import (
     TRACE_SCHEMA,
@@ -42,6 +47,7 @@ from netlogs.sources.file_raw import (
     MissingFieldError,
     classify_records,
     records_frame,
+    records_without_flows,
     shape_raw,
 )
 from netlogs.sources.file_tables import detect_table
@@ -337,10 +343,10 @@ def _rows_read(
 def _table_or_unknown(frame: pl.DataFrame, kind: str) -> str:
     name = detect_table(frame)
     if name is None:
-        shown = ", ".join(c for c in frame.columns[:8] if not c.startswith("_"))
+        listed = ", ".join(shown(c) for c in frame.columns[:8] if not c.startswith("_"))
         raise UnknownContentError(
             f"{kind} with columns that match no log table netlogs reads "
-            f"({shown}{', ...' if frame.width > 8 else ''})"
+            f"({listed}{', ...' if frame.width > 8 else ''})"
         )
     return name
 
@@ -375,7 +381,9 @@ def _read_records(frame: pl.DataFrame, display: str, options: ReadOptions, kind:
         )
     known = frame.filter(pl.col("_shape").is_not_null())
     for (shape,), part in sorted(known.partition_by("_shape", as_dict=True).items()):
-        read.add(_raw_shape(str(shape), part, display, options), options)
+        table, issues = _raw_shape(str(shape), part, display, options)
+        read.issues.extend(issues)
+        read.add(table, options)
     if unknown.height:  # counted with the file's first table, so every record is accounted for
         first_table = read.tables[0]
         read.tables[0] = with_set_aside(first_table, SetAsideReason.UNRELATED, unknown.height)
@@ -384,14 +392,27 @@ def _read_records(frame: pl.DataFrame, display: str, options: ReadOptions, kind:
     return read
 
 
-def _raw_shape(shape: str, records: pl.DataFrame, display: str, options: ReadOptions) -> RawTable:
+def _raw_shape(
+    shape: str, records: pl.DataFrame, display: str, options: ReadOptions
+) -> tuple[RawTable, list[ParseIssue]]:
     """The flat table of one raw shape; records without a field it needs are set aside."""
+    without = records_without_flows(shape, records)
+    if without is not None and without.any():
+        kept, issues = _raw_shape(shape, records.filter(~without), display, options)
+        lines = records.filter(without).get_column("_line" if "_line" in records.columns
+                                                   else "_row").cast(pl.Int64, strict=False)
+        why = "a flow record without its list of flows; set aside"
+        issues.extend(ParseIssue(display, line, why) for line in lines)
+        aside = with_set_aside(kept, SetAsideReason.MISSING_COLUMN, int(without.sum()))
+        detail = f"{int(without.sum())} flow record(s) without their list of flows"
+        return replace(aside, detail="; ".join(filter(None, (kept.detail, detail)))), issues
     try:
-        return RawTable(shape, shape_raw(shape, records), display)
+        return RawTable(shape, shape_raw(shape, records), display), []
     except MissingFieldError as exc:
         reason = f"{shape} export lacks required column {exc.field}"
         if not options.skip_unknown:
             raise UnknownContentError(reason) from None
         detail = f"{reason}: its {records.height} record(s) are set aside"
         empty = RawTable(shape, records.head(0), display, SourceStatus.PARTIAL, detail)
-        return with_set_aside(empty, SetAsideReason.MISSING_COLUMN, records.height)
+        issue = ParseIssue(display, None, f"{detail}; they are not evidence")
+        return with_set_aside(empty, SetAsideReason.MISSING_COLUMN, records.height), [issue]

@@ -25,6 +25,7 @@ _VNET_PATH = (
     "flowRecords.flows.flowGroups",
     "flowRecords.flows.flowGroups.flowTuples",
 )
+_FLOW_PATHS = {RAW_NSG_FLOW: _NSG_PATH, RAW_VNET_FLOW: _VNET_PATH}
 
 
 class MissingFieldError(Exception):
@@ -88,6 +89,24 @@ def shape_raw(shape: str, frame: pl.DataFrame) -> pl.DataFrame:
             },
         )
     return flatten_structs(frame)
+
+
+def records_without_flows(shape: str, frame: pl.DataFrame) -> pl.Series | None:
+    """Flow records whose list of flows is missing or null (None for other shapes).
+
+    Such a record held flows nobody can read now; a record with an empty list logged none.
+    """
+    path = _FLOW_PATHS.get(shape)
+    if path is None:
+        return None
+    top = path[0].split(".")[0]
+    if top not in frame.columns or not isinstance(frame.schema[top], pl.Struct):
+        return pl.Series([True] * frame.height, dtype=pl.Boolean)  # nothing where flows go
+    flat = flatten_structs(frame.select(top))
+    if path[0] not in flat.columns:
+        return None  # no record has the list: the shape lacks the field (MissingFieldError)
+    missing: pl.Series = flat.get_column(path[0]).is_null()
+    return missing
 
 
 def flatten_structs(frame: pl.DataFrame) -> pl.DataFrame:
