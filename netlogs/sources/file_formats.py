@@ -12,20 +12,17 @@ import hashlib
 import io
 import json
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass, field, replace
+from dataclasses import replace
 from pathlib import Path
 from typing import IO, Any
 
 import polars as pl
 
 from netlogs.errors import SourceError
-from netlogs.model import EvidenceQuery, ParseIssue, RawTable, SetAsideReason, SourceStatus
+from netlogs.model import EvidenceQuery, RawTable, SetAsideReason, SourceStatus
 from netlogs.normalize import evidence_predicates, read_canonical, scan_canonical
 from netlogs.sources.file_checks import (
-    NotEvidenceError,
-    checked_table,
     shown,
-    with_set_aside,
 )
 from netlogs.sources.file_csv import read_portal_csv
 from netlogs.sources.file_fetch import (
@@ -43,64 +40,21 @@ from netlogs.sources.file_json import (
     invalid_json,
     looks_like_json_lines,
 )
-from netlogs.sources.file_raw import (
-    MissingFieldError,
-    classify_records,
-    records_frame,
-    records_without_flows,
-    shape_raw,
-)
+from netlogs.sources.file_raw import classify_records, records_frame
+from netlogs.sources.file_read import FileRead, ReadOptions, UnknownContentError
+from netlogs.sources.file_records import read_records
+
+__all__ = [
+    "FileRead",
+    "ReadOptions",
+    "UnknownContentError",
+    "file_sha256",
+    "read_evidence_bytes",
+    "read_evidence_file",
+    "read_evidence_path",
+]
 from netlogs.sources.file_tables import detect_table
 from netlogs.sources.la_frames import describe_service_error, frame_from_table
-
-
-@dataclass
-class FileRead:
-    """What one file contributed."""
-
-    detected_format: str
-    tables: list[RawTable] = field(default_factory=list)
-    issues: list[ParseIssue] = field(default_factory=list)
-    sha256: str = ""
-    partial_detail: str = ""  # set by a fetch ledger that lists partial query chunks
-    total_rows: int | None = None  # rows in the file when only the query's rows were kept
-
-    @property
-    def rows(self) -> int:
-        """Rows read from the file: the rows kept plus every row set aside."""
-        if self.total_rows is not None:
-            return self.total_rows
-        return sum(
-            table.frame.height + sum(rows for _, rows in table.set_aside) for table in self.tables
-        )
-
-    def add(self, raw: RawTable, options: ReadOptions) -> None:
-        """Keep ``raw`` once it passed the evidence checks (file_checks.py).
-
-        Raises:
-            UnknownContentError: no row of ``raw`` is evidence, or it lacks a needed column.
-        """
-        try:
-            checked = checked_table(raw, options.skip_unknown)
-        except NotEvidenceError as exc:
-            raise UnknownContentError(exc.reason) from None
-        self.tables.append(checked.table)
-        self.issues.extend(checked.issues)
-
-
-@dataclass(frozen=True)
-class ReadOptions:
-    csv_timezone: str | None
-    skip_unknown: bool
-
-
-class UnknownContentError(Exception):
-    """The file (or a part of it) is not a shape netlogs reads; ``line`` when known."""
-
-    def __init__(self, reason: str, line: int | None = None) -> None:
-        super().__init__(reason)
-        self.reason = reason
-        self.line = line
 
 
 def read_evidence_file(
@@ -259,9 +213,9 @@ def _read_json_object(document: dict[str, Any], display: str, options: ReadOptio
         raise UnknownContentError(f"a Log Analytics error response without rows ({detail})")
     records = document.get("records")
     if isinstance(records, list):
-        return _read_records(records_frame(records), display, options, "resource-log JSON")
+        return read_records(records_frame(records), display, options, "resource-log JSON")
     if "category" in document:
-        return _read_records(records_frame([document]), display, options, "resource-log JSON")
+        return read_records(records_frame([document]), display, options, "resource-log JSON")
     raise UnknownContentError("a JSON object without 'tables' or 'records'")
 
 
@@ -274,7 +228,7 @@ def _read_json_array(rows: list[Any], display: str, options: ReadOptions) -> Fil
     if "records" in first or "category" in first or "flowLogVersion" in first:
         if "records" in first:
             rows = [record for wrapper in rows for record in wrapper.get("records") or ()]
-        return _read_records(records_frame(rows), display, options, "resource-log JSON")
+        return read_records(records_frame(rows), display, options, "resource-log JSON")
     frame = pl.from_dicts(rows, infer_schema_length=None)
     frame = _json_text_columns(frame.drop("TableName", strict=False))
     frame = frame.with_columns(pl.int_range(1, pl.len() + 1).alias("_row"))
@@ -302,7 +256,7 @@ def _read_json_lines(text: str, display: str, options: ReadOptions) -> FileRead:
             pl.col("_row").alias("_line"),
             (pl.col("_row").cast(pl.String) + "." + ordinal.cast(pl.String)).alias("_row"),
         )
-    return _read_records(classify_records(frame), display, options, "resource-log JSON lines")
+    return read_records(classify_records(frame), display, options, "resource-log JSON lines")
 
 
 def _read_query_api(document: dict[str, Any], display: str, options: ReadOptions) -> FileRead:
@@ -364,55 +318,3 @@ def _json_text_columns(frame: pl.DataFrame) -> pl.DataFrame:
         elif isinstance(dtype, pl.List):
             nested.append(pl.col(name).cast(pl.List(pl.String)).list.join(","))
     return frame.with_columns(nested)
-
-
-def _read_records(frame: pl.DataFrame, display: str, options: ReadOptions, kind: str) -> FileRead:
-    unknown = frame.filter(pl.col("_shape").is_null())
-    read = FileRead(kind)
-    if unknown.height:
-        lines = unknown.get_column("_line" if "_line" in unknown.columns else "_row")
-        first = lines.cast(pl.Int64, strict=False)[0]
-        reason = "a record whose category netlogs does not read"
-        if not options.skip_unknown or unknown.height == frame.height:
-            raise UnknownContentError(reason, first)
-        read.issues.extend(
-            ParseIssue(display, line, f"{reason}; set aside")
-            for line in lines.cast(pl.Int64, strict=False)
-        )
-    known = frame.filter(pl.col("_shape").is_not_null())
-    for (shape,), part in sorted(known.partition_by("_shape", as_dict=True).items()):
-        table, issues = _raw_shape(str(shape), part, display, options)
-        read.issues.extend(issues)
-        read.add(table, options)
-    if unknown.height:  # counted with the file's first table, so every record is accounted for
-        first_table = read.tables[0]
-        read.tables[0] = with_set_aside(first_table, SetAsideReason.UNRELATED, unknown.height)
-    shapes = ", ".join(table.table for table in read.tables)
-    read.detected_format = f"{kind} ({shapes})" if shapes else kind
-    return read
-
-
-def _raw_shape(
-    shape: str, records: pl.DataFrame, display: str, options: ReadOptions
-) -> tuple[RawTable, list[ParseIssue]]:
-    """The flat table of one raw shape; records without a field it needs are set aside."""
-    without = records_without_flows(shape, records)
-    if without is not None and without.any():
-        kept, issues = _raw_shape(shape, records.filter(~without), display, options)
-        lines = records.filter(without).get_column("_line" if "_line" in records.columns
-                                                   else "_row").cast(pl.Int64, strict=False)
-        why = "a flow record without its list of flows; set aside"
-        issues.extend(ParseIssue(display, line, why) for line in lines)
-        aside = with_set_aside(kept, SetAsideReason.MISSING_COLUMN, int(without.sum()))
-        detail = f"{int(without.sum())} flow record(s) without their list of flows"
-        return replace(aside, detail="; ".join(filter(None, (kept.detail, detail)))), issues
-    try:
-        return RawTable(shape, shape_raw(shape, records), display), []
-    except MissingFieldError as exc:
-        reason = f"{shape} export lacks required column {exc.field}"
-        if not options.skip_unknown:
-            raise UnknownContentError(reason) from None
-        detail = f"{reason}: its {records.height} record(s) are set aside"
-        empty = RawTable(shape, records.head(0), display, SourceStatus.PARTIAL, detail)
-        issue = ParseIssue(display, None, f"{detail}; they are not evidence")
-        return with_set_aside(empty, SetAsideReason.MISSING_COLUMN, records.height), [issue]

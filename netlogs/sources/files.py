@@ -22,12 +22,8 @@ from netlogs.model import (
     RawTable,
     SourceStatus,
 )
-from netlogs.sources.file_formats import (
-    ReadOptions,
-    UnknownContentError,
-    file_sha256,
-    read_evidence_file,
-)
+from netlogs.sources.file_formats import file_sha256, read_evidence_file
+from netlogs.sources.file_read import ReadOptions, UnknownContentError
 from netlogs.sources.file_walk import Unwalkable, walk_evidence
 
 
