@@ -22,7 +22,7 @@ import polars as pl
 from netlogs.errors import InputError
 from netlogs.model import ParseIssue, SetAsideReason
 from netlogs.normalize.common import parse_time_column
-from netlogs.sources.file_csv_rows import CsvLayout, csv_layout, short_rows
+from netlogs.sources.file_csv_rows import OpenQuote, open_quote, row_lines, short_rows
 
 _ZONE_SUFFIX = re.compile(r"^(?P<name>.*?)\s*\[(?P<zone>UTC|Local Time)\]$")
 _TIME_COLUMNS = frozenset(
@@ -88,23 +88,23 @@ def read_portal_csv(
         InputError: unreadable CSV, or local-time columns without ``csv_timezone``.
     """
     data = source.read_bytes() if isinstance(source, Path) else source.read()
-    layout = csv_layout(data)
-    if layout.cut_spans_lines:
-        raise InputError(
-            f"{display} (line {layout.cut_line}): a quoted cell opened on this line is never "
-            "closed; the file is damaged from here on"
-        )
     try:
-        frame, header = _read_csv(io.BytesIO(layout.data))
+        frame, header = _read_csv(io.BytesIO(data))
+        cut = None
     except pl.exceptions.PolarsError as exc:
-        raise InputError(f"{display}: not a readable CSV file ({_first_line(exc)})") from None
+        # polars refuses a quote left open: the only way back is to cut the file before it
+        cut = open_quote(data)
+        if cut is None:
+            raise InputError(f"{display}: not a readable CSV file ({_first_line(exc)})") from None
+        frame, header, data = _read_cut_csv(cut, display)
     read = CsvRead(frame.head(0), display)
-    if layout.cut_line is not None:
-        cut = pl.DataFrame({"_row": [layout.cut_line]})
-        read.set_rows_aside(cut, SetAsideReason.TRUNCATED, "the file ends inside this row")
-    if frame.height == layout.row_lines.len():
-        frame = frame.with_columns(layout.row_lines.alias("_row"))
-        frame = _without_short_rows(read, frame, layout, header)
+    if cut is not None:
+        lost = pl.DataFrame({"_row": [cut.line]})
+        read.set_rows_aside(lost, SetAsideReason.TRUNCATED, "the file ends inside this row")
+    lines = row_lines(data, frame.height)
+    if lines is not None:
+        frame = frame.with_columns(lines.alias("_row"))
+        frame = _without_short_rows(read, frame, data, header, data.endswith(b"\n"))
     else:  # the layout and polars disagree (not seen): keep polars' rows, numbered by index
         frame = frame.with_columns((pl.int_range(pl.len(), dtype=pl.Int64) + 2).alias("_row"))
     if header and header[-1] in _NOT_EVIDENCE:  # read only to find short rows
@@ -113,19 +113,34 @@ def read_portal_csv(
     return read
 
 
+def _read_cut_csv(cut: OpenQuote, display: str) -> tuple[pl.DataFrame, list[str], bytes]:
+    if cut.spans_lines:
+        raise InputError(
+            f"{display} (line {cut.line}): a quoted cell opened on this line is never "
+            "closed; the file is damaged from here on"
+        )
+    try:
+        frame, header = _read_csv(io.BytesIO(cut.data))
+    except pl.exceptions.PolarsError as exc:
+        raise InputError(f"{display}: not a readable CSV file ({_first_line(exc)})") from None
+    return frame, header, cut.data
+
+
 def _without_short_rows(
-    read: CsvRead, frame: pl.DataFrame, layout: CsvLayout, header: list[str]
+    read: CsvRead, frame: pl.DataFrame, data: bytes, header: list[str], complete: bool
 ) -> pl.DataFrame:
+    """Rows with fewer fields than the header are set aside; a short last row of a file that
+    does not end with a newline was cut by the end of the file (``complete`` is False)."""
     if len(header) < 2 or frame.is_empty():
         return frame
-    short = short_rows(layout, frame.get_column(header[-1]).is_null(), len(header))
+    short = short_rows(data, frame.get_column(header[-1]).is_null(), len(header))
     if not short.any():
         return frame
     rows = frame.filter(short)
-    last_line = layout.row_lines[-1]
-    if not layout.ends_with_newline:  # a short last row without a final newline: cut off
-        cut = rows.filter(pl.col("_row") == last_line)
-        read.set_rows_aside(cut, SetAsideReason.TRUNCATED, "the file ends inside this row")
+    last_line = frame.get_column("_row")[-1]
+    if not complete:
+        lost = rows.filter(pl.col("_row") == last_line)
+        read.set_rows_aside(lost, SetAsideReason.TRUNCATED, "the file ends inside this row")
         rows = rows.filter(pl.col("_row") != last_line)
     read.set_rows_aside(rows, SetAsideReason.UNPARSEABLE, "a row with fewer fields than the header")
     return frame.filter(~short)
