@@ -169,3 +169,20 @@ def test_unrelated_diagnostics_rows_are_set_aside_among_firewall_rows(tmp_path: 
     assert raw.frame.height == len(table["rows"]) - 1
     assert collected.inputs[0].rows == len(table["rows"])
     assert "FrontDoorAccessLog" in collected.parse_issues[0].reason
+
+
+def test_azure_activity_rows_without_their_type_are_not_vault_requests(tmp_path: Path) -> None:
+    """AzureActivity has CallerIpAddress and OperationName like AZKVAuditLogs: a projection that
+    dropped ``Type`` must still not turn a vault write into a vault request."""
+    rows = [{
+        "TimeGenerated": "2026-11-20T10:05:00Z",
+        "OperationNameValue": "MICROSOFT.KEYVAULT/VAULTS/WRITE",
+        "OperationName": "Update Key Vault",
+        "CategoryValue": "Administrative",
+        "ActivityStatusValue": "Success",
+        "CallerIpAddress": "10.1.1.4",
+        "_ResourceId": "/subscriptions/s/resourcegroups/rg/providers/microsoft.keyvault/vaults/kv",
+    }]
+    (tmp_path / "activity.json").write_text(json.dumps(rows))
+    with pytest.raises(InputError, match=r"^activity\.json: .*match no log table"):
+        collect(tmp_path)
