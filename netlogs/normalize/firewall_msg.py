@@ -64,10 +64,11 @@ def parse_firewall_messages(
 ) -> tuple[pl.DataFrame, pl.DataFrame]:
     """Parse rule-log messages into ``fw_events``.
 
-    A row is an event only when its head (protocol, source address) and its action (``Action:``
-    with a known action, a DNAT, or ``was denied``) are both understood: a message cut short
-    (``... Action: All``, ``... 443. Act``) or otherwise garbled is returned as unparsed, never
-    as an event without an action that later filters would quietly drop.
+    A row is an event only when its head (protocol, source address, a destination unless a
+    reason says why there is none) and its action (``Action:`` with a known action, a DNAT, or
+    ``was denied``) are understood: a message cut short (``... Action: All``, ``... 443. Act``,
+    ``TCP request from 10.0.0.1:5. Action: Allow``) or otherwise garbled is returned as
+    unparsed, never as an event that later filters would quietly drop.
 
     Returns:
         (events conformed to FW_EVENTS, rows whose message did not parse: ``_line``, ``msg``).
@@ -83,7 +84,14 @@ def parse_firewall_messages(
         pl.col("dst").str.contains(_IS_IPV4).alias("_dst_is_ip"),
     )
     dnat_ip = pl.col("_dnat").struct.field("1")
-    understood = pl.col("_ok") & _action(dnat_ip).is_in(KNOWN_ACTIONS).fill_null(False)
+    # Only a refusal with its reason ("... Reason: SNI TLS extension was missing") has no
+    # destination; a line without one otherwise lost it.
+    destination = (pl.col("dst").str.len_bytes() > 0) | pl.col("_tail_reason").is_not_null()
+    understood = (
+        pl.col("_ok")
+        & _action(dnat_ip).is_in(KNOWN_ACTIONS).fill_null(False)
+        & destination.fill_null(False)
+    )
     parsed = parsed.with_columns(understood.alias("_ok"))
     unparsed = parsed.filter(~pl.col("_ok")).select("_line", ROW_ID, "msg")
     events = parsed.filter(pl.col("_ok")).with_columns(_derived_columns(source_table))

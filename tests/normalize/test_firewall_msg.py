@@ -172,6 +172,7 @@ CUT = "TCP request from 10.2.1.4:51544 to 10.1.2.4:443. Action: Allow. Rule Coll
         "TCP request from 10.2.1.4:51544 to 10.1.2",  # cut inside the destination
         "TCP request from 10.2.1.4:51544 to 10.1.2.4:443. Action: Permit",  # not an action
         "TCP request from 193.238.46.72:50522 to 40.119.154.83:3389 was DNAT'ed to 10.0.2",
+        "TCP request from 10.2.1.4:51544. Action: Allow",  # the destination is gone
         "",
     ],
 )
