@@ -19,6 +19,7 @@ from dataclasses import dataclass, field
 import polars as pl
 
 from netlogs.model import ParseIssue, RawTable, SetAsideReason, SourceStatus
+from netlogs.normalize.common import pick
 from netlogs.normalize.dispatch import UNRELATED_PART, diagnostics_labels, unrelated_note
 from netlogs.normalize.required import missing_column
 from netlogs.sources.file_tables import KNOWN_TABLES
@@ -58,9 +59,16 @@ def checked_table(raw: RawTable, skip_unknown: bool) -> Checked:
     checked = Checked(raw)
     _drop_unrelated(checked, _foreign_type(raw.frame), _type_note(raw.frame))
     if checked.table.table == "AzureDiagnostics":
-        labels = diagnostics_labels(checked.table.frame)
-        other = labels == UNRELATED_PART
-        _drop_unrelated(checked, other, unrelated_note(checked.table.frame.filter(other)))
+        frame = checked.table.frame
+        other = diagnostics_labels(frame) == UNRELATED_PART
+        blank = frame.select(
+            pick(frame, "Category").cast(pl.String).str.strip_chars().fill_null("") == ""
+        ).to_series()
+        note = "rows without a Category that fit no log netlogs reads"
+        _drop_unrelated(checked, other & blank, note, SetAsideReason.UNPARSEABLE)
+        frame = checked.table.frame
+        other = diagnostics_labels(frame) == UNRELATED_PART
+        _drop_unrelated(checked, other, unrelated_note(frame.filter(other)))
     _require_columns(checked, skip_unknown)
     return checked
 
@@ -83,7 +91,13 @@ def _type_note(frame: pl.DataFrame) -> str:
     return f"rows of tables netlogs does not read (Type: {listed})"
 
 
-def _drop_unrelated(checked: Checked, mask: pl.Series, note: str) -> None:
+def _drop_unrelated(
+    checked: Checked,
+    mask: pl.Series,
+    note: str,
+    reason: SetAsideReason = SetAsideReason.UNRELATED,
+) -> None:
+    """Set aside the rows of ``mask`` (a damaged row may hide evidence: see ``reason``)."""
     raw = checked.table
     unrelated = int(mask.fill_null(False).sum())
     if not unrelated:
@@ -91,7 +105,7 @@ def _drop_unrelated(checked: Checked, mask: pl.Series, note: str) -> None:
     if unrelated == raw.frame.height:
         raise NotEvidenceError(_all_rows_note(note, unrelated))
     frame = raw.frame.filter(~mask.fill_null(False))
-    checked.table = _with_set_aside(raw, frame, SetAsideReason.UNRELATED, unrelated)
+    checked.table = _with_set_aside(raw, frame, reason, unrelated)
     checked.issues.append(ParseIssue(raw.origin, None, f"{raw.table}: {note}; set aside"))
 
 

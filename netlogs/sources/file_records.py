@@ -19,29 +19,62 @@ from netlogs.sources.file_read import FileRead, ReadOptions, UnknownContentError
 
 
 def read_records(frame: pl.DataFrame, display: str, options: ReadOptions, kind: str) -> FileRead:
-    unknown = frame.filter(pl.col("_shape").is_null())
     read = FileRead(kind)
+    damaged = _without_category(frame)
+    damaged_lines = _lines(frame.filter(damaged))
+    frame = frame.filter(~damaged)
+    if frame.is_empty() and damaged_lines.len():
+        raise UnknownContentError("records without a category", damaged_lines[0])
+    unknown = frame.filter(pl.col("_shape").is_null())
     if unknown.height:
-        lines = unknown.get_column("_line" if "_line" in unknown.columns else "_row")
-        first = lines.cast(pl.Int64, strict=False)[0]
+        lines = _lines(unknown)
         reason = "a record whose category netlogs does not read"
         if not options.skip_unknown or unknown.height == frame.height:
-            raise UnknownContentError(reason, first)
-        read.issues.extend(
-            ParseIssue(display, line, f"{reason}; set aside")
-            for line in lines.cast(pl.Int64, strict=False)
-        )
+            raise UnknownContentError(reason, lines[0])
+        read.issues.extend(ParseIssue(display, line, f"{reason}; set aside") for line in lines)
     known = frame.filter(pl.col("_shape").is_not_null())
     for (shape,), part in sorted(known.partition_by("_shape", as_dict=True).items()):
         table, issues = _raw_shape(str(shape), part, display, options)
         read.issues.extend(issues)
         read.add(table, options)
     if unknown.height:  # counted with the file's first table, so every record is accounted for
-        first_table = read.tables[0]
-        read.tables[0] = with_set_aside(first_table, SetAsideReason.UNRELATED, unknown.height)
+        read.tables[0] = with_set_aside(read.tables[0], SetAsideReason.UNRELATED, unknown.height)
+    if damaged_lines.len():
+        _set_damaged_aside(read, damaged_lines, display)
     shapes = ", ".join(table.table for table in read.tables)
     read.detected_format = f"{kind} ({shapes})" if shapes else kind
     return read
+
+
+def _without_category(frame: pl.DataFrame) -> pl.Series:
+    """Records that lost their category (and are no flow log by their version): damaged."""
+    if "category" not in frame.columns:
+        return pl.Series([False] * frame.height, dtype=pl.Boolean)
+    blank = pl.col("category").cast(pl.String).str.strip_chars().fill_null("") == ""
+    return frame.select((blank & pl.col("_shape").is_null()).alias("damaged")).to_series()
+
+
+def _set_damaged_aside(read: FileRead, lines: pl.Series, display: str) -> None:
+    """Records without a category could have been any of the file's logs: every table of the
+    file is partial; the count goes with the first."""
+    why = "a record without a category; set aside"
+    read.issues.extend(ParseIssue(display, line, why) for line in lines)
+    detail = f"{lines.len()} record(s) without a category"
+    read.tables = [
+        replace(
+            with_set_aside(table, SetAsideReason.UNPARSEABLE, lines.len()) if i == 0 else table,
+            status=SourceStatus.PARTIAL,
+            detail="; ".join(filter(None, (table.detail, detail))),
+        )
+        for i, table in enumerate(read.tables)
+    ]
+
+
+def _lines(frame: pl.DataFrame) -> pl.Series:
+    """The line (or record number) of each record, for issues."""
+    column = "_line" if "_line" in frame.columns else "_row"
+    lines: pl.Series = frame.get_column(column).cast(pl.Int64, strict=False)
+    return lines
 
 
 def _raw_shape(

@@ -95,10 +95,32 @@ def _as_table(kind: str, data: bytes) -> Table:
             return out.getvalue().encode()
 
         return Table(header, rows, write_csv)
-    records = _records(kind, data)
+    records = [_flat(record) for record in _records(kind, data)]
     names = sorted({key for record in records for key in record})
     return Table(names, [[r.get(n, _MISSING) for n in names] for r in records],
                  lambda names, rows: _write_records(kind, data, names, rows))
+
+
+def _flat(record: dict[str, Any]) -> dict[str, Any]:
+    """One level of nesting as ``parent.child`` (``properties.msg``), so nested fields mutate."""
+    flat: dict[str, Any] = {}
+    for key, value in record.items():
+        if isinstance(value, dict) and value:
+            flat.update({f"{key}.{inner}": v for inner, v in value.items()})
+        else:
+            flat[key] = value
+    return flat
+
+
+def _nested(flat: dict[str, Any]) -> dict[str, Any]:
+    record: dict[str, Any] = {}
+    for key, value in flat.items():
+        parent, dot, inner = key.partition(".")
+        if dot and isinstance(record.setdefault(parent, {}), dict):
+            record[parent][inner] = value
+        else:
+            record[key] = value
+    return record
 
 
 _MISSING = object()
@@ -120,7 +142,10 @@ def _records(kind: str, data: bytes) -> list[dict[str, Any]]:
 
 
 def _write_records(kind: str, data: bytes, names: list[str], rows: list[list[Any]]) -> bytes:
-    records = [{n: v for n, v in zip(names, row, strict=True) if v is not _MISSING} for row in rows]
+    records = [
+        _nested({n: v for n, v in zip(names, row, strict=True) if v is not _MISSING})
+        for row in rows
+    ]
     if kind == "json_lines":
         return "".join(json.dumps(r) + "\n" for r in records).encode()
     if kind == "az_json":
@@ -149,7 +174,9 @@ def _mutate_cells(kind: str, data: bytes, mutation: str, draw: st.DrawFn) -> byt
 def _mutated(kind: str, data: bytes, mutation: str, draw: st.DrawFn) -> list[bytes]:
     """The mutated file(s): one file, or two for ``duplicate``."""
     if mutation in CELL_MUTATIONS:
-        return [_mutate_cells(kind, data, mutation, draw)]
+        for _ in range(draw(st.integers(1, 3))):  # the same kind of damage, once or more
+            data = _mutate_cells(kind, data, mutation, draw)
+        return [data]
     if mutation == "truncate":
         return [data[: draw(st.integers(0, len(data)))]]
     if mutation == "duplicate":

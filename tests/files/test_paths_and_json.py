@@ -169,3 +169,37 @@ def test_cut_firewall_message_in_a_raw_export_is_unparsed_and_partial(tmp_path: 
     (source,) = [s for s in tables.sources if s.table == "raw:azfw_legacy"]
     assert source.status is SourceStatus.PARTIAL
     assert source.rows == collected.inputs[0].rows - 1
+
+
+def test_record_that_lost_its_category_is_set_aside_and_makes_the_file_partial(
+    tmp_path: Path,
+) -> None:
+    """A damaged record is not an unrelated one: it could have been evidence."""
+    logs = _one_fixture(tmp_path)
+    lines = (logs / NDJSON).read_text().splitlines()
+    record = json.loads(lines[4])
+    record["category"] = None
+    lines[4] = json.dumps(record)
+    (logs / NDJSON).write_text("\n".join(lines) + "\n")
+    collected = collect(logs)  # no refusal: the other records are fine
+    (raw,) = collected.raw_tables
+    assert raw.set_aside == (("unparseable", 1),) and raw.status is SourceStatus.PARTIAL
+    assert [(i.line, i.reason) for i in collected.parse_issues] == [
+        (5, "a record without a category; set aside")]
+    assert collected.inputs[0].rows == len(lines)
+
+
+def test_diagnostics_rows_that_lost_their_category_make_the_source_partial(
+    tmp_path: Path,
+) -> None:
+    path = only(tmp_path, FW_DIAGNOSTICS)
+    document = json.loads(path.read_text())
+    table = document["tables"][0]
+    names = [c["name"] for c in table["columns"]]
+    for name in ("Category", "msg_s", "OperationName"):
+        table["rows"][2][names.index(name)] = None
+    path.write_text(json.dumps(document))
+    collected = collect(path.parent)
+    (raw,) = collected.raw_tables
+    assert raw.set_aside == (("unparseable", 1),) and raw.status is SourceStatus.PARTIAL
+    assert collected.inputs[0].rows == len(table["rows"])
