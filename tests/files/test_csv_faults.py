@@ -186,3 +186,15 @@ def test_azure_activity_rows_without_their_type_are_not_vault_requests(tmp_path:
     (tmp_path / "activity.json").write_text(json.dumps(rows))
     with pytest.raises(InputError, match=r"^activity\.json: .*match no log table"):
         collect(tmp_path)
+
+
+def test_rows_of_another_table_in_an_export_are_set_aside(tmp_path: Path) -> None:
+    path, lines = _csv_lines(tmp_path)
+    lines[2] = lines[2].replace(",AZFWNetworkRule,", ",SigninLogs,")
+    path.write_text("".join(lines))
+    collected = collect(path.parent)
+    (raw,) = collected.raw_tables
+    assert raw.set_aside == (("unrelated", 1),) and raw.status is SourceStatus.COMPLETE
+    assert 3 not in raw.frame["_row"].to_list()
+    assert "Type: SigninLogs" in collected.parse_issues[0].reason
+    assert collected.inputs[0].rows == len(lines) - 1
