@@ -104,7 +104,8 @@ def read_portal_csv(
     lines = row_lines(data, frame.height)
     if lines is not None:
         frame = frame.with_columns(lines.alias("_row"))
-        frame = _without_short_rows(read, frame, data, header, data.endswith(b"\n"))
+        frame = _without_cut_last_row(read, frame, data, display)
+        frame = _without_short_rows(read, frame, data, header)
     else:  # the layout and polars disagree (not seen): keep polars' rows, numbered by index
         frame = frame.with_columns((pl.int_range(pl.len(), dtype=pl.Int64) + 2).alias("_row"))
     if header and header[-1] in _NOT_EVIDENCE:  # read only to find short rows
@@ -126,23 +127,31 @@ def _read_cut_csv(cut: OpenQuote, display: str) -> tuple[pl.DataFrame, list[str]
     return frame, header, cut.data
 
 
-def _without_short_rows(
-    read: CsvRead, frame: pl.DataFrame, data: bytes, header: list[str], complete: bool
+def _without_cut_last_row(
+    read: CsvRead, frame: pl.DataFrame, data: bytes, display: str
 ) -> pl.DataFrame:
-    """Rows with fewer fields than the header are set aside; a short last row of a file that
-    does not end with a newline was cut by the end of the file (``complete`` is False)."""
+    """An export ends with a newline: without one, its last line was cut somewhere, so the last
+    row (whatever it still holds) is set aside; a file cut inside its header is refused."""
+    if data.endswith(b"\n") or not data.strip():
+        return frame
+    if frame.is_empty():
+        raise InputError(f"{display} (line 1): the file ends inside its header line (cut short)")
+    read.set_rows_aside(frame.tail(1), SetAsideReason.TRUNCATED, "the file ends inside this row")
+    return frame.head(-1)
+
+
+def _without_short_rows(
+    read: CsvRead, frame: pl.DataFrame, data: bytes, header: list[str]
+) -> pl.DataFrame:
+    """Rows with fewer fields than the header are set aside."""
     if len(header) < 2 or frame.is_empty():
         return frame
-    short = short_rows(data, frame.get_column(header[-1]).is_null(), len(header))
+    candidates = frame.get_column(header[-1]).is_null()
+    short = short_rows(data, candidates, len(header))
     if not short.any():
         return frame
-    rows = frame.filter(short)
-    last_line = frame.get_column("_row")[-1]
-    if not complete:
-        lost = rows.filter(pl.col("_row") == last_line)
-        read.set_rows_aside(lost, SetAsideReason.TRUNCATED, "the file ends inside this row")
-        rows = rows.filter(pl.col("_row") != last_line)
-    read.set_rows_aside(rows, SetAsideReason.UNPARSEABLE, "a row with fewer fields than the header")
+    why = "a row with fewer fields than the header"
+    read.set_rows_aside(frame.filter(short), SetAsideReason.UNPARSEABLE, why)
     return frame.filter(~short)
 
 

@@ -71,6 +71,14 @@ def drop_api_columns(path: Path, *names: str) -> None:
 
 def run_trace(logs: Path, capsys: pytest.CaptureFixture[str], *extra: str) -> tuple[int, str]:
     """``netlogs trace`` on the sample topology, in this process: (exit code, stdout + stderr)."""
+    code, out, err = run_trace_parts(logs, capsys, *extra)
+    return code, out + err
+
+
+def run_trace_parts(
+    logs: Path, capsys: pytest.CaptureFixture[str], *extra: str
+) -> tuple[int, str, str]:
+    """``netlogs trace`` on the sample topology, in this process: (exit code, stdout, stderr)."""
     args = ["trace", "--vault", "kv-contoso-prod", "--topology", str(TOPOLOGY),
             "--logs", str(logs), *extra]
     try:
@@ -79,4 +87,4 @@ def run_trace(logs: Path, capsys: pytest.CaptureFixture[str], *extra: str) -> tu
     except SystemExit as exc:
         code = int(exc.code or 0)
     out, err = capsys.readouterr()
-    return code, out + err
+    return code, out, err

@@ -198,3 +198,23 @@ def test_rows_of_another_table_in_an_export_are_set_aside(tmp_path: Path) -> Non
     assert 3 not in raw.frame["_row"].to_list()
     assert "Type: SigninLogs" in collected.parse_issues[0].reason
     assert collected.inputs[0].rows == len(lines) - 1
+
+
+def test_last_row_cut_inside_its_last_cell_is_set_aside(tmp_path: Path) -> None:
+    """The row still has every field, but its firewall id lost its end: it is not trusted."""
+    path, lines = _csv_lines(tmp_path)
+    path.write_text("".join(lines[:3]) + lines[3].rstrip()[:-12])  # ".../azurefirewal"
+    collected = collect(path.parent)
+    (raw,) = collected.raw_tables
+    assert raw.set_aside == (("truncated", 1),) and raw.frame["_row"].to_list() == [2, 3]
+    assert _issue_lines(path.parent) == [(4, "the file ends inside this row")]
+
+
+def test_file_cut_inside_its_header_is_refused(tmp_path: Path) -> None:
+    """Found by the fuzz test: a header cut after ``Action`` read as an empty, complete
+    AZFWNetworkRule export, and covered clients became firewall bypasses."""
+    path, lines = _csv_lines(tmp_path)
+    path.write_text(lines[0][:94])
+    with pytest.raises(InputError, match=rf"^{path.name} \(line 1\): the file ends inside its "
+                                         "header line"):
+        collect(path.parent)

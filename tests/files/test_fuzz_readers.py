@@ -1,5 +1,6 @@
 """Property: any mutation of a valid export is read with every row accounted for, or refused
-with one line naming the file; never any other exception, never a traceback from the CLI.
+with one line naming the file; never any other exception, never a traceback from the CLI, and
+never a decided verdict the unmutated logs do not give unless the report says why.
 
 Mutations of real exports in each format (query-API JSON, ``az`` JSON, portal CSV, raw
 storage JSON, JSON lines): drop or rename a column, null or corrupt a cell, cut the file at a
@@ -26,7 +27,7 @@ from file_faults import (
     KV_RAW,
     SAMPLE_LOGS,
     collect,
-    run_trace,
+    run_trace_parts,
     sample_copy,
 )
 from hypothesis import HealthCheck, given, settings
@@ -254,9 +255,38 @@ def test_trace_on_a_mutated_sample_exits_with_a_documented_code(
     for index, content in enumerate(more):
         (target.parent / f"copy{index}{target.suffix}").write_bytes(content)
     extra = ["--skip-unknown"] if data.draw(st.booleans(), label="skip_unknown") else []
-    code, output = run_trace(logs, capsys, *extra)
+    code, out, err = run_trace_parts(logs, capsys, *extra, "--format", "json")
+    output = out + err
     assert code in (0, 1, 2, 3), output
     assert "Traceback" not in output and "internal error" not in output, output
     if code == 2:
         assert len(output.strip().splitlines()) == 1 and output.startswith("Error: "), output
+    else:
+        _assert_changes_are_explained(json.loads(out), _unmutated(capsys))
     shutil.rmtree(logs)
+
+
+_BASELINE: dict[str, Any] = {}
+
+
+def _unmutated(capsys: pytest.CaptureFixture[str]) -> dict[str, Any]:
+    """The sample's own result (computed once)."""
+    if not _BASELINE:
+        code, out, _ = run_trace_parts(SAMPLE_LOGS, capsys, "--format", "json")
+        assert code == 1
+        _BASELINE.update(json.loads(out))
+    return _BASELINE
+
+
+def _assert_changes_are_explained(result: dict[str, Any], baseline: dict[str, Any]) -> None:
+    """A decided verdict the unmutated logs do not give must come with a reason in the report:
+    a partial or missing source, or rows that could not be read."""
+    before = {f["client_ip"]: f["verdict"] for f in baseline["flows"]}
+    changed = [
+        (f["client_ip"], before.get(f["client_ip"]), f["verdict"])
+        for f in result["flows"]
+        if f["verdict"] not in ("INCONCLUSIVE", "NOT_YET_OBSERVABLE")
+        and before.get(f["client_ip"]) not in (None, f["verdict"])
+    ]
+    explained = {"partial_data", "unparsed_rows", "coverage"} & {g["kind"] for g in result["gaps"]}
+    assert not changed or explained, (changed, result["gaps"])
