@@ -19,10 +19,11 @@ from typing import IO, Any
 import polars as pl
 
 from netlogs.errors import SourceError
-from netlogs.model import EvidenceQuery, RawTable, SetAsideReason, SourceStatus
+from netlogs.model import EvidenceQuery, ParseIssue, RawTable, SetAsideReason, SourceStatus
 from netlogs.normalize import evidence_predicates, read_canonical, scan_canonical
 from netlogs.sources.file_checks import (
     shown,
+    with_set_aside,
 )
 from netlogs.sources.file_csv import read_portal_csv
 from netlogs.sources.file_fetch import (
@@ -245,7 +246,10 @@ def _read_json_lines(text: str, display: str, options: ReadOptions) -> FileRead:
     try:
         frame = pl.read_ndjson(io.BytesIO(text.encode()), infer_schema_length=None)
     except pl.exceptions.PolarsError:
-        raise UnknownContentError(*first_bad_line(text)) from None
+        reason, bad = first_bad_line(text)
+        if bad is not None and _is_cut_last_line(text, bad):
+            return _without_cut_last_line(text, bad, display, options)
+        raise UnknownContentError(reason, bad) from None
     if frame.height != numbers.len():
         raise UnknownContentError("JSON lines that could not be told apart", None)
     frame = frame.with_columns(numbers.cast(pl.Int64).alias("_row"))
@@ -257,6 +261,33 @@ def _read_json_lines(text: str, display: str, options: ReadOptions) -> FileRead:
             (pl.col("_row").cast(pl.String) + "." + ordinal.cast(pl.String)).alias("_row"),
         )
     return read_records(classify_records(frame), display, options, "resource-log JSON lines")
+
+
+def _is_cut_last_line(text: str, line: int) -> bool:
+    """``line`` is the last line and the file does not end with a newline: the file was cut."""
+    return not text.endswith("\n") and line == text.count("\n") + 1 and line > 1
+
+
+def _without_cut_last_line(text: str, line: int, display: str, options: ReadOptions) -> FileRead:
+    """The lines before a last line cut short; that record is set aside as truncated and, as it
+    could have been any of the file's logs, every table of the file is partial."""
+    head = text[: text.rfind("\n") + 1]
+    if not head.strip():
+        raise UnknownContentError("the only JSON line is cut short", line)
+    read = _read_json_lines(head, display, options)
+    if not read.tables:
+        raise UnknownContentError("the last JSON line is cut short", line)
+    why = "the file ends inside this record"
+    read.issues.append(ParseIssue(display, line, why))
+    read.tables = [
+        replace(
+            with_set_aside(table, SetAsideReason.TRUNCATED, 1) if i == 0 else table,
+            status=SourceStatus.PARTIAL,
+            detail="; ".join(filter(None, (table.detail, f"line {line}: {why}"))),
+        )
+        for i, table in enumerate(read.tables)
+    ]
+    return read
 
 
 def _read_query_api(document: dict[str, Any], display: str, options: ReadOptions) -> FileRead:

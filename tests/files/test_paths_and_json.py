@@ -203,3 +203,17 @@ def test_diagnostics_rows_that_lost_their_category_make_the_source_partial(
     (raw,) = collected.raw_tables
     assert raw.set_aside == (("unparseable", 1),) and raw.status is SourceStatus.PARTIAL
     assert collected.inputs[0].rows == len(table["rows"])
+
+
+def test_json_lines_cut_inside_the_last_record_keeps_the_others(tmp_path: Path) -> None:
+    logs = _one_fixture(tmp_path)
+    text = (logs / NDJSON).read_text().rstrip("\n")
+    (logs / NDJSON).write_text(text[:-40])  # the last record loses its end (and newline)
+    lines = text.count("\n") + 1
+    collected = collect(logs)
+    (raw,) = collected.raw_tables
+    assert raw.frame.height == lines - 1 and raw.set_aside == (("truncated", 1),)
+    assert raw.status is SourceStatus.PARTIAL
+    assert [(i.line, i.reason) for i in collected.parse_issues] == [
+        (lines, "the file ends inside this record")]
+    assert collected.inputs[0].rows == lines
