@@ -52,6 +52,10 @@ CANONICAL_BY_FAMILY = {
 }
 
 
+# The label of AzureDiagnostics rows of categories netlogs does not read.
+UNRELATED_PART = "other"
+
+
 @dataclass(frozen=True)
 class Piece:
     """Canonical rows one raw table contributed to one family, plus what could not be read."""
@@ -73,7 +77,7 @@ def normalize_raw(table: str, frame: pl.DataFrame) -> list[Piece]:
         KeyError: ``table`` is not a shape netlogs reads (the caller reports it).
     """
     if frame.is_empty():  # an empty answer still says "this source was read"
-        family = FAMILY_BY_TABLE[table]
+        family = _empty_family(table, frame)
         return [Piece(family, empty_frame(CANONICAL[CANONICAL_BY_FAMILY[family]]))]
     if table.startswith("canonical:"):
         family = FAMILY_BY_TABLE[table]
@@ -84,6 +88,19 @@ def normalize_raw(table: str, frame: pl.DataFrame) -> list[Piece]:
     if table in ("raw:azfw_legacy", "raw:azfw_structured"):
         return _raw_firewall(table, frame)
     return _single(table, frame)
+
+
+# Columns only Key Vault rows of AzureDiagnostics have: an empty answer with them is Key Vault's.
+_KV_MARKERS = frozenset(
+    {"CallerIPAddress", "httpStatusCode_d", "requestUri_s", "clientInfo_s", "id_s"}
+)
+
+
+def _empty_family(table: str, frame: pl.DataFrame) -> LogFamily:
+    columns = set(frame.columns)
+    if table == "AzureDiagnostics" and "msg_s" not in columns and _KV_MARKERS & columns:
+        return LogFamily.KEYVAULT
+    return FAMILY_BY_TABLE[table]
 
 
 def _single(table: str, frame: pl.DataFrame) -> list[Piece]:
@@ -104,12 +121,17 @@ def _single(table: str, frame: pl.DataFrame) -> list[Piece]:
     return [Piece(family, flows, note=note, set_aside=set_aside)]
 
 
-def _raw_firewall(table: str, frame: pl.DataFrame) -> list[Piece]:
+def raw_firewall_is_dns(frame: pl.DataFrame) -> pl.Expr:
+    """Which raw firewall records are DNS proxy records (the rest are rule logs)."""
     category = pick(frame, "category").cast(pl.String).fill_null("")
     operation = pick(frame, "operationName").cast(pl.String).fill_null("")
-    dns = category.is_in(["AzureFirewallDnsProxy", "AZFWDnsQuery"]) | (
+    return category.is_in(["AzureFirewallDnsProxy", "AZFWDnsQuery"]) | (
         operation == "AzureFirewallDnsProxyLog"
     )
+
+
+def _raw_firewall(table: str, frame: pl.DataFrame) -> list[Piece]:
+    dns = raw_firewall_is_dns(frame)
     pieces = []
     rule_rows, dns_rows = frame.filter(~dns), frame.filter(dns)
     if table == "raw:azfw_legacy":
@@ -128,7 +150,7 @@ def _raw_firewall(table: str, frame: pl.DataFrame) -> list[Piece]:
 
 def _azure_diagnostics(frame: pl.DataFrame) -> list[Piece]:
     table = "AzureDiagnostics"
-    label = _diagnostics_labels(frame)
+    label = diagnostics_labels(frame)
     labels = label.unique().to_list()
     if len(labels) == 1:  # the usual case: one category per query; no copy of the rows
         parts = {str(labels[0]): frame}
@@ -150,12 +172,17 @@ def _azure_diagnostics(frame: pl.DataFrame) -> list[Piece]:
         pieces.append(Piece(LogFamily.DNS, *normalize_dns_messages(parts["dns_text"], table)))
     if "dns_structured" in parts:
         pieces.append(Piece(LogFamily.DNS, normalize_dns_queries(parts["dns_structured"], table)))
-    if "other" in parts:
-        pieces.append(_other_rows(parts["other"]))
+    if UNRELATED_PART in parts:
+        pieces = _with_other_rows(pieces, parts[UNRELATED_PART])
     return pieces
 
 
-def _diagnostics_labels(frame: pl.DataFrame) -> pl.Series:
+def diagnostics_parts(frame: pl.DataFrame) -> list[str]:
+    """The kinds of AzureDiagnostics rows present (``kv``, ``fw_text``, ..., ``other``)."""
+    return sorted(str(label) for label in diagnostics_labels(frame).unique().to_list())
+
+
+def diagnostics_labels(frame: pl.DataFrame) -> pl.Series:
     """Which normalizer each AzureDiagnostics row goes to (``_part``)."""
     masks = _diagnostics_masks(frame)
     return frame.select(
@@ -169,7 +196,7 @@ def _diagnostics_labels(frame: pl.DataFrame) -> pl.Series:
         .then(pl.lit("fw_structured"))
         .when(masks["fw_text"])
         .then(pl.lit("fw_text"))
-        .otherwise(pl.lit("other"))
+        .otherwise(pl.lit(UNRELATED_PART))
         .alias("_part")
     ).to_series()
 
@@ -193,11 +220,26 @@ def _diagnostics_masks(frame: pl.DataFrame) -> dict[str, pl.Expr]:
     }
 
 
-def _other_rows(frame: pl.DataFrame) -> Piece:
-    """Rows of categories that are not evidence here: reported as one note, never silently."""
-    categories = pick(frame, "Category").cast(pl.String).fill_null("(none)").unique().sort()
+def unrelated_note(frame: pl.DataFrame) -> str:
+    """One line naming the categories of AzureDiagnostics rows that are not evidence here."""
+    category = pick(frame, "Category").cast(pl.String).fill_null("(none)")
+    # values from a file: one line, short, whatever they hold
+    categories = category.str.replace_all(r"[\x00-\x1f\x7f]", "?").str.slice(0, 40).unique().sort()
     names = ", ".join(frame.select(categories).to_series().head(5).to_list())
-    note = f"{frame.height} AzureDiagnostics rows of other categories not read ({names})"
-    empty = empty_frame(CANONICAL["fw_events"])
-    unrelated = ((SetAsideReason.UNRELATED.value, frame.height),)
-    return Piece(LogFamily.FIREWALL, empty, note=note, issue=note, set_aside=unrelated)
+    return f"{frame.height} AzureDiagnostics rows of other categories not read ({names})"
+
+
+def _with_other_rows(pieces: list[Piece], other: pl.DataFrame) -> list[Piece]:
+    """Rows of categories that are not evidence here: reported as one note and counted as set
+    aside (unrelated), never silently, on a family the table already gave (they do not make a
+    family present by themselves)."""
+    note = unrelated_note(other)
+    unrelated = ((SetAsideReason.UNRELATED.value, other.height),)
+    if not pieces:  # only unrelated rows (file sources refuse these before they get here)
+        empty = empty_frame(CANONICAL["fw_events"])
+        return [Piece(LogFamily.FIREWALL, empty, note=note, issue=note, set_aside=unrelated)]
+    first = pieces[0]
+    joined = f"{first.note}; {note}" if first.note else note
+    moved = Piece(first.family, first.frame, first.unparsed, joined, note,
+                  first.set_aside + unrelated)
+    return [moved, *pieces[1:]]

@@ -150,10 +150,11 @@ def _rows_by_table(raw: RawTable, piece: Piece) -> list[tuple[str, int]]:
 
 def _add_totals(total: _Totals, raw: RawTable, piece: Piece, rows: int) -> None:
     total.rows += rows
-    total.partial = total.partial or raw.status is SourceStatus.PARTIAL
     unparsed = 0 if piece.unparsed is None else piece.unparsed.height
     total.set_aside[SetAsideReason.UNPARSEABLE.value] += unparsed
     total.set_aside.update(dict(piece.set_aside))
+    # rows that could not be read may have been evidence: what was read is only part of it
+    total.partial = total.partial or raw.status is SourceStatus.PARTIAL or unparsed > 0
     if unparsed:
         total.details.append(f"{raw.origin}: {unparsed} unreadable rows")
     if piece.note:

@@ -34,6 +34,8 @@ _KEYS = (
 _BOUNDARY = rf"\.+\s+({_KEYS}): "
 
 _IS_IPV4 = rf"^{_IPV4}$"
+# Every action a rule-log line can end with (after capitalisation), DNAT included.
+KNOWN_ACTIONS = ("Allow", "Deny", "Drop", "Alert", "Reject", "Log", "DNAT")
 _DNAT = rf"was DNAT'ed to ({_IPV4}|[^\s:]+):(\d+)"
 
 
@@ -62,22 +64,37 @@ def parse_firewall_messages(
 ) -> tuple[pl.DataFrame, pl.DataFrame]:
     """Parse rule-log messages into ``fw_events``.
 
+    A row is an event only when its head (protocol, source address, a destination unless a
+    reason says why there is none) and its action (``Action:`` with a known action, a DNAT, or
+    ``was denied``) are understood: a message cut short (``... Action: All``, ``... 443. Act``,
+    ``TCP request from 10.0.0.1:5. Action: Allow``) or otherwise garbled is returned as
+    unparsed, never as an event that later filters would quietly drop.
+
     Returns:
         (events conformed to FW_EVENTS, rows whose message did not parse: ``_line``, ``msg``).
     """
     parsed = _with_head(_split_head_and_tail(frame))
-    ok = pl.col("src_ip").str.contains(_IS_IPV4) & pl.col("protocol").is_not_null()
-    parsed = parsed.with_columns(ok.fill_null(False).alias("_ok"))
-    unparsed = parsed.filter(~pl.col("_ok")).select("_line", ROW_ID, "msg")
-    events = parsed.filter(pl.col("_ok"))
+    head_ok = pl.col("src_ip").str.contains(_IS_IPV4) & pl.col("protocol").is_not_null()
+    parsed = parsed.with_columns(head_ok.fill_null(False).alias("_ok"))
     # Tails (action, rule names, reasons) repeat across millions of lines: parse each once.
-    tails = _parse_tails(events.select(pl.col("_tail").unique()))
-    events = events.join(tails, on="_tail", how="left", maintain_order="left")
-    events = events.with_columns(
+    tails = _parse_tails(parsed.filter(pl.col("_ok")).select(pl.col("_tail").unique()))
+    parsed = parsed.join(tails, on="_tail", how="left", maintain_order="left")
+    parsed = parsed.with_columns(
         pl.col("_first").str.extract_groups(_DNAT).alias("_dnat"),
         pl.col("dst").str.contains(_IS_IPV4).alias("_dst_is_ip"),
     )
-    events = events.with_columns(_derived_columns(source_table))
+    dnat_ip = pl.col("_dnat").struct.field("1")
+    # Only a refusal with its reason ("... Reason: SNI TLS extension was missing") has no
+    # destination; a line without one otherwise lost it.
+    destination = (pl.col("dst").str.len_bytes() > 0) | pl.col("_tail_reason").is_not_null()
+    understood = (
+        pl.col("_ok")
+        & _action(dnat_ip).is_in(KNOWN_ACTIONS).fill_null(False)
+        & destination.fill_null(False)
+    )
+    parsed = parsed.with_columns(understood.alias("_ok"))
+    unparsed = parsed.filter(~pl.col("_ok")).select("_line", ROW_ID, "msg")
+    events = parsed.filter(pl.col("_ok")).with_columns(_derived_columns(source_table))
     return conform(events, FW_EVENTS), unparsed
 
 

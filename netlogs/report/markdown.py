@@ -23,10 +23,16 @@ MAX_ROWS = 50  # beyond this the ticket gets unreadable; the HTML/JSON report ha
 _CAUSE_LIMIT = 160
 
 
+# An invisible first line (an HTML comment) that says what the file is: a report saved among
+# logs is recognised by it and never read as evidence, whatever the banner says.
+MARKDOWN_MARKER = "<!-- netlogs trace report (Markdown) -->"
+
+
 def render_markdown(result: TraceResult) -> str:
     """The Markdown report, ending in a newline."""
     answer = build_answer(result)
     parts = [
+        MARKDOWN_MARKER,
         _answer(result, answer),
         _findings(answer, result.vault.required_firewall),
         _facts(result),

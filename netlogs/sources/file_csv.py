@@ -10,15 +10,19 @@ Columns no normalizer reads (tenant, billing, the pandas index of re-saved expor
 
 from __future__ import annotations
 
+import io
 import re
 import zoneinfo
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO
 
 import polars as pl
 
 from netlogs.errors import InputError
+from netlogs.model import ParseIssue, SetAsideReason
 from netlogs.normalize.common import parse_time_column
+from netlogs.sources.file_csv_rows import OpenQuote, open_quote, row_lines, short_rows
 
 _ZONE_SUFFIX = re.compile(r"^(?P<name>.*?)\s*\[(?P<zone>UTC|Local Time)\]$")
 _TIME_COLUMNS = frozenset(
@@ -53,27 +57,124 @@ _NOT_EVIDENCE = frozenset(
 )
 
 
+@dataclass
+class CsvRead:
+    """The rows of a CSV export that can be used, and the rows set aside (with their lines)."""
+
+    frame: pl.DataFrame
+    display: str
+    set_aside: dict[str, int] = field(default_factory=dict)
+    issues: list[ParseIssue] = field(default_factory=list)
+
+    def set_rows_aside(self, rows: pl.DataFrame, reason: SetAsideReason, why: str) -> None:
+        """Count ``rows`` (``_row`` = their line) as set aside, with one issue per row."""
+        if rows.is_empty():
+            return
+        self.set_aside[reason.value] = self.set_aside.get(reason.value, 0) + rows.height
+        # set-aside rows are exceptions, so a loop over them is fine
+        self.issues.extend(
+            ParseIssue(self.display, int(line), why) for line in rows.get_column("_row")
+        )
+
+
 def read_portal_csv(
     source: Path | IO[bytes], display: str, csv_timezone: str | None
-) -> pl.DataFrame:
-    """Read a CSV export with ``_row`` = its line number; ``[UTC]``/``[Local Time]`` made UTC.
+) -> CsvRead:
+    """Read a CSV export with ``_row`` = the line each row starts on; ``[UTC]``/``[Local Time]``
+    made UTC. Rows with too few fields, a last row cut by the end of the file, and rows whose
+    time does not parse are set aside with their line.
 
     Raises:
         InputError: unreadable CSV, or local-time columns without ``csv_timezone``.
     """
+    data = source.read_bytes() if isinstance(source, Path) else source.read()
     try:
-        frame = _read_csv(source)
+        frame, header = _read_csv(io.BytesIO(data))
+        cut = None
+    except pl.exceptions.PolarsError as exc:
+        # polars refuses a quote left open: the only way back is to cut the file before it
+        cut = open_quote(data)
+        if cut is None:
+            raise InputError(f"{display}: not a readable CSV file ({_first_line(exc)})") from None
+        frame, header, data = _read_cut_csv(cut, display)
+    read = CsvRead(frame.head(0), display)
+    if cut is not None:
+        lost = pl.DataFrame({"_row": [cut.line]})
+        read.set_rows_aside(lost, SetAsideReason.TRUNCATED, "the file ends inside this row")
+    lines = row_lines(data, frame.height)
+    if lines is not None:
+        frame = frame.with_columns(lines.alias("_row"))
+        frame = _without_cut_last_row(read, frame, data, display)
+        frame = _without_short_rows(read, frame, data, header)
+    else:  # the layout and polars disagree (not seen): keep polars' rows, numbered by index
+        frame = frame.with_columns((pl.int_range(pl.len(), dtype=pl.Int64) + 2).alias("_row"))
+    if header and header[-1] in _NOT_EVIDENCE:  # read only to find short rows
+        frame = frame.drop(header[-1])
+    read.frame = _without_bad_times(read, _zoned_time_columns(frame, display, csv_timezone))
+    return read
+
+
+def _read_cut_csv(cut: OpenQuote, display: str) -> tuple[pl.DataFrame, list[str], bytes]:
+    if cut.spans_lines:
+        raise InputError(
+            f"{display} (line {cut.line}): a quoted cell opened on this line is never "
+            "closed; the file is damaged from here on"
+        )
+    try:
+        frame, header = _read_csv(io.BytesIO(cut.data))
     except pl.exceptions.PolarsError as exc:
         raise InputError(f"{display}: not a readable CSV file ({_first_line(exc)})") from None
-    frame = frame.with_columns((pl.int_range(pl.len(), dtype=pl.Int64) + 2).alias("_row"))
-    return _zoned_time_columns(frame, display, csv_timezone)
+    return frame, header, cut.data
 
 
-def _evidence_columns(source: Path | IO[bytes]) -> list[str]:
+def _without_cut_last_row(
+    read: CsvRead, frame: pl.DataFrame, data: bytes, display: str
+) -> pl.DataFrame:
+    """An export ends with a newline: without one, its last line was cut somewhere, so the last
+    row (whatever it still holds) is set aside; a file cut inside its header is refused."""
+    if data.endswith(b"\n") or not data.strip():
+        return frame
+    if frame.is_empty():
+        raise InputError(f"{display} (line 1): the file ends inside its header line (cut short)")
+    read.set_rows_aside(frame.tail(1), SetAsideReason.TRUNCATED, "the file ends inside this row")
+    return frame.head(-1)
+
+
+def _without_short_rows(
+    read: CsvRead, frame: pl.DataFrame, data: bytes, header: list[str]
+) -> pl.DataFrame:
+    """Rows with fewer fields than the header are set aside."""
+    if len(header) < 2 or frame.is_empty():
+        return frame
+    candidates = frame.get_column(header[-1]).is_null()
+    short = short_rows(data, candidates, len(header))
+    if not short.any():
+        return frame
+    why = "a row with fewer fields than the header"
+    read.set_rows_aside(frame.filter(short), SetAsideReason.UNPARSEABLE, why)
+    return frame.filter(~short)
+
+
+def _without_bad_times(read: CsvRead, parsed: pl.DataFrame) -> pl.DataFrame:
+    """Rows whose ``TimeGenerated`` is empty or not a time netlogs can read are set aside."""
+    if "TimeGenerated" not in parsed.columns or parsed.is_empty():
+        return parsed
+    bad = parsed.get_column("TimeGenerated").is_null()
+    if not bad.any():
+        return parsed
+    reason = SetAsideReason.UNPARSEABLE_TIME
+    read.set_rows_aside(parsed.filter(bad), reason, "TimeGenerated is empty or not a time")
+    return parsed.filter(~bad)
+
+
+def _evidence_columns(source: Path | IO[bytes]) -> tuple[list[str], list[str]]:
+    """(columns to read, the whole header); the last column is always read (short rows)."""
     header = pl.read_csv(_rewound(source), n_rows=0, infer_schema=False).columns
     skipped = _NOT_EVIDENCE | ({"ResourceId"} if "Resource" in header else set())
-    wanted = [name for name in header if name not in skipped]
-    return wanted or header
+    wanted = [name for name in header if name not in skipped] or list(header)
+    if header and header[-1] not in wanted:
+        wanted.append(header[-1])
+    return wanted, header
 
 
 def _rewound(source: Path | IO[bytes]) -> Path | IO[bytes]:
@@ -82,9 +183,12 @@ def _rewound(source: Path | IO[bytes]) -> Path | IO[bytes]:
     return source
 
 
-def _read_csv(source: Path | IO[bytes]) -> pl.DataFrame:
-    """Typed like ``polars.read_csv`` (numbers become numbers); all text when inference fails."""
-    columns = _evidence_columns(source)
+def _read_csv(source: Path | IO[bytes]) -> tuple[pl.DataFrame, list[str]]:
+    """Typed like ``polars.read_csv`` (numbers become numbers); all text when inference fails.
+
+    Also returns the whole header: its width and last column find the short rows.
+    """
+    columns, header = _evidence_columns(source)
     for options in (
         {"infer_schema_length": 10_000},
         {"infer_schema": False},
@@ -93,7 +197,8 @@ def _read_csv(source: Path | IO[bytes]) -> pl.DataFrame:
         {"infer_schema": False, "encoding": "utf8-lossy"},
     ):
         try:
-            return pl.read_csv(_rewound(source), columns=columns, **options)  # type: ignore[arg-type]
+            frame = pl.read_csv(_rewound(source), columns=columns, **options)  # type: ignore[arg-type]
+            return frame, header
         except pl.exceptions.ComputeError as exc:
             failure = exc
     raise failure

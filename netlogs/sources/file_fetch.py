@@ -1,7 +1,10 @@
-"""The metadata ``netlogs fetch`` writes next to its Parquet tables (ledger.json, queries.json).
+"""netlogs' own files found among the logs: fetch metadata, and trace reports.
 
-They are not evidence rows, but the ledger says whether the fetch was complete: when any query
-chunk was partial, the canonical tables read back from that directory are partial too.
+The metadata ``netlogs fetch`` writes next to its Parquet tables (ledger.json, queries.json) is
+not evidence rows, but the ledger says whether the fetch was complete: when any query chunk was
+partial, the canonical tables read back from that directory are partial too. A trace report
+(``netlogs.trace/v1`` JSON, the HTML or Markdown report) saved next to the logs it was made from
+is recognised and left out with a note: it is a conclusion, not evidence.
 """
 
 from __future__ import annotations
@@ -13,6 +16,26 @@ from netlogs.model import ParseIssue
 
 LEDGER_SCHEMA = "netlogs.ledger/v1"
 QUERIES_SCHEMA = "netlogs.queries/v1"
+TRACE_SCHEMA = "netlogs.trace/v1"
+
+_HTML_GENERATOR = b'<meta name="generator" content="netlogs'
+# the first line of netlogs' Markdown reports (report.markdown.MARKDOWN_MARKER), and the title
+# of reports written before it
+_MARKDOWN_STARTS = (b"<!-- netlogs trace report (Markdown) -->", b"## netlogs trace: ")
+
+
+def own_output_kind(head: bytes) -> str | None:
+    """What kind of netlogs report a file starting with ``head`` is (None: not one)."""
+    text = head.lstrip(b"\xef\xbb\xbf \t\r\n")
+    if text[:15].lower() == b"<!doctype html>" and _HTML_GENERATOR in head:
+        return "netlogs HTML report"
+    if text.startswith(_MARKDOWN_STARTS):
+        return "netlogs Markdown report"
+    return None
+
+
+def own_output_note(kind: str, display: str) -> ParseIssue:
+    return ParseIssue(display, None, f"{kind}: netlogs' own output, not evidence")
 
 
 def is_fetch_metadata(document: Mapping[str, Any]) -> bool:

@@ -12,57 +12,50 @@ import hashlib
 import io
 import json
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass, field
+from dataclasses import replace
 from pathlib import Path
 from typing import IO, Any
 
 import polars as pl
 
 from netlogs.errors import SourceError
-from netlogs.model import EvidenceQuery, ParseIssue, RawTable, SourceStatus
+from netlogs.model import EvidenceQuery, ParseIssue, RawTable, SetAsideReason, SourceStatus
 from netlogs.normalize import evidence_predicates, read_canonical, scan_canonical
+from netlogs.sources.file_checks import (
+    shown,
+    with_set_aside,
+)
 from netlogs.sources.file_csv import read_portal_csv
 from netlogs.sources.file_fetch import (
+    TRACE_SCHEMA,
     is_fetch_metadata,
     ledger_issues,
     ledger_partial_detail,
+    own_output_kind,
+    own_output_note,
 )
-from netlogs.sources.file_raw import classify_records, records_frame, shape_raw
+from netlogs.sources.file_json import (
+    MAX_JSON_DEPTH,
+    deepest_line,
+    first_bad_line,
+    invalid_json,
+    looks_like_json_lines,
+)
+from netlogs.sources.file_raw import classify_records, records_frame
+from netlogs.sources.file_read import FileRead, ReadOptions, UnknownContentError
+from netlogs.sources.file_records import read_records
+
+__all__ = [
+    "FileRead",
+    "ReadOptions",
+    "UnknownContentError",
+    "file_sha256",
+    "read_evidence_bytes",
+    "read_evidence_file",
+    "read_evidence_path",
+]
 from netlogs.sources.file_tables import detect_table
 from netlogs.sources.la_frames import describe_service_error, frame_from_table
-
-
-@dataclass
-class FileRead:
-    """What one file contributed."""
-
-    detected_format: str
-    tables: list[RawTable] = field(default_factory=list)
-    issues: list[ParseIssue] = field(default_factory=list)
-    sha256: str = ""
-    partial_detail: str = ""  # set by a fetch ledger that lists partial query chunks
-    total_rows: int | None = None  # rows in the file when only the query's rows were kept
-
-    @property
-    def rows(self) -> int:
-        if self.total_rows is not None:
-            return self.total_rows
-        return sum(table.frame.height for table in self.tables)
-
-
-@dataclass(frozen=True)
-class ReadOptions:
-    csv_timezone: str | None
-    skip_unknown: bool
-
-
-class UnknownContentError(Exception):
-    """The file (or a part of it) is not a shape netlogs reads; ``line`` when known."""
-
-    def __init__(self, reason: str, line: int | None = None) -> None:
-        super().__init__(reason)
-        self.reason = reason
-        self.line = line
 
 
 def read_evidence_file(
@@ -110,8 +103,10 @@ def read_evidence_path(
         return read_evidence_bytes(path.read_bytes(), display, options)
     if not head.strip() and not path.read_bytes().strip():
         raise UnknownContentError("the file is empty")
-    frame = read_portal_csv(path, display, options.csv_timezone)
-    return _rows_read("portal CSV export", frame, display)
+    own = own_output_kind(head)
+    if own is not None:
+        return FileRead(own, issues=[own_output_note(own, display)])
+    return _read_csv(path, display, options)
 
 
 def read_evidence_bytes(data: bytes, display: str, options: ReadOptions) -> FileRead:
@@ -124,9 +119,38 @@ def read_evidence_bytes(data: bytes, display: str, options: ReadOptions) -> File
     if not head.strip() and not data.strip():
         raise UnknownContentError("the file is empty")
     if head.lstrip(b"\xef\xbb\xbf \t\r\n")[:1] in (b"{", b"["):
-        return _read_json(data.decode("utf-8-sig", errors="replace"), display, options)
-    frame = read_portal_csv(io.BytesIO(data), display, options.csv_timezone)
-    return _rows_read("portal CSV export", frame, display)
+        try:
+            return _read_json(data.decode("utf-8-sig", errors="replace"), display, options)
+        except (pl.exceptions.PolarsError, TypeError, AttributeError, KeyError, ValueError) as exc:
+            # valid JSON in a shape that fits none of the formats (a row that is not a list, a
+            # column that is not an object, values of clashing types ...)
+            message = str(exc).strip().splitlines()[0][:200] if str(exc).strip() else ""
+            reason = f"JSON in a shape netlogs does not read ({type(exc).__name__}: {message})"
+            raise UnknownContentError(reason) from None
+    own = own_output_kind(head)
+    if own is not None:
+        return FileRead(own, issues=[own_output_note(own, display)])
+    return _read_csv(io.BytesIO(data), display, options)
+
+
+def _read_csv(source: Path | IO[bytes], display: str, options: ReadOptions) -> FileRead:
+    csv = read_portal_csv(source, display, options.csv_timezone)
+    aside = tuple(sorted(csv.set_aside.items()))
+    hides = any(SetAsideReason(reason).hides_evidence for reason, _ in aside)
+    status = SourceStatus.PARTIAL if hides else SourceStatus.COMPLETE
+    detail = ""
+    if hides:
+        first = csv.issues[0]
+        detail = (
+            f"{sum(csv.set_aside.values())} row(s) of the CSV could not be read "
+            f"(first: line {first.line}: {first.reason})"
+        )
+    read = _rows_read(
+        "portal CSV export", csv.frame, display, options, RawTable("", csv.frame, display,
+                                                                 status, detail, set_aside=aside)
+    )
+    read.issues[:0] = csv.issues
+    return read
 
 
 def _read_parquet(source: Path | IO[bytes], display: str) -> FileRead:
@@ -154,12 +178,14 @@ def _scan_parquet(path: Path, display: str, query: EvidenceQuery) -> FileRead:
 
 
 def _read_json(text: str, display: str, options: ReadOptions) -> FileRead:
+    if looks_like_json_lines(text):
+        return _read_json_lines(text, display, options)
     try:
         document = json.loads(text)
+    except RecursionError:
+        raise UnknownContentError("JSON nested too deeply") from None
     except json.JSONDecodeError as exc:
-        if text.lstrip().startswith("{"):
-            return _read_json_lines(text, display, options)
-        raise UnknownContentError(f"invalid JSON ({exc.msg})", exc.lineno) from None
+        raise UnknownContentError(invalid_json(exc), exc.lineno) from None
     if isinstance(document, dict):
         return _read_json_object(document, display, options)
     if isinstance(document, list):
@@ -168,6 +194,9 @@ def _read_json(text: str, display: str, options: ReadOptions) -> FileRead:
 
 
 def _read_json_object(document: dict[str, Any], display: str, options: ReadOptions) -> FileRead:
+    if document.get("schema") == TRACE_SCHEMA:
+        kind = f"netlogs trace report ({TRACE_SCHEMA} JSON)"
+        return FileRead(kind, issues=[own_output_note(kind, display)])
     if is_fetch_metadata(document):
         return FileRead(
             f"netlogs fetch metadata ({document['schema']})",
@@ -175,7 +204,7 @@ def _read_json_object(document: dict[str, Any], display: str, options: ReadOptio
             partial_detail=ledger_partial_detail(document),
         )
     if "tables" in document:
-        return _read_query_api(document, display)
+        return _read_query_api(document, display, options)
     if "error" in document:
         detail = (
             describe_service_error(document["error"])
@@ -185,9 +214,9 @@ def _read_json_object(document: dict[str, Any], display: str, options: ReadOptio
         raise UnknownContentError(f"a Log Analytics error response without rows ({detail})")
     records = document.get("records")
     if isinstance(records, list):
-        return _read_records(records_frame(records), display, options, "resource-log JSON")
+        return read_records(records_frame(records), display, options, "resource-log JSON")
     if "category" in document:
-        return _read_records(records_frame([document]), display, options, "resource-log JSON")
+        return read_records(records_frame([document]), display, options, "resource-log JSON")
     raise UnknownContentError("a JSON object without 'tables' or 'records'")
 
 
@@ -200,21 +229,27 @@ def _read_json_array(rows: list[Any], display: str, options: ReadOptions) -> Fil
     if "records" in first or "category" in first or "flowLogVersion" in first:
         if "records" in first:
             rows = [record for wrapper in rows for record in wrapper.get("records") or ()]
-        return _read_records(records_frame(rows), display, options, "resource-log JSON")
+        return read_records(records_frame(rows), display, options, "resource-log JSON")
     frame = pl.from_dicts(rows, infer_schema_length=None)
     frame = _json_text_columns(frame.drop("TableName", strict=False))
     frame = frame.with_columns(pl.int_range(1, pl.len() + 1).alias("_row"))
-    return _rows_read("az monitor log-analytics query JSON", frame, display)
+    return _rows_read("az monitor log-analytics query JSON", frame, display, options)
 
 
 def _read_json_lines(text: str, display: str, options: ReadOptions) -> FileRead:
     """One JSON object per line (Event Hub / storage exports, ``jq -c`` output)."""
     lines = pl.Series(text.split("\n"))
+    too_deep = deepest_line(lines, MAX_JSON_DEPTH)
+    if too_deep is not None:
+        raise UnknownContentError("JSON nested too deeply", too_deep)
     numbers = (lines.str.strip_chars().str.len_bytes() > 0).arg_true() + 1
     try:
         frame = pl.read_ndjson(io.BytesIO(text.encode()), infer_schema_length=None)
     except pl.exceptions.PolarsError:
-        raise UnknownContentError("invalid JSON", _first_bad_line(text)) from None
+        reason, bad = first_bad_line(text)
+        if bad is not None and _is_cut_last_line(text, bad):
+            return _without_cut_last_line(text, bad, display, options)
+        raise UnknownContentError(reason, bad) from None
     if frame.height != numbers.len():
         raise UnknownContentError("JSON lines that could not be told apart", None)
     frame = frame.with_columns(numbers.cast(pl.Int64).alias("_row"))
@@ -225,21 +260,37 @@ def _read_json_lines(text: str, display: str, options: ReadOptions) -> FileRead:
             pl.col("_row").alias("_line"),
             (pl.col("_row").cast(pl.String) + "." + ordinal.cast(pl.String)).alias("_row"),
         )
-    return _read_records(classify_records(frame), display, options, "resource-log JSON lines")
+    return read_records(classify_records(frame), display, options, "resource-log JSON lines")
 
 
-def _first_bad_line(text: str) -> int | None:
-    # Error path only: find the line a person has to look at.
-    for number, line in enumerate(text.split("\n"), start=1):
-        if line.strip():
-            try:
-                json.loads(line)
-            except ValueError:
-                return number
-    return None
+def _is_cut_last_line(text: str, line: int) -> bool:
+    """``line`` is the last line and the file does not end with a newline: the file was cut."""
+    return not text.endswith("\n") and line == text.count("\n") + 1 and line > 1
 
 
-def _read_query_api(document: dict[str, Any], display: str) -> FileRead:
+def _without_cut_last_line(text: str, line: int, display: str, options: ReadOptions) -> FileRead:
+    """The lines before a last line cut short; that record is set aside as truncated and, as it
+    could have been any of the file's logs, every table of the file is partial."""
+    head = text[: text.rfind("\n") + 1]
+    if not head.strip():
+        raise UnknownContentError("the only JSON line is cut short", line)
+    read = _read_json_lines(head, display, options)
+    if not read.tables:
+        raise UnknownContentError("the last JSON line is cut short", line)
+    why = "the file ends inside this record"
+    read.issues.append(ParseIssue(display, line, why))
+    read.tables = [
+        replace(
+            with_set_aside(table, SetAsideReason.TRUNCATED, 1) if i == 0 else table,
+            status=SourceStatus.PARTIAL,
+            detail="; ".join(filter(None, (table.detail, f"line {line}: {why}"))),
+        )
+        for i, table in enumerate(read.tables)
+    ]
+    return read
+
+
+def _read_query_api(document: dict[str, Any], display: str, options: ReadOptions) -> FileRead:
     error = document.get("error")
     status = SourceStatus.PARTIAL if error else SourceStatus.COMPLETE
     detail = describe_service_error(error) if isinstance(error, dict) else ""
@@ -253,24 +304,34 @@ def _read_query_api(document: dict[str, Any], display: str) -> FileRead:
             raise UnknownContentError(str(exc).removeprefix(f"{origin}: ")) from None
         frame = frame.with_columns(pl.int_range(1, pl.len() + 1).alias("_row"))
         name = _table_or_unknown(frame, f"query API table {table.get('name', '?')!r}")
-        read.tables.append(RawTable(name, frame, origin, status, detail))
+        read.add(RawTable(name, frame, origin, status, detail), options)
     names = ", ".join(dict.fromkeys(table.table for table in read.tables))
     read.detected_format += f" ({names})" if names else ""
     return read
 
 
-def _rows_read(kind: str, frame: pl.DataFrame, display: str) -> FileRead:
+def _rows_read(
+    kind: str,
+    frame: pl.DataFrame,
+    display: str,
+    options: ReadOptions,
+    template: RawTable | None = None,
+) -> FileRead:
+    """One table of rows; ``template`` carries the status and set-aside rows of the reader."""
     name = _table_or_unknown(frame, kind)
-    return FileRead(f"{kind} ({name})", [RawTable(name, frame, display)])
+    read = FileRead(f"{kind} ({name})")
+    raw = RawTable(name, frame, display) if template is None else replace(template, table=name)
+    read.add(raw, options)
+    return read
 
 
 def _table_or_unknown(frame: pl.DataFrame, kind: str) -> str:
     name = detect_table(frame)
     if name is None:
-        shown = ", ".join(c for c in frame.columns[:8] if not c.startswith("_"))
+        listed = ", ".join(shown(c) for c in frame.columns[:8] if not c.startswith("_"))
         raise UnknownContentError(
             f"{kind} with columns that match no log table netlogs reads "
-            f"({shown}{', ...' if frame.width > 8 else ''})"
+            f"({listed}{', ...' if frame.width > 8 else ''})"
         )
     return name
 
@@ -281,26 +342,10 @@ def _json_text_columns(frame: pl.DataFrame) -> pl.DataFrame:
     for name, dtype in frame.schema.items():
         if isinstance(dtype, pl.Struct):
             nested.append(pl.col(name).struct.json_encode())
+        elif isinstance(dtype, pl.List) and dtype.inner.is_nested():
+            # lists of lists or objects: their JSON text (``{"v": ...}`` without the wrapper)
+            wrapped = pl.struct(pl.col(name).alias("v")).struct.json_encode()
+            nested.append(wrapped.str.strip_prefix('{"v":').str.strip_suffix("}").alias(name))
         elif isinstance(dtype, pl.List):
             nested.append(pl.col(name).cast(pl.List(pl.String)).list.join(","))
     return frame.with_columns(nested)
-
-
-def _read_records(frame: pl.DataFrame, display: str, options: ReadOptions, kind: str) -> FileRead:
-    unknown = frame.filter(pl.col("_shape").is_null())
-    read = FileRead(kind)
-    if unknown.height:
-        lines = unknown.get_column("_line" if "_line" in unknown.columns else "_row")
-        first = lines.cast(pl.Int64, strict=False)[0]
-        reason = "a record whose category netlogs does not read"
-        if not options.skip_unknown:
-            raise UnknownContentError(reason, first)
-        read.issues.extend(
-            ParseIssue(display, line, reason) for line in lines.cast(pl.Int64, strict=False)
-        )
-    known = frame.filter(pl.col("_shape").is_not_null())
-    for (shape,), part in sorted(known.partition_by("_shape", as_dict=True).items()):
-        read.tables.append(RawTable(str(shape), shape_raw(str(shape), part), display))
-    shapes = ", ".join(table.table for table in read.tables)
-    read.detected_format = f"{kind} ({shapes})" if shapes else kind
-    return read

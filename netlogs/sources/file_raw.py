@@ -25,6 +25,15 @@ _VNET_PATH = (
     "flowRecords.flows.flowGroups",
     "flowRecords.flows.flowGroups.flowTuples",
 )
+_FLOW_PATHS = {RAW_NSG_FLOW: _NSG_PATH, RAW_VNET_FLOW: _VNET_PATH}
+
+
+class MissingFieldError(Exception):
+    """Flow records lack a field on the way to their flow tuples (renamed or dropped)."""
+
+    def __init__(self, name: str) -> None:
+        super().__init__(name)
+        self.field = name
 
 
 def records_frame(records: Sequence[Any]) -> pl.DataFrame:
@@ -82,6 +91,24 @@ def shape_raw(shape: str, frame: pl.DataFrame) -> pl.DataFrame:
     return flatten_structs(frame)
 
 
+def records_without_flows(shape: str, frame: pl.DataFrame) -> pl.Series | None:
+    """Flow records whose list of flows is missing or null (None for other shapes).
+
+    Such a record held flows nobody can read now; a record with an empty list logged none.
+    """
+    path = _FLOW_PATHS.get(shape)
+    if path is None:
+        return None
+    top = path[0].split(".")[0]
+    if top not in frame.columns or not isinstance(frame.schema[top], pl.Struct):
+        return pl.Series([True] * frame.height, dtype=pl.Boolean)  # nothing where flows go
+    flat = flatten_structs(frame.select(top))
+    if path[0] not in flat.columns:
+        return None  # no record has the list: the shape lacks the field (MissingFieldError)
+    missing: pl.Series = flat.get_column(path[0]).is_null()
+    return missing
+
+
 def flatten_structs(frame: pl.DataFrame) -> pl.DataFrame:
     """Unnest every struct column, recursively, into ``parent.child`` columns."""
     while True:
@@ -113,7 +140,9 @@ def _flow_tuples(
     frame = flatten_structs(frame)
     for column in path:
         if column not in frame.columns:
-            return _no_tuples(frame)
+            if _has_sibling_fields(frame, column):
+                raise MissingFieldError(column)
+            return _no_tuples(frame)  # every list on the way was empty: no flows were logged
         frame = flatten_structs(frame.explode(column))
     frame = frame.rename(
         {path[-1]: "tuple", **{k: v for k, v in renames.items() if k in frame.columns}}
@@ -125,6 +154,12 @@ def _flow_tuples(
         line.cast(pl.Int64, strict=False).alias("_line"),
         (pl.col("_row").cast(pl.String) + "." + ordinal.cast(pl.String)).alias("_row"),
     )
+
+
+def _has_sibling_fields(frame: pl.DataFrame, column: str) -> bool:
+    """The object that should hold ``column`` has other fields: ``column`` itself is missing."""
+    parent = column.rpartition(".")[0]
+    return any(name.startswith(parent + ".") for name in frame.columns) if parent else True
 
 
 def _no_tuples(frame: pl.DataFrame) -> pl.DataFrame:

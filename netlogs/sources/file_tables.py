@@ -63,12 +63,30 @@ _DIAGNOSTICS_MARKERS = frozenset(
 )
 
 
+# Columns only other tables have: rows with one of them are never taken for a table netlogs
+# reads, even when a projection dropped their ``Type`` (AzureActivity has ``CallerIpAddress``
+# and ``OperationName`` like AZKVAuditLogs; sign-in logs carry addresses and results).
+_FOREIGN_MARKERS = frozenset(
+    {
+        "OperationNameValue",
+        "ActivityStatusValue",
+        "CategoryValue",
+        "ResourceProviderValue",
+        "UserPrincipalName",
+        "AppDisplayName",
+        "ConditionalAccessStatus",
+    }
+)
+
+
 def detect_table(frame: pl.DataFrame) -> str | None:
     """The Log Analytics table (or ``canonical:<name>``) of these rows, or None when unknown."""
     columns = set(frame.columns)
     canonical = canonical_table_of(columns)
     if canonical is not None:
         return f"canonical:{canonical}"
+    if columns & _FOREIGN_MARKERS:
+        return None
     for table, needed in _RULES:
         if needed <= columns:
             return table

@@ -121,7 +121,7 @@ def test_json_dash_goes_to_stdout_and_no_file_named_dash(
     assert not (tmp_path / "-").exists()
     md = tmp_path / "r.md"
     code, out, _ = run(ready.args("--markdown", "-", "--json", "saved.json"), capsys)
-    assert code == 0 and out.startswith("#")
+    assert code == 0 and out.startswith("<!-- netlogs trace report (Markdown) -->\n\n## ")
     json.loads((tmp_path / "saved.json").read_text(encoding="utf-8"))
     code, again, _ = run(["report", "saved.json", "--markdown", "-"], capsys)
     assert code == 0 and again == out and not md.exists()

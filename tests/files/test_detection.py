@@ -1,4 +1,4 @@
-"""Every shared sample is recognised by content; what is not evidence is refused by name."""
+"""Every shared sample is recognised by content; what is not evidence is refused, naming it."""
 
 from __future__ import annotations
 
@@ -106,14 +106,19 @@ def test_bad_json_line_is_reported_with_its_line(tmp_path: Path, logs: Path) -> 
 
 def test_unknown_record_category_is_refused_with_line(tmp_path: Path) -> None:
     (tmp_path / "x.json").write_text(
-        '{"category": "AuditEvent", "time": "2024-01-01T00:00:00Z", "operationName": "SecretGet"}\n'
+        '{"category": "AuditEvent", "time": "2024-01-01T00:00:00Z", "operationName": "SecretGet",'
+        ' "resourceId": "/SUBSCRIPTIONS/S/PROVIDERS/MICROSOFT.KEYVAULT/VAULTS/KV",'
+        ' "callerIpAddress": "10.0.0.4"}\n'
         '{"category": "ApplicationGatewayAccessLog", "time": "2024-01-01T00:00:00Z"}\n'
     )
     with pytest.raises(InputError, match=r"^x\.json \(line 2\): a record whose category"):
         FileSource(tmp_path).collect(QUERY)
     collected = FileSource(tmp_path, skip_unknown=True).collect(QUERY)
     assert [(i.origin, i.line) for i in collected.parse_issues] == [("x.json", 2)]
-    assert [t.table for t in collected.raw_tables] == ["raw:keyvault"]
+    (raw,) = collected.raw_tables
+    assert raw.table == "raw:keyvault" and raw.frame.height == 1
+    assert raw.set_aside == (("unrelated", 1),)  # the other record is still accounted for
+    assert collected.inputs[0].rows == 2
 
 
 def test_empty_directory_is_an_input_error(tmp_path: Path) -> None:
@@ -121,12 +126,18 @@ def test_empty_directory_is_an_input_error(tmp_path: Path) -> None:
         FileSource(tmp_path).collect(QUERY)
 
 
-def test_hidden_files_and_notes_are_not_read(tmp_path: Path, logs: Path) -> None:
-    shutil.copy(logs / "docs_nsg_flowlog_v2_sample.json", tmp_path / "a.json")
-    (tmp_path / "README.md").write_text("# notes")
-    (tmp_path / ".hidden").write_text("junk")
+def test_no_file_is_skipped_by_its_name(tmp_path: Path, logs: Path) -> None:
+    """Notes, ``.txt`` and hidden files are read like any other: content decides."""
+    shutil.copy(logs / "docs_nsg_flowlog_v2_sample.json", tmp_path / "flows.txt")
+    shutil.copy(logs / "elastic_azfw_structured_raw.ndjson", tmp_path / ".fw.ndjson")
     collected = FileSource(tmp_path).collect(QUERY)
-    assert [i.path for i in collected.inputs] == ["a.json"]
+    assert {i.path for i in collected.inputs} == {"flows.txt", ".fw.ndjson"}
+    assert {t.table for t in collected.raw_tables} == {"raw:nsg_flow", "raw:azfw_structured"}
+    (tmp_path / "README.md").write_text("# notes\nthese are the logs of the incident\n")
+    with pytest.raises(InputError, match=r"^README\.md: .*match no log table"):
+        FileSource(tmp_path).collect(QUERY)
+    collected = FileSource(tmp_path, skip_unknown=True).collect(QUERY)
+    assert [i.origin for i in collected.parse_issues] == ["README.md"]
 
 
 def test_status_of_files_is_complete(read_copy: ANY) -> None:

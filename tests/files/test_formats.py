@@ -198,7 +198,12 @@ def test_local_time_on_a_dst_change(tmp_path: Path) -> None:
     )
     collected = FileSource(tmp_path, csv_timezone="America/New_York").collect(QUERY)
     times = normalize_evidence(collected.raw_tables).fw_events["time"].to_list()
-    assert times == [datetime(2023, 11, 5, 5, 30, tzinfo=timezone.utc), None]
+    assert times == [datetime(2023, 11, 5, 5, 30, tzinfo=timezone.utc)]
+    # the time that never happened is not a time: set aside with its line, the source partial
+    (raw,) = collected.raw_tables
+    assert raw.set_aside == (("unparseable_time", 1),) and raw.status is SourceStatus.PARTIAL
+    assert [(i.origin, i.line) for i in collected.parse_issues] == [("x.csv", 3)]
+    assert collected.inputs[0].rows == 2
 
 
 def test_az_json_dynamic_columns_become_json_text(tmp_path: Path) -> None:

@@ -7,7 +7,7 @@ from typing import Any
 import polars as pl
 import pytest
 
-from netlogs.model import RawTable
+from netlogs.model import RawTable, SourceStatus
 from netlogs.normalize import normalize_evidence
 
 NET, APP, NAT = (
@@ -158,3 +158,42 @@ def test_file_rows_get_file_line_numbers(tmp_path: Any) -> None:
     tables = normalize_evidence(collected.raw_tables, collected.parse_issues)
     assert tables.fw_events["row_id"].to_list() == ["fw.json:1"]
     assert [(i.origin, i.line) for i in tables.issues] == [("fw.json", 3)]
+
+
+CUT = "TCP request from 10.2.1.4:51544 to 10.1.2.4:443. Action: Allow. Rule Collection: c. Rule: r"
+
+
+@pytest.mark.parametrize(
+    "msg",
+    [
+        CUT[: CUT.index("Action") + 3],  # "... 443. Act"
+        CUT[: CUT.index("Action") + 11],  # "... Action: All"
+        CUT[: CUT.index(". Action")],  # the head alone: no action at all
+        "TCP request from 10.2.1.4:51544 to 10.1.2",  # cut inside the destination
+        "TCP request from 10.2.1.4:51544 to 10.1.2.4:443. Action: Permit",  # not an action
+        "TCP request from 193.238.46.72:50522 to 40.119.154.83:3389 was DNAT'ed to 10.0.2",
+        "TCP request from 10.2.1.4:51544. Action: Allow",  # the destination is gone
+        "",
+    ],
+)
+def test_a_message_without_an_understood_action_is_unparsed(msg: str) -> None:
+    """A cut or garbled line is reported with its line, and the source is partial: it never
+    becomes an event without an action that the verdict filters would drop unseen."""
+    tables = normalize_evidence([_diagnostics([(NET, CASES[0][1]), (NET, msg)])])
+    assert tables.fw_events["action"].to_list() == ["Deny"]
+    (issue,) = tables.issues
+    assert issue.line == 1 and "unreadable firewall message" in issue.reason
+    (summary,) = tables.sources
+    assert summary.status is SourceStatus.PARTIAL
+    assert "1 unreadable rows" in summary.detail
+
+
+def test_every_action_spelling_the_firewall_writes_is_understood() -> None:
+    rows = [
+        (NET, f"TCP request from 10.2.1.4:1 to 10.1.2.4:443. Action: {action}")
+        for action in ("Allow", "Deny", "drop", "alert", "Reject", "Log")
+    ]
+    tables = normalize_evidence([_diagnostics(rows)])
+    assert tables.issues == ()
+    assert tables.fw_events["action"].to_list() == [
+        "Allow", "Deny", "Drop", "Alert", "Reject", "Log"]

@@ -7,7 +7,7 @@ import re
 from datetime import timedelta
 
 from netlogs.model import TraceResult
-from netlogs.report.markdown import MAX_ROWS, render_markdown
+from netlogs.report.markdown import MARKDOWN_MARKER, MAX_ROWS, render_markdown
 
 
 def test_same_result_same_bytes(sample_result: TraceResult) -> None:
@@ -23,6 +23,7 @@ def test_same_result_same_bytes(sample_result: TraceResult) -> None:
 def test_answer_violations_clients_and_gaps(sample_result: TraceResult) -> None:
     md = render_markdown(sample_result)
     assert md.startswith(
+        "<!-- netlogs trace report (Markdown) -->\n\n"
         "## VIOLATIONS (3): 3 of 9 client(s) reached kv-contoso-prod against the design; "
         "2 not decided yet\n"
     )
@@ -44,7 +45,8 @@ def test_answer_violations_clients_and_gaps(sample_result: TraceResult) -> None:
 
 def test_hostile_strings_stay_inert(hostile_result: TraceResult, payloads: dict[str, str]) -> None:
     md = render_markdown(hostile_result)
-    assert "<" not in md and ">" not in md  # no raw HTML at all
+    body = md.removeprefix(MARKDOWN_MARKER)  # netlogs' own first line, a fixed comment
+    assert "<" not in body and ">" not in body  # no raw HTML from the logs at all
     assert "&lt;script&gt;" in md
     assert "\u202e" not in md and "\u200b" not in md
     assert "\\[U+202E\\]" in md  # shown, and escaped so it is not a link label
