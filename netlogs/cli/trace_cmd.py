@@ -19,6 +19,7 @@ from netlogs.cli.options import log_analytics_connection
 from netlogs.errors import ConfigError
 
 if TYPE_CHECKING:
+    from netlogs.cli.progress import ProgressDisplay
     from netlogs.model import EvidenceSource, TraceRequest, TraceResult
     from netlogs.topology.model import Topology
 
@@ -104,11 +105,18 @@ def trace(ctx: click.Context, /, **options: object) -> None:
           --logs sample_data/logs --html out/report.html --json out/trace.json
     """
     from netlogs.cli.exit_codes import exit_code_for
+    from netlogs.cli.progress import ProgressDisplay
     from netlogs.pipeline.trace import trace as run_trace
 
     now = _now(_text(options, "now_text"))
-    request, topology, source = _prepare(options, now)
-    result = run_trace(request, source, topology)
+    display = ProgressDisplay(quiet=bool(options.get("quiet")))
+    request, topology, source = _prepare(options, now, display)
+    try:
+        with display:
+            result = run_trace(request, source, topology)
+    except KeyboardInterrupt:
+        click.echo("Interrupted: queries stopped, no result written", err=True)
+        ctx.exit(130)
     # The result's hundreds of thousands of objects live until the reports are written: set
     # them aside so the cyclic collector does not walk them again meanwhile (unfrozen after,
     # for callers that run the command in-process).
@@ -154,7 +162,7 @@ def report(result_file: Path, html_file: str | None, markdown_file: str | None) 
 
 
 def _prepare(
-    options: dict[str, object], now: datetime
+    options: dict[str, object], now: datetime, display: ProgressDisplay
 ) -> tuple[TraceRequest, Topology, EvidenceSource]:
     """Check the options, then build the request, the topology and the evidence source."""
     from netlogs.model import TraceRequest
@@ -189,7 +197,7 @@ def _prepare(
         ),
         timeline=_text(options, "html_file") is not None,  # only the HTML report draws it
     )
-    source = _source(options, logs, workspaces)
+    source = _source(options, logs, workspaces, (now, display))
     return request, topology, source
 
 
@@ -207,7 +215,10 @@ def _topology(path: str | None, vault: str) -> Topology:
 
 
 def _source(
-    options: dict[str, object], logs: str | None, workspaces: tuple[str, ...]
+    options: dict[str, object],
+    logs: str | None,
+    workspaces: tuple[str, ...],
+    live: tuple[datetime, ProgressDisplay],
 ) -> EvidenceSource:
     if logs:
         from netlogs.sources.files import FileSource
@@ -223,10 +234,15 @@ def _source(
         )
     from netlogs.sources.log_analytics import LogAnalyticsSource
 
+    timeout = options.get("timeout_s")
     return LogAnalyticsSource(
         workspaces,
         endpoint=_text(options, "endpoint"),
+        cloud=_text(options, "cloud") or "AzureCloud",
         connection_verify=_text(options, "ca_bundle"),
+        timeout_s=float(timeout) if isinstance(timeout, (int, float)) else 300.0,
+        now=live[0],
+        progress=live[1] if live[1].enabled else None,
     )
 
 

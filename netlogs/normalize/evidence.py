@@ -52,6 +52,7 @@ class _Totals:
     rows: int = 0
     partial: bool = False
     details: list[str] = field(default_factory=list)
+    statuses: set[SourceStatus] = field(default_factory=set)  # as the raw tables said
 
 
 def normalize_evidence(
@@ -144,6 +145,7 @@ def _rows_by_table(raw: RawTable, piece: Piece) -> list[tuple[str, int]]:
 def _add_totals(total: _Totals, raw: RawTable, piece: Piece, rows: int) -> None:
     total.rows += rows
     total.partial = total.partial or raw.status is SourceStatus.PARTIAL
+    total.statuses.add(raw.status)
     unparsed = 0 if piece.unparsed is None else piece.unparsed.height
     if unparsed:
         total.details.append(f"{raw.origin}: {unparsed} unreadable rows")
@@ -159,10 +161,21 @@ def _summaries(totals: dict[tuple[LogFamily, str], _Totals]) -> tuple[SourceSumm
             family=family,
             table=table,
             rows=total.rows,
-            status=SourceStatus.PARTIAL if total.partial else SourceStatus.COMPLETE,
+            status=_status(total),
             detail="; ".join(dict.fromkeys(total.details)),
         )
         for (family, table), total in sorted(
             totals.items(), key=lambda kv: (kv[0][0].value, kv[0][1])
         )
     )
+
+
+def _status(total: _Totals) -> SourceStatus:
+    """Partial wins; a table every source called absent is missing; any pending one pending."""
+    if total.partial:
+        return SourceStatus.PARTIAL
+    if total.statuses == {SourceStatus.MISSING}:
+        return SourceStatus.MISSING
+    if SourceStatus.PENDING in total.statuses:
+        return SourceStatus.PENDING
+    return SourceStatus.COMPLETE
