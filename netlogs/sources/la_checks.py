@@ -21,6 +21,21 @@ from netlogs.sources.la_frames import ParsedResponse, error_chain
 from netlogs.sources.la_plan import ChunkResult
 
 _AZURE_DIAGNOSTICS = "AzureDiagnostics"
+# The AzureDiagnostics categories each template reads (tests check these against the KQL), so
+# the probe's per-category counts size and skip them like tables of their own.
+TEMPLATE_CATEGORIES: Mapping[str, tuple[str, ...]] = {
+    "keyvault_requests_azurediagnostics": ("AuditEvent",),
+    "firewall_legacy_messages": (
+        "AzureFirewallNetworkRule",
+        "AzureFirewallApplicationRule",
+        "AzureFirewallDnsProxy",
+    ),
+    "firewall_structured_azurediagnostics": (
+        "AZFWNetworkRule",
+        "AZFWApplicationRule",
+        "AZFWNatRule",
+    ),
+}
 
 
 @dataclass(frozen=True)
@@ -36,12 +51,20 @@ class Inventory:
     def has(self, table: str) -> bool:
         return table in self.tables
 
-    def estimate(self, table: str) -> int:
-        """Rows of ``table`` in the window (for the shared table: every category counted)."""
-        if table == _AZURE_DIAGNOSTICS:
-            prefix = f"{_AZURE_DIAGNOSTICS}/"
-            return sum(n for source, n in self.rows.items() if source.startswith(prefix))
-        return self.rows.get(table, 0)
+    def estimate(self, table: str, template: str = "") -> int:
+        """Rows of ``table`` in the window; for the shared table, of the categories
+        ``template`` reads (every category when they are not known)."""
+        if table != _AZURE_DIAGNOSTICS:
+            return self.rows.get(table, 0)
+        categories = TEMPLATE_CATEGORIES.get(template)
+        if categories is not None:
+            return sum(self.rows.get(f"{table}/{category}", 0) for category in categories)
+        prefix = f"{_AZURE_DIAGNOSTICS}/"
+        return sum(n for source, n in self.rows.items() if source.startswith(prefix))
+
+    def knows(self, table: str, template: str) -> bool:
+        """True when the probe counts every row ``template`` can read from ``table``."""
+        return table != _AZURE_DIAGNOSTICS or template in TEMPLATE_CATEGORIES
 
 
 def inventory_from_probe(result: ChunkResult) -> Inventory | None:
@@ -98,7 +121,8 @@ def with_probe_counts(
     checked = []
     for result in results:
         inventory = inventories.get(result.query.workspace)
-        seen = inventory.estimate(result.query.table) if inventory else 0
+        query = result.query
+        seen = inventory.estimate(query.table, query.template) if inventory else 0
         if result.status is SourceStatus.PARTIAL and seen and "probe counted" not in result.detail:
             detail = (
                 f"{result.detail} (the coverage probe counted {seen} rows in "

@@ -11,10 +11,11 @@ imported lazily so that ``netlogs --help`` and offline runs never load the SDK.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
-from concurrent.futures import Future, ThreadPoolExecutor, as_completed
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
+from typing import TypeVar
 
 import polars as pl
 
@@ -57,6 +58,7 @@ __all__ = ["LogAnalyticsSource", "Progress", "RetrySettings"]
 
 MAX_CONCURRENCY = 5  # the service runs 5 queries per user at once and queues the rest
 DEFAULT_TIMEOUT_S = 300.0  # overall deadline of a run's queries (`--timeout`)
+T = TypeVar("T")
 
 
 @dataclass(frozen=True)
@@ -202,8 +204,12 @@ class LogAnalyticsSource:
                 if inventory is not None and not inventory.has(whole.table):
                     known.append(absent_table(_unsent(whole, SourceStatus.MISSING)))
                     continue
-                rows = inventory.estimate(whole.table) if inventory else None
-                if rows == 0 and whole.table != "AzureDiagnostics":
+                rows = inventory.estimate(whole.table, whole.template) if inventory else None
+                if (
+                    rows == 0
+                    and inventory is not None
+                    and inventory.knows(whole.table, whole.template)
+                ):
                     known.append(_unsent(whole, SourceStatus.COMPLETE, _NO_ROWS))
                     continue
                 planned += [
@@ -227,13 +233,15 @@ class LogAnalyticsSource:
         self._counts[1] += len(chunks)
         self._report(step)
         results: list[ChunkResult] = []
+        consumed: set[Future[list[ChunkResult]]] = set()
         pool = ThreadPoolExecutor(self.max_concurrency, thread_name_prefix="netlogs-la")
         futures: dict[Future[list[ChunkResult]], ChunkQuery] = {
             pool.submit(self._collect_chunk, chunk): chunk for chunk in chunks
         }
         try:
-            for future in as_completed(futures):
+            for future in _as_completed(futures):
                 done = future.result()
+                consumed.add(future)
                 results.extend(done)
                 self._counts[0] += 1
                 self._counts[2] += sum(r.frame.height for r in done if not probes_only)
@@ -241,12 +249,14 @@ class LogAnalyticsSource:
         except KeyboardInterrupt:
             self.transport.stop.set()
             pool.shutdown(wait=False, cancel_futures=True)
-            unfinished = [
-                _unsent(chunk, SourceStatus.PARTIAL, "not fetched: interrupted (Ctrl-C)")
-                for future, chunk in futures.items()
-                if not future.done() or future.cancelled() or future.exception() is not None
-            ]
-            everything = [*earlier, *results, *unfinished]
+            everything = [*earlier, *results]
+            for future, chunk in futures.items():
+                if future in consumed:
+                    continue
+                if future.done() and not future.cancelled() and future.exception() is None:
+                    everything += future.result()
+                else:
+                    everything.append(_unsent(chunk, SourceStatus.PARTIAL, _INTERRUPTED))
             probes = {n for n, t in self._by_name.items() if t.family == "probe"}
             raise CollectInterrupted(collected_evidence(everything, probes)) from None
         except BaseException:
@@ -263,7 +273,7 @@ class LogAnalyticsSource:
             detail = f"not answered within the --timeout deadline ({self.timeout_s:g} s)"
             return [_unsent(chunk, SourceStatus.PARTIAL, detail, sent=True)]
         except StoppedError:
-            return [_unsent(chunk, SourceStatus.PARTIAL, "not fetched: interrupted (Ctrl-C)")]
+            return [_unsent(chunk, SourceStatus.PARTIAL, _INTERRUPTED)]
         if reply.status == 400 and unknown_table(error_member(reply.body), chunk.table):
             return [absent_table(_unsent(chunk, SourceStatus.MISSING, sent=True))]
         raise_for_status(reply, chunk)
@@ -302,6 +312,16 @@ class LogAnalyticsSource:
         return self.now or datetime.now(timezone.utc)
 
 
+def _as_completed(futures: Iterable[Future[T]]) -> Iterator[Future[T]]:
+    """Futures as they finish, waking twice a second: a Ctrl-C that the OS delivered to a worker
+    thread is then raised here promptly (a wait without timeout would sleep through it)."""
+    pending = set(futures)
+    while pending:
+        finished, pending = wait(pending, timeout=0.5, return_when=FIRST_COMPLETED)
+        yield from finished
+
+
+_INTERRUPTED = "not fetched: interrupted (Ctrl-C)"
 _NO_ROWS = "the coverage probe counted no rows in the window; not queried"
 
 
