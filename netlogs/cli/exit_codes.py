@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+from netlogs.correlate import family_statuses
 from netlogs.model import SourceStatus, TraceResult
+from netlogs.pipeline.evidence import REQUIRED_FAMILIES
 
 EXIT_OK = 0  # ran; no policy violation, every flow decided
 EXIT_VIOLATION = 1  # ran; at least one policy violation
@@ -22,6 +24,14 @@ def exit_code_for(result: TraceResult) -> int:
         return EXIT_VIOLATION
     if result.undecided:
         return EXIT_UNDECIDED
-    if not result.flows and any(s.status in _UNUSABLE for s in result.sources):
+    if not result.flows and _any_family_unusable(result):
         return EXIT_UNDECIDED
     return EXIT_OK
+
+
+def _any_family_unusable(result: TraceResult) -> bool:
+    """Judged per needed family (DNS is optional evidence): a table the workspace does not have
+    (``missing``) next to a usable table of the same family (AzureNetworkAnalytics_CL next to
+    NTANetAnalytics) hides nothing."""
+    statuses, _ = family_statuses(result.sources)
+    return any(statuses[family] in _UNUSABLE for family, _ in REQUIRED_FAMILIES)

@@ -218,7 +218,7 @@ def _source(
     options: dict[str, object],
     logs: str | None,
     workspaces: tuple[str, ...],
-    live: tuple[datetime, ProgressDisplay],
+    live: tuple[datetime, ProgressDisplay] | None = None,
 ) -> EvidenceSource:
     if logs:
         from netlogs.sources.files import FileSource
@@ -241,8 +241,8 @@ def _source(
         cloud=_text(options, "cloud") or "AzureCloud",
         connection_verify=_text(options, "ca_bundle"),
         timeout_s=float(timeout) if isinstance(timeout, (int, float)) else 300.0,
-        now=live[0],
-        progress=live[1] if live[1].enabled else None,
+        now=live[0] if live else None,
+        progress=live[1] if live and live[1].enabled else None,
     )
 
 

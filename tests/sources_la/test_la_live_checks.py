@@ -8,6 +8,7 @@ silence), each with short deadlines so every test ends in seconds.
 from __future__ import annotations
 
 import _thread
+import itertools
 import time
 from collections import Counter
 from datetime import datetime, timedelta, timezone
@@ -139,7 +140,7 @@ def test_large_tables_are_split_to_fit_the_response_limits(fake_api, make_source
     )
     assert entries[0].start == WINDOW_START
     assert entries[-1].end == WINDOW_START + timedelta(days=7)
-    assert all(a.end == b.start for a, b in zip(entries, entries[1:]))
+    assert all(a.end == b.start for a, b in itertools.pairwise(entries))
 
 
 def test_an_empty_answer_where_the_probe_saw_rows_is_partial(fake_api, make_source, evidence_query):
