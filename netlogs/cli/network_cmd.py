@@ -15,25 +15,15 @@ if TYPE_CHECKING:
     from netlogs.routing import EffectiveRoute, RoutingOptions
 
 _TOPOLOGY = click.option(
-    "--topology",
-    "topology_file",
-    required=True,
-    type=click.Path(dir_okay=False, path_type=Path),
-    help="Topology file (YAML or JSON).",
+    "--topology", "topology_file", required=True,
+    type=click.Path(dir_okay=False, path_type=Path), help="Topology file (YAML or JSON).",
 )
 _FORMAT = click.option(
-    "--format",
-    "fmt",
-    type=click.Choice(["text", "json"]),
-    default="text",
-    show_default=True,
+    "--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True,
     help="Output format.",
 )
 _OPTION = click.option(
-    "--routing-option",
-    "routing_options",
-    multiple=True,
-    metavar="NAME=true|false",
+    "--routing-option", "routing_options", multiple=True, metavar="NAME=true|false",
     help="Override a contested routing behaviour, e.g. service_endpoint_beats_equal_udr=true.",
 )
 
@@ -64,26 +54,15 @@ def routes(subnet: str, topology_file: Path, fmt: str, routing_options: tuple[st
 
 
 @click.command()
-@click.option(
-    "--from",
-    "source",
-    required=True,
-    metavar="CLIENT",
-    help="IP, CIDR, vnet/subnet, client name or on-premises prefix.",
-)
-@click.option(
-    "--to",
-    "dest",
-    required=True,
-    metavar="DEST[:PORT]",
-    help="IP, vault name or vault FQDN, optionally with a port.",
-)
+@click.option("--from", "source", required=True, metavar="CLIENT",
+              help="IP, CIDR, vnet/subnet, client name or on-premises prefix.")
+@click.option("--to", "dest", required=True, metavar="DEST[:PORT]",
+              help="IP, vault name or vault FQDN, optionally with a port.")
 @_TOPOLOGY
 @_FORMAT
 @_OPTION
-def path(
-    source: str, dest: str, topology_file: Path, fmt: str, routing_options: tuple[str, ...]
-) -> None:
+def path(source: str, dest: str, topology_file: Path, fmt: str,
+         routing_options: tuple[str, ...]) -> None:
     """Expected path from a client to a destination, hop by hop, with the route or setting
     that decides each hop and any firewall bypass.
 
@@ -121,24 +100,17 @@ def _routing_options(pairs: Sequence[str]) -> RoutingOptions:
         name, _, value = pair.partition("=")
         if name not in names or value.lower() not in ("true", "false"):
             known = ", ".join(sorted(names))
-            raise click.BadParameter(
-                f"{pair!r}: expected NAME=true|false, NAME one of {known}",
-                param_hint="--routing-option",
-            )
+            raise click.BadParameter(f"{pair!r}: expected NAME=true|false, NAME one of {known}",
+                                     param_hint="--routing-option")
         options = replace(options, **{name: value.lower() == "true"})
     return options
 
 
 def _route_json(route: EffectiveRoute) -> dict[str, Any]:
     return {
-        "source": route.source,
-        "state": route.state,
-        "prefix": route.prefix,
-        "next_hop_type": route.next_hop_type,
-        "next_hop_ips": list(route.next_hop_ips),
-        "name": route.name,
-        "reason": route.reason,
-        "confidence": route.confidence.value,
+        "source": route.source, "state": route.state, "prefix": route.prefix,
+        "next_hop_type": route.next_hop_type, "next_hop_ips": list(route.next_hop_ips),
+        "name": route.name, "reason": route.reason, "confidence": route.confidence.value,
     }
 
 
@@ -146,7 +118,8 @@ def render_routes(subnet: str, table: Sequence[EffectiveRoute]) -> str:
     """A table shaped like ``az network nic show-effective-route-table -o table``, plus notes."""
     header = ("Source", "State", "Address Prefix", "Next Hop Type", "Next Hop IP", "Name", "Notes")
     rows = [header] + [
-        (r.source, r.state, r.prefix, r.next_hop_type, ", ".join(r.next_hop_ips), r.name, _note(r))
+        (r.source, r.state, r.prefix, r.next_hop_type, ", ".join(r.next_hop_ips), r.name,
+         _note(r))
         for r in table
     ]
     widths = [max(len(row[i]) for row in rows) for i in range(len(header) - 1)]
@@ -172,12 +145,8 @@ def path_json(result: ExpectedPath, dest: str) -> dict[str, Any]:
         "drop_reason": result.drop_reason,
         "firewalls": list(result.firewalls),
         "hops": [
-            {
-                "hop": h.hop.value,
-                "name": h.name,
-                "detail": h.detail,
-                "confidence": h.confidence.value,
-            }
+            {"hop": h.hop.value, "name": h.name, "detail": h.detail,
+             "confidence": h.confidence.value}
             for h in result.hops
         ],
         "bypass": result.bypass.value if result.bypass else None,
