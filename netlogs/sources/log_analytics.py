@@ -270,12 +270,17 @@ class LogAnalyticsSource:
         try:
             reply = self.transport.post(chunk, self._deadline)
         except DeadlineReachedError:
-            detail = f"not answered within the --timeout deadline ({self.timeout_s:g} s)"
+            detail = f"not answered within the {_DEADLINE} ({self.timeout_s:g} s)"
             return [_unsent(chunk, SourceStatus.PARTIAL, detail, sent=True)]
         except StoppedError:
             return [_unsent(chunk, SourceStatus.PARTIAL, _INTERRUPTED)]
         if reply.status == 400 and unknown_table(error_member(reply.body), chunk.table):
             return [absent_table(_unsent(chunk, SourceStatus.MISSING, sent=True))]
+        if reply.status == 400 and chunk.family == "probe":
+            # without the probe every table is queried and absent ones recognised by their 400
+            refusal = describe_service_error(error_member(reply.body))
+            detail = f"the coverage probe was refused ({refusal}); tables queried unplanned"
+            return [_unsent(chunk, SourceStatus.PARTIAL, detail, sent=True)]
         raise_for_status(reply, chunk)
         parsed = parse_response(reply.body, chunk.label)
         error_text = describe_service_error(parsed.error) if parsed.error else None
@@ -295,9 +300,11 @@ class LogAnalyticsSource:
         return chunk_query(self._by_name[chunk.template], self._query, chunk.workspace, window)
 
     def _refuse_if_nothing_answered(self, results: Sequence[ChunkResult]) -> None:
-        """Past the deadline with not one answer, a result would be all gaps: say so instead."""
-        timed_out = [r for r in results if "--timeout deadline" in r.detail]
-        if timed_out and all(not r.sent or r in timed_out for r in results):
+        """Past the deadline with no evidence answer at all, a result would be all gaps: say
+        so in one line instead."""
+        evidence = [r for r in results if r.query.family != "probe"]
+        timed_out = [r for r in evidence if _DEADLINE in r.detail]
+        if timed_out and not any(r.sent and _DEADLINE not in r.detail for r in evidence):
             raise SourceError(
                 f"no answer from Log Analytics within --timeout {self.timeout_s:g} s "
                 f"({len(timed_out)} queries unanswered); nothing was fetched: raise --timeout"
@@ -321,6 +328,7 @@ def _as_completed(futures: Iterable[Future[T]]) -> Iterator[Future[T]]:
         yield from finished
 
 
+_DEADLINE = "--timeout deadline"
 _INTERRUPTED = "not fetched: interrupted (Ctrl-C)"
 _NO_ROWS = "the coverage probe counted no rows in the window; not queried"
 

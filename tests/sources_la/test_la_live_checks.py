@@ -321,3 +321,28 @@ def test_the_category_map_matches_what_each_template_reads():
     probe = kql.load_template("coverage_probe").body
     for categories in TEMPLATE_CATEGORIES.values():
         assert all(f'"{category}"' in probe for category in categories)
+
+
+def test_a_refused_probe_falls_back_to_querying_every_table(
+    fake_api, make_source, evidence_query
+):
+    from la_bodies import syntax_error_body
+
+    def responder(request: FakeRequest) -> Reply:
+        template = template_of(request)
+        if template == "coverage_probe":
+            return Reply(400, syntax_error_body())
+        if TABLE_OF[template] == "AZFWNetworkRule":
+            return Reply(200, table_body(network_rule_rows(4, WINDOW_START)))
+        return Reply(400, unknown_table_body(TABLE_OF[template]))
+
+    api = fake_api(responder)
+    evidence = make_source(api, templates=ALL_TEMPLATES).collect(evidence_query())
+
+    assert len(api.requests) == len(ALL_TEMPLATES)  # the probe, then every template once
+    tables = {t.table: t for t in evidence.raw_tables}
+    assert tables["AZFWNetworkRule"].status is SourceStatus.COMPLETE
+    assert tables["AZFWNetworkRule"].frame.height == 4
+    assert tables["AZKVAuditLogs"].status is SourceStatus.MISSING
+    probe = next(e for e in evidence.ledger if e.template == "coverage_probe")
+    assert probe.status is SourceStatus.PARTIAL and "probe was refused" in probe.detail
