@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-from netlogs.correlate import family_statuses
 from netlogs.model import SourceStatus, TraceResult
-from netlogs.pipeline.evidence import REQUIRED_FAMILIES
 
 EXIT_OK = 0  # ran; no policy violation, every flow decided
 EXIT_VIOLATION = 1  # ran; at least one policy violation
@@ -33,5 +31,10 @@ def _any_family_unusable(result: TraceResult) -> bool:
     """Judged per needed family (DNS is optional evidence): a table the workspace does not have
     (``missing``) next to a usable table of the same family (AzureNetworkAnalytics_CL next to
     NTANetAnalytics) hides nothing."""
+    # imported here: `netlogs --help` imports this module and must not load polars
+    from netlogs.correlate import family_statuses
+    from netlogs.pipeline.evidence import REQUIRED_FAMILIES
+
     statuses, _ = family_statuses(result.sources)
-    return any(statuses[family] in _UNUSABLE for family, _ in REQUIRED_FAMILIES)
+    listed = {source.family for source in result.sources}
+    return any(statuses[f] in _UNUSABLE for f, _ in REQUIRED_FAMILIES if f in listed)

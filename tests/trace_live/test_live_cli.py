@@ -201,3 +201,18 @@ def test_progress_shows_before_the_first_answer(
 def _slowly(scenario: ScenarioWorkspace, request: FakeRequest) -> Reply:
     time.sleep(0.3)  # every answer takes a moment, as a real workspace's do
     return ScenarioWorkspace(scenario.tables)(request)
+
+
+def test_requests_ca_bundle_is_trusted_without_ca_bundle_option(
+    scenario: ScenarioWorkspace,
+    tmp_path: Path,
+    monkeypatch: Any,
+    live_trace: Any,  # the stub `az` and the credential chain
+    run_cli: Any,
+) -> None:
+    with FakeQueryApi(scenario, tmp_path) as api:
+        monkeypatch.setenv("NETLOGS_LOGS_ENDPOINT", api.endpoint)
+        monkeypatch.setenv("REQUESTS_CA_BUNDLE", str(api.ca_file))
+        run = run_cli(trace_args("--workspace", WORKSPACE))
+    assert run.code == 1, run.stderr
+    assert len(api.requests) == 6
