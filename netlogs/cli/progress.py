@@ -77,7 +77,7 @@ class ProgressDisplay:
             total = event.total or None
             self._bar.update(
                 self._task,
-                description=event.step,
+                description=_step(event),
                 completed=event.done,
                 total=total,
                 rows=event.rows,
@@ -88,7 +88,13 @@ class ProgressDisplay:
                 return
             self._last = (event.step, time.monotonic())
             self._console.print(
-                f"netlogs: {event.step}: {event.done}/{event.total} queries, "
+                f"netlogs: {_step(event)}: {event.done}/{event.total} queries, "
                 f"{event.rows:,} rows, {event.elapsed:.1f} s",
                 markup=False,
             )
+
+
+def _step(event: Progress) -> str:
+    from netlogs.sources.log_analytics import STEPS
+
+    return f"[{event.step_number}/{len(STEPS)}] {event.step}"

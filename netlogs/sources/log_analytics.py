@@ -71,6 +71,14 @@ class Progress:
     rows: int
     elapsed: float
 
+    @property
+    def step_number(self) -> int:
+        """1-based position of ``step`` among ``STEPS`` (the steps done so far, this one too)."""
+        return STEPS.index(self.step) + 1 if self.step in STEPS else 0
+
+
+STEPS = ("signing in", "probing workspaces", "querying")
+
 
 class LogAnalyticsSource:
     """Collects evidence rows from one or more Log Analytics workspaces.

@@ -194,8 +194,10 @@ def test_progress_shows_before_the_first_answer(
     assert progress[0][0] < answered[0]  # shown while the first query was still unanswered
     assert "queries" in progress[-1][1] and "rows" in progress[-1][1]
     last = progress[-1][1]
+    assert last.startswith("netlogs: [3/3] querying: ")
     done, total = last.split(": ")[2].split(" ")[0].split("/")
     assert done == total
+    assert progress[0][1].startswith("netlogs: [1/3] signing in: 0/0 queries")
 
 
 def _slowly(scenario: ScenarioWorkspace, request: FakeRequest) -> Reply:
