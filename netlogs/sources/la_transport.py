@@ -204,6 +204,13 @@ class QueryTransport:
         if self.stop.wait(wait):
             raise StoppedError
 
+    def close(self) -> None:
+        """Close the client's connections (a new client is built if the source runs again)."""
+        with self._lock:
+            client, self._client = self._client, None
+        if client is not None:
+            client.close()
+
     def _logs_client(self) -> Any:
         with self._lock:
             if self._client is None:
@@ -365,6 +372,13 @@ def _capped_retry_policy(settings: RetrySettings) -> Any:
         def get_retry_after(self, response: Any) -> float | None:
             wait = super().get_retry_after(response)
             return None if wait is None else min(float(wait), settings.max_retry_after)
+
+        def sleep(self, retry: Any, transport: Any, response: Any = None) -> None:
+            # a streamed answer that is asked again is never read: close its connection
+            closing = getattr(getattr(response, "http_response", None), "close", None)
+            if closing is not None:
+                closing()
+            super().sleep(retry, transport, response)
 
     return CappedRetryPolicy()
 

@@ -158,8 +158,15 @@ class LogAnalyticsSource:
             CollectInterrupted: Ctrl-C; carries what was fetched.
         """
         window = self._checked_window(query)
+        try:
+            return self._collect(query, window)
+        finally:
+            self.transport.close()  # the connections of this run (stragglers fail fast)
+
+    def _collect(self, query: EvidenceQuery, window: TimeWindow) -> CollectedEvidence:
         self._deadline = Deadline(self.timeout_s)
         self._counts = [0, 0, 0]
+        self.transport.stop.clear()
         evidence, probes = select_templates(self.templates)
         self._query, self._by_name = query, {t.name: t for t in (*evidence, *probes)}
         self._report("signing in")
@@ -268,6 +275,7 @@ class LogAnalyticsSource:
             probes = {n for n, t in self._by_name.items() if t.family == "probe"}
             raise CollectInterrupted(collected_evidence(everything, probes)) from None
         except BaseException:
+            self.transport.stop.set()  # answers still being read are dropped, not awaited
             pool.shutdown(wait=False, cancel_futures=True)
             raise
         pool.shutdown(wait=True)
