@@ -151,6 +151,8 @@ class QueryTransport:
             try:
                 return self._attempt(chunk, deadline)
             except BrokenAnswerError as exc:
+                if deadline.remaining() <= 0:
+                    raise DeadlineReachedError from exc
                 failure = str(exc)
         raise SourceError(
             f"{chunk.label}: no complete answer after {self.retry.total} retries ({failure})"
@@ -176,7 +178,9 @@ class QueryTransport:
                 read_timeout=per_answer,
                 connection_timeout=min(self.retry.connection_timeout, remaining),
             )
-            return Reply(response.status_code, read_body(response, per_answer, self.stop))
+            # the body gets what is left of this answer's time and of the run's
+            body_time = min(per_answer, max(deadline.remaining(), 0.0))
+            return Reply(response.status_code, read_body(response, body_time, self.stop))
         except ClientAuthenticationError as exc:
             raise AuthError(
                 f"workspace {chunk.workspace}: could not get an Azure token for Log Analytics "

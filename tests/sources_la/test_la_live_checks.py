@@ -346,3 +346,15 @@ def test_a_refused_probe_falls_back_to_querying_every_table(
     assert tables["AZKVAuditLogs"].status is SourceStatus.MISSING
     probe = next(e for e in evidence.ledger if e.template == "coverage_probe")
     assert probe.status is SourceStatus.PARTIAL and "probe was refused" in probe.detail
+
+
+def test_a_trickling_body_cannot_outlast_the_overall_deadline(
+    fake_api, make_source, evidence_query
+):
+    body = table_body(network_rule_rows(40, WINDOW_START))
+    api = fake_api(lambda r: Reply(200, body, fault="trickle", trickle_every=0.1))
+    started = time.monotonic()
+    with pytest.raises(SourceError, match=r"no answer from Log Analytics within --timeout 1.5 s"):
+        retry = RetrySettings(total=3, read_timeout=30.0)
+        make_source(api, retry=retry, timeout_s=1.5).collect(evidence_query())
+    assert time.monotonic() - started < 4.0
