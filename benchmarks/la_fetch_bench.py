@@ -66,6 +66,8 @@ def _run_raw(endpoint: str, ca: str, chunks: int, concurrency: int) -> dict[str,
         templates=["firewall_network_rules"],
         max_concurrency=concurrency,
         retry=RetrySettings(total=0, read_timeout=600),
+        chunk=timedelta(hours=1),  # one response per hour of rows, as the fake serves them
+        timeout_s=3600,
     )
     baseline = _rss_mb()
     started = time.perf_counter()

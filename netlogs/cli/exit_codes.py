@@ -22,6 +22,19 @@ def exit_code_for(result: TraceResult) -> int:
         return EXIT_VIOLATION
     if result.undecided:
         return EXIT_UNDECIDED
-    if not result.flows and any(s.status in _UNUSABLE for s in result.sources):
+    if not result.flows and _any_family_unusable(result):
         return EXIT_UNDECIDED
     return EXIT_OK
+
+
+def _any_family_unusable(result: TraceResult) -> bool:
+    """Judged per needed family (DNS is optional evidence): a table the workspace does not have
+    (``missing``) next to a usable table of the same family (AzureNetworkAnalytics_CL next to
+    NTANetAnalytics) hides nothing."""
+    # imported here: `netlogs --help` imports this module and must not load polars
+    from netlogs.correlate import family_statuses
+    from netlogs.pipeline.evidence import REQUIRED_FAMILIES
+
+    statuses, _ = family_statuses(result.sources)
+    listed = {source.family for source in result.sources}
+    return any(statuses[f] in _UNUSABLE for f, _ in REQUIRED_FAMILIES if f in listed)

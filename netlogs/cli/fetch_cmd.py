@@ -41,26 +41,24 @@ from netlogs.cli.options import log_analytics_connection
 @click.option(
     "--chunk",
     "chunk_text",
-    default="1h",
-    show_default=True,
     metavar="DURATION",
-    help="Query the window in chunks this long (a chunk hitting a row/size limit is halved).",
+    help="Longest query chunk (default: sized from each table's row count; a chunk hitting a "
+    "row/size limit is halved).",
 )
 @click.option(
-    "--timeout",
-    "read_timeout",
+    "--read-timeout",
     type=click.FloatRange(min=0.1),
     default=240.0,
-    show_default=True,
+    hidden=True,
     metavar="SECONDS",
-    help="How long to wait for each query's answer.",
+    help="How long one answer (headers and body) may take before it is asked again.",
 )
 @click.option(
     "--retries",
     type=click.IntRange(min=0),
     default=3,
     hidden=True,
-    help="Retries per query on throttling, 5xx and dropped connections.",
+    help="Retries per query on throttling, 5xx and broken answers.",
 )
 @log_analytics_connection
 def fetch(  # noqa: PLR0917 - click passes one argument per option
@@ -71,17 +69,22 @@ def fetch(  # noqa: PLR0917 - click passes one argument per option
     start: str | None,
     end: str | None,
     out_dir: Path,
-    chunk_text: str,
+    chunk_text: str | None,
     read_timeout: float,
     retries: int,
     endpoint: str | None,
     ca_bundle: str | None,
+    cloud: str,
+    timeout_s: float,
+    quiet: bool,
 ) -> None:
     """Query Log Analytics for a vault's evidence and save it for offline use.
 
     Signs in with DefaultAzureCredential (so `az login` works) and needs the Log Analytics
     Reader role on each workspace. Writes kv_requests/fw_events/flows/dns.parquet, ledger.json
     (rows and status of every query chunk) and queries.json (the KQL sent) into --out.
+    Exit code 3 when some chunk is partial or pending (the ledger says which); Ctrl-C exits
+    130 and still saves what was fetched.
 
     Example:
 
@@ -89,6 +92,8 @@ def fetch(  # noqa: PLR0917 - click passes one argument per option
         netlogs fetch --workspace 00000000-0000-0000-0000-000000000000 \\
             --vault kv-contoso-prod --topology topology.yaml --since 2h --out evidence/
     """
+    from netlogs.cli.exit_codes import EXIT_UNDECIDED
+    from netlogs.cli.progress import ProgressDisplay
     from netlogs.pipeline.fetch import check_out_dir, fetch_evidence, fetch_query
     from netlogs.pipeline.window import parse_duration, resolve_window
     from netlogs.sources.log_analytics import LogAnalyticsSource, RetrySettings
@@ -99,20 +104,33 @@ def fetch(  # noqa: PLR0917 - click passes one argument per option
     assert window is not None  # "2h" always resolves
     check_out_dir(out_dir)
     query = fetch_query(vault, load_topology(topology) if topology else None, window)
-    retry = RetrySettings(total=retries, read_timeout=read_timeout)
+    display = ProgressDisplay(quiet=quiet)
     source = LogAnalyticsSource(
         workspaces,
         endpoint=endpoint,
+        cloud=cloud,
         connection_verify=ca_bundle,
-        retry=retry,
-        chunk=parse_duration(chunk_text, "--chunk"),
+        retry=RetrySettings(total=retries, read_timeout=read_timeout),
+        chunk=parse_duration(chunk_text, "--chunk") if chunk_text else None,
+        timeout_s=timeout_s,
+        now=now,
+        progress=display if display.enabled else None,
     )
-    result = fetch_evidence(source, query, out_dir)
+    try:
+        with display:
+            result = fetch_evidence(source, query, out_dir)
+    except KeyboardInterrupt as interrupted:
+        saved = getattr(interrupted, "saved_to", None)
+        where = f"; what was fetched is in {saved} (ledger.json)" if saved else ""
+        click.echo(f"Interrupted: queries stopped{where}", err=True)
+        click.get_current_context().exit(130)
     counts = ", ".join(f"{name} {rows}" for name, rows in result.rows.items())
     click.echo(f"Saved {counts} rows to {result.out_dir}")
-    if result.partial_chunks:
+    if result.partial_chunks or result.pending_chunks:
         click.echo(
-            f"Warning: {result.partial_chunks} query chunk(s) returned partial results;"
+            f"Warning: {result.partial_chunks} query chunk(s) partial and "
+            f"{result.pending_chunks} pending (inside the ingestion delay);"
             f" see {result.out_dir / 'ledger.json'}",
             err=True,
         )
+        click.get_current_context().exit(EXIT_UNDECIDED)

@@ -23,15 +23,10 @@ if TYPE_CHECKING:
 
 
 def azure_options(command: Any) -> Any:
-    """`--subscription`, `--cloud`, `--refresh`, `--quiet` (trace and doctor)."""
+    """`--subscription`, `--refresh` (trace and doctor; `--cloud` and `--quiet` come with the
+    Log Analytics connection options)."""
     for option in (
-        click.option("--quiet", is_flag=True, help="No progress lines on stderr."),
         click.option("--refresh", is_flag=True, help="Ask Azure again instead of the cache."),
-        click.option(
-            "--cloud",
-            metavar="NAME",
-            help="AzureCloud (default), AzureUSGovernment or AzureChinaCloud.",
-        ),
         click.option(
             "--subscription",
             "subscriptions",

@@ -9,9 +9,34 @@ import click
 
 F = TypeVar("F", bound=Callable[..., object])
 
+CLOUDS = ("AzureCloud", "AzureUSGovernment", "AzureChinaCloud")
+DEFAULT_TIMEOUT_S = 300.0  # the overall deadline of a run's live queries
+
 
 def log_analytics_connection(command: F) -> F:
-    """Hidden `--endpoint` / `--ca-bundle` (tests against a local fake, sovereign clouds)."""
+    """Options of a live Log Analytics run: cloud, endpoint, CA bundle, deadline, progress."""
+    command = click.option(
+        "--quiet",
+        "-q",
+        is_flag=True,
+        help="No progress on stderr while querying (it is shown only on a terminal).",
+    )(command)
+    command = click.option(
+        "--timeout",
+        "timeout_s",
+        type=click.FloatRange(min=0.1),
+        default=DEFAULT_TIMEOUT_S,
+        show_default=True,
+        metavar="SECONDS",
+        help="Overall deadline for the live queries; chunks not answered by then are partial.",
+    )(command)
+    command = click.option(
+        "--cloud",
+        type=click.Choice(CLOUDS),
+        default="AzureCloud",
+        show_default=True,
+        help="Azure cloud of the workspaces (query API host and token audience).",
+    )(command)
     command = click.option(
         "--ca-bundle",
         envvar="NETLOGS_CA_BUNDLE",
@@ -21,7 +46,7 @@ def log_analytics_connection(command: F) -> F:
     )(command)
     return click.option(
         "--endpoint",
-        envvar="NETLOGS_LA_ENDPOINT",
+        envvar=["NETLOGS_LOGS_ENDPOINT", "NETLOGS_LA_ENDPOINT"],
         hidden=True,
-        help="Query API base URL (testing, sovereign clouds).",
+        help="Query API base URL, e.g. https://api.loganalytics.io (proxies, private links).",
     )(command)

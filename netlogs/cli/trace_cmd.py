@@ -19,6 +19,7 @@ from netlogs.cli.output import output_format, output_options
 from netlogs.errors import ConfigError
 
 if TYPE_CHECKING:
+    from netlogs.cli.progress import ProgressDisplay
     from netlogs.model import EvidenceSource, TraceRequest, TraceResult
     from netlogs.topology.model import Topology
 
@@ -122,6 +123,7 @@ def trace(ctx: click.Context, /, **options: object) -> None:
     """
     from netlogs.cli.exit_codes import exit_code_for
     from netlogs.cli.outputs import check_outputs, report_outputs, takes_stdout, write_reports
+    from netlogs.cli.progress import ProgressDisplay
     from netlogs.cli.trace_engine import chosen_engine, kusto_executor
     from netlogs.pipeline.trace import trace as run_trace
 
@@ -135,7 +137,8 @@ def trace(ctx: click.Context, /, **options: object) -> None:
         input_trees=[("--logs", _text(options, "logs"))],
     )
     now = _now(_text(options, "now_text"))
-    request, topology, source, note = _prepare(options, now)
+    display = ProgressDisplay(quiet=bool(options.get("quiet")))
+    request, topology, source, note = _prepare(options, now, display)
     cluster = _text(options, "cluster")
     engine = chosen_engine(
         _text(options, "engine") or "auto",
@@ -144,14 +147,19 @@ def trace(ctx: click.Context, /, **options: object) -> None:
         logs=_text(options, "logs") is not None or _discovering(options),
         cluster=cluster is not None,
     )
-    if engine == "kusto":
-        from netlogs.pipeline.kusto_trace import trace_in_kusto
+    try:
+        with display:
+            if engine == "kusto":
+                from netlogs.pipeline.kusto_trace import trace_in_kusto
 
-        executor = kusto_executor(options, _workspaces(options), cluster)
-        result = trace_in_kusto(request, executor, topology)
-    else:
-        assert source is not None  # only --cluster has no raw-row source, and it runs in kusto
-        result = run_trace(request, source, topology)
+                executor = kusto_executor(options, _workspaces(options), cluster)
+                result = trace_in_kusto(request, executor, topology)
+            else:
+                assert source is not None  # only --cluster has no raw-row source (kusto only)
+                result = run_trace(request, source, topology)
+    except KeyboardInterrupt:
+        click.echo("Interrupted: queries stopped, no result written", err=True)
+        ctx.exit(130)
     if note:
         result = _with_note(result, note)
     # The result's hundreds of thousands of objects live until the reports are written: set
@@ -203,7 +211,7 @@ def report(result_file: Path, html_file: str | None, markdown_file: str | None) 
 
 
 def _prepare(
-    options: dict[str, object], now: datetime
+    options: dict[str, object], now: datetime, display: ProgressDisplay
 ) -> tuple[TraceRequest, Topology, EvidenceSource | None, str]:
     """Check the options, then build the request, the topology, the evidence source (none for
     --cluster: ADX is only queried by the kusto engine) and the note every output starts with
@@ -255,7 +263,7 @@ def _prepare(
         )
     else:
         topology = _topology(_text(options, "topology_file"), vault)
-        source = None if cluster else _source(options, logs, workspaces)
+        source = None if cluster else _source(options, logs, workspaces, (now, display))
     tags = _text(options, "service_tags")
     if tags:
         from netlogs.topology.service_tags import load_service_tags, with_service_tags
@@ -307,7 +315,10 @@ def _topology(path: str | None, vault: str) -> Topology:
 
 
 def _source(
-    options: dict[str, object], logs: str | None, workspaces: tuple[str, ...]
+    options: dict[str, object],
+    logs: str | None,
+    workspaces: tuple[str, ...],
+    live: tuple[datetime, ProgressDisplay] | None = None,
 ) -> EvidenceSource:
     if logs:
         from netlogs.sources.files import FileSource
@@ -323,10 +334,15 @@ def _source(
         )
     from netlogs.sources.log_analytics import LogAnalyticsSource
 
+    timeout = options.get("timeout_s")
     return LogAnalyticsSource(
         workspaces,
         endpoint=_text(options, "endpoint"),
+        cloud=_text(options, "cloud") or "AzureCloud",
         connection_verify=_text(options, "ca_bundle"),
+        timeout_s=float(timeout) if isinstance(timeout, (int, float)) else 300.0,
+        now=live[0] if live else None,
+        progress=live[1] if live and live[1].enabled else None,
     )
 
 

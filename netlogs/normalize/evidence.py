@@ -56,6 +56,7 @@ class _Totals:
     partial: bool = False
     details: list[str] = field(default_factory=list)
     set_aside: Counter[str] = field(default_factory=Counter)
+    statuses: set[SourceStatus] = field(default_factory=set)  # as the raw tables said
 
 
 def normalize_evidence(
@@ -150,6 +151,7 @@ def _rows_by_table(raw: RawTable, piece: Piece) -> list[tuple[str, int]]:
 
 def _add_totals(total: _Totals, raw: RawTable, piece: Piece, rows: int) -> None:
     total.rows += rows
+    total.statuses.add(raw.status)
     unparsed = 0 if piece.unparsed is None else piece.unparsed.height
     total.set_aside[SetAsideReason.UNPARSEABLE.value] += unparsed
     total.set_aside.update(dict(piece.set_aside))
@@ -171,7 +173,7 @@ def _summaries(totals: dict[tuple[LogFamily, str], _Totals]) -> tuple[SourceSumm
                 family=family,
                 table=table,
                 rows=total.rows,
-                status=SourceStatus.PARTIAL if total.partial else SourceStatus.COMPLETE,
+                status=_status(total),
                 detail="; ".join(dict.fromkeys(total.details)),
             ),
             used=total.rows,
@@ -181,3 +183,14 @@ def _summaries(totals: dict[tuple[LogFamily, str], _Totals]) -> tuple[SourceSumm
             totals.items(), key=lambda kv: (kv[0][0].value, kv[0][1])
         )
     )
+
+
+def _status(total: _Totals) -> SourceStatus:
+    """Partial wins; a table every source called absent is missing; any pending one pending."""
+    if total.partial:
+        return SourceStatus.PARTIAL
+    if total.statuses == {SourceStatus.MISSING}:
+        return SourceStatus.MISSING
+    if SourceStatus.PENDING in total.statuses:
+        return SourceStatus.PENDING
+    return SourceStatus.COMPLETE

@@ -48,7 +48,11 @@ class FetchResult:
 
     @property
     def partial_chunks(self) -> int:
-        return sum(1 for entry in self.ledger if entry.status is not SourceStatus.COMPLETE)
+        return sum(1 for entry in self.ledger if entry.status is SourceStatus.PARTIAL)
+
+    @property
+    def pending_chunks(self) -> int:
+        return sum(1 for entry in self.ledger if entry.status is SourceStatus.PENDING)
 
 
 def fetch_query(vault: str, topology: Topology | None, window: TimeWindow) -> EvidenceQuery:
@@ -99,7 +103,20 @@ def fetch_evidence(source: EvidenceSource, query: EvidenceQuery, out_dir: Path) 
         NetlogsError: whatever the source raises (auth, query, network); nothing is written then.
     """
     check_out_dir(out_dir)
-    collected = source.collect(query)
+    try:
+        collected = source.collect(query)
+    except KeyboardInterrupt as interrupted:
+        # Ctrl-C: keep what was fetched (the ledger marks the rest), then stop as asked
+        evidence = getattr(interrupted, "evidence", None)
+        if isinstance(evidence, CollectedEvidence):
+            _save(evidence, query, out_dir)
+            interrupted.saved_to = out_dir  # type: ignore[attr-defined]
+        raise
+    return _save(collected, query, out_dir)
+
+
+def _save(collected: CollectedEvidence, query: EvidenceQuery, out_dir: Path) -> FetchResult:
+    """Normalize and write everything into a staging directory renamed into place."""
     tables = normalize_evidence(collected.raw_tables, collected.parse_issues)
     out_dir.parent.mkdir(parents=True, exist_ok=True)
     staging = Path(tempfile.mkdtemp(prefix=f".{out_dir.name}.", dir=out_dir.parent))

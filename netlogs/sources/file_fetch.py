@@ -47,7 +47,8 @@ def ledger_partial_detail(document: Mapping[str, Any]) -> str:
     if document.get("schema") != LEDGER_SCHEMA:
         return ""
     entries = [e for e in document.get("entries") or () if isinstance(e, dict)]
-    partial = [e for e in entries if e.get("status") != "complete"]
+    # a table the workspace does not have ("missing") was not fetched partly: it is not there
+    partial = [e for e in entries if e.get("status") not in ("complete", "missing")]
     if not partial:
         return ""
     first = partial[0]

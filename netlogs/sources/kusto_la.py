@@ -41,7 +41,7 @@ class LogAnalyticsExecutor:
         source = LogAnalyticsSource(
             workspaces, endpoint=endpoint, connection_verify=connection_verify
         )
-        return cls(workspaces, source._logs_client())
+        return cls(workspaces, source.transport.logs_client())
 
     @property
     def target(self) -> str:

@@ -168,7 +168,7 @@ def describe_service_error(error: Mapping[str, Any]) -> str:
     innermost entry carries ``line`` and ``pos``.
     """
     parts: list[str] = []
-    for entry in _error_chain(error):
+    for entry in error_chain(error):
         message = str(entry.get("message", "")).strip()
         code = str(entry.get("code", "")).strip()
         text = f"{code}: {message}" if code and message else code or message
@@ -179,7 +179,7 @@ def describe_service_error(error: Mapping[str, Any]) -> str:
     return "; ".join(parts).replace("\n", " ") or "no error detail"
 
 
-def _error_chain(error: Mapping[str, Any]) -> list[Mapping[str, Any]]:
+def error_chain(error: Mapping[str, Any]) -> list[Mapping[str, Any]]:
     chain: list[Mapping[str, Any]] = []
     pending: list[Any] = [error]
     while pending and len(chain) < 20:  # bounded: a malformed body must not loop

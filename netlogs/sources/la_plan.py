@@ -26,7 +26,7 @@ from netlogs.model import (
     SourceStatus,
     TimeWindow,
 )
-from netlogs.sources.la_chunks import iso_timespan, split_window
+from netlogs.sources.la_chunks import iso_timespan
 
 EVIDENCE_FAMILIES = ("keyvault", "firewall", "flow", "dns")
 PROBE_FAMILY = "probe"
@@ -41,6 +41,7 @@ class ChunkQuery:
     workspace: str
     window: TimeWindow
     kql: str
+    family: str = ""
 
     @property
     def sha256(self) -> str:
@@ -61,6 +62,15 @@ class ChunkResult:
     status: SourceStatus
     server_time_ms: float | None
     detail: str = ""
+    sent: bool = True  # False: answered without a query (table absent, no rows, deadline)
+
+
+class CollectInterrupted(KeyboardInterrupt):
+    """Ctrl-C during the queries; ``evidence`` holds what was fetched, the rest marked partial."""
+
+    def __init__(self, evidence: CollectedEvidence) -> None:
+        super().__init__("interrupted")
+        self.evidence = evidence
 
 
 def select_templates(names: Sequence[str] | None) -> tuple[list[Template], list[Template]]:
@@ -81,17 +91,13 @@ def select_templates(names: Sequence[str] | None) -> tuple[list[Template], list[
     return evidence, probes
 
 
-def template_chunks(
-    template: Template, query: EvidenceQuery, window: TimeWindow, chunk: timedelta
-) -> list[TimeWindow]:
-    """The chunks ``template`` runs over. Firewall templates also read the ``firewall_lead``
-    before ``window`` (keep-alive connections opened then cover requests inside it), as chunks
-    of their own so the window's chunks keep the same bounds in every family."""
-    chunks = split_window(window, chunk)
-    if template.family != "firewall" or not query.firewall_lead:
-        return chunks
-    lead = TimeWindow(window.start - query.firewall_lead, window.start)
-    return [*split_window(lead, chunk), *chunks]
+def template_window(template: Template, query: EvidenceQuery) -> TimeWindow:
+    """The window ``template`` reads: firewall templates also read the ``firewall_lead`` before
+    it (keep-alive connections opened then carry requests inside it)."""
+    window = query.firewall_window() if template.family == "firewall" else query.window
+    if window is None:
+        raise ConfigError("a Log Analytics query needs a time window (--since or --start/--end)")
+    return window
 
 
 def chunk_query(
@@ -101,7 +107,7 @@ def chunk_query(
     # only the standard parameters the template declares (start/end are this chunk's bounds)
     text = render_query(template, params_for(template, evidence_params(query, window)))
     table = template.tables[0] if template.tables else template.name
-    return ChunkQuery(template.name, table, workspace, window, text)
+    return ChunkQuery(template.name, table, workspace, window, text, template.family)
 
 
 def ledger_entry(result: ChunkResult) -> LedgerEntry:
@@ -114,7 +120,7 @@ def ledger_entry(result: ChunkResult) -> LedgerEntry:
         rows=result.frame.height,
         status=result.status,
         server_time_ms=result.server_time_ms,
-        query_sha256=chunk.sha256,
+        query_sha256=chunk.sha256 if result.sent else "",
         detail=result.detail,
     )
 
@@ -140,18 +146,31 @@ def raw_tables(results: Iterable[ChunkResult]) -> list[RawTable]:
     for (template, workspace), chunks in groups.items():
         frames = [c.frame for c in chunks if c.frame.width]
         frame = pl.concat(frames, how="diagonal_relaxed") if frames else pl.DataFrame()
-        partial = [c for c in chunks if c.status is not SourceStatus.COMPLETE]
-        detail = "; ".join(f"{iso_timespan(c.query.window)}: {c.detail}" for c in partial)
+        short = [c for c in chunks if c.status is not SourceStatus.COMPLETE]
+        detail = "; ".join(dict.fromkeys(_chunk_detail(c) for c in short))
+        status = merged_status([c.status for c in chunks])
         tables.extend(
-            _split_by_type(
-                chunks[0].query.table,
-                frame,
-                f"{template}@{workspace}",
-                SourceStatus.PARTIAL if partial else SourceStatus.COMPLETE,
-                detail,
-            )
+            _split_by_type(chunks[0].query.table, frame, f"{template}@{workspace}", status, detail)
         )
     return tables
+
+
+def merged_status(statuses: Sequence[SourceStatus]) -> SourceStatus:
+    """One status for several chunks: any partial wins, then pending; missing only if all are."""
+    found = set(statuses)
+    if SourceStatus.PARTIAL in found:
+        return SourceStatus.PARTIAL
+    if SourceStatus.PENDING in found:
+        return SourceStatus.PENDING
+    if found == {SourceStatus.MISSING}:
+        return SourceStatus.MISSING
+    return SourceStatus.PARTIAL if SourceStatus.MISSING in found else SourceStatus.COMPLETE
+
+
+def _chunk_detail(result: ChunkResult) -> str:
+    if result.status in (SourceStatus.MISSING, SourceStatus.PENDING):
+        return result.detail  # about the table or the window, not one chunk
+    return f"{iso_timespan(result.query.window)}: {result.detail}"
 
 
 def collected_evidence(results: Iterable[ChunkResult], probes: set[str]) -> CollectedEvidence:
@@ -168,7 +187,7 @@ def collected_evidence(results: Iterable[ChunkResult], probes: set[str]) -> Coll
     return CollectedEvidence(
         raw_tables=tuple(raw_tables(evidence)),
         ledger=tuple(ledger_entry(r) for r in ordered),
-        queries=tuple(query_record(r.query) for r in ordered),
+        queries=tuple(query_record(r.query) for r in ordered if r.sent),
         lags=tuple(lag for r in probed for lag in lags_from_probe(r.frame)),
     )
 

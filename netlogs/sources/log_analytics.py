@@ -1,66 +1,83 @@
-"""Evidence from Log Analytics workspaces: the only module that imports ``azure.*``.
+"""Evidence from Log Analytics workspaces.
 
-``LogAnalyticsSource`` renders every evidence template per workspace and time chunk and sends it
-through ``LogsQueryClient.send_request``. That keeps the SDK's authentication, TLS and retry
-policies (Retry-After is honoured, capped so a run stays bounded) but skips its per-row
-conversion: the response JSON is turned into typed polars frames column-wise (``la_frames``).
-Chunks that hit the 500,000-row / 64 MB response limit are halved and asked again; partial results
-are kept and marked partial; every chunk gets a ledger entry. Azure is imported lazily so that
-``netlogs --help`` and offline runs never load the SDK.
+``LogAnalyticsSource.collect`` signs in once, runs the coverage probe in every workspace, plans
+the evidence queries from what the probe saw (absent tables are not queried; each table gets as
+few chunks as its row count allows under the 500,000-row / 64 MB response limits), then runs them
+on a small thread pool under one overall deadline. The response JSON is turned into typed polars
+frames column-wise (``la_frames``); chunks cut at a response limit are halved and asked again;
+every chunk gets a ledger entry. HTTP, tokens and timeouts live in ``la_transport``; Azure is
+imported lazily so that ``netlogs --help`` and offline runs never load the SDK.
 """
-
-# ruff: noqa: PLC0415  (azure is imported lazily: `netlogs --help` and offline runs never load it)
 
 from __future__ import annotations
 
-import json
-import threading
-from collections.abc import Callable, Sequence
-from concurrent.futures import ThreadPoolExecutor, as_completed
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass
-from datetime import timedelta
-from typing import Any
-from urllib.parse import quote
+from datetime import datetime, timedelta, timezone
+from typing import TypeVar
 
-from netlogs.errors import AuthError, ConfigError, QueryError, SourceError
+import polars as pl
+
+from netlogs.errors import ConfigError, SourceError
 from netlogs.kql import Template
 from netlogs.model import CollectedEvidence, EvidenceQuery, SourceStatus, TimeWindow
-from netlogs.sources.la_chunks import (
-    ResponseLimits,
-    halve,
-    iso_timespan,
-    truncation_reason,
+from netlogs.sources.la_checks import (
+    Inventory,
+    absent_table,
+    answer_problem,
+    inventory_from_probe,
+    mark_pending,
+    unknown_table,
+    with_probe_counts,
 )
+from netlogs.sources.la_chunks import ResponseLimits, halve, plan_chunks, truncation_reason
 from netlogs.sources.la_frames import describe_service_error, parse_response
 from netlogs.sources.la_plan import (
     ChunkQuery,
     ChunkResult,
+    CollectInterrupted,
     chunk_query,
     collected_evidence,
+    lags_from_probe,
     select_templates,
-    template_chunks,
+    template_window,
+)
+from netlogs.sources.la_transport import (
+    DEFAULT_CLOUD,
+    Deadline,
+    DeadlineReachedError,
+    QueryTransport,
+    RetrySettings,
+    StoppedError,
+    error_member,
+    raise_for_status,
 )
 
+__all__ = ["LogAnalyticsSource", "Progress", "RetrySettings"]
+
 MAX_CONCURRENCY = 5  # the service runs 5 queries per user at once and queues the rest
+DEFAULT_TIMEOUT_S = 300.0  # overall deadline of a run's queries (`--timeout`)
+T = TypeVar("T")
 
 
 @dataclass(frozen=True)
-class RetrySettings:
-    """How long and how often one chunk request may be retried (429, 5xx, dropped connections)."""
+class Progress:
+    """Where a run is: the step, queries answered of those planned, rows so far, seconds."""
 
-    total: int = 3
-    backoff_factor: float = 0.8
-    backoff_max: float = 30.0
-    max_retry_after: float = 60.0  # a longer Retry-After is cut to this, so a run stays bounded
-    total_timeout: float = 900.0  # seconds for one request including its retries
-    read_timeout: float = 240.0  # seconds waiting for an answer (the service gives up at 180)
-    connection_timeout: float = 30.0
+    step: str
+    done: int
+    total: int
+    rows: int
+    elapsed: float
+
+    @property
+    def step_number(self) -> int:
+        """1-based position of ``step`` among ``STEPS`` (the steps done so far, this one too)."""
+        return STEPS.index(self.step) + 1 if self.step in STEPS else 0
 
 
-@dataclass(frozen=True)
-class _Reply:
-    status: int
-    body: bytes
+STEPS = ("signing in", "probing workspaces", "querying")
 
 
 class LogAnalyticsSource:
@@ -69,10 +86,14 @@ class LogAnalyticsSource:
     Args:
         workspaces: workspace IDs (GUIDs).
         credential: an azure-core ``TokenCredential``; default ``DefaultAzureCredential``.
-        endpoint: query API base URL (default the public cloud's); ``/v1`` may be included.
+        endpoint: query API base URL (default the cloud's); ``/v1`` may be included.
+        cloud: ``AzureCloud``, ``AzureUSGovernment`` or ``AzureChinaCloud`` (endpoint, token).
         connection_verify: CA bundle path (or False) for TLS verification.
-        client: a ready ``LogsQueryClient`` (then credential/endpoint/verify are ignored).
-        chunk: length of each time chunk; a chunk hitting a response limit is halved.
+        chunk: longest time chunk (default: sized from the probe's row counts).
+        timeout_s: overall deadline for every query of a run; chunks not answered by then are
+            marked partial.
+        now: the run's clock reading (windows after it are refused; latency is counted from it).
+        progress: called with a ``Progress`` when a step starts and after each answer.
         templates: template names to run (default: every evidence and probe template).
     """
 
@@ -82,12 +103,15 @@ class LogAnalyticsSource:
         *,
         credential: object | None = None,
         endpoint: str | None = None,
+        cloud: str = DEFAULT_CLOUD,
         connection_verify: str | bool | None = None,
-        client: Any | None = None,
         max_concurrency: int = MAX_CONCURRENCY,
-        chunk: timedelta = timedelta(hours=1),
+        chunk: timedelta | None = None,
         limits: ResponseLimits | None = None,
         retry: RetrySettings | None = None,
+        timeout_s: float = DEFAULT_TIMEOUT_S,
+        now: datetime | None = None,
+        progress: Callable[[Progress], None] | None = None,
         server_timeout_s: int = 180,
         include_statistics: bool = True,
         templates: Sequence[str] | None = None,
@@ -97,237 +121,239 @@ class LogAnalyticsSource:
         if not 1 <= max_concurrency <= MAX_CONCURRENCY:
             raise ConfigError(f"max_concurrency must be 1..{MAX_CONCURRENCY} (the service limit)")
         self.workspaces = tuple(dict.fromkeys(workspaces))
-        self.endpoint = endpoint
         self.chunk = chunk
         self.limits = limits or ResponseLimits()
         self.retry = retry or RetrySettings()
         self.max_concurrency = max_concurrency
+        self.timeout_s = timeout_s
+        self.now = now
         self.templates = templates
-        self._credential = credential
-        self._verify = connection_verify
-        self._client = client
-        self._client_lock = threading.Lock()
+        self._progress = progress
         prefer = [f"wait={server_timeout_s}"] + (
             ["include-statistics=true"] if include_statistics else []
         )
-        self._prefer = ",".join(prefer)
+        self.transport = QueryTransport(
+            credential=credential,
+            endpoint=endpoint,
+            cloud=cloud,
+            verify=connection_verify,
+            retry=self.retry,
+            prefer=",".join(prefer),
+        )
+        self._deadline = Deadline(timeout_s)
+        self._counts = [0, 0, 0]  # answered, planned, rows
+        self._query: EvidenceQuery | None = None
+        self._by_name: dict[str, Template] = {}
 
     # ------------------------------------------------------------------ public
 
     def collect(self, query: EvidenceQuery) -> CollectedEvidence:
-        """Run every evidence template over every workspace and chunk, plus the coverage probe.
+        """Probe every workspace, then run the planned evidence queries.
 
         Raises:
-            ConfigError: the query has no time window.
+            ConfigError: no time window, or a window that starts after now.
             AuthError: no token, or the identity may not read a workspace.
             QueryError: the service rejected a query (syntax error, server timeout).
-            SourceError: anything else that stopped a chunk (network, throttling, HTTP errors).
+            SourceError: a chunk failed after its retries, or nothing was answered in time.
+            CollectInterrupted: Ctrl-C; carries what was fetched.
         """
-        if query.window is None:
-            raise ConfigError(
-                "a Log Analytics query needs a time window (--since or --start/--end)"
-            )
+        window = self._checked_window(query)
+        try:
+            return self._collect(query, window)
+        finally:
+            self.transport.close()  # the connections of this run (stragglers fail fast)
+
+    def _collect(self, query: EvidenceQuery, window: TimeWindow) -> CollectedEvidence:
+        self._deadline = Deadline(self.timeout_s)
+        self._counts = [0, 0, 0]
+        self.transport.stop.clear()
         evidence, probes = select_templates(self.templates)
-        window = query.window
-        jobs: list[Callable[[], list[ChunkResult]]] = [
-            _bind(self._collect_chunk, template, query, workspace, part)
-            for workspace in self.workspaces
-            for template in evidence
-            for part in template_chunks(template, query, window, self.chunk)
-        ]
-        jobs += [
-            _bind(self._collect_chunk, probe, query, workspace, window)
+        self._query, self._by_name = query, {t.name: t for t in (*evidence, *probes)}
+        self._report("signing in")
+        self.transport.sign_in()
+        probe_chunks = [
+            chunk_query(probe, query, workspace, query.firewall_window() or window)
             for workspace in self.workspaces
             for probe in probes
         ]
-        return collected_evidence(self._run_all(jobs), {p.name for p in probes})
+        probed = self._run("probing workspaces", probe_chunks, [], probes_only=True)
+        inventories = {r.query.workspace: inventory_from_probe(r) for r in probed}
+        planned, answered = self._plan(evidence, query, inventories)
+        results = self._run("querying", planned, probed + answered)
+        results = with_probe_counts(results, inventories)
+        self._refuse_if_nothing_answered(results)
+        lags = [lag for r in probed for lag in lags_from_probe(r.frame)]
+        results = mark_pending(results, window, self._now(), lags)
+        return collected_evidence(results, {p.name for p in probes})
 
-    # ------------------------------------------------------------------ chunks
+    # ------------------------------------------------------------------ planning
 
-    def _run_all(self, jobs: Sequence[Callable[[], list[ChunkResult]]]) -> list[ChunkResult]:
-        """Run jobs on at most ``max_concurrency`` threads; the first failure cancels the rest."""
-        results: list[ChunkResult] = []
-        with ThreadPoolExecutor(self.max_concurrency, thread_name_prefix="netlogs-la") as pool:
-            futures = [pool.submit(job) for job in jobs]
-            try:
-                for future in as_completed(futures):
-                    results.extend(future.result())
-            except BaseException:
-                for future in futures:
-                    future.cancel()
-                raise
-        return results
+    def _checked_window(self, query: EvidenceQuery) -> TimeWindow:
+        window = query.window
+        if window is None:
+            raise ConfigError(
+                "a Log Analytics query needs a time window (--since or --start/--end)"
+            )
+        now = self._now()
+        if window.start >= now:
+            raise ConfigError(
+                f"the window starts at {_stamp(window.start)}, after now ({_stamp(now)}): "
+                "nothing can have been logged yet; check --start/--end"
+            )
+        return window
 
-    def _collect_chunk(
-        self, template: Template, query: EvidenceQuery, workspace: str, window: TimeWindow
+    def _plan(
+        self,
+        templates: Sequence[Template],
+        query: EvidenceQuery,
+        inventories: dict[str, Inventory | None],
+    ) -> tuple[list[ChunkQuery], list[ChunkResult]]:
+        """Chunks to send, and results known without a query (absent tables, empty tables)."""
+        planned: list[ChunkQuery] = []
+        known: list[ChunkResult] = []
+        for workspace in self.workspaces:
+            inventory = inventories.get(workspace)
+            for template in templates:
+                window = template_window(template, query)
+                whole = chunk_query(template, query, workspace, window)
+                if inventory is not None and not inventory.has(whole.table):
+                    known.append(absent_table(_unsent(whole, SourceStatus.MISSING)))
+                    continue
+                rows = inventory.estimate(whole.table, whole.template) if inventory else None
+                if (
+                    rows == 0
+                    and inventory is not None
+                    and inventory.knows(whole.table, whole.template)
+                ):
+                    known.append(_unsent(whole, SourceStatus.COMPLETE, _NO_ROWS))
+                    continue
+                planned += [
+                    chunk_query(template, query, workspace, part)
+                    for part in plan_chunks(window, rows, self.limits, self.chunk)
+                ]
+        return planned, known
+
+    # ------------------------------------------------------------------ running
+
+    def _run(
+        self,
+        step: str,
+        chunks: Sequence[ChunkQuery],
+        earlier: list[ChunkResult],
+        *,
+        probes_only: bool = False,
     ) -> list[ChunkResult]:
+        """Run ``chunks`` on at most ``max_concurrency`` threads; the first failure cancels the
+        rest; Ctrl-C stops at once and hands over what was fetched."""
+        self._counts[1] += len(chunks)
+        self._report(step)
+        results: list[ChunkResult] = []
+        consumed: set[Future[list[ChunkResult]]] = set()
+        pool = ThreadPoolExecutor(self.max_concurrency, thread_name_prefix="netlogs-la")
+        futures: dict[Future[list[ChunkResult]], ChunkQuery] = {
+            pool.submit(self._collect_chunk, chunk): chunk for chunk in chunks
+        }
+        try:
+            for future in _as_completed(futures):
+                done = future.result()
+                consumed.add(future)
+                results.extend(done)
+                self._counts[0] += 1
+                self._counts[2] += sum(r.frame.height for r in done if not probes_only)
+                self._report(step)
+        except KeyboardInterrupt:
+            self.transport.stop.set()
+            pool.shutdown(wait=False, cancel_futures=True)
+            everything = [*earlier, *results]
+            for future, chunk in futures.items():
+                if future in consumed:
+                    continue
+                if future.done() and not future.cancelled() and future.exception() is None:
+                    everything += future.result()
+                else:
+                    everything.append(_unsent(chunk, SourceStatus.PARTIAL, _INTERRUPTED))
+            probes = {n for n, t in self._by_name.items() if t.family == "probe"}
+            raise CollectInterrupted(collected_evidence(everything, probes)) from None
+        except BaseException:
+            self.transport.stop.set()  # answers still being read are dropped, not awaited
+            pool.shutdown(wait=False, cancel_futures=True)
+            raise
+        pool.shutdown(wait=True)
+        return [*earlier, *results]
+
+    def _collect_chunk(self, chunk: ChunkQuery) -> list[ChunkResult]:
         """One chunk; halves it (recursively) while the answer is cut at a response limit."""
-        chunk = chunk_query(template, query, workspace, window)
-        reply = self._post(chunk)
-        _raise_for_status(reply, chunk)
+        try:
+            reply = self.transport.post(chunk, self._deadline)
+        except DeadlineReachedError:
+            detail = f"not answered within the {_DEADLINE} ({self.timeout_s:g} s)"
+            return [_unsent(chunk, SourceStatus.PARTIAL, detail, sent=True)]
+        except StoppedError:
+            return [_unsent(chunk, SourceStatus.PARTIAL, _INTERRUPTED)]
+        if reply.status == 400 and unknown_table(error_member(reply.body), chunk.table):
+            return [absent_table(_unsent(chunk, SourceStatus.MISSING, sent=True))]
+        if reply.status == 400 and chunk.family == "probe":
+            # without the probe every table is queried and absent ones recognised by their 400
+            refusal = describe_service_error(error_member(reply.body))
+            detail = f"the coverage probe was refused ({refusal}); tables queried unplanned"
+            return [_unsent(chunk, SourceStatus.PARTIAL, detail, sent=True)]
+        raise_for_status(reply, chunk)
         parsed = parse_response(reply.body, chunk.label)
         error_text = describe_service_error(parsed.error) if parsed.error else None
         cut = truncation_reason(parsed.rows, len(reply.body), error_text, self.limits)
         if cut is not None:
-            halves = halve(window, self.limits)
+            halves = halve(chunk.window, self.limits)
             if halves is not None:
-                return [
-                    r
-                    for part in halves
-                    for r in self._collect_chunk(template, query, workspace, part)
-                ]
+                parts = [self._narrowed(chunk, part) for part in halves]
+                return [r for part in parts for r in self._collect_chunk(part)]
             error_text = f"{cut}; chunk not split below {self.limits.min_chunk}"
-        status = SourceStatus.PARTIAL if error_text else SourceStatus.COMPLETE
-        detail = error_text or (
-            "204 No Content: the workspace has no data" if reply.status == 204 else ""
-        )
-        return [ChunkResult(chunk, parsed.primary, status, parsed.server_time_ms, detail)]
+        problem = error_text or answer_problem(reply.status, reply.body, parsed)
+        status = SourceStatus.PARTIAL if problem else SourceStatus.COMPLETE
+        return [ChunkResult(chunk, parsed.primary, status, parsed.server_time_ms, problem or "")]
 
-    # ------------------------------------------------------------------ HTTP
+    def _narrowed(self, chunk: ChunkQuery, window: TimeWindow) -> ChunkQuery:
+        assert self._query is not None  # set by collect()
+        return chunk_query(self._by_name[chunk.template], self._query, chunk.workspace, window)
 
-    def _post(self, chunk: ChunkQuery) -> _Reply:
-        """POST /workspaces/{id}/query through the SDK pipeline (auth, TLS, retries)."""
-        from azure.core.exceptions import (
-            AzureError,
-            ClientAuthenticationError,
-            ServiceRequestError,
-            ServiceResponseError,
-        )
-        from azure.core.rest import HttpRequest
-
-        body = json.dumps({"query": chunk.kql, "timespan": iso_timespan(chunk.window)})
-        request = HttpRequest(
-            "POST",
-            f"/workspaces/{quote(chunk.workspace, safe='')}/query",
-            content=body.encode("utf-8"),
-            headers={
-                "Content-Type": "application/json",
-                "Accept": "application/json",
-                "Prefer": self._prefer,
-            },
-        )
-        try:
-            # stream=True: otherwise the pipeline's ContentDecodePolicy parses the whole JSON
-            # into Python objects too, which is the very cost the raw path avoids
-            response = self._logs_client().send_request(request, stream=True)
-            return _Reply(response.status_code, response.read() or b"")
-        except ClientAuthenticationError as exc:
-            raise AuthError(
-                f"workspace {chunk.workspace}: could not get an Azure token for Log Analytics "
-                f"({_first_line(exc)}); run `az login` (or configure a managed identity or "
-                "service principal) and try again"
-            ) from exc
-        except ServiceResponseError as exc:  # includes read timeouts
+    def _refuse_if_nothing_answered(self, results: Sequence[ChunkResult]) -> None:
+        """Past the deadline with no evidence answer at all, a result would be all gaps: say
+        so in one line instead."""
+        evidence = [r for r in results if r.query.family != "probe"]
+        timed_out = [r for r in evidence if _DEADLINE in r.detail]
+        if timed_out and not any(r.sent and _DEADLINE not in r.detail for r in evidence):
             raise SourceError(
-                f"{chunk.label}: no complete answer within {self.retry.read_timeout:g} s "
-                f"after {self.retry.total} retries ({_first_line(exc)})"
-            ) from exc
-        except ServiceRequestError as exc:
-            raise SourceError(
-                f"workspace {chunk.workspace}: cannot reach the query API at "
-                f"{self.endpoint or 'https://api.loganalytics.io'} ({_first_line(exc)})"
-            ) from exc
-        except AzureError as exc:
-            raise SourceError(f"{chunk.label}: {_first_line(exc)}") from exc
-
-    def _logs_client(self) -> Any:
-        with self._client_lock:
-            if self._client is None:
-                self._client = _build_client(
-                    self._credential, self.endpoint, self._verify, self.retry
-                )
-            return self._client
-
-
-def _build_client(
-    credential: Any, endpoint: str | None, verify: str | bool | None, retry: RetrySettings
-) -> Any:
-    """A LogsQueryClient with our retry policy and timeouts (azure imported only here)."""
-    from azure.monitor.query import LogsQueryClient
-
-    if credential is None:
-        try:
-            from azure.identity import DefaultAzureCredential
-        except ImportError as exc:
-            raise SourceError("azure-identity is not installed (needed for --workspace)") from exc
-        credential = DefaultAzureCredential()
-    options: dict[str, Any] = {
-        "retry_policy": _capped_retry_policy(retry),
-        "read_timeout": retry.read_timeout,
-        "connection_timeout": retry.connection_timeout,
-    }
-    if endpoint:
-        options["endpoint"] = endpoint.rstrip("/")
-    if verify is not None:
-        options["connection_verify"] = verify
-    return LogsQueryClient(credential, **options)
-
-
-def _capped_retry_policy(settings: RetrySettings) -> Any:
-    """azure-core's RetryPolicy, retrying POST too (queries only read) with Retry-After capped."""
-    from azure.core.pipeline.policies import RetryPolicy
-
-    class CappedRetryPolicy(RetryPolicy):  # type: ignore[type-arg]
-        def __init__(self) -> None:
-            super().__init__(
-                retry_total=settings.total,
-                retry_backoff_factor=settings.backoff_factor,
-                retry_backoff_max=settings.backoff_max,
-                timeout=settings.total_timeout,
+                f"no answer from Log Analytics within --timeout {self.timeout_s:g} s "
+                f"({len(timed_out)} queries unanswered); nothing was fetched: raise --timeout"
             )
-            self._method_whitelist = frozenset({*self._method_whitelist, "POST"})
 
-        def get_retry_after(self, response: Any) -> float | None:
-            wait = super().get_retry_after(response)
-            return None if wait is None else min(float(wait), settings.max_retry_after)
+    def _report(self, step: str) -> None:
+        if self._progress is not None:
+            done, total, rows = self._counts
+            self._progress(Progress(step, done, total, rows, self._deadline.elapsed()))
 
-    return CappedRetryPolicy()
-
-
-def _raise_for_status(reply: _Reply, chunk: ChunkQuery) -> None:
-    """Turn a non-success answer into the NetlogsError an operator can act on."""
-    if reply.status in (200, 204):
-        return
-    error = _error_member(reply.body)
-    text = describe_service_error(error) if error else f"HTTP {reply.status} without a body"
-    where = f"workspace {chunk.workspace}"
-    if reply.status in (401, 403):
-        raise AuthError(
-            f"{where}: Log Analytics refused access "
-            f"(HTTP {reply.status}, {error.get('code', '?')}); "
-            "sign in with `az login` and make sure the identity has the Log Analytics Reader role "
-            "on the workspace"
-        )
-    if reply.status == 400:
-        raise QueryError(f"{chunk.label}: the service rejected the query: {text}")
-    if reply.status == 404:
-        raise SourceError(f"{where}: not found ({text}); check the workspace ID (a GUID)")
-    if reply.status == 429:
-        raise SourceError(f"{where}: still throttled (HTTP 429) after retries: {text}")
-    if reply.status == 504:
-        raise QueryError(f"{chunk.label}: the query timed out on the service: {text}")
-    raise SourceError(f"{chunk.label}: HTTP {reply.status} from the query API: {text}")
+    def _now(self) -> datetime:
+        return self.now or datetime.now(timezone.utc)
 
 
-def _error_member(body: bytes) -> dict[str, Any]:
-    try:
-        document = json.loads(body) if body.strip() else {}
-    except ValueError:
-        return {}
-    error = document.get("error") if isinstance(document, dict) else None
-    return error if isinstance(error, dict) else {}
+def _as_completed(futures: Iterable[Future[T]]) -> Iterator[Future[T]]:
+    """Futures as they finish, waking twice a second: a Ctrl-C that the OS delivered to a worker
+    thread is then raised here promptly (a wait without timeout would sleep through it)."""
+    pending = set(futures)
+    while pending:
+        finished, pending = wait(pending, timeout=0.5, return_when=FIRST_COMPLETED)
+        yield from finished
 
 
-def _first_line(exc: BaseException) -> str:
-    lines = [line.strip() for line in str(exc).splitlines() if line.strip()]
-    return lines[0] if lines else type(exc).__name__
+_DEADLINE = "--timeout deadline"
+_INTERRUPTED = "not fetched: interrupted (Ctrl-C)"
+_NO_ROWS = "the coverage probe counted no rows in the window; not queried"
 
 
-def _bind(
-    function: Callable[[Template, EvidenceQuery, str, TimeWindow], list[ChunkResult]],
-    template: Template,
-    query: EvidenceQuery,
-    workspace: str,
-    window: TimeWindow,
-) -> Callable[[], list[ChunkResult]]:
-    return lambda: function(template, query, workspace, window)
+def _unsent(
+    chunk: ChunkQuery, status: SourceStatus, detail: str = "", *, sent: bool = False
+) -> ChunkResult:
+    return ChunkResult(chunk, pl.DataFrame(), status, None, detail, sent=sent)
+
+
+def _stamp(moment: datetime) -> str:
+    return moment.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")

@@ -5,11 +5,16 @@ throw-away CA and a certificate for 127.0.0.1, and tests pass the CA file as
 ``connection_verify``. Each test supplies a ``responder`` that turns a recorded request into a
 reply (status, JSON body, headers, optional delay), so scripted sequences such as "429 then 200"
 are plain Python.
+
+Faults a real network produces are injected per reply (``Reply.fault``): ``trickle`` sends the
+body a few bytes at a time, ``reset`` closes the connection halfway through the body, ``silent``
+accepts the request and never answers (for ``delay`` seconds).
 """
 
 from __future__ import annotations
 
 import json
+import socket
 import ssl
 import threading
 import time
@@ -50,6 +55,8 @@ class Reply:
     body: Any = None  # dict -> JSON; bytes -> sent as is; None -> empty
     headers: dict[str, str] = field(default_factory=dict)
     delay: float = 0.0  # seconds to wait before answering (timeouts)
+    fault: str | None = None  # None, "trickle", "reset" or "silent" (see the module docstring)
+    trickle_every: float = 0.2  # seconds between the pieces of a trickled body
 
 
 Responder = Callable[[FakeRequest], Reply]
@@ -61,6 +68,7 @@ class FakeQueryApi:
     def __init__(self, responder: Responder, workdir: Path) -> None:
         self.responder = responder
         self.requests: list[FakeRequest] = []
+        self.answered: list[float] = []  # time.monotonic() of each answer sent (or abandoned)
         self._lock = threading.Lock()
         self._ca = trustme.CA()
         self.ca_file = workdir / "fake-ca.pem"
@@ -106,9 +114,12 @@ class FakeQueryApi:
                     received=time.monotonic(),
                 )
                 reply = api._record(request)
-                if reply.delay:
-                    time.sleep(reply.delay)
-                self._send(reply)
+                if reply.delay or reply.fault == "silent":
+                    time.sleep(reply.delay or 30.0)
+                if reply.fault != "silent":
+                    self._send(reply)
+                with api._lock:
+                    api.answered.append(time.monotonic())
 
             def _send(self, reply: Reply) -> None:
                 if isinstance(reply.body, bytes):
@@ -127,9 +138,19 @@ class FakeQueryApi:
                         self.send_header("Content-Type", "application/json; charset=utf-8")
                     self.send_header("Content-Length", str(len(payload)))
                     self.end_headers()
-                    if payload:
+                    if reply.fault == "reset":
+                        self.wfile.write(payload[: len(payload) // 2])
+                        self.wfile.flush()
+                        self.close_connection = True
+                        self.connection.shutdown(socket.SHUT_RDWR)
+                    elif reply.fault == "trickle":
+                        for start in range(0, len(payload), 8):
+                            self.wfile.write(payload[start : start + 8])
+                            self.wfile.flush()
+                            time.sleep(reply.trickle_every)
+                    elif payload:
                         self.wfile.write(payload)
-                except (BrokenPipeError, ConnectionResetError, ssl.SSLError):
+                except (BrokenPipeError, ConnectionResetError, ssl.SSLError, OSError):
                     pass  # the client gave up (timeout tests)
 
             def log_message(self, format: str, *args: object) -> None:

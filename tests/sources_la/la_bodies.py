@@ -169,3 +169,37 @@ def low_memory_body(body: dict[str, Any]) -> dict[str, Any]:
     return with_partial_error(
         body, "-2133196788", "Partial query failure: Low memory condition (E_LOW_MEMORY_CONDITION)"
     )
+
+
+def probe_body(counts: dict[str, int], lag: str = "00:04:00") -> dict[str, Any]:
+    """The coverage probe's answer for a workspace whose tables hold ``counts`` rows.
+
+    Every key is a table (or ``AzureDiagnostics/<Category>``) that exists; 0 rows is a table that
+    exists but is empty in the window (its lags are null, as the service computes them).
+    """
+    rows = []
+    for source, count in sorted(counts.items()):
+        when = "2026-11-20T10:00:00Z" if count else None
+        lags = [lag] * 4 if count else [None] * 4
+        rows.append([source, count, when, when, *lags])
+    return table_body(rows, COVERAGE_COLUMNS)
+
+
+def unknown_table_body(table: str) -> dict[str, Any]:
+    """The service's 400 for a query naming a table the workspace does not have."""
+    return {
+        "error": {
+            "message": "The request had some invalid properties",
+            "code": "BadArgumentError",
+            "correlationId": "578c8e21-3333-4a1b-9d2e-7f6a5b4c3d22",
+            "innererror": {
+                "code": "SemanticError",
+                "message": "A semantic error occurred.",
+                "innererror": {
+                    "code": "SEM0100",
+                    "message": f"'where' operator: Failed to resolve table or column expression "
+                    f"named '{table}'",
+                },
+            },
+        }
+    }

@@ -10,7 +10,14 @@ from pathlib import Path
 import polars as pl
 import pytest
 from fake_query_api import FakeRequest, Reply
-from la_bodies import fixture_json, forbidden_body, network_rule_rows, syntax_error_body, table_body
+from la_bodies import (
+    fixture_json,
+    forbidden_body,
+    network_rule_rows,
+    probe_body,
+    syntax_error_body,
+    table_body,
+)
 from la_support import WINDOW_START, WORKSPACE, exit_code_of, network_rule_template
 
 AZ_OK = """#!/bin/sh
@@ -29,16 +36,23 @@ def template_of(request: FakeRequest) -> str:
     return first.split("template", 1)[1].split(":", 1)[0].strip()
 
 
+LEAD_START = "2026-11-20T09:49:55Z"  # the window less the reuse window + skew (keep-alives)
+
+
 def in_window_network_rules(request: FakeRequest) -> bool:
-    """The network-rule chunk of the window (the firewall lead chunk before it holds no rows)."""
-    start = WINDOW_START.strftime("%Y-%m-%dT%H:%M:%SZ")
-    return template_of(request) == network_rule_template() and request.timespan.startswith(start)
+    """The network-rule query (one chunk: the window and the firewall lead before it)."""
+    return template_of(request) == network_rule_template()
 
 
 def firewall_rows_else_empty(request: FakeRequest) -> Reply:
+    """A workspace with 5 network-rule rows, empty Key Vault tables, nothing else."""
+    if template_of(request) == "coverage_probe":
+        return Reply(
+            200, probe_body({"AZFWNetworkRule": 5, "AZKVAuditLogs": 0, "AzureDiagnostics": 0})
+        )
     if in_window_network_rules(request):
         return Reply(200, table_body(network_rule_rows(5, WINDOW_START)))
-    return Reply(204)
+    return Reply(200, table_body([]))
 
 
 def first_then(first: Reply, then=firewall_rows_else_empty):
@@ -97,7 +111,7 @@ def ledger_of(out: Path) -> list[dict]:
     return json.loads((out / "ledger.json").read_text())["entries"]
 
 
-def fw_entry(out: Path, start: str = "2026-11-20T10:00:00Z") -> dict:
+def fw_entry(out: Path, start: str = LEAD_START) -> dict:
     """The network-rule ledger entry of the chunk starting at ``start`` (default: the window)."""
     entries = ledger_of(out)
     return next(
@@ -121,35 +135,39 @@ def test_fetch_success_writes_tables_ledger_and_queries(run_fetch):
     fw = pl.read_parquet(out / "fw_events.parquet")
     assert fw.height == 5 and set(fw["dst_ip"]) == {"10.1.2.4"}
     entries = ledger_of(out)
-    assert {e["status"] for e in entries} == {"complete"}
-    assert len(entries) == len(api.requests)
+    assert {e["status"] for e in entries} == {"complete", "missing"}
+    sent = [e for e in entries if e["query_sha256"]]
+    assert len(sent) == len(api.requests) == 2  # probe, network rules: the rest empty or absent
     assert fw_entry(out)["rows"] == 5 and fw_entry(out)["server_time_ms"] == 250.0
     # firewall records from the reuse window + skew before the window: keep-alive connections
-    lead = fw_entry(out, "2026-11-20T09:49:55Z")
-    assert (lead["end"], lead["status"]) == ("2026-11-20T10:00:00Z", "complete")
+    assert (fw_entry(out)["end"], fw_entry(out)["status"]) == ("2026-11-20T11:00:00Z", "complete")
+    absent = {e["template"] for e in entries if e["status"] == "missing"}
+    assert "flows_ntanetanalytics" in absent and "firewall_flow_trace" in absent
     queries = json.loads((out / "queries.json").read_text())["queries"]
-    assert {q["sha256"] for q in queries} == {e["query_sha256"] for e in entries}
+    assert {q["sha256"] for q in queries} == {e["query_sha256"] for e in sent}
     assert all(q["kql"].startswith("// netlogs template") for q in queries)
     assert not [p for p in out.parent.iterdir() if p.name.startswith(".evidence")]
 
 
-def test_fetch_partial_result_exits_0_with_partial_ledger_and_warning(run_fetch):
+def test_fetch_partial_result_exits_3_with_partial_ledger_and_one_warning_line(run_fetch):
     partial = fixture_json("la_api_partial_error_200.json")
     partial["tables"] = table_body(network_rule_rows(2, WINDOW_START))["tables"]
     code, _, stderr, out, _ = run_fetch(first_then(Reply(200, partial)))
 
-    assert code == 0, stderr
+    assert code == 3, stderr
     entry = fw_entry(out)
     assert (entry["status"], entry["rows"]) == ("partial", 2)
     assert "E_OVERFLOW" in entry["detail"]
-    assert "Warning: 1 query chunk(s) returned partial results" in stderr
+    assert stderr.count("\n") == 1 and "Warning: 1 query chunk(s) partial" in stderr
 
 
-def test_fetch_204_everywhere_saves_empty_tables(run_fetch):
+def test_fetch_204_everywhere_is_partial_not_empty_evidence(run_fetch):
     code, _, stderr, out, _ = run_fetch(lambda r: Reply(204))
-    assert code == 0, stderr
-    assert all(e["rows"] == 0 and e["status"] == "complete" for e in ledger_of(out))
-    assert pl.read_parquet(out / "fw_events.parquet").height == 0
+    assert code == 3, stderr
+    entries = ledger_of(out)
+    assert entries and all(e["status"] == "partial" and "204" in e["detail"] for e in entries)
+    sources = json.loads((out / "ledger.json").read_text())["sources"]
+    assert "complete" not in {s["status"] for s in sources}
 
 
 @pytest.mark.parametrize(
@@ -194,14 +212,28 @@ def test_fetch_retries_then_succeeds(run_fetch, first):
     assert len(fw_requests) == 2
 
 
-def test_fetch_timeout_exits_2_naming_workspace_and_chunk(run_fetch):
+def test_fetch_deadline_marks_the_unanswered_chunk_partial_and_exits_3(run_fetch):
+    def responder(request: FakeRequest) -> Reply:
+        if template_of(request) == "coverage_probe":
+            return Reply(200, probe_body({"AZFWNetworkRule": 5, "AZKVAuditLogs": 2}))
+        if in_window_network_rules(request):
+            return Reply(fault="silent", delay=10.0)
+        return Reply(200, table_body([]))  # the Key Vault query is answered in time
+
+    code, _, stderr, out, _ = run_fetch(responder, extra=("--timeout", "2"))
+    assert code == 3, stderr
+    assert fw_entry(out)["status"] == "partial"
+    assert "--timeout deadline (2 s)" in fw_entry(out)["detail"]
+    assert stderr.count("\n") == 1 and "Traceback" not in stderr
+
+
+def test_fetch_with_nothing_answered_by_the_deadline_is_one_error_line(run_fetch):
     code, _, stderr, out, _ = run_fetch(
-        first_then(Reply(200, table_body([]), delay=3.0), then=lambda r: Reply(204)),
-        extra=("--timeout", "0.3", "--retries", "0"),
+        lambda r: Reply(fault="silent", delay=10.0), extra=("--timeout", "1")
     )
     assert code == 2
-    assert WORKSPACE in stderr and "2026-11-20T10:00:00Z/2026-11-20T11:00:00Z" in stderr
-    assert "Traceback" not in stderr and not out.exists()
+    assert stderr.startswith("Error: no answer from Log Analytics within --timeout 1 s")
+    assert stderr.count("\n") == 1 and not out.exists()
 
 
 def test_fetch_refuses_a_non_empty_out_dir(run_fetch, tmp_path):

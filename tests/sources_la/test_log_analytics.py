@@ -97,14 +97,26 @@ def test_partial_error_keeps_rows_and_marks_partial(fake_api, make_source, evide
     assert "E_OVERFLOW" in table.detail
 
 
-def test_204_no_content_is_an_empty_complete_chunk(fake_api, make_source, evidence_query):
-    api = fake_api(lambda r: Reply(204))
+@pytest.mark.parametrize(
+    ("reply", "said"),
+    [
+        (Reply(204), "204 No Content"),
+        (Reply(200, None), "empty answer body"),
+        (Reply(200, {"tables": []}), "without a result table"),
+    ],
+    ids=["204", "empty-body", "no-tables"],
+)
+def test_an_answer_without_a_table_is_never_complete_evidence(
+    fake_api, make_source, evidence_query, reply, said
+):
+    api = fake_api(lambda r: reply)
     evidence = make_source(api).collect(evidence_query())
 
     (entry,) = evidence.ledger
-    assert (entry.rows, entry.status) == (0, SourceStatus.COMPLETE)
-    assert "204" in entry.detail
-    assert evidence.raw_tables[0].frame.height == 0
+    assert (entry.rows, entry.status) == (0, SourceStatus.PARTIAL)
+    assert said in entry.detail and "proves no absence" in entry.detail
+    (table,) = evidence.raw_tables
+    assert table.status is SourceStatus.PARTIAL and said in table.detail
 
 
 def test_400_syntax_error_surfaces_line_and_position(fake_api, make_source, evidence_query):

@@ -53,6 +53,10 @@ def test_fetched_parquet_traces_like_the_live_workspace(
     saved_flows = {f["client_ip"]: f for f in offline_run.document["flows"]}
     assert saved_flows.keys() == live_flows.keys()
     for ip, flow in saved_flows.items():
-        assert {k: flow[k] for k in FINDING} == {k: live_flows[ip][k] for k in FINDING}, ip
+        assert {k: flow[k] for k in FINDING} == {k: live_flows[ip][k] for k in FINDING}, (
+            ip,
+            flow["cause"],
+            offline_run.document["sources"],
+        )
     statuses = {s["status"] for s in offline_run.document["sources"] if s["rows"]}
     assert statuses == {"complete"}  # the ledger said every chunk was complete

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+from collections import Counter
 from pathlib import Path
 from typing import Any
 
@@ -21,8 +22,16 @@ from trace_live_support import FAKE_TOKEN, SAMPLE, WORKSPACE, Run, trace_args
 from netlogs import kql
 
 EVIDENCE_TEMPLATES = [t.name for t in kql.list_templates() if t.family != "probe"]
-# firewall templates also read the 10 min 5 s before the window (keep-alive connections)
-FIREWALL_TEMPLATES = [t.name for t in kql.list_templates() if t.family == "firewall"]
+# What the probe-planned run sends to the sample workspace: the probe, then one query per
+# template whose table (or AzureDiagnostics categories) has rows in the window
+SENT_TEMPLATES = {
+    "coverage_probe",
+    "keyvault_requests_azkvauditlogs",
+    "keyvault_requests_azurediagnostics",
+    "firewall_network_rules",
+    "firewall_application_rules",
+    "firewall_legacy_messages",
+}
 FIREWALL_BYPASS = "REACHED_BYPASSING_FIREWALL"
 # What each flow is compared on: everything that states the finding, not the evidence row ids
 # (those name the file offline and the template@workspace live).
@@ -88,7 +97,11 @@ def test_the_only_differences_are_flow_log_archives_and_the_latency_anchor(
     cited_online = {e["source"] for f in online_flows.values() for e in f["evidence"]}
     assert "flow" in cited_offline and "flow" not in cited_online
     nta = next(s for s in run.document["sources"] if s["table"] == "NTANetAnalytics")
-    assert (nta["rows"], nta["status"]) == (0, "complete")
+    # present, no flow of the vault yet, and the window ends inside Traffic Analytics' delay
+    assert (nta["rows"], nta["status"]) == (0, "pending")
+    assert "may still be arriving" in nta["detail"]
+    legacy_ta = next(s for s in run.document["sources"] if s["table"] == "AzureNetworkAnalytics_CL")
+    assert legacy_ta["status"] == "missing" and "not present in workspace" in legacy_ta["detail"]
     pending = "10.2.1.12"
     assert "after 2026-11-20T11:50:00Z" in online_flows[pending]["cause"]
     assert "after 2026-11-20T11:46:40Z" in offline_flows[pending]["cause"]
@@ -102,10 +115,11 @@ def test_every_query_sent_is_recorded_with_its_kql_hash_and_workspace(
 ) -> None:
     run, api = live
     queries = run.document["queries"]
-    # evidence templates x two 1-hour chunks, a lead chunk per firewall template, one probe
-    expected = len(EVIDENCE_TEMPLATES) * 2 + len(FIREWALL_TEMPLATES) + 1
-    assert len(queries) == expected == len(api.requests)
-    assert {q["name"] for q in queries} == {*EVIDENCE_TEMPLATES, "coverage_probe"}
+    # one probe, then one query per template with rows (was 29: every template x 1-hour chunk)
+    assert len(queries) == len(SENT_TEMPLATES) == len(api.requests)
+    assert {q["name"] for q in queries} == SENT_TEMPLATES
+    per_table = Counter(q["name"] for q in queries)
+    assert max(per_table.values()) == 1
     for record in queries:
         assert record["workspace"] == WORKSPACE
         assert record["kql"].startswith(f"// netlogs template {record['name']}:")
@@ -114,8 +128,10 @@ def test_every_query_sent_is_recorded_with_its_kql_hash_and_workspace(
     recorded = sorted((q["kql"], q["timespan"], q["workspace"]) for q in queries)
     assert sent == recorded  # the JSON shows exactly what went over the wire
     ledger = run.document["ledger"]
-    assert {e["status"] for e in ledger} == {"complete"}
-    assert {e["query_sha256"] for e in ledger} == {q["sha256"] for q in queries}
+    assert {e["status"] for e in ledger} == {"complete", "missing", "pending"}
+    assert {e["template"] for e in ledger if e["status"] == "pending"} == {"flows_ntanetanalytics"}
+    assert {e["query_sha256"] for e in ledger} - {""} == {q["sha256"] for q in queries}
+    assert {e["template"] for e in ledger} == {*EVIDENCE_TEMPLATES, "coverage_probe"}
     kv_rows = sum(e["rows"] for e in ledger if e["template"].startswith("keyvault_"))
     assert kv_rows == 14 + 23  # AZKVAuditLogs + the vault's AzureDiagnostics rows
 
@@ -200,7 +216,7 @@ def test_endpoint_and_ca_bundle_also_come_from_the_environment(
         monkeypatch.setenv("NETLOGS_CA_BUNDLE", str(api.ca_file))
         run = run_cli(trace_args("--workspace", WORKSPACE))
     assert run.code == 1, run.stderr
-    assert len(api.requests) == len(EVIDENCE_TEMPLATES) * 2 + len(FIREWALL_TEMPLATES) + 1
+    assert len(api.requests) == len(SENT_TEMPLATES)
     assert {r.workspace for r in api.requests} == {WORKSPACE}
 
 

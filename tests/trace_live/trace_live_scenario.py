@@ -8,7 +8,8 @@ Kusto column types. The coverage probe gets one summary row per table/category.
 
 Raw storage tables (``raw:vnet_flow``, ``raw:keyvault``) have no workspace equivalent: a workspace
 holds flow logs only as Traffic Analytics rows, so they are not served (see the tests for what
-that changes).
+that changes). Tables the scenario has no rows for do not exist in the workspace, except
+``empty_tables``; a query naming an absent table gets the service's 400, as live.
 """
 
 from __future__ import annotations
@@ -22,7 +23,7 @@ from typing import Any
 
 import polars as pl
 from fake_query_api import FakeRequest, Reply
-from la_bodies import COVERAGE_COLUMNS
+from la_bodies import COVERAGE_COLUMNS, unknown_table_body
 
 from netlogs import kql
 from netlogs.model import EvidenceQuery, TimeWindow
@@ -64,6 +65,9 @@ class ScenarioWorkspace:
     tables: dict[str, pl.DataFrame]
     override: Callable[[str, FakeRequest], Reply | None] | None = None
     lags: Mapping[str, str] = field(default_factory=lambda: dict(PROBE_LAGS))
+    # Tables the workspace has without a row of the scenario (Traffic Analytics is set up, but
+    # saw no flow of these clients); every other table is absent, as in a real workspace.
+    empty_tables: frozenset[str] = frozenset({"NTANetAnalytics"})
 
     def __call__(self, request: FakeRequest) -> Reply:
         template = template_of(request)
@@ -73,9 +77,13 @@ class ScenarioWorkspace:
                 return replaced
         if template == "coverage_probe":
             return Reply(200, self.probe_body(request))
+        table = next(t.tables[0] for t in kql.list_templates() if t.name == template)
+        if table not in self.tables and table not in self.empty_tables:
+            return Reply(400, unknown_table_body(table))  # the service refuses absent tables
         frame = self.rows_for(template, request)
-        if frame.is_empty():
-            return Reply(204)  # what the service answers for an empty table
+        if frame.is_empty():  # a table with columns and no row, as the service answers
+            columns = [(name, kind or "string") for name, kind in projected_columns(request.query)]
+            return Reply(200, _body(columns, []))
         return Reply(200, query_body(project(frame, request.query)))
 
     def rows_for(self, template: str, request: FakeRequest) -> pl.DataFrame:
@@ -102,6 +110,9 @@ class ScenarioWorkspace:
                 lag = self.lags[family]
                 first, last = part["TimeGenerated"].min(), part["TimeGenerated"].max()
                 rows.append([source, part.height, _iso(first), _iso(last), lag, lag, lag, lag])
+        seen = {row[0].split("/")[0] for row in rows}
+        for table in sorted({*self.tables, *self.empty_tables} - seen):
+            rows.append([table, 0, None, None, None, None, None, None])  # exists, no row
         return _body(COVERAGE_COLUMNS, rows)
 
 
