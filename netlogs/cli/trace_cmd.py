@@ -6,7 +6,6 @@ The clock is read here and only here (``--now`` pins it for reproducible runs).
 
 from __future__ import annotations
 
-import gc
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -115,18 +114,9 @@ def trace(ctx: click.Context, /, **options: object) -> None:
     now = _now(_text(options, "now_text"))
     request, topology, source = _prepare(options, now)
     result = run_trace(request, source, topology)
-    # The result's hundreds of thousands of objects live until the reports are written: set
-    # them aside so the cyclic collector does not walk them again meanwhile (unfrozen after,
-    # for callers that run the command in-process).
-    gc.freeze()
-    try:
-        write_reports(result, outputs)
-        if not takes_stdout(outputs):  # `--json -`: stdout holds that document alone
-            _print_result(
-                result, _text(options, "output_format") or "table", _text(options, "query")
-            )
-    finally:
-        gc.unfreeze()
+    write_reports(result, outputs)
+    if not takes_stdout(outputs):  # `--json -`: stdout holds that document alone
+        _print_result(result, _text(options, "output_format") or "table", _text(options, "query"))
     ctx.exit(exit_code_for(result))
 
 

@@ -18,9 +18,8 @@ from typing import NamedTuple
 
 import polars as pl
 
-from netlogs.correlate.bulk import few_values, gc_paused, named_tuples, utc_datetimes
 from netlogs.correlate.context import CorrelationContext
-from netlogs.frames import IN_MEMORY
+from netlogs.frames import collect_all, few_values, named_tuples, utc_datetimes
 from netlogs.model import EvidenceRow, LogFamily
 
 
@@ -235,7 +234,7 @@ def cite_evidence(families: list[FamilyRows], ctx: CorrelationContext) -> CitedE
         for rows in families
         for plan in _picked(rows, ctx.evidence_per_kind, ctx.timeline_per_kind)
     ]
-    picked = pl.collect_all(plans, engine=IN_MEMORY)
+    picked = collect_all(plans)
     cited: list[pl.LazyFrame] = []
     timeline: list[pl.LazyFrame] = []
     row_id, table = pl.col("row_id").fill_null("?"), pl.col("source_table").fill_null("?")
@@ -274,7 +273,7 @@ def cite_evidence(families: list[FamilyRows], ctx: CorrelationContext) -> CitedE
         .filter(pl.col("omitted") > 0)
     )
     drawn_all = pl.concat(timeline).sort("time", maintain_order=True)
-    return CitedEvidence(*pl.collect_all([all_cited, omitted, drawn_all], engine=IN_MEMORY))
+    return CitedEvidence(*collect_all([all_cited, omitted, drawn_all]))
 
 
 def _exploded(rows: pl.LazyFrame) -> pl.LazyFrame:
@@ -295,8 +294,7 @@ def rows_by_client(cited: pl.DataFrame) -> dict[str, tuple[EvidenceRow, ...]]:
         utc_datetimes(cited.get_column("time")),
         cited.get_column("summary").to_list(),
     ]
-    with gc_paused():
-        rows = tuple(named_tuples(EvidenceRow, *columns))
+    rows = tuple(named_tuples(EvidenceRow, *columns))
     runs = cited.get_column("client_ip").rle().struct.unnest()
     lengths = runs.get_column("len").cast(pl.Int64)
     ends = lengths.cum_sum()

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import polars as pl
 
-from netlogs.correlate.bulk import gc_paused
 from netlogs.correlate.context import CorrelationContext
 from netlogs.correlate.ipkeys import distinct_values, spellings
 from netlogs.correlate.requests import (
@@ -217,8 +216,7 @@ def flow_facts(flow_records: pl.DataFrame, ctx: CorrelationContext) -> pl.LazyFr
 def client_facts(parts: list[pl.LazyFrame]) -> pl.LazyFrame:
     """Outer-join the per-client parts; absent counts become 0; sorted by client IP.
 
-    One plan, collected once: the caller can run it on a worker thread (polars releases the GIL
-    for the whole query) while the evidence rows are built in Python.
+    One plan, collected once (polars releases the GIL for the whole query).
     """
     merged = parts[0]
     for part in parts[1:]:
@@ -248,6 +246,5 @@ def _counts_per_client(groups: pl.LazyFrame, column: str) -> pl.LazyFrame:
 def counts_by_client(per_client: pl.DataFrame) -> dict[str, dict[str, int]]:
     """``{client_ip: {value: count}}`` from a ``keyed_counts`` frame; keys sorted."""
     clients, keys, counts = (per_client.get_column(c).to_list() for c in ("client_ip", "k", "len"))
-    with gc_paused():  # tens of thousands of small dicts, no reference cycles
-        per_value = map(dict, map(zip, keys, counts))  # one per client, keys sorted
-        return dict(zip(map(str, clients), per_value, strict=True))
+    per_value = map(dict, map(zip, keys, counts))  # one per client, keys sorted
+    return dict(zip(map(str, clients), per_value, strict=True))
