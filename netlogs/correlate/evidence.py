@@ -19,7 +19,7 @@ from typing import NamedTuple
 import polars as pl
 
 from netlogs.correlate.context import CorrelationContext
-from netlogs.frames import collect_all, few_values, named_tuples, utc_datetimes
+from netlogs.frames import collect_gathers, few_values, named_tuples, utc_datetimes
 from netlogs.model import EvidenceRow, LogFamily
 
 
@@ -234,7 +234,7 @@ def cite_evidence(families: list[FamilyRows], ctx: CorrelationContext) -> CitedE
         for rows in families
         for plan in _picked(rows, ctx.evidence_per_kind, ctx.timeline_per_kind)
     ]
-    picked = collect_all(plans)
+    picked = collect_gathers(plans)
     cited: list[pl.LazyFrame] = []
     timeline: list[pl.LazyFrame] = []
     row_id, table = pl.col("row_id").fill_null("?"), pl.col("source_table").fill_null("?")
@@ -273,7 +273,7 @@ def cite_evidence(families: list[FamilyRows], ctx: CorrelationContext) -> CitedE
         .filter(pl.col("omitted") > 0)
     )
     drawn_all = pl.concat(timeline).sort("time", maintain_order=True)
-    return CitedEvidence(*collect_all([all_cited, omitted, drawn_all]))
+    return CitedEvidence(*collect_gathers([all_cited, omitted, drawn_all]))
 
 
 def _exploded(rows: pl.LazyFrame) -> pl.LazyFrame:
