@@ -7,9 +7,6 @@ Everything here is deterministic given the request (``request.now`` is the only 
 
 from __future__ import annotations
 
-import gc
-from collections.abc import Iterator
-from contextlib import contextmanager
 from dataclasses import replace
 from datetime import datetime, timedelta
 from importlib import metadata
@@ -82,29 +79,7 @@ def trace(request: TraceRequest, source: EvidenceSource, topology: Topology) -> 
         ConfigError: unknown vault, firewall or client, or no evidence to derive a window from.
         NetlogsError: whatever the source or normalizers raise for unreadable input.
     """
-    with _gc_paused():
-        return _traced(request, source, topology)
-
-
-@contextmanager
-def _gc_paused() -> Iterator[None]:
-    """Pause the cyclic garbage collector for the whole trace (the one place netlogs does).
-
-    A trace builds hundreds of thousands of small objects (evidence rows, facts, flows, paths)
-    that form no reference cycles; the collector would walk them again and again (measured in
-    benchmarks/RESULTS-trace.md). Reference counting still frees everything. On exit the
-    result joins the oldest generation (``freeze`` then ``unfreeze``, both constant time) so
-    the next collection does not walk it as young objects.
-    """
-    enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if enabled:
-            gc.freeze()
-            gc.unfreeze()
-            gc.enable()
+    return _traced(request, source, topology)
 
 
 def _traced(request: TraceRequest, source: EvidenceSource, topology: Topology) -> TraceResult:
