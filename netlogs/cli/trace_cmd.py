@@ -24,6 +24,11 @@ if TYPE_CHECKING:
 @click.command("trace")
 @click.option("--vault", metavar="NAME", help="Key Vault to trace (a name in the topology).")
 @click.option("--topology", "topology_file", metavar="FILE", help="Topology file (YAML/JSON).")
+@click.option(
+    "--service-tags",
+    metavar="FILE",
+    help="Output of 'az network list-service-tags': fills Key Vault service-endpoint prefixes.",
+)
 @click.option("--logs", metavar="DIR", help="Read exported logs under DIR (offline).")
 @click.option(
     "--workspace",
@@ -175,6 +180,11 @@ def _prepare(
     if workspaces and window is None:
         raise ConfigError("--workspace needs a time window: add --since 2h or --start/--end")
     topology = _topology(_text(options, "topology_file"), vault)
+    tags = _text(options, "service_tags")
+    if tags:
+        from netlogs.topology.service_tags import load_service_tags, with_service_tags
+
+        topology = with_service_tags(topology, load_service_tags(Path(tags)))
     request = TraceRequest(
         vault=vault,
         window=window,

@@ -56,6 +56,8 @@ from netlogs.pipeline.scope import (
     vault_private_endpoints,
 )
 from netlogs.pipeline.window import data_span
+from netlogs.routing.vwan import expand_constructs
+from netlogs.topology.coverage import with_coverage_gaps
 from netlogs.topology.loader import topology_sha256
 from netlogs.topology.model import KeyVault, PrivateEndpoint, Topology
 from netlogs.verdicts import judge_flows
@@ -79,7 +81,10 @@ def trace(request: TraceRequest, source: EvidenceSource, topology: Topology) -> 
         ConfigError: unknown vault, firewall or client, or no evidence to derive a window from.
         NetlogsError: whatever the source or normalizers raise for unreadable input.
     """
-    return _traced(request, source, topology)
+    # Virtual WAN hubs (their firewalls, gateways) and AVNM peerings as the model's objects:
+    # the firewall of a secured hub is then a firewall like any other (SNAT, records, rule)
+    # (a Topology built in code gets its unevaluated constructs reported as a loaded one)
+    return _traced(request, source, expand_constructs(with_coverage_gaps(topology)))
 
 
 def _traced(request: TraceRequest, source: EvidenceSource, topology: Topology) -> TraceResult:

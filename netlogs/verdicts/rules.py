@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from netlogs.model import BypassKind, HopKind, LogFamily, SourceStatus, Verdict
+from netlogs.model import BypassKind, Confidence, HopKind, LogFamily, SourceStatus, Verdict
 from netlogs.verdicts.situation import Decision, Situation, stamp
 
 Rule = Callable[[Situation], "Decision | None"]
@@ -163,6 +163,23 @@ def blocked_by_vault_network_rules(s: Situation) -> Decision | None:
     return Decision(Verdict.BLOCKED_BY_VAULT_NETWORK_RULES, cause)
 
 
+def only_challenges(s: Situation) -> Decision | None:
+    """The vault logged only 401 challenges (no token) from this client.
+
+    A challenge is answered before the vault's network rules are applied: it shows the name
+    resolved and a connection was made, not whether the network rules admit the client.
+    """
+    f = s.facts
+    if f.reached > 0 or f.denied_network > 0 or f.challenges == 0:
+        return None
+    cause = (
+        f"the vault logged only {f.challenges} x 401 Authentication challenge(s) (no token) from "
+        "this client; a challenge is answered before the network rules apply, so it proves "
+        "neither an arrival nor a refusal"
+    )
+    return Decision(Verdict.INCONCLUSIVE, cause)
+
+
 def vault_logs_unusable(s: Situation) -> Decision | None:
     """Attempts seen, nothing at the vault, but the vault's logs are missing or partial."""
     status = s.status(LogFamily.KEYVAULT)
@@ -253,6 +270,7 @@ RULES: tuple[Rule, ...] = (
     firewall_still_pending,
     reached_bypassing_firewall,
     blocked_by_vault_network_rules,
+    only_challenges,
     vault_logs_unusable,
     blocked_by_firewall,
     attempts_still_pending,
@@ -303,5 +321,23 @@ def decide(s: Situation) -> Decision:
     for rule in RULES:
         decision = rule(s)
         if decision is not None:
-            return rests_on_partial_source(s, decision)
+            return _with_model_caveat(s, rests_on_partial_source(s, decision))
     return Decision(Verdict.INCONCLUSIVE, "the evidence fits no verdict rule")
+
+
+def _with_model_caveat(s: Situation, decision: Decision) -> Decision:
+    """A cause that rests on a low-confidence model path (a bypass only the model predicts, a
+    modelled drop, NOT_REACHED) says so, and names what the model did not evaluate."""
+    path = s.path
+    if path is None or path.confidence is not Confidence.LOW:
+        return decision
+    rests_on_model = (
+        "model" in decision.cause
+        or decision.verdict is Verdict.NOT_REACHED
+        or not path.delivered
+    )
+    if not rests_on_model:
+        return decision
+    what = f" (not evaluated: {', '.join(path.unevaluated)})" if path.unevaluated else ""
+    cause = f"{decision.cause}; the model's path is low confidence{what}"
+    return Decision(decision.verdict, cause, decision.violation)

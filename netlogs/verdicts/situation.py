@@ -22,7 +22,7 @@ class ClientFacts(NamedTuple):
 
     client_ip: str
     requests: int = 0
-    reached: int = 0  # arrived and not refused by the vault's network rules
+    reached: int = 0  # arrived, not a 401 challenge, not refused by the vault's network rules
     challenges: int = 0  # 401 Authentication: the normal start of every SDK call
     served: int = 0
     denied_auth: int = 0
