@@ -235,45 +235,54 @@ def cite_evidence(families: list[FamilyRows], ctx: CorrelationContext) -> CitedE
         for plan in _picked(rows, ctx.evidence_per_kind, ctx.timeline_per_kind)
     ]
     picked = collect_gathers(plans)
-    cited: list[pl.LazyFrame] = []
-    timeline: list[pl.LazyFrame] = []
-    row_id, table = pl.col("row_id").fill_null("?"), pl.col("source_table").fill_null("?")
+    cited, timeline = [], []
     for index, rows in enumerate(families):
-        cited_rows, drawn_rows = picked[3 * index], picked[3 * index + 1]
-        family = pl.lit(rows.family.value).alias("family")
-        used = [rows.time, rows.summary, row_id, table]
-        cited.append(
-            _gathered(rows, cited_rows, used).select(
-                rows.time.alias("time"),
-                "client_ip",
-                family,
-                table.alias("table"),
-                row_id,
-                rows.summary.alias("summary"),
-            )
-        )
-        used = [rows.time, rows.label, rows.outcome, row_id]
-        timeline.append(
-            _gathered(rows, drawn_rows, used).select(
-                rows.time.alias("time"),
-                "client_ip",
-                family,
-                rows.label.alias("label"),
-                rows.outcome.alias("outcome"),
-                row_id,
-            )
-        )
+        cited_rows, drawn_rows = _formatted(rows, picked[3 * index], picked[3 * index + 1])
+        cited.append(cited_rows)
+        timeline.append(drawn_rows)
     all_cited = pl.concat(cited).sort("client_ip", "time", maintain_order=True)
     totals = pl.concat([picked[3 * i + 2] for i in range(len(families))]).lazy()
-    omitted = (
+    drawn_all = pl.concat(timeline).sort("time", maintain_order=True)
+    omitted = _omitted(totals, all_cited)
+    return CitedEvidence(*collect_gathers([all_cited, omitted, drawn_all]))
+
+
+def _formatted(
+    rows: FamilyRows, cited_rows: pl.DataFrame, drawn_rows: pl.DataFrame
+) -> tuple[pl.LazyFrame, pl.LazyFrame]:
+    """(the cited rows with their summaries, the drawn rows with their labels) of one family."""
+    row_id, table = pl.col("row_id").fill_null("?"), pl.col("source_table").fill_null("?")
+    family = pl.lit(rows.family.value).alias("family")
+    used = [rows.time, rows.summary, row_id, table]
+    cited = _gathered(rows, cited_rows, used).select(
+        rows.time.alias("time"),
+        "client_ip",
+        family,
+        table.alias("table"),
+        row_id,
+        rows.summary.alias("summary"),
+    )
+    used = [rows.time, rows.label, rows.outcome, row_id]
+    drawn = _gathered(rows, drawn_rows, used).select(
+        rows.time.alias("time"),
+        "client_ip",
+        family,
+        rows.label.alias("label"),
+        rows.outcome.alias("outcome"),
+        row_id,
+    )
+    return cited, drawn
+
+
+def _omitted(totals: pl.LazyFrame, cited: pl.LazyFrame) -> pl.LazyFrame:
+    """Per client with some: its rows (``totals``: counts per family) minus the cited ones."""
+    return (
         totals.group_by("client_ip")
         .agg(pl.col("count").sum())
-        .join(all_cited.group_by("client_ip").len(), on="client_ip", how="left")
+        .join(cited.group_by("client_ip").len(), on="client_ip", how="left")
         .select("client_ip", (pl.col("count") - pl.col("len").fill_null(0)).alias("omitted"))
         .filter(pl.col("omitted") > 0)
     )
-    drawn_all = pl.concat(timeline).sort("time", maintain_order=True)
-    return CitedEvidence(*collect_gathers([all_cited, omitted, drawn_all]))
 
 
 def _exploded(rows: pl.LazyFrame) -> pl.LazyFrame:
