@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from concurrent.futures import Future, ThreadPoolExecutor
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
 import polars as pl
@@ -148,28 +148,42 @@ def correlate_evidence(tables: EvidenceTables, ctx: CorrelationContext) -> Corre
     kv = _canonical(tables.kv_requests, KV_REQUESTS, "kv_requests")
     fw_events = _canonical(tables.fw_events, FW_EVENTS, "fw_events")
     flow_rows = _canonical(tables.flows, FLOWS, "flows")
-    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="netlogs-correlate") as worker:
-        prepared = worker.submit(vault_requests, kv, ctx)
-        flows = worker.submit(vault_flow_records, flow_rows, ctx)
-        flow_counts = worker.submit(lambda: collect(flow_facts(flows.result(), ctx)))
-        records = vault_firewall_records(fw_events, ctx)
-        firewall_counts = worker.submit(collect, firewall_facts(records, ctx))
-        seen = worker.submit(_firewalls_seen, fw_events, ctx)
-        requests, snat_fits = attributed_requests(prepared.result(), records, ctx)
-        family_counts = [firewall_counts.result(), flow_counts.result()]
-        cited = worker.submit(_cited_evidence, requests, records, flows.result(), ctx)
-        counts = worker.submit(collect_all, keyed_counts(requests, "http_status", "operation"))
-        clients = _joined_facts(requests, snat_fits, family_counts, ctx)
-        client_ips = _client_ips(requests, family_counts)
-        citations = _citations(cited.result(), counts)  # Python objects while counts run
-        names, unnamed = seen.result()
+    worker = ThreadPoolExecutor(max_workers=1, thread_name_prefix="netlogs-correlate")
+    try:
+        return _correlated(worker, (kv, fw_events, flow_rows), ctx)
+    finally:  # joined here, whatever happened: queued work is dropped if this thread failed
+        worker.shutdown(wait=True, cancel_futures=True)
+
+
+def _correlated(
+    worker: ThreadPoolExecutor,
+    tables: tuple[pl.DataFrame, pl.DataFrame, pl.DataFrame],
+    ctx: CorrelationContext,
+) -> CorrelatedEvidence:
+    """``correlate_evidence``'s two lanes: this thread and ``worker`` (see there)."""
+    kv, fw_events, flow_rows = tables
+    prepared = worker.submit(vault_requests, kv, ctx)
+    flows = worker.submit(vault_flow_records, flow_rows, ctx)
+    flow_counts = worker.submit(lambda: collect(flow_facts(flows.result(), ctx)))
+    records = vault_firewall_records(fw_events, ctx)
+    firewall_counts = worker.submit(collect, firewall_facts(records, ctx))
+    seen = worker.submit(_firewalls_seen, fw_events, ctx)
+    requests, snat_fits = attributed_requests(prepared.result(), records, ctx)
+    family_counts = [firewall_counts.result(), flow_counts.result()]
+    cited = worker.submit(_cited_evidence, requests, records, flows.result(), ctx)
+    counts = worker.submit(collect_all, keyed_counts(requests, "http_status", "operation"))
+    clients = _joined_facts(requests, snat_fits, family_counts, ctx)
+    client_ips = _client_ips(requests, family_counts)
+    cited_frames = cited.result()
+    evidence = rows_by_client(cited_frames.cited)  # Python objects while the counts run
+    names, unnamed = seen.result()
     return CorrelatedEvidence(
         client_ips=client_ips,
         clients=clients,
         firewalls_seen=names,
         unnamed_firewall_rows=unnamed,
         requests=requests,
-        citations=citations,
+        citations=_citations(cited_frames, evidence, counts.result()),
     )
 
 
@@ -185,14 +199,16 @@ def _client_ips(requests: pl.DataFrame, family_counts: list[pl.DataFrame]) -> tu
     return tuple(str(ip) for ip in client_ips.get_column("client_ip").to_list())
 
 
-def _citations(cited: CitedEvidence, counts: Future[list[pl.DataFrame]]) -> Citations:
-    """The cited rows as Python objects (built while ``counts`` is still being collected)."""
-    evidence = rows_by_client(cited.cited)
-    omitted = omitted_by_client(cited.omitted)
-    by_status, by_operation = counts.result()
+def _citations(
+    cited: CitedEvidence,
+    evidence: Mapping[str, tuple[EvidenceRow, ...]],
+    counts: list[pl.DataFrame],
+) -> Citations:
+    """The citations, from the cited frames (their rows already built) and the counts."""
+    by_status, by_operation = counts
     return Citations(
         evidence=evidence,
-        evidence_omitted=omitted,
+        evidence_omitted=omitted_by_client(cited.omitted),
         timeline=cited.timeline,
         http_status=counts_by_client(by_status),
         operations=counts_by_client(by_operation),
