@@ -432,6 +432,17 @@ class SourceSummary:
 
 
 @dataclass(frozen=True)
+class EngineRecord:
+    """Where the per-client facts were computed: ``kusto`` (the facts query ran inside Log
+    Analytics / Azure Data Explorer; ``target`` says where, ``query_sha256`` hashes the facts
+    query) or ``local`` (polars on this machine; results without a record are local too)."""
+
+    name: str
+    target: str = ""
+    query_sha256: str = ""
+
+
+@dataclass(frozen=True)
 class TraceResult:
     vault: VaultSummary
     window: TimeWindow
@@ -445,6 +456,7 @@ class TraceResult:
     netlogs_version: str = ""
     generated_at: datetime | None = None
     timeline: pl.DataFrame | None = field(default=None, compare=False)  # for HTML charts only
+    engine: EngineRecord | None = None  # None: the local engine (kept out of older documents)
 
     @property
     def violations(self) -> int:

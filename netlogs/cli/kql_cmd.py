@@ -6,8 +6,12 @@ Library imports sit inside the commands so ``netlogs --help`` stays fast (hence 
 from __future__ import annotations
 
 import json
+from typing import TYPE_CHECKING
 
 import click
+
+if TYPE_CHECKING:
+    from netlogs.kql import Template
 
 
 @click.group("kql")
@@ -78,9 +82,7 @@ def show_command(name: str) -> None:
 
         netlogs kql show firewall_network_rules
     """
-    from netlogs.kql import load_template
-
-    template = load_template(name)
+    template = _template(name)
     click.echo(template.path.read_text(encoding="utf-8"), nl=False)
 
 
@@ -106,11 +108,20 @@ def render_command(name: str, pairs: tuple[str, ...]) -> None:
         netlogs kql render firewall_network_rules -p start=2026-11-20T10:00:00Z \\
             -p end=2026-11-20T12:00:00Z -p private_endpoint_ips=10.20.1.4
     """
-    from netlogs.kql import load_template, parse_param_texts, render_query
+    from netlogs.kql import parse_param_texts, render_query
 
     texts = _split_pairs(pairs)
-    template = load_template(name)
+    template = _template(name)
     click.echo(render_query(template, parse_param_texts(template, texts)), nl=False)
+
+
+def _template(name: str) -> Template:
+    """A template of ``kql/``, or of ``kql/facts/`` for the kusto engine's ``facts_*``."""
+    from netlogs.kql import load_template, template_dir
+
+    if name.startswith("facts_"):
+        return load_template(name, template_dir() / "facts")
+    return load_template(name)
 
 
 def _split_pairs(pairs: tuple[str, ...]) -> dict[str, str]:

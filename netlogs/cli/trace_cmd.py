@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING
 
 import click
 
+from netlogs.cli.live_discovery import azure_options
 from netlogs.cli.options import log_analytics_connection
 from netlogs.cli.output import output_format, output_options
 from netlogs.errors import ConfigError
@@ -40,7 +41,8 @@ if TYPE_CHECKING:
 @click.option(
     "--require-firewall",
     metavar="NAME",
-    help="Design rule: traffic to the vault must pass this firewall.",
+    help="Design rule: traffic to the vault must pass this firewall. Discovering from Azure "
+    "(no --topology), it is read from the routes unless given; `none` there means no rule.",
 )
 @click.option(
     "--from",
@@ -83,7 +85,18 @@ if TYPE_CHECKING:
     metavar="DURATION",
     help="Tolerated clock difference between log sources.",
 )
+@click.option(
+    "--engine",
+    default="auto",
+    show_default=True,
+    metavar="[auto|local|kusto]",
+    help="Where the correlation runs: kusto = inside Log Analytics/ADX (auto: live windows "
+    "over 24 h), local = on this machine (always for --logs).",
+)
+@click.option("--cluster", metavar="URL", help="Azure Data Explorer cluster (kusto engine).")
+@click.option("--database", metavar="DB", help="ADX database holding the Log Analytics tables.")
 @log_analytics_connection
+@azure_options
 @click.option(
     "--now",
     "now_text",
@@ -97,14 +110,18 @@ def trace(ctx: click.Context, /, **options: object) -> None:
 
     Prints one verdict per client; exit code 0 = no violation, 1 = violation,
     2 = could not run, 3 = some flow is inconclusive or not yet observable.
+    With only --vault and a window, the vault, its network, the design firewall
+    and the workspaces are discovered from Azure (signed in as with `az login`).
 
     \b
-    Example:
+    Examples:
       netlogs trace --vault kv-contoso-prod --topology sample_data/topology.yaml \\
           --logs sample_data/logs --html out/report.html --json out/trace.json
+      netlogs trace --vault kv-contoso-prod --since 2h
     """
     from netlogs.cli.exit_codes import exit_code_for
     from netlogs.cli.outputs import check_outputs, report_outputs, takes_stdout, write_reports
+    from netlogs.cli.trace_engine import chosen_engine, kusto_executor
     from netlogs.pipeline.trace import trace as run_trace
 
     outputs = report_outputs(
@@ -117,11 +134,31 @@ def trace(ctx: click.Context, /, **options: object) -> None:
         input_trees=[("--logs", _text(options, "logs"))],
     )
     now = _now(_text(options, "now_text"))
-    request, topology, source = _prepare(options, now)
-    result = run_trace(request, source, topology)
+    request, topology, source, note = _prepare(options, now)
+    cluster = _text(options, "cluster")
+    engine = chosen_engine(
+        _text(options, "engine") or "auto",
+        request,
+        # exported logs, and estates found by discovery, are correlated on this machine
+        logs=_text(options, "logs") is not None or _discovering(options),
+        cluster=cluster is not None,
+    )
+    if engine == "kusto":
+        from netlogs.pipeline.kusto_trace import trace_in_kusto
+
+        executor = kusto_executor(options, _workspaces(options), cluster)
+        result = trace_in_kusto(request, executor, topology)
+    else:
+        assert source is not None  # only --cluster has no raw-row source, and it runs in kusto
+        result = run_trace(request, source, topology)
+    if note:
+        result = _with_note(result, note)
     write_reports(result, outputs)
     if not takes_stdout(outputs):  # `--json -`: stdout holds that document alone
-        _print_result(result, _text(options, "output_format") or "table", _text(options, "query"))
+        output = _text(options, "output_format") or "table"
+        if note and output == "table":
+            click.echo(note)  # the assumed design rule: the first line of the answer
+        _print_result(result, output, _text(options, "query"))
     ctx.exit(exit_code_for(result))
 
 
@@ -159,8 +196,10 @@ def report(result_file: Path, html_file: str | None, markdown_file: str | None) 
 
 def _prepare(
     options: dict[str, object], now: datetime
-) -> tuple[TraceRequest, Topology, EvidenceSource]:
-    """Check the options, then build the request, the topology and the evidence source."""
+) -> tuple[TraceRequest, Topology, EvidenceSource | None, str]:
+    """Check the options, then build the request, the topology, the evidence source (none for
+    --cluster: ADX is only queried by the kusto engine) and the note every output starts with
+    (a design rule read from the routes), if any."""
     from netlogs.model import TraceRequest
     from netlogs.pipeline.window import parse_duration, resolve_window
 
@@ -168,18 +207,47 @@ def _prepare(
     if not vault:
         raise ConfigError("--vault NAME is required (the Key Vault to trace)")
     logs, workspaces = _text(options, "logs"), _workspaces(options)
-    if logs and workspaces:
-        raise ConfigError("give either --logs DIR or --workspace ID, not both")
-    if not logs and not workspaces:
-        raise ConfigError("no evidence source: give --logs DIR (exported logs) or --workspace ID")
+    cluster = _text(options, "cluster")
+    if sum(map(bool, (logs, workspaces, cluster))) > 1:
+        raise ConfigError("give either --logs DIR or --workspace ID (or --cluster URL), not both")
+    discovering = _discovering(options)
+    if not logs and not workspaces and not cluster and not discovering:
+        raise ConfigError(
+            "no evidence source: give --logs DIR (exported logs), --workspace ID or --cluster URL"
+        )
     output_format(_text(options, "output_format") or "table", _text(options, "query"))
     _check_zone(_text(options, "csv_tz"))
     window = resolve_window(
         now, _text(options, "since"), _text(options, "start"), _text(options, "end")
     )
-    if workspaces and window is None:
-        raise ConfigError("--workspace needs a time window: add --since 2h or --start/--end")
-    topology = _topology(_text(options, "topology_file"), vault)
+    if discovering and window is None:
+        raise ConfigError(
+            "no evidence source: give --logs DIR (exported logs), or a window (--since 2h or "
+            "--start/--end) to find the vault's network and logs in Azure"
+        )
+    if (workspaces or cluster) and window is None:
+        raise ConfigError(
+            f"{'--cluster' if cluster else '--workspace'} needs a time window: add --since 2h"
+            " or --start/--end"
+        )
+    note, required = "", _text(options, "require_firewall")
+    source: EvidenceSource | None
+    if discovering:
+        from netlogs.cli.live_discovery import discover, planned_source
+
+        outputs = [
+            path
+            for path in (_text(options, k) for k in ("json_file", "html_file", "markdown_file"))
+            if path != "-"
+        ]
+        found = discover(options, vault, outputs)
+        topology, source = found.discovery.topology, planned_source(found, options)
+        vault, note, required = found.discovery.plan.vault, found.discovery.rule.note, (
+            found.discovery.rule.firewall
+        )
+    else:
+        topology = _topology(_text(options, "topology_file"), vault)
+        source = None if cluster else _source(options, logs, workspaces)
     tags = _text(options, "service_tags")
     if tags:
         from netlogs.topology.service_tags import load_service_tags, with_service_tags
@@ -189,7 +257,7 @@ def _prepare(
         vault=vault,
         window=window,
         now=now,
-        required_firewall=_text(options, "require_firewall"),
+        required_firewall=required,
         client_filter=_text(options, "client"),
         reuse_window=parse_duration(_text(options, "reuse_window") or "10m", "--reuse-window"),
         clock_skew=parse_duration(
@@ -197,8 +265,24 @@ def _prepare(
         ),
         timeline=_text(options, "html_file") is not None,  # only the HTML report draws it
     )
-    source = _source(options, logs, workspaces)
-    return request, topology, source
+    return request, topology, source, note
+
+
+def _discovering(options: dict[str, object]) -> bool:
+    """Nothing but the vault (and a window): find the estate and its logs in Azure."""
+    return not any(
+        _text(options, key) for key in ("logs", "topology_file", "cluster")
+    ) and not _workspaces(options)
+
+
+def _with_note(result: TraceResult, note: str) -> TraceResult:
+    """The assumed design rule, first among the gaps of every written report."""
+    from dataclasses import replace
+
+    from netlogs.model import Gap, GapKind
+
+    first = Gap(GapKind.TOPOLOGY, note, (), "give --require-firewall NAME (or none) to decide it")
+    return replace(result, gaps=(first, *result.gaps))
 
 
 def _topology(path: str | None, vault: str) -> Topology:

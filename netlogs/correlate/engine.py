@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
@@ -174,8 +174,6 @@ def _correlated(
     counts = worker.submit(collect_all, keyed_counts(requests, "http_status", "operation"))
     clients = _joined_facts(requests, snat_fits, family_counts, ctx)
     client_ips = _client_ips(requests, family_counts)
-    cited_frames = cited.result()
-    evidence = rows_by_client(cited_frames.cited)  # Python objects while the counts run
     names, unnamed = seen.result()
     return CorrelatedEvidence(
         client_ips=client_ips,
@@ -183,7 +181,7 @@ def _correlated(
         firewalls_seen=names,
         unnamed_firewall_rows=unnamed,
         requests=requests,
-        citations=_citations(cited_frames, evidence, counts.result()),
+        citations=citations_of(cited.result(), counts.result()),
     )
 
 
@@ -199,15 +197,12 @@ def _client_ips(requests: pl.DataFrame, family_counts: list[pl.DataFrame]) -> tu
     return tuple(str(ip) for ip in client_ips.get_column("client_ip").to_list())
 
 
-def _citations(
-    cited: CitedEvidence,
-    evidence: Mapping[str, tuple[EvidenceRow, ...]],
-    counts: list[pl.DataFrame],
-) -> Citations:
-    """The citations, from the cited frames (their rows already built) and the counts."""
+def citations_of(cited: CitedEvidence, counts: Sequence[pl.DataFrame]) -> Citations:
+    """The citations as Python objects, from the cited frames and the ``keyed_counts`` frames
+    (HTTP status, operation)."""
     by_status, by_operation = counts
     return Citations(
-        evidence=evidence,
+        evidence=rows_by_client(cited.cited),
         evidence_omitted=omitted_by_client(cited.omitted),
         timeline=cited.timeline,
         http_status=counts_by_client(by_status),

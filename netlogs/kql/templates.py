@@ -25,7 +25,7 @@ from netlogs.errors import TemplateError
 from netlogs.kql.literals import KINDS, kql_literal
 from netlogs.kql.params import parse_param_text
 
-FAMILIES = ("keyvault", "firewall", "flow", "dns", "probe")
+FAMILIES = ("keyvault", "firewall", "flow", "dns", "probe", "facts")  # facts: kql/facts/
 
 _NAME = re.compile(r"[a-z][a-z0-9_]*\Z")
 _PLACEHOLDER = re.compile(r"\{\{\s*([A-Za-z_][A-Za-z0-9_]*)\s*\}\}")

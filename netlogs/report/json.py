@@ -43,6 +43,18 @@ __all__ = [
 
 def trace_result_to_dict(result: TraceResult) -> dict[str, Any]:
     """The §4 document as plain JSON-ready values, in canonical order."""
+    document = _document(result)
+    if result.engine is not None:  # only the kusto engine records itself: older documents stay
+        engine = result.engine
+        document["engine"] = {
+            "name": engine.name,
+            "target": engine.target,
+            "query_sha256": engine.query_sha256,
+        }
+    return document
+
+
+def _document(result: TraceResult) -> dict[str, Any]:
     return {
         "schema": SCHEMA,
         "netlogs_version": result.netlogs_version,

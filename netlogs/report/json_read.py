@@ -10,6 +10,7 @@ from typing import Any, NoReturn, TypeVar
 
 from netlogs.errors import InputError
 from netlogs.model import (
+    EngineRecord,
     EvidenceRow,
     FlowResult,
     Gap,
@@ -130,6 +131,16 @@ def trace_result_from_dict(data: object, *, origin: str = "trace result") -> Tra
         topology_sha256=doc.get("topology_sha256", str, optional=True) or "",
         netlogs_version=doc.get("netlogs_version", str, optional=True) or "",
         generated_at=doc.time("generated_at", optional=True),
+        engine=_engine(doc) if doc.get("engine", dict, optional=True) is not None else None,
+    )
+
+
+def _engine(doc: _Reader) -> EngineRecord:
+    r = doc.child("engine")
+    return EngineRecord(
+        name=r.text("name"),
+        target=r.text("target", default=""),
+        query_sha256=r.text("query_sha256", default=""),
     )
 
 

@@ -151,6 +151,12 @@ def _footer(result: TraceResult) -> str:
     if result.topology_sha256:
         facts.append(f"topology sha256 {markdown_text(result.topology_sha256[:16])}")
     facts.append(f"{len(result.queries)} query(ies), {len(result.inputs)} input file(s)")
+    if result.engine is not None:
+        engine = result.engine
+        facts.append(
+            f"facts computed by {markdown_text(engine.name)} at {markdown_text(engine.target)}"
+            f" (facts query sha256 {markdown_text(engine.query_sha256[:16])})"
+        )
     return "_" + "; ".join(facts) + "._"
 
 

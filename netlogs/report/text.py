@@ -103,6 +103,15 @@ def _answer(result: TraceResult, answer: Answer) -> list[RenderableType]:
         Text(neutralise(answer.title), style="bold"),
         Text(f"Key Vault {neutralise(result.vault.name)}, window {window}", style="dim"),
     ]
+    if result.engine is not None:  # the kusto engine: the correlation ran on the server
+        engine = result.engine
+        parts.append(
+            Text(
+                f"Facts computed by: {neutralise(engine.name)} at {neutralise(engine.target)}"
+                f" (facts query sha256 {neutralise(engine.query_sha256[:16])})",
+                style="dim",
+            )
+        )
     for heading, found, style in (
         (f"Violations ({len(answer.violations)}):", answer.violations, "red"),
         (f"Undecided ({len(answer.undecided)}):", answer.undecided, "magenta"),

@@ -1,0 +1,286 @@
+"""`netlogs trace --engine kusto`: the correlation runs inside Kusto, the verdicts here.
+
+The facts query (``kql/facts/``) runs where the logs are (a Log Analytics workspace or an Azure
+Data Explorer database); only per-client facts, a few cited rows per client and the row counts
+per table come back. The verdict rules, the model and the reports are the local engine's.
+
+Queries, in order: ``facts_sources`` (rows per table and the firewalls seen), the coverage
+probe (observed ingestion lags; a server that cannot run it leaves the default upper bounds and a
+``missing`` ledger entry), ``facts_clients`` and ``facts_cited``. A partial answer (the server hit
+a limit) marks every family partial and the ledger entry partial; a server error raises.
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from datetime import datetime, timedelta
+
+import polars as pl
+
+from netlogs.correlate import (
+    TIMELINE_PER_KIND,
+    CorrelationContext,
+    family_lags,
+    family_statuses,
+    firewall_addresses,
+)
+from netlogs.correlate.engine import CorrelatedEvidence
+from netlogs.correlate.kusto_evidence import kusto_correlated
+from netlogs.correlate.kusto_facts import (
+    FactQuery,
+    KustoExecutor,
+    fact_query,
+    sources_query,
+)
+from netlogs.errors import ConfigError, SourceError
+from netlogs.kql import render_query
+from netlogs.model import (
+    CollectedEvidence,
+    EngineRecord,
+    EvidenceTables,
+    FlowResult,
+    Gap,
+    IngestionLag,
+    LedgerEntry,
+    LogFamily,
+    PrivateEndpointRef,
+    QueryRecord,
+    SourceStatus,
+    SourceSummary,
+    TimeWindow,
+    TraceRequest,
+    TraceResult,
+    VaultSummary,
+)
+from netlogs.paths import expected_paths_to_vault
+from netlogs.pipeline.scope import (
+    ClientNamer,
+    find_vault,
+    forbids_public_endpoint,
+    required_firewall,
+    resolve_client_scope,
+    vault_private_endpoints,
+)
+from netlogs.pipeline.trace import _keep_scope, _result
+from netlogs.schemas import FLOWS, FW_EVENTS, KV_REQUESTS, empty_frame
+from netlogs.sources.la_plan import lags_from_probe
+from netlogs.topology.model import Topology
+from netlogs.verdicts import judge_flows
+
+# Live traces whose window is longer than this run in Kusto unless --engine local is given:
+# a day of a busy vault is already millions of firewall rows to pull through the query API.
+KUSTO_DEFAULT_ABOVE = timedelta(hours=24)
+
+_TABLE_FAMILY = {
+    "AZKVAuditLogs": LogFamily.KEYVAULT,
+    "AZFWNetworkRule": LogFamily.FIREWALL,
+    "AZFWApplicationRule": LogFamily.FIREWALL,
+    "NTANetAnalytics": LogFamily.FLOW,
+}
+
+
+def trace_in_kusto(
+    request: TraceRequest, executor: KustoExecutor, topology: Topology
+) -> TraceResult:
+    """Like ``pipeline.trace``, with the per-client facts computed by Kusto.
+
+    Raises:
+        ConfigError: no window, unknown vault/firewall/client.
+        SourceError: a query failed on the server.
+    """
+    if request.window is None:
+        raise ConfigError("--engine kusto needs a time window (--since or --start/--end)")
+    if request.reuse_window + request.clock_skew > timedelta(days=1):
+        raise ConfigError("--engine kusto supports --reuse-window up to 1d; use --engine local")
+    ctx = _base_context(request, topology)
+    run = _Runner(executor, request.window)
+    sources_rows = run(sources_query(ctx))
+    lags = _ingestion_lags(run, request.window)
+    ctx, sources = _with_sources(ctx, sources_rows, run.partial, lags)
+    facts_query = fact_query("facts_clients", ctx)
+    facts_rows = run(facts_query)
+    cited_rows = run(fact_query("facts_cited", ctx))
+    if run.partial:  # a limit hit after the sources query: every family is incomplete
+        ctx, sources = _with_sources(ctx, sources_rows, run.partial, lags)
+    firewalls = sources_rows.filter(pl.col("Source") == "firewall")
+    correlated = kusto_correlated(facts_rows, cited_rows, firewalls, with_timeline=request.timeline)
+    verdicts = _judged(request, topology, ctx, correlated)
+    tables = EvidenceTables(
+        kv_requests=empty_frame(KV_REQUESTS),
+        fw_events=empty_frame(FW_EVENTS),
+        flows=empty_frame(FLOWS),
+        dns=pl.DataFrame(),
+        sources=sources,
+    )
+    result = _result(
+        request,
+        topology,
+        _vault_summary(topology, ctx),
+        window=request.window,
+        tables=tables,
+        collected=CollectedEvidence(raw_tables=(), ledger=run.ledger, queries=run.queries),
+        verdicts=verdicts,
+        timeline=correlated.timeline if request.timeline else None,
+    )
+    return replace(result, engine=EngineRecord("kusto", executor.target, facts_query.sha256))
+
+
+def _base_context(request: TraceRequest, topology: Topology) -> CorrelationContext:
+    """Policy, addresses and tolerances; source statuses come from ``facts_sources``."""
+    assert request.window is not None  # checked by the caller
+    vault = find_vault(topology, request.vault)
+    return CorrelationContext(
+        vault=vault,
+        private_endpoint_ips=tuple(
+            sorted(pe.ip for pe in vault_private_endpoints(topology, vault))
+        ),
+        firewalls=tuple(firewall_addresses(topology, f) for f in topology.firewalls),
+        required_firewall=required_firewall(topology, vault, request.required_firewall),
+        window=request.window,
+        now=request.now,
+        forbid_public_endpoint=forbids_public_endpoint(topology, vault),
+        reuse_window=request.reuse_window,
+        clock_skew=request.clock_skew,
+        timeline_per_kind=TIMELINE_PER_KIND if request.timeline else 0,
+    )
+
+
+def _with_sources(
+    ctx: CorrelationContext, rows: pl.DataFrame, partial: str, lags: list[IngestionLag]
+) -> tuple[CorrelationContext, tuple[SourceSummary, ...]]:
+    sources = _source_summaries(rows, partial=partial)
+    statuses, details = family_statuses(sources)
+    by_family = family_lags(lags, sources)
+    partial_tables = frozenset(
+        (s.family, s.table) for s in sources if s.status is SourceStatus.PARTIAL
+    )
+    ctx = replace(
+        ctx,
+        source_status=statuses,
+        source_detail=details,
+        partial_tables=partial_tables,
+        ingestion_lags=by_family,
+    )
+    return ctx, sources
+
+
+def _ingestion_lags(run: _Runner, window: TimeWindow) -> list[IngestionLag]:
+    """Observed ingestion lags per table from the coverage probe (as the local live path
+    measures them), or none, and the default upper bounds, when the server cannot run it."""
+    text = render_query("coverage_probe", {"start": window.start, "end": window.end})
+    rows = run.optional(
+        FactQuery("coverage_probe", text), "ingestion latency not measured: default lags used"
+    )
+    return lags_from_probe(rows) if rows is not None else []
+
+
+def _judged(
+    request: TraceRequest,
+    topology: Topology,
+    ctx: CorrelationContext,
+    correlated: CorrelatedEvidence,
+) -> tuple[tuple[FlowResult, ...], tuple[Gap, ...]]:
+    """The verdicts of the clients in scope, with the model's expected paths (as locally)."""
+    scope = resolve_client_scope(topology, request.client_filter) if request.client_filter else None
+    namer = ClientNamer(topology)
+    clients = tuple(ip for ip in correlated.client_ips if scope is None or scope.contains(ip))
+    ctx = replace(
+        ctx,
+        expected_paths=expected_paths_to_vault(topology, ctx.vault.name, namer.modelled(clients)),
+        client_names={ip: name for ip in correlated.client_ips if (name := namer.name(ip))},
+    )
+    flows, gaps = judge_flows(correlated, ctx)
+    if scope is not None:
+        flows, gaps = _keep_scope(flows, gaps, scope)
+    return tuple(flows), tuple(gaps)
+
+
+def _vault_summary(topology: Topology, ctx: CorrelationContext) -> VaultSummary:
+    endpoints = vault_private_endpoints(topology, ctx.vault)
+    return VaultSummary(
+        name=ctx.vault.name,
+        private_endpoints=tuple(PrivateEndpointRef(pe.name, pe.ip, pe.subnet) for pe in endpoints),
+        public_network_access=ctx.vault.public_network_access,
+        required_firewall=ctx.required_firewall,
+    )
+
+
+class _Runner:
+    """Runs the queries in order and keeps their ledger entries and query records."""
+
+    def __init__(self, executor: KustoExecutor, window: TimeWindow) -> None:
+        self.executor, self.window = executor, window
+        self.ledger: tuple[LedgerEntry, ...] = ()
+        self.queries: tuple[QueryRecord, ...] = ()
+        self.partial = ""
+
+    def __call__(self, query: FactQuery) -> pl.DataFrame:
+        answer = self.executor.execute(query, self.window)
+        if answer.partial and not self.partial:
+            self.partial = f"{query.name}: {answer.partial}"
+        status = SourceStatus.PARTIAL if answer.partial else SourceStatus.COMPLETE
+        self._record(query, status, answer.frame.height, answer.partial, answer.server_time_ms)
+        return answer.frame
+
+    def optional(self, query: FactQuery, fallback: str) -> pl.DataFrame | None:
+        """``query``'s rows, or None when the server cannot run it (ledger: missing)."""
+        try:
+            return self(query)
+        except SourceError as exc:
+            self._record(query, SourceStatus.MISSING, 0, f"{exc}; {fallback}", None)
+            return None
+
+    def _record(
+        self, query: FactQuery, status: SourceStatus, rows: int, detail: str, ms: float | None
+    ) -> None:
+        target = self.executor.target
+        entry = LedgerEntry(
+            template=query.name,
+            workspace=target,
+            start=self.window.start,
+            end=self.window.end,
+            rows=rows,
+            status=status,
+            server_time_ms=ms,
+            query_sha256=query.sha256,
+            detail=detail,
+        )
+        span = f"{_iso(self.window.start)}/{_iso(self.window.end)}"
+        record = QueryRecord(query.name, query.text, query.sha256, span, target)
+        self.ledger = (*self.ledger, entry)
+        self.queries = (*self.queries, record)
+
+
+def _iso(moment: datetime) -> str:
+    return moment.strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def _source_summaries(rows: pl.DataFrame, *, partial: str) -> tuple[SourceSummary, ...]:
+    """One summary per table the facts read (rows counted on the server); a table with no
+    rows in the window is missing."""
+    counts = {
+        str(source): int(n)
+        for source, n in rows.filter(pl.col("Source") != "firewall")
+        .select("Source", "Rows")
+        .iter_rows()
+    }
+    summaries = []
+    for table, family in _TABLE_FAMILY.items():
+        rows_in_window = counts.get(table, 0)
+        status, detail = SourceStatus.COMPLETE, ""
+        if partial:
+            status, detail = SourceStatus.PARTIAL, f"kusto engine: {partial}"
+        elif not rows_in_window:  # absent table or no rows: nothing proves it is collected
+            status, detail = SourceStatus.MISSING, "no rows in the window"
+        summaries.append(
+            SourceSummary(
+                family=family,
+                table=table,
+                rows=rows_in_window,
+                status=status,
+                detail=detail,
+                read=rows_in_window,
+                used=rows_in_window,
+            )
+        )
+    return tuple(summaries)

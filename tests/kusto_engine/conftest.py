@@ -1,0 +1,95 @@
+"""Fixtures for the kusto engine: the sample scenario as Log Analytics tables, run by both
+engines (local: query-API JSON files; kusto: duckdb-kql, in process or behind its HTTP server)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import duckdb_kql
+import polars as pl
+import pytest
+
+from netlogs.correlate.kusto_facts import FactQuery, KustoAnswer
+from netlogs.errors import QueryError
+from netlogs.model import TimeWindow, TraceRequest
+from netlogs.normalize import filter_evidence, normalize_evidence
+from netlogs.pipeline.scope import find_vault, vault_private_endpoints
+from netlogs.pipeline.trace import evidence_query
+from netlogs.sources.files import FileSource
+from netlogs.topology.loader import load_topology
+from netlogs.topology.model import Topology
+from tests.kql.conftest import kusto  # noqa: F401 (Microsoft's parser, for test_kql_parser)
+from tests.kusto_engine.la_tables import la_tables, load_into_duckdb, write_query_api_files
+
+ROOT = Path(__file__).resolve().parents[2]
+SAMPLE = ROOT / "sample_data"
+VAULT = "kv-contoso-prod"
+
+
+class DuckdbExecutor:
+    """Runs the kusto engine's queries in duckdb-kql, in process (the real KQL translator)."""
+
+    target = "duckdb-kql"
+
+    def __init__(self, con: Any) -> None:
+        self.con = con
+        self.texts: list[str] = []
+
+    def execute(self, query: FactQuery, window: TimeWindow) -> KustoAnswer:
+        self.texts.append(query.text)
+        try:
+            return KustoAnswer(duckdb_kql.query(self.con, query.text).pl())
+        except duckdb_kql.KqlError as exc:  # a server refuses such a query: a source error
+            raise QueryError(f"{query.name}: {str(exc).splitlines()[0]}") from None
+
+
+@dataclass(frozen=True)
+class Scenario:
+    """One data set as Log Analytics tables: files for the local engine, DuckDB for kusto."""
+
+    topology: Topology
+    logs: Path
+    frames: dict[str, pl.DataFrame]
+    con: Any
+
+    def request(self, **changes: Any) -> TraceRequest:
+        """A request over the data's span; ``now`` is the newest Key Vault row, so both
+        engines count ingestion latency from the same instant."""
+        times = pl.concat([f.select("TimeGenerated") for f in self.frames.values()])
+        start, end = times.min().item(), times.max().item()
+        newest_kv = self.frames["AZKVAuditLogs"].get_column("TimeGenerated").max()
+        assert isinstance(newest_kv, datetime)
+        base = TraceRequest(
+            vault=VAULT, window=TimeWindow(start, end), now=newest_kv, timeline=False
+        )
+        return base.__class__(**{**base.__dict__, **changes})
+
+
+def canonical_tables(topology: Topology, logs: Path) -> Any:
+    vault = find_vault(topology, VAULT)
+    query = evidence_query(
+        topology,
+        vault,
+        vault_private_endpoints(topology, vault),
+        None,
+        firewall_lead=timedelta(minutes=10, seconds=5),
+    )
+    collected = FileSource(logs).collect(query)
+    return filter_evidence(normalize_evidence(collected.raw_tables, collected.parse_issues), query)
+
+
+def scenario_from(topology: Topology, logs: Path, folder: Path) -> Scenario:
+    frames = la_tables(canonical_tables(topology, logs))
+    write_query_api_files(frames, folder)
+    con = duckdb_kql.connect()
+    load_into_duckdb(con, frames)
+    return Scenario(topology, folder, frames, con)
+
+
+@pytest.fixture(scope="session")
+def sample_scenario(tmp_path_factory: pytest.TempPathFactory) -> Scenario:
+    topology = load_topology(SAMPLE / "topology.yaml")
+    return scenario_from(topology, SAMPLE / "logs", tmp_path_factory.mktemp("sample-la"))

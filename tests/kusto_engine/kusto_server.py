@@ -1,0 +1,109 @@
+"""``duckdb-kql serve`` started on a free loopback port (stopped after), and a small proxy in
+front of it that turns one query's answer into a partial result the way Kusto reports one: the
+rows, plus an error row in ``QueryCompletionInformation`` (a limit was hit)."""
+
+from __future__ import annotations
+
+import json
+import socket
+import subprocess
+import sys
+import threading
+import time
+import urllib.request
+from collections.abc import Iterator
+from contextlib import contextmanager
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from typing import Any
+
+TRUNCATED = "E_QUERY_RESULT_SET_TOO_LARGE: result set exceeded the limit of 500000 records"
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+@contextmanager
+def duckdb_kql_server(database: Path) -> Iterator[str]:
+    """``http://127.0.0.1:PORT`` of ``duckdb-kql serve DATABASE`` until the block ends."""
+    port = free_port()
+    process = subprocess.Popen(
+        [sys.executable, "-m", "duckdb_kql", "serve", str(database), "--port", str(port)],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+    )
+    url = f"http://127.0.0.1:{port}"
+    try:
+        _wait_until_up(url, process)
+        yield url
+    finally:
+        process.terminate()
+        process.wait(timeout=30)
+        if process.stderr is not None:
+            process.stderr.close()
+
+
+def _wait_until_up(url: str, process: subprocess.Popen[bytes]) -> None:
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise RuntimeError(f"duckdb-kql serve exited: {process.stderr.read()!r}")  # type: ignore[union-attr]
+        try:
+            with socket.create_connection(("127.0.0.1", int(url.rsplit(":", 1)[1])), timeout=1):
+                return
+        except OSError:
+            time.sleep(0.2)
+    raise RuntimeError("duckdb-kql serve did not start")
+
+
+def _partial(frames: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    for frame in frames:
+        if frame.get("TableKind") == "QueryCompletionInformation":
+            row = list(frame["Rows"][0])
+            row[5], row[6], row[7], row[8] = 2, "Error", -2133196797, TRUNCATED
+            row[11] = json.dumps({"Count": 1, "Text": TRUNCATED})
+            frame["Rows"].append(row)
+    return frames
+
+
+@contextmanager
+def partial_proxy(upstream: str, marker: str) -> Iterator[str]:
+    """A proxy to ``upstream`` that marks the answer of queries containing ``marker``
+    partial."""
+
+    class Handler(BaseHTTPRequestHandler):
+        def log_message(self, fmt: str, *args: Any) -> None:
+            pass
+
+        def do_POST(self) -> None:
+            body = self.rfile.read(int(self.headers.get("Content-Length", "0")))
+            request = urllib.request.Request(
+                upstream + self.path,
+                data=body,
+                headers={"Content-Type": self.headers.get("Content-Type", "application/json")},
+                method="POST",
+            )
+            try:
+                with urllib.request.urlopen(request, timeout=120) as answer:
+                    status, payload = answer.status, answer.read()
+            except urllib.error.HTTPError as exc:
+                status, payload = exc.code, exc.read()
+            if status == 200 and marker in json.loads(body).get("csl", ""):
+                payload = json.dumps(_partial(json.loads(payload))).encode()
+            self.send_response(status)
+            self.send_header("Content-Type", "application/json")
+            self.send_header("Content-Length", str(len(payload)))
+            self.end_headers()
+            self.wfile.write(payload)
+
+    server = ThreadingHTTPServer(("127.0.0.1", free_port()), Handler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_address[1]}"
+    finally:
+        server.shutdown()
+        server.server_close()
