@@ -133,8 +133,10 @@ def firewall_evidence(records: pl.DataFrame) -> FamilyRows:
     outcome = (
         pl.when(pl.col("verdict_action") == "deny").then(pl.lit("denied")).otherwise(pl.lit("ok"))
     )
+    # grouped by the addresses' numbers (see with_ipv4_key): 0.116 -> 0.105 s for cite_evidence
+    # at 0.3x (8 interleaved runs each), same rows
     return FamilyRows(
-        records, LogFamily.FIREWALL, "src_ip", pl.col("time"), summary, label, outcome
+        records, LogFamily.FIREWALL, "src_ip", pl.col("time"), summary, label, outcome, "src_id"
     )
 
 
