@@ -6,7 +6,6 @@ The clock is read here and only here (``--now`` pins it for reproducible runs).
 
 from __future__ import annotations
 
-import gc
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -162,19 +161,12 @@ def trace(ctx: click.Context, /, **options: object) -> None:
         ctx.exit(130)
     if note:
         result = _with_note(result, note)
-    # The result's hundreds of thousands of objects live until the reports are written: set
-    # them aside so the cyclic collector does not walk them again meanwhile (unfrozen after,
-    # for callers that run the command in-process).
-    gc.freeze()
-    try:
-        write_reports(result, outputs)
-        if not takes_stdout(outputs):  # `--json -`: stdout holds that document alone
-            output = _text(options, "output_format") or "table"
-            if note and output == "table":
-                click.echo(note)  # the assumed design rule: the first line of the answer
-            _print_result(result, output, _text(options, "query"))
-    finally:
-        gc.unfreeze()
+    write_reports(result, outputs)
+    if not takes_stdout(outputs):  # `--json -`: stdout holds that document alone
+        output = _text(options, "output_format") or "table"
+        if note and output == "table":
+            click.echo(note)  # the assumed design rule: the first line of the answer
+        _print_result(result, output, _text(options, "query"))
     ctx.exit(exit_code_for(result))
 
 

@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
-from concurrent.futures import Future, ThreadPoolExecutor
+from collections.abc import Mapping, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
-from functools import cached_property
 
 import polars as pl
 
@@ -30,7 +29,7 @@ from netlogs.correlate.facts import (
 )
 from netlogs.correlate.firewall import vault_firewall_records
 from netlogs.correlate.requests import attributed_requests, vault_requests
-from netlogs.frames import IN_MEMORY, STREAMING
+from netlogs.frames import collect, collect_all
 from netlogs.model import EvidenceRow, EvidenceTables
 from netlogs.schemas import FLOWS, FW_EVENTS, KV_REQUESTS
 
@@ -82,65 +81,39 @@ COLUMNS_USED: Mapping[str, tuple[str, ...]] = {
 }
 
 
+@dataclass(frozen=True)
 class Citations:
     """What each flow cites besides its verdict facts: evidence rows and counts by value.
 
     ``evidence`` holds the first and last rows of each family per client (time-ordered),
     ``evidence_omitted`` how many rows per client were not cited, ``timeline`` the rows drawn
     on the HTML report; ``http_status`` and ``operations`` count requests per client by value.
-    The frames are still being built when correlation returns (the cited rows first); the first
-    read of a field waits for its frame (and raises what building raised) and turns it into
-    Python objects.
     """
 
-    def __init__(self, counts: Future[list[pl.DataFrame]], cited: Future[CitedEvidence]) -> None:
-        self._counts = counts  # keyed_counts frames: HTTP status, operation
-        self._cited = cited
-
-    @cached_property
-    def evidence(self) -> Mapping[str, tuple[EvidenceRow, ...]]:
-        return rows_by_client(self._cited.result().cited)
-
-    @cached_property
-    def evidence_omitted(self) -> Mapping[str, int]:
-        return omitted_by_client(self._cited.result().omitted)
-
-    @property
-    def timeline(self) -> pl.DataFrame:
-        return self._cited.result().timeline
-
-    @cached_property
-    def http_status(self) -> Mapping[str, Mapping[str, int]]:
-        return counts_by_client(self._counts.result()[0])
-
-    @cached_property
-    def operations(self) -> Mapping[str, Mapping[str, int]]:
-        return counts_by_client(self._counts.result()[1])
+    evidence: Mapping[str, tuple[EvidenceRow, ...]]
+    evidence_omitted: Mapping[str, int]
+    timeline: pl.DataFrame
+    http_status: Mapping[str, Mapping[str, int]]
+    operations: Mapping[str, Mapping[str, int]]
 
 
 @dataclass(frozen=True)
 class CorrelatedEvidence:
     """What the logs say per original client IP, before any verdict.
 
-    ``client_ips`` lists every original client IP with evidence, sorted: ask the model for
-    their paths while ``clients`` is still being built (reading it waits). ``clients`` has one
+    ``client_ips`` lists every original client IP with evidence, sorted. ``clients`` has one
     row per client (same order): request counts by outcome and arrival, firewall coverage,
     firewall and flow-log counts (columns documented in ``netlogs.correlate.facts``).
     ``firewalls_seen`` lists the (lower-case) firewall names with any record in the window;
     ``unnamed_firewall_rows`` is true when some records carry no firewall name.
-    The ``citations`` are built after the facts: see ``Citations``.
     """
 
     client_ips: tuple[str, ...]
-    facts: Future[pl.DataFrame]
+    clients: pl.DataFrame
     firewalls_seen: frozenset[str]
     unnamed_firewall_rows: bool
     requests: pl.DataFrame  # attributed vault requests (for reports and tests)
     citations: Citations
-
-    @property
-    def clients(self) -> pl.DataFrame:
-        return self.facts.result()
 
     @property
     def evidence(self) -> Mapping[str, tuple[EvidenceRow, ...]]:
@@ -167,56 +140,74 @@ def correlate_evidence(tables: EvidenceTables, ctx: CorrelationContext) -> Corre
     """Join Key Vault, firewall and flow-log rows per original client IP (vectorized).
 
     Two lanes share the machine's cores (polars releases the GIL inside every operation): this
-    thread follows the critical path (firewall records, then request attribution) while a
-    worker prepares the vault requests, the flow records and each family's counts. The worker
-    then joins the per-client facts and builds the citations (evidence rows, counts by value)
-    after this function has returned, while the caller asks the model for the clients' paths
-    and weighs the facts in Python, so the second core is not idle then. Those are a few large
-    polars queries, so the worker seldom waits for the GIL the caller's Python holds.
+    thread follows the critical path (firewall records, request attribution, then the per-client
+    facts and the Python objects of the citations) while a worker prepares the vault requests,
+    the flow records, each family's counts, and then the cited rows and the counts by value.
+    The worker is joined before this function returns: the result holds plain values only.
     """
     kv = _canonical(tables.kv_requests, KV_REQUESTS, "kv_requests")
     fw_events = _canonical(tables.fw_events, FW_EVENTS, "fw_events")
     flow_rows = _canonical(tables.flows, FLOWS, "flows")
     worker = ThreadPoolExecutor(max_workers=1, thread_name_prefix="netlogs-correlate")
     try:
-        prepared = worker.submit(vault_requests, kv, ctx)
-        flows = worker.submit(vault_flow_records, flow_rows, ctx)
-        flow_counts = worker.submit(_collected, flow_facts, flows, ctx)
-        records = vault_firewall_records(fw_events, ctx)
-        firewall_counts = worker.submit(firewall_facts(records, ctx).collect, engine=STREAMING)
-        seen = worker.submit(_firewalls_seen, fw_events, ctx)
-        requests, snat_fits = attributed_requests(prepared.result(), records, ctx)
-        family_counts = [firewall_counts.result(), flow_counts.result()]
-        facts = worker.submit(_joined_facts, requests, snat_fits, family_counts, ctx)
-        cited = worker.submit(_cited_evidence, requests, records, flows.result(), ctx)
-        by_value = keyed_counts(requests, "http_status", "operation")
-        counts = worker.submit(pl.collect_all, by_value, engine=IN_MEMORY)
-    finally:
-        worker.shutdown(wait=False)  # the worker goes on with the facts and the citations
+        return _correlated(worker, (kv, fw_events, flow_rows), ctx)
+    finally:  # joined here, whatever happened: queued work is dropped if this thread failed
+        worker.shutdown(wait=True, cancel_futures=True)
+
+
+def _correlated(
+    worker: ThreadPoolExecutor,
+    tables: tuple[pl.DataFrame, pl.DataFrame, pl.DataFrame],
+    ctx: CorrelationContext,
+) -> CorrelatedEvidence:
+    """``correlate_evidence``'s two lanes: this thread and ``worker`` (see there)."""
+    kv, fw_events, flow_rows = tables
+    prepared = worker.submit(vault_requests, kv, ctx)
+    flows = worker.submit(vault_flow_records, flow_rows, ctx)
+    flow_counts = worker.submit(lambda: collect(flow_facts(flows.result(), ctx)))
+    records = vault_firewall_records(fw_events, ctx)
+    firewall_counts = worker.submit(collect, firewall_facts(records, ctx))
+    seen = worker.submit(_firewalls_seen, fw_events, ctx)
+    requests, snat_fits = attributed_requests(prepared.result(), records, ctx)
+    family_counts = [firewall_counts.result(), flow_counts.result()]
+    cited = worker.submit(_cited_evidence, requests, records, flows.result(), ctx)
+    counts = worker.submit(collect_all, keyed_counts(requests, "http_status", "operation"))
+    clients = _joined_facts(requests, snat_fits, family_counts, ctx)
+    client_ips = _client_ips(requests, family_counts)
+    names, unnamed = seen.result()
+    return CorrelatedEvidence(
+        client_ips=client_ips,
+        clients=clients,
+        firewalls_seen=names,
+        unnamed_firewall_rows=unnamed,
+        requests=requests,
+        citations=citations_of(cited.result(), counts.result()),
+    )
+
+
+def _client_ips(requests: pl.DataFrame, family_counts: list[pl.DataFrame]) -> tuple[str, ...]:
+    """Every original client IP with evidence, sorted as ``client_facts`` sorts them."""
     clients = pl.concat(
         [
             requests.lazy().select("client_ip"),
             *(c.lazy().select("client_ip") for c in family_counts),
         ]
     )
-    client_ips = clients.unique().sort("client_ip").collect(engine=STREAMING)  # as client_facts
-    names, unnamed = seen.result()
-    return CorrelatedEvidence(
-        client_ips=tuple(str(ip) for ip in client_ips.get_column("client_ip").to_list()),
-        facts=facts,
-        firewalls_seen=names,
-        unnamed_firewall_rows=unnamed,
-        requests=requests,
-        citations=Citations(counts, cited),
+    client_ips = collect(clients.unique().sort("client_ip"))
+    return tuple(str(ip) for ip in client_ips.get_column("client_ip").to_list())
+
+
+def citations_of(cited: CitedEvidence, counts: Sequence[pl.DataFrame]) -> Citations:
+    """The citations as Python objects, from the cited frames and the ``keyed_counts`` frames
+    (HTTP status, operation)."""
+    by_status, by_operation = counts
+    return Citations(
+        evidence=rows_by_client(cited.cited),
+        evidence_omitted=omitted_by_client(cited.omitted),
+        timeline=cited.timeline,
+        http_status=counts_by_client(by_status),
+        operations=counts_by_client(by_operation),
     )
-
-
-def _collected(
-    facts: Callable[[pl.DataFrame, CorrelationContext], pl.LazyFrame],
-    rows: Future[pl.DataFrame],
-    ctx: CorrelationContext,
-) -> pl.DataFrame:
-    return facts(rows.result(), ctx).collect(engine=STREAMING)
 
 
 def _firewalls_seen(
@@ -237,7 +228,7 @@ def _joined_facts(
     ctx: CorrelationContext,
 ) -> pl.DataFrame:
     parts = [request_facts(requests, snat_fits, ctx), *(c.lazy() for c in family_counts)]
-    return client_facts(parts).collect(engine=IN_MEMORY)
+    return collect(client_facts(parts))
 
 
 def _cited_evidence(

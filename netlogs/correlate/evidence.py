@@ -18,9 +18,8 @@ from typing import NamedTuple
 
 import polars as pl
 
-from netlogs.correlate.bulk import few_values, gc_paused, named_tuples, utc_datetimes
 from netlogs.correlate.context import CorrelationContext
-from netlogs.frames import IN_MEMORY
+from netlogs.frames import collect_gathers, few_values, named_tuples, utc_datetimes
 from netlogs.model import EvidenceRow, LogFamily
 
 
@@ -134,8 +133,10 @@ def firewall_evidence(records: pl.DataFrame) -> FamilyRows:
     outcome = (
         pl.when(pl.col("verdict_action") == "deny").then(pl.lit("denied")).otherwise(pl.lit("ok"))
     )
+    # grouped by the addresses' numbers (see with_ipv4_key): 0.116 -> 0.105 s for cite_evidence
+    # at 0.3x (8 interleaved runs each), same rows
     return FamilyRows(
-        records, LogFamily.FIREWALL, "src_ip", pl.col("time"), summary, label, outcome
+        records, LogFamily.FIREWALL, "src_ip", pl.col("time"), summary, label, outcome, "src_id"
     )
 
 
@@ -235,46 +236,55 @@ def cite_evidence(families: list[FamilyRows], ctx: CorrelationContext) -> CitedE
         for rows in families
         for plan in _picked(rows, ctx.evidence_per_kind, ctx.timeline_per_kind)
     ]
-    picked = pl.collect_all(plans, engine=IN_MEMORY)
-    cited: list[pl.LazyFrame] = []
-    timeline: list[pl.LazyFrame] = []
-    row_id, table = pl.col("row_id").fill_null("?"), pl.col("source_table").fill_null("?")
+    picked = collect_gathers(plans)
+    cited, timeline = [], []
     for index, rows in enumerate(families):
-        cited_rows, drawn_rows = picked[3 * index], picked[3 * index + 1]
-        family = pl.lit(rows.family.value).alias("family")
-        used = [rows.time, rows.summary, row_id, table]
-        cited.append(
-            _gathered(rows, cited_rows, used).select(
-                rows.time.alias("time"),
-                "client_ip",
-                family,
-                table.alias("table"),
-                row_id,
-                rows.summary.alias("summary"),
-            )
-        )
-        used = [rows.time, rows.label, rows.outcome, row_id]
-        timeline.append(
-            _gathered(rows, drawn_rows, used).select(
-                rows.time.alias("time"),
-                "client_ip",
-                family,
-                rows.label.alias("label"),
-                rows.outcome.alias("outcome"),
-                row_id,
-            )
-        )
+        cited_rows, drawn_rows = _formatted(rows, picked[3 * index], picked[3 * index + 1])
+        cited.append(cited_rows)
+        timeline.append(drawn_rows)
     all_cited = pl.concat(cited).sort("client_ip", "time", maintain_order=True)
     totals = pl.concat([picked[3 * i + 2] for i in range(len(families))]).lazy()
-    omitted = (
+    drawn_all = pl.concat(timeline).sort("time", maintain_order=True)
+    omitted = _omitted(totals, all_cited)
+    return CitedEvidence(*collect_gathers([all_cited, omitted, drawn_all]))
+
+
+def _formatted(
+    rows: FamilyRows, cited_rows: pl.DataFrame, drawn_rows: pl.DataFrame
+) -> tuple[pl.LazyFrame, pl.LazyFrame]:
+    """(the cited rows with their summaries, the drawn rows with their labels) of one family."""
+    row_id, table = pl.col("row_id").fill_null("?"), pl.col("source_table").fill_null("?")
+    family = pl.lit(rows.family.value).alias("family")
+    used = [rows.time, rows.summary, row_id, table]
+    cited = _gathered(rows, cited_rows, used).select(
+        rows.time.alias("time"),
+        "client_ip",
+        family,
+        table.alias("table"),
+        row_id,
+        rows.summary.alias("summary"),
+    )
+    used = [rows.time, rows.label, rows.outcome, row_id]
+    drawn = _gathered(rows, drawn_rows, used).select(
+        rows.time.alias("time"),
+        "client_ip",
+        family,
+        rows.label.alias("label"),
+        rows.outcome.alias("outcome"),
+        row_id,
+    )
+    return cited, drawn
+
+
+def _omitted(totals: pl.LazyFrame, cited: pl.LazyFrame) -> pl.LazyFrame:
+    """Per client with some: its rows (``totals``: counts per family) minus the cited ones."""
+    return (
         totals.group_by("client_ip")
         .agg(pl.col("count").sum())
-        .join(all_cited.group_by("client_ip").len(), on="client_ip", how="left")
+        .join(cited.group_by("client_ip").len(), on="client_ip", how="left")
         .select("client_ip", (pl.col("count") - pl.col("len").fill_null(0)).alias("omitted"))
         .filter(pl.col("omitted") > 0)
     )
-    drawn_all = pl.concat(timeline).sort("time", maintain_order=True)
-    return CitedEvidence(*pl.collect_all([all_cited, omitted, drawn_all], engine=IN_MEMORY))
 
 
 def _exploded(rows: pl.LazyFrame) -> pl.LazyFrame:
@@ -295,8 +305,7 @@ def rows_by_client(cited: pl.DataFrame) -> dict[str, tuple[EvidenceRow, ...]]:
         utc_datetimes(cited.get_column("time")),
         cited.get_column("summary").to_list(),
     ]
-    with gc_paused():
-        rows = tuple(named_tuples(EvidenceRow, *columns))
+    rows = tuple(named_tuples(EvidenceRow, *columns))
     runs = cited.get_column("client_ip").rle().struct.unnest()
     lengths = runs.get_column("len").cast(pl.Int64)
     ends = lengths.cum_sum()

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import polars as pl
 
-from netlogs.correlate.bulk import gc_paused
 from netlogs.correlate.context import CorrelationContext
 from netlogs.correlate.ipkeys import distinct_values, spellings
 from netlogs.correlate.requests import (
@@ -53,47 +52,7 @@ def request_facts(
     requests: pl.DataFrame, snat_fits: pl.DataFrame, ctx: CorrelationContext
 ) -> pl.LazyFrame:
     """Counts of vault requests per client: outcome, arrival, firewall coverage."""
-    fw_settled = ctx.settled_until(LogFamily.FIREWALL) - ctx.clock_skew
-    status = pl.col("http_status")
-    challenge = (pl.col("operation") == AUTH_CHALLENGE_OPERATION) & (status == 401)
-    net = pl.col("network_denied")
-    # a 401 challenge carries no token: the vault answers it before its network rules are
-    # applied, so it proves nothing about the path (contract §5)
-    reached = ~net & ~challenge
-    private = reached & pl.col("arrival").is_in([PRIVATE_ENDPOINT, PRIVATE_UNKNOWN])
-    uncovered = private & ~pl.col("covered")
-    counts = (
-        requests.lazy()
-        .group_by("client_ip")
-        .agg(
-            pl.len().cast(pl.Int64).alias("requests"),
-            _n(reached).alias("reached"),
-            _n(challenge).alias("challenges"),
-            _n(reached & ~challenge & (status < 400)).alias("served"),
-            _n(reached & ~challenge & status.is_in([401, 403])).alias("denied_auth"),
-            _n(net).alias("denied_network"),
-            _n(reached & (pl.col("arrival") == PRIVATE_ENDPOINT)).alias("via_private_endpoint"),
-            _n(reached & (pl.col("arrival") == SERVICE_ENDPOINT)).alias("via_service_endpoint"),
-            _n(reached & (pl.col("arrival") == PUBLIC)).alias("via_public"),
-            _n(reached & (pl.col("arrival") == PRIVATE_UNKNOWN)).alias("via_private_unknown"),
-            _n(reached & pl.col("snat_firewall").is_not_null()).alias("via_snat"),
-            _n(private).alias("private_reached"),
-            _n(private & pl.col("covered")).alias("covered"),
-            _n(uncovered & (pl.col("time") <= fw_settled)).alias("uncovered_settled"),
-            _n(uncovered & (pl.col("time") > fw_settled)).alias("uncovered_pending"),
-            pl.when(uncovered).then(pl.col("time")).min().alias("first_uncovered"),
-            pl.col("time").min().alias("first_seen"),
-            pl.col("time").max().alias("last_seen"),
-            pl.col("snat_firewall").drop_nulls().first().alias("snat_firewall"),
-            pl.col("error_code").filter(net).first().alias("network_denial_code"),
-            pl.col("caller_ip").filter(net).first().alias("network_denied_caller"),
-            pl.col("caller_ip")
-            .filter(reached & (pl.col("arrival") == PUBLIC))
-            .first()
-            .alias("public_caller"),
-            pl.col("n_candidates").max().alias("most_fitting"),
-        )
-    )
+    counts = requests.lazy().group_by("client_ip").agg(_request_counts(ctx))
     listed = _listed_candidates(requests, snat_fits)
     # lists are cut at MAX_LISTED_CANDIDATES per segment: the segment counts are exact
     count = pl.max_horizontal(pl.col("listed").fill_null(0), pl.col("most_fitting"))
@@ -107,6 +66,47 @@ def request_facts(
             count.cast(pl.Int64).alias("snat_candidate_count"),
         )
     )
+
+
+def _request_counts(ctx: CorrelationContext) -> list[pl.Expr]:
+    """The per-client aggregations of ``request_facts``."""
+    fw_settled = ctx.settled_until(LogFamily.FIREWALL) - ctx.clock_skew
+    status = pl.col("http_status")
+    challenge = (pl.col("operation") == AUTH_CHALLENGE_OPERATION) & (status == 401)
+    net = pl.col("network_denied")
+    # a 401 challenge carries no token: the vault answers it before its network rules are
+    # applied, so it proves nothing about the path (contract §5)
+    reached = ~net & ~challenge
+    private = reached & pl.col("arrival").is_in([PRIVATE_ENDPOINT, PRIVATE_UNKNOWN])
+    uncovered = private & ~pl.col("covered")
+    return [
+        pl.len().cast(pl.Int64).alias("requests"),
+        _n(reached).alias("reached"),
+        _n(challenge).alias("challenges"),
+        _n(reached & ~challenge & (status < 400)).alias("served"),
+        _n(reached & ~challenge & status.is_in([401, 403])).alias("denied_auth"),
+        _n(net).alias("denied_network"),
+        _n(reached & (pl.col("arrival") == PRIVATE_ENDPOINT)).alias("via_private_endpoint"),
+        _n(reached & (pl.col("arrival") == SERVICE_ENDPOINT)).alias("via_service_endpoint"),
+        _n(reached & (pl.col("arrival") == PUBLIC)).alias("via_public"),
+        _n(reached & (pl.col("arrival") == PRIVATE_UNKNOWN)).alias("via_private_unknown"),
+        _n(reached & pl.col("snat_firewall").is_not_null()).alias("via_snat"),
+        _n(private).alias("private_reached"),
+        _n(private & pl.col("covered")).alias("covered"),
+        _n(uncovered & (pl.col("time") <= fw_settled)).alias("uncovered_settled"),
+        _n(uncovered & (pl.col("time") > fw_settled)).alias("uncovered_pending"),
+        pl.when(uncovered).then(pl.col("time")).min().alias("first_uncovered"),
+        pl.col("time").min().alias("first_seen"),
+        pl.col("time").max().alias("last_seen"),
+        pl.col("snat_firewall").drop_nulls().first().alias("snat_firewall"),
+        pl.col("error_code").filter(net).first().alias("network_denial_code"),
+        pl.col("caller_ip").filter(net).first().alias("network_denied_caller"),
+        pl.col("caller_ip")
+        .filter(reached & (pl.col("arrival") == PUBLIC))
+        .first()
+        .alias("public_caller"),
+        pl.col("n_candidates").max().alias("most_fitting"),
+    ]
 
 
 def _most_covering(requests: pl.DataFrame) -> pl.LazyFrame:
@@ -219,8 +219,7 @@ def flow_facts(flow_records: pl.DataFrame, ctx: CorrelationContext) -> pl.LazyFr
 def client_facts(parts: list[pl.LazyFrame]) -> pl.LazyFrame:
     """Outer-join the per-client parts; absent counts become 0; sorted by client IP.
 
-    One plan, collected once: the caller can run it on a worker thread (polars releases the GIL
-    for the whole query) while the evidence rows are built in Python.
+    One plan, collected once (polars releases the GIL for the whole query).
     """
     merged = parts[0]
     for part in parts[1:]:
@@ -250,6 +249,5 @@ def _counts_per_client(groups: pl.LazyFrame, column: str) -> pl.LazyFrame:
 def counts_by_client(per_client: pl.DataFrame) -> dict[str, dict[str, int]]:
     """``{client_ip: {value: count}}`` from a ``keyed_counts`` frame; keys sorted."""
     clients, keys, counts = (per_client.get_column(c).to_list() for c in ("client_ip", "k", "len"))
-    with gc_paused():  # tens of thousands of small dicts, no reference cycles
-        per_value = map(dict, map(zip, keys, counts))  # one per client, keys sorted
-        return dict(zip(map(str, clients), per_value, strict=True))
+    per_value = map(dict, map(zip, keys, counts))  # one per client, keys sorted
+    return dict(zip(map(str, clients), per_value, strict=True))

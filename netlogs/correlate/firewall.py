@@ -11,10 +11,9 @@ from datetime import timedelta
 
 import polars as pl
 
-from netlogs.correlate.bulk import within
 from netlogs.correlate.context import CorrelationContext
 from netlogs.correlate.ipkeys import spellings, with_ipv4_key
-from netlogs.frames import STREAMING, keep_rows, with_computed
+from netlogs.frames import collect, keep_rows, with_computed, within
 
 RETRY_GAP = timedelta(seconds=30)  # SYN retries of one connection arrive within seconds
 
@@ -87,7 +86,7 @@ def _mark_retries(records: pl.DataFrame) -> pl.DataFrame:
     # the rows are time-ordered: a stable sort on the connection alone orders by (conn, time)
     # at a third of the cost of a two-key sort, and ties keep the input order
     by_connection = keys.sort("conn", maintain_order=True)
-    found = by_connection.filter(retry.fill_null(False)).select("i").collect(engine=STREAMING)
+    found = collect(by_connection.filter(retry.fill_null(False)).select("i"))
     retries = found.get_column("i")
     flags = pl.Series("retry", [False], dtype=pl.Boolean).new_from_index(0, ordered.height)
     return ordered.with_columns(flags.scatter(retries, True) if retries.len() else flags)
@@ -114,7 +113,7 @@ def covering_records(records: pl.DataFrame, ctx: CorrelationContext) -> pl.DataF
     # the address string only serves rows without an IPv4 key (IPv6), usually none
     by_string = ["src_ip"] if records.get_column("src_key").null_count() else []
     # lazy: the filter copies only the projected columns
-    return (
+    return collect(
         records.lazy()
         .filter(wanted)
         .select(
@@ -124,7 +123,6 @@ def covering_records(records: pl.DataFrame, ctx: CorrelationContext) -> pl.DataF
             pl.col("firewall").alias("covering_firewall"),
             pl.col("row_id").alias("covering_row"),
         )
-        .collect(engine=STREAMING)
     )  # records are time-ordered, so _reach_from is too
 
 

@@ -11,7 +11,7 @@ from collections.abc import Callable, Iterable
 
 import polars as pl
 
-from netlogs.frames import STREAMING
+from netlogs.frames import collect
 
 _DOTTED_QUAD = r"^\d{1,3}\.\d{1,3}\.\d{1,3}\.\d{1,3}$"
 
@@ -39,18 +39,17 @@ def with_ipv4_key(
     ``column`` (null for null). Grouping a big frame by it instead of by the address string
     hashes integers, not strings (about twice as fast); take the string back with ``first``.
     """
-    distinct = (
+    distinct = collect(
         frame.lazy()
         .select(pl.col(column).unique())
         .drop_nulls()
         .with_columns(ipv4_key_expr(column).alias(key))
-        .collect(engine=STREAMING)
     )
     numbers = pl.int_range(distinct.height, dtype=pl.UInt32, eager=True)
     lookup = pl.col(column).replace_strict(
         distinct.get_column(column), numbers, default=None, return_dtype=pl.UInt32
     )
-    ids = frame.lazy().select(lookup.alias(address_id or key)).collect(engine=STREAMING)
+    ids = collect(frame.lazy().select(lookup.alias(address_id or key)))
     found = ids.to_series()
     added = [distinct.get_column(key).gather(found).alias(key)]
     if address_id is not None:

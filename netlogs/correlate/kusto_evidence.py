@@ -7,26 +7,14 @@ per client, family and outcome (``CITED_PER_KIND``), not the first and last N pe
 
 from __future__ import annotations
 
-from concurrent.futures import Future
-from typing import TypeVar
-
 import polars as pl
 
-from netlogs.correlate.engine import Citations, CorrelatedEvidence
+from netlogs.correlate.engine import CorrelatedEvidence, citations_of
 from netlogs.correlate.evidence import CitedEvidence
 from netlogs.correlate.kusto_facts import facts_frame
 from netlogs.schemas import TIMELINE, UTC_TIME
 
 CITED_PER_KIND = 2  # the first and the last row per client, family and outcome (arg_min/arg_max)
-
-T = TypeVar("T")
-
-
-def _done(value: T) -> Future[T]:
-    future: Future[T] = Future()
-    future.set_result(value)
-    return future
-
 
 def kusto_correlated(
     facts_rows: pl.DataFrame,
@@ -45,11 +33,11 @@ def kusto_correlated(
     counts = [_value_counts(cited_rows, "http_status"), _value_counts(cited_rows, "operation")]
     return CorrelatedEvidence(
         client_ips=tuple(str(ip) for ip in facts.get_column("client_ip").to_list()),
-        facts=_done(facts),
+        clients=facts,
         firewalls_seen=frozenset(name.lower() for name in names if name),
         unnamed_firewall_rows=any(not name for name in names),
         requests=pl.DataFrame(),  # the attributed requests stay on the server
-        citations=Citations(_done(counts), _done(evidence)),
+        citations=citations_of(evidence, counts),
     )
 
 

@@ -20,7 +20,7 @@ import polars as pl
 
 from netlogs.correlate.context import CorrelationContext, FirewallAddresses
 from netlogs.correlate.firewall import of_firewall
-from netlogs.frames import STREAMING
+from netlogs.frames import collect
 
 _EDGE = timedelta(microseconds=1)
 MAX_LISTED_CANDIDATES = 10  # a busy SNAT address may fit hundreds of clients: list a few, count all
@@ -38,7 +38,7 @@ def snat_records(records: pl.DataFrame, firewall: FirewallAddresses) -> pl.DataF
     destinations = records.get_column("dst_ip").drop_nulls().unique().to_list()
     snat_destinations = [ip for ip in destinations if not _inside(ip, private)]
     snats = (pl.col("kind") == "application") | pl.col("dst_ip").is_in(snat_destinations)
-    return (
+    return collect(
         records.lazy()
         .filter(
             pl.col("verdict_action") == "allow",
@@ -47,7 +47,6 @@ def snat_records(records: pl.DataFrame, firewall: FirewallAddresses) -> pl.DataF
             snats.fill_null(True),
         )
         .select("src_ip", "time")
-        .collect(engine=STREAMING)
     )
 
 

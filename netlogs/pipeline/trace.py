@@ -7,6 +7,9 @@ Everything here is deterministic given the request (``request.now`` is the only 
 
 from __future__ import annotations
 
+import gc
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import replace
 from datetime import datetime, timedelta
 from importlib import metadata
@@ -21,7 +24,6 @@ from netlogs.correlate import (
     family_statuses,
     firewall_addresses,
 )
-from netlogs.correlate.bulk import gc_paused
 from netlogs.errors import ConfigError
 from netlogs.model import (
     CollectedEvidence,
@@ -82,14 +84,33 @@ def trace(request: TraceRequest, source: EvidenceSource, topology: Topology) -> 
         ConfigError: unknown vault, firewall or client, or no evidence to derive a window from.
         NetlogsError: whatever the source or normalizers raise for unreadable input.
     """
-    # A trace builds hundreds of thousands of small objects (evidence rows, facts, flows, paths)
-    # that form no reference cycles; the cyclic collector would walk them again and again
-    # (~0.3 s of a 1M-request trace). Reference counting still frees everything.
-    with gc_paused():
+    with _gc_paused():
         # Virtual WAN hubs (their firewalls, gateways) and AVNM peerings as the model's objects:
         # the firewall of a secured hub is then a firewall like any other (SNAT, records, rule)
         # (a Topology built in code gets its unevaluated constructs reported as a loaded one)
         return _traced(request, source, expand_constructs(with_coverage_gaps(topology)))
+
+
+@contextmanager
+def _gc_paused() -> Iterator[None]:
+    """Pause the cyclic garbage collector for the whole trace: the one place netlogs does.
+
+    A trace builds hundreds of thousands of small objects (evidence rows, facts, flows, paths)
+    that form no reference cycles; the collector would walk them again and again: about 4 % of
+    the trace's CPU at 0.3x (benchmarks/RESULTS-trace.md). Reference counting still frees
+    everything. On exit the result joins the oldest generation (``freeze`` then ``unfreeze``,
+    both constant time), so the next collections (while the reports are written) do not walk
+    it as young objects.
+    """
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.freeze()
+            gc.unfreeze()
+            gc.enable()
 
 
 def _traced(request: TraceRequest, source: EvidenceSource, topology: Topology) -> TraceResult:

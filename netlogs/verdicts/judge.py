@@ -6,7 +6,6 @@ import ipaddress
 from collections.abc import Mapping
 
 from netlogs.correlate import CorrelatedEvidence, CorrelationContext
-from netlogs.correlate.bulk import gc_paused
 from netlogs.model import (
     EvidenceRow,
     FlowResult,
@@ -57,9 +56,8 @@ def judge_flows(
 ) -> tuple[tuple[FlowResult, ...], tuple[Gap, ...]]:
     """Apply the verdict rules to every client (sorted by client IP) and collect the gaps."""
     live = firewall_is_live(correlated, ctx)
-    with gc_paused():  # ~20 k flows of small objects, no reference cycles
-        facts = ClientFacts.from_frame(correlated.clients)
-        flows, gaps = _judge_each(facts, correlated, ctx, live)
+    facts = ClientFacts.from_frame(correlated.clients)
+    flows, gaps = _judge_each(facts, correlated, ctx, live)
     undecided = tuple(flow.client_ip for flow in flows if flow.verdict.is_undecided)
     gaps.extend(source_gaps(ctx, undecided))
     gaps.extend(firewall_liveness_gap(ctx, live, undecided))
@@ -69,15 +67,15 @@ def judge_flows(
 def _judge_each(
     facts: list[ClientFacts], correlated: CorrelatedEvidence, ctx: CorrelationContext, live: bool
 ) -> tuple[list[FlowResult], list[Gap]]:
-    """The flow result of every client, and the per-flow gaps (model vs logs, SNAT).
-
-    Everything but the citations first: those are built meanwhile on the correlation worker
-    (the cited rows, then the counts by value) and only waited for after that.
-    """
+    """The flow result of every client, and the per-flow gaps (model vs logs, SNAT)."""
     suspects = _snat_suspects(facts, ctx)
     snat_unsure = any(f.via_snat for f in facts) and snat_records_partial(ctx)
     hops: dict[tuple[int, HopStatus], ObservedHop] = {}  # shared between flows, see observed_hops
-    judged = []
+    citations = correlated.citations
+    counted = (citations.http_status, citations.operations)
+    cited = (citations.evidence, citations.evidence_omitted)
+    flows: list[FlowResult] = []
+    gaps: list[Gap] = []
     for f in facts:  # one iteration per client, not per log row
         situation = Situation(
             f,
@@ -88,18 +86,12 @@ def _judge_each(
             snat_unsure,
             stitched=snat_unsure and _stitched(f, ctx),
         )
-        judged.append(_Judged(situation, decide(situation), observed_hops(situation, hops)))
-    citations = correlated.citations
-    cited = (citations.evidence, citations.evidence_omitted)  # while the counts are built
-    counted = (citations.http_status, citations.operations)
-    flows: list[FlowResult] = []
-    gaps: list[Gap] = []
-    for judgement in judged:
+        judgement = _Judged(situation, decide(situation), observed_hops(situation, hops))
         flow = judgement.flow_result(counted, cited)
         flows.append(flow)
-        if mismatch := model_vs_observed(judgement.situation, flow):
+        if mismatch := model_vs_observed(situation, flow):
             gaps.append(mismatch)
-        if ambiguous := snat_ambiguous(flow, judgement.situation.facts.snat_candidate_count):
+        if ambiguous := snat_ambiguous(flow, f.snat_candidate_count):
             gaps.append(ambiguous)
     return flows, gaps
 

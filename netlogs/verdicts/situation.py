@@ -9,7 +9,7 @@ from typing import Any, NamedTuple
 import polars as pl
 
 from netlogs.correlate import CorrelationContext
-from netlogs.correlate.bulk import named_tuples, utc_datetimes
+from netlogs.frames import named_tuples, utc_datetimes
 from netlogs.model import ExpectedPath, HopKind, LogFamily, SourceStatus, Verdict
 
 

@@ -8,7 +8,7 @@ import polars as pl
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from netlogs.correlate.bulk import utc_datetimes
+from netlogs.frames import utc_datetimes
 from netlogs.schemas import UTC_TIME
 
 # microseconds from 1901 to 2105: the range the fast path claims to convert exactly
