@@ -58,6 +58,7 @@ from netlogs.pipeline.window import data_span
 from netlogs.topology.loader import topology_sha256
 from netlogs.topology.model import KeyVault, PrivateEndpoint, Topology
 from netlogs.verdicts import judge_flows
+from netlogs.whatif import predicted_fixes
 
 if TYPE_CHECKING:
     import polars as pl
@@ -289,6 +290,7 @@ def _result(
         topology_sha256=topology_sha256(topology),
         netlogs_version=netlogs_version(),
         generated_at=request.now,
+        fixes=predicted_fixes(topology, vault.name, vault.required_firewall, flows),
     )
     return replace(result, timeline=timeline) if timeline is not None else result
 
