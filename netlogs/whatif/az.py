@@ -37,7 +37,9 @@ def az_commands(topology: Topology, change: Change) -> tuple[str, ...]:
     if change.kind == PRIVATE_DNS:
         return _dns_commands(topology, change)
     vnet, _, subnet = change.scope.partition("/")
-    update = f"az network vnet subnet update -g {RESOURCE_GROUP} --vnet-name {_q(vnet)} -n {_q(subnet)}"
+    update = (
+        f"az network vnet subnet update -g {RESOURCE_GROUP} --vnet-name {_q(vnet)} -n {_q(subnet)}"
+    )
     if change.kind == PE_POLICIES:
         return (f"{update} --private-endpoint-network-policies {_q(change.argument)}",)
     if change.kind == REMOVE_SERVICE_ENDPOINT:
@@ -58,7 +60,8 @@ def _udr_commands(topology: Topology, change: Change, update: str) -> tuple[str,
     commands.append(
         f"az network route-table route create -g {RESOURCE_GROUP} --route-table-name {_q(table)} "
         f"-n {_q(route_name(change))} --address-prefix {_q(prefix)} "
-        f"--next-hop-type VirtualAppliance --next-hop-ip-address {_q(next_hop_ip(topology, change))}"
+        "--next-hop-type VirtualAppliance "
+        f"--next-hop-ip-address {_q(next_hop_ip(topology, change))}"
     )
     if len(commands) == 2:
         commands.append(f"{update} --route-table {_q(table)}")

@@ -105,7 +105,8 @@ def apply_change(topology: Topology, change: Change) -> Topology:
         return _with_private_dns(topology, change)
     subnet = _subnet(topology, change)
     if change.kind == PE_POLICIES:
-        return _with_subnet(topology, replace(subnet, private_endpoint_network_policies=change.argument))
+        changed = replace(subnet, private_endpoint_network_policies=change.argument)
+        return _with_subnet(topology, changed)
     if change.kind == REMOVE_SERVICE_ENDPOINT:
         if change.argument not in subnet.service_endpoints:
             raise ConfigError(
@@ -173,7 +174,9 @@ def _subnet(topology: Topology, change: Change) -> Subnet:
     vnet_name, _, name = change.scope.partition("/")
     vnet = next((v for v in topology.vnets if v.name == vnet_name), None)
     if vnet is None:
-        raise ConfigError(f"--what-if {change.text!r}: unknown VNet {vnet_name!r} in {topology.source}")
+        raise ConfigError(
+            f"--what-if {change.text!r}: unknown VNet {vnet_name!r} in {topology.source}"
+        )
     found = next((s for s in vnet.subnets if s.name == name), None)
     if found is not None:
         return found
@@ -188,12 +191,12 @@ def _subnet(topology: Topology, change: Change) -> Subnet:
 def _with_subnet(topology: Topology, subnet: Subnet) -> Topology:
     vnets: list[VirtualNetwork] = []
     for vnet in topology.vnets:
-        if vnet.name == subnet.vnet:
-            others = tuple(s for s in vnet.subnets if s.name != subnet.name)
-            placed = any(s.name == subnet.name for s in vnet.subnets)
-            subnets = tuple(subnet if s.name == subnet.name else s for s in vnet.subnets)
-            vnet = replace(vnet, subnets=subnets if placed else (*others, subnet))
-        vnets.append(vnet)
+        if vnet.name != subnet.vnet:
+            vnets.append(vnet)
+            continue
+        placed = any(s.name == subnet.name for s in vnet.subnets)
+        subnets = tuple(subnet if s.name == subnet.name else s for s in vnet.subnets)
+        vnets.append(replace(vnet, subnets=subnets if placed else (*subnets, subnet)))
     return replace(topology, vnets=tuple(vnets))
 
 

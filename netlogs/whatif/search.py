@@ -86,9 +86,10 @@ class _Search:
             return None  # not placed in the topology: the model does not explain it
         if not before.delivered or self.firewall in before.firewalls:
             return None
-        place = origin_place(self.topology, flow.client_ip)
-        if place[0] is None:
+        subnet, named = origin_place(self.topology, flow.client_ip)
+        if subnet is None:
             return None
+        place = (subnet, named)
         if place not in self.found:
             if len(self.found) >= MAX_SEARCHES:
                 return _not_searched(flow)
@@ -137,13 +138,14 @@ def candidates(
     routes = [Change(UDR, subnet, f"{pe.ip}/32->{firewall}") for pe in endpoints]
     for pe in endpoints:
         vnet = vnets.get(pe.subnet.partition("/")[0])
-        routes += [Change(UDR, subnet, f"{p}->{firewall}") for p in (vnet.address_prefixes if vnet else ())]
+        ranges = vnet.address_prefixes if vnet else ()
+        routes += [Change(UDR, subnet, f"{p}->{firewall}") for p in ranges]
     policies = [Change(PE_POLICIES, pe.subnet, "RouteTableEnabled") for pe in endpoints
                 if _policies(topology, pe.subnet) not in ("Enabled", "RouteTableEnabled")]
     removal = [Change(REMOVE_SERVICE_ENDPOINT, subnet, KEY_VAULT_SERVICE)
                if KEY_VAULT_SERVICE in _service_endpoints(topology, subnet) else None]
-    dns = [Change(PRIVATE_DNS, client, PRIVATE_ZONE) if client and not _private_dns(topology, client)
-           else None]
+    public_dns = client is not None and not _private_dns(topology, client)
+    dns = [Change(PRIVATE_DNS, client, PRIVATE_ZONE) if client and public_dns else None]
     unique: list[Change] = []
     for change in (*routes, *policies, *removal, *dns):
         if change is not None and change not in unique:
