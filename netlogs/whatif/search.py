@@ -113,14 +113,16 @@ class _Search:
 
 
 def smallest_fix(
-    topology: Topology, source: str, vault: str, firewall: str, place: tuple[str, str | None]
+    topology: Topology, source: str, destination: str, firewall: str,
+    place: tuple[str, str | None],
 ) -> _Found | None:
-    """The first candidate (singles in order of size, then pairs) whose path passes.
-    ``place`` is ``origin_place(topology, source)``: the first subnet and the named client."""
-    singles = candidates(topology, vault, firewall, place)
+    """The first candidate (singles in order of size, then pairs) whose path from ``source`` to
+    ``destination`` (a vault, or an address) passes ``firewall``. ``place`` is
+    ``origin_place(topology, source)``: the first subnet and the named client."""
+    singles = candidates(topology, destination, firewall, place)
     for changes in (*((c,) for c in singles), *combinations(singles, 2)):
         try:
-            path = expected_path(apply_changes(topology, changes), source, vault)
+            path = expected_path(apply_changes(topology, changes), source, destination)
         except (NoPathError, ConfigError):
             continue
         if passes(path, firewall):
@@ -129,15 +131,18 @@ def smallest_fix(
 
 
 def candidates(
-    topology: Topology, vault: str, firewall: str, place: tuple[str, str | None]
+    topology: Topology, destination: str, firewall: str, place: tuple[str, str | None]
 ) -> list[Change]:
     """Single changes for a client starting in subnet ``place[0]``, smallest first."""
     subnet, client = place
-    endpoints = [pe for pe in topology.private_endpoints if pe.target == vault]
+    endpoints = [pe for pe in topology.private_endpoints if pe.target == destination]
+    targets = [(pe.ip, pe.subnet) for pe in endpoints]
+    if not endpoints and (located := locate_ip(topology, destination)) is not None:
+        targets = [(destination, located)]  # an address: the same routes, no policies
     vnets = {v.name: v for v in topology.vnets}
-    routes = [Change(UDR, subnet, f"{pe.ip}/32->{firewall}") for pe in endpoints]
-    for pe in endpoints:
-        vnet = vnets.get(pe.subnet.partition("/")[0])
+    routes = [Change(UDR, subnet, f"{ip}/32->{firewall}") for ip, _where in targets]
+    for _ip, where in targets:
+        vnet = vnets.get(where.partition("/")[0])
         ranges = vnet.address_prefixes if vnet else ()
         routes += [Change(UDR, subnet, f"{p}->{firewall}") for p in ranges]
     policies = [Change(PE_POLICIES, pe.subnet, "RouteTableEnabled") for pe in endpoints
