@@ -165,8 +165,9 @@ def _with_private_dns(topology: Topology, change: Change) -> Topology:
     if not any(c.name == change.scope for c in topology.clients):
         names = ", ".join(c.name for c in topology.clients[:8])
         raise ConfigError(f"--what-if {change.text!r}: unknown client {change.scope!r} ({names})")
-    clients = tuple(replace(c, uses_private_dns=True) if c.name == change.scope else c
-                    for c in topology.clients)
+    clients = tuple(
+        replace(c, uses_private_dns=True) if c.name == change.scope else c for c in topology.clients
+    )
     return replace(topology, clients=clients)
 
 
@@ -204,8 +205,10 @@ def describe(topology: Topology, change: Change) -> str:
     """The change in words, e.g. ``add a UDR 10.1.2.4/32 -> fw-hub (10.0.0.68) to the route
     table of vnet-hub/snet-mgmt (new route table rt-snet-mgmt-whatif)``."""
     if change.kind == PRIVATE_DNS:
-        return (f"make {change.scope} resolve the vault through the {PRIVATE_ZONE} zone "
-                "(its private endpoint address)")
+        return (
+            f"make {change.scope} resolve the vault through the {PRIVATE_ZONE} zone "
+            "(its private endpoint address)"
+        )
     if change.kind == PE_POLICIES:
         return f"set private endpoint network policies {change.argument} on {change.scope}"
     if change.kind == REMOVE_SERVICE_ENDPOINT:

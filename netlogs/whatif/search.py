@@ -93,8 +93,9 @@ class _Search:
         if place not in self.found:
             if len(self.found) >= MAX_SEARCHES:
                 return _not_searched(flow)
-            self.found[place] = smallest_fix(self.topology, flow.client_ip, self.vault,
-                                             self.firewall, place)
+            self.found[place] = smallest_fix(
+                self.topology, flow.client_ip, self.vault, self.firewall, place
+            )
         found = self.found[place]
         if found is None:
             return _none_found(flow, self.firewall)
@@ -113,7 +114,10 @@ class _Search:
 
 
 def smallest_fix(
-    topology: Topology, source: str, destination: str, firewall: str,
+    topology: Topology,
+    source: str,
+    destination: str,
+    firewall: str,
     place: tuple[str, str | None],
 ) -> _Found | None:
     """The first candidate (singles in order of size, then pairs) whose path from ``source`` to
@@ -145,10 +149,16 @@ def candidates(
         vnet = vnets.get(where.partition("/")[0])
         ranges = vnet.address_prefixes if vnet else ()
         routes += [Change(UDR, subnet, f"{p}->{firewall}") for p in ranges]
-    policies = [Change(PE_POLICIES, pe.subnet, "RouteTableEnabled") for pe in endpoints
-                if _policies(topology, pe.subnet) not in ("Enabled", "RouteTableEnabled")]
-    removal = [Change(REMOVE_SERVICE_ENDPOINT, subnet, KEY_VAULT_SERVICE)
-               if KEY_VAULT_SERVICE in _service_endpoints(topology, subnet) else None]
+    policies = [
+        Change(PE_POLICIES, pe.subnet, "RouteTableEnabled")
+        for pe in endpoints
+        if _policies(topology, pe.subnet) not in ("Enabled", "RouteTableEnabled")
+    ]
+    removal = [
+        Change(REMOVE_SERVICE_ENDPOINT, subnet, KEY_VAULT_SERVICE)
+        if KEY_VAULT_SERVICE in _service_endpoints(topology, subnet)
+        else None
+    ]
     public_dns = client is not None and not _private_dns(topology, client)
     dns = [Change(PRIVATE_DNS, client, PRIVATE_ZONE) if client and public_dns else None]
     unique: list[Change] = []
@@ -184,7 +194,13 @@ def path_summary(path: ExpectedPath) -> str:
 
 def _none_found(flow: FlowResult, firewall: str) -> PredictedFix:
     return PredictedFix(
-        flow.client_ip, flow.client, (), "", (), "", "",
+        flow.client_ip,
+        flow.client,
+        (),
+        "",
+        (),
+        "",
+        "",
         note=f"no single change nor pair of changes the search tries makes this client's "
         f"modelled path pass {firewall}",
     )
@@ -192,7 +208,13 @@ def _none_found(flow: FlowResult, firewall: str) -> PredictedFix:
 
 def _not_searched(flow: FlowResult) -> PredictedFix:
     return PredictedFix(
-        flow.client_ip, flow.client, (), "", (), "", "",
+        flow.client_ip,
+        flow.client,
+        (),
+        "",
+        (),
+        "",
+        "",
         note=f"not searched: fixes are searched for the first {MAX_SEARCHES} client places only",
     )
 
@@ -219,7 +241,9 @@ def paths_of(topology: Topology, vault: str, sources: Iterable[str]) -> dict[str
 
 
 def changed_clients(
-    others: dict[str, str], before: dict[str, ExpectedPath], after: dict[str, ExpectedPath],
+    others: dict[str, str],
+    before: dict[str, ExpectedPath],
+    after: dict[str, ExpectedPath],
     skip: set[str | None],
 ) -> tuple[str, ...]:
     out = []
@@ -290,13 +314,21 @@ def _covers(prefix: str, address: ipaddress.IPv4Network) -> bool:
 
 
 def _policies(topology: Topology, subnet: str) -> str:
-    return next((s.private_endpoint_network_policies for v in topology.vnets for s in v.subnets
-                 if s.ref == subnet), "Disabled")
+    return next(
+        (
+            s.private_endpoint_network_policies
+            for v in topology.vnets
+            for s in v.subnets
+            if s.ref == subnet
+        ),
+        "Disabled",
+    )
 
 
 def _service_endpoints(topology: Topology, subnet: str) -> tuple[str, ...]:
-    return next((s.service_endpoints for v in topology.vnets for s in v.subnets
-                 if s.ref == subnet), ())
+    return next(
+        (s.service_endpoints for v in topology.vnets for s in v.subnets if s.ref == subnet), ()
+    )
 
 
 def _private_dns(topology: Topology, client: str) -> bool:

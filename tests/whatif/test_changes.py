@@ -45,8 +45,12 @@ def test_a_udr_on_a_subnet_without_route_table_creates_one_and_leaves_the_origin
     assert topology.vnets[0].subnets[1].route_table is None  # frozen original untouched
     assert [r.name for r in topology.route_tables] == ["rt-app"]
     table = next(r for r in changed.route_tables if r.name == "rt-snet-hub-whatif")
-    assert [(r.address_prefix, r.next_hop_ip) for r in table.routes] == [("10.1.2.4/32", "10.0.0.68")]
-    rows = {(r.prefix, r.state, r.next_hop_type) for r in effective_routes(changed, "vnet-hub/snet-hub")}
+    assert [(r.address_prefix, r.next_hop_ip) for r in table.routes] == [
+        ("10.1.2.4/32", "10.0.0.68")
+    ]
+    rows = {
+        (r.prefix, r.state, r.next_hop_type) for r in effective_routes(changed, "vnet-hub/snet-hub")
+    }
     assert ("10.1.2.4/32", "Active", "VirtualAppliance") in rows
     assert ("10.1.2.4/32", "Invalid", "InterfaceEndpoint") in rows
     assert expected_path(changed, "vm-hub", "kv-test").firewalls == ("fw-hub",)
@@ -84,8 +88,9 @@ def test_the_az_commands_create_attach_and_fill_a_new_route_table() -> None:
 
 
 def test_policies_and_service_endpoint_changes_and_their_commands() -> None:
-    topo = t.set_subnet(t.build_t(), "spoke2/snet-vm",
-                        service_endpoints=("Microsoft.Storage", "Microsoft.KeyVault"))
+    topo = t.set_subnet(
+        t.build_t(), "spoke2/snet-vm", service_endpoints=("Microsoft.Storage", "Microsoft.KeyVault")
+    )
     policy = parse_change("pe-policies:spoke1/snet-pe:RouteTableEnabled")
     changed = apply_change(topo, policy)
     pe_subnet = next(s for v in changed.vnets for s in v.subnets if s.ref == "spoke1/snet-pe")
@@ -95,7 +100,9 @@ def test_policies_and_service_endpoint_changes_and_their_commands() -> None:
         "--private-endpoint-network-policies RouteTableEnabled",
     )
     removal = parse_change("remove-service-endpoint:spoke2/snet-vm:Microsoft.KeyVault")
-    vm = next(s for v in apply_change(topo, removal).vnets for s in v.subnets if s.name == "snet-vm")
+    vm = next(
+        s for v in apply_change(topo, removal).vnets for s in v.subnets if s.name == "snet-vm"
+    )
     assert vm.service_endpoints == ("Microsoft.Storage",)
     assert az_commands(topo, removal)[0].endswith("--service-endpoints Microsoft.Storage")
     only = t.set_subnet(t.build_t(), "spoke2/snet-vm", service_endpoints=("Microsoft.KeyVault",))
@@ -118,6 +125,8 @@ def test_changes_naming_what_the_model_lacks_are_config_errors(text: str, words:
 
 
 def test_a_hostile_name_is_quoted_in_the_az_command() -> None:
-    topo = t.set_subnet(t.build_t(), "spoke2/snet-vm", service_endpoints=("Microsoft.KeyVault", "x;rm -rf ~"))
+    topo = t.set_subnet(
+        t.build_t(), "spoke2/snet-vm", service_endpoints=("Microsoft.KeyVault", "x;rm -rf ~")
+    )
     removal = parse_change("remove-service-endpoint:spoke2/snet-vm:Microsoft.KeyVault")
     assert az_commands(topo, removal)[0].endswith("--service-endpoints 'x;rm -rf ~'")

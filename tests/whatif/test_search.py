@@ -19,8 +19,9 @@ BYPASSING = Verdict.REACHED_BYPASSING_FIREWALL
 
 
 def flow(ip: str, client: str | None, verdict: Verdict = BYPASSING) -> FlowResult:
-    return FlowResult(ip, client, verdict, "test", True, VaultOutcome.SERVED, 1, {}, {}, None,
-                      None, (), ())
+    return FlowResult(
+        ip, client, verdict, "test", True, VaultOutcome.SERVED, 1, {}, {}, None, None, (), ()
+    )
 
 
 def one_fix(topo: Topology, vault: str, *flows: FlowResult) -> PredictedFix:
@@ -65,8 +66,12 @@ def test_pe_route_beating_a_default_udr_in_the_hub() -> None:
 def test_service_endpoint_beating_a_default_udr_is_fixed_by_resolving_privately() -> None:
     topo = t.set_subnet(t.build_t(), "spoke2/snet-vm", service_endpoints=("Microsoft.KeyVault",))
     topo = t.attach(topo, "spoke2/snet-vm", [t.to_fw("0.0.0.0/0")])
-    topo = replace(topo, clients=tuple(replace(c, uses_private_dns=False) if c.name == "vm-app"
-                                       else c for c in topo.clients))
+    topo = replace(
+        topo,
+        clients=tuple(
+            replace(c, uses_private_dns=False) if c.name == "vm-app" else c for c in topo.clients
+        ),
+    )
     assert expected_path(topo, "vm-app", "kv1").bypass is BypassKind.SERVICE_ENDPOINT_ROUTE
     fix = one_fix(topo, "kv1", flow("10.2.1.4", "vm-app", Verdict.REACHED_VIA_SERVICE_ENDPOINT))
     assert fix.changes == ("private-dns:vm-app:privatelink.vaultcore.azure.net",)
@@ -97,8 +102,10 @@ def test_onprem_through_gateway_subnet_needs_a_udr_and_route_table_policies() ->
     fix = one_fix(topo, "kv1", flow("172.20.1.1", "onprem-office"))
     # a /32 alone on GatewaySubnet may not steer gateway traffic (policies Disabled), the /16
     # loses to the PE's /32: a single change is not enough
-    assert fix.changes == ("udr:hub/GatewaySubnet:10.1.2.4/32->fw-hub",
-                           "pe-policies:spoke1/snet-pe:RouteTableEnabled")
+    assert fix.changes == (
+        "udr:hub/GatewaySubnet:10.1.2.4/32->fw-hub",
+        "pe-policies:spoke1/snet-pe:RouteTableEnabled",
+    )
     rerun(topo, fix, "onprem-office", "kv1")
 
 
@@ -134,8 +141,12 @@ def test_a_policy_fix_lists_a_client_in_another_vnet_it_changes() -> None:
 
 @pytest.mark.parametrize("verdict", [Verdict.REACHED_VIA_PUBLIC_ENDPOINT, Verdict.INCONCLUSIVE])
 def test_only_bypass_and_service_endpoint_violations_are_searched(verdict: Verdict) -> None:
-    assert predicted_fixes(reference_topology(), "kv-test", "fw-hub",
-                           [flow("10.0.1.4", "vm-hub", verdict)]) == ()
+    assert (
+        predicted_fixes(
+            reference_topology(), "kv-test", "fw-hub", [flow("10.0.1.4", "vm-hub", verdict)]
+        )
+        == ()
+    )
 
 
 def test_no_fix_without_a_required_firewall_or_for_unplaced_or_passing_clients() -> None:
