@@ -57,6 +57,7 @@ class ClientView:
     row: bool = True  # listed in the verdict table
     picture: str = ""  # the path as an inline SVG (already escaped), for clients with a card
     sentence: str = ""  # the answer's plain sentence, for violations and undecided flows
+    fix: str = ""  # the predicted smallest fix, in words, for violations the model explains
 
     @property
     def link(self) -> str:
@@ -112,6 +113,11 @@ def _client(
     )
 
 
+def _card_fix(view: ClientView, result: TraceResult) -> ClientView:
+    fix = fix_of(result, view.flow) if view.flow.violation and view.card else None
+    return replace(view, fix=fix_sentence(fix)) if fix is not None else view
+
+
 def _evidence(clients: list[ClientView]) -> tuple[list[EvidenceView], int]:
     rows: list[EvidenceView] = []
     total = 0
@@ -144,6 +150,7 @@ def report_view(result: TraceResult) -> dict[str, Any]:
     clients = [
         _client(i, f, chosen, firewall, sentences.get(id(f), "")) for i, f in enumerate(flows)
     ]
+    clients = [_card_fix(c, result) for c in clients]
     evidence, evidence_total = _evidence(clients)
     return {
         "answer": answer,
