@@ -42,6 +42,7 @@ from netlogs.whatif.changes import (
 PREDICTED = f"{Verdict.REACHED_VIA_FIREWALL.value} (predicted)"
 KEY_VAULT_SERVICE = "Microsoft.KeyVault"
 MAX_SEARCHES = 50  # distinct client places searched per trace; the rest get a note
+MAX_AFFECTED = 100  # other clients listed per fix; the rest are counted
 _FIXABLE = (Verdict.REACHED_BYPASSING_FIREWALL, Verdict.REACHED_VIA_SERVICE_ENDPOINT)
 
 
@@ -77,7 +78,7 @@ class _Search:
         self.others = other_clients(topology, flows)
         self.found: dict[tuple[str, str | None], _Found | None] = {}
         self.before: dict[str, ExpectedPath] | None = None
-        self.after: dict[tuple[Change, ...], dict[str, ExpectedPath]] = {}
+        self.changed: dict[tuple[Change, ...], _Changed] = {}
 
     def fix(self, flow: FlowResult) -> PredictedFix | None:
         try:
@@ -103,14 +104,15 @@ class _Search:
         return fix_record(self.topology, flow.client_ip, flow.client, found, affected)
 
     def affected(self, changes: tuple[Change, ...], flow: FlowResult) -> tuple[str, ...]:
-        if self.before is None:
-            self.before = paths_of(self.topology, self.vault, self.others.values())
-        if changes not in self.after:
-            changed = apply_changes(self.topology, changes)
-            self.after[changes] = paths_of(changed, self.vault, self.others.values())
-        after = self.after[changes]
-        own = {flow.client_ip, flow.client}
-        return changed_clients(self.others, self.before, after, skip=own)
+        """The other clients whose path ``changes`` alter (computed once per change set)."""
+        if changes not in self.changed:
+            if self.before is None:
+                self.before = paths_of(self.topology, self.vault, self.others.values())
+            after = paths_of(
+                apply_changes(self.topology, changes), self.vault, self.others.values()
+            )
+            self.changed[changes] = _Changed.of(self.others, self.before, after)
+        return self.changed[changes].without(flow.client_ip, flow.client)
 
 
 def smallest_fix(
@@ -222,38 +224,67 @@ def _not_searched(flow: FlowResult) -> PredictedFix:
 # --------------------------------------------------------------------------- other clients
 
 
-def other_clients(topology: Topology, flows: Sequence[FlowResult]) -> dict[str, str]:
-    """label -> source for every client of the topology and every client of the result."""
-    labels: dict[str, str] = {}
+@dataclass(frozen=True)
+class OtherClient:
+    source: str  # what the path is walked from: a client name or an address
+    keys: tuple[str, ...]  # how a violating flow may name the same client
+
+
+def other_clients(topology: Topology, flows: Sequence[FlowResult]) -> dict[str, OtherClient]:
+    """label -> client, for every client of the topology and every client of the result."""
+    labels: dict[str, OtherClient] = {}
     named = {c.name for c in topology.clients}
     for client in topology.clients:
-        labels[f"{client.name} ({', '.join(client.ips)})"] = client.name
+        labels[f"{client.name} ({', '.join(client.ips)})"] = OtherClient(
+            client.name, (client.name,)
+        )
     for flow in flows:
         if flow.client in named:
             continue
         label = f"{flow.client} ({flow.client_ip})" if flow.client else flow.client_ip
-        labels.setdefault(label, flow.client_ip)
+        labels.setdefault(label, OtherClient(flow.client_ip, (flow.client_ip,)))
     return labels
 
 
-def paths_of(topology: Topology, vault: str, sources: Iterable[str]) -> dict[str, ExpectedPath]:
-    return expected_paths_to_vault(topology, vault, list(dict.fromkeys(sources)))
+def paths_of(
+    topology: Topology, vault: str, others: Iterable[OtherClient]
+) -> dict[str, ExpectedPath]:
+    sources = list(dict.fromkeys(o.source for o in others))
+    return expected_paths_to_vault(topology, vault, sources)
 
 
-def changed_clients(
-    others: dict[str, str],
-    before: dict[str, ExpectedPath],
-    after: dict[str, ExpectedPath],
-    skip: set[str | None],
-) -> tuple[str, ...]:
-    out = []
-    for label, source in others.items():
-        old, new = before[source], after[source]
-        if source in skip or label.split(" (")[0] in skip:
-            continue
-        if (old.delivered, old.firewalls) != (new.delivered, new.firewalls):
-            out.append(f"{label}: {_outcome(old)} -> {_outcome(new)}")
-    return tuple(out)
+@dataclass(frozen=True)
+class _Changed:
+    """Every client whose path one change set alters: its line, and where each client's is."""
+
+    lines: tuple[str, ...]
+    position: dict[str, int]  # client name or address -> index in lines
+
+    @classmethod
+    def of(
+        cls,
+        others: dict[str, OtherClient],
+        before: dict[str, ExpectedPath],
+        after: dict[str, ExpectedPath],
+    ) -> _Changed:
+        lines: list[str] = []
+        position: dict[str, int] = {}
+        for label, other in others.items():
+            old, new = before[other.source], after[other.source]
+            if (old.delivered, old.firewalls) != (new.delivered, new.firewalls):
+                for key in other.keys:
+                    position[key] = len(lines)
+                lines.append(f"{label}: {_outcome(old)} -> {_outcome(new)}")
+        return cls(tuple(lines), position)
+
+    def without(self, *client: str | None) -> tuple[str, ...]:
+        """The lines minus the client's own, at most MAX_AFFECTED and a count of the rest."""
+        own = {self.position[key] for key in client if key in self.position}
+        kept = [
+            line for i, line in enumerate(self.lines[: MAX_AFFECTED + len(own)]) if i not in own
+        ][:MAX_AFFECTED]
+        rest = len(self.lines) - len(own) - len(kept)
+        return (*kept, f"... and {rest} more client(s)") if rest > 0 else tuple(kept)
 
 
 def _outcome(path: ExpectedPath) -> str:

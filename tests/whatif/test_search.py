@@ -168,3 +168,15 @@ def _sentence(fix: PredictedFix) -> str:
     from netlogs.report.fixes import fix_sentence
 
     return fix_sentence(fix)
+
+
+def test_a_fix_lists_at_most_a_hundred_other_clients_and_counts_the_rest() -> None:
+    topo = reference_topology()
+    violators = [flow(f"10.0.1.{i}", None) for i in range(100, 230)]  # 130 in vm-hub's subnet
+    fixes = predicted_fixes(topo, "kv-test", "fw-hub", violators)
+    assert len(fixes) == 130 and {f.changes for f in fixes} == {fixes[0].changes}
+    first = fixes[0].affected
+    assert len(first) == 101 and first[-1] == "... and 30 more client(s)"
+    assert first[0] == "vm-hub (10.0.1.4): delivered without a firewall -> delivered through fw-hub"
+    assert not any(line.startswith("10.0.1.100:") for line in first)  # never itself
+    assert any(line.startswith("10.0.1.100:") for line in fixes[1].affected)
