@@ -5,7 +5,10 @@ Size 1x = 500 VNets, 5,000 subnets, 2,000 private endpoints, 200 route tables: h
 (global peering), every hub with an active/active VPN gateway (20 learned prefixes) and an Azure
 Firewall, every 20th VNet with a second address range, every 7th subnet with service endpoints,
 route tables (0/0 -> the hub firewall, four /24 UDRs, some without propagation) shared by spoke
-subnets, PE subnets alternating network policies Enabled/Disabled.
+subnets, PE subnets alternating network policies Enabled/Disabled; and the part-2 constructs:
+a secured Virtual WAN hub with routing intent and 10 connected VNets, a Route Server (20 learned
+routes) in the first hub, an NSG on every 10th PE subnet, an AVNM mesh of 10 spokes and the
+privatelink zone linked to every VNet with an A record per vault.
 
 Usage:  .venv/bin/python benchmarks/routing_bench.py [--scales 1,4,16] [--reps 5,3,1]
 Timings: effective routes of 100 random subnets (each measured alone, fresh index per
@@ -26,14 +29,21 @@ from netlogs.paths import expected_path
 from netlogs.routing import RoutingIndex, RoutingOptions, routes_of
 from netlogs.routing.prefixes import format_ip, parse_prefix
 from netlogs.topology.model import (
+    BgpRoute,
+    ConnectivityConfiguration,
     Firewall,
     KeyVault,
+    NetworkSecurityGroup,
     Peering,
+    PrivateDnsZone,
     PrivateEndpoint,
     Route,
+    RouteServer,
     RouteTable,
+    SecurityRule,
     Subnet,
     Topology,
+    VirtualHub,
     VirtualNetwork,
     VirtualNetworkGateway,
 )
@@ -68,6 +78,7 @@ def build(scale: int, spokes: int = SPOKES_PER_HUB) -> Topology:
     pes = pes[: 2000 * scale]
     vaults = tuple(KeyVault(f"kv{k}", private_endpoints=(pe.name,)) for k, pe in enumerate(pes))
     pes = [PrivateEndpoint(pe.name, pe.subnet, pe.ip, f"kv{k}") for k, pe in enumerate(pes)]
+    vnets += _vwan_vnets(n_vnets)
     return Topology(
         vnets=tuple(vnets),
         route_tables=tuple(t for ts in tables.values() for t in ts),
@@ -92,7 +103,49 @@ def build(scale: int, spokes: int = SPOKES_PER_HUB) -> Topology:
             ("Microsoft.KeyVault", tuple(f"20.{k}.0.0/24" for k in range(50))),
             ("Microsoft.Storage", tuple(f"52.{k}.1.0/24" for k in range(100))),
         ),
+        **_part2_constructs(vnets, pes, hubs),
     )
+
+
+VWAN_VNETS = 10
+
+
+def _vwan_vnets(first: int) -> list[VirtualNetwork]:
+    """VNets connected to a secured Virtual WAN hub (no peerings of their own)."""
+    result = []
+    for i in range(first, first + VWAN_VNETS):
+        base = vnet_base(i)
+        subnets = tuple(Subnet(f"snet-{s}", f"vnet{i}", (f"{format_ip(base + s * 128)}/25",))
+                        for s in range(SUBNETS_PER_VNET))
+        result.append(VirtualNetwork(f"vnet{i}", (f"{format_ip(base)}/21",), "westeurope",
+                                     subnets))
+    return result
+
+
+def _part2_constructs(
+    vnets: list[VirtualNetwork], pes: list[PrivateEndpoint], hubs: list[int]
+) -> dict[str, object]:
+    """Virtual WAN, Route Server, NSGs, an AVNM mesh and private DNS over the same estate."""
+    names = [v.name for v in vnets]
+    deny = SecurityRule("deny-443", 200, "Inbound", "Deny", "Tcp", ("172.16.0.0/12",),
+                        destination_ports=("443",))
+    hub_ip = format_ip(vnet_base(8180) + 132)
+    return {
+        "virtual_hubs": (VirtualHub("vhub0", f"{format_ip(vnet_base(8180))}/23",
+                                    tuple(names[-VWAN_VNETS:]), hub_ip,
+                                    ("PrivateTraffic", "Internet"), firewall="fw-vhub0"),),
+        "route_servers": (RouteServer("ars0", f"vnet{hubs[0]}", tuple(
+            BgpRoute(f"192.168.{k}.0/24", format_ip(vnet_base(hubs[0]) + 260 + k % 2), "65030")
+            for k in range(20))),),
+        "network_security_groups": tuple(
+            NetworkSecurityGroup(f"nsg{i}", (f"{v.name}/snet-2",), rules=(deny,))
+            for i, v in enumerate(vnets[:-VWAN_VNETS]) if i % 10 == 3),
+        "connectivity_configurations": (ConnectivityConfiguration(
+            "cc-mesh", "Mesh", tuple(names[1:400:40])),),
+        "private_dns_zones": (PrivateDnsZone(
+            "privatelink.vaultcore.azure.net", tuple(names),
+            tuple((pe.target, pe.ip) for pe in pes)),),
+    }
 
 
 def _route_tables(scale: int, hubs: list[int]) -> dict[int, list[RouteTable]]:

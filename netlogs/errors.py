@@ -10,9 +10,10 @@ about the network or the logs (verdicts, gaps, unparsed rows) are data, never ex
     │   └── NoPathError      the model has no route between the endpoints asked for
     ├── TemplateError        unknown KQL template, missing/extra/ill-typed parameter, bad header
     ├── InputError           an evidence file that cannot be read or is not understood
-    ├── SourceError          anything from fetching rows from Log Analytics
+    ├── SourceError          anything from fetching rows from Log Analytics or Azure
     │   ├── AuthError        credential or permission failure (never carries secrets)
-    │   └── QueryError       the service rejected a query (syntax error, limits)
+    │   ├── QueryError       the service rejected a query (syntax error, limits)
+    │   └── AzureRequestError an ARM or Resource Graph call failed (status, code, resource)
     └── SchemaError          rows missing required columns or with uncastable types
 """
 
@@ -80,3 +81,18 @@ class QueryError(SourceError):
 
 class SchemaError(NetlogsError):
     """Rows lack required columns or hold values of the wrong type."""
+
+
+class AzureRequestError(SourceError):
+    """An Azure control-plane call (ARM, Resource Graph) answered with an error.
+
+    ``status`` is the HTTP status (0 when no answer arrived), ``code`` Azure's error code and
+    ``resource`` the resource or scope the call was about, so a caller can tell a missing
+    permission (403) on one resource from a failure that stops everything.
+    """
+
+    def __init__(self, message: str, status: int = 0, code: str = "", resource: str = "") -> None:
+        self.status = status
+        self.code = code
+        self.resource = resource
+        super().__init__(message)

@@ -131,6 +131,9 @@ class BypassKind(str, Enum):
     GATEWAY_SUBNET_EXACT_32 = "gateway_subnet_exact_32"  # /32 UDR on GatewaySubnet may "lie"
     ASYMMETRIC_RETURN = "asymmetric_return"  # firewall without SNAT to a PE: reply bypasses it
     PUBLIC_ENDPOINT = "public_endpoint"  # name resolves to the public endpoint
+    OTHER_FIREWALL = "other_firewall"  # passes a firewall, but not the one the design names
+    THIRD_PARTY_APPLIANCE = "third_party_appliance"  # a non-Azure-Firewall NVA / ILB instead
+    UDR_VNET_LOCAL = "udr_vnet_local"  # a UDR to VnetLocal sends it straight to the endpoint
 
 
 # --------------------------------------------------------------------------- time
@@ -180,6 +183,9 @@ class ExpectedPath:
     hops: tuple[PathHop, ...]
     bypass: BypassKind | None = None
     confidence: Confidence = Confidence.HIGH
+    # constructs on this path the model did not evaluate ("virtual_hub vhub-ne", ...): while
+    # any is listed, ``confidence`` is low
+    unevaluated: tuple[str, ...] = ()
 
     @property
     def forward_bypass(self) -> BypassKind | None:

@@ -23,6 +23,11 @@ if [ -f tests/kusto/package.json ]; then
   (cd tests/kusto && npm ci --silent --no-audit --no-fund)
 fi
 
+# Azurite, Microsoft's storage emulator (node): serves flow-log blobs to the discovery tests.
+if [ -f tests/azurite/package.json ]; then
+  (cd tests/azurite && npm ci --silent --no-audit --no-fund)
+fi
+
 # Headless Chromium from Debian for the HTML report tests.
 if ! command -v chromium >/dev/null 2>&1; then
   if [ "$(id -u)" = 0 ]; then

@@ -20,6 +20,11 @@ ERROR_LINE_LIMIT = 2_000  # characters of an error message printed on stderr
 # command name -> (module, attribute, one-line help shown by `netlogs --help`)
 _COMMANDS: dict[str, tuple[str, str, str]] = {
     "trace": ("netlogs.cli.trace_cmd", "trace", "Prove how clients reached a Key Vault."),
+    "doctor": (
+        "netlogs.cli.doctor_cmd",
+        "doctor",
+        "Logging coverage of the paths to a vault, and how to close gaps.",
+    ),
     "report": ("netlogs.cli.trace_cmd", "report", "Render a saved trace JSON as HTML/Markdown."),
     "routes": ("netlogs.cli.network_cmd", "routes", "Effective routes of any subnet."),
     "path": ("netlogs.cli.network_cmd", "path", "Expected path from a client to a destination."),

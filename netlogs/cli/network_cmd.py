@@ -15,10 +15,15 @@ from netlogs.cli.output import emit, output_format, output_options
 if TYPE_CHECKING:
     from netlogs.model import ExpectedPath
     from netlogs.routing import EffectiveRoute, RoutingOptions
+    from netlogs.topology.model import Topology
 
 _TOPOLOGY = click.option(
     "--topology", "topology_file", required=True,
     type=click.Path(dir_okay=False, path_type=Path), help="Topology file (YAML or JSON).",
+)
+_SERVICE_TAGS = click.option(
+    "--service-tags", "service_tags", type=click.Path(dir_okay=False, path_type=Path),
+    help="Output of 'az network list-service-tags': fills Key Vault service-endpoint prefixes.",
 )
 _OPTION = click.option(
     "--routing-option", "routing_options", multiple=True, metavar="NAME=true|false",
@@ -31,8 +36,9 @@ _OPTION = click.option(
 @_TOPOLOGY
 @output_options
 @_OPTION
-def routes(subnet: str, topology_file: Path, output_format: str, query: str | None,
-           routing_options: tuple[str, ...]) -> None:
+@_SERVICE_TAGS
+def routes(*, subnet: str, topology_file: Path, output_format: str, query: str | None,
+           routing_options: tuple[str, ...], service_tags: Path | None) -> None:
     """Effective routes of any subnet VNET/SUBNET (also GatewaySubnet, AzureFirewallSubnet,
     App Service and empty subnets, which Azure never shows).
 
@@ -40,16 +46,20 @@ def routes(subnet: str, topology_file: Path, output_format: str, query: str | No
 
         netlogs routes spoke2/snet-vm --topology topology.yaml
     """
-    from netlogs.routing import effective_routes
-    from netlogs.topology.loader import load_topology
+    from netlogs.routing import index_for, routes_of
 
     fmt = _checked(output_format, query)
-    topology = load_topology(topology_file)
-    table = effective_routes(topology, subnet, _routing_options(routing_options))
-    doc = {"subnet": subnet, "routes": [_route_json(r) for r in table]}
+    topology = load_with_tags(topology_file, service_tags)
+    index = index_for(topology, _routing_options(routing_options))
+    table = routes_of(index, subnet)
+    unevaluated = index.unevaluated_in(subnet.partition("/")[0])
+    doc = {"subnet": subnet, "routes": [_route_json(r) for r in table],
+           "unevaluated": list(unevaluated)}
     emit(
         fmt,
-        table=lambda color, width: render_routes(subnet, table, color=color, width=width),
+        table=lambda color, width: render_routes(
+            subnet, table, color=color, width=width, unevaluated=unevaluated
+        ),
         document=lambda: doc if query else doc["routes"] if fmt == "tsv" else doc,
         query=query,
         json_text=lambda: json.dumps(doc, indent=2) + "\n",
@@ -64,6 +74,7 @@ def routes(subnet: str, topology_file: Path, output_format: str, query: str | No
 @_TOPOLOGY
 @output_options
 @_OPTION
+@_SERVICE_TAGS
 @click.option("--what-if", "what_if", multiple=True, metavar="CHANGE",
               help="Apply a configuration change to the model first (repeatable): "
               "udr:VNET/SUBNET:PREFIX->FIREWALL_OR_IP, pe-policies:VNET/SUBNET:POLICY, "
@@ -80,7 +91,6 @@ def path(**options: Any) -> None:
             --what-if 'udr:vnet-hub/snet-hub:10.1.2.4/32->fw-hub'
     """
     from netlogs.paths import expected_path
-    from netlogs.topology.loader import load_topology
 
     source: str = options["source"]
     dest: str = options["dest"]
@@ -88,9 +98,9 @@ def path(**options: Any) -> None:
     query: str | None = options["query"]
     fmt = _checked(options["output_format"], query)
     routing_options: tuple[str, ...] = options["routing_options"]
-    destination, port = _split_port(dest)
+    destination, port = split_port(dest)
     changes = _what_if(options["what_if"])
-    topology = load_topology(topology_file)
+    topology = load_with_tags(topology_file, options["service_tags"])
     if changes:
         from netlogs.whatif import apply_changes
 
@@ -135,13 +145,46 @@ def _checked(value: str, query: str | None) -> str:
         raise click.BadParameter(str(exc), param_hint="--output") from None
 
 
-def _split_port(dest: str) -> tuple[str, int | None]:
+def load_with_tags(topology_file: Path, service_tags: Path | None) -> Topology:
+    """The topology file, with Key Vault service-endpoint prefixes from a service-tags file."""
+    from netlogs.topology.loader import load_topology
+    from netlogs.topology.service_tags import load_service_tags, with_service_tags
+
+    topology = load_topology(topology_file)
+    if service_tags is None:
+        return topology
+    return with_service_tags(topology, load_service_tags(service_tags))
+
+
+def split_port(dest: str) -> tuple[str, int | None]:
+    """``DEST``, ``DEST:PORT``, ``[IPv6]`` or ``[IPv6]:PORT``; an unbracketed IPv6 address
+    whose last group could be a port is refused rather than guessed."""
+    if dest.startswith("["):
+        host, sep, rest = dest[1:].partition("]")
+        if not sep or not host or (rest and not rest.startswith(":")):
+            raise click.BadParameter(f"{dest!r}: expected [IPv6] or [IPv6]:PORT",
+                                     param_hint="--to")
+        return host, _port(dest, rest[1:]) if rest else None
+    if dest.count(":") > 1:
+        if dest.rpartition(":")[2].isdigit():
+            raise click.BadParameter(
+                f"{dest!r} is ambiguous: is the last group part of the IPv6 address or a port? "
+                f"Write [{dest}] for the address or [ADDRESS]:PORT with a port",
+                param_hint="--to")
+        return dest, None
     host, sep, port = dest.rpartition(":")
     if not sep:
         return dest, None
-    if not port.isdigit() or not 0 < int(port) < 65536 or not host:
+    if not host:
         raise click.BadParameter(f"{dest!r}: expected DEST or DEST:PORT", param_hint="--to")
-    return host, int(port)
+    return host, _port(dest, port)
+
+
+def _port(dest: str, text: str) -> int:
+    if not text.isdigit() or not 0 < int(text) < 65536:
+        raise click.BadParameter(f"{dest!r}: expected DEST or DEST:PORT (a port 1-65535)",
+                                 param_hint="--to")
+    return int(text)
 
 
 def _routing_options(pairs: Sequence[str]) -> RoutingOptions:
@@ -213,7 +256,12 @@ def _routes_stacked(console: Any, table: Sequence[EffectiveRoute]) -> None:
 
 
 def render_routes(
-    subnet: str, table: Sequence[EffectiveRoute], *, color: bool = False, width: int = 120
+    subnet: str,
+    table: Sequence[EffectiveRoute],
+    *,
+    color: bool = False,
+    width: int = 120,
+    unevaluated: Sequence[str] = (),
 ) -> str:
     """A table shaped like ``az network nic show-effective-route-table -o table``, plus notes
     that wrap to the terminal's width."""
@@ -226,6 +274,7 @@ def render_routes(
     console.print()
     if _fixed_width(table) + NOTES_MIN > width:
         _routes_stacked(console, table)
+        _not_evaluated(console, unevaluated)
         return _finish(out)
     grid = Table(box=box.SIMPLE_HEAD, show_edge=False, pad_edge=False, header_style="bold")
     for name in _HEADERS:
@@ -238,7 +287,18 @@ def render_routes(
             ", ".join(r.next_hop_ips), r.name, _note(r),
         )
     console.print(grid)
+    _not_evaluated(console, unevaluated)
     return _finish(out)
+
+
+def _not_evaluated(console: Any, unevaluated: Sequence[str]) -> None:
+    from rich.text import Text
+
+    if unevaluated:
+        console.print(Text(
+            "Not evaluated (this table may lack or misstate routes): " + ", ".join(unevaluated),
+            style="yellow",
+        ))
 
 
 def _note(route: EffectiveRoute) -> str:
@@ -259,6 +319,8 @@ def path_json(result: ExpectedPath, dest: str) -> dict[str, Any]:
             for h in result.hops
         ],
         "bypass": result.bypass.value if result.bypass else None,
+        "confidence": result.confidence.value,
+        "unevaluated": list(result.unevaluated),
     }
 
 
@@ -293,5 +355,8 @@ def render_path(
     console.print(Padding(chain, (0, 0, 0, 2)))
     if result.bypass is not None:
         console.print(Text(f"Bypass: {result.bypass.value}", style="bold red"))
-    console.print(f"Confidence: {result.confidence.value}")
+    if result.unevaluated:
+        console.print(Text(f"Not evaluated on this path: {', '.join(result.unevaluated)}",
+                           style="yellow"))
+    console.print(Text(f"Confidence: {result.confidence.value}"))
     return _finish(out)

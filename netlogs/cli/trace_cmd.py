@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING
 
 import click
 
+from netlogs.cli.live_discovery import azure_options
 from netlogs.cli.options import log_analytics_connection
 from netlogs.cli.output import output_format, output_options
 from netlogs.errors import ConfigError
@@ -25,6 +26,11 @@ if TYPE_CHECKING:
 @click.command("trace")
 @click.option("--vault", metavar="NAME", help="Key Vault to trace (a name in the topology).")
 @click.option("--topology", "topology_file", metavar="FILE", help="Topology file (YAML/JSON).")
+@click.option(
+    "--service-tags",
+    metavar="FILE",
+    help="Output of 'az network list-service-tags': fills Key Vault service-endpoint prefixes.",
+)
 @click.option("--logs", metavar="DIR", help="Read exported logs under DIR (offline).")
 @click.option(
     "--workspace",
@@ -36,7 +42,8 @@ if TYPE_CHECKING:
 @click.option(
     "--require-firewall",
     metavar="NAME",
-    help="Design rule: traffic to the vault must pass this firewall.",
+    help="Design rule: traffic to the vault must pass this firewall. Discovering from Azure "
+    "(no --topology), it is read from the routes unless given; `none` there means no rule.",
 )
 @click.option(
     "--from",
@@ -80,6 +87,7 @@ if TYPE_CHECKING:
     help="Tolerated clock difference between log sources.",
 )
 @log_analytics_connection
+@azure_options
 @click.option(
     "--now",
     "now_text",
@@ -93,11 +101,14 @@ def trace(ctx: click.Context, /, **options: object) -> None:
 
     Prints one verdict per client; exit code 0 = no violation, 1 = violation,
     2 = could not run, 3 = some flow is inconclusive or not yet observable.
+    With only --vault and a window, the vault, its network, the design firewall
+    and the workspaces are discovered from Azure (signed in as with `az login`).
 
     \b
-    Example:
+    Examples:
       netlogs trace --vault kv-contoso-prod --topology sample_data/topology.yaml \\
           --logs sample_data/logs --html out/report.html --json out/trace.json
+      netlogs trace --vault kv-contoso-prod --since 2h
     """
     from netlogs.cli.exit_codes import exit_code_for
     from netlogs.cli.outputs import check_outputs, report_outputs, takes_stdout, write_reports
@@ -113,8 +124,10 @@ def trace(ctx: click.Context, /, **options: object) -> None:
         input_trees=[("--logs", _text(options, "logs"))],
     )
     now = _now(_text(options, "now_text"))
-    request, topology, source = _prepare(options, now)
+    request, topology, source, note = _prepare(options, now)
     result = run_trace(request, source, topology)
+    if note:
+        result = _with_note(result, note)
     # The result's hundreds of thousands of objects live until the reports are written: set
     # them aside so the cyclic collector does not walk them again meanwhile (unfrozen after,
     # for callers that run the command in-process).
@@ -122,9 +135,10 @@ def trace(ctx: click.Context, /, **options: object) -> None:
     try:
         write_reports(result, outputs)
         if not takes_stdout(outputs):  # `--json -`: stdout holds that document alone
-            _print_result(
-                result, _text(options, "output_format") or "table", _text(options, "query")
-            )
+            output = _text(options, "output_format") or "table"
+            if note and output == "table":
+                click.echo(note)  # the assumed design rule: the first line of the answer
+            _print_result(result, output, _text(options, "query"))
     finally:
         gc.unfreeze()
     ctx.exit(exit_code_for(result))
@@ -164,8 +178,9 @@ def report(result_file: Path, html_file: str | None, markdown_file: str | None) 
 
 def _prepare(
     options: dict[str, object], now: datetime
-) -> tuple[TraceRequest, Topology, EvidenceSource]:
-    """Check the options, then build the request, the topology and the evidence source."""
+) -> tuple[TraceRequest, Topology, EvidenceSource, str]:
+    """Check the options, then build the request, the topology, the evidence source and the
+    note every output starts with (a design rule read from the routes), if any."""
     from netlogs.model import TraceRequest
     from netlogs.pipeline.window import parse_duration, resolve_window
 
@@ -175,21 +190,48 @@ def _prepare(
     logs, workspaces = _text(options, "logs"), _workspaces(options)
     if logs and workspaces:
         raise ConfigError("give either --logs DIR or --workspace ID, not both")
-    if not logs and not workspaces:
+    discovering = not logs and not workspaces and not _text(options, "topology_file")
+    if not logs and not workspaces and not discovering:
         raise ConfigError("no evidence source: give --logs DIR (exported logs) or --workspace ID")
     output_format(_text(options, "output_format") or "table", _text(options, "query"))
     _check_zone(_text(options, "csv_tz"))
     window = resolve_window(
         now, _text(options, "since"), _text(options, "start"), _text(options, "end")
     )
+    if discovering and window is None:
+        raise ConfigError(
+            "no evidence source: give --logs DIR (exported logs), or a window (--since 2h or "
+            "--start/--end) to find the vault's network and logs in Azure"
+        )
     if workspaces and window is None:
         raise ConfigError("--workspace needs a time window: add --since 2h or --start/--end")
-    topology = _topology(_text(options, "topology_file"), vault)
+    note, required = "", _text(options, "require_firewall")
+    if discovering:
+        from netlogs.cli.live_discovery import discover, planned_source
+
+        outputs = [
+            path
+            for path in (_text(options, k) for k in ("json_file", "html_file", "markdown_file"))
+            if path != "-"
+        ]
+        found = discover(options, vault, outputs)
+        topology, source = found.discovery.topology, planned_source(found, options)
+        vault, note, required = found.discovery.plan.vault, found.discovery.rule.note, (
+            found.discovery.rule.firewall
+        )
+    else:
+        topology = _topology(_text(options, "topology_file"), vault)
+        source = _source(options, logs, workspaces)
+    tags = _text(options, "service_tags")
+    if tags:
+        from netlogs.topology.service_tags import load_service_tags, with_service_tags
+
+        topology = with_service_tags(topology, load_service_tags(Path(tags)))
     request = TraceRequest(
         vault=vault,
         window=window,
         now=now,
-        required_firewall=_text(options, "require_firewall"),
+        required_firewall=required,
         client_filter=_text(options, "client"),
         reuse_window=parse_duration(_text(options, "reuse_window") or "10m", "--reuse-window"),
         clock_skew=parse_duration(
@@ -197,8 +239,17 @@ def _prepare(
         ),
         timeline=_text(options, "html_file") is not None,  # only the HTML report draws it
     )
-    source = _source(options, logs, workspaces)
-    return request, topology, source
+    return request, topology, source, note
+
+
+def _with_note(result: TraceResult, note: str) -> TraceResult:
+    """The assumed design rule, first among the gaps of every written report."""
+    from dataclasses import replace
+
+    from netlogs.model import Gap, GapKind
+
+    first = Gap(GapKind.TOPOLOGY, note, (), "give --require-firewall NAME (or none) to decide it")
+    return replace(result, gaps=(first, *result.gaps))
 
 
 def _topology(path: str | None, vault: str) -> Topology:

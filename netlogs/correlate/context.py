@@ -80,6 +80,8 @@ class CorrelationContext:
     client_names: Mapping[str, str] = field(default_factory=dict)
     evidence_per_kind: int = 2  # first N and last N rows per family and flow
     timeline_per_kind: int = TIMELINE_PER_KIND  # 0: no timeline (no HTML report asked for)
+    # the (family, table) sources that are partial (the family's status merges them)
+    partial_tables: frozenset[tuple[LogFamily, str]] = frozenset()
 
     def status(self, family: LogFamily) -> SourceStatus:
         """A family nobody reported on is missing."""

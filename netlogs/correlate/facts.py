@@ -57,7 +57,9 @@ def request_facts(
     status = pl.col("http_status")
     challenge = (pl.col("operation") == AUTH_CHALLENGE_OPERATION) & (status == 401)
     net = pl.col("network_denied")
-    reached = ~net
+    # a 401 challenge carries no token: the vault answers it before its network rules are
+    # applied, so it proves nothing about the path (contract §5)
+    reached = ~net & ~challenge
     private = reached & pl.col("arrival").is_in([PRIVATE_ENDPOINT, PRIVATE_UNKNOWN])
     uncovered = private & ~pl.col("covered")
     counts = (

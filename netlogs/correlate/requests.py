@@ -14,6 +14,7 @@ from netlogs.correlate.ipkeys import (
 )
 from netlogs.correlate.snat import stitch_snat_requests
 from netlogs.frames import computed, keep_rows, with_computed
+from netlogs.normalize.keyvault import control_plane_operation
 
 NETWORK_DENIAL_CODES = ("ForbiddenByFirewall", "ForbiddenByConnection")
 AUTH_CHALLENGE_OPERATION = "Authentication"
@@ -27,13 +28,18 @@ UNKNOWN = "unknown"
 
 
 def vault_requests(kv_requests: pl.DataFrame, ctx: CorrelationContext) -> pl.DataFrame:
-    """The vault's requests in the window, time-ordered, with ``caller_key``, ``arrival`` and
-    ``snat_firewall``."""
+    """The vault's data-plane requests in the window, time-ordered, with ``caller_key``,
+    ``arrival`` and ``snat_firewall``.
+
+    Control-plane operations (``VaultGet``, ``VaultPut``, ...) come through Azure Resource
+    Manager, not the vault's network endpoints: they are no arrival and make no flow.
+    """
     names = spellings(kv_requests, "vault", [ctx.vault.name, ctx.vault.host])
     rows = keep_rows(  # no copy when the evidence query already kept only these rows
         kv_requests,
         (pl.col("vault").is_null() | pl.col("vault").is_in(names))
-        & pl.col("time").is_between(ctx.window.start, ctx.window.end),
+        & pl.col("time").is_between(ctx.window.start, ctx.window.end)
+        & ~control_plane_operation(pl.col("operation")),
     )
     rows = with_ipv4_key(rows, "caller_ip", "caller_key")
     requests = computed(

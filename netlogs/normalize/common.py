@@ -162,10 +162,15 @@ def _portal_by_minute(frame: pl.DataFrame) -> pl.Series | None:
     return joined.select(pl.col("start") + pl.duration(microseconds=micros)).to_series()
 
 
+_LAST_EPOCH_MS = 253_402_300_799_999  # 9999-12-31T23:59:59.999Z
+
+
 def epoch_seconds_or_ms(expr: pl.Expr) -> pl.Expr:
     """Flow-tuple time: epoch seconds, or milliseconds when the value is above 10^11."""
     value = expr.cast(pl.String).cast(pl.Float64, strict=False).cast(pl.Int64, strict=False)
     millis = pl.when(value > 10**11).then(value).otherwise(value * 1000)
+    # beyond year 9999 the microseconds would wrap around: no time at all (unparseable)
+    millis = pl.when(millis.abs() <= _LAST_EPOCH_MS).then(millis)
     return pl.from_epoch(millis, time_unit="ms").dt.replace_time_zone("UTC").cast(UTC_TIME)
 
 

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 
 import polars as pl
 
-from netlogs.model import LogFamily
+from netlogs.model import LogFamily, SetAsideReason
 from netlogs.normalize.common import pick
 from netlogs.normalize.dns import normalize_dns_messages, normalize_dns_queries
 from netlogs.normalize.firewall import (
@@ -61,6 +61,8 @@ class Piece:
     unparsed: pl.DataFrame | None = None  # columns _line, _row_id, msg
     note: str = ""  # goes into the SourceSummary detail
     issue: str = ""  # a whole-table problem, reported as one ParseIssue without a line
+    # rows of the raw table not in ``frame`` nor ``unparsed``: (SetAsideReason value, rows)
+    set_aside: tuple[tuple[str, int], ...] = ()
 
 
 def normalize_raw(table: str, frame: pl.DataFrame) -> list[Piece]:
@@ -98,8 +100,8 @@ def _single(table: str, frame: pl.DataFrame) -> list[Piece]:
         return [Piece(family, *normalize_nsg_flow_tuples(frame, table))]
     if table == "raw:vnet_flow":
         return [Piece(family, *normalize_vnet_flow_tuples(frame, table))]
-    flows, note = normalize_traffic_analytics(frame, table)
-    return [Piece(family, flows, note=note)]
+    flows, note, set_aside = normalize_traffic_analytics(frame, table)
+    return [Piece(family, flows, note=note, set_aside=set_aside)]
 
 
 def _raw_firewall(table: str, frame: pl.DataFrame) -> list[Piece]:
@@ -197,4 +199,5 @@ def _other_rows(frame: pl.DataFrame) -> Piece:
     names = ", ".join(frame.select(categories).to_series().head(5).to_list())
     note = f"{frame.height} AzureDiagnostics rows of other categories not read ({names})"
     empty = empty_frame(CANONICAL["fw_events"])
-    return Piece(LogFamily.FIREWALL, empty, note=note, issue=note)
+    unrelated = ((SetAsideReason.UNRELATED.value, frame.height),)
+    return Piece(LogFamily.FIREWALL, empty, note=note, issue=note, set_aside=unrelated)

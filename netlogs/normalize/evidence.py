@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
@@ -13,11 +14,13 @@ from netlogs.model import (
     LogFamily,
     ParseIssue,
     RawTable,
+    SetAsideReason,
     SourceStatus,
     SourceSummary,
 )
 from netlogs.normalize.common import LINE_COLUMN, with_row_ids
 from netlogs.normalize.dispatch import CANONICAL_BY_FAMILY, FAMILY_BY_TABLE, Piece, normalize_raw
+from netlogs.normalize.ledger import ledger_summary, merge_counts
 from netlogs.schemas import CANONICAL, empty_frame
 
 # At most this many characters of an unreadable line are quoted in its ParseIssue.
@@ -52,6 +55,7 @@ class _Totals:
     rows: int = 0
     partial: bool = False
     details: list[str] = field(default_factory=list)
+    set_aside: Counter[str] = field(default_factory=Counter)
 
 
 def normalize_evidence(
@@ -72,12 +76,14 @@ def normalize_evidence(
                 ParseIssue(raw.origin, None, f"{raw.table}: not a log table netlogs reads")
             )
             continue
-        for piece in _normalized(raw):
+        for index, piece in enumerate(_normalized(raw)):
             frames[piece.family].append(piece.frame)
             found.extend(_piece_issues(raw, piece))
-            for table, rows in _rows_by_table(raw, piece):
+            for number, (table, rows) in enumerate(_rows_by_table(raw, piece)):
                 total = totals.setdefault((piece.family, table), _Totals())
                 _add_totals(total, raw, piece, rows)
+                if index == 0 and number == 0:  # rows the reader set aside, counted once
+                    total.set_aside.update(dict(raw.set_aside))
     tables = {
         CANONICAL_BY_FAMILY[family]: _concat(parts, CANONICAL_BY_FAMILY[family])
         for family, parts in frames.items()
@@ -131,7 +137,8 @@ def _piece_issues(raw: RawTable, piece: Piece) -> list[ParseIssue]:
 def _rows_by_table(raw: RawTable, piece: Piece) -> list[tuple[str, int]]:
     """Rows per source table; canonical Parquet is listed under the tables it was fetched from."""
     if raw.source_rows is not None and raw.table.startswith("canonical:"):
-        # A filtered scan: count the whole file, as the unfiltered read below does.
+        # A filtered scan: count the whole file, as the unfiltered read below does (the rows
+        # its pushed-down filter skipped are set aside by ``account_evidence``).
         if not raw.source_rows:
             return [(raw.table, 0)]
         return [(str(table or raw.table), rows) for table, rows in raw.source_rows]
@@ -145,6 +152,8 @@ def _add_totals(total: _Totals, raw: RawTable, piece: Piece, rows: int) -> None:
     total.rows += rows
     total.partial = total.partial or raw.status is SourceStatus.PARTIAL
     unparsed = 0 if piece.unparsed is None else piece.unparsed.height
+    total.set_aside[SetAsideReason.UNPARSEABLE.value] += unparsed
+    total.set_aside.update(dict(piece.set_aside))
     if unparsed:
         total.details.append(f"{raw.origin}: {unparsed} unreadable rows")
     if piece.note:
@@ -154,13 +163,18 @@ def _add_totals(total: _Totals, raw: RawTable, piece: Piece, rows: int) -> None:
 
 
 def _summaries(totals: dict[tuple[LogFamily, str], _Totals]) -> tuple[SourceSummary, ...]:
+    """One summary per (family, table), with its ledger: ``rows`` are the rows normalized."""
     return tuple(
-        SourceSummary(
-            family=family,
-            table=table,
-            rows=total.rows,
-            status=SourceStatus.PARTIAL if total.partial else SourceStatus.COMPLETE,
-            detail="; ".join(dict.fromkeys(total.details)),
+        ledger_summary(
+            SourceSummary(
+                family=family,
+                table=table,
+                rows=total.rows,
+                status=SourceStatus.PARTIAL if total.partial else SourceStatus.COMPLETE,
+                detail="; ".join(dict.fromkeys(total.details)),
+            ),
+            used=total.rows,
+            set_aside=merge_counts(total.set_aside.items(), ()),
         )
         for (family, table), total in sorted(
             totals.items(), key=lambda kv: (kv[0][0].value, kv[0][1])

@@ -42,29 +42,30 @@ def evidence_predicates(query: EvidenceQuery) -> dict[str, pl.Expr]:
     Raises:
         ConfigError: a client prefix is not a valid CIDR.
     """
-    names = _vault_names(query)
+    names = vault_names(query)
     targets = [*query.private_endpoint_ips, *query.vault_public_ips]
-    client = _client_filter(query)
+    client = client_filter(query)
     firewalls = [name.lower() for name in query.firewall_names]
     fw_keep = (pl.col("dst_ip").is_in(targets) | pl.col("fqdn").is_in(names)).fill_null(False)
     if firewalls:
         fw_keep = fw_keep & (pl.col("firewall").is_null() | pl.col("firewall").is_in(firewalls))
     return {
-        "kv_requests": _in_window("time", "time", query.window)
+        "kv_requests": in_window("time", "time", query.window)
         & (pl.col("vault") == query.vault_name.lower()),
-        "fw_events": _in_window("time", "time", query.firewall_window())
+        "fw_events": in_window("time", "time", query.firewall_window())
         & fw_keep
         & client("src_ip"),
-        "flows": _in_window("time_start", "time_end", query.window)
+        "flows": in_window("time_start", "time_end", query.window)
         & pl.col("dst_ip").is_in(targets).fill_null(False)
         & client("src_ip"),
-        "dns": _in_window("time", "time", query.window)
+        "dns": in_window("time", "time", query.window)
         & pl.col("query_name").is_in(names).fill_null(False)
         & client("client_ip"),
     }
 
 
-def _vault_names(query: EvidenceQuery) -> list[str]:
+def vault_names(query: EvidenceQuery) -> list[str]:
+    """The vault's FQDN and its privatelink alias, lower case."""
     fqdn = query.vault_fqdn.lower().rstrip(".")
     names = [fqdn]
     if fqdn.endswith(".vault.azure.net"):
@@ -72,7 +73,8 @@ def _vault_names(query: EvidenceQuery) -> list[str]:
     return names
 
 
-def _in_window(start_column: str, end_column: str, window: TimeWindow | None) -> pl.Expr:
+def in_window(start_column: str, end_column: str, window: TimeWindow | None) -> pl.Expr:
+    """Rows whose [start, end] overlaps ``window`` (every row without one; null times: no)."""
     if window is None:
         return pl.lit(True)
     start = pl.lit(window.start).dt.cast_time_unit("us")
@@ -105,7 +107,8 @@ class _ClientFilter:
         return keep.fill_null(False)
 
 
-def _client_filter(query: EvidenceQuery) -> _ClientFilter:
+def client_filter(query: EvidenceQuery) -> _ClientFilter:
+    """The query's client IPs and prefixes as a filter on one address column."""
     prefixes = []
     for text in query.client_prefixes:
         try:

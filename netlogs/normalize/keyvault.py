@@ -135,3 +135,15 @@ def normalize_keyvault(frame: pl.DataFrame, source_table: str) -> pl.DataFrame:
         pl.col(ROW_ID).alias("row_id"),
     )
     return conform(out, KV_REQUESTS)
+
+
+def control_plane_operation(operation: pl.Expr) -> pl.Expr:
+    """True for Key Vault management operations (``VaultGet``, ``VaultPut``, ``VaultPatch``,
+    ``VaultDelete``, ``VaultList``, ``VaultRecover``, ``VaultPurge``, ...).
+
+    They reach the vault through Azure Resource Manager, never through its network endpoints:
+    an engineer opening the vault in the portal or an Azure Policy compliance scan logs them
+    with its own public address. Every ARM operation on the vault resource is named ``Vault*``;
+    the data plane names its object first (``SecretGet``, ``KeySign``, ``Authentication``).
+    """
+    return operation.str.contains(r"^Vault[A-Z]").fill_null(False)

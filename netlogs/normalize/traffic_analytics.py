@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import polars as pl
 
+from netlogs.model import SetAsideReason
 from netlogs.normalize.common import ROW_ID, integer, text, utc_time
 from netlogs.schemas import FLOWS, conform
 
@@ -64,11 +65,15 @@ def _prepare(frame: pl.DataFrame) -> pl.DataFrame:
     ).explode("_ext")
 
 
-def normalize_traffic_analytics(frame: pl.DataFrame, source_table: str) -> tuple[pl.DataFrame, str]:
-    """Traffic Analytics rows -> (flows, a note on rows merged or skipped, for the source list).
+def normalize_traffic_analytics(
+    frame: pl.DataFrame, source_table: str
+) -> tuple[pl.DataFrame, str, tuple[tuple[str, int], ...]]:
+    """Traffic Analytics rows -> (flows, a note on rows merged or skipped, those rows by reason).
 
     Only ``SubType == FlowLog`` rows are flows; other subtypes (``Topology`` ...) are Traffic
-    Analytics internals, counted in the note.
+    Analytics internals, set aside as unrelated. The inbound twin of an intra-VNet flow is a
+    duplicate. A row listing several public addresses becomes one flow per address, and the
+    ledger counts those flows.
     """
     subtype = text(frame, "SubType_s", "SubType")
     flow_rows = frame.filter(subtype.is_null() | (subtype == "FlowLog"))
@@ -91,7 +96,12 @@ def normalize_traffic_analytics(frame: pl.DataFrame, source_table: str) -> tuple
     notes = [f"{twins} intra-VNet flows reported at both NICs counted once"] if twins else []
     if skipped:
         notes.append(f"{skipped} rows of SubType other than FlowLog skipped")
-    return conform(deduped, FLOWS), "; ".join(notes)
+    set_aside = tuple(
+        (reason.value, rows)
+        for reason, rows in ((SetAsideReason.DUPLICATE, twins), (SetAsideReason.UNRELATED, skipped))
+        if rows
+    )
+    return conform(deduped, FLOWS), "; ".join(notes), set_aside
 
 
 def _times(frame: pl.DataFrame) -> list[pl.Expr]:

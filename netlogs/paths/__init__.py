@@ -147,6 +147,7 @@ class _Walked:
             tuple(hops),
             path.bypass,
             path.confidence,
+            path.unevaluated,
         )
 
 

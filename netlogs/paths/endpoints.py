@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from netlogs.errors import NoPathError
 from netlogs.model import Confidence
+from netlogs.paths.resolution import resolve_vault_name
 from netlogs.routing import RoutingIndex
 from netlogs.routing.index import GATEWAY_SUBNET
 from netlogs.routing.prefixes import covers, format_ip, parse_ip, parse_prefix
+from netlogs.routing.types import UNKNOWN_PUBLIC_ADDRESS
 from netlogs.topology.model import Client, KeyVault, PrivateEndpoint, VirtualNetworkGateway
 
 RFC1918 = ((0x0A000000, 8), (0xAC100000, 12), (0xC0A80000, 16))
@@ -32,8 +34,9 @@ class Origin:
         return f"{self.label} {self.place}" if self.labelled else self.place
 
     @property
-    def uses_private_dns(self) -> bool:
-        return self.client.uses_private_dns if self.client else True
+    def uses_private_dns(self) -> bool | None:
+        """As stated for the client; None when nobody said (the DNS model decides)."""
+        return self.client.uses_private_dns if self.client else None
 
     @property
     def app_service_without_route_all(self) -> bool:
@@ -51,6 +54,7 @@ class Target:
     public: bool = False  # the vault's public endpoint (name resolved publicly)
     note: str = ""  # how the name resolved
     confidence: Confidence = Confidence.HIGH
+    unevaluated: tuple[str, ...] = ()  # what the resolution had to assume
 
 
 def resolve_origin(index: RoutingIndex, source: str) -> Origin:
@@ -139,6 +143,9 @@ def resolve_targets(index: RoutingIndex, destination: str, origin: Origin) -> li
     topology = index.topology
     if parse_ip(destination) is not None:
         return [_target_for_ip(index, destination)]
+    if ":" in destination:
+        raise NoPathError(f"{topology.source}: {destination}: IPv6 paths are not modelled (the "
+                          "model computes IPv4 routes only; IPv6 space is a topology gap)")
     vault = index.vaults.get(destination.lower().rstrip("."))
     if vault is not None:
         return _vault_targets(index, vault, origin)
@@ -158,17 +165,28 @@ def _target_for_ip(index: RoutingIndex, ip: str) -> Target:
 def _vault_targets(index: RoutingIndex, vault: KeyVault, origin: Origin) -> list[Target]:
     known = index.private_endpoints
     pes = [known[n] for n in vault.private_endpoints if n in known]
-    if pes and origin.uses_private_dns:
-        note = f"{vault.host} resolves to the private endpoint (privatelink.vaultcore.azure.net)"
-        return [Target(vault.name, pe.ip, vault, pe, note=note) for pe in pes]
-    why = "no private endpoint" if not pes else "the client has no private DNS for privatelink"
+    answer = resolve_vault_name(index, vault, origin) if pes else None
+    if answer is not None and answer.private and not answer.addresses:
+        answer = replace(answer, addresses=tuple(pe.ip for pe in pes))
+    if answer is not None and answer.private:
+        chosen = [pe for pe in pes if pe.ip in answer.addresses]
+        if not chosen:  # a stale record: the name gives an address no endpoint of it holds
+            note = f"{answer.note}; no private endpoint of {vault.name} has that address"
+            return [Target(vault.name, answer.addresses[0], vault, note=note,
+                           confidence=Confidence.MEDIUM)]
+        return [Target(vault.name, pe.ip, vault, pe, note=answer.note,
+                       confidence=answer.confidence, unevaluated=answer.unevaluated)
+                for pe in chosen]
+    why = answer.note if answer is not None else "no private endpoint"
     ip = vault.public_ips[0] if vault.public_ips else _service_address(index, "Microsoft.KeyVault")
     note = f"{vault.host} resolves to its public endpoint {ip} ({why})"
-    confidence = Confidence.HIGH
+    confidence = answer.confidence if answer is not None else Confidence.HIGH
     if not vault.public_ips:
         note += "; the vault's public address is unknown, a service prefix stands in"
-        confidence = Confidence.MEDIUM
-    return [Target(vault.name, ip, vault, public=True, note=note, confidence=confidence)]
+        if confidence is Confidence.HIGH:
+            confidence = Confidence.MEDIUM
+    return [Target(vault.name, ip, vault, public=True, note=note, confidence=confidence,
+                   unevaluated=answer.unevaluated if answer is not None else ())]
 
 
 def _service_address(index: RoutingIndex, service: str) -> str:
@@ -177,7 +195,7 @@ def _service_address(index: RoutingIndex, service: str) -> str:
         parsed = parse_prefix(text)
         if parsed is not None:
             return format_ip(parsed[0] + (1 if parsed[1] < 32 else 0))
-    return "203.0.113.1"  # documentation range: some public address
+    return UNKNOWN_PUBLIC_ADDRESS
 
 
 def is_rfc1918(ip: str) -> bool:

@@ -6,15 +6,18 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from netlogs.model import BypassKind, Confidence, HopKind
+from netlogs.paths.reply import first_address, reply_from_endpoint
 from netlogs.routing import RoutingIndex, routes_of
 from netlogs.routing.prefixes import contains, covers, parse_ip, parse_prefix
 from netlogs.routing.types import (
+    CONNECTED_GROUP,
     INTERFACE_ENDPOINT,
     SERVICE_ENDPOINT,
     USER,
     VIRTUAL_APPLIANCE,
     VIRTUAL_NETWORK_GATEWAY,
     VNET_GLOBAL_PEERING,
+    VNET_LOCAL,
     VNET_PEERING,
     EffectiveRoute,
 )
@@ -115,8 +118,13 @@ def bypass_of(w: Walk) -> Bypass:
         return NO_BYPASS
     if w.first is None or route is None:
         return NO_BYPASS
+    named = _not_the_required_firewall(w)
+    if named is not None:
+        return named
     if w.firewalls:
         return _bypass_through_firewall(w, route)
+    if w.appliances and w.target.private_endpoint is not None and w.delivered:
+        return _appliance_return(w, w.target.private_endpoint.name)
     subnet = w.first[0]
     first_hop = _first_routing_hop(w)
     lost = _losing_appliance_udr(w.index, subnet, w.target.ip)
@@ -138,13 +146,37 @@ def _bypass_by_route(
     if kind == SERVICE_ENDPOINT:
         text = f"bypass: service endpoint route {route.prefix} {beats or 'skips the firewall'}"
         return BypassKind.SERVICE_ENDPOINT_ROUTE, hop, text, route.confidence
-    if kind in (VNET_PEERING, VNET_GLOBAL_PEERING):
-        text = f"bypass: directly peered VNet route {route.prefix} {beats or 'skips the firewall'}"
+    if kind in (VNET_PEERING, VNET_GLOBAL_PEERING, CONNECTED_GROUP):
+        how = "connected group" if kind == CONNECTED_GROUP else "directly peered VNet"
+        text = f"bypass: {how} route {route.prefix} {beats or 'skips the firewall'}"
         return BypassKind.PEERING_ROUTE, hop, text, route.confidence
     if kind == VIRTUAL_NETWORK_GATEWAY and route.source != USER:
         text = f"bypass: gateway route {route.prefix} {beats or 'skips the firewall'}"
         return BypassKind.GATEWAY_ROUTE, hop, text, route.confidence
+    if kind == VNET_LOCAL and route.source == USER:
+        text = (f"bypass: udr {route.prefix} -> VnetLocal ({route.name}) in {subnet} sends it "
+                "straight to the private endpoint")
+        return BypassKind.UDR_VNET_LOCAL, hop, text, route.confidence
     return NO_BYPASS
+
+
+def _not_the_required_firewall(w: Walk) -> Bypass | None:
+    """The design names a firewall: a delivered path that never passes it is a bypass, named
+    by what it passed instead (another firewall, a third-party appliance)."""
+    vault = w.target.vault
+    required = w.index.required_firewall_of.get(vault.name) if vault else None
+    if required is None or not w.delivered or any(f.name == required for f in w.firewalls):
+        return None
+    if w.firewalls:
+        names = ", ".join(f.name for f in w.firewalls)
+        text = f"bypass: passes {names}, not {required} which the design requires"
+        return BypassKind.OTHER_FIREWALL, _hop_index(w, HopKind.FIREWALL), text, Confidence.HIGH
+    if w.appliances:
+        text = (f"bypass: passes network virtual appliance {', '.join(w.appliances)}, not "
+                f"{required} which the design requires")
+        return (BypassKind.THIRD_PARTY_APPLIANCE, _hop_index(w, HopKind.FIREWALL), text,
+                Confidence.HIGH)
+    return None
 
 
 def _bypass_through_firewall(w: Walk, route: EffectiveRoute) -> Bypass:
@@ -153,16 +185,48 @@ def _bypass_through_firewall(w: Walk, route: EffectiveRoute) -> Bypass:
                 "from a VPN/ER gateway may reach the private endpoint directly (policies Disabled)")
         return BypassKind.GATEWAY_SUBNET_EXACT_32, _hop_index(w, HopKind.UDR), text, Confidence.LOW
     pe = w.target.private_endpoint
-    if pe is None:
+    if pe is None or not w.delivered:  # a dropped request has no reply
         return NO_BYPASS
     for firewall in w.firewalls:
         if not snat_expectation(w.index, firewall, pe.ip).network_rule_snat:
+            reply = reply_from_endpoint(w.index, pe, _client_address(w), w.firewalls)
+            if reply.symmetric:
+                return NO_BYPASS
             text = (f"return path: network rules do not SNAT {pe.ip} (in {firewall.name} "
-                    f"privateRanges); the reply from {pe.name} ignores UDRs and returns outside "
-                    "the firewall (asymmetric) unless an application rule (always SNAT) matches")
+                    f"privateRanges); {reply.detail} (asymmetric) unless an application rule "
+                    "(always SNAT) matches; Microsoft's documents disagree on such replies")
             return (BypassKind.ASYMMETRIC_RETURN, _hop_index(w, HopKind.FIREWALL), text,
-                    Confidence.HIGH)
+                    reply.confidence)
     return NO_BYPASS
+
+
+def _client_address(w: Walk) -> int | None:
+    """An address of the client for the reply walk (its own, else its subnet's or range's)."""
+    own = first_address((w.origin.ip,)) if w.origin.ip else None
+    if own is not None:
+        return own
+    if w.origin.gateway is not None:
+        gateway = w.origin.gateway
+        return first_address((*gateway.learned_prefixes, *gateway.local_network_prefixes))
+    return first_address(w.index.subnet(w.origin.subnet).address_prefixes)
+
+
+def _appliance_return(w: Walk, pe: str) -> Bypass:
+    """Reply of a PE to traffic an NVA forwarded (semantics part 2, E38, D2 default `docs`):
+    symmetric when the NVA SNATs or carries the disableSnatOnPL tag, else an asymmetric risk
+    (low: Microsoft's documents disagree)."""
+    known = {ip: a for a in w.index.topology.appliances for ip in a.ips}
+    nvas = [known.get(ip) for ip in w.appliances]
+    if nvas and all(a is not None and (a.snat or a.disable_snat_on_pl) for a in nvas):
+        return NO_BYPASS
+    if any(a is not None and a.snat is False and not a.disable_snat_on_pl for a in nvas):
+        why = "does not SNAT and has no disableSnatOnPL tag"
+    else:
+        why = "is not known to SNAT (or to carry the disableSnatOnPL tag)"
+    names = ", ".join(a.name if a else ip for a, ip in zip(nvas, w.appliances, strict=True))
+    text = (f"return path: appliance {names} {why}; the reply from {pe} ignores UDRs and may "
+            "return outside it (asymmetric risk; Microsoft's documents disagree)")
+    return BypassKind.ASYMMETRIC_RETURN, _hop_index(w, HopKind.FIREWALL), text, Confidence.LOW
 
 
 def _losing_appliance_udr(index: RoutingIndex, subnet: str, ip_text: str) -> EffectiveRoute | None:

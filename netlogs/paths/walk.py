@@ -2,14 +2,19 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from netlogs.model import BypassKind, Confidence, ExpectedPath, HopKind, PathHop
 from netlogs.paths.endpoints import Origin, Target, is_rfc1918
-from netlogs.paths.outcome import bypass_of, firewall_snat_note, vault_admission
+from netlogs.paths.filtering import destination_gate, origin_gate, unreturnable_from_azure
+from netlogs.paths.nsg import NsgDecision
+from netlogs.paths.outcome import firewall_snat_note, vault_admission
+from netlogs.paths.result import finish
 from netlogs.routing import RouteDecision, RoutingIndex, lookup_of
 from netlogs.routing.prefixes import contains, parse_ip, parse_prefix
 from netlogs.routing.types import (
+    CONNECTED_GROUP,
+    GATEWAY,
     INTERFACE_ENDPOINT,
     INTERNET,
     POLICIES_WITH_ROUTE_TABLES,
@@ -21,11 +26,12 @@ from netlogs.routing.types import (
     VNET_LOCAL,
     VNET_PEERING,
 )
-from netlogs.topology.model import Firewall
+from netlogs.routing.vwan import HUB_SUBNET
+from netlogs.topology.model import Firewall, VirtualHub
 
 MAX_STEPS = 16
-_DIRECT = (VNET_LOCAL, VNET_PEERING, VNET_GLOBAL_PEERING)  # how a UDR next hop must be reachable
-CONFIDENCE_ORDER = (Confidence.LOW, Confidence.MEDIUM, Confidence.HIGH)
+# how a UDR next hop must be reachable
+_DIRECT = (VNET_LOCAL, VNET_PEERING, VNET_GLOBAL_PEERING, CONNECTED_GROUP)
 
 
 @dataclass
@@ -37,23 +43,28 @@ class Walk:
     target: Target
     hops: list[PathHop] = field(default_factory=list)
     firewalls: list[Firewall] = field(default_factory=list)
+    appliances: list[str] = field(default_factory=list)  # next hops that are no Azure Firewall
     visited: list[str] = field(default_factory=list)
     first: tuple[str, RouteDecision] | None = None
     drop_reason: str | None = None
     delivered: bool = False
+    port: int | None = None
+    notes: list[str] = field(default_factory=list)  # what the walk could not decide
 
 
 def walk(index: RoutingIndex, origin: Origin, target: Target, port: int | None) -> ExpectedPath:
-    w = Walk(index, origin, target)
+    w = Walk(index, origin, target, port=port)
     who = origin.ip or origin.label
     detail = f"{who}: {origin.description}" + (f"; {target.note}" if target.note else "")
     w.hops.append(PathHop(HopKind.CLIENT, origin.label, detail, target.confidence))
     if origin.gateway is not None:
         w.hops.append(PathHop(HopKind.GATEWAY, origin.gateway.name,
                               f"enters Azure through {origin.gateway.name} into {origin.subnet}"))
+    if not _passes(w, origin_gate(w)):
+        return finish(w, port)
     if origin.app_service_without_route_all and not _enters_vnet(w):
         _public_from_app(w)
-        return _finish(w, port)
+        return finish(w, port)
     subnet: str | None = origin.subnet
     steps = 0
     while subnet is not None:
@@ -62,7 +73,11 @@ def walk(index: RoutingIndex, origin: Origin, target: Target, port: int | None) 
             break
         subnet = _step(w, subnet)
         steps += 1
-    return _finish(w, port)
+    unanswered = unreturnable_from_azure(w)
+    if unanswered is not None:
+        w.hops.pop()  # the arrival hop: the exchange fails on the way back
+        _drop(w, "no route back to on-premises", unanswered)
+    return finish(w, port)
 
 
 def _enters_vnet(w: Walk) -> bool:
@@ -101,10 +116,10 @@ def _step(w: Walk, subnet: str) -> str | None:
         return _appliance(w, subnet, decision)
     if kind == INTERFACE_ENDPOINT:
         _private_endpoint(w, subnet, decision)
-    elif kind in (VNET_LOCAL, VNET_PEERING, VNET_GLOBAL_PEERING):
+    elif kind in _DIRECT:
         _inside_azure(w, subnet, decision)
     elif kind == VIRTUAL_NETWORK_GATEWAY:
-        _gateway(w, subnet, decision)
+        return _gateway_route(w, subnet, decision)
     elif kind == SERVICE_ENDPOINT:
         w.hops.append(_route_hop(HopKind.SERVICE_ENDPOINT, route.name, subnet, decision))
         _admit(w, via="service_endpoint", caller=_private_caller(w), subnet=subnet)
@@ -138,6 +153,12 @@ def _appliance(w: Walk, subnet: str, decision: RouteDecision) -> str | None:
     if decision.note:
         detail += f"; {decision.note}"
     w.hops.append(PathHop(HopKind.UDR, f"{table}/{route.name}", detail, route.confidence))
+    return _enter_appliance(w, subnet, ip)
+
+
+def _enter_appliance(w: Walk, subnet: str, ip: str) -> str | None:
+    """Hand the packet to the appliance at ``ip``: an Azure Firewall or another NVA; the subnet
+    to continue from, or None when it is dropped."""
     reach = lookup_of(w.index, subnet).decide(ip) if parse_ip(ip) is not None else None
     if reach is None or reach.next_hop_type not in _DIRECT:
         how = reach.route.prefix if reach and reach.route else "no route"
@@ -156,6 +177,7 @@ def _appliance(w: Walk, subnet: str, decision: RouteDecision) -> str | None:
     if located is None:
         _drop(w, "next hop unknown", f"next hop {ip} is in no modelled subnet")
         return None
+    w.appliances.append(ip)
     w.hops.append(PathHop(HopKind.FIREWALL, ip, f"network virtual appliance {ip} in {located} "
                           "(not a modelled firewall); continues with that subnet's routes",
                           Confidence.MEDIUM))
@@ -191,7 +213,11 @@ def _inside_azure(w: Walk, subnet: str, decision: RouteDecision) -> None:
     pe = w.target.private_endpoint
     if pe is not None:
         detail = f"{pe.ip} reached by {route.next_hop_type} {route.prefix} from {subnet}"
-        w.hops.append(PathHop(HopKind.PRIVATE_ENDPOINT, pe.name, detail, route.confidence))
+        confidence = route.confidence
+        if route.next_hop_type == CONNECTED_GROUP:  # D4: documented both ways over the years
+            detail += "; private endpoints in connected groups: reachable by the current docs"
+            confidence = Confidence.MEDIUM
+        w.hops.append(PathHop(HopKind.PRIVATE_ENDPOINT, pe.name, detail, confidence))
     _arrive(w, f"{route.next_hop_type} {route.prefix} in {subnet}")
 
 
@@ -200,6 +226,52 @@ def _in_vnet(w: Walk, subnet: str) -> bool:
     ip = parse_ip(w.target.ip)
     prefixes = [p for p in map(parse_prefix, vnet.address_prefixes) if p is not None]
     return ip is not None and any(contains(n, length, ip) for n, length in prefixes)
+
+
+def _gateway_route(w: Walk, subnet: str, decision: RouteDecision) -> str | None:
+    """A VirtualNetworkGateway route: a Virtual WAN hub's, a BGP route to an appliance inside
+    Azure (Route Server), or on-premises through a gateway."""
+    route = decision.route
+    assert route is not None
+    hub = w.index.hubs.get(route.name) if route.source == GATEWAY else None
+    if hub is not None:
+        return _through_hub(w, subnet, decision, hub)
+    appliance = _bgp_next_hop_in_azure(w, decision)
+    if appliance is not None and w.index.locate(appliance) == subnet:
+        _beyond_appliance(w, appliance, route.prefix)
+        return None
+    if appliance is not None:
+        hop = _route_hop(HopKind.GATEWAY, route.name, subnet, decision)
+        w.hops.append(replace(hop, detail=f"{hop.detail}; BGP next hop {appliance} is inside "
+                                           "Azure: an appliance, not on-premises"))
+        return _enter_appliance(w, subnet, appliance)
+    _gateway(w, subnet, decision)
+    return None
+
+
+def _bgp_next_hop_in_azure(w: Walk, decision: RouteDecision) -> str | None:
+    """The first next hop of a gateway (BGP) route that is an address inside Azure (an NVA or a
+    firewall, e.g. learned through Route Server), not a gateway instance."""
+    if decision.route is None or decision.route.source != GATEWAY:
+        return None
+    for ip in decision.next_hop_ips:
+        if ip not in w.index.gateway_ips and (
+            ip in w.index.firewall_by_ip or w.index.locate(ip) is not None
+        ):
+            return ip
+    return None
+
+
+def _beyond_appliance(w: Walk, appliance: str, prefix: str) -> None:
+    """The appliance that advertised the route forwards the packet itself (its own routing,
+    tunnels, SNAT): the model does not follow it further, and says so."""
+    text = (f"forwarded by appliance {appliance}, which advertised {prefix} over BGP; what lies "
+            "beyond it is not in the model")
+    if w.target.vault is not None or w.target.private_endpoint is not None:
+        _drop(w, "beyond appliance", text, confidence=Confidence.LOW)
+        return
+    w.hops.append(PathHop(HopKind.DESTINATION, w.target.ip, text, Confidence.LOW))
+    w.delivered = True
 
 
 def _gateway(w: Walk, subnet: str, decision: RouteDecision) -> None:
@@ -217,6 +289,25 @@ def _gateway(w: Walk, subnet: str, decision: RouteDecision) -> None:
     w.hops.append(PathHop(HopKind.DESTINATION, w.target.ip, "on-premises destination",
                           decision.confidence))
     w.delivered = True
+
+
+def _through_hub(w: Walk, subnet: str, decision: RouteDecision, hub: VirtualHub) -> str:
+    """A route a Virtual WAN hub programmed: to its firewall, or through its router; either
+    way the walk continues with the hub's own routes."""
+    hop = _route_hop(HopKind.GATEWAY, hub.name, subnet, decision)
+    firewall = next((w.index.firewall_by_ip[ip] for ip in decision.next_hop_ips
+                     if ip in w.index.firewall_by_ip), None)
+    if firewall is None:
+        w.hops.append(replace(hop, name=f"{hub.name} router",
+                              detail=f"{hop.detail}; Virtual WAN hub router"))
+        return f"{hub.name}/{HUB_SUBNET}"
+    w.hops.append(replace(hop, detail=f"{hop.detail}; routing intent to the hub firewall"))
+    w.firewalls.append(firewall)
+    text = f"Azure Firewall {firewall.name} in Virtual WAN hub {hub.name} "
+    text += f"(private IP {firewall.private_ip}); "
+    text += firewall_snat_note(w.index, firewall, w.target.ip)
+    w.hops.append(PathHop(HopKind.FIREWALL, firewall.name, text))
+    return f"{hub.name}/{HUB_SUBNET}"
 
 
 def _admit(w: Walk, via: str, caller: str, subnet: str | None = None) -> None:
@@ -246,7 +337,22 @@ def _private_caller(w: Walk) -> str:
     return w.firewalls[-1].name + " instance IP" if w.firewalls else (w.origin.ip or w.origin.label)
 
 
+def _passes(w: Walk, decision: NsgDecision | None) -> bool:
+    """Apply an NSG decision: a deny drops the packet, naming the rule."""
+    if decision is None:
+        return True
+    if decision.confidence is Confidence.LOW:
+        w.notes.append(f"network_security_group_rule {decision.nsg}")
+    if decision.allowed:
+        return True
+    _drop(w, f"NSG {decision.label}", f"denied by network security group {decision.label} "
+          f"({decision.where})", confidence=decision.confidence)
+    return False
+
+
 def _arrive(w: Walk, how: str) -> None:
+    if not _passes(w, destination_gate(w)):
+        return
     vault = w.target.vault
     if vault is not None:
         w.hops.append(PathHop(HopKind.VAULT, vault.name, f"{vault.host} reached {how}"))
@@ -263,33 +369,6 @@ def _drop(
     w.hops.append(PathHop(HopKind.DROP, name, reason, level))
     w.drop_reason = reason
     w.delivered = False
-
-
-def _finish(w: Walk, port: int | None) -> ExpectedPath:
-    bypass, index_of_hop, sentence, level = bypass_of(w)
-    hops = list(w.hops)
-    if bypass is not None and index_of_hop is not None:
-        hop = hops[index_of_hop]
-        hops[index_of_hop] = PathHop(hop.hop, hop.name, f"{hop.detail}; {sentence}",
-                                     _lowest(hop.confidence, level))
-    confidence = Confidence.HIGH
-    for hop in hops:
-        confidence = _lowest(confidence, hop.confidence)
-    return ExpectedPath(
-        source=w.origin.label,
-        destination=w.target.label,
-        port=port,
-        delivered=w.delivered,
-        drop_reason=w.drop_reason,
-        firewalls=tuple(f.name for f in w.firewalls),
-        hops=tuple(hops),
-        bypass=bypass,
-        confidence=confidence,
-    )
-
-
-def _lowest(a: Confidence, b: Confidence) -> Confidence:
-    return min(a, b, key=CONFIDENCE_ORDER.index)
 
 
 __all__ = ["BypassKind", "Walk", "walk"]

@@ -10,7 +10,6 @@ from datetime import datetime
 
 from netlogs.model import (
     CollectedEvidence,
-    EvidenceTables,
     Gap,
     GapKind,
     LogFamily,
@@ -20,7 +19,6 @@ from netlogs.model import (
     TraceRequest,
     VaultSummary,
 )
-from netlogs.pipeline.window import newest_evidence_time
 from netlogs.routing.prefixes import exact_ipv4
 from netlogs.topology.model import Topology
 
@@ -113,16 +111,18 @@ def topology_gaps(topology: Topology) -> tuple[Gap, ...]:
 
 
 def latency_reference(
-    request: TraceRequest, collected: CollectedEvidence, tables: EvidenceTables
+    request: TraceRequest, collected: CollectedEvidence, newest: datetime | None
 ) -> datetime:
     """The moment ingestion latency is counted back from.
 
     Live queries run now, so that is ``request.now``. Files were exported at some unknown time
     that cannot be earlier than their newest row: assuming the export happened right then is the
-    only safe choice (an old export does not become complete by being read later).
+    only safe choice (an old export does not become complete by being read later). ``newest``
+    is the newest row inside the window (firewall rows: with the reuse lead), whatever it
+    concerns: a file's rows from long after the window, or a row dated 2099, say nothing about
+    when the window's rows were exported.
     """
     offline = bool(collected.inputs) and not collected.ledger
-    newest = newest_evidence_time(tables)
     if offline and newest is not None and newest < request.now:
         return newest
     return request.now

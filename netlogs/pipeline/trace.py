@@ -31,12 +31,14 @@ from netlogs.model import (
     FlowResult,
     Gap,
     PrivateEndpointRef,
+    SourceStatus,
     TimeWindow,
     TraceRequest,
     TraceResult,
     VaultSummary,
 )
-from netlogs.normalize import filter_evidence, normalize_evidence
+from netlogs.normalize import normalize_evidence
+from netlogs.normalize.ledger import account_evidence, sane_times
 from netlogs.paths import expected_paths_to_vault
 from netlogs.pipeline.evidence import (
     complete_sources,
@@ -55,6 +57,8 @@ from netlogs.pipeline.scope import (
     vault_private_endpoints,
 )
 from netlogs.pipeline.window import data_span
+from netlogs.routing.vwan import expand_constructs
+from netlogs.topology.coverage import with_coverage_gaps
 from netlogs.topology.loader import topology_sha256
 from netlogs.topology.model import KeyVault, PrivateEndpoint, Topology
 from netlogs.verdicts import judge_flows
@@ -83,7 +87,10 @@ def trace(request: TraceRequest, source: EvidenceSource, topology: Topology) -> 
     # that form no reference cycles; the cyclic collector would walk them again and again
     # (~0.3 s of a 1M-request trace). Reference counting still frees everything.
     with gc_paused():
-        return _traced(request, source, topology)
+        # Virtual WAN hubs (their firewalls, gateways) and AVNM peerings as the model's objects:
+        # the firewall of a secured hub is then a firewall like any other (SNAT, records, rule)
+        # (a Topology built in code gets its unevaluated constructs reported as a loaded one)
+        return _traced(request, source, expand_constructs(with_coverage_gaps(topology)))
 
 
 def _traced(request: TraceRequest, source: EvidenceSource, topology: Topology) -> TraceResult:
@@ -95,11 +102,13 @@ def _traced(request: TraceRequest, source: EvidenceSource, topology: Topology) -
     query = evidence_query(topology, vault, endpoints, request.window, firewall_lead=lead)
     collected = source.collect(query)
     normalized = normalize_evidence(collected.raw_tables, collected.parse_issues)
-    tables = filter_evidence(normalized, query)
+    sane = sane_times(request.now)
+    accounted = account_evidence(normalized, query, sane)
+    tables = accounted.tables
     if request.window is not None and collected.inputs and data_span(tables) is None:
-        _refuse_empty_window(normalized, query, request.window)
+        _refuse_empty_window(normalized, query, request.window, sane)
     window = request.window or _window_from_data(tables)
-    as_of = latency_reference(request, collected, normalized)
+    as_of = latency_reference(request, collected, accounted.newest_in_window)
     context = _context(
         request,
         topology,
@@ -167,10 +176,10 @@ def _window_from_data(tables: EvidenceTables) -> TimeWindow:
 
 
 def _refuse_empty_window(
-    normalized: EvidenceTables, query: EvidenceQuery, window: TimeWindow
+    normalized: EvidenceTables, query: EvidenceQuery, window: TimeWindow, sane: TimeWindow
 ) -> None:
     """Files with rows for the vault, none in the asked window: a typo'd window, not a finding."""
-    span = data_span(filter_evidence(normalized, replace(query, window=None)))
+    span = data_span(account_evidence(normalized, replace(query, window=None), sane).tables)
     if span is None:
         return  # no rows for this vault at all: the usual "no traffic" result stands
     raise ConfigError(
@@ -214,6 +223,9 @@ def _context(
         timeline_per_kind=TIMELINE_PER_KIND if request.timeline else 0,
         source_status=statuses,
         source_detail=details,
+        partial_tables=frozenset(
+            (s.family, s.table) for s in tables.sources if s.status is SourceStatus.PARTIAL
+        ),
         ingestion_lags=family_lags(collected.lags, tables.sources),
     )
 

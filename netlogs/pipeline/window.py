@@ -17,6 +17,12 @@ from netlogs.model import EvidenceTables, TimeWindow
 
 _DURATION_PART = re.compile(r"(\d+)\s*(d|h|m|s)", re.IGNORECASE)
 _UNIT_SECONDS = {"d": 86400, "h": 3600, "m": 60, "s": 1}
+# The longest duration an option takes: ten years is far beyond any log retention, and keeps
+# every window and lead computed from it inside what a datetime can hold.
+LONGEST_DURATION = timedelta(days=3650)
+# Times an option may name: a window outside these years has no logs and would overflow when
+# ingestion latency or a lead is added to it.
+_EARLIEST_YEAR, _LATEST_YEAR = 1970, 8999
 
 
 def parse_duration(text: str, option: str = "--since", allow_zero: bool = False) -> timedelta:
@@ -29,9 +35,14 @@ def parse_duration(text: str, option: str = "--since", allow_zero: bool = False)
     parts = _DURATION_PART.findall(cleaned)
     if not parts or _DURATION_PART.sub("", cleaned).strip():
         raise ConfigError(f"{option} {text!r}: expected a duration like 30m, 2h, 1h30m or 7d")
+    longest = int(LONGEST_DURATION.total_seconds())
+    if any(len(number.lstrip("0")) > len(str(longest)) for number, _ in parts):
+        raise ConfigError(f"{option} {text!r}: longer than the most netlogs accepts (3650d)")
     seconds = sum(int(number) * _UNIT_SECONDS[unit.lower()] for number, unit in parts)
     if seconds < 0 or (seconds == 0 and not allow_zero):
         raise ConfigError(f"{option} {text!r}: the duration must be longer than zero")
+    if seconds > longest:
+        raise ConfigError(f"{option} {text!r}: longer than the most netlogs accepts (3650d)")
     return timedelta(seconds=seconds)
 
 
@@ -50,6 +61,11 @@ def parse_utc(text: str, option: str) -> datetime:
         raise ConfigError(
             f"{option} {text!r}: not an ISO-8601 time (e.g. 2026-11-20T10:00:00Z)"
         ) from None
+    if not _EARLIEST_YEAR <= parsed.year <= _LATEST_YEAR:
+        raise ConfigError(
+            f"{option} {text!r}: outside the years {_EARLIEST_YEAR} to {_LATEST_YEAR} netlogs"
+            " accepts"
+        )
     if parsed.tzinfo is None:
         return parsed.replace(tzinfo=timezone.utc)
     return parsed.astimezone(timezone.utc)

@@ -114,6 +114,9 @@ def _source(source: SourceSummary) -> dict[str, Any]:
         "rows": source.rows,
         "status": source.status.value,
         "detail": source.detail,
+        "read": source.read,
+        "used": source.used,
+        "set_aside": dict(source.set_aside),
     }
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import replace
 from datetime import datetime, timezone
 from enum import Enum
 from typing import Any, NoReturn, TypeVar
@@ -22,6 +23,7 @@ from netlogs.model import (
     PredictedFix,
     PrivateEndpointRef,
     QueryRecord,
+    SetAsideReason,
     SourceStatus,
     SourceSummary,
     TimeWindow,
@@ -147,13 +149,26 @@ def _endpoint(r: _Reader) -> PrivateEndpointRef:
 
 
 def _source(r: _Reader) -> SourceSummary:
-    return SourceSummary(
+    rows = r.get("rows", int)
+    summary = SourceSummary(
         family=r.enum("family", LogFamily),
         table=r.text("table"),
-        rows=r.get("rows", int),
+        rows=rows,
         status=r.enum("status", SourceStatus),
         detail=r.text("detail", default=""),
     )
+    if "read" not in r.data:  # a result written before the row ledger: every row was used
+        return replace(summary, read=rows, used=rows)
+    set_aside = r.counts("set_aside")
+    known = {reason.value for reason in SetAsideReason}
+    for reason in set_aside:
+        if reason not in known:
+            r.fail(f"unknown reason {reason!r} (expected one of: {', '.join(sorted(known))})",
+                   "set_aside")
+    read, used = r.get("read", int), r.get("used", int)
+    if read != used + sum(set_aside.values()):
+        r.fail(f"the ledger does not add up: read {read} != used {used} + set aside", "read")
+    return replace(summary, read=read, used=used, set_aside=tuple(sorted(set_aside.items())))
 
 
 def _flow(r: _Reader) -> FlowResult:

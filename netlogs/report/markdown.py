@@ -9,6 +9,7 @@ from __future__ import annotations
 from netlogs.model import FlowResult, TraceResult
 from netlogs.report.answer import Answer, build_answer, evidence_line
 from netlogs.report.fixes import fix_of, fix_sentence
+from netlogs.report.ledger_text import sorted_sources, source_name
 from netlogs.report.safe_text import markdown_text, neutralise, shorten
 from netlogs.report.vocabulary import (
     GAP_TITLE,
@@ -32,6 +33,7 @@ def render_markdown(result: TraceResult) -> str:
         _facts(result),
         _clients(result),
         _gaps(result),
+        _sources(result),
         _footer(result),
     ]
     return "\n\n".join(p for p in parts if p) + "\n"
@@ -129,6 +131,30 @@ def _gaps(result: TraceResult) -> str:
             f"- **{GAP_TITLE[gap.kind]}:** {markdown_text(gap.message)}{clients} "
             f"Next step: {markdown_text(gap_next_step(gap.kind, gap.next_step))}"
         )
+    return "\n".join(lines)
+
+
+def _sources(result: TraceResult) -> str:
+    """The row ledger: what each source read, used and set aside (and why)."""
+    if not result.sources:
+        return ""
+    lines = [
+        "### Sources",
+        "",
+        "| Source | Status | Read | Used | Set aside | Detail |",
+        "|---|---|---:|---:|---|---|",
+    ]
+    for source in sorted_sources(result):
+        aside = ", ".join(f"{why} {rows}" for why, rows in source.set_aside) or "-"
+        cells = [
+            markdown_text(source_name(source)),
+            source.status.value,
+            str(source.read),
+            str(source.used),
+            markdown_text(aside),
+            markdown_text(shorten(source.detail, _CAUSE_LIMIT) or "-"),
+        ]
+        lines.append("| " + " | ".join(cells) + " |")
     return "\n".join(lines)
 
 

@@ -11,18 +11,32 @@ from __future__ import annotations
 import re
 
 # C0/C1 controls (tab and newline are handled per format), bidi marks, embeddings, overrides and
-# isolates, zero-width characters, the BOM and the Unicode line/paragraph separators.
+# isolates, zero-width characters, the BOM, the Unicode line/paragraph separators, and characters
+# that render as nothing: the soft hyphen, the combining grapheme joiner, Hangul and Khmer
+# fillers, the Mongolian vowel separator, interlinear annotation marks and the tag characters
+# (which can spell a hidden message after any visible text).
 INVISIBLE_CHARS: tuple[str, ...] = tuple(
     chr(c)
     for lo, hi in (
         (0x00, 0x08),
         (0x0B, 0x1F),
         (0x7F, 0x9F),
+        (0x00AD, 0x00AD),
+        (0x034F, 0x034F),
         (0x061C, 0x061C),
+        (0x115F, 0x1160),
+        (0x17B4, 0x17B5),
+        (0x180E, 0x180E),
         (0x200B, 0x200F),
         (0x2028, 0x202E),
-        (0x2060, 0x2069),
+        (0x2060, 0x206F),
+        (0x3164, 0x3164),
+        (0xFE00, 0xFE0F),
         (0xFEFF, 0xFEFF),
+        (0xFFA0, 0xFFA0),
+        (0xFFF9, 0xFFFB),
+        (0xE0000, 0xE007F),
+        (0xE0100, 0xE01EF),
     )
     for c in range(lo, hi + 1)
 )

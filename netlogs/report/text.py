@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING
 from netlogs.model import FlowResult, TraceResult, Verdict
 from netlogs.report.answer import VIOLATIONS, Answer, build_answer, evidence_line
 from netlogs.report.fixes import fix_line, fix_of
+from netlogs.report.ledger_text import ledger_line, sorted_sources
 from netlogs.report.safe_text import neutralise
 from netlogs.report.vocabulary import (
     GAP_TITLE,
@@ -76,7 +77,7 @@ def render_text(result: TraceResult, *, color: bool, width: int = 120) -> str:
     console.print(_clients(result, console.width))
     console.print()
     console.print(_summary(result))
-    for part in _gaps(result):
+    for part in _sources(result) + _gaps(result):
         console.print(part)
     text = out.getvalue()
     return "\n".join(line.rstrip() for line in text.splitlines()) + "\n"
@@ -215,6 +216,20 @@ def _summary(result: TraceResult) -> RenderableType:
         f"{result.undecided} undecided"
     )
     return Text(head + (f" ({counts})" if counts else ""))
+
+
+def _sources(result: TraceResult) -> list[RenderableType]:
+    """The row ledger, one line per source (table names come from the input: neutralised)."""
+    from rich.padding import Padding  # noqa: PLC0415
+    from rich.text import Text  # noqa: PLC0415
+
+    if not result.sources:
+        return []
+    lines: list[RenderableType] = [Text(""), Text("Sources:", style="bold")]
+    lines += [
+        Padding(Text(neutralise(ledger_line(s))), (0, 0, 0, 2)) for s in sorted_sources(result)
+    ]
+    return lines
 
 
 def _gaps(result: TraceResult) -> list[RenderableType]:

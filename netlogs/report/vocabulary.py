@@ -61,7 +61,7 @@ GAP_TITLE: dict[GapKind, str] = {
     GapKind.PARTIAL_DATA: "Partial data",
     GapKind.SNAT_AMBIGUOUS: "Ambiguous SNAT",
     GapKind.UNPARSED_ROWS: "Unparsed rows",
-    GapKind.TOPOLOGY: "Not evaluated by the network model",
+    GapKind.TOPOLOGY: "Topology (not evaluated or assumed by the network model)",
 }
 
 # What to do when a gap carries no specific next step of its own.

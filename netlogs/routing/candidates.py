@@ -10,12 +10,15 @@ from netlogs.model import Confidence
 from netlogs.routing.index import GATEWAY_SUBNET, RoutingIndex
 from netlogs.routing.prefixes import covers, format_prefix, parse_prefix
 from netlogs.routing.types import (
+    CONNECTED_GROUP,
     DEFAULT,
     GATEWAY,
     INTERFACE_ENDPOINT,
     INTERNET,
+    KEY_VAULT_SERVICE,
     NONE,
     SERVICE_ENDPOINT,
+    UNKNOWN_PUBLIC_ADDRESS,
     USER,
     VIRTUAL_APPLIANCE,
     VIRTUAL_NETWORK_GATEWAY,
@@ -23,6 +26,7 @@ from netlogs.routing.types import (
     VNET_LOCAL,
     VNET_PEERING,
 )
+from netlogs.routing.vwan import PRIVATE_AGGREGATES, hub_gateway_name
 from netlogs.topology.model import Route, Subnet, VirtualNetwork, VirtualNetworkGateway
 
 
@@ -96,11 +100,37 @@ def vnet_candidates(index: RoutingIndex, vnet: VirtualNetwork) -> tuple[Candidat
     for pe_vnet in (vnet.name, *(p.remote_vnet for p in index.peers.get(vnet.name, ()))):
         for pe in index.pes_by_vnet.get(pe_vnet, ()):
             routes += _system(pe.ip + "/32", INTERFACE_ENDPOINT, pe.name)
+    routes += _connected_group(index, vnet)
     routes += _system("0.0.0.0/0", INTERNET)
     routes += _reserved_none(index, vnet)
     result = tuple(routes)
     index.cache[key] = result
     return result
+
+
+def _connected_group(index: RoutingIndex, vnet: VirtualNetwork) -> list[Candidate]:
+    """``ConnectedGroup`` routes to the other members' ranges; overlapping space is removed."""
+    members = index.group_members.get(vnet.name, ())
+    if not members:
+        return []
+    own = [p for p in map(parse_prefix, vnet.address_prefixes) if p is not None]
+    offered: list[tuple[tuple[int, int], str, str]] = []
+    for other, config in members:
+        for text in index.vnets[other].address_prefixes:
+            parsed = parse_prefix(text)
+            if parsed is not None:
+                offered.append((parsed, config, other))
+    routes = []
+    for parsed, config, member in offered:
+        rivals = [o for o, _, m in offered if m != member]
+        if not any(_overlap(p, parsed) for p in own + rivals):
+            routes.append(Candidate(DEFAULT, parsed, _canonical(parsed), CONNECTED_GROUP,
+                                    name=config))
+    return routes
+
+
+def _overlap(a: tuple[int, int], b: tuple[int, int]) -> bool:
+    return covers(a, b) or covers(b, a)
 
 
 def _reserved_none(index: RoutingIndex, vnet: VirtualNetwork) -> list[Candidate]:
@@ -121,15 +151,94 @@ def subnet_candidates(index: RoutingIndex, subnet: Subnet) -> list[Candidate]:
     for service in subnet.service_endpoints:
         for text in index.service_prefixes.get(service, ()):
             routes += _system(text, SERVICE_ENDPOINT, service)
+        if service == KEY_VAULT_SERVICE and not index.service_prefixes.get(service):
+            routes += _assumed_key_vault_endpoint(index)
     table = index.route_table_of(subnet)
     propagate = table is None or not table.disable_bgp_route_propagation
     # The gateway's own subnet does not list the routes the gateway learns (E04-E08 tables).
     if propagate and subnet.name != GATEWAY_SUBNET:
         for gateway in index.remote_gateways(subnet.vnet):
             routes += gateway_routes(gateway)
+        routes += [_copy(c) for c in hub_routes(index, subnet.vnet)]
+        routes += [_copy(c) for c in route_server_routes(index, subnet.vnet)]
     if table is not None:
         routes += _user_routes(index, table.routes)
     return _drop_reserved_none(index, routes)
+
+
+def _assumed_key_vault_endpoint(index: RoutingIndex) -> list[Candidate]:
+    """A Key Vault service endpoint whose prefixes are unknown (what ``az`` exports): assumed to
+    cover every public vault address, at medium confidence (``--service-tags`` fills them)."""
+    addresses = sorted({ip for v in index.topology.key_vaults for ip in v.public_ips}
+                       | {UNKNOWN_PUBLIC_ADDRESS})
+    routes = []
+    for address in addresses:
+        for c in _system(address + "/32", SERVICE_ENDPOINT, KEY_VAULT_SERVICE):
+            c.confidence = Confidence.MEDIUM
+            c.reason = ("service endpoint prefixes unknown: assumed to cover the vault's public "
+                        "address (give --service-tags for the AzureKeyVault prefixes)")
+            routes.append(c)
+    return routes
+
+
+def hub_routes(index: RoutingIndex, vnet: str) -> tuple[Candidate, ...]:
+    """What a Virtual WAN hub programs into a connected VNet (see ``netlogs.routing.vwan``)."""
+    hub = index.hub_of.get(vnet)
+    if hub is None:
+        return ()
+    key = "hub:" + vnet
+    cached = index.cache.get(key)
+    if isinstance(cached, tuple):
+        return cached
+    firewall = (hub.firewall_private_ip,) if hub.firewall_private_ip else ()
+    routes: list[tuple[str, tuple[str, ...], str]] = []
+    if "PrivateTraffic" in hub.routing_intent and firewall:
+        private = (*PRIVATE_AGGREGATES, *hub.private_traffic_prefixes)
+        routes += [(p, firewall, hub.name) for p in private]
+    else:
+        others = [index.vnets[c] for c in hub.connections if c != vnet and c in index.vnets]
+        routes += [(p, hub.router_ips, hub.name) for v in others for p in v.address_prefixes]
+        routes += [(p, hub.vpn_gateway_ips, hub_gateway_name(hub)) for p in hub.branch_prefixes]
+    if "Internet" in hub.routing_intent and firewall and vnet not in hub.without_internet_security:
+        routes.append(("0.0.0.0/0", firewall, hub.name))  # only with enableInternetSecurity
+    result = tuple(
+        Candidate(GATEWAY, parsed, format_prefix(*parsed), VIRTUAL_NETWORK_GATEWAY,
+                  next_hop_ips=ips, name=name)
+        for text, ips, name in routes if (parsed := parse_prefix(text)) is not None
+    )
+    index.cache[key] = result
+    return result
+
+
+def route_server_routes(index: RoutingIndex, vnet: str) -> tuple[Candidate, ...]:
+    """Routes the VNet's (or its transit hub's) Route Server learned from NVAs, keeping their
+    next-hop addresses: per prefix the shortest AS path wins, equal ones are ECMP rows."""
+    servers = index.remote_route_servers(vnet)
+    if not servers:
+        return ()
+    key = "ars:" + vnet
+    cached = index.cache.get(key)
+    if isinstance(cached, tuple):
+        return cached
+    best: dict[tuple[int, int], tuple[int, list[tuple[str, str]]]] = {}
+    for server in servers:
+        for learned in server.learned_routes:
+            parsed = parse_prefix(learned.prefix)
+            if parsed is None:
+                continue
+            length = len(learned.as_path.split())
+            known = best.get(parsed)
+            if known is None or length < known[0]:
+                best[parsed] = (length, [(learned.next_hop_ip, server.name)])
+            elif length == known[0] and all(ip != learned.next_hop_ip for ip, _ in known[1]):
+                known[1].append((learned.next_hop_ip, server.name))
+    result = tuple(
+        Candidate(GATEWAY, parsed, format_prefix(*parsed), VIRTUAL_NETWORK_GATEWAY,
+                  next_hop_ips=(ip,), name=name)
+        for parsed, (_length, hops) in sorted(best.items()) for ip, name in hops
+    )
+    index.cache[key] = result
+    return result
 
 
 def gateway_routes(gateway: VirtualNetworkGateway) -> list[Candidate]:

@@ -12,17 +12,22 @@ from collections import defaultdict
 from collections.abc import Iterable
 
 from netlogs.errors import ConfigError
+from netlogs.routing.avnm import connected_group_members
 from netlogs.routing.prefixes import parse_prefix, parse_prefix_once
 from netlogs.routing.types import RoutingOptions
+from netlogs.routing.vwan import connected_hubs, expand_constructs
+from netlogs.topology.coverage import DNS_CONSTRUCTS, affects_ipv4_routes, coverage_gaps
 from netlogs.topology.model import (
     Client,
     Firewall,
     KeyVault,
     Peering,
     PrivateEndpoint,
+    RouteServer,
     RouteTable,
     Subnet,
     Topology,
+    TopologyGap,
     VirtualNetwork,
     VirtualNetworkGateway,
 )
@@ -34,6 +39,11 @@ class RoutingIndex:
     """Everything route computation looks up, keyed by name."""
 
     def __init__(self, topology: Topology, options: RoutingOptions) -> None:
+        self.unevaluated: tuple[TopologyGap, ...] = coverage_gaps(topology)
+        self.hubs = {h.name: h for h in topology.virtual_hubs}
+        self.hub_of = connected_hubs(topology)
+        topology = expand_constructs(topology)  # hubs become VNets the walk can cross
+        self.group_members = connected_group_members(topology)
         self.topology = topology
         self.options = options
         self.vnets: dict[str, VirtualNetwork] = {v.name: v for v in topology.vnets}
@@ -43,6 +53,11 @@ class RoutingIndex:
         self.gateways_by_vnet: dict[str, list[VirtualNetworkGateway]] = defaultdict(list)
         for gateway in topology.gateways:
             self.gateways_by_vnet[gateway.vnet].append(gateway)
+        self.gateway_ips = {ip for g in topology.gateways
+                            for ip in (*g.instance_ips, *((g.public_ip,) if g.public_ip else ()))}
+        self.route_servers_by_vnet: dict[str, list[RouteServer]] = defaultdict(list)
+        for server in topology.route_servers:
+            self.route_servers_by_vnet[server.vnet].append(server)
         self.pes_by_vnet: dict[str, list[PrivateEndpoint]] = defaultdict(list)
         self.pe_policies: dict[str, str] = {}
         self.private_endpoints: dict[str, PrivateEndpoint] = {}
@@ -61,6 +76,7 @@ class RoutingIndex:
             for v in topology.vnets
         }
         self._locator = _SubnetLocator(self.subnets.values())
+        self._route_gaps = [g for g in self.unevaluated if affects_ipv4_routes(g)]
         self._index_endpoints(topology)
         self.cache: dict[str, object] = {}  # per-subnet results, filled by table.py/lookup users
 
@@ -78,6 +94,9 @@ class RoutingIndex:
                 self.firewall_by_ip.setdefault(ip, firewall)
         self.clients: dict[str, Client] = {c.name: c for c in topology.clients}
         self.firewall_required = {r.vault for r in topology.design_rules if r.require_firewall}
+        self.required_firewall_of: dict[str, str] = {
+            r.vault: r.require_firewall for r in topology.design_rules if r.require_firewall
+        }
 
     def subnet(self, ref: str) -> Subnet:
         """The subnet ``vnet/subnet``; a GatewaySubnet is synthesised when a gateway needs one."""
@@ -92,8 +111,36 @@ class RoutingIndex:
             f"{self.topology.source}: unknown subnet {ref!r} (expected vnet/subnet, e.g. {known})"
         )
 
+    def gaps_touching(self, vnets: Iterable[str]) -> tuple[TopologyGap, ...]:
+        """Unevaluated constructs that could change IPv4 routes or hops in these VNets."""
+        names = set(vnets)
+        return tuple(g for g in self._route_gaps if not g.scope or names.intersection(g.scope))
+
+    def unevaluated_in(self, vnet: str) -> tuple[str, ...]:
+        """What a route table of ``vnet`` may lack or get wrong ("construct resource")."""
+        found = {
+            f"{g.construct} {g.resource}" for g in self.unevaluated
+            if g.construct not in DNS_CONSTRUCTS and (not g.scope or vnet in g.scope)
+        }
+        return tuple(sorted(found))
+
     def route_table_of(self, subnet: Subnet) -> RouteTable | None:
         return self.route_tables.get(subnet.route_table) if subnet.route_table else None
+
+    def remote_route_servers(self, vnet: str) -> tuple[RouteServer, ...]:
+        """Route Servers whose learned routes V receives: its own, or a peered VNet's when V
+        uses the remote gateway (Route Server) and that side allows gateway transit."""
+        own = self.route_servers_by_vnet.get(vnet)
+        if own:
+            return tuple(own)
+        for peering in self.peers.get(vnet, ()):
+            if peering.use_remote_gateways and self._transit_allowed(peering.remote_vnet, vnet):
+                return tuple(self.route_servers_by_vnet.get(peering.remote_vnet, ()))
+        return ()
+
+    def _transit_allowed(self, remote: str, vnet: str) -> bool:
+        back = [p for p in self.peers.get(remote, ()) if p.remote_vnet == vnet]
+        return bool(back) and back[0].allow_gateway_transit
 
     def remote_gateways(self, vnet: str) -> tuple[VirtualNetworkGateway, ...]:
         """Gateways whose routes V receives: its own, or a hub's through gateway transit."""

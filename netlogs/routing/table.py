@@ -17,6 +17,7 @@ from netlogs.routing.types import (
     INVALID,
     NONE,
     POLICIES_WITH_ROUTE_TABLES,
+    PROTECTED_FROM_BGP,
     SERVICE_ENDPOINT,
     SOURCE_PRIORITY,
     USER,
@@ -49,6 +50,7 @@ def routes_of(index: RoutingIndex, subnet_ref: str) -> tuple[EffectiveRoute, ...
     _resolve_groups(candidates, index.options)
     _apply_private_endpoint_policies(index, candidates)
     _flag_gateway_subnet_exact_32(index, subnet, candidates)
+    _lower_for_unevaluated(index, subnet, candidates)
     result = tuple(_to_route(c) for c in sorted(candidates, key=_az_order))
     index.cache[key] = result
     return result
@@ -81,8 +83,12 @@ def _resolve_group(group: list[Candidate], options: RoutingOptions) -> None:
     if service and users:  # contested [L]: 2018 wording let the service endpoint win
         for c in (*service, *users):
             c.confidence = Confidence.LOW
+    protected = [c for c in group if c.source == DEFAULT and c.next_hop_type in PROTECTED_FROM_BGP]
+    bgp_only = not users and any(c.source == GATEWAY for c in group)
     if service and users and options.service_endpoint_beats_equal_udr:
         winners = service
+    elif protected and bgp_only and options.system_routes_beat_more_specific_bgp:
+        winners = protected  # VNet, peering and service endpoint routes beat equal BGP ones too
     else:
         top = max(SOURCE_PRIORITY.get(c.source, 0) for c in group)
         winners = [c for c in group if SOURCE_PRIORITY.get(c.source, 0) == top]
@@ -151,6 +157,19 @@ def _flag_gateway_subnet_exact_32(
             c.confidence = pe_route.confidence = Confidence.LOW
             c.reason = note
             pe_route.reason = f"{pe_route.reason}; {note}" if pe_route.reason else note
+
+
+def _lower_for_unevaluated(
+    index: RoutingIndex, subnet: Subnet, candidates: list[Candidate]
+) -> None:
+    """Every route of a VNet an unevaluated construct could change is low confidence."""
+    gaps = index.gaps_touching((subnet.vnet, subnet.ref))
+    if not gaps:
+        return
+    names = ", ".join(sorted({f"{g.construct} {g.resource}" for g in gaps}))
+    for c in candidates:
+        c.confidence = Confidence.LOW
+        c.reason = f"{c.reason}; unevaluated: {names}" if c.reason else f"unevaluated: {names}"
 
 
 _ORDER = {VNET_LOCAL: 0, INTERNET: 3, NONE: 4, SERVICE_ENDPOINT: 5, INTERFACE_ENDPOINT: 6}

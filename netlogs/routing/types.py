@@ -25,6 +25,7 @@ VIRTUAL_APPLIANCE = "VirtualAppliance"
 NONE = "None"
 SERVICE_ENDPOINT = "VirtualNetworkServiceEndpoint"
 INTERFACE_ENDPOINT = "InterfaceEndpoint"
+CONNECTED_GROUP = "ConnectedGroup"  # AVNM connected group (mesh, direct connectivity)
 
 # Within one exact prefix the highest-priority source wins (semantics §1.2).
 SOURCE_PRIORITY: dict[str, int] = {USER: 3, GATEWAY: 2, DEFAULT: 1}
@@ -33,6 +34,11 @@ SOURCE_PRIORITY: dict[str, int] = {USER: 3, GATEWAY: 2, DEFAULT: 1}
 PROTECTED_FROM_BGP: frozenset[str] = frozenset(
     {VNET_LOCAL, VNET_PEERING, VNET_GLOBAL_PEERING, SERVICE_ENDPOINT}
 )
+
+# Stands for a vault's public address when the topology knows neither it nor the service's
+# prefixes (documentation range: some public address).
+UNKNOWN_PUBLIC_ADDRESS = "203.0.113.1"
+KEY_VAULT_SERVICE = "Microsoft.KeyVault"
 
 POLICIES_WITH_ROUTE_TABLES: frozenset[str] = frozenset({"Enabled", "RouteTableEnabled"})
 

@@ -137,6 +137,15 @@ def read_resources(directory: Path, notes: ImportNotes | None = None) -> list[Re
     return list(found.values())
 
 
+def resources_from_rows(rows: list[Any], origin: str) -> list[Resource]:
+    """The recognised resources among Resource Graph / ARM rows held in memory (discovery);
+    ``origin`` stands in for the file name in messages."""
+    found: dict[str, Resource] = {}
+    for resource in _resources_in(Path(origin), rows, None):
+        found.setdefault(f"{resource.type}|{resource.id.lower()}", resource)
+    return list(found.values())
+
+
 def _read_json(path: Path) -> Any:
     try:
         text = path.read_text(encoding="utf-8-sig")  # PowerShell redirection writes a BOM

@@ -9,6 +9,7 @@ from __future__ import annotations
 import hashlib
 from typing import Any
 
+from netlogs.topology.coverage import recorded_gaps
 from netlogs.topology.model import (
     IANA_PRIVATE_RANGES,
     RESERVED_NONE_PREFIXES,
@@ -25,6 +26,7 @@ from netlogs.topology.model import (
     VirtualNetwork,
     VirtualNetworkGateway,
 )
+from netlogs.topology.sections import dump_sections
 from netlogs.topology.yaml_text import dump_yaml
 
 
@@ -66,6 +68,7 @@ def _vnet(v: VirtualNetwork) -> dict[str, Any]:
         ("addressPrefixes", v.address_prefixes, None),
         ("subnets", [_subnet(s) for s in v.subnets], []),
         ("virtualNetworkPeerings", [_peering(p) for p in v.peerings], []),
+        ("dnsServers", v.dns_servers, ()),
     ])
 
 
@@ -124,7 +127,7 @@ def _key_vault(k: KeyVault) -> dict[str, Any]:
 def _client(c: Client) -> dict[str, Any]:
     return _compact([("name", c.name, None), ("kind", c.kind, "vm"), ("subnet", c.subnet, None),
                      ("ipAddresses", c.ips, ()), ("gateway", c.gateway, None),
-                     ("usesPrivateDns", c.uses_private_dns, True),
+                     ("usesPrivateDns", c.uses_private_dns, None),
                      ("routeAll", c.route_all, False)])
 
 
@@ -152,7 +155,8 @@ def topology_to_mapping(topology: Topology) -> dict[str, Any]:
         ("servicePrefixes", {name: list(p) for name, p in t.service_prefixes}, {}),
         ("reservedNonePrefixes", t.reserved_none_prefixes, RESERVED_NONE_PREFIXES),
         ("designRules", [_design_rule(r) for r in t.design_rules], []),
-        ("gaps", [gap_to_mapping(g) for g in t.gaps], []),
+        ("gaps", [gap_to_mapping(g) for g in recorded_gaps(t)], []),
+        *dump_sections(t, _compact),
     ])
 
 

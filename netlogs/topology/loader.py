@@ -12,6 +12,8 @@ from pathlib import Path
 from typing import Any
 
 from netlogs.errors import TopologyError
+from netlogs.topology.azure_rules import check_azure_rejects
+from netlogs.topology.coverage import with_coverage_gaps
 from netlogs.topology.dump import dump_topology, topology_sha256
 from netlogs.topology.fields import ROOT, Fields, parse_cidr, parse_ip_or_cidr
 from netlogs.topology.model import (
@@ -34,6 +36,7 @@ from netlogs.topology.model import (
     VirtualNetwork,
     VirtualNetworkGateway,
 )
+from netlogs.topology.sections import SECTION_KEYS, load_sections
 from netlogs.topology.validate import validate_topology
 from netlogs.topology.yaml_text import parse_text
 
@@ -42,7 +45,7 @@ __all__ = ["dump_topology", "load_topology", "topology_from_mapping", "topology_
 TOP_LEVEL_KEYS = (
     "description", "virtualNetworks", "routeTables", "firewalls", "virtualNetworkGateways",
     "privateEndpoints", "keyVaults", "clients", "servicePrefixes", "reservedNonePrefixes",
-    "designRules", "gaps",
+    "designRules", "gaps", *SECTION_KEYS,
 )
 # States of a private endpoint connection; only Approved ones carry traffic.
 CONNECTION_STATES = ("Approved", "Pending", "Rejected", "Disconnected")
@@ -94,9 +97,11 @@ def topology_from_mapping(data: Any, source: str) -> Topology:
         design_rules=tuple(_design_rule(f) for f in _entries(top, "designRules", "vault")),
         source=source,
         gaps=tuple(_gap(f) for f in _entries(top, "gaps", "resource")),
+        **load_sections(top),
     )
     validate_topology(topology)
-    return topology
+    check_azure_rejects(topology)
+    return with_coverage_gaps(topology)
 
 
 def _entries(parent: Fields, key: str, label_key: str = "name") -> Iterator[Fields]:
@@ -115,7 +120,8 @@ def _service_prefixes(top: Fields) -> tuple[tuple[str, tuple[str, ...]], ...]:
 
 
 def _vnet(f: Fields) -> VirtualNetwork:
-    f.reject_unknown(("name", "addressPrefixes", "location", "subnets", "virtualNetworkPeerings"))
+    f.reject_unknown(("name", "addressPrefixes", "location", "subnets", "virtualNetworkPeerings",
+                      "dnsServers"))
     name = f.string("name")
     return VirtualNetwork(
         name=name,
@@ -123,6 +129,7 @@ def _vnet(f: Fields) -> VirtualNetwork:
         region=f.opt_string("location", "") or "",
         subnets=tuple(_subnet(s, name) for s in _entries(f, "subnets")),
         peerings=tuple(_peering(p, name) for p in _entries(f, "virtualNetworkPeerings")),
+        dns_servers=f.ips("dnsServers"),
     )
 
 
@@ -295,7 +302,7 @@ def _client(f: Fields) -> Client:
         subnet=f.opt_string("subnet"),
         kind=f.choice("kind", ("vm", "app_service", "onprem"), "vm"),
         gateway=f.opt_string("gateway"),
-        uses_private_dns=f.flag("usesPrivateDns", True),
+        uses_private_dns=f.flag("usesPrivateDns", True) if f.has("usesPrivateDns") else None,
         route_all=f.flag("routeAll", False),
     )
 

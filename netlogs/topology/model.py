@@ -82,6 +82,7 @@ class VirtualNetwork:
     region: str = ""
     subnets: tuple[Subnet, ...] = ()
     peerings: tuple[Peering, ...] = ()
+    dns_servers: tuple[str, ...] = ()  # dhcpOptions.dnsServers; empty = Azure-provided DNS
 
 
 @dataclass(frozen=True)
@@ -151,7 +152,8 @@ class Client:
     subnet: str | None = None  # "vnet/subnet" for Azure clients
     kind: str = "vm"  # vm | app_service | onprem
     gateway: str | None = None  # for onprem: the gateway it enters through
-    uses_private_dns: bool = True  # False: the vault name resolves to its public endpoint
+    # True/False: stated; None: not stated, the private DNS zones (if described) decide
+    uses_private_dns: bool | None = None
     route_all: bool = False  # App Service "Route All"
 
 
@@ -162,6 +164,108 @@ class DesignRule:
     vault: str
     require_firewall: str | None = None
     forbid_public_endpoint: bool = True
+
+
+@dataclass(frozen=True)
+class VirtualHub:
+    """A Virtual WAN hub: the VNets it connects, its secured-hub firewall, routing intent."""
+
+    name: str
+    address_prefix: str
+    connections: tuple[str, ...] = ()  # VNet names (hub virtual network connections)
+    firewall_private_ip: str | None = None  # hubIPAddresses.privateIPAddress (secured hub)
+    routing_intent: tuple[str, ...] = ()  # "PrivateTraffic", "Internet"
+    branch_prefixes: tuple[str, ...] = ()  # VPN sites / ExpressRoute prefixes behind the hub
+    firewall: str | None = None  # the secured hub's Azure Firewall name (design rules name it)
+    router_ips: tuple[str, ...] = ()  # virtualRouterIps, when known
+    vpn_gateway_ips: tuple[str, ...] = ()  # the hub VPN gateway's instance addresses
+    firewall_public_ips: tuple[str, ...] = ()  # hubIPAddresses.publicIPs (Internet SNAT)
+    private_traffic_prefixes: tuple[str, ...] = ()  # routing intent's additional prefixes
+    without_internet_security: tuple[str, ...] = ()  # connections with enableInternetSecurity off
+
+
+@dataclass(frozen=True)
+class BgpRoute:
+    """A route learned over BGP, keeping its next-hop address (Route Server, gateways)."""
+
+    prefix: str
+    next_hop_ip: str
+    as_path: str = ""
+
+
+@dataclass(frozen=True)
+class RouteServer:
+    name: str
+    vnet: str
+    learned_routes: tuple[BgpRoute, ...] = ()
+    allow_branch_to_branch: bool = False
+
+
+@dataclass(frozen=True)
+class SecurityRule:
+    """One NSG rule (the subset that decides TCP to a private endpoint or vault)."""
+
+    name: str
+    priority: int
+    direction: str  # Inbound | Outbound
+    access: str  # Allow | Deny
+    protocol: str = "*"  # Tcp | Udp | Icmp | *
+    source_prefixes: tuple[str, ...] = ("*",)  # CIDRs, "*" or service tags
+    destination_prefixes: tuple[str, ...] = ("*",)
+    destination_ports: tuple[str, ...] = ("*",)  # "443", "1000-2000", "*"
+
+
+@dataclass(frozen=True)
+class NetworkSecurityGroup:
+    name: str
+    subnets: tuple[str, ...] = ()  # "vnet/subnet" it is associated with
+    clients: tuple[str, ...] = ()  # client names whose NIC carries it
+    rules: tuple[SecurityRule, ...] = ()
+
+
+@dataclass(frozen=True)
+class ConnectivityConfiguration:
+    """An Azure Virtual Network Manager connectivity configuration (mesh or hub-and-spoke)."""
+
+    name: str
+    topology: str  # Mesh | HubAndSpoke
+    members: tuple[str, ...]  # VNet names of the network group(s)
+    hub: str | None = None
+    direct_connectivity: bool = False  # hub-and-spoke: spokes also form a connected group
+    is_global: bool = False
+
+
+@dataclass(frozen=True)
+class PrivateDnsZone:
+    """A private DNS zone (e.g. privatelink.vaultcore.azure.net), its VNet links and A records."""
+
+    name: str
+    virtual_network_links: tuple[str, ...] = ()  # VNet names
+    a_records: tuple[tuple[str, str], ...] = ()  # (record name, IPv4 address)
+
+
+@dataclass(frozen=True)
+class NetworkVirtualAppliance:
+    """A third-party appliance (or the VMs behind an internal load balancer) traffic is routed
+    through: whether it SNATs, and the ``disableSnatOnPL`` tag on its NICs."""
+
+    name: str
+    ips: tuple[str, ...]  # the next-hop addresses that stand for it (NIC or ILB frontend)
+    snat: bool | None = None  # None: not known
+    disable_snat_on_pl: bool = False
+
+
+@dataclass(frozen=True)
+class DnsResolver:
+    """A DNS server clients are pointed at (VNet ``dnsServers``): a Private Resolver inbound
+    endpoint, a firewall DNS proxy or a forwarder. It answers with the Azure DNS view of
+    ``virtual_network`` (its zone links), or forwards to another server's address."""
+
+    name: str
+    ip: str
+    virtual_network: str | None = None
+    forward_to: str | None = None
+    kind: str = "forwarder"  # privateResolverInbound | firewallDnsProxy | forwarder
 
 
 @dataclass(frozen=True)
@@ -192,5 +296,12 @@ class Topology:
     service_prefixes: tuple[tuple[str, tuple[str, ...]], ...] = ()  # (service, prefixes)
     reserved_none_prefixes: tuple[str, ...] = RESERVED_NONE_PREFIXES
     design_rules: tuple[DesignRule, ...] = ()
+    virtual_hubs: tuple[VirtualHub, ...] = ()
+    route_servers: tuple[RouteServer, ...] = ()
+    network_security_groups: tuple[NetworkSecurityGroup, ...] = ()
+    connectivity_configurations: tuple[ConnectivityConfiguration, ...] = ()
+    private_dns_zones: tuple[PrivateDnsZone, ...] = ()
+    dns_resolvers: tuple[DnsResolver, ...] = ()
+    appliances: tuple[NetworkVirtualAppliance, ...] = ()
     source: str = "<memory>"  # the file it was loaded from, for messages
     gaps: tuple[TopologyGap, ...] = ()  # what import/load could not model (never a refusal)

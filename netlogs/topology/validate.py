@@ -237,6 +237,7 @@ def _check_clients_and_rules(
             raise TopologyError(file, where, "gateway: required for a client of kind onprem")
     vaults = {k.name for k in topology.key_vaults}
     firewalls = {f.name for f in topology.firewalls}
+    firewalls |= {h.firewall for h in topology.virtual_hubs if h.firewall}  # secured hubs
     for rule in topology.design_rules:
         where = f"designRules[{rule.vault}]"
         if rule.vault not in vaults:

@@ -2,11 +2,20 @@
 
 from __future__ import annotations
 
+import ipaddress
 from collections.abc import Mapping
 
 from netlogs.correlate import CorrelatedEvidence, CorrelationContext
 from netlogs.correlate.bulk import gc_paused
-from netlogs.model import EvidenceRow, FlowResult, Gap, HopStatus, ObservedHop, VaultOutcome
+from netlogs.model import (
+    EvidenceRow,
+    FlowResult,
+    Gap,
+    HopStatus,
+    LogFamily,
+    ObservedHop,
+    VaultOutcome,
+)
 from netlogs.verdicts.gaps import (
     firewall_liveness_gap,
     model_vs_observed,
@@ -66,11 +75,18 @@ def _judge_each(
     (the cited rows, then the counts by value) and only waited for after that.
     """
     suspects = _snat_suspects(facts, ctx)
+    snat_unsure = any(f.via_snat for f in facts) and snat_records_partial(ctx)
     hops: dict[tuple[int, HopStatus], ObservedHop] = {}  # shared between flows, see observed_hops
     judged = []
     for f in facts:  # one iteration per client, not per log row
         situation = Situation(
-            f, ctx, ctx.expected_paths.get(f.client_ip), live, suspects.get(f.client_ip)
+            f,
+            ctx,
+            ctx.expected_paths.get(f.client_ip),
+            live,
+            suspects.get(f.client_ip),
+            snat_unsure,
+            stitched=snat_unsure and _stitched(f, ctx),
         )
         judged.append(_Judged(situation, decide(situation), observed_hops(situation, hops)))
     citations = correlated.citations
@@ -86,6 +102,61 @@ def _judge_each(
         if ambiguous := snat_ambiguous(flow, judgement.situation.facts.snat_candidate_count):
             gaps.append(ambiguous)
     return flows, gaps
+
+
+# Firewall tables that hold network-rule rows only: those are SNATed only to destinations
+# outside the firewall's private ranges.
+_NETWORK_ONLY_TABLES = ("AZFWNetworkRule", "AZFWNetworkRuleAggregation", "ASimNetworkSessionLogs")
+
+
+def snat_records_partial(ctx: CorrelationContext) -> bool:
+    """A partial firewall table may have lost a record that ties a SNATed vault request to its
+    client: any table with application rows, or network rows when a firewall SNATs traffic to
+    the private endpoint."""
+    tables = [t for family, t in ctx.partial_tables if family is LogFamily.FIREWALL]
+    if any(table not in _NETWORK_ONLY_TABLES for table in tables):
+        return True
+    return bool(tables) and any(
+        not _inside(ip, firewall.snat_private_ranges)
+        for firewall in ctx.firewalls
+        for ip in ctx.private_endpoint_ips
+    )
+
+
+def _inside(ip: str, prefixes: tuple[str, ...]) -> bool:
+    try:
+        address = ipaddress.ip_address(ip)
+    except ValueError:
+        return False
+    for prefix in prefixes:
+        try:
+            network = ipaddress.ip_network(prefix, strict=False)
+        except ValueError:
+            continue  # a named range the topology resolved elsewhere
+        if address.version == network.version and address in network:
+            return True
+    return False
+
+
+def _stitched(f: ClientFacts, ctx: CorrelationContext) -> bool:
+    """Requests from a SNAT address were tied to this client (it is not the address itself)."""
+    return bool(f.via_snat) and not _is_firewall_address(f.client_ip, ctx)
+
+
+def _is_firewall_address(ip: str, ctx: CorrelationContext) -> bool:
+    """``ip`` is one of the firewalls' own addresses (a SNAT source, not a client)."""
+    try:
+        address = ipaddress.ip_address(ip)
+    except ValueError:
+        return False
+    for firewall in ctx.firewalls:
+        if ip in firewall.frontend_ips or ip in firewall.public_ips:
+            return True
+        for prefix in firewall.snat_prefixes:
+            network = ipaddress.ip_network(prefix, strict=False)
+            if address.version == network.version and address in network:
+                return True
+    return False
 
 
 def _snat_suspects(facts: list[ClientFacts], ctx: CorrelationContext) -> dict[str, str]:

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from netlogs.model import BypassKind, HopKind, LogFamily, SourceStatus, Verdict
+from netlogs.model import BypassKind, Confidence, HopKind, LogFamily, SourceStatus, Verdict
 from netlogs.verdicts.situation import Decision, Situation, stamp
 
 Rule = Callable[[Situation], "Decision | None"]
@@ -163,6 +163,23 @@ def blocked_by_vault_network_rules(s: Situation) -> Decision | None:
     return Decision(Verdict.BLOCKED_BY_VAULT_NETWORK_RULES, cause)
 
 
+def only_challenges(s: Situation) -> Decision | None:
+    """The vault logged only 401 challenges (no token) from this client.
+
+    A challenge is answered before the vault's network rules are applied: it shows the name
+    resolved and a connection was made, not whether the network rules admit the client.
+    """
+    f = s.facts
+    if f.reached > 0 or f.denied_network > 0 or f.challenges == 0:
+        return None
+    cause = (
+        f"the vault logged only {f.challenges} x 401 Authentication challenge(s) (no token) from "
+        "this client; a challenge is answered before the network rules apply, so it proves "
+        "neither an arrival nor a refusal"
+    )
+    return Decision(Verdict.INCONCLUSIVE, cause)
+
+
 def vault_logs_unusable(s: Situation) -> Decision | None:
     """Attempts seen, nothing at the vault, but the vault's logs are missing or partial."""
     status = s.status(LogFamily.KEYVAULT)
@@ -253,6 +270,7 @@ RULES: tuple[Rule, ...] = (
     firewall_still_pending,
     reached_bypassing_firewall,
     blocked_by_vault_network_rules,
+    only_challenges,
     vault_logs_unusable,
     blocked_by_firewall,
     attempts_still_pending,
@@ -261,10 +279,65 @@ RULES: tuple[Rule, ...] = (
 )
 
 
+# Clean verdicts and the family whose *absent* rows they rest on: a row set aside from that
+# family (a partial source) could be the one that contradicts them. Bypass and NOT_REACHED are
+# guarded by their own rules (firewall_logs_unusable, vault_logs_unusable) above.
+_RESTS_ON_ABSENCE: dict[Verdict, tuple[LogFamily, ...]] = {
+    Verdict.REACHED_VIA_FIREWALL: (LogFamily.KEYVAULT,),  # no uncovered request among them
+    Verdict.REACHED_VIA_SERVICE_ENDPOINT: (LogFamily.KEYVAULT,),
+    Verdict.REACHED_VIA_PUBLIC_ENDPOINT: (LogFamily.KEYVAULT,),
+    Verdict.BLOCKED_BY_VAULT_NETWORK_RULES: (LogFamily.KEYVAULT,),  # no request got through
+    Verdict.BLOCKED_BY_FIREWALL: (LogFamily.KEYVAULT,),  # the Deny rows themselves prove it
+    Verdict.NOT_REACHED: (LogFamily.KEYVAULT,),
+}
+
+
+def rests_on_partial_source(s: Situation, decision: Decision) -> Decision:
+    """A clean verdict whose proof needs a family's rows to be complete, while that family is
+    partial (rows set aside that could be evidence), is INCONCLUSIVE instead; violations stand
+    on the rows that prove them."""
+    if decision.violation:
+        return decision
+    families = _RESTS_ON_ABSENCE.get(decision.verdict, ())
+    if s.snat_unsure and (decision.verdict is Verdict.NOT_REACHED or s.stitched):
+        families += (LogFamily.FIREWALL,)  # a set-aside record may tie SNATed requests anew
+    for family in families:
+        if s.status(family) is SourceStatus.PARTIAL:
+            detail = s.ctx.source_detail.get(family, "")
+            cause = (
+                f"{decision.verdict.value} can't be confirmed: {_FAMILY_LABEL[family]} logs are "
+                f"partial for the window{f' ({detail})' if detail else ''}, and a row set aside "
+                f"could contradict it ({decision.cause})"
+            )
+            return Decision(Verdict.INCONCLUSIVE, cause)
+    return decision
+
+
+_FAMILY_LABEL = {LogFamily.KEYVAULT: "Key Vault", LogFamily.FIREWALL: "firewall"}
+
+
 def decide(s: Situation) -> Decision:
     """The first rule that applies; INCONCLUSIVE when none does (the evidence doesn't fit)."""
     for rule in RULES:
         decision = rule(s)
         if decision is not None:
-            return decision
+            return _with_model_caveat(s, rests_on_partial_source(s, decision))
     return Decision(Verdict.INCONCLUSIVE, "the evidence fits no verdict rule")
+
+
+def _with_model_caveat(s: Situation, decision: Decision) -> Decision:
+    """A cause that rests on a low-confidence model path (a bypass only the model predicts, a
+    modelled drop, NOT_REACHED) says so, and names what the model did not evaluate."""
+    path = s.path
+    if path is None or path.confidence is not Confidence.LOW:
+        return decision
+    rests_on_model = (
+        "model" in decision.cause
+        or decision.verdict is Verdict.NOT_REACHED
+        or not path.delivered
+    )
+    if not rests_on_model:
+        return decision
+    what = f" (not evaluated: {', '.join(path.unevaluated)})" if path.unevaluated else ""
+    cause = f"{decision.cause}; the model's path is low confidence{what}"
+    return Decision(decision.verdict, cause, decision.violation)

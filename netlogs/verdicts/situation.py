@@ -22,7 +22,7 @@ class ClientFacts(NamedTuple):
 
     client_ip: str
     requests: int = 0
-    reached: int = 0  # arrived and not refused by the vault's network rules
+    reached: int = 0  # arrived, not a 401 challenge, not refused by the vault's network rules
     challenges: int = 0  # 401 Authentication: the normal start of every SDK call
     served: int = 0
     denied_auth: int = 0
@@ -95,6 +95,12 @@ class Situation:
     path: ExpectedPath | None
     firewall_live: bool  # the required (or any) firewall has records in the window
     snat_suspect: str | None = None  # a SNAT address whose ambiguous requests may be this client's
+    # the vault logged requests from a firewall's SNAT address, and a firewall table that ties
+    # them to clients is partial: "nothing arrived from this client" can't be confirmed
+    snat_unsure: bool = False
+    # ... and this client's requests were tied to it as the only client whose firewall records
+    # fit, which a record set aside could have contradicted
+    stitched: bool = False
 
     def status(self, family: LogFamily) -> SourceStatus:
         return self.ctx.status(family)

@@ -10,6 +10,7 @@ import shlex
 
 from netlogs.topology.model import Topology
 from netlogs.whatif.changes import (
+    DNS_LINK,
     PE_POLICIES,
     PRIVATE_DNS,
     PRIVATE_ZONE,
@@ -27,14 +28,14 @@ RESOURCE_GROUP_NOTE = (
 )
 
 DNS_NOTE = (
-    "a client using a custom DNS server also needs that server to forward "
-    f"{PRIVATE_ZONE} to Azure DNS (168.63.129.16)"
+    f"the client's DNS server must answer {PRIVATE_ZONE} from Azure DNS (168.63.129.16), e.g. "
+    "with a conditional forwarder; no az command changes a custom DNS server"
 )
 
 
 def az_commands(topology: Topology, change: Change) -> tuple[str, ...]:
     """The commands, in order, that apply ``change`` (the same names the what-if model used)."""
-    if change.kind == PRIVATE_DNS:
+    if change.kind in (PRIVATE_DNS, DNS_LINK):
         return _dns_commands(topology, change)
     vnet, _, subnet = change.scope.partition("/")
     update = (
@@ -69,10 +70,15 @@ def _udr_commands(topology: Topology, change: Change, update: str) -> tuple[str,
 
 
 def _dns_commands(topology: Topology, change: Change) -> tuple[str, ...]:
-    """Link the zone to the client's VNet. A client behind a custom DNS server also needs that
-    server to forward the zone to Azure DNS (168.63.129.16); DNS_NOTE says so."""
-    client = next((c for c in topology.clients if c.name == change.scope), None)
-    vnet = (client.subnet or "").partition("/")[0] if client else ""
+    """Link the zone to the VNet (a client's own VNet for private-dns), unless the topology
+    says it is linked already: then only the client's DNS server is left (DNS_NOTE)."""
+    vnet = change.scope
+    if change.kind == PRIVATE_DNS:
+        client = next((c for c in topology.clients if c.name == change.scope), None)
+        vnet = (client.subnet or "").partition("/")[0] if client else ""
+    zone = next((z for z in topology.private_dns_zones if z.name == PRIVATE_ZONE), None)
+    if zone is not None and vnet in zone.virtual_network_links:
+        return ()
     return (
         f"az network private-dns link vnet create -g {RESOURCE_GROUP} -z {PRIVATE_ZONE} "
         f"-n {_q(f'link-{vnet or change.scope}')} -v {_q(vnet or '<vnet>')} -e false",

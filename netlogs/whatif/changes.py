@@ -5,6 +5,7 @@
     remove-service-endpoint:VNET/SUBNET:SERVICE       drop a service endpoint from the subnet
     private-dns:CLIENT                                the client resolves the vault through the
                                                       privatelink zone (its private endpoint)
+    dns-link:VNET                                     link the privatelink zone to the VNet
 
 A change never edits the topology in place: ``apply_change`` returns a new ``Topology`` built
 with ``dataclasses.replace``, so the model can be re-run on it and compared with the original.
@@ -30,12 +31,13 @@ UDR = "udr"
 PE_POLICIES = "pe-policies"
 REMOVE_SERVICE_ENDPOINT = "remove-service-endpoint"
 PRIVATE_DNS = "private-dns"
-KINDS = (UDR, PE_POLICIES, REMOVE_SERVICE_ENDPOINT, PRIVATE_DNS)
+DNS_LINK = "dns-link"
+KINDS = (UDR, PE_POLICIES, REMOVE_SERVICE_ENDPOINT, PRIVATE_DNS, DNS_LINK)
 PRIVATE_ZONE = "privatelink.vaultcore.azure.net"
 GATEWAY_SUBNET = "GatewaySubnet"
 SYNTAX = (
     "expected udr:VNET/SUBNET:PREFIX->FIREWALL_OR_IP, pe-policies:VNET/SUBNET:POLICY or "
-    "remove-service-endpoint:VNET/SUBNET:SERVICE or private-dns:CLIENT"
+    "remove-service-endpoint:VNET/SUBNET:SERVICE, private-dns:CLIENT or dns-link:VNET"
 )
 
 
@@ -65,9 +67,10 @@ def parse_change(text: str) -> Change:
     vnet, slash, name = subnet.partition("/")
     if kind not in KINDS:
         _bad(text, f"unknown kind {kind!r}; {SYNTAX}")
-    if kind == PRIVATE_DNS:
-        if not subnet or argument not in ("", PRIVATE_ZONE):
-            _bad(text, f"expected private-dns:CLIENT (the zone is {PRIVATE_ZONE})")
+    if kind in (PRIVATE_DNS, DNS_LINK):
+        if not subnet or argument not in ("", PRIVATE_ZONE) or (kind == DNS_LINK and slash):
+            what = "CLIENT" if kind == PRIVATE_DNS else "VNET"
+            _bad(text, f"expected {kind}:{what} (the zone is {PRIVATE_ZONE})")
         return Change(kind, subnet, PRIVATE_ZONE)
     if not (vnet and slash and name and "/" not in name and argument):
         _bad(text, SYNTAX)
@@ -103,6 +106,8 @@ def apply_change(topology: Topology, change: Change) -> Topology:
     """The topology with ``change`` made; ConfigError if it names something the model lacks."""
     if change.kind == PRIVATE_DNS:
         return _with_private_dns(topology, change)
+    if change.kind == DNS_LINK:
+        return _with_dns_link(topology, change)
     subnet = _subnet(topology, change)
     if change.kind == PE_POLICIES:
         changed = replace(subnet, private_endpoint_network_policies=change.argument)
@@ -171,6 +176,21 @@ def _with_private_dns(topology: Topology, change: Change) -> Topology:
     return replace(topology, clients=clients)
 
 
+def _with_dns_link(topology: Topology, change: Change) -> Topology:
+    if not any(v.name == change.scope for v in topology.vnets):
+        raise ConfigError(f"--what-if {change.text!r}: unknown VNet {change.scope!r}")
+    zones = list(topology.private_dns_zones)
+    for i, zone in enumerate(zones):
+        if zone.name == PRIVATE_ZONE:
+            links = tuple(dict.fromkeys((*zone.virtual_network_links, change.scope)))
+            zones[i] = replace(zone, virtual_network_links=links)
+            return replace(topology, private_dns_zones=tuple(zones))
+    raise ConfigError(
+        f"--what-if {change.text!r}: the topology describes no {PRIVATE_ZONE} zone "
+        "(use private-dns:CLIENT)"
+    )
+
+
 def _subnet(topology: Topology, change: Change) -> Subnet:
     vnet_name, _, name = change.scope.partition("/")
     vnet = next((v for v in topology.vnets if v.name == vnet_name), None)
@@ -204,6 +224,8 @@ def _with_subnet(topology: Topology, subnet: Subnet) -> Topology:
 def describe(topology: Topology, change: Change) -> str:
     """The change in words, e.g. ``add a UDR 10.1.2.4/32 -> fw-hub (10.0.0.68) to the route
     table of vnet-hub/snet-mgmt (new route table rt-snet-mgmt-whatif)``."""
+    if change.kind == DNS_LINK:
+        return f"link the {PRIVATE_ZONE} zone to {change.scope}"
     if change.kind == PRIVATE_DNS:
         return (
             f"make {change.scope} resolve the vault through the {PRIVATE_ZONE} zone "

@@ -28,6 +28,7 @@ from netlogs.paths import expected_path, expected_paths_to_vault, locate_ip
 from netlogs.topology.model import Client, Topology
 from netlogs.whatif.az import DNS_NOTE, RESOURCE_GROUP_NOTE, az_commands
 from netlogs.whatif.changes import (
+    DNS_LINK,
     GATEWAY_SUBNET,
     PE_POLICIES,
     PRIVATE_DNS,
@@ -161,8 +162,7 @@ def candidates(
         if KEY_VAULT_SERVICE in _service_endpoints(topology, subnet)
         else None
     ]
-    public_dns = client is not None and not _private_dns(topology, client)
-    dns = [Change(PRIVATE_DNS, client, PRIVATE_ZONE) if client and public_dns else None]
+    dns = _dns_candidates(topology, subnet, client)
     unique: list[Change] = []
     for change in (*routes, *policies, *removal, *dns):
         if change is not None and change not in unique:
@@ -362,5 +362,14 @@ def _service_endpoints(topology: Topology, subnet: str) -> tuple[str, ...]:
     )
 
 
-def _private_dns(topology: Topology, client: str) -> bool:
-    return next((c.uses_private_dns for c in topology.clients if c.name == client), True)
+def _dns_candidates(topology: Topology, subnet: str, client: str | None) -> list[Change]:
+    """A named client stated to resolve publicly: its own DNS. A client the zones decide for:
+    link the zone to its VNet when it is not linked yet."""
+    stated = next((c.uses_private_dns for c in topology.clients if c.name == client), None)
+    if client is not None and stated is False:
+        return [Change(PRIVATE_DNS, client, PRIVATE_ZONE)]
+    zone = next((z for z in topology.private_dns_zones if z.name == PRIVATE_ZONE), None)
+    vnet = subnet.partition("/")[0]
+    if stated is None and zone is not None and vnet not in zone.virtual_network_links:
+        return [Change(DNS_LINK, vnet, PRIVATE_ZONE)]
+    return []

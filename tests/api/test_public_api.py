@@ -164,7 +164,7 @@ def _fake_trace(caller: str, operation: str = "SecretGet") -> netlogs.TraceResul
                 "Rule": "allow-kv",
                 "_ResourceId": FW_ID,
             }
-            for hms, dst in (("10:01:00", "10.1.2.4"), ("11:30:00", "10.3.0.9"))
+            for hms, dst in (("10:01:00", "10.1.2.4"), ("10:55:00", "10.3.0.9"))
         ],
     )
     return netlogs.trace(
@@ -172,6 +172,6 @@ def _fake_trace(caller: str, operation: str = "SecretGet") -> netlogs.TraceResul
         topology=reference_topology(),
         source=FakeSource([kv, fw]),
         start="2026-11-20T10:00:00Z",
-        end="2026-11-20T10:10:00Z",
+        end="2026-11-20T11:00:00Z",
         now=NOW + timedelta(hours=6),
     )

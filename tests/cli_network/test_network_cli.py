@@ -113,7 +113,9 @@ def test_path_json_follows_the_contract(capsys: pytest.CaptureFixture[str]) -> N
     )
     assert code == 0 and err == ""
     doc = json.loads(out)
-    assert list(doc) == ["from", "to", "delivered", "drop_reason", "firewalls", "hops", "bypass"]
+    assert list(doc) == ["from", "to", "delivered", "drop_reason", "firewalls", "hops", "bypass",
+                         "confidence", "unevaluated"]
+    assert (doc["confidence"], doc["unevaluated"]) == ("high", [])
     assert doc["from"] == "onprem-office" and doc["to"] == "kv1:443"
     assert doc["delivered"] is True and doc["drop_reason"] is None and doc["firewalls"] == []
     assert [h["hop"] for h in doc["hops"]] == ["client", "gateway", "private_endpoint", "vault"]

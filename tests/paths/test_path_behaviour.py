@@ -74,8 +74,10 @@ def test_destination_by_fqdn_and_by_pe_ip_name_the_vault() -> None:
 def test_vault_with_two_pes_takes_the_one_that_delivers() -> None:
     topo = t.build_t()
     spoke2_pe = PrivateEndpoint("pe-kv1-spoke2", "spoke2/snet-vm", "10.2.1.50", "kv1")
+    zone = topo.private_dns_zones[0]
     topo = replace(
         topo,
+        private_dns_zones=(replace(zone, a_records=(*zone.a_records, ("kv1", "10.2.1.50"))),),
         private_endpoints=(*topo.private_endpoints, spoke2_pe),
         key_vaults=(replace(topo.key_vaults[0], private_endpoints=("pe-kv1", "pe-kv1-spoke2")),),
     )

@@ -99,7 +99,12 @@ def test_e06_onprem_via_firewall_with_policies(policy: str) -> None:
     path = expected_path(topo, "onprem-office", "kv1")
     assert path.firewalls == ("fw-hub",) and path.delivered
     assert path.bypass is not BypassKind.GATEWAY_SUBNET_EXACT_32
-    assert path.confidence.value == "high"
+    # the request passes the firewall; the PE's reply (no SNAT to a private range) follows
+    # spoke1's gateway route to on-premises, outside it: asymmetric, at medium confidence since
+    # Microsoft's documents disagree on PE replies without SNAT (semantics part 2, D2/D3)
+    assert path.bypass is BypassKind.ASYMMETRIC_RETURN
+    assert "follows VirtualNetworkGateway 172.20.0.0/16" in path.hops[3].detail
+    assert path.confidence.value == "medium"
 
 
 def test_e07_policies_disabled_bypass_but_neighbour_goes_through_firewall() -> None:
@@ -216,7 +221,10 @@ def test_e16_isolated_vnet_drops_private_traffic() -> None:
         "westeurope",
         (Subnet("snet", "lab", ("192.168.1.0/24",)),),
     )
-    topo = replace(t.build_t(), vnets=(*t.build_t().vnets, lab))
+    base = t.build_t()
+    zone = base.private_dns_zones[0]  # linked to lab too: the name gives the private endpoint
+    zone = replace(zone, virtual_network_links=(*zone.virtual_network_links, "lab"))
+    topo = replace(base, vnets=(*base.vnets, lab), private_dns_zones=(zone,))
     path = expected_path(topo, "192.168.1.4", "kv1")
     assert not path.delivered and "10.0.0.0/8 None" in (path.drop_reason or "")
     assert expected_path(topo, "192.168.1.4", "192.168.2.9").delivered

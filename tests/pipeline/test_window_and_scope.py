@@ -113,3 +113,28 @@ def test_addresses_ipaddress_refuses_are_not_named(topology: Any) -> None:
     namer = ClientNamer(topology)
     assert namer.name("010.2.1.4") is None and namer.name(" 10.2.1.4") is None
     assert namer.modelled(("010.2.1.4",)) == ()
+
+
+@pytest.mark.parametrize(
+    ("text", "option"),
+    [
+        ("99999999999999999999999d", "--since"),
+        ("999999d", "--reuse-window"),
+        ("9" * 5000 + "s", "--clock-skew"),
+        ("3651d", "--since"),
+    ],
+)
+def test_huge_durations_are_one_clear_error_not_an_overflow(text: str, option: str) -> None:
+    with pytest.raises(ConfigError, match=r"longer than the most netlogs accepts \(3650d\)"):
+        parse_duration(text, option)
+
+
+def test_the_longest_duration_still_makes_a_window() -> None:
+    window = resolve_window(NOW, "3650d", None, None)
+    assert window is not None and window.duration == timedelta(days=3650)
+
+
+@pytest.mark.parametrize("text", ["0001-01-01T00:00:00Z", "9999-12-31T23:59:59Z", "1969-12-31"])
+def test_times_outside_the_supported_years_are_refused(text: str) -> None:
+    with pytest.raises(ConfigError, match="outside the years 1970 to 8999"):
+        parse_utc(text, "--start")

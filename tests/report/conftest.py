@@ -290,13 +290,18 @@ def make_result(
         ),
         window=WINDOW,
         sources=(
-            SourceSummary(LogFamily.KEYVAULT, "AZKVAuditLogs", 82, SourceStatus.COMPLETE),
+            SourceSummary(
+                LogFamily.KEYVAULT, "AZKVAuditLogs", 82, SourceStatus.COMPLETE, "", 82, 82
+            ),
             SourceSummary(
                 LogFamily.FIREWALL,
                 "AZFWNetworkRule",
-                120,
+                118,
                 SourceStatus.PARTIAL,
                 "one chunk returned a partial result",
+                read=120,
+                used=118,
+                set_aside=(("malformed_address", 2),),
             ),
             SourceSummary(LogFamily.FLOW, "NTANetAnalytics", 0, SourceStatus.MISSING),
         ),

@@ -15,6 +15,14 @@ def test_invisible_and_control_characters_become_visible() -> None:
     assert neutralise("plain ÄÖü – 日本") == "plain ÄÖü – 日本"  # ordinary text untouched
 
 
+def test_characters_that_render_as_nothing_are_shown() -> None:
+    hidden = "kv\u00adprod\U000e0041\U000e007f\u3164\uffa0\u2063\u034f"
+    assert neutralise(hidden) == (
+        "kv[U+00AD]prod[U+E0041][U+E007F][U+3164][U+FFA0][U+2063][U+034F]"
+    )
+    assert markdown_text("a\u00adb") == "a\\[U+00AD\\]b"
+
+
 def test_shorten_marks_the_cut() -> None:
     assert shorten("abcdef", 4) == "abc…"
     assert shorten("abc", 4) == "abc"

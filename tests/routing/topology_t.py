@@ -14,6 +14,7 @@ from netlogs.topology.model import (
     Firewall,
     KeyVault,
     Peering,
+    PrivateDnsZone,
     PrivateEndpoint,
     Route,
     RouteTable,
@@ -109,7 +110,13 @@ def build_t() -> Topology:
         clients=(
             Client("vm-app", ips=("10.2.1.4",), subnet="spoke2/snet-vm"),
             Client("app-web", subnet="spoke2/snet-asp", kind="app_service"),
-            Client("onprem-office", ips=("172.20.0.0/16",), kind="onprem", gateway="vgw-hub"),
+            # on-premises DNS forwards vault.azure.net to Azure (semantics part 2, §5.3)
+            Client("onprem-office", ips=("172.20.0.0/16",), kind="onprem", gateway="vgw-hub",
+                   uses_private_dns=True),
+        ),
+        private_dns_zones=(
+            PrivateDnsZone("privatelink.vaultcore.azure.net",
+                           ("hub", "spoke1", "spoke2", "spoke3"), (("kv1", "10.1.2.4"),)),
         ),
         service_prefixes=(("Microsoft.KeyVault", ("198.51.100.0/24",)),),
         design_rules=(DesignRule("kv1", "fw-hub"),),

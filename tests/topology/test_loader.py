@@ -108,7 +108,8 @@ def test_documented_defaults(write_file: Writer) -> None:
     assert topo.key_vaults[0] == KeyVault("kv", private_endpoints=("pe",))
     assert topo.key_vaults[0].network_acls == NetworkAcls("Allow", "AzureServices", (), ())
     client = topo.clients[0]
-    assert (client.kind, client.uses_private_dns, client.route_all) == ("vm", True, False)
+    # not stated: the private DNS zones decide (assumed private, low confidence, without them)
+    assert (client.kind, client.uses_private_dns, client.route_all) == ("vm", None, False)
     assert topo.design_rules[0].require_firewall is None
     assert topo.design_rules[0].forbid_public_endpoint is True
     assert topo.reserved_none_prefixes == RESERVED_NONE_PREFIXES

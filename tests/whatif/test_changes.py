@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import dataclasses
+
 import pytest
 import topology_t as t
 
@@ -28,6 +30,8 @@ def test_a_udr_change_reads_back_in_its_canonical_spelling() -> None:
         ("route:vnet-hub/snet-hub:10.1.2.4/32->fw-hub", "unknown kind 'route'"),
         ("pe-policies:vnet-kv/snet-pe:On", "'On' is not one of"),
         ("remove-service-endpoint:vnet-kv/snet-pe", "expected udr:VNET/SUBNET"),
+        ("dns-link:vnet-kv/snet-pe", "expected dns-link:VNET"),
+        ("private-dns:vm-a:privatelink.example", "expected private-dns:CLIENT"),
     ],
 )
 def test_malformed_changes_are_one_config_error_naming_the_change(text: str, words: str) -> None:
@@ -117,6 +121,7 @@ def test_policies_and_service_endpoint_changes_and_their_commands() -> None:
         ("udr:hub/snet-hubvm:10.0.0.0/8->fw-other", "neither an IPv4 address nor a firewall"),
         ("remove-service-endpoint:hub/snet-hubvm:Microsoft.KeyVault", "has no Microsoft.KeyVault"),
         ("private-dns:vm-nobody", "unknown client 'vm-nobody'"),
+        ("dns-link:nowhere", "unknown VNet 'nowhere'"),
     ],
 )
 def test_changes_naming_what_the_model_lacks_are_config_errors(text: str, words: str) -> None:
@@ -130,3 +135,14 @@ def test_a_hostile_name_is_quoted_in_the_az_command() -> None:
     )
     removal = parse_change("remove-service-endpoint:spoke2/snet-vm:Microsoft.KeyVault")
     assert az_commands(topo, removal)[0].endswith("--service-endpoints 'x;rm -rf ~'")
+
+
+def test_a_dns_link_needs_a_described_zone() -> None:
+    topo = dataclasses.replace(t.build_t(), private_dns_zones=())
+    with pytest.raises(ConfigError, match=r"describes no privatelink\.vaultcore\.azure\.net zone"):
+        apply_change(topo, parse_change("dns-link:spoke2"))
+    zone = dataclasses.replace(t.build_t().private_dns_zones[0], virtual_network_links=("hub",))
+    topo = dataclasses.replace(t.build_t(), private_dns_zones=(zone,))
+    for text in ("dns-link:spoke3", "dns-link:hub"):  # linking twice keeps one link
+        topo = apply_change(topo, parse_change(text))
+    assert topo.private_dns_zones[0].virtual_network_links == ("hub", "spoke3")

@@ -75,8 +75,23 @@ def test_service_endpoint_beating_a_default_udr_is_fixed_by_resolving_privately(
     assert expected_path(topo, "vm-app", "kv1").bypass is BypassKind.SERVICE_ENDPOINT_ROUTE
     fix = one_fix(topo, "kv1", flow("10.2.1.4", "vm-app", Verdict.REACHED_VIA_SERVICE_ENDPOINT))
     assert fix.changes == ("private-dns:vm-app:privatelink.vaultcore.azure.net",)
-    assert "168.63.129.16" in fix.note
-    assert fix.az_commands[0].startswith("az network private-dns link vnet create")
+    assert "168.63.129.16" in fix.note and "no az command changes a custom DNS" in fix.note
+    assert fix.az_commands == ()  # the zone is linked to spoke2 already: only the client's DNS
+    rerun(topo, fix, "vm-app", "kv1")
+
+
+def test_a_vnet_the_zone_is_not_linked_to_gets_the_link() -> None:
+    topo = t.set_subnet(t.build_t(), "spoke2/snet-vm", service_endpoints=("Microsoft.KeyVault",))
+    topo = t.attach(topo, "spoke2/snet-vm", [t.to_fw("0.0.0.0/0")])
+    zone = topo.private_dns_zones[0]
+    topo = replace(topo, private_dns_zones=(replace(zone, virtual_network_links=("hub",)),))
+    assert expected_path(topo, "vm-app", "kv1").bypass is BypassKind.SERVICE_ENDPOINT_ROUTE
+    fix = one_fix(topo, "kv1", flow("10.2.1.4", "vm-app", Verdict.REACHED_VIA_SERVICE_ENDPOINT))
+    assert fix.changes == ("dns-link:spoke2:privatelink.vaultcore.azure.net",)
+    assert fix.az_commands == (
+        "az network private-dns link vnet create -g <resource-group> -z "
+        "privatelink.vaultcore.azure.net -n link-spoke2 -v spoke2 -e false",
+    )
     rerun(topo, fix, "vm-app", "kv1")
 
 

@@ -1,0 +1,128 @@
+"""`netlogs trace --vault NAME` with no --topology, --logs or --workspace: discover, then trace.
+
+Sign in once (one clear error when that fails), read the estate and the log plan from Azure (or
+the cache), write the discovered topology next to the outputs, and hand the trace a source that
+queries only the workspaces and tables the plan names.
+"""
+
+from __future__ import annotations
+
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import click
+
+from netlogs.errors import ConfigError
+
+if TYPE_CHECKING:
+    from netlogs.model import EvidenceSource
+    from netlogs.pipeline.discover import Discovery
+    from netlogs.topology.model import Topology
+
+
+def azure_options(command: Any) -> Any:
+    """`--subscription`, `--cloud`, `--refresh`, `--quiet` (trace and doctor)."""
+    for option in (
+        click.option("--quiet", is_flag=True, help="No progress lines on stderr."),
+        click.option("--refresh", is_flag=True, help="Ask Azure again instead of the cache."),
+        click.option(
+            "--cloud",
+            metavar="NAME",
+            help="AzureCloud (default), AzureUSGovernment or AzureChinaCloud.",
+        ),
+        click.option(
+            "--subscription",
+            "subscriptions",
+            metavar="ID",
+            multiple=True,
+            help="Look for the vault and its network only here (repeatable).",
+        ),
+    ):
+        command = option(command)
+    return command
+
+
+@dataclass(frozen=True)
+class Discovered:
+    discovery: Discovery
+    credential: Any
+    logs_endpoint: str
+    topology_file: Path | None
+
+
+def discover(options: dict[str, object], vault: str, outputs: list[str | None]) -> Discovered:
+    """Sign in, discover (cache first unless --refresh) and write the topology file."""
+    from netlogs.azure.clouds import resolve_cloud
+    from netlogs.azure.credential import sign_in
+    from netlogs.pipeline.discover import build_discovery, read_azure
+    from netlogs.pipeline.discovery_cache import cache_file, load_answers, save_answers
+
+    cloud = resolve_cloud(_text(options, "cloud"))
+    subscriptions = tuple(str(s) for s in options.get("subscriptions") or ())  # type: ignore[attr-defined]
+    say = _progress(bool(options.get("quiet")))
+    say(f"signing in ({cloud.name})")
+    credential = sign_in(cloud)
+    cached = cache_file(cloud.name, vault, subscriptions)
+    answers = None if options.get("refresh") else load_answers(cached)
+    if answers is None:
+        answers = read_azure(vault, subscriptions, credential, cloud, say)
+        save_answers(cached, answers)
+    else:
+        say(f"using the discovery cache {cached} (--refresh to ask Azure again)")
+    found = build_discovery(answers, subscriptions, _text(options, "require_firewall"))
+    topology_file = _write_topology(found.topology, found.plan.vault, outputs, cached.parent)
+    endpoint = _text(options, "endpoint") or cloud.logs_endpoint
+    return Discovered(found, credential, endpoint, topology_file)
+
+
+def planned_source(found: Discovered, options: dict[str, object]) -> EvidenceSource:
+    from netlogs.pipeline.live_plan import PlannedLogAnalytics
+
+    plan = found.discovery.plan
+    if not plan.workspace_guids():
+        raise ConfigError(
+            f"--vault {plan.vault}: no Log Analytics workspace receives the vault's or the "
+            f"firewalls' logs; run `netlogs doctor --vault {plan.vault}` to see what to turn on"
+        )
+    from netlogs.pipeline.discovery_cache import cache_dir
+
+    return PlannedLogAnalytics(
+        plan,
+        found.credential,
+        endpoint=found.logs_endpoint,
+        verify=_text(options, "ca_bundle"),
+        blob_dir=cache_dir() / "blobs",
+    )
+
+
+def _write_topology(
+    topology: Topology, vault: str, outputs: list[str | None], cache: Path
+) -> Path | None:
+    """Next to the first output file, else in the cache directory."""
+    from netlogs.topology.azure_import import write_topology_file
+
+    first = next((Path(p) for p in outputs if p), None)
+    folder = first.parent if first is not None else cache
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+    except OSError:
+        return None
+    path = folder / f"{vault}.discovered-topology.yaml"
+    write_topology_file(topology, path)
+    return path
+
+
+def _progress(quiet: bool) -> Any:
+    def say(message: str) -> None:
+        if not quiet:
+            click.echo(f"netlogs: {message}", err=True)
+
+    # progress is for a person watching: off with --quiet or when stderr is not a terminal
+    return say if sys.stderr is not None and sys.stderr.isatty() else (lambda _m: None)
+
+
+def _text(options: dict[str, object], key: str) -> str | None:
+    value = options.get(key)
+    return value if isinstance(value, str) and value != "" else None

@@ -1,0 +1,1 @@
+"""Discovery: pure functions from what Azure returned to a Topology and a LogPlan."""

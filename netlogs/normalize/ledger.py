@@ -1,0 +1,372 @@
+"""The row ledger after normalization: every canonical row is used or set aside with a reason.
+
+``account_evidence`` is ``filter_evidence`` with bookkeeping. Each row gets the first reason
+that applies, in this order:
+
+1. ``unparseable_time`` (no time), ``out_of_range_time`` (before ``EARLIEST_EVIDENCE``,
+   2015-01-01, or after the run's clock plus ``FUTURE_TOLERANCE``, a day: a clock reset to 1970
+   or a typo'd 2099 must neither stretch a window nor settle ingestion latency);
+2. ``other_vault`` (Key Vault rows of another vault), ``outside_window`` (firewall rows keep the
+   reuse lead before the window); rows a filtered scan of netlogs' own Parquet skipped are
+   ``unrelated`` (the scan does not say which of its filters skipped them);
+3. ``unrelated``: firewall/flow rows to a destination that is neither the vault's endpoints nor
+   its name, rows of a firewall outside the topology, DNS queries for other names, clients the
+   query does not ask for;
+4. ``malformed_address``: an address column that is empty or not an address (``10.0.1.999``,
+   ``10.0.1.10:51544``, `` 10.0.1.10``, ``<redacted>``); a destination that is not an address
+   is malformed rather than unrelated, since it may have been the vault's;
+5. ``duplicate``: a row already kept, read again from another input (two copies of one export,
+   overlapping exports) or with the very same row id (two copies of netlogs' own Parquet).
+
+A source with rows set aside for a reason that hides evidence (``SetAsideReason.hides_evidence``)
+becomes partial; a source with rows but none in the window is missing for the window.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, replace
+from datetime import datetime, timedelta, timezone
+from typing import Any
+
+import polars as pl
+
+from netlogs.model import (
+    EvidenceQuery,
+    EvidenceTables,
+    LogFamily,
+    SetAsideReason,
+    SourceStatus,
+    SourceSummary,
+    TimeWindow,
+)
+from netlogs.normalize.filters import client_filter, in_window, vault_names
+
+# Azure Key Vault diagnostic logs, Azure Firewall structured logs and VNet flow logs all date
+# from after this: an earlier row is a broken clock or a broken cell, not evidence.
+EARLIEST_EVIDENCE = datetime(2015, 1, 1, tzinfo=timezone.utc)
+# A row newer than the run's clock plus this is from the future (or mistyped).
+FUTURE_TOLERANCE = timedelta(days=1)
+
+_REASON = "_set_aside"
+_REASONS = tuple(SetAsideReason)
+_CODE = {reason: index for index, reason in enumerate(_REASONS)}
+_HIDDEN_NOTE = "set aside: "
+_IPV4_OCTET = r"(25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])"
+_IPV4 = rf"^{_IPV4_OCTET}(\.{_IPV4_OCTET}){{3}}$"
+_IPV6 = r"^[0-9A-Fa-f]{0,4}(:[0-9A-Fa-f]{0,4}){2,7}(:(\d{1,3}\.){3}\d{1,3})?$"
+_FAMILY = {
+    "kv_requests": LogFamily.KEYVAULT,
+    "fw_events": LogFamily.FIREWALL,
+    "flows": LogFamily.FLOW,
+    "dns": LogFamily.DNS,
+}
+# Reasons that say the row was not in the window (or can't be placed in it): a source whose
+# rows all went this way has nothing to say about the window.
+_NOT_IN_WINDOW = {
+    SetAsideReason.UNPARSEABLE_TIME.value,
+    SetAsideReason.OUT_OF_RANGE_TIME.value,
+    SetAsideReason.OUTSIDE_WINDOW.value,
+}
+_NOT_IN_WINDOW_CODES = pl.Series(
+    [_CODE[SetAsideReason(value)] for value in _NOT_IN_WINDOW], dtype=pl.UInt8
+)
+# Per canonical table, a column in which two different rows rarely agree (times carry
+# microseconds): only rows that share it are compared in full to find exact copies.
+_TELLING = {"kv_requests": "time", "fw_events": "time", "flows": "time_start", "dns": "time"}
+
+
+def sane_times(now: datetime) -> TimeWindow:
+    """The times a row may carry and still be evidence for a run at ``now``."""
+    return TimeWindow(EARLIEST_EVIDENCE, max(now, EARLIEST_EVIDENCE) + FUTURE_TOLERANCE)
+
+
+def is_address(column: str) -> pl.Expr:
+    """True where ``column`` is exactly an IPv4 or IPv6 address (no port, no spaces)."""
+    value = pl.col(column)
+    return (value.str.contains(_IPV4) | value.str.contains(_IPV6)).fill_null(False)
+
+
+@dataclass(frozen=True)
+class AccountedEvidence:
+    """The rows used, with the ledger in ``tables.sources``, and the newest time of any row
+    inside the window (used or not): the export cannot be older than that."""
+
+    tables: EvidenceTables
+    newest_in_window: datetime | None
+
+
+def account_evidence(
+    tables: EvidenceTables, query: EvidenceQuery, sane: TimeWindow
+) -> AccountedEvidence:
+    """The rows ``filter_evidence`` keeps, minus the rows set aside above, with the ledger.
+
+    Each ``sources`` entry then holds ``read == used + sum(set_aside)``; ``rows`` is ``used``.
+    """
+    kept: dict[str, Any] = {}
+    moved: Counter[tuple[LogFamily, str, str]] = Counter()
+    newest: list[datetime] = []
+    used_rows: Counter[tuple[LogFamily, str]] = Counter()
+    for name, reason in _reasons(query, sane, tables).items():
+        frame: pl.DataFrame = getattr(tables, name)
+        used, counts, latest = _split(frame, reason, name)
+        kept[name] = used
+        moved.update(counts)
+        used_rows.update(_rows_per_table(used, name))
+        newest.extend([latest] if latest is not None else [])
+    listed = {(summary.family, summary.table) for summary in tables.sources}
+    unlisted = {key for key in used_rows if key not in listed} | {
+        (family, table) for family, table, _ in moved if (family, table) not in listed
+    }
+    assert not unlisted, f"rows of sources the source list does not have: {sorted(unlisted)}"
+    sources = tuple(_settled(summary, moved, used_rows) for summary in tables.sources)
+    return AccountedEvidence(
+        replace(tables, sources=sources, **kept), max(newest) if newest else None
+    )
+
+
+def _split(
+    frame: pl.DataFrame, reason: pl.Expr, name: str
+) -> tuple[pl.DataFrame, Counter[tuple[LogFamily, str, str]], datetime | None]:
+    """(rows used, rows set aside per (family, table, reason), newest time in the window);
+    row order is kept. Reasons are small integer codes while the frame is labelled."""
+    if frame.is_empty():
+        return frame, Counter(), None
+    codes = frame.select(reason.alias(_REASON)).to_series()
+    time = "time_end" if name == "flows" else "time"
+    in_window = codes.is_null() | ~codes.is_in(_NOT_IN_WINDOW_CODES.implode())
+    latest = frame.get_column(time).filter(in_window).max()
+    set_aside = codes.null_count() < frame.height
+    used = frame.filter(codes.is_null()) if set_aside else frame  # most rows are used
+    table = _table_of(name)
+    parts = []
+    if set_aside:
+        aside = frame.select(table).with_columns(codes).filter(pl.col(_REASON).is_not_null())
+        parts.append(aside.group_by("source_table", _REASON).len())
+    copies = _later_copies(used, name)
+    if copies is not None:
+        duplicate = pl.lit(_CODE[SetAsideReason.DUPLICATE], dtype=pl.UInt8).alias(_REASON)
+        parts.append(used.filter(copies).group_by(table, duplicate).len())
+        used = used.filter(~copies)
+    counts: Counter[tuple[LogFamily, str, str]] = Counter()
+    for part in parts:
+        for source_table, code, rows in part.iter_rows():
+            counts[(_FAMILY[name], str(source_table), _REASONS[code].value)] += int(rows)
+    return used, counts, latest if isinstance(latest, datetime) else None
+
+
+def _later_copies(frame: pl.DataFrame, name: str) -> pl.Series | None:
+    """True for each row that copies an earlier one (None: no row does).
+
+    A copy has every column of an earlier row but its id, and comes from another input (two
+    copies of one export, overlapping exports, chunks that share a boundary), or has the very
+    same id (two copies of netlogs' own Parquet). Rows of one input that look alike are kept:
+    they may be distinct events whose distinguishing columns were not loaded. A telling column
+    finds the candidates cheaply; only those are compared in full.
+    """
+    if frame.height < 2:
+        return None
+    telling = frame.get_column(_TELLING[name]).is_duplicated()
+    if not telling.any():
+        return None
+    candidates = telling.arg_true()
+    content = pl.struct([column for column in frame.columns if column != "row_id"])
+    origin = pl.col("row_id").str.replace(r"[:#]\d+$", "")
+    later = frame[candidates].select(
+        (origin != origin.first().over(content)).fill_null(False)
+        | ~pl.struct(content, pl.col("row_id")).is_first_distinct()
+    )
+    copies = later.to_series()
+    if not copies.any():
+        return None
+    return pl.int_range(frame.height, eager=True).is_in(candidates.filter(copies).implode())
+
+
+def _table_of(name: str) -> pl.Expr:
+    """The source list's table of a canonical row (netlogs' own Parquet may have none)."""
+    return pl.col("source_table").fill_null(f"canonical:{name}")
+
+
+def _rows_per_table(frame: pl.DataFrame, name: str) -> Counter[tuple[LogFamily, str]]:
+    if frame.is_empty():
+        return Counter()
+    counts = frame.group_by(_table_of(name)).len()
+    return Counter({(_FAMILY[name], str(table)): int(rows) for table, rows in counts.iter_rows()})
+
+
+def _address_check(frame: pl.DataFrame, column: str) -> pl.Expr:
+    """``is_address(column)`` decided once per distinct value (thousands of clients, not a
+    million rows), then looked up."""
+    values = frame.get_column(column).drop_nulls().unique()
+    valid = values.filter(values.to_frame(column).select(is_address(column)).to_series())
+    return pl.col(column).is_in(valid.implode()).fill_null(False)
+
+
+def _reasons(query: EvidenceQuery, sane: TimeWindow, tables: EvidenceTables) -> dict[str, pl.Expr]:
+    """Per canonical table, the first reason each row is set aside (null: the row is used)."""
+    fw, flow = tables.fw_events, tables.flows
+    fw_src, fw_dst = _address_check(fw, "src_ip"), _address_check(fw, "dst_ip")
+    flow_src, flow_dst = _address_check(flow, "src_ip"), _address_check(flow, "dst_ip")
+    names = vault_names(query)
+    targets = [*query.private_endpoint_ips, *query.vault_public_ips]
+    client = client_filter(query)
+    firewalls = [name.lower() for name in query.firewall_names]
+    own_firewall = (
+        pl.col("firewall").is_null() | pl.col("firewall").is_in(firewalls)
+        if firewalls
+        else pl.lit(True)
+    )
+    to_vault = (pl.col("dst_ip").is_in(targets) | pl.col("fqdn").is_in(names)).fill_null(False)
+    # the destination is known (an address or a name) and it is not the vault
+    fw_elsewhere = ~to_vault & (fw_dst | pl.col("fqdn").is_not_null())
+    fw_unplaced = (~fw_dst & pl.col("dst_ip").is_not_null()) | (
+        pl.col("dst_ip").is_null() & pl.col("fqdn").is_null()
+    )
+    flow_elsewhere = flow_dst & ~pl.col("dst_ip").is_in(targets).fill_null(False)
+    return {
+        "kv_requests": _first(
+            *_time_reasons("time", "time", sane),
+            (pl.col("vault") != query.vault_name.lower()).fill_null(True),
+            SetAsideReason.OTHER_VAULT,
+            ~in_window("time", "time", query.window),
+            SetAsideReason.OUTSIDE_WINDOW,
+            ~_address_check(tables.kv_requests, "caller_ip"),
+            SetAsideReason.MALFORMED_ADDRESS,
+        ),
+        "fw_events": _first(
+            *_time_reasons("time", "time", sane),
+            ~in_window("time", "time", query.firewall_window()),
+            SetAsideReason.OUTSIDE_WINDOW,
+            ~own_firewall.fill_null(False) | fw_elsewhere | ~client("src_ip"),
+            SetAsideReason.UNRELATED,
+            ~fw_src | fw_unplaced,
+            SetAsideReason.MALFORMED_ADDRESS,
+        ),
+        "flows": _first(
+            *_time_reasons("time_start", "time_end", sane),
+            ~in_window("time_start", "time_end", query.window),
+            SetAsideReason.OUTSIDE_WINDOW,
+            flow_elsewhere | ~client("src_ip"),
+            SetAsideReason.UNRELATED,
+            ~flow_src | ~flow_dst,
+            SetAsideReason.MALFORMED_ADDRESS,
+        ),
+        "dns": _first(
+            *_time_reasons("time", "time", sane),
+            ~in_window("time", "time", query.window),
+            SetAsideReason.OUTSIDE_WINDOW,
+            ~pl.col("query_name").is_in(names).fill_null(False) | ~client("client_ip"),
+            SetAsideReason.UNRELATED,
+        ),
+    }
+
+
+def _time_reasons(start: str, end: str, sane: TimeWindow) -> tuple[Any, ...]:
+    low = pl.lit(sane.start).dt.cast_time_unit("us")
+    high = pl.lit(sane.end).dt.cast_time_unit("us")
+    missing = pl.col(start).is_null() | pl.col(end).is_null()
+    absurd = (pl.col(start) < low) | (pl.col(end) > high) | (pl.col(end) < pl.col(start))
+    return (
+        missing,
+        SetAsideReason.UNPARSEABLE_TIME,
+        absurd.fill_null(False),
+        SetAsideReason.OUT_OF_RANGE_TIME,
+    )
+
+
+def _first(*pairs: Any) -> pl.Expr:
+    """``when(c1).then(r1).when(c2).then(r2)...`` with a null otherwise (the row is used)."""
+    conditions: list[pl.Expr] = list(pairs[0::2])
+    reasons: list[SetAsideReason] = list(pairs[1::2])
+    chain: Any = pl
+    for condition, reason in zip(conditions, reasons, strict=True):
+        chain = chain.when(condition.fill_null(True)).then(pl.lit(_CODE[reason], dtype=pl.UInt8))
+    return chain.otherwise(pl.lit(None, dtype=pl.UInt8))  # type: ignore[no-any-return]
+
+
+def _settled(
+    summary: SourceSummary,
+    moved: Mapping[tuple[LogFamily, str, str], int],
+    used_rows: Mapping[tuple[LogFamily, str], int],
+) -> SourceSummary:
+    """The summary with the rows set aside here moved from ``used`` to ``set_aside``.
+
+    Rows the summary counts that reached no canonical table were skipped by a filtered Parquet
+    scan (``RawTable.source_rows``): the query would not return them (outside the window, not
+    about the vault). They are ``unrelated`` and, never looked at, show nothing of the window.
+    """
+    here: Counter[str] = Counter(
+        {
+            why: rows
+            for (family, table, why), rows in moved.items()
+            if family is summary.family and table == summary.table
+        }
+    )
+    used = used_rows.get((summary.family, summary.table), 0)
+    skipped = summary.used - used - sum(here.values())
+    assert skipped >= 0, f"{summary.table}: more rows set aside than were used"
+    in_window = used + sum(
+        rows
+        for why, rows in here.items()
+        if why not in _NOT_IN_WINDOW
+        and not (why == SetAsideReason.OTHER_VAULT.value and summary.family is LogFamily.KEYVAULT)
+    )
+    here[SetAsideReason.UNRELATED.value] += skipped
+    settled = ledger_summary(
+        summary, used=used, set_aside=merge_counts(summary.set_aside, here.items())
+    )
+    if skipped:
+        note = f"{skipped} row(s) skipped by the filtered scan (outside the window, or not"
+        note += " about the vault)"
+        settled = replace(settled, detail=join_details(settled, note))
+    if settled.status is SourceStatus.COMPLETE and settled.read and not in_window:
+        which = " of this vault" if summary.family is LogFamily.KEYVAULT else ""
+        why = ", ".join(f"{reason} {rows}" for reason, rows in settled.set_aside)
+        note = f"{settled.read} row(s) read, none{which} in the window ({why})"
+        return replace(settled, status=SourceStatus.MISSING, detail=join_details(settled, note))
+    return settled
+
+
+def merge_counts(
+    counts: Iterable[tuple[str, int]], more: Iterable[tuple[str, int]]
+) -> tuple[tuple[str, int], ...]:
+    """Two (reason, rows) lists as one, sorted by reason, without zero counts."""
+    total: Counter[str] = Counter()
+    for why, rows in (*counts, *more):
+        total[why] += rows
+    return tuple(sorted((why, rows) for why, rows in total.items() if rows))
+
+
+def ledger_summary(
+    summary: SourceSummary, *, used: int, set_aside: tuple[tuple[str, int], ...]
+) -> SourceSummary:
+    """``summary`` with its ledger (``rows`` = ``used``), partial when set-aside rows could
+    have been evidence; the detail names those counts.
+
+    The ledger must add up: ``read == used + sum(set_aside)``.
+    """
+    read = used + sum(rows for _, rows in set_aside)
+    assert summary.read in (0, read), f"{summary.table}: ledger of {summary.read} rows now {read}"
+    hidden = [(why, rows) for why, rows in set_aside if SetAsideReason(why).hides_evidence]
+    status, detail = summary.status, summary.detail
+    if hidden and status is not SourceStatus.MISSING:
+        status = SourceStatus.PARTIAL
+        counts = ", ".join(f"{why} {rows}" for why, rows in hidden)
+        total = sum(rows for _, rows in hidden)
+        note = f"{_HIDDEN_NOTE}{total} row(s) that could be evidence ({counts})"
+        detail = join_details(summary, note)
+    return replace(
+        summary, rows=used, read=read, used=used, set_aside=set_aside, status=status, detail=detail
+    )
+
+
+def join_details(summary: SourceSummary, note: str) -> str:
+    """The summary's detail with ``note`` added (once; a newer count replaces an older one)."""
+    stale = _HIDDEN_NOTE if note.startswith(_HIDDEN_NOTE) else None
+    parts = [
+        part
+        for part in summary.detail.split("; ")
+        if part and not (stale and part.startswith(stale))
+    ]
+    return "; ".join(dict.fromkeys([*parts, note]))

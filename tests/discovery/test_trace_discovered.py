@@ -1,0 +1,243 @@
+"""End to end: `netlogs trace --vault kv-contoso-prod` with no --topology, --logs or
+--workspace, against the fake Azure: the real CLI, DefaultAzureCredential (stub `az`), the
+Resource Graph and ARM SDK pipelines and LogsQueryClient over TLS, the fake running their KQL,
+and the storage-only flow log's blobs from Azurite. It must reach the verdicts of the offline
+sample (sample_data/README.md)."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+import sample_estate
+from discovery_support import (
+    AZ_SCRIPT,
+    FAKE_TOKEN,
+    NO_LOGIN_SCRIPT,
+    NOW,
+    SAMPLE,
+    WINDOW,
+    Run,
+    run_cli,
+    write_az,
+)
+from fake_azure import FakeAzure, forbidden_arm, forbidden_logs, throttled
+
+
+def discovered_trace(*extra: str) -> list[str]:
+    return [
+        "trace",
+        "--vault",
+        "kv-contoso-prod",
+        *WINDOW,
+        "--now",
+        NOW,
+        "--format",
+        "json",
+        *extra,
+    ]
+
+
+@pytest.fixture(scope="module")
+def offline() -> Run:
+    return run_cli(
+        [
+            "trace",
+            "--vault",
+            "kv-contoso-prod",
+            "--topology",
+            str(SAMPLE / "topology.yaml"),
+            "--logs",
+            str(SAMPLE / "logs"),
+            *WINDOW,
+            "--now",
+            NOW,
+            "--format",
+            "json",
+        ]
+    )
+
+
+def verdicts(document: dict[str, Any]) -> dict[str, str]:
+    return {f["client_ip"]: f["verdict"] for f in document["flows"]}
+
+
+def test_discovered_trace_reaches_the_offline_verdicts(
+    fake_azure: FakeAzure, offline: Run, tmp_path: Path
+) -> None:
+    out = tmp_path / "out" / "trace.json"
+    run = run_cli(discovered_trace("--json", str(out)))
+    assert run.code == offline.code == 1, run.stderr
+    assert "Traceback" not in run.stderr
+    assert verdicts(run.document) == verdicts(offline.document)
+    assert len(run.document["flows"]) == 14
+    # the design rule was read from the routes, and the report says so among its gaps
+    notes = [g["message"] for g in run.document["gaps"] if g["kind"] == "topology"]
+    assert notes and notes[0].startswith("assumed from the routes: traffic must pass fw-hub")
+    assert run.document["vault"]["required_firewall"] == "fw-hub"
+    # the discovered topology is kept next to the outputs; its hash is the report's
+    topology = out.parent / "kv-contoso-prod.discovered-topology.yaml"
+    assert topology.is_file()
+    from netlogs.topology.loader import load_topology, topology_sha256
+
+    assert topology_sha256(load_topology(topology)) == run.document["topology_sha256"]
+    # the storage-only VNet flow log was read from its blobs (Azurite), like the offline files
+    flow = next(s for s in run.document["sources"] if s["family"] == "flow")
+    offline_flow_source = next(s for s in offline.document["sources"] if s["family"] == "flow")
+    assert (flow["table"], flow["read"], flow["status"]) == ("raw:vnet_flow", 15, "complete")
+    # the same rows read as the offline files; which of them concern the vault depends on the
+    # clients each topology knows (discovery finds VMs, not the hand-written on-premises client)
+    assert flow["read"] == offline_flow_source["read"]
+    assert flow["used"] + sum(flow["set_aside"].values()) == flow["read"]
+    assert set(flow["set_aside"]) == set(offline_flow_source["set_aside"]) == {"unrelated"}
+    cited = {e["source"] for f in run.document["flows"] for e in f["evidence"]}
+    assert "flow" in cited
+    for ip, found in {f["client_ip"]: f for f in run.document["flows"]}.items():
+        offline_flow = next(f for f in offline.document["flows"] if f["client_ip"] == ip)
+        for key in ("violation", "vault_outcome", "requests", "snat_candidates"):
+            assert found[key] == offline_flow[key], (ip, key)
+    # only tables that exist were queried: no 400 from the workspaces
+    queried = {q["workspace"] for q in run.document["queries"]}
+    assert queried == {sample_estate.WS_PLATFORM, sample_estate.WS_SECURITY}
+    names = {q["name"] for q in run.document["queries"]}
+    assert "firewall_nat_rules" not in names and "flows_ntanetanalytics" not in names
+    assert {"keyvault_requests_azkvauditlogs", "firewall_network_rules"} <= names
+    for text in (run.stdout, run.stderr, out.read_text(encoding="utf-8")):
+        assert FAKE_TOKEN not in text
+
+
+def test_text_output_says_the_assumed_rule_on_its_first_line(fake_azure: FakeAzure) -> None:
+    args = discovered_trace()
+    run = run_cli([a for a in args if a not in ("--format", "json")])
+    assert run.code == 1, run.stderr
+    assert run.stdout.splitlines()[0].startswith(
+        "assumed from the routes: traffic must pass fw-hub"
+    )
+
+
+def test_a_second_trace_uses_the_cache(fake_azure: FakeAzure) -> None:
+    assert run_cli(discovered_trace()).code == 1
+    before = len(fake_azure.graph_requests())
+    assert before == 2
+    second = run_cli(discovered_trace())
+    assert second.code == 1, second.stderr
+    assert len(fake_azure.graph_requests()) == before  # no Resource Graph query the second time
+    refreshed = run_cli(discovered_trace("--refresh"))
+    assert refreshed.code == 1 and len(fake_azure.graph_requests()) == before + 2
+
+
+def test_no_sign_in_is_one_error_line(
+    fake_azure: FakeAzure, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    write_az(tmp_path / "bin", NO_LOGIN_SCRIPT)  # the PATH entry the fixture added
+    run = run_cli(discovered_trace())
+    assert run.code == 2
+    assert run.stdout == ""
+    lines = run.stderr.splitlines()
+    assert len(lines) == 1 and lines[0].startswith("Error: "), run.stderr
+    assert "az login" in lines[0]
+    assert not fake_azure.requests  # nothing was sent without a token
+
+
+def test_a_forbidden_workspace_is_a_missing_source_not_a_clean_verdict(
+    fake_azure: FakeAzure, offline: Run
+) -> None:
+    security = f"/v1/workspaces/{sample_estate.WS_SECURITY}/query"
+    for _ in range(4):  # the probe and any retry
+        fake_azure.fail_once(
+            lambda r: r.path == security, forbidden_logs(sample_estate.WS_SECURITY)
+        )
+    run = run_cli(discovered_trace())
+    assert "Traceback" not in run.stderr and run.code in (1, 3), run.stderr
+    refused = [s for s in run.document["sources"] if s["status"] == "partial"]
+    assert refused and {s["family"] for s in refused} == {"firewall"}
+    assert all("HTTP 403" in s["detail"] and "Log Analytics Reader" in s["detail"] for s in refused)
+    assert all(s["rows"] == 0 for s in refused)
+    found = verdicts(run.document)
+    # without firewall logs nothing is proven about the firewall path: no bypass, no block,
+    # no "not reached"; only what the vault's own log shows stays decided
+    assert "REACHED_BYPASSING_FIREWALL" not in found.values()
+    assert {found[ip] for ip in ("10.0.1.10", "10.1.1.4", "10.1.1.5", "172.20.10.25")} == {
+        "INCONCLUSIVE"
+    }
+    assert found["10.0.0.69"] == "REACHED_VIA_FIREWALL"  # the vault saw fw-hub's SNAT address
+    assert found["203.0.113.45"] == "REACHED_VIA_PUBLIC_ENDPOINT"
+
+
+def test_throttled_resource_graph_is_retried(fake_azure: FakeAzure, offline: Run) -> None:
+    fake_azure.fail_once(lambda r: "ResourceGraph" in r.path, throttled(1))
+    run = run_cli(discovered_trace("--refresh"))
+    assert run.code == 1, run.stderr
+    assert verdicts(run.document) == verdicts(offline.document)
+    assert len(fake_azure.graph_requests()) == 3  # the 429, then the two queries
+
+
+def test_an_unknown_vault_names_what_was_searched(fake_azure: FakeAzure) -> None:
+    run = run_cli(["trace", "--vault", "kv-nowhere", *WINDOW, "--now", NOW])
+    assert run.code == 2
+    (line,) = run.stderr.splitlines()
+    assert line.startswith("Error: --vault kv-nowhere: no Key Vault with name 'kv-nowhere'")
+    assert "every subscription the signed-in identity can read" in line
+    assert json.dumps(run.stdout) == '""'
+
+
+def test_a_throttled_log_query_is_retried_after_retry_after(
+    fake_azure: FakeAzure, offline: Run
+) -> None:
+    platform = f"/v1/workspaces/{sample_estate.WS_PLATFORM}/query"
+    fake_azure.fail_once(lambda r: r.path == platform, throttled(1))
+    run = run_cli(discovered_trace())
+    assert run.code == 1, run.stderr
+    assert verdicts(run.document) == verdicts(offline.document)
+    assert {s["status"] for s in run.document["sources"] if s["rows"]} == {"complete"}
+    assert not fake_azure.faults  # the 429 was served, and its retry answered
+
+
+def test_subscription_narrows_the_search(fake_azure: FakeAzure) -> None:
+    run = run_cli(discovered_trace("--subscription", sample_estate.OTHER_SUB))
+    assert run.code == 2
+    (line,) = run.stderr.splitlines()
+    assert f"in subscription(s) {sample_estate.OTHER_SUB}" in line
+    (request,) = fake_azure.graph_requests()
+    assert request.body["subscriptions"] == [sample_estate.OTHER_SUB]
+
+
+def test_sovereign_cloud_asks_for_its_own_token_scope(
+    fake_azure: FakeAzure, tmp_path: Path
+) -> None:
+    asked = tmp_path / "az-args.txt"
+    write_az(tmp_path / "bin", f'#!/bin/sh\necho "$@" >> {asked}\n' + AZ_SCRIPT.split("\n", 1)[1])
+    run = run_cli(
+        ["doctor", "--vault", "kv-contoso-prod", "--cloud", "AzureUSGovernment", "--no-probe"]
+    )
+    assert run.code == 3, run.stderr
+    assert "--resource https://management.core.usgovcloudapi.net" in asked.read_text()
+    assert fake_azure.graph_requests()  # NETLOGS_ARM_ENDPOINT still points at the fake
+
+
+def test_a_refused_resource_graph_query_is_one_error_line(fake_azure: FakeAzure) -> None:
+    fake_azure.fail_once(
+        lambda r: "ResourceGraph" in r.path,
+        forbidden_arm("/", "Microsoft.ResourceGraph/resources/read"),
+    )
+    run = run_cli(discovered_trace("--refresh"))
+    assert run.code == 2 and run.stdout == ""
+    (line,) = run.stderr.splitlines()
+    assert line.startswith("Error: Azure Resource Graph: HTTP 403 AuthorizationFailed: ")
+    assert "Microsoft.ResourceGraph/resources/read" in line
+    assert FAKE_TOKEN not in line
+
+
+def test_blobs_the_identity_may_not_read_are_a_partial_flow_source(
+    fake_azure: FakeAzure, tmp_path: Path
+) -> None:
+    # a token Azurite refuses for the storage scope: what a missing data role looks like
+    any_scope = AZ_SCRIPT.replace("*storage.azure.com*)", "*never-matches*)")
+    write_az(tmp_path / "bin", any_scope)
+    run = run_cli(discovered_trace())
+    assert run.code == 1, run.stderr
+    flow = next(s for s in run.document["sources"] if s["family"] == "flow")
+    assert (flow["rows"], flow["status"]) == (0, "partial")
+    assert "HTTP 403" in flow["detail"] and "Storage Blob Data Reader" in flow["detail"]
