@@ -443,6 +443,27 @@ class EngineRecord:
 
 
 @dataclass(frozen=True)
+class PredictedFix:
+    """The smallest configuration change the network model predicts would make one violating
+    client's path pass the required firewall. A prediction from the topology, never evidence.
+
+    ``changes`` are in the ``--what-if`` change language (two only when no single change
+    works); empty when none was found (``note`` says why). ``affected`` names every other
+    client whose modelled path the change would alter: ``"vm-x (10.2.1.4): before -> after"``.
+    """
+
+    client_ip: str
+    client: str | None
+    changes: tuple[str, ...]
+    description: str  # the change in words
+    az_commands: tuple[str, ...]
+    predicted_path: str  # the re-run path's hops, "a -> b -> c"
+    predicted_verdict: str  # "REACHED_VIA_FIREWALL (predicted)", or "" when no fix was found
+    affected: tuple[str, ...] = ()
+    note: str = ""
+
+
+@dataclass(frozen=True)
 class TraceResult:
     vault: VaultSummary
     window: TimeWindow
@@ -457,6 +478,7 @@ class TraceResult:
     generated_at: datetime | None = None
     timeline: pl.DataFrame | None = field(default=None, compare=False)  # for HTML charts only
     engine: EngineRecord | None = None  # None: the local engine (kept out of older documents)
+    fixes: tuple[PredictedFix, ...] = ()  # per violating client the model explains
 
     @property
     def violations(self) -> int:

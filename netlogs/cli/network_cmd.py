@@ -75,6 +75,10 @@ def routes(*, subnet: str, topology_file: Path, output_format: str, query: str |
 @output_options
 @_OPTION
 @_SERVICE_TAGS
+@click.option("--what-if", "what_if", multiple=True, metavar="CHANGE",
+              help="Apply a configuration change to the model first (repeatable): "
+              "udr:VNET/SUBNET:PREFIX->FIREWALL_OR_IP, pe-policies:VNET/SUBNET:POLICY, "
+              "remove-service-endpoint:VNET/SUBNET:SERVICE, private-dns:CLIENT.")
 def path(**options: Any) -> None:
     """Expected path from a client to a destination, hop by hop, with the route or setting
     that decides each hop and any firewall bypass.
@@ -82,6 +86,9 @@ def path(**options: Any) -> None:
     Example:
 
         netlogs path --from vm-app --to kv1:443 --topology topology.yaml
+
+        netlogs path --from vm-hub --to kv1 --topology topology.yaml \\
+            --what-if 'udr:vnet-hub/snet-hub:10.1.2.4/32->fw-hub'
     """
     from netlogs.paths import expected_path
 
@@ -92,16 +99,40 @@ def path(**options: Any) -> None:
     fmt = _checked(options["output_format"], query)
     routing_options: tuple[str, ...] = options["routing_options"]
     destination, port = split_port(dest)
+    changes = _what_if(options["what_if"])
     topology = load_with_tags(topology_file, options["service_tags"])
+    if changes:
+        from netlogs.whatif import apply_changes
+
+        topology = apply_changes(topology, changes)
     result = expected_path(topology, source, destination, port, _routing_options(routing_options))
     doc = path_json(result, dest)
+    if changes:
+        doc["what_if"] = [c.text for c in changes]
+    applied = tuple(c.text for c in changes)
     emit(
         fmt,
-        table=lambda color, width: render_path(result, dest, color=color, width=width),
+        table=lambda color, width: _what_if_line(applied)
+        + render_path(result, dest, color=color, width=width),
         document=lambda: doc if query else doc["hops"] if fmt == "tsv" else doc,
         query=query,
         json_text=lambda: json.dumps(doc, indent=2) + "\n",
     )
+
+
+def _what_if(texts: Sequence[str]) -> tuple[Any, ...]:
+    """Parsed --what-if changes; a malformed one is a ConfigError (one Error: line, exit 2)."""
+    if not texts:
+        return ()
+    from netlogs.whatif import parse_change
+
+    return tuple(parse_change(text) for text in texts)
+
+
+def _what_if_line(applied: tuple[str, ...]) -> str:
+    if not applied:
+        return ""
+    return "".join(f"What if: {text} (applied to the model, not to Azure)\n" for text in applied)
 
 
 def _checked(value: str, query: str | None) -> str:

@@ -64,6 +64,7 @@ from netlogs.topology.coverage import with_coverage_gaps
 from netlogs.topology.loader import topology_sha256
 from netlogs.topology.model import KeyVault, PrivateEndpoint, Topology
 from netlogs.verdicts import judge_flows
+from netlogs.whatif import predicted_fixes
 
 if TYPE_CHECKING:
     import polars as pl
@@ -322,6 +323,7 @@ def _result(
         topology_sha256=topology_sha256(topology),
         netlogs_version=netlogs_version(),
         generated_at=request.now,
+        fixes=predicted_fixes(topology, vault.name, vault.required_firewall, flows),
     )
     return replace(result, timeline=timeline) if timeline is not None else result
 

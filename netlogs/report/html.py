@@ -116,6 +116,14 @@ def show_block(value: object) -> Markup:
     return Markup('<pre class="block"><bdi>%s</bdi></pre>') % neutralise(value, keep_lines=True)
 
 
+def show_lines(value: object) -> Markup:
+    """Multi-line text for a ``<code>`` block: escaped, line breaks kept, invisible characters
+    shown."""
+    from markupsafe import Markup, escape  # noqa: PLC0415
+
+    return Markup(escape(neutralise(value, keep_lines=True)))
+
+
 @lru_cache(maxsize=1)
 def _environment() -> jinja2.Environment:
     import jinja2  # noqa: PLC0415 - only the HTML report needs it
@@ -130,6 +138,7 @@ def _environment() -> jinja2.Environment:
     )
     env.filters["show"] = show
     env.filters["show_block"] = show_block
+    env.filters["show_lines"] = show_lines
     env.filters["show_short"] = show_short
     env.filters["show_clip"] = show_clip
     env.filters["plain"] = plain

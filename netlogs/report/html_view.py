@@ -7,11 +7,12 @@ client's path picture, an SVG that ``html_path`` builds with every string alread
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from netlogs.model import FlowResult, HopStatus, TraceResult, Verdict
 from netlogs.report.answer import Answer, build_answer, evidence_line
+from netlogs.report.fixes import fix_of, fix_sentence
 from netlogs.report.html_clients import ClientSelection, select_clients
 from netlogs.report.html_path import STATUS_WORD, STYLE, path_svg
 from netlogs.report.vocabulary import (
@@ -56,6 +57,7 @@ class ClientView:
     row: bool = True  # listed in the verdict table
     picture: str = ""  # the path as an inline SVG (already escaped), for clients with a card
     sentence: str = ""  # the answer's plain sentence, for violations and undecided flows
+    fix: str = ""  # the predicted smallest fix, in words, for violations the model explains
 
     @property
     def link(self) -> str:
@@ -111,6 +113,11 @@ def _client(
     )
 
 
+def _card_fix(view: ClientView, result: TraceResult) -> ClientView:
+    fix = fix_of(result, view.flow) if view.flow.violation and view.card else None
+    return replace(view, fix=fix_sentence(fix)) if fix is not None else view
+
+
 def _evidence(clients: list[ClientView]) -> tuple[list[EvidenceView], int]:
     rows: list[EvidenceView] = []
     total = 0
@@ -143,10 +150,11 @@ def report_view(result: TraceResult) -> dict[str, Any]:
     clients = [
         _client(i, f, chosen, firewall, sentences.get(id(f), "")) for i, f in enumerate(flows)
     ]
+    clients = [_card_fix(c, result) for c in clients]
     evidence, evidence_total = _evidence(clients)
     return {
         "answer": answer,
-        "findings": _findings(answer, clients, firewall),
+        "findings": _findings(answer, clients, result),
         "banner_tone": _BANNER_TONE[answer.status],
         "result": result,
         "vault": result.vault,
@@ -198,21 +206,35 @@ class FindingView:
     link: str
     tone: str
     evidence: str  # "4 rows cited: AZKVAuditLogs 4; no fw-hub record"
+    fix: str = ""  # "Smallest fix (predicted ...): ..." for a violation the model explains
+    fix_commands: str = ""  # the az commands, one a line
+    fix_path: str = ""  # the predicted path
+    fix_note: str = ""
 
 
 def _findings(
-    answer: Answer, clients: list[ClientView], firewall: str | None
+    answer: Answer, clients: list[ClientView], result: TraceResult
 ) -> dict[str, list[FindingView]]:
+    firewall = result.vault.required_firewall
     link = {id(c.flow): c.link for c in clients}
     tone = {id(c.flow): c.tone for c in clients}
     out: dict[str, list[FindingView]] = {}
     for key, found in (("violations", answer.violations), ("undecided", answer.undecided)):
         out[key] = [
-            FindingView(f.sentence, link.get(id(f.flow), ""), tone.get(id(f.flow), key),
-                        evidence_line(f.flow, firewall))
+            _with_fix(FindingView(f.sentence, link.get(id(f.flow), ""),
+                                  tone.get(id(f.flow), key), evidence_line(f.flow, firewall)),
+                      result, f.flow)
             for f in found[:MAX_ANSWER_VIOLATIONS]
         ]
     return out
+
+
+def _with_fix(view: FindingView, result: TraceResult, flow: FlowResult) -> FindingView:
+    fix = fix_of(result, flow) if flow.violation else None
+    if fix is None:
+        return view
+    return replace(view, fix=fix_sentence(fix), fix_commands="\n".join(fix.az_commands),
+                   fix_path=fix.predicted_path, fix_note=fix.note if fix.changes else "")
 
 
 def _client_sections(clients: list[ClientView], chosen: ClientSelection) -> dict[str, Any]:

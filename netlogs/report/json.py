@@ -20,6 +20,7 @@ from netlogs.model import (
     InputFile,
     LedgerEntry,
     ObservedHop,
+    PredictedFix,
     QueryRecord,
     SourceSummary,
     TraceResult,
@@ -66,6 +67,7 @@ def _document(result: TraceResult) -> dict[str, Any]:
         "summary": summary(result),
         "flows": [_flow(f) for f in sorted(result.flows, key=_flow_key)],
         "gaps": [_gap(g) for g in sorted(result.gaps, key=_gap_key)],
+        "fixes": [_fix(f) for f in sorted(result.fixes, key=_fix_key)],
         "queries": [_query(q) for q in sorted(result.queries, key=_query_key)],
         "ledger": [_ledger(e) for e in sorted(result.ledger, key=_ledger_key)],
         "inputs": [_input(i) for i in sorted(result.inputs, key=lambda i: (i.path, i.sha256))],
@@ -178,6 +180,21 @@ def _gap(gap: Gap) -> dict[str, Any]:
     }
 
 
+def _fix(fix: PredictedFix) -> dict[str, Any]:
+    """A prediction from the topology model (never evidence); lists keep their order."""
+    return {
+        "client_ip": fix.client_ip,
+        "client": fix.client,
+        "changes": list(fix.changes),
+        "description": fix.description,
+        "az_commands": list(fix.az_commands),
+        "predicted_path": fix.predicted_path,
+        "predicted_verdict": fix.predicted_verdict,
+        "affected_clients": list(fix.affected),
+        "note": fix.note,
+    }
+
+
 def _query(query: QueryRecord) -> dict[str, Any]:
     return {
         "name": query.name,
@@ -228,6 +245,10 @@ def _evidence_key(e: EvidenceRow) -> tuple[Any, ...]:
 
 def _gap_key(g: Gap) -> tuple[Any, ...]:
     return (g.kind.value, g.message, g.clients)
+
+
+def _fix_key(f: PredictedFix) -> tuple[Any, ...]:
+    return (ip_sort_key(f.client_ip), f.client or "")
 
 
 def _query_key(q: QueryRecord) -> tuple[str, ...]:

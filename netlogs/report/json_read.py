@@ -21,6 +21,7 @@ from netlogs.model import (
     LedgerEntry,
     LogFamily,
     ObservedHop,
+    PredictedFix,
     PrivateEndpointRef,
     QueryRecord,
     SetAsideReason,
@@ -132,6 +133,7 @@ def trace_result_from_dict(data: object, *, origin: str = "trace result") -> Tra
         netlogs_version=doc.get("netlogs_version", str, optional=True) or "",
         generated_at=doc.time("generated_at", optional=True),
         engine=_engine(doc) if doc.get("engine", dict, optional=True) is not None else None,
+        fixes=doc.items("fixes", _fix, optional=True),
     )
 
 
@@ -227,6 +229,20 @@ def _gap(r: _Reader) -> Gap:
         message=r.text("message"),
         clients=tuple(_strings(r, "clients")),
         next_step=r.text("next_step", default=""),
+    )
+
+
+def _fix(r: _Reader) -> PredictedFix:
+    return PredictedFix(
+        client_ip=r.text("client_ip"),
+        client=r.get("client", str, optional=True),
+        changes=tuple(_strings(r, "changes")),
+        description=r.text("description", default=""),
+        az_commands=tuple(_strings(r, "az_commands")),
+        predicted_path=r.text("predicted_path", default=""),
+        predicted_verdict=r.text("predicted_verdict", default=""),
+        affected=tuple(_strings(r, "affected_clients")),
+        note=r.text("note", default=""),
     )
 
 

@@ -8,8 +8,9 @@ from __future__ import annotations
 
 from netlogs.model import FlowResult, TraceResult
 from netlogs.report.answer import Answer, build_answer, evidence_line
+from netlogs.report.fixes import fix_of, fix_sentence
 from netlogs.report.ledger_text import sorted_sources, source_name
-from netlogs.report.safe_text import markdown_text, shorten
+from netlogs.report.safe_text import markdown_text, neutralise, shorten
 from netlogs.report.vocabulary import (
     GAP_TITLE,
     counts_by_verdict,
@@ -34,7 +35,7 @@ def render_markdown(result: TraceResult) -> str:
     parts = [
         MARKDOWN_MARKER,
         _answer(result, answer),
-        _findings(answer, result.vault.required_firewall),
+        _findings(answer, result.vault.required_firewall, result),
         _facts(result),
         _clients(result),
         _gaps(result),
@@ -56,13 +57,26 @@ def _answer(result: TraceResult, answer: Answer) -> str:
     )
 
 
-def _findings(answer: Answer, firewall: str | None) -> str:
+def _fix_lines(result: TraceResult, flow: FlowResult) -> list[str]:
+    """The predicted fix under a violation: the sentence, then the az commands as code."""
+    fix = fix_of(result, flow)
+    if fix is None:
+        return []
+    lines = [f"   {markdown_text(fix_sentence(fix))}"]
+    if fix.az_commands:
+        lines += ["", "   ```sh", *(f"   {neutralise(c)}" for c in fix.az_commands), "   ```", ""]
+        lines.append(f"   _{markdown_text(fix.note)}_")
+    return lines
+
+
+def _findings(answer: Answer, firewall: str | None, result: TraceResult) -> str:
     lines: list[str] = []
     if answer.violations:
         lines += [f"### Violations ({len(answer.violations)})", ""]
         for i, found in enumerate(answer.violations[:MAX_ROWS], start=1):
             lines.append(f"{i}. {markdown_text(found.sentence)}")
             lines.append(f"   _Evidence: {markdown_text(evidence_line(found.flow, firewall))}_")
+            lines += _fix_lines(result, found.flow)
         lines += _more(len(answer.violations))
     if answer.undecided:
         lines += ([""] if lines else []) + [f"### Undecided ({len(answer.undecided)})", ""]

@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING
 
 from netlogs.model import FlowResult, TraceResult, Verdict
 from netlogs.report.answer import VIOLATIONS, Answer, build_answer, evidence_line
+from netlogs.report.fixes import fix_line, fix_of
 from netlogs.report.ledger_text import ledger_line, sorted_sources
 from netlogs.report.safe_text import neutralise
 from netlogs.report.vocabulary import (
@@ -129,6 +130,9 @@ def _answer(result: TraceResult, answer: Answer) -> list[RenderableType]:
                 sentence.append(
                     f"\nevidence: {neutralise(evidence_line(finding.flow, firewall))}", style="dim"
                 )
+                fix = fix_of(result, finding.flow)
+                if fix is not None:
+                    sentence.append(f"\n{neutralise(fix_line(fix))}", style="green")
             listing.add_row(Text(f"{number}.", style=style), sentence)
         parts.append(Padding(listing, (0, 0, 0, 1)))
         if len(found) > MAX_SENTENCES:

@@ -358,3 +358,25 @@ def test_each_violation_has_a_path_picture_with_the_skipped_firewall(
         fine = page.locator("details.client.tone-ok svg.pathsvg g.hop[data-status='skipped']")
         assert fine.count() == 0  # compliant clients pass the firewall in their picture
     assert seen["errors"] == []
+
+
+def test_the_smallest_fix_shows_under_the_violation_in_the_first_screen(
+    heavy_tool: Any, tmp_path: Path
+) -> None:
+    chromium = heavy_tool("chromium", "HTML report checks")
+    report, _flows = _sample_report(tmp_path)
+    with _page(chromium, viewport=(1366, 768)) as (page, seen):
+        _open(page, report, seen)
+        first = "#violations > li.finding:first-child"
+        assert _in_first_screen(page, f"{first} .fix")
+        line = page.inner_text(f"{first} .fix-line")
+        assert line.startswith("Smallest fix (predicted by the model, not applied): add a UDR")
+        assert "REACHED_VIA_FIREWALL (predicted)" in line
+        code = page.inner_text(f"{first} pre.fix-az code").splitlines()
+        assert code[0] == (
+            "az network route-table create -g <resource-group> -n rt-snet-hub-mgmt-whatif"
+        )
+        assert len(code) == 3
+        card = page.locator("details.client.tone-violation >> nth=0")
+        assert card.locator("p.fix-card").is_visible()
+    assert seen["errors"] == []
