@@ -40,7 +40,7 @@ WARNINGS = [
     "Warning: topology gap: peering to a VNet outside the input: routes learned through it are "
     "not modelled [1: vnet-app-vwan/to-partner -> vnet-partner]",
     "Warning: topology gap: private endpoint of a key vault that is not in the input: traffic "
-    "to its address is not attributed to a vault [1: pe-kv-shared -> kv-shared-001]",
+    "to its address is not attributed to a vault [1: pe-kv-central -> kv-central-001]",
     "Warning: topology gap: private endpoint whose connection is not Approved: Azure does not "
     "carry its traffic to the vault, so it is not modelled as a way in [3: pe-kv1-disconnected "
     "-> kv1 (Disconnected), pe-kv1-pending -> kv1 (Pending), pe-kv1-rejected -> kv1 (Rejected)]",
@@ -89,7 +89,7 @@ def test_gaps_survive_the_round_trip_through_the_file(subscription: Path, tmp_pa
         ("virtual_hub_connection", "vnet-app-vwan/RemoteVnetToHubPeering_5f0c1d2e-3f4a-4b5c-9d6e-"
                         "7f8a9b0c1d2e -> HV_vhub-weu_9c8d7e6f-5a4b-4c3d-2e1f-0a9b8c7d6e5f"),
         ("peering_to_unknown_vnet", "vnet-app-vwan/to-partner -> vnet-partner"),
-        ("private_endpoint_to_unknown_vault", "pe-kv-shared -> kv-shared-001"),
+        ("private_endpoint_to_unknown_vault", "pe-kv-central -> kv-central-001"),
         ("private_endpoint_not_approved", "pe-kv1-disconnected -> kv1 (Disconnected)"),
         ("private_endpoint_not_approved", "pe-kv1-pending -> kv1 (Pending)"),
         ("private_endpoint_not_approved", "pe-kv1-rejected -> kv1 (Rejected)"),
