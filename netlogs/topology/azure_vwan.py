@@ -28,6 +28,7 @@ from netlogs.topology.arm_shapes import (
     segment_after,
 )
 from netlogs.topology.import_notes import (
+    HUB_ROUTING,
     INTENT_NEXT_HOP,
     OUTSIDE_INPUT,
     ImportNotes,
@@ -37,6 +38,10 @@ from netlogs.topology.import_notes import VIRTUAL_HUB as HUB_GAP
 # the destinations of routing-intent policies, as Azure spells them
 INTENT_DESTINATIONS = ("PrivateTraffic", "Internet")
 PRIVATE_TRAFFIC_ROUTE = "private_traffic"  # the Private policy's additional prefixes
+# routes Azure writes into the default route table for routing intent
+INTENT_ROUTES = frozenset({"_policy_privatetraffic", "_policy_publictraffic",
+                           "_policy_internettraffic", PRIVATE_TRAFFIC_ROUTE})
+BUILT_IN_TABLES = frozenset({"defaultroutetable", "noneroutetable"})
 
 VnetName = Callable[[str], "str | None"]  # resource id -> VNet name in the input, if any
 
@@ -118,6 +123,12 @@ def _connection(hub: dict[str, Any], r: Resource, vnet_name: VnetName,
                                               f"{last_segment(remote_id)}")
         return
     hub["virtualNetworkConnections"].append(vnet)
+    associated = dig(r.body, "routingConfiguration.associatedRouteTable.id")
+    if isinstance(associated, str) and last_segment(associated).lower() not in BUILT_IN_TABLES:
+        hub.setdefault("_custom", []).append(f"{hub['name']}/{r.name} associated with "
+                                             f"{last_segment(associated)}")
+    if flat_list(dig(r.body, "routingConfiguration.vnetRoutes.staticRoutes")):
+        hub.setdefault("_custom", []).append(f"{hub['name']}/{r.name} static routes")
     # the az CLI creates connections with internet security on; Azure prints the flag
     if r.body.get("enableInternetSecurity", True) is False:
         hub.setdefault("connectionsWithoutInternetSecurity", []).append(vnet)
@@ -136,9 +147,12 @@ def _firewall(hub: dict[str, Any], r: Resource) -> None:
 
 def _route_table(hub: dict[str, Any], r: Resource) -> None:
     for route in flat_list(r.body.get("routes")):
-        if route.get("name") == PRIVATE_TRAFFIC_ROUTE:
+        name = str(route.get("name") or "?")
+        if name == PRIVATE_TRAFFIC_ROUTE:
             prefixes = r.strings("destinations", route, f"routes[{PRIVATE_TRAFFIC_ROUTE}].")
             hub.setdefault("privateTrafficPrefixes", []).extend(prefixes)
+        elif name.lower() not in INTENT_ROUTES or r.name.lower() not in BUILT_IN_TABLES:
+            hub.setdefault("_custom", []).append(f"{hub['name']}/{r.name} route {name}")
 
 
 def _vpn_gateway(hub: dict[str, Any], r: Resource, sites: dict[str, Resource],
@@ -187,6 +201,8 @@ def _finished(hub: dict[str, Any], notes: ImportNotes) -> dict[str, Any]:
         notes.gap_in(HUB_GAP if "VPN site" not in what else OUTSIDE_INPUT, what, scope)
     for what in hub.pop("_intent_elsewhere", []):
         notes.gap_in(INTENT_NEXT_HOP, what, scope)
+    for what in hub.pop("_custom", []):
+        notes.gap_in(HUB_ROUTING, what, scope)
     if hub["routingIntent"] and "firewallPrivateIpAddress" not in hub:
         # the firewall object (its hub address) is not in the input: the policy has no next hop
         notes.gap_in(INTENT_NEXT_HOP, f"{hub['name']} -> {hub.get('firewall', '?')} "

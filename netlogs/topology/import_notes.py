@@ -26,6 +26,7 @@ INTENT_NEXT_HOP = "routing_intent_next_hop"
 NSG_ON_NIC = "network_security_group_on_nic"
 NSG_ASG = "network_security_group_asg"
 GROUP_MEMBERS = "network_group_members_unknown"
+HUB_ROUTING = "virtual_hub_custom_routing"
 MESSAGES = {
     PEERING_OUTSIDE: "peering to a VNet outside the input: routes learned through it are not "
                      "modelled",
@@ -45,6 +46,8 @@ MESSAGES = {
                 "its rules apply only once the NIC's client is listed under the NSG's clients",
     NSG_ASG: "security rule with application security groups: its members are not known, the "
              "rule is not modelled",
+    HUB_ROUTING: "Virtual WAN hub routing other than the default route table and routing "
+                 "intent (custom route tables, static routes): not modelled",
     GROUP_MEMBERS: "Virtual Network Manager network group without static members in the input "
                    "(dynamic membership by Azure Policy, or not exported): its connectivity is "
                    "not modelled",

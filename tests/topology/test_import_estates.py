@@ -299,3 +299,23 @@ def test_the_mapping_loads_like_the_file(fixtures: Path) -> None:
     mapping = mapping_from_resources(read_resources(fixtures / "az_vwan"))
     assert set(mapping) >= {"virtualHubs", "networkSecurityGroups", "privateDnsZones"}
     assert topology_from_mapping(mapping, source="m").virtual_hubs[0].firewall == "afw-vhub-ne"
+
+
+def test_custom_hub_routing_is_a_gap_on_the_connected_vnets(vwan_dir: Path) -> None:
+    def static_route(connections: list[dict[str, Any]]) -> None:
+        connections[1]["routingConfiguration"]["vnetRoutes"]["staticRoutes"] = [
+            {"addressPrefixes": ["10.99.0.0/16"], "name": "to-nva",
+             "nextHopIpAddress": "10.62.1.9"}]
+
+    def nva_route(tables: list[dict[str, Any]]) -> None:
+        tables[0]["routes"].append({"destinationType": "CIDR", "destinations": ["10.99.0.0/16"],
+                                    "name": "to-nva", "nextHop": "conn-data",
+                                    "nextHopType": "ResourceId"})
+    _edit(vwan_dir / "vhub-connection-list.json", static_route)
+    _edit(vwan_dir / "vhub-route-table-list.json", nva_route)
+    notes = ImportNotes()
+    imported = import_az_json(vwan_dir, notes)
+    assert sorted(g.resource for g in notes.gaps if g.construct == "virtual_hub_custom_routing") \
+        == ["vhub-ne/conn-data static routes", "vhub-ne/defaultRouteTable route to-nva"]
+    assert notes.gaps[0].scope == ("vnet-app", "vnet-data", "vnet-legacy")
+    assert expected_path(imported, "10.62.1.4", "kv-ledger").confidence is Confidence.LOW
