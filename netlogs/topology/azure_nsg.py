@@ -16,6 +16,7 @@ from netlogs.topology.arm_shapes import (
     AVNM_MEMBER,
     NIC,
     NSG,
+    VNET,
     Resource,
     dig,
     flat_list,
@@ -28,6 +29,7 @@ from netlogs.topology.import_notes import (
     GROUP_MEMBERS,
     NSG_ASG,
     NSG_ON_NIC,
+    NSG_OUTSIDE,
     OUTSIDE_INPUT,
     ImportNotes,
 )
@@ -58,7 +60,19 @@ def security_groups(
         rules = [rule for item in flat_list(r.body.get("securityRules"))
                  if (rule := _rule(r, item, vnets, notes)) is not None]
         result.append({"name": r.name, "subnets": subnets, "securityRules": rules})
+    _unexported(resources, notes)
     return result
+
+
+def _unexported(resources: list[Resource], notes: ImportNotes) -> None:
+    """Subnets whose NSG (``networkSecurityGroup.id`` of the VNet export) is not in the input."""
+    known = {r.id.lower() for r in of_type(resources, NSG)}
+    for vnet in of_type(resources, VNET):
+        for subnet in flat_list(vnet.body.get("subnets")):
+            nsg_id = dig(subnet, "networkSecurityGroup.id")
+            if isinstance(nsg_id, str) and nsg_id and nsg_id.lower() not in known:
+                notes.gap(NSG_OUTSIDE, f"{vnet.name}/{subnet.get('name') or '?'} -> "
+                                       f"{last_segment(nsg_id)}", vnet.name)
 
 
 def _nic_vnets(resources: list[Resource]) -> dict[str, str]:

@@ -27,6 +27,7 @@ NSG_ON_NIC = "network_security_group_on_nic"
 NSG_ASG = "network_security_group_asg"
 GROUP_MEMBERS = "network_group_members_unknown"
 HUB_ROUTING = "virtual_hub_custom_routing"
+NSG_OUTSIDE = "network_security_group_outside_input"
 MESSAGES = {
     PEERING_OUTSIDE: "peering to a VNet outside the input: routes learned through it are not "
                      "modelled",
@@ -46,6 +47,8 @@ MESSAGES = {
                 "its rules apply only once the NIC's client is listed under the NSG's clients",
     NSG_ASG: "security rule with application security groups: its members are not known, the "
              "rule is not modelled",
+    NSG_OUTSIDE: "subnet uses a network security group that is not in the input: its rules are "
+                 "not modelled",
     HUB_ROUTING: "Virtual WAN hub routing other than the default route table and routing "
                  "intent (custom route tables, static routes): not modelled",
     GROUP_MEMBERS: "Virtual Network Manager network group without static members in the input "

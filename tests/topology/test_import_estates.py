@@ -319,3 +319,14 @@ def test_custom_hub_routing_is_a_gap_on_the_connected_vnets(vwan_dir: Path) -> N
         == ["vhub-ne/conn-data static routes", "vhub-ne/defaultRouteTable route to-nva"]
     assert notes.gaps[0].scope == ("vnet-app", "vnet-data", "vnet-legacy")
     assert expected_path(imported, "10.62.1.4", "kv-ledger").confidence is Confidence.LOW
+
+
+def test_a_subnet_whose_nsg_is_not_exported_is_a_gap(vwan_dir: Path) -> None:
+    (vwan_dir / "nsg-list.json").unlink()
+    notes = ImportNotes()
+    imported = import_az_json(vwan_dir, notes)
+    assert [(g.construct, g.resource, g.scope) for g in notes.gaps] == [
+        ("network_security_group_outside_input", "vnet-app/snet-app -> nsg-app", ("vnet-app",)),
+        ("network_security_group_outside_input", "vnet-data/snet-data -> nsg-data",
+         ("vnet-data",))]
+    assert expected_path(imported, "10.62.1.4", "kv-ledger").confidence is Confidence.LOW
