@@ -34,11 +34,26 @@ LOCAL_GATEWAY = "microsoft.network/localnetworkgateways"
 CONNECTION = "microsoft.network/connections"
 PUBLIC_IP = "microsoft.network/publicipaddresses"
 KEY_VAULT = "microsoft.keyvault/vaults"
+VIRTUAL_HUB = "microsoft.network/virtualhubs"
+HUB_CONNECTION = "microsoft.network/virtualhubs/hubvirtualnetworkconnections"
+ROUTING_INTENT = "microsoft.network/virtualhubs/routingintent"
+HUB_ROUTE_TABLE = "microsoft.network/virtualhubs/hubroutetables"
+VPN_GATEWAY = "microsoft.network/vpngateways"
+VPN_SITE = "microsoft.network/vpnsites"
+NSG = "microsoft.network/networksecuritygroups"
+DNS_ZONE = "microsoft.network/privatednszones"
+DNS_LINK = "microsoft.network/privatednszones/virtualnetworklinks"
+DNS_A_RECORDS = "microsoft.network/privatednszones/a"
+DNS_INBOUND = "microsoft.network/dnsresolvers/inboundendpoints"
+AVNM_CONNECTIVITY = "microsoft.network/networkmanagers/connectivityconfigurations"
+AVNM_MEMBER = "microsoft.network/networkmanagers/networkgroups/staticmembers"
 # `az network vnet-gateway list-learned-routes` prints {"value": [...]} without a type.
 LEARNED_ROUTES = "netlogs/learnedroutes"
 KNOWN_TYPES = frozenset({
     VNET, ROUTE_TABLE, PRIVATE_ENDPOINT, NIC, FIREWALL, FIREWALL_POLICY, VNET_GATEWAY,
-    LOCAL_GATEWAY, CONNECTION, PUBLIC_IP, KEY_VAULT,
+    LOCAL_GATEWAY, CONNECTION, PUBLIC_IP, KEY_VAULT, VIRTUAL_HUB, HUB_CONNECTION, ROUTING_INTENT,
+    HUB_ROUTE_TABLE, VPN_GATEWAY, VPN_SITE, NSG, DNS_ZONE, DNS_LINK, DNS_A_RECORDS, DNS_INBOUND,
+    AVNM_CONNECTIVITY, AVNM_MEMBER,
 })
 
 
@@ -65,6 +80,11 @@ def dig(obj: Any, path: str) -> Any:
             return None
         obj = obj.get(key)
     return obj
+
+
+def of_type(resources: list[Resource], kind: str) -> list[Resource]:
+    """The resources of one type, sorted by name (the output is the same for the same estate)."""
+    return sorted((r for r in resources if r.type == kind), key=lambda r: (r.name.lower(), r.id))
 
 
 def last_segment(resource_id: str) -> str:

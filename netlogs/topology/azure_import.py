@@ -8,6 +8,8 @@ always loads. Azure properties netlogs does not use are ignored.
 from __future__ import annotations
 
 import ipaddress
+from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -26,6 +28,9 @@ from netlogs.topology.arm_shapes import (
     subnet_ref,
 )
 from netlogs.topology.azure_devices import firewalls, gateways, private_endpoints
+from netlogs.topology.azure_dns import dns_resolvers, private_dns_zones
+from netlogs.topology.azure_nsg import connectivity_configurations, security_groups
+from netlogs.topology.azure_vwan import connected_vnets, virtual_hubs
 from netlogs.topology.dump import dump_topology, gap_to_mapping
 from netlogs.topology.import_notes import (
     OUTSIDE_INPUT,
@@ -61,29 +66,50 @@ def mapping_from_resources(
     """
     notes = ImportNotes() if notes is None else notes
     vnet_names = {r.name.lower(): r.name for r in _of(resources, VNET)}
-    vnets = [
-        _vnet(r, _by_reference(resources, VNET), _by_reference(resources, ROUTE_TABLE), notes)
-        for r in _of(resources, VNET)
-    ]
+    vnet_name = _vnet_namer(_by_reference(resources, VNET))
+    hubs = virtual_hubs(resources, vnet_name, notes)
+    context = _VnetContext(_by_reference(resources, VNET), _by_reference(resources, ROUTE_TABLE),
+                           connected_vnets(hubs), notes)
+    vnets = [_vnet(r, context) for r in _of(resources, VNET)]
     subnet_refs = {f"{v['name']}/{s['name']}" for v in vnets for s in v["subnets"]}
     service_tags: dict[str, list[str]] = {}
     route_tables = [_route_table(r, service_tags) for r in _of(resources, ROUTE_TABLE)]
     vaults = [_key_vault(r, subnet_refs, notes) for r in _of(resources, KEY_VAULT)]
+    placed_firewalls = _in_known_vnets(firewalls(resources), vnet_names, "firewall", notes)
     mapping: dict[str, Any] = {
         "virtualNetworks": vnets,
         "routeTables": route_tables,
-        "firewalls": _in_known_vnets(firewalls(resources), vnet_names, "firewall", notes),
+        "firewalls": placed_firewalls,
         "virtualNetworkGateways": _in_known_vnets(gateways(resources), vnet_names, "gateway",
                                                   notes),
         "privateEndpoints": private_endpoints(resources, {v["name"] for v in vaults},
                                               subnet_refs, notes),
         "keyVaults": vaults,
     }
+    proxies: dict[str, tuple[str, str | None]] = {
+        f["name"].lower(): (f["privateIpAddress"], f["virtualNetwork"]) for f in placed_firewalls}
+    proxies |= {h["firewall"].lower(): (h["firewallPrivateIpAddress"], None) for h in hubs
+                if "firewallPrivateIpAddress" in h}
+    sections = {
+        "virtualHubs": hubs,
+        "networkSecurityGroups": security_groups(resources, subnet_refs, notes),
+        "connectivityConfigurations": connectivity_configurations(resources, vnet_name, notes),
+        "privateDnsZones": private_dns_zones(resources, vnet_name, notes),
+        "dnsResolvers": _used(dns_resolvers(resources, proxies, vnet_name), vnets),
+    }
+    mapping.update({key: value for key, value in sections.items() if value})
     if service_tags:
         mapping["servicePrefixes"] = service_tags
     if notes.gaps:
         mapping["gaps"] = [gap_to_mapping(g) for g in notes.gaps]
     return mapping
+
+
+def _used(resolvers: list[dict[str, Any]], vnets: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The DNS servers some VNet points at, directly or through a server that forwards."""
+    wanted = {ip for v in vnets for ip in v.get("dnsServers", [])}
+    wanted |= {r["forwardTo"] for r in resolvers if r["ipAddress"] in wanted and "forwardTo" in r}
+    return [r for r in resolvers if r["ipAddress"] in wanted]
 
 
 def _in_known_vnets(
@@ -120,26 +146,47 @@ def _by_reference(resources: list[Resource], kind: str) -> dict[str, str]:
     }
 
 
+def _vnet_namer(vnet_ids: dict[str, str]) -> Callable[[str], str | None]:
+    """The input VNet a VNet or subnet resource id points to, by name (None: not in the input)."""
+    def name(reference: str) -> str | None:
+        lowered = reference.lower()
+        cut = lowered.find("/subnets/")
+        return _resolve(vnet_ids, lowered[:cut] if cut >= 0 else lowered)
+    return name
+
+
+@dataclass(frozen=True)
+class _VnetContext:
+    """What reading a VNet needs from the rest of the input."""
+
+    vnet_ids: dict[str, str]
+    route_tables: dict[str, str]
+    hub_connected: set[str]  # lower-case names of VNets an imported hub connects
+    notes: ImportNotes
+
+
 def _resolve(known: dict[str, str], reference: str) -> str | None:
     """The name of the input resource ``reference`` (a resource id) points to, if any."""
     key = reference.rstrip("/").lower()
     return known.get(key) or known.get(last_segment(key))
 
 
-def _vnet(
-    r: Resource, vnet_ids: dict[str, str], route_tables: dict[str, str], notes: ImportNotes
-) -> dict[str, Any]:
+def _vnet(r: Resource, context: _VnetContext) -> dict[str, Any]:
     vnet: dict[str, Any] = {
         "name": r.name,
         "addressPrefixes": r.strings("addressSpace.addressPrefixes", required=True),
-        "subnets": [_subnet(r, s, route_tables, notes) for s in flat_list(r.body.get("subnets"))],
+        "subnets": [_subnet(r, s, context.route_tables, context.notes)
+                    for s in flat_list(r.body.get("subnets"))],
         "virtualNetworkPeerings": [
             peering for p in flat_list(r.body.get("virtualNetworkPeerings"))
-            if (peering := _peering(r, p, vnet_ids, notes)) is not None
+            if (peering := _peering(r, p, context)) is not None
         ],
     }
     if isinstance(r.body.get("location"), str):
         vnet["location"] = r.body["location"]
+    dns_servers = r.strings("dhcpOptions.dnsServers")
+    if dns_servers:
+        vnet["dnsServers"] = dns_servers  # empty or absent: Azure-provided DNS
     return vnet
 
 
@@ -175,10 +222,10 @@ def _subnet(
     return subnet
 
 
-def _peering(
-    vnet: Resource, p: dict[str, Any], vnet_ids: dict[str, str], notes: ImportNotes
-) -> dict[str, Any] | None:
-    """The peering, or None (and a gap) when its remote VNet is not in the input."""
+def _peering(vnet: Resource, p: dict[str, Any], context: _VnetContext) -> dict[str, Any] | None:
+    """The peering, or None (and a gap) when its remote VNet is not in the input; a hub's
+    ``HV_`` peering is None without a gap when an imported hub connects the VNet."""
+    vnet_ids, notes = context.vnet_ids, context.notes
     name = p.get("name") or "?"
     remote_id = dig(p, "remoteVirtualNetwork.id")
     if not isinstance(remote_id, str):
@@ -187,6 +234,9 @@ def _peering(
     remote = _resolve(vnet_ids, remote_id)
     if remote is None:
         hub = last_segment(remote_id).upper().startswith("HV_")  # Virtual WAN's hidden hub VNet
+        if hub and vnet.name.lower() in context.hub_connected:
+            notes.ignore("peerings standing for Virtual WAN hub connections (see virtualHubs)")
+            return None
         notes.gap(VIRTUAL_HUB if hub else PEERING_OUTSIDE,
                   f"{vnet.name}/{name} -> {last_segment(remote_id)}", vnet.name)
         return None

@@ -22,6 +22,12 @@ ROUTE_TABLE_OUTSIDE = "route_table_outside_input"
 PE_OTHER_VAULT = "private_endpoint_to_unknown_vault"
 PE_NOT_APPROVED = "private_endpoint_not_approved"
 OUTSIDE_INPUT = "resource_outside_input"
+INTENT_NEXT_HOP = "routing_intent_next_hop"
+NSG_ON_NIC = "network_security_group_on_nic"
+NSG_ASG = "network_security_group_asg"
+GROUP_MEMBERS = "network_group_members_unknown"
+HUB_ROUTING = "virtual_hub_custom_routing"
+NSG_OUTSIDE = "network_security_group_outside_input"
 MESSAGES = {
     PEERING_OUTSIDE: "peering to a VNet outside the input: routes learned through it are not "
                      "modelled",
@@ -34,6 +40,20 @@ MESSAGES = {
     PE_NOT_APPROVED: "private endpoint whose connection is not Approved: Azure does not carry "
                      "its traffic to the vault, so it is not modelled as a way in",
     OUTSIDE_INPUT: "resource in a VNet or subnet that is not in the input: not modelled",
+    INTENT_NEXT_HOP: "routing intent to a next hop that is not the hub's Azure Firewall in the "
+                     "input (an NVA, SaaS, or a firewall not exported): that policy is not "
+                     "modelled",
+    NSG_ON_NIC: "network security group on a network interface: clients are not imported, so "
+                "its rules apply only once the NIC's client is listed under the NSG's clients",
+    NSG_ASG: "security rule with application security groups: its members are not known, the "
+             "rule is not modelled",
+    NSG_OUTSIDE: "subnet uses a network security group that is not in the input: its rules are "
+                 "not modelled",
+    HUB_ROUTING: "Virtual WAN hub routing other than the default route table and routing "
+                 "intent (custom route tables, static routes): not modelled",
+    GROUP_MEMBERS: "Virtual Network Manager network group without static members in the input "
+                   "(dynamic membership by Azure Policy, or not exported): its connectivity is "
+                   "not modelled",
 }
 LISTED = 5  # names shown per warning line before "and N more"
 
@@ -50,7 +70,10 @@ class ImportNotes:
 
     def gap(self, construct: str, resource: str, vnet: str) -> None:
         """A gap held by ``resource``; ``vnet`` is the VNet whose routes it could change."""
-        scope = (vnet,) if vnet else ()
+        self.gap_in(construct, resource, (vnet,) if vnet else ())
+
+    def gap_in(self, construct: str, resource: str, scope: tuple[str, ...]) -> None:
+        """A gap that could change the routes of several VNets (``()``: any path)."""
         self.gaps.append(TopologyGap(construct, resource, MESSAGES[construct], scope))
 
     def warnings(self) -> list[str]:

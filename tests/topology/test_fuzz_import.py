@@ -14,8 +14,11 @@ from hypothesis import strategies as st
 from netlogs.errors import TopologyError
 from netlogs.topology.azure_import import import_az_json
 
-AZ = Path(__file__).resolve().parents[1] / "fixtures" / "topology" / "az"
-EXPORTS = {p.name: json.loads(p.read_text()) for p in sorted(AZ.glob("*.json"))}
+FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "topology"
+EXPORTS = {p.name: json.loads(p.read_text()) for p in sorted((FIXTURES / "az").glob("*.json"))}
+# the Virtual WAN, NSG, private DNS and AVNM exports, in one directory
+ESTATE_EXPORTS = {f"{d}-{p.name}": json.loads(p.read_text()) for d in ("az_vwan", "az_avnm")
+                  for p in sorted((FIXTURES / d).glob("*.json"))}
 
 scalars = st.one_of(
     st.none(), st.booleans(), st.integers(-5, 2**40), st.text(max_size=12), st.just(""),
@@ -38,6 +41,8 @@ def _paths(node: Any, prefix: tuple[Any, ...] = ()) -> list[tuple[Any, ...]]:
 
 
 TARGETS = [(name, path) for name, data in EXPORTS.items() for path in _paths(data)]
+ESTATE_TARGETS = [(name, path) for name, data in ESTATE_EXPORTS.items()
+                  for path in _paths(data)]
 
 
 @settings(max_examples=200, deadline=None,
@@ -47,7 +52,24 @@ TARGETS = [(name, path) for name, data in EXPORTS.items() for path in _paths(dat
 def test_mutated_export_imports_or_is_one_topology_error(
     tmp_path: Path, mutations: list[tuple[tuple[str, tuple[Any, ...]], bool, Any]]
 ) -> None:
-    exports = copy.deepcopy(EXPORTS)
+    _mutate_and_import(tmp_path, EXPORTS, mutations)
+
+
+@settings(max_examples=200, deadline=None,
+          suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(st.lists(st.tuples(st.sampled_from(ESTATE_TARGETS), st.booleans(), values),
+                min_size=1, max_size=3))
+def test_mutated_vwan_nsg_dns_avnm_export_imports_or_is_one_topology_error(
+    tmp_path: Path, mutations: list[tuple[tuple[str, tuple[Any, ...]], bool, Any]]
+) -> None:
+    _mutate_and_import(tmp_path, ESTATE_EXPORTS, mutations)
+
+
+def _mutate_and_import(
+    tmp_path: Path, original: dict[str, Any],
+    mutations: list[tuple[tuple[str, tuple[Any, ...]], bool, Any]],
+) -> None:
+    exports = copy.deepcopy(original)
     for (name, path), drop, value in mutations:
         parent: Any = exports[name]
         try:
