@@ -30,7 +30,7 @@ from pathlib import Path
 from typing import Any
 
 HERE = Path(__file__).resolve().parent
-sys.path.insert(0, str(HERE.parent / "tests" / "sources_la"))
+sys.path.insert(0, str(HERE.parent / "tests" / "sources" / "log_analytics"))
 
 WORKSPACE = "11111111-2222-3333-4444-555555555555"
 START = datetime(2026, 11, 20, 0, 0, tzinfo=timezone.utc)

@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import Any
 
 HERE = Path(__file__).resolve().parent
-sys.path.insert(0, str(HERE.parent / "tests" / "sources_la"))
+sys.path.insert(0, str(HERE.parent / "tests" / "sources" / "log_analytics"))
 sys.path.insert(0, str(HERE.parent / "tests" / "trace_live"))
 
 WORKSPACE = "9b1d5c3e-7a2f-4e6b-8c0d-1f2e3a4b5c6d"

@@ -1,8 +1,10 @@
 """Frozen value types shared by every layer (no behaviour beyond small derived properties).
 
-Everything here is plain data: the routing/path vocabulary (``PathHop``, ``ExpectedPath``), the
-trace request and result (``TraceRequest``, ``TraceResult``), and the hand-off types between the
-evidence sources and the normalizers (``RawTable``, ``CollectedEvidence``).
+Everything here is plain data: the routing/path vocabulary (``PathHop``, ``ExpectedPath``) and the
+trace request and result (``TraceRequest``, ``TraceResult``). The enumerations and the time window
+live in ``netlogs.terms``, the hand-off types between the evidence sources and the normalizers
+(``RawTable``, ``CollectedEvidence``, ...) in ``netlogs.evidence_types``; both are re-exported
+here, so ``from netlogs.model import ...`` works for every shared type.
 """
 
 from __future__ import annotations
@@ -10,151 +12,77 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from enum import Enum
-from typing import TYPE_CHECKING, NamedTuple, Protocol
+from typing import TYPE_CHECKING, NamedTuple
+
+from netlogs.evidence_types import (
+    CollectedEvidence,
+    EvidenceQuery,
+    EvidenceSource,
+    EvidenceTables,
+    IngestionLag,
+    InputFile,
+    LedgerEntry,
+    ParseIssue,
+    QueryRecord,
+    RawTable,
+    SourceSummary,
+)
+from netlogs.terms import (
+    BypassKind,
+    Confidence,
+    GapKind,
+    HopKind,
+    HopStatus,
+    LogFamily,
+    SetAsideReason,
+    SourceStatus,
+    TimeWindow,
+    VaultOutcome,
+    Verdict,
+)
 
 if TYPE_CHECKING:  # polars is only needed for annotations here; keep `import netlogs.model` cheap
     import polars as pl
 
-
-class Verdict(str, Enum):
-    """Per-flow answer; see contract.md §5."""
-
-    REACHED_VIA_FIREWALL = "REACHED_VIA_FIREWALL"
-    REACHED_BYPASSING_FIREWALL = "REACHED_BYPASSING_FIREWALL"
-    REACHED_VIA_SERVICE_ENDPOINT = "REACHED_VIA_SERVICE_ENDPOINT"
-    REACHED_VIA_PUBLIC_ENDPOINT = "REACHED_VIA_PUBLIC_ENDPOINT"
-    BLOCKED_BY_FIREWALL = "BLOCKED_BY_FIREWALL"
-    BLOCKED_BY_VAULT_NETWORK_RULES = "BLOCKED_BY_VAULT_NETWORK_RULES"
-    NOT_REACHED = "NOT_REACHED"
-    NOT_YET_OBSERVABLE = "NOT_YET_OBSERVABLE"
-    INCONCLUSIVE = "INCONCLUSIVE"
-
-    @property
-    def is_undecided(self) -> bool:
-        return self in (Verdict.INCONCLUSIVE, Verdict.NOT_YET_OBSERVABLE)
-
-
-class HopStatus(str, Enum):
-    """How well the logs show one hop of the expected path."""
-
-    OBSERVED = "observed"
-    NOT_OBSERVED = "not_observed"
-    UNOBSERVABLE = "unobservable"
-    NOT_COVERED = "not_covered"
-    PENDING = "pending"
-
-
-class HopKind(str, Enum):
-    CLIENT = "client"
-    UDR = "udr"
-    FIREWALL = "firewall"
-    PRIVATE_ENDPOINT = "private_endpoint"
-    SERVICE_ENDPOINT = "service_endpoint"
-    PUBLIC_ENDPOINT = "public_endpoint"
-    GATEWAY = "gateway"
-    PEERING = "peering"
-    VAULT = "vault"
-    DROP = "drop"
-    DESTINATION = "destination"  # a non-vault destination reached (paths to a plain IP)
-
-
-class Confidence(str, Enum):
-    HIGH = "high"
-    MEDIUM = "medium"
-    LOW = "low"
-
-
-class VaultOutcome(str, Enum):
-    SERVED = "served"
-    DENIED_AUTH = "denied_auth"
-    DENIED_NETWORK = "denied_network"
-    NONE = "none"
-
-
-class SourceStatus(str, Enum):
-    COMPLETE = "complete"
-    PARTIAL = "partial"
-    MISSING = "missing"
-    PENDING = "pending"
-
-
-class SetAsideReason(str, Enum):
-    """Why a row that was read is not used (the row ledger: read = used + set aside)."""
-
-    MISSING_COLUMN = "missing_column"
-    UNPARSEABLE = "unparseable"  # the line/row/message could not be understood
-    TRUNCATED = "truncated"  # the file ends inside a row
-    UNPARSEABLE_TIME = "unparseable_time"
-    OUT_OF_RANGE_TIME = "out_of_range_time"
-    MALFORMED_ADDRESS = "malformed_address"
-    DUPLICATE = "duplicate"  # the same row was already read (e.g. two copies of one export)
-    OUTSIDE_WINDOW = "outside_window"
-    OTHER_VAULT = "other_vault"
-    UNRELATED = "unrelated"  # traffic that does not concern the vault or the clients asked for
-
-    @property
-    def hides_evidence(self) -> bool:
-        """A row set aside for this reason could have been evidence: its source is partial."""
-        return self not in (
-            SetAsideReason.DUPLICATE,
-            SetAsideReason.OUTSIDE_WINDOW,
-            SetAsideReason.OTHER_VAULT,
-            SetAsideReason.UNRELATED,
-        )
-
-
-class LogFamily(str, Enum):
-    KEYVAULT = "keyvault"
-    FIREWALL = "firewall"
-    FLOW = "flow"
-    DNS = "dns"
-
-
-class GapKind(str, Enum):
-    COVERAGE = "coverage"
-    MODEL_VS_OBSERVED = "model_vs_observed"
-    LATENCY = "latency"
-    PARTIAL_DATA = "partial_data"
-    SNAT_AMBIGUOUS = "snat_ambiguous"
-    UNPARSED_ROWS = "unparsed_rows"
-    TOPOLOGY = "topology"  # a construct the model does not evaluate, or a reference outside it
-
-
-class BypassKind(str, Enum):
-    """The classic ways traffic to a private endpoint avoids the firewall (paths.py names them)."""
-
-    PRIVATE_ENDPOINT_ROUTE = "private_endpoint_route"  # PE /32 InterfaceEndpoint active
-    SERVICE_ENDPOINT_ROUTE = "service_endpoint_route"  # SE prefix beats a 0/0 UDR
-    PEERING_ROUTE = "peering_route"  # directly peered VNet route beats a 0/0 UDR
-    GATEWAY_ROUTE = "gateway_route"  # more specific BGP route beats the UDR
-    GATEWAY_SUBNET_EXACT_32 = "gateway_subnet_exact_32"  # /32 UDR on GatewaySubnet may "lie"
-    ASYMMETRIC_RETURN = "asymmetric_return"  # firewall without SNAT to a PE: reply bypasses it
-    PUBLIC_ENDPOINT = "public_endpoint"  # name resolves to the public endpoint
-    OTHER_FIREWALL = "other_firewall"  # passes a firewall, but not the one the design names
-    THIRD_PARTY_APPLIANCE = "third_party_appliance"  # a non-Azure-Firewall NVA / ILB instead
-    UDR_VNET_LOCAL = "udr_vnet_local"  # a UDR to VnetLocal sends it straight to the endpoint
-
-
-# --------------------------------------------------------------------------- time
-
-
-@dataclass(frozen=True)
-class TimeWindow:
-    """An absolute UTC interval, resolved once at the entry point."""
-
-    start: datetime
-    end: datetime
-
-    def __post_init__(self) -> None:
-        if self.start.tzinfo is None or self.end.tzinfo is None:
-            raise ValueError("TimeWindow needs timezone-aware datetimes")
-        if self.end <= self.start:
-            raise ValueError("TimeWindow end must be after start")
-
-    @property
-    def duration(self) -> timedelta:
-        return self.end - self.start
+__all__ = [
+    "DEFAULT_CLOCK_SKEW",
+    "DEFAULT_FIREWALL_LEAD",
+    "DEFAULT_REUSE_WINDOW",
+    "BypassKind",
+    "CollectedEvidence",
+    "Confidence",
+    "EngineRecord",
+    "EvidenceQuery",
+    "EvidenceRow",
+    "EvidenceSource",
+    "EvidenceTables",
+    "ExpectedPath",
+    "FlowResult",
+    "Gap",
+    "GapKind",
+    "HopKind",
+    "HopStatus",
+    "IngestionLag",
+    "InputFile",
+    "LedgerEntry",
+    "LogFamily",
+    "ObservedHop",
+    "ParseIssue",
+    "PathHop",
+    "PredictedFix",
+    "PrivateEndpointRef",
+    "QueryRecord",
+    "RawTable",
+    "SetAsideReason",
+    "SourceStatus",
+    "SourceSummary",
+    "TimeWindow",
+    "TraceRequest",
+    "TraceResult",
+    "VaultOutcome",
+    "VaultSummary",
+    "Verdict",
+]
 
 
 # --------------------------------------------------------------------------- paths
@@ -197,137 +125,6 @@ class ExpectedPath:
         if self.bypass is BypassKind.ASYMMETRIC_RETURN:
             return None
         return self.bypass
-
-
-# --------------------------------------------------------------------------- evidence hand-off
-
-
-@dataclass(frozen=True)
-class RawTable:
-    """Rows as a source delivered them, before normalization.
-
-    ``table`` names the shape: a Log Analytics table (``AZFWNetworkRule``, ``AzureDiagnostics``)
-    or a raw storage format (``raw:keyvault``, ``raw:azfw_legacy``, ``raw:azfw_structured``,
-    ``raw:nsg_flow``, ``raw:vnet_flow``) or ``canonical:<table>`` for netlogs' own Parquet.
-    """
-
-    table: str
-    frame: pl.DataFrame
-    origin: str  # file path (with sheet/line info) or "template@workspace"
-    status: SourceStatus = SourceStatus.COMPLETE
-    detail: str = ""
-    # Canonical Parquet read with the query's row filters pushed down: rows per ``source_table``
-    # in the whole file, so the source list still counts every row that was read.
-    source_rows: tuple[tuple[str | None, int], ...] | None = None
-    # Rows read from ``origin`` but set aside before ``frame`` (e.g. unparseable lines), by
-    # reason (``SetAsideReason`` values): they still count in the row ledger.
-    set_aside: tuple[tuple[str, int], ...] = ()
-
-
-@dataclass(frozen=True)
-class ParseIssue:
-    """A row or line that could not be understood; reported, never dropped silently."""
-
-    origin: str
-    line: int | None
-    reason: str
-
-
-@dataclass(frozen=True)
-class LedgerEntry:
-    """One query chunk against one workspace (the completeness ledger)."""
-
-    template: str
-    workspace: str
-    start: datetime
-    end: datetime
-    rows: int
-    status: SourceStatus
-    server_time_ms: float | None
-    query_sha256: str
-    detail: str = ""
-
-
-@dataclass(frozen=True)
-class QueryRecord:
-    """A query (or input file) the evidence came from, cited in reports."""
-
-    name: str
-    kql: str
-    sha256: str
-    timespan: str
-    workspace: str
-
-
-@dataclass(frozen=True)
-class InputFile:
-    path: str
-    sha256: str
-    detected_format: str
-    rows: int
-
-
-@dataclass(frozen=True)
-class IngestionLag:
-    """Observed ingestion delay of a table (from the coverage probe or a default)."""
-
-    table: str
-    lag: timedelta
-    last_record: datetime | None
-
-
-@dataclass(frozen=True)
-class EvidenceQuery:
-    """What to collect: every filter is applied the same way online (KQL) and offline."""
-
-    vault_name: str
-    vault_fqdn: str
-    private_endpoint_ips: tuple[str, ...]
-    firewall_names: tuple[str, ...]
-    window: TimeWindow | None
-    client_ips: tuple[str, ...] = ()  # empty: every client
-    client_prefixes: tuple[str, ...] = ()
-    vault_public_ips: tuple[str, ...] = ()
-    # Canonical columns the caller reads, per table; a source may leave the others out (they
-    # arrive as nulls). None: every column.
-    columns: Mapping[str, tuple[str, ...]] | None = None
-    # Firewall records are fetched from this long before the window: a connection opened then
-    # (keep-alive) still carries requests inside it, and must not look like a bypass.
-    firewall_lead: timedelta = timedelta(0)
-
-    def firewall_window(self) -> TimeWindow | None:
-        """The window firewall records are read for (``window`` widened by ``firewall_lead``)."""
-        if self.window is None or not self.firewall_lead:
-            return self.window
-        return TimeWindow(self.window.start - self.firewall_lead, self.window.end)
-
-
-@dataclass(frozen=True)
-class CollectedEvidence:
-    raw_tables: tuple[RawTable, ...]
-    parse_issues: tuple[ParseIssue, ...] = ()
-    ledger: tuple[LedgerEntry, ...] = ()
-    queries: tuple[QueryRecord, ...] = ()
-    inputs: tuple[InputFile, ...] = ()
-    lags: tuple[IngestionLag, ...] = ()
-
-
-@dataclass(frozen=True)
-class EvidenceTables:
-    """The canonical tables (schemas.py) after normalization, with what went into them."""
-
-    kv_requests: pl.DataFrame
-    fw_events: pl.DataFrame
-    flows: pl.DataFrame
-    dns: pl.DataFrame
-    sources: tuple[SourceSummary, ...] = ()  # one per (family, table) seen or expected
-    issues: tuple[ParseIssue, ...] = ()
-
-
-class EvidenceSource(Protocol):
-    """Anything that can collect raw evidence rows (files, Log Analytics, a test fake)."""
-
-    def collect(self, query: EvidenceQuery) -> CollectedEvidence: ...
 
 
 # --------------------------------------------------------------------------- trace
@@ -415,20 +212,6 @@ class VaultSummary:
     private_endpoints: tuple[PrivateEndpointRef, ...]
     public_network_access: str
     required_firewall: str | None
-
-
-@dataclass(frozen=True)
-class SourceSummary:
-    family: LogFamily
-    table: str
-    rows: int
-    status: SourceStatus
-    detail: str = ""
-    # The row ledger: read = used + rows set aside; set_aside is (SetAsideReason value, rows),
-    # sorted by reason (a tuple, so the summary stays hashable).
-    read: int = 0
-    used: int = 0
-    set_aside: tuple[tuple[str, int], ...] = ()
 
 
 @dataclass(frozen=True)

@@ -63,17 +63,22 @@ def import_(az_json: Path, out: Path) -> None:
 def validate(file: Path) -> None:
     """Check a topology file; prints a summary or one error line (exit 2).
 
+    The file is loaded (references, address plans, Azure's own rules), then checked against
+    the JSON Schema shipped with netlogs (netlogs/json_schemas/topology.schema.json).
+
     Example:
 
         netlogs topology validate topology.yaml
     """
     from netlogs.topology.loader import load_topology, topology_sha256
+    from netlogs.topology.schema_check import check_topology_schema
 
     topo = load_topology(file)
+    check_topology_schema(file)
     click.echo(
         f"{file}: valid ({len(topo.vnets)} virtual networks, "
         f"{sum(len(v.subnets) for v in topo.vnets)} subnets, "
         f"{len(topo.private_endpoints)} private endpoints, {len(topo.key_vaults)} key vaults"
         + (f", {len(topo.gaps)} gaps" if topo.gaps else "")
-        + f"; sha256 {topology_sha256(topo)[:12]})"
+        + f"; sha256 {topology_sha256(topo)[:12]}; matches topology.schema.json)"
     )

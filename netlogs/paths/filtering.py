@@ -14,7 +14,7 @@ from netlogs.routing.types import USER, VIRTUAL_APPLIANCE, VIRTUAL_NETWORK_GATEW
 from netlogs.topology.model import NetworkSecurityGroup
 
 if TYPE_CHECKING:
-    from netlogs.paths.walk import Walk
+    from netlogs.paths.walk_state import Walk
 
 
 def origin_gate(w: Walk) -> NsgDecision | None:

@@ -24,7 +24,7 @@ from netlogs.routing.types import (
 from netlogs.topology.model import Firewall, KeyVault
 
 if TYPE_CHECKING:
-    from netlogs.paths.walk import Walk
+    from netlogs.paths.walk_state import Walk
 
 Bypass = tuple[BypassKind | None, int | None, str, Confidence]
 NO_BYPASS: Bypass = (None, None, "", Confidence.HIGH)

@@ -17,7 +17,7 @@ from netlogs.topology.coverage import PRIVATELINK_ZONE
 from netlogs.topology.model import KeyVault, PrivateDnsZone
 
 if TYPE_CHECKING:
-    from netlogs.paths.endpoints import Origin
+    from netlogs.paths.endpoint_types import Origin
     from netlogs.routing import RoutingIndex
 
 

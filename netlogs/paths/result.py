@@ -8,7 +8,7 @@ from netlogs.model import Confidence, ExpectedPath, PathHop
 from netlogs.paths.outcome import bypass_of
 
 if TYPE_CHECKING:
-    from netlogs.paths.walk import Walk
+    from netlogs.paths.walk_state import Walk
 
 CONFIDENCE_ORDER = (Confidence.LOW, Confidence.MEDIUM, Confidence.HIGH)
 

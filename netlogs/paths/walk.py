@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field, replace
+from dataclasses import replace
 
 from netlogs.model import BypassKind, Confidence, ExpectedPath, HopKind, PathHop
 from netlogs.paths.endpoints import Origin, Target, is_rfc1918
@@ -10,6 +10,7 @@ from netlogs.paths.filtering import destination_gate, origin_gate, unreturnable_
 from netlogs.paths.nsg import NsgDecision
 from netlogs.paths.outcome import firewall_snat_note, vault_admission
 from netlogs.paths.result import finish
+from netlogs.paths.walk_state import Walk
 from netlogs.routing import RouteDecision, RoutingIndex, lookup_of
 from netlogs.routing.prefixes import contains, parse_ip, parse_prefix
 from netlogs.routing.types import (
@@ -32,24 +33,6 @@ from netlogs.topology.model import Firewall, VirtualHub
 MAX_STEPS = 16
 # how a UDR next hop must be reachable
 _DIRECT = (VNET_LOCAL, VNET_PEERING, VNET_GLOBAL_PEERING, CONNECTED_GROUP)
-
-
-@dataclass
-class Walk:
-    """State of one walk; ``first`` is the client subnet's decision (bypass analysis uses it)."""
-
-    index: RoutingIndex
-    origin: Origin
-    target: Target
-    hops: list[PathHop] = field(default_factory=list)
-    firewalls: list[Firewall] = field(default_factory=list)
-    appliances: list[str] = field(default_factory=list)  # next hops that are no Azure Firewall
-    visited: list[str] = field(default_factory=list)
-    first: tuple[str, RouteDecision] | None = None
-    drop_reason: str | None = None
-    delivered: bool = False
-    port: int | None = None
-    notes: list[str] = field(default_factory=list)  # what the walk could not decide
 
 
 def walk(index: RoutingIndex, origin: Origin, target: Target, port: int | None) -> ExpectedPath:

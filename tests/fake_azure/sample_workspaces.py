@@ -21,7 +21,7 @@ from fake_kql import INGESTION_COLUMN, KqlEngine
 from sample_estate import WS_PLATFORM, WS_SECURITY
 
 HERE = Path(__file__).resolve().parent
-sys.path.insert(0, str(HERE.parent / "sources_la"))
+sys.path.insert(0, str(HERE.parent / "sources" / "log_analytics"))
 sys.path.insert(0, str(HERE.parent / "trace_live"))
 
 from trace_live_scenario import load_scenario  # noqa: E402

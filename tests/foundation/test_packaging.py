@@ -24,6 +24,9 @@ def test_wheel_contains_kql_and_report_templates(tmp_path: Path) -> None:
         assert f"netlogs/_data/kql/{name}" in names
     assert any(n.startswith("netlogs/_data/reports/") for n in names)
     assert "netlogs/py.typed" in names
+    # the JSON Schemas are package data, read with importlib.resources
+    assert "netlogs/json_schemas/topology.schema.json" in names
+    assert "netlogs/json_schemas/trace-v1.schema.json" in names
     # `netlogs demo` works from an installed wheel: the sample scenario and the licence ship
     assert "netlogs/_data/sample_data/topology.yaml" in names
     assert any(n.startswith("netlogs/_data/sample_data/logs/") for n in names)

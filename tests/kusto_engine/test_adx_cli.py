@@ -11,6 +11,7 @@ import duckdb
 import pytest
 
 from netlogs.cli import main
+from netlogs.json_schemas import TRACE_V1, schema_errors
 from netlogs.pipeline.trace import trace
 from netlogs.sources.files import FileSource
 from tests.kusto_engine.conftest import SAMPLE, Scenario
@@ -65,6 +66,7 @@ def test_trace_on_a_cluster_matches_the_local_engine(
     assert code in (1, 3), err
     document = json.loads(out.read_text(encoding="utf-8"))
     assert document["engine"]["name"] == "kusto"
+    assert schema_errors(document, TRACE_V1) == []
     page = html.read_text(encoding="utf-8")  # the engine, its query and the hash are cited
     assert 'id="engine">' in page and document["engine"]["query_sha256"] in page
     assert "netlogs template facts_clients" in page

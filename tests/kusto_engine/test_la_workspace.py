@@ -18,8 +18,8 @@ from netlogs.cli import main
 from netlogs.pipeline.trace import trace
 from netlogs.sources.files import FileSource
 from tests.kusto_engine.conftest import SAMPLE, Scenario
-from tests.sources_la.fake_query_api import FakeQueryApi, FakeRequest, Reply
-from tests.sources_la.la_bodies import with_partial_error
+from tests.sources.log_analytics.fake_query_api import FakeQueryApi, FakeRequest, Reply
+from tests.sources.log_analytics.la_bodies import with_partial_error
 from tests.trace_live.trace_live_support import AZ_SCRIPT, FAKE_TOKEN
 
 WORKSPACE = "9b1d5c3e-7a2f-4e6b-8c0d-1f2e3a4b5c6d"

@@ -8,6 +8,7 @@ import json
 import pytest
 
 from netlogs.errors import InputError
+from netlogs.json_schemas import TRACE_V1, schema_errors
 from netlogs.model import PredictedFix, TraceResult
 from netlogs.report.html import render_html
 from netlogs.report.json import dumps_trace_result, trace_result_from_dict, trace_result_to_dict
@@ -41,6 +42,7 @@ def test_fixes_round_trip_through_the_json_document(sample_result: TraceResult) 
     doc = trace_result_to_dict(result)
     assert doc["fixes"][0]["changes"] == ["udr:vnet-spoke3/snet-app:10.1.2.4/32->fw-hub"]
     assert doc["fixes"][0]["affected_clients"][0].startswith("vm-b (10.3.1.6)")
+    assert schema_errors(json.loads(dumps_trace_result(result)), TRACE_V1) == []
     again = trace_result_from_dict(json.loads(dumps_trace_result(result)))
     assert again.fixes == result.fixes
 

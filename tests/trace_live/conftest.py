@@ -1,9 +1,10 @@
 """Fixtures: the sample scenario served by the HTTPS fake query API, and a `netlogs trace` runner.
 
-The fake server itself lives in ``tests/sources_la`` (uniquely named modules); this area only adds
-a responder that answers from the shipped sample scenario. Sign-in goes through the real
-``DefaultAzureCredential`` limited to the Azure CLI credential, with a stub ``az`` on PATH that
-hands out a recognisable fake token, so tests can prove the token never leaks into any output.
+The fake server itself lives in ``tests/sources/log_analytics`` (uniquely named modules); this
+area only adds a responder that answers from the shipped sample scenario. Sign-in goes through
+the real ``DefaultAzureCredential`` limited to the Azure CLI credential, with a stub ``az`` on
+PATH that hands out a recognisable fake token, so tests can prove the token never leaks into any
+output.
 """
 
 from __future__ import annotations
@@ -17,7 +18,7 @@ from pathlib import Path
 import pytest
 
 HERE = Path(__file__).resolve().parent
-sys.path.insert(0, str(HERE.parent / "sources_la"))
+sys.path.insert(0, str(HERE.parent / "sources" / "log_analytics"))
 sys.path.insert(0, str(HERE))
 
 from fake_query_api import FakeQueryApi, Responder  # noqa: E402

@@ -20,6 +20,7 @@ from trace_live_scenario import ScenarioWorkspace, query_body
 from trace_live_support import FAKE_TOKEN, SAMPLE, WORKSPACE, Run, trace_args
 
 from netlogs import kql
+from netlogs.json_schemas import TRACE_V1, schema_errors
 
 EVIDENCE_TEMPLATES = [t.name for t in kql.list_templates() if t.family != "probe"]
 # What the probe-planned run sends to the sample workspace: the probe, then one query per
@@ -73,6 +74,7 @@ def test_live_and_offline_reach_the_same_verdict_for_every_client(
         for key in FINDING:
             assert flow[key] == offline_flows[ip][key], (ip, key)
     assert run.document["summary"] == offline.document["summary"]
+    assert schema_errors(run.document, TRACE_V1) == []  # live documents: the same schema
     # a few spot checks against the hand-written table in sample_data/README.md
     assert online_flows["10.0.1.10"]["verdict"] == FIREWALL_BYPASS
     assert online_flows["10.2.1.4"]["verdict"] == "REACHED_VIA_FIREWALL"  # SNAT stitched back

@@ -58,7 +58,7 @@ def test_sample_is_recognised(name: str, read_copy: ANY) -> None:
     assert sum(t.frame.height for t in collected.raw_tables) == rows
     (only,) = collected.inputs
     assert only.path == name and only.rows == rows
-    assert only.sha256 == hashlib.sha256((Path(__file__).parents[1] / "fixtures/logs" / name)
+    assert only.sha256 == hashlib.sha256((Path(__file__).parents[2] / "fixtures/logs" / name)
                                          .read_bytes()).hexdigest()
 
 

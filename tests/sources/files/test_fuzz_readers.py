@@ -37,7 +37,7 @@ from netlogs.errors import NetlogsError
 from netlogs.model import CollectedEvidence
 from netlogs.normalize import normalize_evidence
 
-NDJSON = Path(__file__).resolve().parents[1] / "fixtures" / "logs" / (
+NDJSON = Path(__file__).resolve().parents[2] / "fixtures" / "logs" / (
     "elastic_azfw_legacy_networkrule_raw.ndjson"
 )
 # format -> an export of that format (real shapes: the sample scenario and shared fixtures)

@@ -29,7 +29,7 @@ FIREWALL_ID = (
     "/subscriptions/00000000-0000-0000-0000-000000000001/resourcegroups/rg-hub/providers"
     "/microsoft.network/azurefirewalls/fw-hub"
 )
-FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "sources_la"
+FIXTURES = Path(__file__).resolve().parents[2] / "fixtures" / "sources_la"
 
 
 def network_rule_rows(

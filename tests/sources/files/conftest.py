@@ -14,7 +14,7 @@ sys.path.insert(0, str(Path(__file__).parent))  # file_faults.py, the fault test
 from netlogs.model import CollectedEvidence, EvidenceQuery
 from netlogs.sources.files import FileSource
 
-LOGS = Path(__file__).resolve().parents[1] / "fixtures" / "logs"
+LOGS = Path(__file__).resolve().parents[2] / "fixtures" / "logs"
 
 ANY_QUERY = EvidenceQuery(
     vault_name="kv", vault_fqdn="kv.vault.azure.net", private_endpoint_ips=(),

@@ -15,7 +15,7 @@ from netlogs.normalize import normalize_evidence, write_canonical
 from netlogs.sources.files import FileSource
 
 QUERY = EvidenceQuery("kv", "kv.vault.azure.net", (), (), None)
-LOGS = Path(__file__).resolve().parents[1] / "fixtures" / "logs"
+LOGS = Path(__file__).resolve().parents[2] / "fixtures" / "logs"
 
 KV_COLUMNS = [
     {"name": "TimeGenerated", "type": "datetime"},

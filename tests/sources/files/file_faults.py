@@ -13,7 +13,7 @@ from netlogs.cli import main
 from netlogs.model import CollectedEvidence, EvidenceQuery
 from netlogs.sources.files import FileSource
 
-REPO = Path(__file__).resolve().parents[2]
+REPO = Path(__file__).resolve().parents[3]
 SAMPLE_LOGS = REPO / "sample_data" / "logs"
 TOPOLOGY = REPO / "sample_data" / "topology.yaml"
 QUERY = EvidenceQuery("kv", "kv.vault.azure.net", (), (), None)

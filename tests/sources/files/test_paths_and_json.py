@@ -14,7 +14,7 @@ from netlogs.errors import InputError
 from netlogs.model import SourceStatus
 from netlogs.normalize import normalize_evidence
 
-LOGS = Path(__file__).resolve().parents[1] / "fixtures" / "logs"
+LOGS = Path(__file__).resolve().parents[2] / "fixtures" / "logs"
 NDJSON = "elastic_azfw_legacy_networkrule_raw.ndjson"
 
 

@@ -244,7 +244,7 @@ def test_fetch_refuses_a_non_empty_out_dir(run_fetch, tmp_path):
 
 
 def test_fetch_with_topology_pushes_pe_public_ips_and_firewalls_into_kql(run_fetch):
-    topology = Path(__file__).parents[1] / "fixtures" / "sources_la" / "topology.yaml"
+    topology = Path(__file__).parents[2] / "fixtures" / "sources_la" / "topology.yaml"
     code, _, stderr, out, api = run_fetch(
         firewall_rows_else_empty, extra=("--topology", str(topology))
     )
@@ -255,7 +255,7 @@ def test_fetch_with_topology_pushes_pe_public_ips_and_firewalls_into_kql(run_fet
 
 
 def test_fetch_unknown_vault_in_topology_exits_2_before_querying(run_fetch, tmp_path):
-    topology = Path(__file__).parents[1] / "fixtures" / "sources_la" / "topology.yaml"
+    topology = Path(__file__).parents[2] / "fixtures" / "sources_la" / "topology.yaml"
     code, _, stderr, out, api = run_fetch(
         firewall_rows_else_empty, extra=("--topology", str(topology), "--vault", "kv-typo")
     )
