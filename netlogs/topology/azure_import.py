@@ -61,10 +61,10 @@ def mapping_from_resources(
     """
     notes = ImportNotes() if notes is None else notes
     vnet_names = {r.name.lower(): r.name for r in _of(resources, VNET)}
-    vnets = [
-        _vnet(r, _by_reference(resources, VNET), _by_reference(resources, ROUTE_TABLE), notes)
-        for r in _of(resources, VNET)
-    ]
+    # once, not per VNet: building them per VNet made the import quadratic in the resources
+    vnet_ids = _by_reference(resources, VNET)
+    route_table_ids = _by_reference(resources, ROUTE_TABLE)
+    vnets = [_vnet(r, vnet_ids, route_table_ids, notes) for r in _of(resources, VNET)]
     subnet_refs = {f"{v['name']}/{s['name']}" for v in vnets for s in v["subnets"]}
     service_tags: dict[str, list[str]] = {}
     route_tables = [_route_table(r, service_tags) for r in _of(resources, ROUTE_TABLE)]

@@ -118,6 +118,11 @@ def test_discovered_trace_reaches_the_offline_verdicts(
         "assumed from the routes: traffic must pass fw-hub (every modelled path from"
     )
     assert not any("fw-hub" in g["message"] for g in run.document["gaps"])
+    offline_vault = offline.document["vault"]  # the topology file's design rule
+    assert (offline_vault["required_firewall_source"], offline_vault["required_firewall_note"]) == (
+        "topology", ""
+    )
+    assert offline.document["log_settings"] == []
     # where each log family goes, as discovery read it
     assert run.document["log_settings"] == EXPECTED_LOG_SETTINGS
     # the discovered topology is kept next to the outputs; its hash is the report's
