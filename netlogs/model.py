@@ -48,6 +48,11 @@ __all__ = [
     "DEFAULT_CLOCK_SKEW",
     "DEFAULT_FIREWALL_LEAD",
     "DEFAULT_REUSE_WINDOW",
+    "LOG_SETTING_DIAGNOSTIC",
+    "LOG_SETTING_FLOW_LOG",
+    "RULE_ASSUMED",
+    "RULE_FROM_TOPOLOGY",
+    "RULE_GIVEN",
     "BypassKind",
     "CollectedEvidence",
     "Confidence",
@@ -66,6 +71,7 @@ __all__ = [
     "InputFile",
     "LedgerEntry",
     "LogFamily",
+    "LogSetting",
     "ObservedHop",
     "ParseIssue",
     "PathHop",
@@ -206,12 +212,40 @@ class PrivateEndpointRef:
     subnet: str
 
 
+# Where the design rule (``VaultSummary.required_firewall``) came from
+RULE_GIVEN = "given"  # --require-firewall
+RULE_FROM_TOPOLOGY = "topology"  # the topology file's designRules
+RULE_ASSUMED = "assumed from the routes"  # discovery: every modelled client path meets it
+
+
 @dataclass(frozen=True)
 class VaultSummary:
     name: str
     private_endpoints: tuple[PrivateEndpointRef, ...]
     public_network_access: str
     required_firewall: str | None
+    required_firewall_source: str = ""  # RULE_GIVEN | RULE_FROM_TOPOLOGY | RULE_ASSUMED; "" = none
+    # what every output states first: why the rule was assumed, or why none could be read
+    required_firewall_note: str = ""
+
+
+@dataclass(frozen=True)
+class LogSetting:
+    """One diagnostic setting or flow-log resource discovery read: which logs of which resource
+    go where. Evidence of where the trace looked, listed under the report's source table."""
+
+    kind: str  # LOG_SETTING_DIAGNOSTIC | LOG_SETTING_FLOW_LOG
+    resource: str  # the vault or firewall; for a flow log, the VNet, subnet, NIC or NSG it covers
+    name: str  # the diagnostic setting's or the flow-log resource's name
+    categories: tuple[str, ...]  # enabled categories (or groups); () for a flow log
+    destination: str  # "workspace law-x (resource-specific tables)", "storage account st", ...
+    enabled: bool = True
+    retention_days: int | None = None  # the workspace's (diagnostic) or the flow log's own
+    traffic_analytics_interval_min: int | None = None  # flow logs with Traffic Analytics
+
+
+LOG_SETTING_DIAGNOSTIC = "diagnostic setting"
+LOG_SETTING_FLOW_LOG = "flow log"
 
 
 @dataclass(frozen=True)
@@ -262,6 +296,7 @@ class TraceResult:
     timeline: pl.DataFrame | None = field(default=None, compare=False)  # for HTML charts only
     engine: EngineRecord | None = None  # None: the local engine (kept out of older documents)
     fixes: tuple[PredictedFix, ...] = ()  # per violating client the model explains
+    log_settings: tuple[LogSetting, ...] = ()  # discovered: where each log family goes
 
     @property
     def violations(self) -> int:

@@ -47,6 +47,19 @@ def log_analytics_connection(command: F) -> F:
     return click.option(
         "--endpoint",
         envvar=["NETLOGS_LOGS_ENDPOINT", "NETLOGS_LA_ENDPOINT"],
+        callback=_https_endpoint,
         hidden=True,
         help="Query API base URL, e.g. https://api.loganalytics.io (proxies, private links).",
     )(command)
+
+
+def _https_endpoint(_ctx: click.Context, _param: click.Parameter, value: str | None) -> str | None:
+    """The query API gets a bearer token: never over plain http (the same rule as discovery's
+    ``NETLOGS_LOGS_ENDPOINT`` check), whichever of --workspace, fetch or discovery reads it."""
+    from netlogs.errors import ConfigError
+
+    if value and not value.strip().lower().startswith("https://"):
+        raise ConfigError(
+            f"--endpoint / NETLOGS_LOGS_ENDPOINT={value}: must be an https:// URL"
+        )
+    return value.strip() if value else value

@@ -20,6 +20,7 @@ from netlogs.errors import ConfigError
 if TYPE_CHECKING:
     from netlogs.cli.progress import ProgressDisplay
     from netlogs.model import EvidenceSource, TraceRequest, TraceResult
+    from netlogs.pipeline.discover import Discovery
     from netlogs.topology.model import Topology
 
 
@@ -137,7 +138,7 @@ def trace(ctx: click.Context, /, **options: object) -> None:
     )
     now = _now(_text(options, "now_text"))
     display = ProgressDisplay(quiet=bool(options.get("quiet")))
-    request, topology, source, note = _prepare(options, now, display)
+    request, topology, source, discovery = _prepare(options, now, display)
     cluster = _text(options, "cluster")
     engine = chosen_engine(
         _text(options, "engine") or "auto",
@@ -159,13 +160,13 @@ def trace(ctx: click.Context, /, **options: object) -> None:
     except KeyboardInterrupt:
         click.echo("Interrupted: queries stopped, no result written", err=True)
         ctx.exit(130)
-    if note:
-        result = _with_note(result, note)
+    if discovery is not None:
+        from netlogs.pipeline.discover import with_discovery
+
+        result = with_discovery(result, discovery)
     write_reports(result, outputs)
     if not takes_stdout(outputs):  # `--json -`: stdout holds that document alone
         output = _text(options, "output_format") or "table"
-        if note and output == "table":
-            click.echo(note)  # the assumed design rule: the first line of the answer
         _print_result(result, output, _text(options, "query"))
     ctx.exit(exit_code_for(result))
 
@@ -204,10 +205,10 @@ def report(result_file: Path, html_file: str | None, markdown_file: str | None) 
 
 def _prepare(
     options: dict[str, object], now: datetime, display: ProgressDisplay
-) -> tuple[TraceRequest, Topology, EvidenceSource | None, str]:
+) -> tuple[TraceRequest, Topology, EvidenceSource | None, Discovery | None]:
     """Check the options, then build the request, the topology, the evidence source (none for
-    --cluster: ADX is only queried by the kusto engine) and the note every output starts with
-    (a design rule read from the routes), if any."""
+    --cluster: ADX is only queried by the kusto engine) and, discovering from Azure, what was
+    discovered (the design rule read from the routes and the log settings every output shows)."""
     from netlogs.model import TraceRequest
     from netlogs.pipeline.window import parse_duration, resolve_window
 
@@ -238,7 +239,7 @@ def _prepare(
             f"{'--cluster' if cluster else '--workspace'} needs a time window: add --since 2h"
             " or --start/--end"
         )
-    note, required = "", _text(options, "require_firewall")
+    discovery, required = None, _text(options, "require_firewall")
     source: EvidenceSource | None
     if discovering:
         from netlogs.cli.live_discovery import discover, planned_source
@@ -250,9 +251,8 @@ def _prepare(
         ]
         found = discover(options, vault, outputs)
         topology, source = found.discovery.topology, planned_source(found, options)
-        vault, note, required = found.discovery.plan.vault, found.discovery.rule.note, (
-            found.discovery.rule.firewall
-        )
+        discovery = found.discovery
+        vault, required = discovery.plan.vault, discovery.rule.firewall
     else:
         topology = _topology(_text(options, "topology_file"), vault)
         source = None if cluster else _source(options, logs, workspaces, (now, display))
@@ -273,7 +273,7 @@ def _prepare(
         ),
         timeline=_text(options, "html_file") is not None,  # only the HTML report draws it
     )
-    return request, topology, source, note
+    return request, topology, source, discovery
 
 
 def _discovering(options: dict[str, object]) -> bool:
@@ -281,16 +281,6 @@ def _discovering(options: dict[str, object]) -> bool:
     return not any(
         _text(options, key) for key in ("logs", "topology_file", "cluster")
     ) and not _workspaces(options)
-
-
-def _with_note(result: TraceResult, note: str) -> TraceResult:
-    """The assumed design rule, first among the gaps of every written report."""
-    from dataclasses import replace
-
-    from netlogs.model import Gap, GapKind
-
-    first = Gap(GapKind.TOPOLOGY, note, (), "give --require-firewall NAME (or none) to decide it")
-    return replace(result, gaps=(first, *result.gaps))
 
 
 def _topology(path: str | None, vault: str) -> Topology:

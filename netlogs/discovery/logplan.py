@@ -13,6 +13,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from netlogs.model import LOG_SETTING_DIAGNOSTIC, LOG_SETTING_FLOW_LOG, LogSetting
 from netlogs.topology.arm_shapes import dig, flatten, last_segment
 
 KEYVAULT_CATEGORIES = {"AuditEvent"}
@@ -199,6 +200,60 @@ def _flow_log(body: Mapping[str, Any], blobs: Mapping[str, str]) -> FlowLogSetti
         filtering=str(body.get("enabledFilteringCriteria") or ""),
         blob_endpoint=blobs.get(str(body.get("storageId") or "").lower(), ""),
     )
+
+
+def log_settings(plan: LogPlan) -> tuple[LogSetting, ...]:
+    """The plan as the plain list a report shows under its sources: every diagnostic setting of
+    the vault and the firewalls, then every flow-log resource, in a stable order."""
+    settings = [
+        LogSetting(
+            kind=LOG_SETTING_DIAGNOSTIC,
+            resource=d.resource,
+            name=d.setting,
+            categories=tuple(sorted(d.categories_on)),
+            destination=_diagnostic_destination(d),
+            enabled=bool(d.categories_on),
+            retention_days=d.retention_days if d.workspace_id else None,
+        )
+        for d in sorted(plan.destinations, key=_setting_order)
+    ]
+    settings += [
+        LogSetting(
+            kind=LOG_SETTING_FLOW_LOG,
+            resource=f.target,
+            name=f.name,
+            categories=(),
+            destination=_flow_log_destination(plan, f),
+            enabled=f.enabled,
+            retention_days=f.retention_days,
+            traffic_analytics_interval_min=f.interval_min if f.traffic_analytics else None,
+        )
+        for f in sorted(plan.flow_logs, key=lambda f: (f.target, f.name))
+    ]
+    return tuple(settings)
+
+
+def _setting_order(d: LogDestination) -> tuple[bool, str, str]:
+    return (d.family != "keyvault", d.resource, d.setting)
+
+
+def _diagnostic_destination(d: LogDestination) -> str:
+    places = []
+    if d.workspace_id:
+        mode = "resource-specific tables" if d.dedicated else "AzureDiagnostics"
+        places.append(f"workspace {d.workspace_name or d.workspace_id} ({mode})")
+    if d.storage_account:
+        places.append(f"storage account {last_segment(d.storage_account)}")
+    return "; ".join(places) or "no workspace or storage account"
+
+
+def _flow_log_destination(plan: LogPlan, f: FlowLogSetting) -> str:
+    places = []
+    if f.traffic_analytics and f.workspace:
+        places.append(f"Traffic Analytics workspace {plan.workspace_name(f.workspace)}")
+    if f.storage_account:
+        places.append(f"storage account {last_segment(f.storage_account)}")
+    return "; ".join(places) or "no destination"
 
 
 def candidate_templates(plan: LogPlan, workspace: str) -> tuple[str, ...]:

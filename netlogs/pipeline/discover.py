@@ -27,9 +27,10 @@ from netlogs.discovery.estate import (
     of_type,
     topology_from_rows,
 )
-from netlogs.discovery.logplan import LogPlan, Problem, log_plan
+from netlogs.discovery.logplan import LogPlan, Problem, log_plan, log_settings
 from netlogs.discovery.vault import parse_vault_ref, pick_vault, vault_query
 from netlogs.errors import AzureRequestError
+from netlogs.model import RULE_ASSUMED, Gap, GapKind, TraceResult
 from netlogs.topology.arm_shapes import FIREWALL, VNET
 from netlogs.topology.model import DesignRule, Topology
 
@@ -136,6 +137,20 @@ def _try(call: Callable[[], Any]) -> tuple[Any, AzureRequestError | None]:
 def _problem(resource_id: str, what: str, error: AzureRequestError) -> dict[str, str]:
     role = "Reader" if error.status in (401, 403) else ""
     return {"resource": resource_id, "message": f"cannot read the {what}: {error}", "role": role}
+
+
+def with_discovery(result: TraceResult, found: Discovery) -> TraceResult:
+    """A trace of a discovered estate: the log settings it read, and the design rule when it was
+    read from the routes (or could not be), kept with the vault so every output states it first.
+    An undecided rule is a topology gap too: without it no bypass can be a violation."""
+    rule, vault, gaps = found.rule, result.vault, result.gaps
+    if rule.note:
+        source = RULE_ASSUMED if rule.assumed else vault.required_firewall_source
+        vault = replace(vault, required_firewall_note=rule.note, required_firewall_source=source)
+    if rule.note and not rule.assumed:
+        decide = "give --require-firewall NAME (or none) to decide it"
+        gaps = (Gap(GapKind.TOPOLOGY, rule.note, (), decide), *gaps)
+    return replace(result, vault=vault, gaps=gaps, log_settings=log_settings(found.plan))
 
 
 def _searched(subscriptions: tuple[str, ...]) -> str:

@@ -58,6 +58,7 @@ from netlogs.pipeline.scope import (
     find_vault,
     forbids_public_endpoint,
     required_firewall,
+    required_firewall_source,
     resolve_client_scope,
     vault_private_endpoints,
 )
@@ -115,7 +116,7 @@ def trace_in_kusto(
     result = _result(
         request,
         topology,
-        _vault_summary(topology, ctx),
+        _vault_summary(topology, ctx, request.required_firewall),
         window=request.window,
         tables=tables,
         collected=CollectedEvidence(raw_tables=(), ledger=run.ledger, queries=run.queries),
@@ -195,13 +196,18 @@ def _judged(
     return tuple(flows), tuple(gaps)
 
 
-def _vault_summary(topology: Topology, ctx: CorrelationContext) -> VaultSummary:
+def _vault_summary(
+    topology: Topology, ctx: CorrelationContext, flag: str | None
+) -> VaultSummary:
     endpoints = vault_private_endpoints(topology, ctx.vault)
     return VaultSummary(
         name=ctx.vault.name,
         private_endpoints=tuple(PrivateEndpointRef(pe.name, pe.ip, pe.subnet) for pe in endpoints),
         public_network_access=ctx.vault.public_network_access,
         required_firewall=ctx.required_firewall,
+        required_firewall_source=(
+            required_firewall_source(topology, ctx.vault, flag) if ctx.required_firewall else ""
+        ),
     )
 
 

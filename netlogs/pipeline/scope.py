@@ -11,6 +11,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 from netlogs.errors import ConfigError
+from netlogs.model import RULE_FROM_TOPOLOGY, RULE_GIVEN
 from netlogs.routing import index_for
 from netlogs.routing.prefixes import covers, exact_ipv4, mask, parse_prefix
 from netlogs.topology.model import KeyVault, PrivateEndpoint, Topology
@@ -77,6 +78,14 @@ def required_firewall(topology: Topology, vault: KeyVault, flag: str | None) -> 
         f"unknown firewall {name!r} in --require-firewall: not in topology {topology.source}"
         f" (known: {known})"
     )
+
+
+def required_firewall_source(topology: Topology, vault: KeyVault, flag: str | None) -> str:
+    """``given`` (the flag), ``topology`` (the file's design rule) or "" (no rule)."""
+    if flag is not None:
+        return RULE_GIVEN
+    rules = [r for r in topology.design_rules if r.vault.lower() == vault.name.lower()]
+    return RULE_FROM_TOPOLOGY if any(r.require_firewall for r in rules) else ""
 
 
 def forbids_public_endpoint(topology: Topology, vault: KeyVault) -> bool:

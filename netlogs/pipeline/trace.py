@@ -55,6 +55,7 @@ from netlogs.pipeline.scope import (
     find_vault,
     forbids_public_endpoint,
     required_firewall,
+    required_firewall_source,
     resolve_client_scope,
     vault_private_endpoints,
 )
@@ -145,6 +146,9 @@ def _traced(request: TraceRequest, source: EvidenceSource, topology: Topology) -
         private_endpoints=tuple(PrivateEndpointRef(pe.name, pe.ip, pe.subnet) for pe in endpoints),
         public_network_access=vault.public_network_access,
         required_firewall=firewall,
+        required_firewall_source=(
+            required_firewall_source(topology, vault, request.required_firewall) if firewall else ""
+        ),
     )
     return _result(
         request,

@@ -13,7 +13,7 @@ from collections import Counter
 from dataclasses import dataclass
 from datetime import datetime, timezone
 
-from netlogs.model import BypassKind, FlowResult, TraceResult, Verdict
+from netlogs.model import RULE_ASSUMED, BypassKind, FlowResult, TraceResult, Verdict
 from netlogs.report.vocabulary import client_label, sorted_flows
 
 PASS = "PASS"
@@ -46,9 +46,18 @@ class Answer:
 
 
 def design_rule(result: TraceResult) -> str:
-    firewall = result.vault.required_firewall
+    """The rule in one line; a rule read from the routes says so, and how to decide it."""
+    vault = result.vault
+    firewall = vault.required_firewall
+    if firewall and vault.required_firewall_source == RULE_ASSUMED:
+        return (
+            f"{RULE_ASSUMED}: traffic must pass {firewall} "
+            "(--require-firewall NAME or none to decide)"
+        )
     if firewall:
-        return f"design rule: traffic to {result.vault.name} must pass {firewall}"
+        return f"design rule: traffic to {vault.name} must pass {firewall}"
+    if vault.required_firewall_note:  # discovery looked for one and could not decide
+        return vault.required_firewall_note
     return (
         "no firewall rule given: nothing is a bypass violation "
         "(only public or service-endpoint access is)"

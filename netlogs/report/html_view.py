@@ -15,6 +15,7 @@ from netlogs.report.answer import Answer, build_answer, evidence_line
 from netlogs.report.fixes import fix_of, fix_sentence
 from netlogs.report.html_clients import ClientSelection, select_clients
 from netlogs.report.html_path import STATUS_WORD, STYLE, path_svg
+from netlogs.report.ledger_text import LOG_SETTING_HEADERS, log_setting_cells
 from netlogs.report.vocabulary import (
     GAP_TITLE,
     HOP_STATUS_MEANING,
@@ -174,6 +175,8 @@ def report_view(result: TraceResult) -> dict[str, Any]:
         "verdict_legend": [(v.value, VERDICT_MEANING[v]) for v in VERDICT_ORDER],
         "picture_legend": _PICTURE_LEGEND,
         "sources": sorted(result.sources, key=lambda s: (s.family.value, s.table)),
+        "log_setting_headers": LOG_SETTING_HEADERS,
+        "log_settings": [log_setting_cells(s) for s in result.log_settings],
         "queries": sorted(result.queries, key=lambda q: (q.name, q.workspace, q.timespan)),
         "ledger": sorted(result.ledger, key=lambda e: (e.template, e.workspace, e.start)),
         "inputs": sorted(result.inputs, key=lambda i: i.path),

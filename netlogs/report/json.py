@@ -19,6 +19,7 @@ from netlogs.model import (
     Gap,
     InputFile,
     LedgerEntry,
+    LogSetting,
     ObservedHop,
     PredictedFix,
     QueryRecord,
@@ -64,6 +65,8 @@ def _document(result: TraceResult) -> dict[str, Any]:
         "vault": _vault(result.vault),
         "window": {"start": iso_utc(result.window.start), "end": iso_utc(result.window.end)},
         "sources": [_source(s) for s in sorted(result.sources, key=_source_key)],
+        # discovered traces: where each log family goes (their order is the discovery's)
+        "log_settings": [_log_setting(s) for s in result.log_settings],
         "summary": summary(result),
         "flows": [_flow(f) for f in sorted(result.flows, key=_flow_key)],
         "gaps": [_gap(g) for g in sorted(result.gaps, key=_gap_key)],
@@ -116,6 +119,8 @@ def _vault(vault: VaultSummary) -> dict[str, Any]:
         "private_endpoints": [{"name": p.name, "ip": p.ip, "subnet": p.subnet} for p in endpoints],
         "public_network_access": vault.public_network_access,
         "required_firewall": vault.required_firewall,
+        "required_firewall_source": vault.required_firewall_source or None,
+        "required_firewall_note": vault.required_firewall_note,
     }
 
 
@@ -129,6 +134,19 @@ def _source(source: SourceSummary) -> dict[str, Any]:
         "read": source.read,
         "used": source.used,
         "set_aside": dict(source.set_aside),
+    }
+
+
+def _log_setting(setting: LogSetting) -> dict[str, Any]:
+    return {
+        "kind": setting.kind,
+        "resource": setting.resource,
+        "name": setting.name,
+        "categories": list(setting.categories),
+        "destination": setting.destination,
+        "enabled": setting.enabled,
+        "retention_days": setting.retention_days,
+        "traffic_analytics_interval_min": setting.traffic_analytics_interval_min,
     }
 
 

@@ -10,6 +10,11 @@ from typing import Any, NoReturn, TypeVar
 
 from netlogs.errors import InputError
 from netlogs.model import (
+    LOG_SETTING_DIAGNOSTIC,
+    LOG_SETTING_FLOW_LOG,
+    RULE_ASSUMED,
+    RULE_FROM_TOPOLOGY,
+    RULE_GIVEN,
     EngineRecord,
     EvidenceRow,
     FlowResult,
@@ -20,6 +25,7 @@ from netlogs.model import (
     InputFile,
     LedgerEntry,
     LogFamily,
+    LogSetting,
     ObservedHop,
     PredictedFix,
     PrivateEndpointRef,
@@ -134,6 +140,7 @@ def trace_result_from_dict(data: object, *, origin: str = "trace result") -> Tra
         generated_at=doc.time("generated_at", optional=True),
         engine=_engine(doc) if doc.get("engine", dict, optional=True) is not None else None,
         fixes=doc.items("fixes", _fix, optional=True),
+        log_settings=doc.items("log_settings", _log_setting, optional=True),
     )
 
 
@@ -152,7 +159,21 @@ def _vault(r: _Reader) -> VaultSummary:
         private_endpoints=r.items("private_endpoints", _endpoint),
         public_network_access=r.text("public_network_access"),
         required_firewall=r.get("required_firewall", str, optional=True),
+        # absent from documents written before the rule's source was recorded
+        required_firewall_source=_rule_source(r),
+        required_firewall_note=r.text("required_firewall_note", default=""),
     )
+
+
+def _rule_source(r: _Reader) -> str:
+    source = r.get("required_firewall_source", str, optional=True) or ""
+    if source not in ("", RULE_GIVEN, RULE_FROM_TOPOLOGY, RULE_ASSUMED):
+        r.fail(
+            f"unknown value {source!r} (expected one of: {RULE_GIVEN}, {RULE_FROM_TOPOLOGY}, "
+            f"{RULE_ASSUMED})",
+            "required_firewall_source",
+        )
+    return str(source)
 
 
 def _endpoint(r: _Reader) -> PrivateEndpointRef:
@@ -243,6 +264,26 @@ def _fix(r: _Reader) -> PredictedFix:
         predicted_verdict=r.text("predicted_verdict", default=""),
         affected=tuple(_strings(r, "affected_clients")),
         note=r.text("note", default=""),
+    )
+
+
+def _log_setting(r: _Reader) -> LogSetting:
+    kind = r.text("kind")
+    if kind not in (LOG_SETTING_DIAGNOSTIC, LOG_SETTING_FLOW_LOG):
+        r.fail(
+            f"unknown value {kind!r} (expected one of: {LOG_SETTING_DIAGNOSTIC}, "
+            f"{LOG_SETTING_FLOW_LOG})",
+            "kind",
+        )
+    return LogSetting(
+        kind=kind,
+        resource=r.text("resource"),
+        name=r.text("name"),
+        categories=tuple(_strings(r, "categories")),
+        destination=r.text("destination"),
+        enabled=bool(r.get("enabled", bool)),
+        retention_days=r.get("retention_days", int, optional=True),
+        traffic_analytics_interval_min=r.get("traffic_analytics_interval_min", int, optional=True),
     )
 
 

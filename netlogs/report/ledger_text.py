@@ -2,7 +2,12 @@
 
 from __future__ import annotations
 
-from netlogs.model import SourceStatus, SourceSummary, TraceResult
+from netlogs.model import LOG_SETTING_FLOW_LOG, LogSetting, SourceStatus, SourceSummary, TraceResult
+
+LOG_SETTING_HEADERS = (
+    "Kind", "Resource", "Setting", "State", "Categories", "Destination", "Retention",
+    "Traffic Analytics",
+)
 
 
 def source_name(source: SourceSummary) -> str:
@@ -33,3 +38,39 @@ def ledger_line(source: SourceSummary) -> str:
 
 def sorted_sources(result: TraceResult) -> list[SourceSummary]:
     return sorted(result.sources, key=lambda s: (s.family.value, s.table, s.status.value))
+
+
+def log_setting_cells(setting: LogSetting) -> tuple[str, ...]:
+    """One discovered diagnostic setting or flow log, a cell per ``LOG_SETTING_HEADERS``."""
+    flow_log = setting.kind == LOG_SETTING_FLOW_LOG
+    categories = ", ".join(setting.categories) or ("-" if flow_log else "none enabled")
+    days = setting.retention_days
+    interval = setting.traffic_analytics_interval_min
+    return (
+        setting.kind,
+        setting.resource,
+        setting.name,
+        "on" if setting.enabled else "off",
+        categories,
+        setting.destination,
+        "-" if days is None else f"{days} d",
+        f"every {interval} min" if interval is not None else ("off" if flow_log else "-"),
+    )
+
+
+def log_setting_line(setting: LogSetting) -> str:
+    """``diagnostic setting diag-kv of kv-contoso-prod: on, AuditEvent -> workspace law-x
+    (resource-specific tables), retention 90 d``."""
+    kind, resource, name, state, categories, destination, days, interval = (
+        log_setting_cells(setting)
+    )
+    of = "on" if setting.kind == LOG_SETTING_FLOW_LOG else "of"
+    line = f"{kind} {name} {of} {resource}: {state}"
+    if setting.kind != LOG_SETTING_FLOW_LOG:
+        line += f", {categories}"
+    line += f" -> {destination}"
+    if days != "-":
+        line += f", retention {days}"
+    if setting.kind == LOG_SETTING_FLOW_LOG:
+        line += f", Traffic Analytics {interval}"
+    return line

@@ -9,7 +9,12 @@ from __future__ import annotations
 from netlogs.model import FlowResult, TraceResult
 from netlogs.report.answer import Answer, build_answer, evidence_line
 from netlogs.report.fixes import fix_of, fix_sentence
-from netlogs.report.ledger_text import sorted_sources, source_name
+from netlogs.report.ledger_text import (
+    LOG_SETTING_HEADERS,
+    log_setting_cells,
+    sorted_sources,
+    source_name,
+)
 from netlogs.report.safe_text import markdown_text, neutralise, shorten
 from netlogs.report.vocabulary import (
     GAP_TITLE,
@@ -161,7 +166,24 @@ def _sources(result: TraceResult) -> str:
             markdown_text(shorten(source.detail, _CAUSE_LIMIT) or "-"),
         ]
         lines.append("| " + " | ".join(cells) + " |")
-    return "\n".join(lines)
+    return "\n".join(lines + _log_settings(result))
+
+
+def _log_settings(result: TraceResult) -> list[str]:
+    """Discovered traces: the diagnostic settings and flow logs the sources come from."""
+    if not result.log_settings:
+        return []
+    lines = [
+        "",
+        "#### Log settings (discovered)",
+        "",
+        "| " + " | ".join(LOG_SETTING_HEADERS) + " |",
+        "|" + "---|" * len(LOG_SETTING_HEADERS),
+    ]
+    for setting in result.log_settings:
+        cells = [markdown_text(cell) for cell in log_setting_cells(setting)]
+        lines.append("| " + " | ".join(cells) + " |")
+    return lines
 
 
 def _footer(result: TraceResult) -> str:

@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING
 from netlogs.model import FlowResult, TraceResult, Verdict
 from netlogs.report.answer import VIOLATIONS, Answer, build_answer, evidence_line
 from netlogs.report.fixes import fix_line, fix_of
-from netlogs.report.ledger_text import ledger_line, sorted_sources
+from netlogs.report.ledger_text import ledger_line, log_setting_line, sorted_sources
 from netlogs.report.safe_text import neutralise
 from netlogs.report.vocabulary import (
     GAP_TITLE,
@@ -96,10 +96,14 @@ def _answer(result: TraceResult, answer: Answer) -> list[RenderableType]:
 
     banner = Text()
     banner.append(answer.headline, style=_STATUS_STYLE.get(answer.status, "bold"))
-    banner.append("  ")
-    banner.append(neutralise(answer.rule))
     window = f"{iso_utc(result.window.start)} -> {iso_utc(result.window.end)}"
-    parts: list[RenderableType] = [
+    parts: list[RenderableType] = []
+    if result.vault.required_firewall_note:  # a rule read from the routes: the very first line
+        parts.append(Text(neutralise(answer.rule), style="bold"))
+    else:
+        banner.append("  ")
+        banner.append(neutralise(answer.rule))
+    parts += [
         banner,
         Text(neutralise(answer.title), style="bold"),
         Text(f"Key Vault {neutralise(result.vault.name)}, window {window}", style="dim"),
@@ -238,6 +242,12 @@ def _sources(result: TraceResult) -> list[RenderableType]:
     lines += [
         Padding(Text(neutralise(ledger_line(s))), (0, 0, 0, 2)) for s in sorted_sources(result)
     ]
+    if result.log_settings:  # discovered: where the logs above come from
+        lines.append(Text("Log settings (discovered):", style="bold"))
+        lines += [
+            Padding(Text(neutralise(log_setting_line(s))), (0, 0, 0, 2))
+            for s in result.log_settings
+        ]
     return lines
 
 

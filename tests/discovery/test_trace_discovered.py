@@ -60,6 +60,43 @@ def offline() -> Run:
     )
 
 
+EXPECTED_LOG_SETTINGS = [
+    {
+        "kind": "diagnostic setting",
+        "resource": "kv-contoso-prod",
+        "name": "to-law-platform",
+        "categories": ["AuditEvent"],
+        "destination": "workspace law-contoso-platform (resource-specific tables)",
+        "enabled": True,
+        "retention_days": 90,
+        "traffic_analytics_interval_min": None,
+    },
+    {
+        "kind": "diagnostic setting",
+        "resource": "fw-hub",
+        "name": "to-law-security",
+        "categories": ["AZFWApplicationRule", "AZFWNatRule", "AZFWNetworkRule"],
+        "destination": "workspace law-contoso-security (resource-specific tables)",
+        "enabled": True,
+        "retention_days": 30,
+        "traffic_analytics_interval_min": None,
+    },
+    {
+        "kind": "flow log",
+        "resource": "vnet-spoke-app",
+        "name": "fl-vnet-spoke-app",
+        "categories": [],
+        "destination": "storage account stcontosoflowlogs",
+        "enabled": True,
+        "retention_days": 7,
+        "traffic_analytics_interval_min": None,
+    },
+]
+RULE_LINE = (
+    "assumed from the routes: traffic must pass fw-hub (--require-firewall NAME or none to decide)"
+)
+
+
 def verdicts(document: dict[str, Any]) -> dict[str, str]:
     return {f["client_ip"]: f["verdict"] for f in document["flows"]}
 
@@ -73,10 +110,21 @@ def test_discovered_trace_reaches_the_offline_verdicts(
     assert "Traceback" not in run.stderr
     assert verdicts(run.document) == verdicts(offline.document)
     assert len(run.document["flows"]) == 14
-    # the design rule was read from the routes, and the report says so among its gaps
-    notes = [g["message"] for g in run.document["gaps"] if g["kind"] == "topology"]
-    assert notes and notes[0].startswith("assumed from the routes: traffic must pass fw-hub")
-    assert run.document["vault"]["required_firewall"] == "fw-hub"
+    # the design rule was read from the routes: the result says so with the vault, not as a gap
+    vault = run.document["vault"]
+    assert vault["required_firewall"] == "fw-hub"
+    assert vault["required_firewall_source"] == "assumed from the routes"
+    assert vault["required_firewall_note"].startswith(
+        "assumed from the routes: traffic must pass fw-hub (every modelled path from"
+    )
+    assert not any("fw-hub" in g["message"] for g in run.document["gaps"])
+    offline_vault = offline.document["vault"]  # the topology file's design rule
+    assert (offline_vault["required_firewall_source"], offline_vault["required_firewall_note"]) == (
+        "topology", ""
+    )
+    assert offline.document["log_settings"] == []
+    # where each log family goes, as discovery read it
+    assert run.document["log_settings"] == EXPECTED_LOG_SETTINGS
     # the discovered topology is kept next to the outputs; its hash is the report's
     topology = out.parent / "kv-contoso-prod.discovered-topology.yaml"
     assert topology.is_file()
@@ -241,3 +289,57 @@ def test_blobs_the_identity_may_not_read_are_a_partial_flow_source(
     flow = next(s for s in run.document["sources"] if s["family"] == "flow")
     assert (flow["rows"], flow["status"]) == (0, "partial")
     assert "HTTP 403" in flow["detail"] and "Storage Blob Data Reader" in flow["detail"]
+
+
+def _rule_span(html: str) -> str:
+    """The text of the HTML banner's rule line, tags removed."""
+    import re
+
+    span = html.split('<span class="rule">', 1)[1].split("</span>\n", 1)[0]
+    return re.sub(r"<[^>]+>", "", span)
+
+
+def test_every_output_states_the_assumed_rule_first_and_lists_the_log_settings(
+    fake_azure: FakeAzure, tmp_path: Path
+) -> None:
+    out = tmp_path / "out"
+    files = {name: out / name for name in ("trace.json", "report.html", "report.md")}
+    run = run_cli(
+        discovered_trace(
+            "--json", str(files["trace.json"]),
+            "--html", str(files["report.html"]),
+            "--markdown", str(files["report.md"]),
+        )
+    )
+    assert run.code == 1, run.stderr
+    markdown = files["report.md"].read_text(encoding="utf-8")
+    lines = [line for line in markdown.splitlines() if line and not line.startswith("<!--")]
+    assert lines[0].startswith("## VIOLATIONS")
+    assert lines[1].startswith(f"**{RULE_LINE}**")
+    settings = markdown.split("#### Log settings (discovered)", 1)[1]
+    assert (
+        "| diagnostic setting | kv-contoso-prod | to-law-platform | on | AuditEvent | "
+        "workspace law-contoso-platform (resource-specific tables) | 90 d | - |"
+    ) in settings
+    assert (
+        "| flow log | vnet-spoke-app | fl-vnet-spoke-app | on | - | "
+        "storage account stcontosoflowlogs | 7 d | off |"
+    ) in settings
+    html = files["report.html"].read_text(encoding="utf-8")
+    assert _rule_span(html) == RULE_LINE
+    assert html.index('id="sources-table"') < html.index('id="log-settings-table"')
+    assert "law-contoso-security (resource-specific tables)" in html
+    # `netlogs report` renders the same banner and settings from the JSON alone
+    again = run_cli(
+        [
+            "report", str(files["trace.json"]),
+            "--html", str(out / "again.html"),
+            "--markdown", str(out / "again.md"),
+        ]
+    )
+    assert again.code == 0, again.stderr
+    assert (out / "again.md").read_text(encoding="utf-8") == markdown
+    rerendered = (out / "again.html").read_text(encoding="utf-8")
+    assert _rule_span(rerendered) == RULE_LINE
+    table = html.split('id="log-settings-table"', 1)[1].split("</table>", 1)[0]
+    assert table in rerendered

@@ -94,6 +94,44 @@ def test_logs_endpoint_variable_and_cloud_choose_host_and_token_audience(
     assert "https://api.loganalytics.us" in calls[0]
 
 
+def test_logs_endpoint_with_v1_path_and_china_cloud_for_workspace_mode(
+    scenario: ScenarioWorkspace,
+    tmp_path: Path,
+    monkeypatch: Any,
+    live_trace: Any,  # the stub `az` and the credential chain
+    run_cli: Any,
+) -> None:
+    """`--workspace` reads NETLOGS_LOGS_ENDPOINT like discovery does (the ``/v1`` path may be
+    given) while --cloud still picks the token audience."""
+    asked = tmp_path / "az-args"
+    az = tmp_path / "bin" / "az"
+    az.write_text(az.read_text().replace("#!/bin/sh\n", f'#!/bin/sh\necho "$@" >> {asked}\n', 1))
+    with FakeQueryApi(scenario, tmp_path) as api:
+        monkeypatch.setenv("NETLOGS_LOGS_ENDPOINT", f"{api.endpoint}/v1")
+        monkeypatch.setenv("REQUESTS_CA_BUNDLE", str(api.ca_file))
+        run = run_cli(trace_args("--workspace", WORKSPACE, extra=("--cloud", "AzureChinaCloud")))
+    assert run.code == 1, run.stderr
+    assert len(api.requests) == 6
+    assert "https://api.loganalytics.azure.cn" in asked.read_text().splitlines()[0]
+
+
+def test_plain_http_logs_endpoint_is_refused_before_any_sign_in(
+    scenario: ScenarioWorkspace, tmp_path: Path, monkeypatch: Any, live_trace: Any, run_cli: Any
+) -> None:
+    asked = tmp_path / "az-args"
+    az = tmp_path / "bin" / "az"
+    az.write_text(az.read_text().replace("#!/bin/sh\n", f'#!/bin/sh\necho "$@" >> {asked}\n', 1))
+    with FakeQueryApi(scenario, tmp_path) as api:
+        plain = api.endpoint.replace("https://", "http://")
+        monkeypatch.setenv("NETLOGS_LOGS_ENDPOINT", plain)
+        run = run_cli(trace_args("--workspace", WORKSPACE))
+    assert run.code == 2
+    assert run.stderr.splitlines() == [
+        f"Error: --endpoint / NETLOGS_LOGS_ENDPOINT={plain}: must be an https:// URL"
+    ]
+    assert not api.requests and not asked.exists()  # no token was asked for, none sent
+
+
 def test_fetch_ctrl_c_exits_130_with_one_line_and_keeps_the_ledger(
     live_trace: Any, run_cli: Any, scenario: ScenarioWorkspace, tmp_path: Path
 ) -> None:
