@@ -4,6 +4,7 @@ half of the window (down to MIN_SLICE) and the slices' facts merge to the whole 
 from __future__ import annotations
 
 import json
+from itertools import pairwise
 from datetime import timedelta
 from pathlib import Path
 
@@ -69,7 +70,7 @@ def test_limit_splits_the_window_and_the_facts_merge(sample_scenario: Scenario) 
     spans = [(e.start, e.end) for e in sliced.ledger if e.template == "facts_clients"]
     assert request.window is not None
     assert spans[0][0] == request.window.start and spans[-1][1] == request.window.end
-    assert all(a[1] == b[0] for a, b in zip(spans, spans[1:], strict=False))  # no gap, no overlap
+    assert all(a[1] == b[0] for a, b in pairwise(spans))  # no gap, no overlap
     assert {s.status for s in sliced.sources} == {SourceStatus.COMPLETE}
 
 
