@@ -4,8 +4,8 @@ half of the window (down to MIN_SLICE) and the slices' facts merge to the whole 
 from __future__ import annotations
 
 import json
-from itertools import pairwise
 from datetime import timedelta
+from itertools import pairwise
 from pathlib import Path
 
 import pytest
