@@ -38,6 +38,7 @@ from netlogs.errors import ConfigError
 from netlogs.kql import render_query
 from netlogs.model import (
     CollectedEvidence,
+    DailyRows,
     EngineRecord,
     EvidenceTables,
     FlowResult,
@@ -122,7 +123,27 @@ def trace_in_kusto(
         verdicts=verdicts,
         timeline=correlated.timeline if request.timeline else None,
     )
-    return replace(result, engine=EngineRecord("kusto", executor.target, facts_query.sha256))
+    engine = EngineRecord(
+        "kusto", executor.target, facts_query.sha256, daily_rows=_daily_rows(sources_rows)
+    )
+    return replace(result, engine=engine)
+
+
+def _daily_rows(rows: pl.DataFrame) -> tuple[DailyRows, ...]:
+    """The ``day`` rows of facts_sources (one per table and UTC day with rows)."""
+    days = rows.filter(pl.col("Source") == "day")
+    stamp = days.get_column("FirstRecord")
+    if not isinstance(stamp.dtype, pl.Datetime):
+        stamp = stamp.cast(pl.String).str.to_datetime(time_zone="UTC", time_unit="us")
+    elif stamp.dtype.time_zone is None:
+        stamp = stamp.dt.replace_time_zone("UTC")
+    tables = days.get_column("Firewall").cast(pl.String).to_list()
+    counts = days.get_column("Rows").cast(pl.Int64).to_list()
+    daily = [
+        DailyRows(day, table, count)
+        for day, table, count in zip(stamp.to_list(), tables, counts, strict=True)
+    ]
+    return tuple(sorted(daily, key=lambda d: (d.day, d.table)))
 
 
 def _sliced_facts(run: QueryRunner, ctx: CorrelationContext) -> tuple[pl.DataFrame, pl.DataFrame]:
@@ -221,7 +242,7 @@ def _source_summaries(rows: pl.DataFrame, *, partial: str) -> tuple[SourceSummar
     rows in the window is missing."""
     counts = {
         str(source): int(n)
-        for source, n in rows.filter(pl.col("Source") != "firewall")
+        for source, n in rows.filter(~pl.col("Source").is_in(["firewall", "day"]))
         .select("Source", "Rows")
         .iter_rows()
     }

@@ -10,6 +10,7 @@ from typing import Any, NoReturn, TypeVar
 
 from netlogs.errors import InputError
 from netlogs.model import (
+    DailyRows,
     EngineRecord,
     EvidenceRow,
     FlowResult,
@@ -143,7 +144,14 @@ def _engine(doc: _Reader) -> EngineRecord:
         name=r.text("name"),
         target=r.text("target", default=""),
         query_sha256=r.text("query_sha256", default=""),
+        daily_rows=r.items("daily_rows", _daily_rows, optional=True),
     )
+
+
+def _daily_rows(r: _Reader) -> DailyRows:
+    day = r.time("day")
+    assert day is not None  # not optional: a missing time fails above
+    return DailyRows(day=day, table=r.text("table"), rows=r.get("rows", int))
 
 
 def _vault(r: _Reader) -> VaultSummary:
