@@ -34,7 +34,7 @@ from netlogs.correlate.kusto_facts import (
 )
 from netlogs.correlate.kusto_merge import merge_cited, merge_facts
 from netlogs.correlate.snat import MAX_LISTED_CANDIDATES
-from netlogs.errors import ConfigError
+from netlogs.errors import ConfigError, UnreadTablesError
 from netlogs.kql import render_query
 from netlogs.model import (
     CollectedEvidence,
@@ -89,6 +89,7 @@ def trace_in_kusto(
     Raises:
         ConfigError: no window, unknown vault/firewall/client.
         SourceError: a query failed on the server.
+        UnreadTablesError: the window has evidence in tables the facts do not read.
     """
     if request.window is None:
         raise ConfigError("--engine kusto needs a time window (--since or --start/--end)")
@@ -97,6 +98,7 @@ def trace_in_kusto(
     ctx = _base_context(request, topology)
     run = QueryRunner(executor, request.window)
     sources_rows = run(sources_query(ctx))
+    _refuse_unread_tables(sources_rows)
     lags = _ingestion_lags(run, request.window)
     ctx, sources = _with_sources(ctx, sources_rows, run.partial, lags)
     facts_query = fact_query("facts_clients", ctx)
@@ -127,6 +129,19 @@ def trace_in_kusto(
         "kusto", executor.target, facts_query.sha256, daily_rows=_daily_rows(sources_rows)
     )
     return replace(result, engine=engine)
+
+
+def _refuse_unread_tables(rows: pl.DataFrame) -> None:
+    """Raises UnreadTablesError when the window has evidence in tables the facts do not read:
+    their rows would be silently missing from the verdicts."""
+    legacy = rows.filter((pl.col("Source") == "legacy") & (pl.col("Rows") > 0))
+    if legacy.height:
+        names = tuple(str(name) for name in legacy.get_column("Firewall").to_list())
+        counts = legacy.get_column("Rows").to_list()
+        listed = ", ".join(f"{name} ({n} rows)" for name, n in zip(names, counts, strict=True))
+        raise UnreadTablesError(
+            f"evidence in {listed} is not read by the kusto engine: use --engine local", names
+        )
 
 
 def _daily_rows(rows: pl.DataFrame) -> tuple[DailyRows, ...]:
@@ -242,7 +257,7 @@ def _source_summaries(rows: pl.DataFrame, *, partial: str) -> tuple[SourceSummar
     rows in the window is missing."""
     counts = {
         str(source): int(n)
-        for source, n in rows.filter(~pl.col("Source").is_in(["firewall", "day"]))
+        for source, n in rows.filter(~pl.col("Source").is_in(["firewall", "day", "legacy"]))
         .select("Source", "Rows")
         .iter_rows()
     }
