@@ -45,9 +45,10 @@ _EARLIEST = (
 
 
 def merge_facts(slices: list[pl.DataFrame], max_listed: int) -> tuple[pl.DataFrame, str]:
-    """One facts table (``FACTS_SCHEMA``, as ``facts_frame`` builds it) from the facts_clients
-    answers of consecutive slices, in time order, and a note on what is approximate ("" when
-    the merge is exact)."""
+    """One facts table (``FACTS_SCHEMA`` columns) from the facts_clients answers of consecutive
+    slices, in time order, and a note on what is approximate ("" when the merge is exact).
+    ``requests`` stays null for clients without requests in any slice, so that ``facts_frame``
+    (applied to it again) leaves them without a candidate list, as for one answer."""
     frames = [
         facts_frame(rows).with_columns(pl.lit(i).alias("_slice")) for i, rows in enumerate(slices)
     ]
