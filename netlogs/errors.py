@@ -79,6 +79,15 @@ class QueryError(SourceError):
     """The query service rejected a query."""
 
 
+class UnreadTablesError(ConfigError):
+    """The evidence is in tables the kusto engine does not read (legacy AzureDiagnostics,
+    AzureNetworkAnalytics_CL): ``tables`` says which, with their rows in the window."""
+
+    def __init__(self, message: str, tables: tuple[str, ...]) -> None:
+        super().__init__(message)
+        self.tables = tables
+
+
 class SchemaError(NetlogsError):
     """Rows lack required columns or hold values of the wrong type."""
 

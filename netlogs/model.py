@@ -55,6 +55,7 @@ __all__ = [
     "RULE_GIVEN",
     "BypassKind",
     "CollectedEvidence",
+    "DailyRows",
     "Confidence",
     "EngineRecord",
     "EvidenceQuery",
@@ -249,14 +250,25 @@ LOG_SETTING_FLOW_LOG = "flow log"
 
 
 @dataclass(frozen=True)
+class DailyRows:
+    """Rows one table holds on one UTC day of the window (counted by the kusto engine)."""
+
+    day: datetime
+    table: str
+    rows: int
+
+
+@dataclass(frozen=True)
 class EngineRecord:
     """Where the per-client facts were computed: ``kusto`` (the facts query ran inside Log
     Analytics / Azure Data Explorer; ``target`` says where, ``query_sha256`` hashes the facts
-    query) or ``local`` (polars on this machine; results without a record are local too)."""
+    query) or ``local`` (polars on this machine; results without a record are local too).
+    ``daily_rows``: the kusto engine's per-day coverage (days without rows are absent)."""
 
     name: str
     target: str = ""
     query_sha256: str = ""
+    daily_rows: tuple[DailyRows, ...] = ()
 
 
 @dataclass(frozen=True)

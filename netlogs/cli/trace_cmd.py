@@ -150,10 +150,11 @@ def trace(ctx: click.Context, /, **options: object) -> None:
     try:
         with display:
             if engine == "kusto":
-                from netlogs.pipeline.kusto_trace import trace_in_kusto
+                from netlogs.cli.trace_engine import kusto_or_local
 
                 executor = kusto_executor(options, _workspaces(options), cluster)
-                result = trace_in_kusto(request, executor, topology)
+                automatic = (_text(options, "engine") or "auto") == "auto"
+                result = kusto_or_local(request, executor, source if automatic else None, topology)
             else:
                 assert source is not None  # only --cluster has no raw-row source (kusto only)
                 result = run_trace(request, source, topology)

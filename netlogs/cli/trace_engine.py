@@ -13,7 +13,8 @@ from netlogs.errors import ConfigError
 
 if TYPE_CHECKING:
     from netlogs.correlate.kusto_facts import KustoExecutor
-    from netlogs.model import TraceRequest
+    from netlogs.model import EvidenceSource, TraceRequest, TraceResult
+    from netlogs.topology.model import Topology
 
 ENGINES = ("auto", "local", "kusto")
 
@@ -61,3 +62,38 @@ def kusto_executor(
         endpoint=endpoint if isinstance(endpoint, str) else None,
         connection_verify=verify if isinstance(verify, str) else None,
     )
+
+
+def kusto_or_local(
+    request: TraceRequest,
+    executor: KustoExecutor,
+    fallback: EvidenceSource | None,
+    topology: Topology,
+) -> TraceResult:
+    """The kusto engine's result; with a ``fallback`` source (``--engine auto`` on a
+    workspace), the local engine's when the evidence is in tables the kusto engine does not
+    read, with a note saying so first among the gaps.
+
+    Raises:
+        UnreadTablesError: such tables and no fallback (``--engine kusto``, ``--cluster``).
+    """
+    from dataclasses import replace
+
+    from netlogs.errors import UnreadTablesError
+    from netlogs.model import Gap, GapKind
+    from netlogs.pipeline.kusto_trace import trace_in_kusto
+    from netlogs.pipeline.trace import trace
+
+    try:
+        return trace_in_kusto(request, executor, topology)
+    except UnreadTablesError as exc:
+        if fallback is None:
+            raise
+        result = trace(request, fallback, topology)
+        note = Gap(
+            GapKind.COVERAGE,
+            f"local engine used (--engine auto): {exc}",
+            (),
+            "move the diagnostic settings to resource-specific tables to run audits in Kusto",
+        )
+        return replace(result, gaps=(note, *result.gaps))

@@ -107,13 +107,17 @@ def facts_dir() -> Path:
     return template_dir() / "facts"
 
 
-def fact_params(ctx: CorrelationContext) -> dict[str, object]:
-    """Every parameter of ``kql/facts/facts_common.kql`` from the correlation context."""
+def fact_params(ctx: CorrelationContext, part: TimeWindow | None = None) -> dict[str, object]:
+    """Every parameter of ``kql/facts/facts_common.kql`` from the correlation context; ``part``
+    is the slice of the window whose facts the query computes (the whole window by default)."""
     addresses, owners = snat_address_map(ctx.firewalls)
     required = ctx.required_firewall.lower() if ctx.required_firewall else ""
+    part = part or ctx.window
     return {
         "start": ctx.window.start,
         "end": ctx.window.end,
+        "slice_start": part.start,
+        "slice_end": part.end,
         "vault_names": sorted({ctx.vault.name.lower(), ctx.vault.host.lower()}),
         "vault_hosts": vault_hosts(ctx),
         "vault_ips": [*ctx.private_endpoint_ips, *ctx.vault.public_ips],
@@ -171,10 +175,11 @@ def snat_destinations(ctx: CorrelationContext) -> list[str]:
     return sorted(set(pairs))
 
 
-def fact_query(name: str, ctx: CorrelationContext) -> FactQuery:
-    """``facts_common`` followed by the template ``name`` (facts_clients or facts_cited)."""
+def fact_query(name: str, ctx: CorrelationContext, part: TimeWindow | None = None) -> FactQuery:
+    """``facts_common`` followed by the template ``name`` (facts_clients or facts_cited), for
+    the slice ``part`` of the window (the whole window by default)."""
     folder = facts_dir()
-    common = render_query(load_template("facts_common", folder), fact_params(ctx))
+    common = render_query(load_template("facts_common", folder), fact_params(ctx, part))
     tail = render_query(load_template(name, folder), {})
     return FactQuery(name, f"{common}{tail}")
 

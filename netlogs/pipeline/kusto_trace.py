@@ -13,7 +13,7 @@ a limit) marks every family partial and the ledger entry partial; a server error
 from __future__ import annotations
 
 from dataclasses import replace
-from datetime import datetime, timedelta
+from datetime import timedelta
 
 import polars as pl
 
@@ -32,19 +32,20 @@ from netlogs.correlate.kusto_facts import (
     fact_query,
     sources_query,
 )
-from netlogs.errors import ConfigError, SourceError
+from netlogs.correlate.kusto_merge import merge_cited, merge_facts
+from netlogs.correlate.snat import MAX_LISTED_CANDIDATES
+from netlogs.errors import ConfigError, UnreadTablesError
 from netlogs.kql import render_query
 from netlogs.model import (
     CollectedEvidence,
+    DailyRows,
     EngineRecord,
     EvidenceTables,
     FlowResult,
     Gap,
     IngestionLag,
-    LedgerEntry,
     LogFamily,
     PrivateEndpointRef,
-    QueryRecord,
     SourceStatus,
     SourceSummary,
     TimeWindow,
@@ -53,6 +54,7 @@ from netlogs.model import (
     VaultSummary,
 )
 from netlogs.paths import expected_paths_to_vault
+from netlogs.pipeline.kusto_runs import QueryRunner
 from netlogs.pipeline.scope import (
     ClientNamer,
     find_vault,
@@ -88,19 +90,20 @@ def trace_in_kusto(
     Raises:
         ConfigError: no window, unknown vault/firewall/client.
         SourceError: a query failed on the server.
+        UnreadTablesError: the window has evidence in tables the facts do not read.
     """
     if request.window is None:
         raise ConfigError("--engine kusto needs a time window (--since or --start/--end)")
     if request.reuse_window + request.clock_skew > timedelta(days=1):
         raise ConfigError("--engine kusto supports --reuse-window up to 1d; use --engine local")
     ctx = _base_context(request, topology)
-    run = _Runner(executor, request.window)
+    run = QueryRunner(executor, request.window)
     sources_rows = run(sources_query(ctx))
+    _refuse_unread_tables(sources_rows)
     lags = _ingestion_lags(run, request.window)
     ctx, sources = _with_sources(ctx, sources_rows, run.partial, lags)
     facts_query = fact_query("facts_clients", ctx)
-    facts_rows = run(facts_query)
-    cited_rows = run(fact_query("facts_cited", ctx))
+    facts_rows, cited_rows = _sliced_facts(run, ctx)
     if run.partial:  # a limit hit after the sources query: every family is incomplete
         ctx, sources = _with_sources(ctx, sources_rows, run.partial, lags)
     firewalls = sources_rows.filter(pl.col("Source") == "firewall")
@@ -123,7 +126,51 @@ def trace_in_kusto(
         verdicts=verdicts,
         timeline=correlated.timeline if request.timeline else None,
     )
-    return replace(result, engine=EngineRecord("kusto", executor.target, facts_query.sha256))
+    engine = EngineRecord(
+        "kusto", executor.target, facts_query.sha256, daily_rows=_daily_rows(sources_rows)
+    )
+    return replace(result, engine=engine)
+
+
+def _refuse_unread_tables(rows: pl.DataFrame) -> None:
+    """Raises UnreadTablesError when the window has evidence in tables the facts do not read:
+    their rows would be silently missing from the verdicts."""
+    legacy = rows.filter((pl.col("Source") == "legacy") & (pl.col("Rows") > 0))
+    if legacy.height:
+        names = tuple(str(name) for name in legacy.get_column("Firewall").to_list())
+        counts = legacy.get_column("Rows").to_list()
+        listed = ", ".join(f"{name} ({n} rows)" for name, n in zip(names, counts, strict=True))
+        raise UnreadTablesError(
+            f"evidence in {listed} is not read by the kusto engine: use --engine local", names
+        )
+
+
+def _daily_rows(rows: pl.DataFrame) -> tuple[DailyRows, ...]:
+    """The ``day`` rows of facts_sources (one per table and UTC day with rows)."""
+    days = rows.filter(pl.col("Source") == "day")
+    stamp = days.get_column("FirstRecord")
+    if not isinstance(stamp.dtype, pl.Datetime):
+        stamp = stamp.cast(pl.String).str.to_datetime(time_zone="UTC", time_unit="us")
+    elif stamp.dtype.time_zone is None:
+        stamp = stamp.dt.replace_time_zone("UTC")
+    tables = days.get_column("Firewall").cast(pl.String).to_list()
+    counts = days.get_column("Rows").cast(pl.Int64).to_list()
+    daily = [
+        DailyRows(day, table, count)
+        for day, table, count in zip(stamp.to_list(), tables, counts, strict=True)
+    ]
+    return tuple(sorted(daily, key=lambda d: (d.day, d.table)))
+
+
+def _sliced_facts(run: QueryRunner, ctx: CorrelationContext) -> tuple[pl.DataFrame, pl.DataFrame]:
+    """facts_clients and facts_cited, each run per time slice if the server reports a limit."""
+    facts = run.sliced(lambda part: fact_query("facts_clients", ctx, part))
+    cited = run.sliced(lambda part: fact_query("facts_cited", ctx, part))
+    facts_rows = facts[0]
+    if len(facts) > 1:
+        facts_rows, note = merge_facts(facts, MAX_LISTED_CANDIDATES)
+        run.note("facts_clients", note)
+    return facts_rows, cited[0] if len(cited) == 1 else merge_cited(cited)
 
 
 def _base_context(request: TraceRequest, topology: Topology) -> CorrelationContext:
@@ -165,7 +212,7 @@ def _with_sources(
     return ctx, sources
 
 
-def _ingestion_lags(run: _Runner, window: TimeWindow) -> list[IngestionLag]:
+def _ingestion_lags(run: QueryRunner, window: TimeWindow) -> list[IngestionLag]:
     """Observed ingestion lags per table from the coverage probe (as the local live path
     measures them), or none, and the default upper bounds, when the server cannot run it."""
     text = render_query("coverage_probe", {"start": window.start, "end": window.end})
@@ -211,62 +258,12 @@ def _vault_summary(
     )
 
 
-class _Runner:
-    """Runs the queries in order and keeps their ledger entries and query records."""
-
-    def __init__(self, executor: KustoExecutor, window: TimeWindow) -> None:
-        self.executor, self.window = executor, window
-        self.ledger: tuple[LedgerEntry, ...] = ()
-        self.queries: tuple[QueryRecord, ...] = ()
-        self.partial = ""
-
-    def __call__(self, query: FactQuery) -> pl.DataFrame:
-        answer = self.executor.execute(query, self.window)
-        if answer.partial and not self.partial:
-            self.partial = f"{query.name}: {answer.partial}"
-        status = SourceStatus.PARTIAL if answer.partial else SourceStatus.COMPLETE
-        self._record(query, status, answer.frame.height, answer.partial, answer.server_time_ms)
-        return answer.frame
-
-    def optional(self, query: FactQuery, fallback: str) -> pl.DataFrame | None:
-        """``query``'s rows, or None when the server cannot run it (ledger: missing)."""
-        try:
-            return self(query)
-        except SourceError as exc:
-            self._record(query, SourceStatus.MISSING, 0, f"{exc}; {fallback}", None)
-            return None
-
-    def _record(
-        self, query: FactQuery, status: SourceStatus, rows: int, detail: str, ms: float | None
-    ) -> None:
-        target = self.executor.target
-        entry = LedgerEntry(
-            template=query.name,
-            workspace=target,
-            start=self.window.start,
-            end=self.window.end,
-            rows=rows,
-            status=status,
-            server_time_ms=ms,
-            query_sha256=query.sha256,
-            detail=detail,
-        )
-        span = f"{_iso(self.window.start)}/{_iso(self.window.end)}"
-        record = QueryRecord(query.name, query.text, query.sha256, span, target)
-        self.ledger = (*self.ledger, entry)
-        self.queries = (*self.queries, record)
-
-
-def _iso(moment: datetime) -> str:
-    return moment.strftime("%Y-%m-%dT%H:%M:%SZ")
-
-
 def _source_summaries(rows: pl.DataFrame, *, partial: str) -> tuple[SourceSummary, ...]:
     """One summary per table the facts read (rows counted on the server); a table with no
     rows in the window is missing."""
     counts = {
         str(source): int(n)
-        for source, n in rows.filter(pl.col("Source") != "firewall")
+        for source, n in rows.filter(~pl.col("Source").is_in(["firewall", "day", "legacy"]))
         .select("Source", "Rows")
         .iter_rows()
     }

@@ -14,6 +14,7 @@ from netlogs.model import FlowResult, HopStatus, TraceResult, Verdict
 from netlogs.report.answer import Answer, build_answer, evidence_line
 from netlogs.report.fixes import fix_of, fix_sentence
 from netlogs.report.html_clients import ClientSelection, select_clients
+from netlogs.report.html_daily import daily_grid
 from netlogs.report.html_path import STATUS_WORD, STYLE, path_svg
 from netlogs.report.ledger_text import LOG_SETTING_HEADERS, log_setting_cells
 from netlogs.report.vocabulary import (
@@ -180,6 +181,7 @@ def report_view(result: TraceResult) -> dict[str, Any]:
         "queries": sorted(result.queries, key=lambda q: (q.name, q.workspace, q.timespan)),
         "ledger": sorted(result.ledger, key=lambda e: (e.template, e.workspace, e.start)),
         "inputs": sorted(result.inputs, key=lambda i: i.path),
+        "daily": daily_grid(result),
         "generated_at": iso_utc(result.generated_at) if result.generated_at else "not recorded",
         "iso": iso_utc,
         "open_cards": OPEN_CARDS,

@@ -53,6 +53,10 @@ def trace_result_to_dict(result: TraceResult) -> dict[str, Any]:
             "target": engine.target,
             "query_sha256": engine.query_sha256,
         }
+        if engine.daily_rows:
+            document["engine"]["daily_rows"] = [
+                {"day": iso_utc(d.day), "table": d.table, "rows": d.rows} for d in engine.daily_rows
+            ]
     return document
 
 

@@ -15,6 +15,7 @@ from netlogs.model import (
     RULE_ASSUMED,
     RULE_FROM_TOPOLOGY,
     RULE_GIVEN,
+    DailyRows,
     EngineRecord,
     EvidenceRow,
     FlowResult,
@@ -150,7 +151,14 @@ def _engine(doc: _Reader) -> EngineRecord:
         name=r.text("name"),
         target=r.text("target", default=""),
         query_sha256=r.text("query_sha256", default=""),
+        daily_rows=r.items("daily_rows", _daily_rows, optional=True),
     )
+
+
+def _daily_rows(r: _Reader) -> DailyRows:
+    day = r.time("day")
+    assert day is not None  # not optional: a missing time fails above
+    return DailyRows(day=day, table=r.text("table"), rows=r.get("rows", int))
 
 
 def _vault(r: _Reader) -> VaultSummary:

@@ -70,9 +70,10 @@ def _partial(frames: list[dict[str, Any]]) -> list[dict[str, Any]]:
 
 
 @contextmanager
-def partial_proxy(upstream: str, marker: str) -> Iterator[str]:
+def partial_proxy(upstream: str, marker: str, times: int | None = None) -> Iterator[str]:
     """A proxy to ``upstream`` that marks the answer of queries containing ``marker``
-    partial."""
+    partial (only the first ``times`` such answers when given)."""
+    marked = [0]
 
     class Handler(BaseHTTPRequestHandler):
         def log_message(self, fmt: str, *args: Any) -> None:
@@ -91,7 +92,9 @@ def partial_proxy(upstream: str, marker: str) -> Iterator[str]:
                     status, payload = answer.status, answer.read()
             except urllib.error.HTTPError as exc:
                 status, payload = exc.code, exc.read()
-            if status == 200 and marker in json.loads(body).get("csl", ""):
+            hit = status == 200 and marker in json.loads(body).get("csl", "")
+            if hit and (times is None or marked[0] < times):
+                marked[0] += 1
                 payload = json.dumps(_partial(json.loads(payload))).encode()
             self.send_response(status)
             self.send_header("Content-Type", "application/json")

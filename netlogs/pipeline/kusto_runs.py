@@ -1,0 +1,142 @@
+"""Runs the kusto engine's queries, with time-sliced execution when the server reports a limit.
+
+A facts query whose answer says a limit was hit (result too large, memory, runaway query) is run
+again per half of its slice, recursively, down to ``MIN_SLICE``; the slices' answers are merged
+by ``correlate.kusto_merge``. A slice that still hits a limit at ``MIN_SLICE`` keeps its partial
+answer, and the ledger and the sources say partial. Every answer that is used gets a ledger entry
+and a query record (with its slice's bounds); the answers that were replaced by slices do not.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import replace
+from datetime import datetime, timedelta
+
+import polars as pl
+
+from netlogs.correlate.kusto_facts import FactQuery, KustoAnswer, KustoExecutor
+from netlogs.errors import SourceError
+from netlogs.model import LedgerEntry, QueryRecord, SourceStatus, TimeWindow
+
+# The smallest slice a limit splits a window into: an hour of a busy vault's firewall rows is
+# far below Kusto's per-query memory and result limits.
+MIN_SLICE = timedelta(hours=1)
+# How a limit shows in the server's reason (ADX error codes, Log Analytics PartialError text).
+_LIMIT_MARKERS = (
+    "e_query_result_set_too_large",
+    "e_low_memory_condition",
+    "e_runaway_query",
+    "result set has exceeded",
+    "record count limit",
+    "exceeded the allowed result size",
+    "64mb",
+    "memory",
+    "limit",
+)
+
+
+def is_limit(reason: str) -> bool:
+    """Whether a partial answer's reason is a server limit (slicing may help)."""
+    text = reason.lower()
+    return any(marker in text for marker in _LIMIT_MARKERS)
+
+
+def halves(part: TimeWindow) -> tuple[TimeWindow, TimeWindow] | None:
+    """The two halves of ``part`` on a whole second, or None below two ``MIN_SLICE``."""
+    if part.end - part.start < 2 * MIN_SLICE:
+        return None
+    middle = part.start + (part.end - part.start) / 2
+    middle -= timedelta(microseconds=middle.microsecond)
+    return TimeWindow(part.start, middle), TimeWindow(middle, part.end)
+
+
+class QueryRunner:
+    """Runs the queries in order and keeps their ledger entries and query records."""
+
+    def __init__(self, executor: KustoExecutor, window: TimeWindow) -> None:
+        self.executor, self.window = executor, window
+        self.ledger: tuple[LedgerEntry, ...] = ()
+        self.queries: tuple[QueryRecord, ...] = ()
+        self.partial = ""
+
+    def __call__(self, query: FactQuery) -> pl.DataFrame:
+        """The whole window's answer of ``query`` (a limit marks it partial)."""
+        answer = self.executor.execute(query, self.window)
+        self._use(query, self.window, answer, "")
+        return answer.frame
+
+    def sliced(self, build: Callable[[TimeWindow], FactQuery]) -> list[pl.DataFrame]:
+        """The answers of ``build(slice)`` for consecutive slices covering the window, in time
+        order: one slice unless the server reports a limit."""
+        return self._slices(build, self.window, "")
+
+    def _slices(
+        self, build: Callable[[TimeWindow], FactQuery], part: TimeWindow, why: str
+    ) -> list[pl.DataFrame]:
+        query = build(part)
+        answer = self.executor.execute(query, self.window)
+        split = halves(part) if answer.partial and is_limit(answer.partial) else None
+        if split is None:
+            self._use(query, part, answer, why)
+            return [answer.frame]
+        reason = f"time slice: {_iso(part.start)}/{_iso(part.end)} hit a limit ({answer.partial})"
+        return [frame for half in split for frame in self._slices(build, half, reason)]
+
+    def optional(self, query: FactQuery, fallback: str) -> pl.DataFrame | None:
+        """``query``'s rows, or None when the server cannot run it (ledger: missing)."""
+        try:
+            return self(query)
+        except SourceError as exc:
+            detail = f"{exc}; {fallback}"
+            self._record(query, self.window, SourceStatus.MISSING, rows=0, detail=detail, ms=None)
+            return None
+
+    def note(self, template: str, detail: str) -> None:
+        """Adds ``detail`` to the ledger entries of ``template`` (what a merge approximated)."""
+        self.ledger = tuple(
+            replace(entry, detail="; ".join(filter(None, (entry.detail, detail))))
+            if entry.template == template
+            else entry
+            for entry in self.ledger
+        )
+
+    def _use(self, query: FactQuery, part: TimeWindow, answer: KustoAnswer, why: str) -> None:
+        if answer.partial and not self.partial:
+            self.partial = f"{query.name}: {answer.partial}"
+        status = SourceStatus.PARTIAL if answer.partial else SourceStatus.COMPLETE
+        detail = "; ".join(filter(None, (why, answer.partial)))
+        self._record(
+            query, part, status, rows=answer.frame.height, detail=detail, ms=answer.server_time_ms
+        )
+
+    def _record(
+        self,
+        query: FactQuery,
+        part: TimeWindow,
+        status: SourceStatus,
+        *,
+        rows: int,
+        detail: str,
+        ms: float | None,
+    ) -> None:
+        target = self.executor.target
+        entry = LedgerEntry(
+            template=query.name,
+            workspace=target,
+            start=part.start,
+            end=part.end,
+            rows=rows,
+            status=status,
+            server_time_ms=ms,
+            query_sha256=query.sha256,
+            detail=detail,
+        )
+        span = f"{_iso(part.start)}/{_iso(part.end)}"
+        record = QueryRecord(query.name, query.text, query.sha256, span, target)
+        self.ledger = (*self.ledger, entry)
+        self.queries = (*self.queries, record)
+
+
+def _iso(moment: datetime) -> str:
+    return moment.strftime("%Y-%m-%dT%H:%M:%SZ")
