@@ -189,7 +189,7 @@ def _used(flow: FlowResult, finding: DnsFinding) -> FlowResult:
     cited = finding.cited
     evidence = tuple(sorted((*flow.evidence, *cited), key=lambda row: row.time))
     omitted = flow.evidence_omitted + finding.queries - len(cited)
-    who = flow.client or flow.client_ip
+    who = _who(flow)
     cause, path = flow.cause, flow.expected_path
     if finding.public_answer is not None:
         told = (
@@ -212,6 +212,10 @@ def _used(flow: FlowResult, finding: DnsFinding) -> FlowResult:
     )
 
 
+def _who(flow: FlowResult) -> str:
+    return f"{flow.client} ({flow.client_ip})" if flow.client else flow.client_ip
+
+
 def _client_hop_observed(path: tuple[ObservedHop, ...], shown: str) -> tuple[ObservedHop, ...]:
     hops = list(path)
     for i, hop in enumerate(hops):
@@ -229,7 +233,7 @@ def _contradiction(flow: FlowResult, finding: DnsFinding, ctx: CorrelationContex
     kinds = {hop.hop for hop in path.hops}
     model_public = HopKind.PUBLIC_ENDPOINT in kinds
     model_private = HopKind.PRIVATE_ENDPOINT in kinds
-    who = f"{flow.client} ({flow.client_ip})" if flow.client else flow.client_ip
+    who = _who(flow)
     if model_private and finding.public_answer is not None and finding.private_answer is None:
         message = (
             f"model resolves {ctx.vault.name} to the private endpoint for {who}, but the "
