@@ -197,11 +197,11 @@ def _used(flow: FlowResult, finding: DnsFinding) -> FlowResult:
             f"({finding.public_answer}) at {stamp(finding.public_time)}"
         )
         cause = cause.replace(_ASSUMED, told) if _ASSUMED in cause else f"{cause}; {told}"
-    elif finding.private_answer is not None:
+    if finding.private_answer is not None:
         path = _client_hop_observed(
             path, f"the firewall DNS proxy answered {finding.private_answer} (private endpoint)"
         )
-    elif not finding.answers_logged:
+    if not finding.answers_logged:
         asked = (
             f"the firewall DNS proxy logged {finding.queries} query(ies) from {who} for the "
             f"vault's name (first at {stamp(finding.first_query)}); the answer is not logged"

@@ -176,3 +176,16 @@ def test_azfw_dns_query_rows_without_answers_are_cited_and_say_so(b: ModuleType)
     assert flow.evidence_omitted == before[CLIENT].evidence_omitted + 1
     assert flow.expected_path == before[CLIENT].expected_path
     assert not [g for g in gaps if g.kind is GapKind.MODEL_VS_OBSERVED]
+
+
+def test_a_client_told_both_answers_gets_both_used_and_no_gap(b: ModuleType) -> None:
+    """One answer was public, a later one the private endpoint: both are shown, and the model
+    (private) is not contradicted by the logs as a whole."""
+    kv, fw = public_arrival(b)
+    rows = [dns_query(1, "kv1.vault.azure.net"), dns_query(4.5, "kv1.vault.azure.net")]
+    dns = dns_table(rows, ["198.51.100.10", "10.1.2.4"])
+    _, after, gaps = judged(b, kv, fw, dns, expected_paths={CLIENT: private_path()})
+    flow = after[CLIENT]
+    assert "public address (198.51.100.10) at 2026-11-20T10:01:00Z" in flow.cause
+    assert flow.expected_path[0].status is HopStatus.OBSERVED
+    assert not [g for g in gaps if "DNS proxy" in g.message]

@@ -91,6 +91,7 @@ def test_trace_cites_dns_proxy_rows_and_says_the_answer_is_not_logged(
     with pytest.raises(SystemExit):
         main(["trace", "--vault", "kv-ledger", "--topology", str(tmp_path / "topology.yaml"),
               "--logs", str(tmp_path / "logs"), "--format", "json",
+              "--html", str(tmp_path / "report.html"),
               "--start", "2026-11-20T10:00:00Z", "--end", "2026-11-20T10:40:00Z"])
     out, err = capsys.readouterr()
     flows = {f["client_ip"]: f for f in json.loads(out)["flows"]}
@@ -105,3 +106,5 @@ def test_trace_cites_dns_proxy_rows_and_says_the_answer_is_not_logged(
         "(first at 2026-11-20T10:04:01Z); the answer is not logged"
     )
     assert "10.61.1.9" not in flows  # DNS rows alone make no flow
+    page = (tmp_path / "report.html").read_text(encoding="utf-8")
+    assert "A kv-ledger.privatelink.vaultcore.azure.net: NOERROR (answer not logged)" in page
