@@ -65,6 +65,7 @@ from netlogs.topology.coverage import with_coverage_gaps
 from netlogs.topology.loader import topology_sha256
 from netlogs.topology.model import KeyVault, PrivateEndpoint, Topology
 from netlogs.verdicts import judge_flows
+from netlogs.verdicts.dns import with_dns_evidence
 from netlogs.whatif import predicted_fixes
 
 if TYPE_CHECKING:
@@ -271,7 +272,7 @@ def _judge(
         expected_paths=expected_paths_to_vault(topology, context.vault.name, modelled),
         client_names={ip: name for ip in correlated.client_ips if (name := namer.name(ip))},
     )
-    flows, gaps = judge_flows(correlated, context)
+    flows, gaps = with_dns_evidence(*judge_flows(correlated, context), tables.dns, context)
     if scope is not None:
         flows, gaps = _keep_scope(flows, gaps, scope)
     return tuple(flows), tuple(gaps), correlated.timeline if context.timeline_per_kind else None
