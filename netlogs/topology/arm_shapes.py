@@ -130,6 +130,13 @@ class Resource:
             raise self.error(f"{where}{path}: required field is missing")
         return value
 
+    def need_text(self, path: str, obj: Any = None, where: str = "") -> str:
+        """A required string (an address, a name, a keyword); anything else is an error."""
+        value = self.need(path, obj, where)
+        if not isinstance(value, str):
+            raise self.error(f"{where}{path}: expected a string")
+        return value
+
     def strings(
         self, path: str, obj: Any = None, where: str = "", required: bool = False
     ) -> list[str]:

@@ -84,7 +84,7 @@ def firewalls(resources: list[Resource]) -> list[dict[str, Any]]:
             "name": r.name,
             "virtualNetwork": vnet,
             "subnet": subnet,
-            "privateIpAddress": r.need("privateIPAddress", first, "ipConfigurations[0]."),
+            "privateIpAddress": r.need_text("privateIPAddress", first, "ipConfigurations[0]."),
         }
         public = [ip for ip in (_public_ip(pips, c) for c in configs) if ip]
         if public:
@@ -121,7 +121,7 @@ def gateways(resources: list[Resource]) -> list[dict[str, Any]]:
         gateway: dict[str, Any] = {
             "name": r.name,
             "virtualNetwork": vnet,
-            "gatewayType": r.need("gatewayType"),
+            "gatewayType": r.need_text("gatewayType"),
             "activeActive": active_active,
             "instanceIpAddresses": instance_ips,
         }

@@ -71,7 +71,7 @@ def connected_vnets(hubs: list[dict[str, Any]]) -> set[str]:
 def _hub(r: Resource) -> dict[str, Any]:
     hub: dict[str, Any] = {
         "name": r.name,
-        "addressPrefix": r.need("addressPrefix"),
+        "addressPrefix": r.need_text("addressPrefix"),
         "virtualNetworkConnections": [],
         "routingIntent": [],
     }
