@@ -275,8 +275,11 @@ class LogAnalyticsSource:
             probes = {n for n, t in self._by_name.items() if t.family == "probe"}
             raise CollectInterrupted(collected_evidence(everything, probes)) from None
         except BaseException:
-            self.transport.stop.set()  # answers still being read are dropped, not awaited
+            self.transport.stop.set()  # answers still being read are dropped
             pool.shutdown(wait=False, cancel_futures=True)
+            # a short grace, so answers in flight see the stop and close their connections
+            # (a stopped read gives up within one piece); never a full read timeout
+            wait(futures, timeout=_STRAGGLER_GRACE_S)
             raise
         pool.shutdown(wait=True)
         return [*earlier, *results]
@@ -345,6 +348,7 @@ def _as_completed(futures: Iterable[Future[T]]) -> Iterator[Future[T]]:
 
 
 _DEADLINE = "--timeout deadline"
+_STRAGGLER_GRACE_S = 2.0  # after a failure, how long answers in flight may take to close
 _INTERRUPTED = "not fetched: interrupted (Ctrl-C)"
 _NO_ROWS = "the coverage probe counted no rows in the window; not queried"
 
