@@ -28,8 +28,8 @@ import polars as pl
 
 from netlogs.model import EvidenceQuery
 from netlogs.normalize import normalize_evidence
-from netlogs.sources.file_formats import ReadOptions, read_evidence_path
 from netlogs.sources.files import FileSource
+from netlogs.sources.files.formats import ReadOptions, read_evidence_path
 
 FW_ID = (
     "/SUBSCRIPTIONS/00000000-0000-0000-0000-000000000000/RESOURCEGROUPS/RG-HUB/PROVIDERS/"

@@ -33,7 +33,7 @@ def _any_family_unusable(result: TraceResult) -> bool:
     NTANetAnalytics) hides nothing."""
     # imported here: `netlogs --help` imports this module and must not load polars
     from netlogs.correlate import family_statuses
-    from netlogs.pipeline.evidence import REQUIRED_FAMILIES
+    from netlogs.pipeline.gaps import REQUIRED_FAMILIES
 
     statuses, _ = family_statuses(result.sources)
     listed = {source.family for source in result.sources}

@@ -51,10 +51,10 @@ def kusto_executor(
         database = options.get("database")
         if not isinstance(database, str) or not database:
             raise ConfigError("--cluster needs --database DB (the database holding the tables)")
-        from netlogs.sources.kusto_adx import AdxExecutor
+        from netlogs.sources.kusto.adx import AdxExecutor
 
         return AdxExecutor(cluster, database)
-    from netlogs.sources.kusto_la import LogAnalyticsExecutor
+    from netlogs.sources.kusto.workspace import LogAnalyticsExecutor
 
     endpoint, verify = options.get("endpoint"), options.get("ca_bundle")
     return LogAnalyticsExecutor.connect(

@@ -8,8 +8,7 @@ from dataclasses import dataclass
 
 import polars as pl
 
-from netlogs.correlate.context import CorrelationContext
-from netlogs.correlate.evidence import (
+from netlogs.correlate.citations import (
     CitedEvidence,
     cite_evidence,
     firewall_evidence,
@@ -18,6 +17,7 @@ from netlogs.correlate.evidence import (
     request_evidence,
     rows_by_client,
 )
+from netlogs.correlate.context import CorrelationContext
 from netlogs.correlate.facts import (
     client_facts,
     counts_by_client,

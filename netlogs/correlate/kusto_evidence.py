@@ -9,8 +9,8 @@ from __future__ import annotations
 
 import polars as pl
 
+from netlogs.correlate.citations import CitedEvidence
 from netlogs.correlate.engine import CorrelatedEvidence, citations_of
-from netlogs.correlate.evidence import CitedEvidence
 from netlogs.correlate.kusto_facts import facts_frame
 from netlogs.schemas import TIMELINE, UTC_TIME
 

@@ -11,8 +11,8 @@ from netlogs.normalize.canonical_io import (
     scan_canonical,
     write_canonical,
 )
-from netlogs.normalize.evidence import family_of_table, normalize_evidence
 from netlogs.normalize.filters import evidence_predicates, filter_evidence
+from netlogs.normalize.tables import family_of_table, normalize_evidence
 
 __all__ = [
     "CanonicalScan",

@@ -66,7 +66,7 @@ from netlogs.pipeline.scope import (
 )
 from netlogs.pipeline.trace import _keep_scope, _result
 from netlogs.schemas import FLOWS, FW_EVENTS, KV_REQUESTS, empty_frame
-from netlogs.sources.la_plan import lags_from_probe
+from netlogs.sources.log_analytics.plan import lags_from_probe
 from netlogs.topology.model import Topology
 from netlogs.verdicts import judge_flows
 

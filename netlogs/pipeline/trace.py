@@ -42,7 +42,7 @@ from netlogs.model import (
 from netlogs.normalize import normalize_evidence
 from netlogs.normalize.ledger import account_evidence, sane_times
 from netlogs.paths import expected_paths_to_vault
-from netlogs.pipeline.evidence import (
+from netlogs.pipeline.gaps import (
     complete_sources,
     ip_order,
     latency_reference,

@@ -9,7 +9,7 @@ import pytest
 
 from netlogs.errors import ConfigError
 from netlogs.model import TimeWindow
-from netlogs.pipeline.evidence import ip_order
+from netlogs.pipeline.gaps import ip_order
 from netlogs.pipeline.scope import (
     ClientNamer,
     client_name,

@@ -30,8 +30,8 @@ from la_support import (
 
 from netlogs.errors import AuthError, QueryError, SourceError
 from netlogs.model import SourceStatus
-from netlogs.sources.la_chunks import ResponseLimits
 from netlogs.sources.log_analytics import RetrySettings
+from netlogs.sources.log_analytics.chunks import ResponseLimits
 
 
 def rows_for(request: FakeRequest, per_chunk: int = 5) -> Reply:

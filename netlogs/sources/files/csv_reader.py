@@ -22,7 +22,7 @@ import polars as pl
 from netlogs.errors import InputError
 from netlogs.model import ParseIssue, SetAsideReason
 from netlogs.normalize.common import parse_time_column
-from netlogs.sources.file_csv_rows import OpenQuote, open_quote, row_lines, short_rows
+from netlogs.sources.files.csv_rows import OpenQuote, open_quote, row_lines, short_rows
 
 _ZONE_SUFFIX = re.compile(r"^(?P<name>.*?)\s*\[(?P<zone>UTC|Local Time)\]$")
 _TIME_COLUMNS = frozenset(

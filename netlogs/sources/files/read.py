@@ -1,11 +1,11 @@
-"""What reading one evidence file gives: its tables, issues and row count (file_formats.py)."""
+"""What reading one evidence file gives: its tables, issues and row count (formats.py)."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 
 from netlogs.model import ParseIssue, RawTable
-from netlogs.sources.file_checks import NotEvidenceError, checked_table
+from netlogs.sources.files.checks import NotEvidenceError, checked_table
 
 
 @dataclass
@@ -29,7 +29,7 @@ class FileRead:
         )
 
     def add(self, raw: RawTable, options: ReadOptions) -> None:
-        """Keep ``raw`` once it passed the evidence checks (file_checks.py).
+        """Keep ``raw`` once it passed the evidence checks (checks.py).
 
         Raises:
             UnknownContentError: no row of ``raw`` is evidence, or it lacks a needed column.

@@ -26,7 +26,7 @@ from netlogs.model import (
     SourceStatus,
     TimeWindow,
 )
-from netlogs.sources.la_chunks import iso_timespan
+from netlogs.sources.log_analytics.chunks import iso_timespan
 
 EVIDENCE_FAMILIES = ("keyvault", "firewall", "flow", "dns")
 PROBE_FAMILY = "probe"

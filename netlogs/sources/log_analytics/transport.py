@@ -24,9 +24,9 @@ from typing import Any
 from urllib.parse import quote
 
 from netlogs.errors import AuthError, QueryError, SourceError
-from netlogs.sources.la_chunks import iso_timespan
-from netlogs.sources.la_frames import describe_service_error
-from netlogs.sources.la_plan import ChunkQuery
+from netlogs.sources.log_analytics.chunks import iso_timespan
+from netlogs.sources.log_analytics.plan import ChunkQuery
+from netlogs.sources.query_api_json import describe_service_error
 
 # Query API base URL per cloud (also the token audience: ``{audience}/.default``).
 CLOUD_ENDPOINTS = {

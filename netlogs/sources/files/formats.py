@@ -21,12 +21,19 @@ import polars as pl
 from netlogs.errors import SourceError
 from netlogs.model import EvidenceQuery, ParseIssue, RawTable, SetAsideReason, SourceStatus
 from netlogs.normalize import evidence_predicates, read_canonical, scan_canonical
-from netlogs.sources.file_checks import (
+from netlogs.sources.files.checks import (
     shown,
     with_set_aside,
 )
-from netlogs.sources.file_csv import read_portal_csv
-from netlogs.sources.file_fetch import (
+from netlogs.sources.files.csv_reader import read_portal_csv
+from netlogs.sources.files.json_reader import (
+    MAX_JSON_DEPTH,
+    deepest_line,
+    first_bad_line,
+    invalid_json,
+    looks_like_json_lines,
+)
+from netlogs.sources.files.own_files import (
     TRACE_SCHEMA,
     is_fetch_metadata,
     ledger_issues,
@@ -34,16 +41,9 @@ from netlogs.sources.file_fetch import (
     own_output_kind,
     own_output_note,
 )
-from netlogs.sources.file_json import (
-    MAX_JSON_DEPTH,
-    deepest_line,
-    first_bad_line,
-    invalid_json,
-    looks_like_json_lines,
-)
-from netlogs.sources.file_raw import classify_records, records_frame
-from netlogs.sources.file_read import FileRead, ReadOptions, UnknownContentError
-from netlogs.sources.file_records import read_records
+from netlogs.sources.files.raw import classify_records, records_frame
+from netlogs.sources.files.read import FileRead, ReadOptions, UnknownContentError
+from netlogs.sources.files.records import read_records
 
 __all__ = [
     "FileRead",
@@ -54,8 +54,8 @@ __all__ = [
     "read_evidence_file",
     "read_evidence_path",
 ]
-from netlogs.sources.file_tables import detect_table
-from netlogs.sources.la_frames import describe_service_error, frame_from_table
+from netlogs.sources.files.tables import detect_table
+from netlogs.sources.query_api_json import describe_service_error, frame_from_table
 
 
 def read_evidence_file(

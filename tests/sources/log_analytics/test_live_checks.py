@@ -21,9 +21,9 @@ from la_support import WINDOW_START, WORKSPACE, WORKSPACE_2, StaticTokenCredenti
 from netlogs import kql
 from netlogs.errors import ConfigError, SourceError
 from netlogs.model import SourceStatus
-from netlogs.sources.la_chunks import ResponseLimits
-from netlogs.sources.la_plan import CollectInterrupted
 from netlogs.sources.log_analytics import RetrySettings
+from netlogs.sources.log_analytics.chunks import ResponseLimits
+from netlogs.sources.log_analytics.plan import CollectInterrupted
 
 ALL_TEMPLATES = [t.name for t in kql.list_templates()]
 TABLE_OF = {t.name: t.tables[0] for t in kql.list_templates() if t.family != "probe"}
@@ -308,7 +308,7 @@ def test_the_category_map_matches_what_each_template_reads():
     """The planner sizes AzureDiagnostics templates by the categories they read: keep in step."""
     import re
 
-    from netlogs.sources.la_checks import TEMPLATE_CATEGORIES
+    from netlogs.sources.log_analytics.checks import TEMPLATE_CATEGORIES
 
     for template in kql.list_templates():
         if template.tables != ("AzureDiagnostics",) or template.family == "probe":

@@ -1,7 +1,7 @@
 """Offline evidence: every supported file under a directory, recognised by its content.
 
 ``FileSource(root).collect(query)`` walks ``root`` recursively (sorted, so runs are repeatable),
-recognises each file's format and Log Analytics table from its content (file_formats.py), and
+recognises each file's format and Log Analytics table from its content (formats.py), and
 returns the rows as RawTables with an InputFile (path, sha256, format, rows) per file. Filtering
 by the query happens after normalization (``netlogs.normalize.filter_evidence``), exactly as the
 KQL templates filter online. With ``prefilter=True`` netlogs' own canonical Parquet also gets the
@@ -22,9 +22,9 @@ from netlogs.model import (
     RawTable,
     SourceStatus,
 )
-from netlogs.sources.file_formats import file_sha256, read_evidence_file
-from netlogs.sources.file_read import ReadOptions, UnknownContentError
-from netlogs.sources.file_walk import Unwalkable, walk_evidence
+from netlogs.sources.files.formats import file_sha256, read_evidence_file
+from netlogs.sources.files.read import ReadOptions, UnknownContentError
+from netlogs.sources.files.walk import Unwalkable, walk_evidence
 
 
 class FileSource:

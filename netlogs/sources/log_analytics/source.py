@@ -4,8 +4,8 @@
 the evidence queries from what the probe saw (absent tables are not queried; each table gets as
 few chunks as its row count allows under the 500,000-row / 64 MB response limits), then runs them
 on a small thread pool under one overall deadline. The response JSON is turned into typed polars
-frames column-wise (``la_frames``); chunks cut at a response limit are halved and asked again;
-every chunk gets a ledger entry. HTTP, tokens and timeouts live in ``la_transport``; Azure is
+frames column-wise (``query_api_json``); chunks cut at a response limit are halved and asked again;
+every chunk gets a ledger entry. HTTP, tokens and timeouts live in ``transport``; Azure is
 imported lazily so that ``netlogs --help`` and offline runs never load the SDK.
 """
 
@@ -22,7 +22,7 @@ import polars as pl
 from netlogs.errors import ConfigError, SourceError
 from netlogs.kql import Template
 from netlogs.model import CollectedEvidence, EvidenceQuery, SourceStatus, TimeWindow
-from netlogs.sources.la_checks import (
+from netlogs.sources.log_analytics.checks import (
     Inventory,
     absent_table,
     answer_problem,
@@ -31,9 +31,13 @@ from netlogs.sources.la_checks import (
     unknown_table,
     with_probe_counts,
 )
-from netlogs.sources.la_chunks import ResponseLimits, halve, plan_chunks, truncation_reason
-from netlogs.sources.la_frames import describe_service_error, parse_response
-from netlogs.sources.la_plan import (
+from netlogs.sources.log_analytics.chunks import (
+    ResponseLimits,
+    halve,
+    plan_chunks,
+    truncation_reason,
+)
+from netlogs.sources.log_analytics.plan import (
     ChunkQuery,
     ChunkResult,
     CollectInterrupted,
@@ -43,7 +47,7 @@ from netlogs.sources.la_plan import (
     select_templates,
     template_window,
 )
-from netlogs.sources.la_transport import (
+from netlogs.sources.log_analytics.transport import (
     DEFAULT_CLOUD,
     Deadline,
     DeadlineReachedError,
@@ -53,6 +57,7 @@ from netlogs.sources.la_transport import (
     error_member,
     raise_for_status,
 )
+from netlogs.sources.query_api_json import describe_service_error, parse_response
 
 __all__ = ["LogAnalyticsSource", "Progress", "RetrySettings"]
 

@@ -11,14 +11,14 @@ from la_bodies import FIXTURES, syntax_error_body
 
 from netlogs.errors import SourceError
 from netlogs.model import TimeWindow
-from netlogs.sources.la_chunks import (
+from netlogs.sources.log_analytics.chunks import (
     ResponseLimits,
     halve,
     iso_timespan,
     split_window,
     truncation_reason,
 )
-from netlogs.sources.la_frames import describe_service_error, parse_response, typed_series
+from netlogs.sources.query_api_json import describe_service_error, parse_response, typed_series
 
 T0 = datetime(2026, 11, 20, 10, 0, tzinfo=timezone.utc)
 

@@ -17,8 +17,8 @@ from datetime import datetime, timedelta
 
 from netlogs.correlate import DEFAULT_INGESTION_LAGS
 from netlogs.model import IngestionLag, LogFamily, SourceStatus, TimeWindow
-from netlogs.sources.la_frames import ParsedResponse, error_chain
-from netlogs.sources.la_plan import ChunkResult
+from netlogs.sources.log_analytics.plan import ChunkResult
+from netlogs.sources.query_api_json import ParsedResponse, error_chain
 
 _AZURE_DIAGNOSTICS = "AzureDiagnostics"
 # The AzureDiagnostics categories each template reads (tests check these against the KQL), so

@@ -22,7 +22,7 @@ from netlogs.model import ParseIssue, RawTable, SetAsideReason, SourceStatus
 from netlogs.normalize.common import pick
 from netlogs.normalize.dispatch import UNRELATED_PART, diagnostics_labels, unrelated_note
 from netlogs.normalize.required import missing_column
-from netlogs.sources.file_tables import KNOWN_TABLES
+from netlogs.sources.files.tables import KNOWN_TABLES
 
 
 def shown(value: str, limit: int = 40) -> str:

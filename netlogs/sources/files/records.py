@@ -13,9 +13,9 @@ from dataclasses import replace
 import polars as pl
 
 from netlogs.model import ParseIssue, RawTable, SetAsideReason, SourceStatus
-from netlogs.sources.file_checks import with_set_aside
-from netlogs.sources.file_raw import MissingFieldError, records_without_flows, shape_raw
-from netlogs.sources.file_read import FileRead, ReadOptions, UnknownContentError
+from netlogs.sources.files.checks import with_set_aside
+from netlogs.sources.files.raw import MissingFieldError, records_without_flows, shape_raw
+from netlogs.sources.files.read import FileRead, ReadOptions, UnknownContentError
 
 
 def read_records(frame: pl.DataFrame, display: str, options: ReadOptions, kind: str) -> FileRead:

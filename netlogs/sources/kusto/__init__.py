@@ -1,0 +1,1 @@
+"""Kusto engines: the correlation facts computed server side (Log Analytics, Data Explorer)."""
