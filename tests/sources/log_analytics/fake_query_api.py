@@ -8,11 +8,14 @@ are plain Python.
 
 Faults a real network produces are injected per reply (``Reply.fault``): ``trickle`` sends the
 body a few bytes at a time, ``reset`` closes the connection halfway through the body, ``silent``
-accepts the request and never answers (for ``delay`` seconds).
+accepts the request and never answers (for ``delay`` seconds), then closes the connection as an
+idle load balancer would. Leaving the context closes every open connection, so a client still
+waiting for an answer sees the connection end instead of waiting for its own read deadline.
 """
 
 from __future__ import annotations
 
+import contextlib
 import json
 import socket
 import ssl
@@ -70,6 +73,7 @@ class FakeQueryApi:
         self.requests: list[FakeRequest] = []
         self.answered: list[float] = []  # time.monotonic() of each answer sent (or abandoned)
         self._lock = threading.Lock()
+        self._open: set[socket.socket] = set()  # connections being served, closed on exit
         self._ca = trustme.CA()
         self.ca_file = workdir / "fake-ca.pem"
         self._ca.cert_pem.write_to_path(str(self.ca_file))
@@ -91,6 +95,10 @@ class FakeQueryApi:
     def __exit__(self, *exc: object) -> None:
         self._server.shutdown()
         self._server.server_close()
+        with self._lock:
+            still_open = list(self._open)
+        for connection in still_open:
+            _hang_up(connection)
         self._thread.join(timeout=5)
 
     def _record(self, request: FakeRequest) -> Reply:
@@ -104,6 +112,16 @@ class FakeQueryApi:
         class Handler(BaseHTTPRequestHandler):
             protocol_version = "HTTP/1.1"
 
+            def setup(self) -> None:
+                super().setup()
+                with api._lock:
+                    api._open.add(self.connection)
+
+            def finish(self) -> None:
+                with api._lock:
+                    api._open.discard(self.connection)
+                super().finish()
+
             def do_POST(self) -> None:
                 length = int(self.headers.get("Content-Length", "0"))
                 raw = self.rfile.read(length) if length else b""
@@ -116,7 +134,10 @@ class FakeQueryApi:
                 reply = api._record(request)
                 if reply.delay or reply.fault == "silent":
                     time.sleep(reply.delay or 30.0)
-                if reply.fault != "silent":
+                if reply.fault == "silent":
+                    self.close_connection = True
+                    _hang_up(self.connection)
+                else:
                     self._send(reply)
                 with api._lock:
                     api.answered.append(time.monotonic())
@@ -157,3 +178,8 @@ class FakeQueryApi:
                 return  # keep test output clean
 
         return Handler
+
+
+def _hang_up(connection: socket.socket) -> None:
+    with contextlib.suppress(OSError):  # already closed by the other side
+        connection.shutdown(socket.SHUT_RDWR)
