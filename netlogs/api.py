@@ -119,9 +119,7 @@ def trace(
     per_kind = evidence_limit(evidence)
     clock = now or datetime.now(timezone.utc)
     window = _window(clock, since, start, end)
-    evidence_source = _evidence_source(
-        logs, tuple(workspaces), source, skip_unknown, csv_timezone
-    )
+    evidence_source = _evidence_source(logs, tuple(workspaces), source, skip_unknown, csv_timezone)
     if workspaces and window is None:
         raise ConfigError("a live trace needs a time window: give since= or start=")
     request = TraceRequest(

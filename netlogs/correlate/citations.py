@@ -218,6 +218,7 @@ def _gathered(rows: FamilyRows, picked: pl.DataFrame, used: list[pl.Expr]) -> pl
         pl.lit(picked.get_column("client_ip")).alias("client_ip"),
     )
 
+
 def _picked(
     rows: FamilyRows, ends: tuple[int, int] | None, drawn: int
 ) -> tuple[pl.LazyFrame, pl.LazyFrame, pl.LazyFrame]:
