@@ -22,6 +22,7 @@ from typing import TYPE_CHECKING
 from netlogs.errors import ConfigError
 from netlogs.model import (
     DEFAULT_CLOCK_SKEW,
+    DEFAULT_EVIDENCE_PER_KIND,
     DEFAULT_REUSE_WINDOW,
     EvidenceSource,
     ExpectedPath,
@@ -99,22 +100,26 @@ def trace(
     reuse_window: timedelta = DEFAULT_REUSE_WINDOW,
     clock_skew: timedelta = DEFAULT_CLOCK_SKEW,
     timeline: bool = False,
+    evidence: int | str = DEFAULT_EVIDENCE_PER_KIND,
 ) -> TraceResult:
     """Judge every client's access to ``vault`` from exported logs, Log Analytics or a source.
 
     Exactly one evidence source: ``logs`` (a directory of exports), ``workspaces`` (Log Analytics
     workspace ids, signed in with ``DefaultAzureCredential``) or ``source`` (any object with
     ``collect(query)``, e.g. ``netlogs.testing.FakeSource``). Without a window, ``logs`` uses
-    the span of the rows read; a live query needs ``since`` or ``start``.
+    the span of the rows read; a live query needs ``since`` or ``start``. ``evidence``: log
+    rows cited per client and kind (family and outcome: the first half in time and the last
+    half, the rest counted in ``evidence_omitted``), or ``"all"``.
 
     Raises:
         ConfigError: contradictory or missing arguments, an unknown vault, firewall or client.
         InputError: unreadable or invalid input (the message names the file).
         QueryError: a live query could not run.
     """
+    per_kind = evidence_limit(evidence)
     clock = now or datetime.now(timezone.utc)
     window = _window(clock, since, start, end)
-    evidence = _evidence_source(logs, tuple(workspaces), source, skip_unknown, csv_timezone)
+    evidence_source = _evidence_source(logs, tuple(workspaces), source, skip_unknown, csv_timezone)
     if workspaces and window is None:
         raise ConfigError("a live trace needs a time window: give since= or start=")
     request = TraceRequest(
@@ -126,8 +131,31 @@ def trace(
         reuse_window=reuse_window,
         clock_skew=clock_skew,
         timeline=timeline,
+        evidence_per_kind=per_kind,
     )
-    return run_trace(request, evidence, _trace_topology(topology, vault))
+    return run_trace(request, evidence_source, _trace_topology(topology, vault))
+
+
+MAX_EVIDENCE_PER_KIND = 1_000_000  # beyond it, "all" says what is meant
+
+
+def evidence_limit(value: int | str, option: str = "evidence") -> int | None:
+    """Rows cited per client and kind from ``N`` (a positive whole number, also as text) or
+    ``all`` (None: every row).
+
+    Raises:
+        ConfigError: anything else.
+    """
+    text = str(value).strip().lower()
+    if text == "all":
+        return None
+    digits = not isinstance(value, bool) and text.isascii() and text.isdigit()
+    if not digits or not 1 <= int(text) <= MAX_EVIDENCE_PER_KIND:
+        raise ConfigError(
+            f"{option} {value!r}: expected a number of rows from 1 to "
+            f"{MAX_EVIDENCE_PER_KIND:,} or 'all'"
+        )
+    return int(text)
 
 
 def _topology(topology: Topology | PathLike) -> Topology:

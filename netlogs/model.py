@@ -46,6 +46,7 @@ if TYPE_CHECKING:  # polars is only needed for annotations here; keep `import ne
 
 __all__ = [
     "DEFAULT_CLOCK_SKEW",
+    "DEFAULT_EVIDENCE_PER_KIND",
     "DEFAULT_FIREWALL_LEAD",
     "DEFAULT_REUSE_WINDOW",
     "LOG_SETTING_DIAGNOSTIC",
@@ -142,6 +143,10 @@ DEFAULT_REUSE_WINDOW = timedelta(minutes=10)
 DEFAULT_CLOCK_SKEW = timedelta(seconds=5)
 # How far before a window firewall records still matter with those defaults (`netlogs fetch`)
 DEFAULT_FIREWALL_LEAD = DEFAULT_REUSE_WINDOW + DEFAULT_CLOCK_SKEW
+# Log rows cited per client and kind (a log family and an outcome: served, error or denied
+# requests; allowed or denied firewall records and flows): the first half in time and the last
+# half, the rest counted (`netlogs trace --evidence N|all`; None cites every row).
+DEFAULT_EVIDENCE_PER_KIND = 20
 
 
 @dataclass(frozen=True)
@@ -156,6 +161,8 @@ class TraceRequest:
     # the HTML report's timeline rows (~20 per client and log family); nothing else reads them,
     # so a run that writes no HTML skips them (TraceResult.timeline is then None)
     timeline: bool = True
+    # rows cited per client and kind (``DEFAULT_EVIDENCE_PER_KIND``); None: every row
+    evidence_per_kind: int | None = DEFAULT_EVIDENCE_PER_KIND
 
 
 @dataclass(frozen=True)

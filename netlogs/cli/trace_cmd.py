@@ -88,6 +88,14 @@ if TYPE_CHECKING:
     help="Tolerated clock difference between log sources.",
 )
 @click.option(
+    "--evidence",
+    default="20",
+    show_default=True,
+    metavar="N|all",
+    help="Log rows cited per client and kind (log family and outcome): the first half in time "
+    "and the last half; the rest are counted. `all` cites every row.",
+)
+@click.option(
     "--engine",
     default="auto",
     show_default=True,
@@ -210,6 +218,7 @@ def _prepare(
     """Check the options, then build the request, the topology, the evidence source (none for
     --cluster: ADX is only queried by the kusto engine) and, discovering from Azure, what was
     discovered (the design rule read from the routes and the log settings every output shows)."""
+    from netlogs.api import evidence_limit
     from netlogs.model import TraceRequest
     from netlogs.pipeline.window import parse_duration, resolve_window
 
@@ -273,6 +282,7 @@ def _prepare(
             _text(options, "clock_skew") or "5s", "--clock-skew", allow_zero=True
         ),
         timeline=_text(options, "html_file") is not None,  # only the HTML report draws it
+        evidence_per_kind=evidence_limit(_text(options, "evidence") or "20", "--evidence"),
     )
     return request, topology, source, discovery
 

@@ -1,10 +1,11 @@
 """Evidence rows cited per flow and the timeline rows for the HTML report.
 
 Each source frame arrives sorted by time, so a client's rows in frame order are its rows in
-time. Only the first and last ``evidence_per_kind`` rows of each (client, family) group are cited
-(the rest are counted), and the first ``timeline_per_kind`` are drawn; one group-by collects
-their positions and summaries are formatted after that cut, so a million-row table costs one
-grouping, not a million strings.
+time. Of each client's rows of one kind (family and outcome) only the first and last few are
+cited (``cited_ends`` of ``evidence_per_kind``: the rule the kusto engine applies too; the rest
+are counted), and the client's first ``timeline_per_kind`` rows per family are drawn; one
+group-by collects their positions and summaries are formatted after that cut, so a million-row
+table costs one grouping, not a million strings.
 
 Each family describes its rows (``FamilyRows``); ``cite_evidence`` runs all of them as two
 polars queries (positions, then the cited and drawn rows), so a worker thread building them
@@ -18,7 +19,7 @@ from typing import NamedTuple
 
 import polars as pl
 
-from netlogs.correlate.context import CorrelationContext
+from netlogs.correlate.context import CorrelationContext, cited_ends
 from netlogs.frames import collect_gathers, few_values, named_tuples, utc_datetimes
 from netlogs.model import EvidenceRow, LogFamily
 
@@ -170,30 +171,40 @@ def flow_evidence(flows: pl.DataFrame) -> FamilyRows:
     )
 
 
-def _positions(rows: FamilyRows, first: int, last: int) -> pl.LazyFrame:
-    """Per client: ``_first``/``_last`` (positions in the frame of its first/last rows), ``count``.
+def _positions(rows: FamilyRows, ends: tuple[int, int] | None, drawn: int) -> pl.LazyFrame:
+    """Per client and kind (the rows' outcome): ``_cited`` (positions in the frame of the rows
+    cited: its first and last rows, see ``cited_ends``; all of them for ``None``), ``_drawn``
+    (of its first ``drawn`` rows) and ``count``.
 
     Frames are time-ordered, so a client's first rows are its earliest. Firewall SYN retries
-    are neither cited nor counted. Only the client column and row positions are read: the
-    wide columns are gathered later, for the kept rows.
+    are neither cited nor counted. Only the client column, the columns the outcome reads and
+    row positions are read: the wide columns are gathered later, for the kept rows.
     """
     narrow = rows.frame.lazy().select(
         pl.col(rows.client).alias("client_ip"),
         *([rows.client_id] if rows.client_id else []),
+        rows.outcome.alias("_kind"),
         pl.int_range(pl.len(), dtype=pl.UInt32).alias("_row"),
         *(["retry"] if "retry" in rows.frame.columns else []),
     )
     if "retry" in rows.frame.columns:
         narrow = narrow.filter(~pl.col("retry"))
-    positions = [
-        pl.col("_row").head(first).alias("_first"),
-        pl.col("_row").tail(last).alias("_last"),
-        pl.len().alias("count"),
-    ]
+    row = pl.col("_row")
+    if ends is None:
+        cited = [row.alias("_cited")]
+    else:  # a kind with few rows has them in both lists: once each (below)
+        cited = [row.head(ends[0]).alias("_cited"), row.tail(ends[1]).alias("_tail")]
+    positions = [*cited, row.head(drawn).alias("_drawn"), pl.len().alias("count")]
     if rows.client_id is None:
-        return narrow.group_by("client_ip").agg(positions)
-    by_id = narrow.group_by(rows.client_id).agg(pl.col("client_ip").first(), *positions)
-    return by_id.drop(rows.client_id)
+        grouped = narrow.group_by("client_ip", "_kind").agg(positions)
+    else:
+        grouped = narrow.group_by(rows.client_id, "_kind").agg(
+            pl.col("client_ip").first(), *positions
+        )
+    if ends is not None:
+        both = pl.concat_list("_cited", "_tail").list.unique()
+        grouped = grouped.with_columns(both.alias("_cited")).drop("_tail")
+    return grouped
 
 
 def _gathered(rows: FamilyRows, picked: pl.DataFrame, used: list[pl.Expr]) -> pl.LazyFrame:
@@ -209,18 +220,17 @@ def _gathered(rows: FamilyRows, picked: pl.DataFrame, used: list[pl.Expr]) -> pl
 
 
 def _picked(
-    rows: FamilyRows, per_kind: int, drawn: int
+    rows: FamilyRows, ends: tuple[int, int] | None, drawn: int
 ) -> tuple[pl.LazyFrame, pl.LazyFrame, pl.LazyFrame]:
-    """(cited positions, drawn positions in frame order, row count), each per client."""
-    where = _positions(rows, max(per_kind, drawn), per_kind).cache()
-    first = pl.col("_first")
-    cited = where.select(  # a client with few rows has them in both lists: once each
-        "client_ip",
-        pl.concat_list(first.list.head(per_kind), "_last").list.unique().list.sort().alias("_row"),
-    )
-    # in frame order (time, then input order), as the stable timeline sort expects
-    drawn_rows = _exploded(where.select("client_ip", first.list.head(drawn).alias("_row")))
-    return _exploded(cited), drawn_rows.sort("_row"), where.select("client_ip", "count")
+    """(cited positions, drawn positions, row counts per kind), each per client; positions in
+    frame order (time, then input order), as the stable sorts of ``cite_evidence`` expect."""
+    where = _positions(rows, ends, drawn).cache()
+    cited = _exploded(where.select("client_ip", pl.col("_cited").alias("_row"))).sort("_row")
+    # a client's first ``drawn`` rows are among the first ``drawn`` of each of its kinds
+    candidates = _exploded(where.select("client_ip", pl.col("_drawn").alias("_row")))
+    in_order = candidates.sort("_row")
+    drawn_rows = in_order.filter(pl.int_range(pl.len()).over("client_ip") < drawn)
+    return cited, drawn_rows, where.select("client_ip", "count")
 
 
 def cite_evidence(families: list[FamilyRows], ctx: CorrelationContext) -> CitedEvidence:
@@ -234,7 +244,7 @@ def cite_evidence(families: list[FamilyRows], ctx: CorrelationContext) -> CitedE
     plans = [
         plan
         for rows in families
-        for plan in _picked(rows, ctx.evidence_per_kind, ctx.timeline_per_kind)
+        for plan in _picked(rows, cited_ends(ctx.evidence_per_kind), ctx.timeline_per_kind)
     ]
     picked = collect_gathers(plans)
     cited, timeline = [], []

@@ -13,6 +13,7 @@ from datetime import datetime, timedelta
 from types import MappingProxyType
 
 from netlogs.model import (
+    DEFAULT_EVIDENCE_PER_KIND,
     ExpectedPath,
     IngestionLag,
     LogFamily,
@@ -36,6 +37,15 @@ DEFAULT_INGESTION_LAGS: Mapping[LogFamily, timedelta] = MappingProxyType(
 
 
 TIMELINE_PER_KIND = 20  # rows per family and flow drawn on the HTML timeline
+
+
+def cited_ends(per_kind: int | None) -> tuple[int, int] | None:
+    """(first, last): how many of one kind's time-ordered rows are cited from its start and from
+    its end (the first gets the odd row); None when every row is cited. Both engines (and the
+    DNS citations) apply this one rule."""
+    if per_kind is None:
+        return None
+    return (per_kind + 1) // 2, per_kind // 2
 
 
 @dataclass(frozen=True)
@@ -78,7 +88,8 @@ class CorrelationContext:
     ingestion_lags: Mapping[LogFamily, timedelta] = field(default_factory=dict)
     expected_paths: Mapping[str, ExpectedPath] = field(default_factory=dict)
     client_names: Mapping[str, str] = field(default_factory=dict)
-    evidence_per_kind: int = 2  # first N and last N rows per family and flow
+    # rows cited per client and kind (see ``cited_ends``); None: every row
+    evidence_per_kind: int | None = DEFAULT_EVIDENCE_PER_KIND
     timeline_per_kind: int = TIMELINE_PER_KIND  # 0: no timeline (no HTML report asked for)
     # the (family, table) sources that are partial (the family's status merges them)
     partial_tables: frozenset[tuple[LogFamily, str]] = frozenset()

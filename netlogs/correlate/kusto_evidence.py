@@ -1,8 +1,8 @@
 """The kusto engine's answer as ``CorrelatedEvidence``: the facts, citations and firewalls seen
 the verdict rules read, built from the rows Kusto returned (never from raw log rows).
 
-Citations differ from the local engine's by design: Kusto returns the first and the last row
-per client, family and outcome (``CITED_PER_KIND``), not the first and last N per family.
+Citations follow the local engine's rule (``cited_ends``): per client, family and outcome the
+first and the last rows in time, selected by the server.
 """
 
 from __future__ import annotations
@@ -10,11 +10,11 @@ from __future__ import annotations
 import polars as pl
 
 from netlogs.correlate.citations import CitedEvidence
+from netlogs.correlate.context import TIMELINE_PER_KIND
 from netlogs.correlate.engine import CorrelatedEvidence, citations_of
 from netlogs.correlate.kusto_facts import facts_frame
 from netlogs.schemas import TIMELINE, UTC_TIME
 
-CITED_PER_KIND = 2  # the first and the last row per client, family and outcome (arg_min/arg_max)
 
 def kusto_correlated(
     facts_rows: pl.DataFrame,
@@ -75,15 +75,19 @@ def _omitted(rows: pl.DataFrame, cited: pl.DataFrame) -> pl.DataFrame:
 
 
 def _timeline(rows: pl.DataFrame) -> pl.DataFrame:
+    """The cited rows, at most ``TIMELINE_PER_KIND`` per client and family (its first ones, as
+    the local engine draws them)."""
     cited = _part(rows, "cited")
-    return cited.select(
+    drawn = cited.select(
         _time(cited).cast(UTC_TIME).alias("time"),
         pl.col("client_ip").cast(pl.String),
         pl.col("family").cast(pl.String),
         pl.col("label").cast(pl.String),
         pl.col("outcome").cast(pl.String),
         pl.col("row_id").cast(pl.String),
-    ).sort("time", "client_ip")
+    ).sort("time", "client_ip", "row_id")
+    first = pl.int_range(pl.len()).over("client_ip", "family") < TIMELINE_PER_KIND
+    return drawn.filter(first)
 
 
 def _value_counts(rows: pl.DataFrame, part: str) -> pl.DataFrame:

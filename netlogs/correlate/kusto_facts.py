@@ -17,7 +17,7 @@ from typing import Protocol
 
 import polars as pl
 
-from netlogs.correlate.context import CorrelationContext, FirewallAddresses
+from netlogs.correlate.context import CorrelationContext, FirewallAddresses, cited_ends
 from netlogs.correlate.firewall import RETRY_GAP, vault_hosts
 from netlogs.correlate.snat import MAX_LISTED_CANDIDATES
 from netlogs.errors import ConfigError
@@ -180,8 +180,16 @@ def fact_query(name: str, ctx: CorrelationContext, part: TimeWindow | None = Non
     the slice ``part`` of the window (the whole window by default)."""
     folder = facts_dir()
     common = render_query(load_template("facts_common", folder), fact_params(ctx, part))
-    tail = render_query(load_template(name, folder), {})
+    params = cited_params(ctx) if name == "facts_cited" else {}
+    tail = render_query(load_template(name, folder), params)
     return FactQuery(name, f"{common}{tail}")
+
+
+def cited_params(ctx: CorrelationContext) -> dict[str, object]:
+    """facts_cited's parameters: the rows cited per client and kind (``cited_ends``)."""
+    ends = cited_ends(ctx.evidence_per_kind)
+    first, last = ends if ends is not None else (0, 0)
+    return {"cited_first": first, "cited_last": last, "cite_all": ends is None}
 
 
 def sources_query(ctx: CorrelationContext) -> FactQuery:

@@ -14,8 +14,8 @@ The per-client facts then merge exactly:
 - the most used covering firewall is not mergeable from per-slice winners: when slices disagree,
   the firewall of the slices with the most covered requests is kept (reported in the note).
 
-Citations: the first and last row per client, family and outcome over all slices; row counts per
-client add up.
+Citations: the first and last rows per client, family and outcome over all slices (the same
+``cited_ends`` rule as one answer); row counts per client add up.
 """
 
 from __future__ import annotations
@@ -103,27 +103,26 @@ def _note(merged: pl.DataFrame) -> str:
     return "; ".join(notes)
 
 
-def merge_cited(slices: list[pl.DataFrame]) -> pl.DataFrame:
-    """One facts_cited answer from the slices': the first and last cited row per client,
-    family and outcome, and the row counts per client summed."""
+def merge_cited(slices: list[pl.DataFrame], ends: tuple[int, int] | None) -> pl.DataFrame:
+    """One facts_cited answer from the slices': of each client, family and outcome the first
+    and last cited rows in time (``ends``, see ``cited_ends``; every row for None), and the
+    row counts per client summed. Exact: each slice cited its own first and last rows."""
     frames = [rows for rows in slices if rows.height]
     if not frames:
         return slices[0]
     rows = pl.concat(frames, how="diagonal_relaxed")
     cited = rows.filter(pl.col("part") == "cited").with_columns(_stamp(rows).alias("_ts"))
     keys = ["client_ip", "family", "outcome"]
+    # the server's order: time to the microsecond, then row id (slices cite disjoint rows)
     ordered = cited.sort([*keys, "_ts", "row_id"])
-    ends = pl.concat(
-        [
-            ordered.group_by(keys, maintain_order=True).first(),
-            ordered.group_by(keys, maintain_order=True).last(),
-        ]
-    ).unique(subset=[*keys, "_ts", "row_id"], maintain_order=True)
+    if ends is not None:
+        rank = pl.int_range(pl.len()).over(keys)
+        ordered = ordered.filter((rank < ends[0]) | (rank >= pl.len().over(keys) - ends[1]))
     counted = rows.filter(pl.col("part") != "cited")
     totals = counted.group_by("part", "client_ip", "family", "key", maintain_order=True).agg(
         pl.col("n").sum()
     )
-    return pl.concat([ends.drop("_ts").select(rows.columns), totals], how="diagonal_relaxed")
+    return pl.concat([ordered.drop("_ts").select(rows.columns), totals], how="diagonal_relaxed")
 
 
 def _stamp(rows: pl.DataFrame) -> pl.Expr:

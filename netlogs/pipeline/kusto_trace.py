@@ -24,6 +24,7 @@ from netlogs.correlate import (
     family_statuses,
     firewall_addresses,
 )
+from netlogs.correlate.context import cited_ends
 from netlogs.correlate.engine import CorrelatedEvidence
 from netlogs.correlate.kusto_evidence import kusto_correlated
 from netlogs.correlate.kusto_facts import (
@@ -170,7 +171,9 @@ def _sliced_facts(run: QueryRunner, ctx: CorrelationContext) -> tuple[pl.DataFra
     if len(facts) > 1:
         facts_rows, note = merge_facts(facts, MAX_LISTED_CANDIDATES)
         run.note("facts_clients", note)
-    return facts_rows, cited[0] if len(cited) == 1 else merge_cited(cited)
+    if len(cited) == 1:
+        return facts_rows, cited[0]
+    return facts_rows, merge_cited(cited, cited_ends(ctx.evidence_per_kind))
 
 
 def _base_context(request: TraceRequest, topology: Topology) -> CorrelationContext:
@@ -190,6 +193,7 @@ def _base_context(request: TraceRequest, topology: Topology) -> CorrelationConte
         reuse_window=request.reuse_window,
         clock_skew=request.clock_skew,
         timeline_per_kind=TIMELINE_PER_KIND if request.timeline else 0,
+        evidence_per_kind=request.evidence_per_kind,
     )
 
 

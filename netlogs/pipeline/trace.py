@@ -247,6 +247,7 @@ def _context(
         reuse_window=request.reuse_window,
         clock_skew=request.clock_skew,
         timeline_per_kind=TIMELINE_PER_KIND if request.timeline else 0,
+        evidence_per_kind=request.evidence_per_kind,
         source_status=statuses,
         source_detail=details,
         partial_tables=frozenset(

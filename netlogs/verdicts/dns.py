@@ -18,6 +18,7 @@ from datetime import datetime
 import polars as pl
 
 from netlogs.correlate import CorrelationContext
+from netlogs.correlate.context import cited_ends
 from netlogs.correlate.ipkeys import ipv4_key_expr, is_private_address
 from netlogs.frames import utc_datetimes
 from netlogs.model import (
@@ -103,8 +104,11 @@ def _answer_classes(rows: pl.DataFrame, ctx: CorrelationContext) -> pl.DataFrame
     return per_row.collect()
 
 
-def _by_client(rows: pl.DataFrame, per_kind: int, ctx_start: datetime) -> dict[str, DnsFinding]:
-    """Aggregate per client; the first and last ``per_kind`` rows of each are cited."""
+def _by_client(
+    rows: pl.DataFrame, per_kind: int | None, ctx_start: datetime
+) -> dict[str, DnsFinding]:
+    """Aggregate per client; of each client's rows the first and last few are cited
+    (``cited_ends``, the rule of the other families; all of them for ``None``)."""
     logged = pl.col("answers").str.strip_chars().fill_null("") != ""
     summary = pl.concat_str(
         [
@@ -120,8 +124,11 @@ def _by_client(rows: pl.DataFrame, per_kind: int, ctx_start: datetime) -> dict[s
             .otherwise(pl.lit(" (answer not logged)")),
         ]
     )
+    ends = cited_ends(per_kind)
     rank = pl.int_range(pl.len()).over("client_ip")
-    keep = (rank < per_kind) | (rank >= pl.len().over("client_ip") - per_kind)
+    keep = pl.lit(True)
+    if ends is not None:
+        keep = (rank < ends[0]) | (rank >= pl.len().over("client_ip") - ends[1])
     cited = rows.filter(keep).with_columns(summary.alias("_summary"))
     evidence = [
         EvidenceRow(LogFamily.DNS, table or "?", row or "?", time or ctx_start, text)

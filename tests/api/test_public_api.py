@@ -175,3 +175,25 @@ def _fake_trace(caller: str, operation: str = "SecretGet") -> netlogs.TraceResul
         end="2026-11-20T11:00:00Z",
         now=NOW + timedelta(hours=6),
     )
+
+
+def test_evidence_caps_the_cited_rows_or_cites_all(sample_result: netlogs.TraceResult) -> None:
+    def trace(evidence: int | str) -> netlogs.TraceResult:
+        return netlogs.trace(
+            "kv-contoso-prod",
+            topology=SAMPLE / "topology.yaml",
+            logs=SAMPLE / "logs",
+            now=datetime(2026, 11, 20, 12, 30, tzinfo=timezone.utc),
+            evidence=evidence,
+        )
+
+    every, two = trace("all"), trace(2)
+    assert sum(f.evidence_omitted for f in every.flows) == 0
+    assert sample_result.flows == every.flows  # the default 20 per kind holds every sample row
+    for capped, full in zip(two.flows, every.flows, strict=True):
+        assert set(capped.evidence) <= set(full.evidence)
+        assert len(capped.evidence) + capped.evidence_omitted == len(full.evidence)
+    assert sum(f.evidence_omitted for f in two.flows) > 0
+    for bad in (0, -3, "twenty", True):
+        with pytest.raises(ConfigError, match="expected a number of rows"):
+            trace(bad)  # type: ignore[arg-type]

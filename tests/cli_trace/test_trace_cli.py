@@ -199,6 +199,8 @@ def test_require_firewall_flag_without_design_rule(
         (["--format", "xml"], "--output 'xml': use table, json, tsv or none"),
         (["--csv-tz", "Mars/Olympus"], "--csv-tz 'Mars/Olympus': unknown time zone"),
         (["--now", "soon"], "--now 'soon'"),
+        (["--evidence", "0"], "--evidence '0': expected a number of rows from 1 to"),
+        (["--evidence", "some"], "--evidence 'some'"),
     ],
 )
 def test_misuse_is_one_error_line_and_exit_2(
@@ -210,6 +212,27 @@ def test_misuse_is_one_error_line_and_exit_2(
     assert code == 2
     assert out == ""
     assert expected in one_error_line(err)
+
+
+def test_evidence_option_caps_the_cited_rows_per_client_and_kind(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    def flows(*extra: str) -> dict[str, dict[str, Any]]:
+        target = tmp_path / "trace.json"
+        code, _, _ = run([*README_FIRST, *extra, "--json", str(target)], capsys)
+        assert code in (1, 3)  # the sample has a violation and undecided clients
+        document = json.loads(target.read_text(encoding="utf-8"))
+        return {f["client_ip"]: f for f in document["flows"]}
+
+    every, default, one = flows("--evidence", "all"), flows(), flows("--evidence", "1")
+    assert all(f["evidence_omitted"] == 0 for f in every.values())
+    total = {ip: len(f["evidence"]) for ip, f in every.items()}
+    assert sum(total.values()) > 50
+    for ip, flow in one.items():  # one row per kind: cited + omitted = every row
+        assert 1 <= len(flow["evidence"]) <= 8  # Key Vault 3 kinds, firewall 2, flow 2, DNS 1
+        assert len(flow["evidence"]) + flow["evidence_omitted"] == total[ip]
+    assert sum(f["evidence_omitted"] for f in one.values()) > 0
+    assert default == every  # no kind of the sample has more than 20 rows
 
 
 def test_unknown_vault_names_the_topology_and_the_known_vaults(

@@ -12,7 +12,7 @@ from netlogs.schemas import TIMELINE
 def test_evidence_is_capped_per_family_and_the_rest_counted(b: ModuleType) -> None:
     kv = b.kv_rows([{"time": b.at(1 + i * 0.1), "caller_ip": "10.2.1.4"} for i in range(30)])
     fw = b.fw_rows([{"time": b.at(0.5), "src_ip": "10.2.1.4", "src_port": 50432}])
-    correlated, _ = b.run(kv, fw, evidence_per_kind=2)
+    correlated, _ = b.run(kv, fw, evidence_per_kind=4)
     rows = correlated.evidence["10.2.1.4"]
     assert [r.row for r in rows] == ["fw-0", "kv-0", "kv-1", "kv-28", "kv-29"]
     assert correlated.evidence_omitted == {"10.2.1.4": 26}
@@ -85,3 +85,39 @@ def test_client_list_is_ready_early_and_matches_the_facts(b: ModuleType) -> None
     facts_order = tuple(correlated.clients.get_column("client_ip").to_list())
     assert correlated.client_ips == facts_order
     assert facts_order == ("10.2.1.4", "10.3.0.9", "10.4.0.7", "10.5.0.8")
+
+
+def test_each_kind_is_capped_on_its_own_first_half_then_last_half(b: ModuleType) -> None:
+    # served requests and errors interleaved: each outcome is a kind with its own cap
+    kv = b.kv_rows(
+        [
+            {"time": b.at(1 + i), "caller_ip": "10.2.1.4", "http_status": 200 if i % 2 else 403}
+            for i in range(12)
+        ]
+    )
+    correlated, _ = b.run(kv, None, evidence_per_kind=3)
+    rows = correlated.evidence["10.2.1.4"]
+    errors = ["kv-0", "kv-2", "kv-10"]  # the first two and the last one of the 403s
+    served = ["kv-1", "kv-3", "kv-11"]
+    assert sorted(r.row for r in rows) == sorted(errors + served)
+    assert [r.time for r in rows] == sorted(r.time for r in rows)
+    assert correlated.evidence_omitted == {"10.2.1.4": 6}
+
+
+def test_evidence_all_cites_every_row_and_omits_none(b: ModuleType) -> None:
+    kv = b.kv_rows([{"time": b.at(1 + i * 0.1), "caller_ip": "10.2.1.4"} for i in range(30)])
+    correlated, _ = b.run(kv, None, evidence_per_kind=None)
+    assert [r.row for r in correlated.evidence["10.2.1.4"]] == [f"kv-{i}" for i in range(30)]
+    assert correlated.evidence_omitted == {}
+
+
+def test_the_timeline_keeps_its_own_cap_across_kinds(b: ModuleType) -> None:
+    kv = b.kv_rows(
+        [
+            {"time": b.at(1 + i), "caller_ip": "10.2.1.4", "http_status": 200 if i < 5 else 403}
+            for i in range(10)
+        ]
+    )
+    correlated, _ = b.run(kv, None, timeline_per_kind=3, evidence_per_kind=2)
+    timeline = correlated.timeline
+    assert timeline.get_column("row_id").to_list() == ["kv-0", "kv-1", "kv-2"]

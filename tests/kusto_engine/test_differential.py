@@ -49,6 +49,36 @@ def test_sample_scenario_same_verdicts(sample_scenario: Scenario) -> None:
     assert "engine" not in trace_result_to_dict(local)
 
 
+def cited_rows(result) -> list[tuple[str, list[tuple[str, str]], int]]:  # type: ignore[no-untyped-def]
+    """Per client: its cited rows as (family, time), and how many were not cited. Row ids are
+    each engine's own (the kusto engine builds them from the row's fields), so rows are named
+    by family and time: the first and last N times of a kind are the same however rows at one
+    instant are ordered."""
+    return [
+        (
+            f.client_ip,
+            sorted((row.source.value, row.time.isoformat()) for row in f.evidence),
+            f.evidence_omitted,
+        )
+        for f in result.flows
+    ]
+
+
+@pytest.mark.parametrize("per_kind", [1, 4, 20, None], ids=["1", "4", "default-20", "all"])
+def test_same_cited_rows_client_for_client(sample_scenario: Scenario, per_kind: int | None) -> None:
+    request = sample_scenario.request(evidence_per_kind=per_kind)
+    local = trace(request, FileSource(sample_scenario.logs), sample_scenario.topology)
+    kusto = trace_in_kusto(request, DuckdbExecutor(sample_scenario.con), sample_scenario.topology)
+    assert cited_rows(kusto) == cited_rows(local)
+    cited = sum(len(f.evidence) for f in local.flows)
+    omitted = sum(f.evidence_omitted for f in local.flows)
+    assert cited >= len(local.flows)
+    if per_kind is None or per_kind == 20:  # the sample has at most 20 rows of a kind
+        assert omitted == 0 and cited > 50
+    else:  # the cap bites: rows are left out and counted
+        assert omitted > 0
+
+
 def context_of(scenario: Scenario, **changes: object) -> CorrelationContext:
     """The correlation context the local pipeline builds for the scenario's files."""
     request = scenario.request(**changes)

@@ -20,7 +20,7 @@ from netlogs.pipeline.trace import trace
 from netlogs.schemas import DNS_QUERIES, empty_frame
 from tests.kusto_engine.conftest import DuckdbExecutor
 from tests.kusto_engine.la_tables import la_tables, load_into_duckdb
-from tests.kusto_engine.test_differential import assert_same_facts
+from tests.kusto_engine.test_differential import assert_same_facts, cited_rows
 
 BENCHMARKS = Path(__file__).resolve().parents[2] / "benchmarks"
 sys.path.insert(0, str(BENCHMARKS))
@@ -69,6 +69,9 @@ def test_scale_same_facts_and_verdicts(scale) -> None:  # type: ignore[no-untype
         (f.client_ip, f.verdict, f.vault_outcome, f.requests) for f in local.flows
     ]
     assert [f.snat_candidates for f in kusto.flows] == [f.snat_candidates for f in local.flows]
+    # the same cited rows (default cap: 20 per client and kind) and rows left out, per client
+    assert cited_rows(kusto) == cited_rows(local)
+    assert sum(f.evidence_omitted for f in local.flows) > 0
     # and the facts table itself, column by column (same context as the trace above)
     from tests.kusto_engine.test_differential import local_facts_of
 

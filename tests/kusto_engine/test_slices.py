@@ -51,8 +51,12 @@ def short_slices(monkeypatch: pytest.MonkeyPatch) -> None:
 
 
 @pytest.mark.usefixtures("short_slices")
-def test_limit_splits_the_window_and_the_facts_merge(sample_scenario: Scenario) -> None:
-    request = sample_scenario.request()
+@pytest.mark.parametrize("per_kind", [20, 3], ids=["default-cap", "cap-3"])
+def test_limit_splits_the_window_and_the_facts_merge(
+    sample_scenario: Scenario, per_kind: int
+) -> None:
+    # with 3 per kind, clients' kinds span slices with more rows than cited: the merge cuts
+    request = sample_scenario.request(evidence_per_kind=per_kind)
     topology = sample_scenario.topology
     whole = trace_in_kusto(request, DuckdbExecutor(sample_scenario.con), topology)
     # whole window cut, first half cut, second half cut: four quarter slices answer
