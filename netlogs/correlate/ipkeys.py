@@ -11,7 +11,6 @@ from collections.abc import Callable, Iterable
 
 import polars as pl
 
-
 _DOTTED_QUAD = r"^\d{1,3}\.\d{1,3}\.\d{1,3}\.\d{1,3}$"
 
 
