@@ -210,6 +210,8 @@ def _address_check(frame: pl.DataFrame, column: str) -> pl.Expr:
     million rows), then looked up."""
     values = frame.get_column(column).drop_nulls().unique()
     valid = values.filter(values.to_frame(column).select(is_address(column)).to_series())
+    if valid.len() == values.len():  # the usual case: no lookup of every row needed
+        return pl.col(column).is_not_null()
     return pl.col(column).is_in(valid.implode()).fill_null(False)
 
 
