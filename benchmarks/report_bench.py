@@ -241,8 +241,12 @@ def traced_scale(data: Path) -> tuple[TraceResult, float, float]:
 
     with evidence_dir(data) as logs:
         started = time.perf_counter()
-        result = trace(scale_request(data), FileSource(logs, prefilter=True), scale_topology())
+        # timeline=True: what ``netlogs trace --html`` asks for, so the page draws the rows
+        request = scale_request(data, timeline=True)
+        result = trace(request, FileSource(logs, prefilter=True), scale_topology())
         seconds = time.perf_counter() - started
+    if result.timeline is None:
+        raise SystemExit("trace() built no timeline: the page would be measured without one")
     return result, seconds, resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
@@ -313,7 +317,7 @@ def main() -> None:
         lines = measure_synthetic(args.requests, args.clients, args.runs)
     print("\n".join(lines))
     if not args.no_write:
-        _write_results(lines, real=args.from_scale is not None)
+        _write_results(lines, real=args.from_scale)
 
 
 def measure_synthetic(requests: int, clients: int, runs: int) -> list[str]:
@@ -398,22 +402,24 @@ def _bytes_by_section(page: str) -> str:
     return ", ".join(parts) + f"; {cards:,} client cards"
 
 
-REAL_HEADING = "## Real pipeline on the 1x scale dataset"
+REAL_HEADING = "## Real pipeline on the scale data"
 
 
-def _write_results(lines: list[str], real: bool) -> None:
+def _write_results(lines: list[str], real: Path | None) -> None:
     """Rewrite one section of RESULTS-report.md, keeping the other."""
     old = RESULTS.read_text(encoding="utf-8") if RESULTS.exists() else ""
     notes_at = old.find(NOTES.splitlines()[0])
     body = old[:notes_at] if notes_at >= 0 else old
     synthetic, _, real_part = body.partition(REAL_HEADING)
-    if real:
+    if real is not None:
         real_part = (
-            "\n\nCommand: `.venv/bin/python benchmarks/report_bench.py --from-scale /tmp/nl-1` "
-            "after `benchmarks/scale_data.py --scale 1 --out /tmp/nl-1`. `trace()` runs over the "
-            "canonical Parquet through `FileSource`, against `SCALE_TOPOLOGY` (the §8.0 estate "
+            f"\n\nCommand: `.venv/bin/python benchmarks/report_bench.py --from-scale {real}` "
+            f"after `benchmarks/scale_data.py --scale N --out {real}`. `trace()` runs over the "
+            "canonical Parquet through `FileSource`, with the timeline rows `--html` asks for "
+            "(`TraceRequest.timeline`), against `SCALE_TOPOLOGY` (the §8.0 estate "
             "grown to the generator's client ranges); `write_html` renders the page. Unlike the "
-            "synthetic page (140 clients), this estate has about 20 000 distinct callers, one flow "
+            "synthetic page (140 clients), this estate has thousands of distinct callers (about "
+            "20 000 at 1x), one flow "
             "each. Since the client caps (see below) the page draws 300 client cards and 2 000 "
             "verdict-table rows; the other clients are counted per verdict and address prefix, "
             "and the JSON result has them all.\n"

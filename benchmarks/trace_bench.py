@@ -35,6 +35,7 @@ import argparse
 import json
 import os
 import resource
+import statistics
 import subprocess
 import sys
 import time
@@ -329,6 +330,10 @@ def measure(contender: str, data: Path, baseline: Path | None = None) -> dict[st
     return dict(json.loads(out.stdout.strip().splitlines()[-1]))
 
 
+def _median(runs: list[dict[str, object]], key: str) -> float:
+    return statistics.median(float(run[key]) for run in runs)  # type: ignore[arg-type]
+
+
 def machine() -> str:
     import duckdb
     import polars as pl
@@ -362,14 +367,16 @@ def main() -> None:
         name: min(results, key=lambda r: float(r["seconds"]))  # type: ignore[arg-type]
         for name, results in runs.items()
     }
-    print("| contender | wall s | CPU s | peak RSS MB | detail |")
-    print("|---|---|---|---|---|")
+    print(f"load average after the runs: {os.getloadavg()[0]:.1f}")
+    print("| contender | wall s | CPU s | CPU s median | peak RSS MB | detail |")
+    print("|---|---|---|---|---|---|")
     for name, result in results.items():
         detail = {
             k: v for k, v in result.items() if k not in ("seconds", "cpu_seconds", "peak_rss_mb")
         }
         print(
             f"| {name} | {float(result['seconds']):.2f} | {float(result['cpu_seconds']):.2f} "  # type: ignore[arg-type]
+            f"| {_median(runs[name], 'cpu_seconds'):.2f} "
             f"| {float(result['peak_rss_mb']):.0f} | {json.dumps(detail)} |"  # type: ignore[arg-type]
         )
     # the filtered anchors and the floor first: they do the same work as netlogs
@@ -382,11 +389,19 @@ def main() -> None:
         "polars-asof",
     )
     for ours in ("netlogs", "netlogs-html"):
-        for base in bases:
+        for base in (*bases, "netlogs-baseline"):
             if {ours, base} <= results.keys():
                 wall = float(results[ours]["seconds"]) / float(results[base]["seconds"])  # type: ignore[arg-type]
                 cpu = float(results[ours]["cpu_seconds"]) / float(results[base]["cpu_seconds"])  # type: ignore[arg-type]
-                print(f"{ours} / {base} = {wall:.2f}x wall, {cpu:.2f}x CPU")
+                # each round ran both back to back: the median of the rounds' CPU ratios
+                rounds = statistics.median(
+                    float(a["cpu_seconds"]) / float(b["cpu_seconds"])  # type: ignore[arg-type]
+                    for a, b in zip(runs[ours], runs[base], strict=True)
+                )
+                print(
+                    f"{ours} / {base} = {wall:.2f}x wall, {cpu:.2f}x CPU (best runs); "
+                    f"{rounds:.2f}x CPU (median of {len(runs[ours])} rounds)"
+                )
 
 
 if __name__ == "__main__":

@@ -6,6 +6,8 @@ from datetime import datetime, timedelta, timezone
 
 import polars as pl
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from netlogs.model import (
     EvidenceQuery,
@@ -18,7 +20,7 @@ from netlogs.model import (
 )
 from netlogs.normalize import normalize_evidence
 from netlogs.normalize.common import epoch_seconds_or_ms
-from netlogs.normalize.ledger import account_evidence, is_address, sane_times
+from netlogs.normalize.ledger import _repeated, account_evidence, is_address, sane_times
 
 NOW = datetime(2026, 11, 21, 9, 0, tzinfo=timezone.utc)
 WINDOW = TimeWindow(
@@ -314,3 +316,15 @@ def test_rows_with_the_same_id_are_copies_of_one_parquet() -> None:
         1,
         (("duplicate", 1),),
     )
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.one_of(st.none(), st.integers(0, 6)), max_size=30), st.booleans())
+def test_repeated_values_agree_with_is_duplicated_sorted_or_not(
+    values: list[int | None], ordered: bool
+) -> None:
+    """The neighbour comparison on sorted columns finds exactly what hashing finds."""
+    column = pl.Series("time", values, dtype=pl.Int64)
+    if ordered:
+        column = column.sort()
+    assert _repeated(column).to_list() == column.is_duplicated().to_list()
