@@ -12,6 +12,7 @@ from netlogs.paths.outcome import firewall_snat_note, vault_admission
 from netlogs.paths.result import finish
 from netlogs.paths.walk_state import Walk
 from netlogs.routing import RouteDecision, RoutingIndex, lookup_of
+from netlogs.routing.hub_routes import BRANCH_TYPES, TO_BGP_PEER, TO_CONNECTION
 from netlogs.routing.prefixes import contains, parse_ip, parse_prefix
 from netlogs.routing.types import (
     CONNECTED_GROUP,
@@ -216,9 +217,17 @@ def _gateway_route(w: Walk, subnet: str, decision: RouteDecision) -> str | None:
     Azure (Route Server), or on-premises through a gateway."""
     route = decision.route
     assert route is not None
-    hub = w.index.hubs.get(route.name) if route.source == GATEWAY else None
-    if hub is not None:
-        return _through_hub(w, subnet, decision, hub)
+    # hub routes are GATEWAY rows; a static hub route (": " never occurs in a UDR's name) too
+    owner = w.index.hub_route_owners.get(route.name) if (
+        route.source == GATEWAY or ": " in route.name) else None
+    if owner is not None:
+        hub, kind = owner
+        if kind in BRANCH_TYPES:
+            _gateway(w, subnet, decision)
+            return None
+        in_hub = subnet.partition("/")[0] == hub.name
+        if kind != TO_BGP_PEER and not (kind == TO_CONNECTION and in_hub):
+            return _through_hub(w, subnet, decision, hub)
     appliance = _bgp_next_hop_in_azure(w, decision)
     if appliance is not None and w.index.locate(appliance) == subnet:
         _beyond_appliance(w, appliance, route.prefix)

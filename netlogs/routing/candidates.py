@@ -7,6 +7,13 @@ defaults) are built once per VNet; the subnet adds its service endpoints, gatewa
 from __future__ import annotations
 
 from netlogs.model import Confidence
+from netlogs.routing.hub_routes import (
+    HubRouteRow,
+    connection_view,
+    firewall_view,
+    rows_for_firewall,
+    rows_for_vnet,
+)
 from netlogs.routing.index import GATEWAY_SUBNET, RoutingIndex
 from netlogs.routing.prefixes import covers, format_prefix, parse_prefix
 from netlogs.routing.types import (
@@ -26,7 +33,7 @@ from netlogs.routing.types import (
     VNET_LOCAL,
     VNET_PEERING,
 )
-from netlogs.routing.vwan import PRIVATE_AGGREGATES, hub_gateway_name
+from netlogs.routing.vwan import HUB_SUBNET, PRIVATE_AGGREGATES, hub_gateway_name
 from netlogs.topology.model import Route, Subnet, VirtualNetwork, VirtualNetworkGateway
 
 
@@ -156,9 +163,12 @@ def subnet_candidates(index: RoutingIndex, subnet: Subnet) -> list[Candidate]:
     table = index.route_table_of(subnet)
     propagate = table is None or not table.disable_bgp_route_propagation
     # The gateway's own subnet does not list the routes the gateway learns (E04-E08 tables).
+    observed, replaced = hub_subnet_routes(index, subnet)
+    routes += observed
     if propagate and subnet.name != GATEWAY_SUBNET:
         for gateway in index.remote_gateways(subnet.vnet):
-            routes += gateway_routes(gateway)
+            if not (replaced and gateway.name in index.hub_gateway_names):
+                routes += gateway_routes(gateway)
         routes += [_copy(c) for c in hub_routes(index, subnet.vnet)]
         routes += [_copy(c) for c in route_server_routes(index, subnet.vnet)]
     if table is not None:
@@ -190,6 +200,11 @@ def hub_routes(index: RoutingIndex, vnet: str) -> tuple[Candidate, ...]:
     cached = index.cache.get(key)
     if isinstance(cached, tuple):
         return cached
+    view = connection_view(hub, vnet)
+    if view is not None:  # what Azure reports beats what the model would compute
+        result = tuple(_from_row(row) for row in rows_for_vnet(hub, index.vnets[vnet], view))
+        index.cache[key] = result
+        return result
     firewall = (hub.firewall_private_ip,) if hub.firewall_private_ip else ()
     routes: list[tuple[str, tuple[str, ...], str]] = []
     if "PrivateTraffic" in hub.routing_intent and firewall:
@@ -208,6 +223,23 @@ def hub_routes(index: RoutingIndex, vnet: str) -> tuple[Candidate, ...]:
     )
     index.cache[key] = result
     return result
+
+
+def _from_row(row: HubRouteRow) -> Candidate:
+    c = Candidate(GATEWAY, row.prefix, format_prefix(*row.prefix), VIRTUAL_NETWORK_GATEWAY,
+                  next_hop_ips=row.next_hop_ips, name=row.name, confidence=row.confidence)
+    c.reason = row.reason
+    return c
+
+
+def hub_subnet_routes(index: RoutingIndex, subnet: Subnet) -> tuple[list[Candidate], bool]:
+    """Imported firewall-view routes of a hub's ``HubSubnet``, and whether they replace the
+    routes the model computes for the hub's own gateways."""
+    hub = index.hubs.get(subnet.vnet)
+    view = firewall_view(hub) if hub is not None and subnet.name == HUB_SUBNET else None
+    if hub is None or view is None:
+        return [], False
+    return [_from_row(row) for row in rows_for_firewall(hub, view)], True
 
 
 def route_server_routes(index: RoutingIndex, vnet: str) -> tuple[Candidate, ...]:
@@ -317,7 +349,9 @@ def _drop_reserved_none(index: RoutingIndex, routes: list[Candidate]) -> list[Ca
 
 
 def _copy(c: Candidate) -> Candidate:
-    return Candidate(
+    copy = Candidate(
         c.source, (c.network, c.length), c.prefix, c.next_hop_type,
         next_hop_ips=c.next_hop_ips, name=c.name, confidence=c.confidence, tag=c.tag,
     )
+    copy.reason = c.reason
+    return copy

@@ -49,6 +49,8 @@ AVNM_CONNECTIVITY = "microsoft.network/networkmanagers/connectivityconfiguration
 AVNM_MEMBER = "microsoft.network/networkmanagers/networkgroups/staticmembers"
 # `az network vnet-gateway list-learned-routes` prints {"value": [...]} without a type.
 LEARNED_ROUTES = "netlogs/learnedroutes"
+# `az network vhub get-effective-routes` prints {"value": [...]} without a type either.
+HUB_EFFECTIVE_ROUTES = "netlogs/hubeffectiveroutes"
 KNOWN_TYPES = frozenset({
     VNET, ROUTE_TABLE, PRIVATE_ENDPOINT, NIC, FIREWALL, FIREWALL_POLICY, VNET_GATEWAY,
     LOCAL_GATEWAY, CONNECTION, PUBLIC_IP, KEY_VAULT, VIRTUAL_HUB, HUB_CONNECTION, ROUTING_INTENT,
@@ -208,6 +210,9 @@ def _resources_in(path: Path, document: Any, notes: ImportNotes | None) -> Itera
     if _is_learned_routes(document):
         yield Resource(file, file, LEARNED_ROUTES, path.stem, {"routes": document["value"]})
         return
+    if _is_hub_routes(document):
+        yield Resource(file, file, HUB_EFFECTIVE_ROUTES, path.stem, {"routes": document["value"]})
+        return
     for index, item in enumerate(_candidates(document)):
         kind = item.get("type") if isinstance(item, Mapping) else None
         if not isinstance(kind, str) or kind.lower() not in KNOWN_TYPES:
@@ -231,4 +236,14 @@ def _is_learned_routes(document: Any) -> bool:
     rows = document["value"]
     return bool(rows) and all(
         isinstance(row, Mapping) and "network" in row and "localAddress" in row for row in rows
+    )
+
+
+def _is_hub_routes(document: Any) -> bool:
+    if not isinstance(document, Mapping) or not isinstance(document.get("value"), list):
+        return False
+    rows = document["value"]
+    return bool(rows) and all(
+        isinstance(row, Mapping) and "addressPrefixes" in row and "nextHopType" in row
+        for row in rows
     )

@@ -106,6 +106,14 @@ def _virtual_wan(topology: Topology) -> list[TopologyGap]:
                 "virtual_hub_connection", f"{hub.name}: {', '.join(missing)}",
                 "hub connection to a VNet outside the input: its routes are not known",
                 tuple(hub.connections)))
+    for hub in topology.virtual_hubs:
+        remote = any(r.next_hop_type == "Remote Hub" for v in hub.effective_routes
+                     for r in v.routes)
+        if remote and len(topology.virtual_hubs) == 1:
+            gaps.append(TopologyGap(
+                "virtual_wan_inter_hub", f"{hub.name} (Remote Hub routes)",
+                "routes through another Virtual WAN hub that is not in the input",
+                tuple(hub.connections)))
     if len(topology.virtual_hubs) > 1:
         scope = tuple(sorted({c for hub in topology.virtual_hubs for c in hub.connections}))
         gaps.append(TopologyGap(

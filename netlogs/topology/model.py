@@ -29,6 +29,15 @@ PE_NETWORK_POLICIES: tuple[str, ...] = (
     "NetworkSecurityGroupEnabled",
     "RouteTableEnabled",
 )
+# --resource-type values of `az network vhub get-effective-routes`
+HUB_ROUTE_VIEW_TYPES: tuple[str, ...] = (
+    "RouteTable",
+    "HubVirtualNetworkConnection",
+    "AzureFirewalls",
+    "VpnConnection",
+    "ExpressRouteConnection",
+    "P2SConnection",
+)
 
 
 @dataclass(frozen=True)
@@ -167,6 +176,30 @@ class DesignRule:
 
 
 @dataclass(frozen=True)
+class HubRoute:
+    """One row of ``az network vhub get-effective-routes`` (next hop types are Azure's strings,
+    with spaces: ``Azure Firewall``, ``Virtual Network Connection``, ``VPN_S2S_Gateway``...)."""
+
+    prefixes: tuple[str, ...]
+    next_hop_type: str
+    next_hops: tuple[str, ...] = ()  # resource ids or addresses (both occur)
+    as_path: str = ""
+    origin: str = ""  # routeOrigin: the resource the route was learned from
+
+
+@dataclass(frozen=True)
+class HubRouteView:
+    """The effective routes of one hub resource, as Azure computed them (observed, not derived).
+
+    ``resource_type`` is the command's ``--resource-type``; ``resource`` names the route table,
+    the connected VNet (for ``HubVirtualNetworkConnection``) or the hub firewall."""
+
+    resource_type: str
+    resource: str
+    routes: tuple[HubRoute, ...] = ()
+
+
+@dataclass(frozen=True)
 class VirtualHub:
     """A Virtual WAN hub: the VNets it connects, its secured-hub firewall, routing intent."""
 
@@ -182,6 +215,7 @@ class VirtualHub:
     firewall_public_ips: tuple[str, ...] = ()  # hubIPAddresses.publicIPs (Internet SNAT)
     private_traffic_prefixes: tuple[str, ...] = ()  # routing intent's additional prefixes
     without_internet_security: tuple[str, ...] = ()  # connections with enableInternetSecurity off
+    effective_routes: tuple[HubRouteView, ...] = ()  # imported get-effective-routes output
 
 
 @dataclass(frozen=True)

@@ -11,6 +11,7 @@ from collections.abc import Iterator, Mapping
 from typing import Any
 
 from netlogs.topology.fields import Fields, parse_cidr
+from netlogs.topology.hub_route_section import dump_hub_route_views, load_hub_route_views
 from netlogs.topology.model import (
     BgpRoute,
     ConnectivityConfiguration,
@@ -87,7 +88,7 @@ def _hub(f: Fields) -> VirtualHub:
                       "firewallPrivateIpAddress", "routingIntent", "branchAddressPrefixes",
                       "virtualRouterIps", "vpnGatewayIpAddresses",
                       "firewallPublicIpAddresses", "privateTrafficPrefixes",
-                      "connectionsWithoutInternetSecurity"))
+                      "connectionsWithoutInternetSecurity", "effectiveRoutes"))
     intent = f.strings("routingIntent")
     for item in intent:
         if item not in ROUTING_INTENT:
@@ -105,6 +106,7 @@ def _hub(f: Fields) -> VirtualHub:
         firewall_public_ips=f.ips("firewallPublicIpAddresses"),
         private_traffic_prefixes=f.cidrs("privateTrafficPrefixes"),
         without_internet_security=f.strings("connectionsWithoutInternetSecurity"),
+        effective_routes=load_hub_route_views(f),
     )
 
 
@@ -198,6 +200,7 @@ def dump_sections(t: Topology, compact: Any) -> list[tuple[str, Any, Any]]:
             ("firewallPublicIpAddresses", h.firewall_public_ips, ()),
             ("privateTrafficPrefixes", h.private_traffic_prefixes, ()),
             ("connectionsWithoutInternetSecurity", h.without_internet_security, ()),
+            ("effectiveRoutes", dump_hub_route_views(h.effective_routes, compact), []),
         ]) for h in t.virtual_hubs], []),
         ("routeServers", [compact([
             ("name", r.name, None), ("virtualNetwork", r.vnet, None),

@@ -37,6 +37,19 @@ def validate_topology(topology: Topology) -> None:
     addresses = _Addresses(file)
     _check_private_endpoints(file, topology, subnets, addresses)
     _check_clients_and_rules(file, topology, subnets, addresses)
+    _check_hub_route_views(file, topology)
+
+
+def _check_hub_route_views(file: str, topology: Topology) -> None:
+    """A connection's effective routes name one of the hub's connected VNets."""
+    for hub in topology.virtual_hubs:
+        for view in hub.effective_routes:
+            if view.resource_type == "HubVirtualNetworkConnection" and (
+                    view.resource not in hub.connections):
+                raise TopologyError(file, f"virtualHubs[{hub.name}].effectiveRoutes"
+                                          f"[{view.resource}]",
+                                    "resource: not one of the hub's virtualNetworkConnections "
+                                    "(name the connected VNet)")
 
 
 def _unique(file: str, section: str, names: Iterable[str]) -> None:
