@@ -334,10 +334,11 @@ def _passes(w: Walk, decision: NsgDecision | None) -> bool:
     if decision is None:
         return True
     if decision.confidence is Confidence.LOW:
-        w.notes.append(f"network_security_group_rule {decision.nsg}")
+        w.notes.append(decision.unevaluated)
     if decision.allowed:
         return True
-    _drop(w, f"NSG {decision.label}", f"denied by network security group {decision.label} "
+    short = "NSG" if decision.kind == "network security group" else "admin rule"
+    _drop(w, f"{short} {decision.label}", f"denied by {decision.kind} {decision.label} "
           f"({decision.where})", confidence=decision.confidence)
     return False
 

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-from netlogs.routing.avnm import expand_hub_and_spoke
+from netlogs.routing.avnm import expand_hub_and_spoke, expand_routing_rules
 from netlogs.topology.model import (
     Firewall,
     Peering,
@@ -80,8 +80,9 @@ def _connected(vnet: VirtualNetwork, hub: VirtualHub | None) -> VirtualNetwork:
 
 
 def expand_constructs(topology: Topology) -> Topology:
-    """Virtual WAN hubs and AVNM hub-and-spoke peerings as ordinary model objects."""
-    return expand_hub_and_spoke(expand_virtual_hubs(topology))
+    """Virtual WAN hubs, AVNM hub-and-spoke peerings and AVNM routing rules as ordinary model
+    objects."""
+    return expand_routing_rules(expand_hub_and_spoke(expand_virtual_hubs(topology)))
 
 
 def connected_hubs(topology: Topology) -> dict[str, VirtualHub]:

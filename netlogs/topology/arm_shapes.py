@@ -47,6 +47,11 @@ DNS_A_RECORDS = "microsoft.network/privatednszones/a"
 DNS_INBOUND = "microsoft.network/dnsresolvers/inboundendpoints"
 AVNM_CONNECTIVITY = "microsoft.network/networkmanagers/connectivityconfigurations"
 AVNM_MEMBER = "microsoft.network/networkmanagers/networkgroups/staticmembers"
+AVNM_ADMIN_COLLECTION = ("microsoft.network/networkmanagers/securityadminconfigurations/"
+                         "rulecollections")
+AVNM_ADMIN_RULE = AVNM_ADMIN_COLLECTION + "/rules"
+AVNM_ROUTING_COLLECTION = "microsoft.network/networkmanagers/routingconfigurations/rulecollections"
+AVNM_ROUTING_RULE = AVNM_ROUTING_COLLECTION + "/rules"
 # `az network vnet-gateway list-learned-routes` prints {"value": [...]} without a type.
 LEARNED_ROUTES = "netlogs/learnedroutes"
 # `az network vhub get-effective-routes` prints {"value": [...]} without a type either.
@@ -55,7 +60,8 @@ KNOWN_TYPES = frozenset({
     VNET, ROUTE_TABLE, PRIVATE_ENDPOINT, NIC, FIREWALL, FIREWALL_POLICY, VNET_GATEWAY,
     LOCAL_GATEWAY, CONNECTION, PUBLIC_IP, KEY_VAULT, VIRTUAL_HUB, HUB_CONNECTION, ROUTING_INTENT,
     HUB_ROUTE_TABLE, VPN_GATEWAY, VPN_SITE, NSG, DNS_ZONE, DNS_LINK, DNS_A_RECORDS, DNS_INBOUND,
-    AVNM_CONNECTIVITY, AVNM_MEMBER,
+    AVNM_CONNECTIVITY, AVNM_MEMBER, AVNM_ADMIN_COLLECTION, AVNM_ADMIN_RULE,
+    AVNM_ROUTING_COLLECTION, AVNM_ROUTING_RULE,
 })
 
 

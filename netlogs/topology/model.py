@@ -270,6 +270,44 @@ class ConnectivityConfiguration:
 
 
 @dataclass(frozen=True)
+class SecurityAdminRule:
+    """An AVNM security admin rule: evaluated before NSGs; ``Deny`` drops, ``AlwaysAllow``
+    delivers without asking the NSGs, ``Allow`` leaves the decision to them."""
+
+    name: str
+    priority: int  # 1..4096, lowest first
+    access: str  # Allow | AlwaysAllow | Deny
+    direction: str = "Inbound"
+    protocol: str = "Any"  # Tcp | Udp | Icmp | Esp | Ah | Any
+    source_prefixes: tuple[str, ...] = ("*",)  # CIDRs, "*" or service tags
+    destination_prefixes: tuple[str, ...] = ("*",)
+    destination_ports: tuple[str, ...] = ("*",)
+
+
+@dataclass(frozen=True)
+class SecurityAdminRuleCollection:
+    """A rule collection of an AVNM security admin configuration and the VNets (members of the
+    network groups it applies to) that carry its rules."""
+
+    name: str
+    members: tuple[str, ...]  # VNet names
+    rules: tuple[SecurityAdminRule, ...] = ()
+    configuration: str = ""  # the security admin configuration holding the collection
+
+
+@dataclass(frozen=True)
+class RoutingRuleCollection:
+    """A rule collection of an AVNM routing configuration: the UDRs AVNM deploys to every subnet
+    of its member VNets (or to the member subnets), next to the subnet's own routes."""
+
+    name: str
+    members: tuple[str, ...]  # VNet names or "vnet/subnet"
+    routes: tuple[Route, ...] = ()
+    disable_bgp_route_propagation: bool = False
+    configuration: str = ""  # the routing configuration holding the collection
+
+
+@dataclass(frozen=True)
 class PrivateDnsZone:
     """A private DNS zone (e.g. privatelink.vaultcore.azure.net), its VNet links and A records."""
 
@@ -337,5 +375,7 @@ class Topology:
     private_dns_zones: tuple[PrivateDnsZone, ...] = ()
     dns_resolvers: tuple[DnsResolver, ...] = ()
     appliances: tuple[NetworkVirtualAppliance, ...] = ()
+    security_admin_rules: tuple[SecurityAdminRuleCollection, ...] = ()
+    routing_rules: tuple[RoutingRuleCollection, ...] = ()
     source: str = "<memory>"  # the file it was loaded from, for messages
     gaps: tuple[TopologyGap, ...] = ()  # what import/load could not model (never a refusal)

@@ -12,6 +12,11 @@ from typing import Any
 
 from netlogs.topology.fields import Fields, parse_cidr
 from netlogs.topology.hub_route_section import dump_hub_route_views, load_hub_route_views
+from netlogs.topology.manager_sections import (
+    MANAGER_SECTION_KEYS,
+    dump_manager_sections,
+    load_manager_sections,
+)
 from netlogs.topology.model import (
     BgpRoute,
     ConnectivityConfiguration,
@@ -27,7 +32,7 @@ from netlogs.topology.model import (
 
 SECTION_KEYS = (
     "virtualHubs", "routeServers", "networkSecurityGroups", "connectivityConfigurations",
-    "privateDnsZones", "dnsResolvers", "networkVirtualAppliances",
+    "privateDnsZones", "dnsResolvers", "networkVirtualAppliances", *MANAGER_SECTION_KEYS,
 )
 RESOLVER_KINDS = ("privateResolverInbound", "firewallDnsProxy", "forwarder")
 ROUTING_INTENT = ("PrivateTraffic", "Internet")
@@ -53,6 +58,7 @@ def load_sections(top: Fields) -> dict[str, Any]:
         "private_dns_zones": tuple(_zone(f) for f in _entries(top, "privateDnsZones")),
         "dns_resolvers": tuple(_resolver(f) for f in _entries(top, "dnsResolvers")),
         "appliances": tuple(_appliance(f) for f in _entries(top, "networkVirtualAppliances")),
+        **load_manager_sections(top),
     }
 
 
@@ -233,6 +239,7 @@ def dump_sections(t: Topology, compact: Any) -> list[tuple[str, Any, Any]]:
             ("name", a.name, None), ("ipAddresses", a.ips, None), ("snat", a.snat, None),
             ("disableSnatOnPL", a.disable_snat_on_pl, False),
         ]) for a in t.appliances], []),
+        *dump_manager_sections(t, compact),
     ]
 
 

@@ -38,6 +38,23 @@ def validate_topology(topology: Topology) -> None:
     _check_private_endpoints(file, topology, subnets, addresses)
     _check_clients_and_rules(file, topology, subnets, addresses)
     _check_hub_route_views(file, topology)
+    _check_manager_members(file, topology, set(vnets), set(subnets))
+
+
+def _check_manager_members(file: str, topology: Topology, vnets: set[str],
+                           subnets: set[str]) -> None:
+    """Rule collections apply to VNets of the file (routing ones also to subnets)."""
+    sections: list[tuple[str, str, tuple[str, ...], set[str]]] = [
+        ("securityAdminRuleCollections", c.name, c.members, set())
+        for c in topology.security_admin_rules]
+    sections += [("routingRuleCollections", c.name, c.members, subnets)
+                 for c in topology.routing_rules]
+    for section, name, members, also in sections:
+        for member in members:
+            if member not in vnets and member not in also:
+                raise TopologyError(file, f"{section}[{name}]",
+                                    f"members: {member!r} is not a virtual network of the file"
+                                    + (" (or vnet/subnet)" if also else ""))
 
 
 def _check_hub_route_views(file: str, topology: Topology) -> None:

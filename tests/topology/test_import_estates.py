@@ -141,7 +141,7 @@ def test_cli_path_over_an_imported_secured_hub(
 
 
 def test_arm_shapes_import_to_the_same_topology(fixtures: Path, tmp_path: Path) -> None:
-    for name in ("az_vwan", "az_avnm"):
+    for name in ("az_vwan", "az_avnm", "az_avnm_rules"):
         arm = tmp_path / name
         arm.mkdir()
         for source in (fixtures / name).glob("*.json"):
