@@ -46,12 +46,23 @@ class HubRouteRow:
     kind: str  # the row's next hop type
     confidence: Confidence = Confidence.HIGH
     reason: str = ""
+    static: bool = False  # a hub route table's static route (counts like a UDR, not BGP)
 
 
 def route_name(hub: VirtualHub, view: HubRouteView, next_hop_type: str) -> str:
     """``vhub-ne route table defaultRouteTable: Azure Firewall`` (what a hop names)."""
     label = _VIEW_LABEL.get(view.resource_type, view.resource_type)
     return f"{hub.name} {label} {view.resource}: {next_hop_type}"
+
+
+def intent_route_name(hub: VirtualHub) -> str:
+    """The routing-intent routes of the hub's default route table, as its gateways use them."""
+    return f"{hub.name} routing intent: {TO_FIREWALL}"
+
+
+def remote_route_name(hub: VirtualHub) -> str:
+    """Routes the hub learned from the other hubs of its Virtual WAN."""
+    return f"{hub.name} hub-to-hub: {TO_REMOTE_HUB}"
 
 
 def connection_view(hub: VirtualHub, vnet: str) -> HubRouteView | None:
@@ -146,7 +157,8 @@ def hub_route_owners(hubs: tuple[VirtualHub, ...]) -> dict[str, tuple[VirtualHub
     owners: dict[str, tuple[VirtualHub, str]] = {}
     for hub in hubs:
         owners[hub.name] = (hub, COMPUTED)
-        owners[f"{hub.name} routing intent: {TO_FIREWALL}"] = (hub, TO_FIREWALL)
+        owners[intent_route_name(hub)] = (hub, TO_FIREWALL)
+        owners[remote_route_name(hub)] = (hub, TO_REMOTE_HUB)
         for view in hub.effective_routes:
             for route in view.routes:
                 owners[route_name(hub, view, route.next_hop_type)] = (hub, route.next_hop_type)

@@ -39,6 +39,10 @@ def hub_gateway_name(hub: VirtualHub) -> str:
     return f"{hub.name}-vpngw"
 
 
+def hub_er_gateway_name(hub: VirtualHub) -> str:
+    return hub.expressroute_gateway or f"{hub.name}-ergw"
+
+
 def is_hub_peering(peering: Peering) -> bool:
     """A peering to the Microsoft-owned VNet that stands for a hub connection."""
     return peering.remote_vnet.rpartition("/")[2].startswith("HV_")
@@ -67,6 +71,10 @@ def expand_virtual_hubs(topology: Topology) -> Topology:
             gateways.append(VirtualNetworkGateway(
                 hub_gateway_name(hub), hub.name, instance_ips=hub.vpn_gateway_ips,
                 learned_prefixes=hub.branch_prefixes))
+        if hub.expressroute_prefixes:
+            gateways.append(VirtualNetworkGateway(
+                hub_er_gateway_name(hub), hub.name, "ExpressRoute",
+                learned_prefixes=hub.expressroute_prefixes))
     return replace(topology, vnets=tuple(vnets), firewalls=tuple(firewalls),
                    gateways=tuple(gateways))
 

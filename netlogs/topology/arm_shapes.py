@@ -39,6 +39,7 @@ HUB_CONNECTION = "microsoft.network/virtualhubs/hubvirtualnetworkconnections"
 ROUTING_INTENT = "microsoft.network/virtualhubs/routingintent"
 HUB_ROUTE_TABLE = "microsoft.network/virtualhubs/hubroutetables"
 VPN_GATEWAY = "microsoft.network/vpngateways"
+ER_GATEWAY = "microsoft.network/expressroutegateways"
 VPN_SITE = "microsoft.network/vpnsites"
 NSG = "microsoft.network/networksecuritygroups"
 DNS_ZONE = "microsoft.network/privatednszones"
@@ -59,8 +60,8 @@ HUB_EFFECTIVE_ROUTES = "netlogs/hubeffectiveroutes"
 KNOWN_TYPES = frozenset({
     VNET, ROUTE_TABLE, PRIVATE_ENDPOINT, NIC, FIREWALL, FIREWALL_POLICY, VNET_GATEWAY,
     LOCAL_GATEWAY, CONNECTION, PUBLIC_IP, KEY_VAULT, VIRTUAL_HUB, HUB_CONNECTION, ROUTING_INTENT,
-    HUB_ROUTE_TABLE, VPN_GATEWAY, VPN_SITE, NSG, DNS_ZONE, DNS_LINK, DNS_A_RECORDS, DNS_INBOUND,
-    AVNM_CONNECTIVITY, AVNM_MEMBER, AVNM_ADMIN_COLLECTION, AVNM_ADMIN_RULE,
+    HUB_ROUTE_TABLE, VPN_GATEWAY, ER_GATEWAY, VPN_SITE, NSG, DNS_ZONE, DNS_LINK, DNS_A_RECORDS,
+    DNS_INBOUND, AVNM_CONNECTIVITY, AVNM_MEMBER, AVNM_ADMIN_COLLECTION, AVNM_ADMIN_RULE,
     AVNM_ROUTING_COLLECTION, AVNM_ROUTING_RULE,
 })
 

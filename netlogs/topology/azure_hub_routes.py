@@ -40,6 +40,10 @@ def attach_effective_routes(
         rows = [_row(r, row, index) for index, row in enumerate(r.body["routes"])]
         hub.setdefault("effectiveRoutes", []).append(
             {"resourceType": view_type, "resource": resource, "routes": rows})
+        learned = [p for row in rows if row["nextHopType"] == "ExpressRouteGateway"
+                   for p in row["addressPrefixes"]]  # on-premises, over ExpressRoute
+        if learned:
+            hub.setdefault("expressRouteAddressPrefixes", []).extend(learned)
 
 
 def _named_by(r: Resource) -> tuple[str, str, str]:

@@ -14,6 +14,7 @@ from collections.abc import Callable
 from typing import Any
 
 from netlogs.topology.arm_shapes import (
+    ER_GATEWAY,
     FIREWALL,
     HUB_CONNECTION,
     HUB_ROUTE_TABLE,
@@ -60,6 +61,7 @@ def virtual_hubs(
     sites = {r.id.lower(): r for r in of_type(resources, VPN_SITE)}
     _attach(resources, VPN_GATEWAY, hubs, notes,
             lambda hub, r: _vpn_gateway(hub, r, sites, notes), hub_of=_gateway_hub)
+    _attach(resources, ER_GATEWAY, hubs, notes, _er_gateway, hub_of=_gateway_hub)
     _attach(resources, ROUTING_INTENT, hubs, notes, lambda hub, r: _intent(hub, r, notes))
     attach_effective_routes(resources, hubs, notes)
     return [_finished(hub, notes) for _, hub in sorted(hubs.items())]
@@ -81,10 +83,19 @@ def _hub(r: Resource) -> dict[str, Any]:
     router_ips = r.strings("virtualRouterIps")
     if router_ips:
         hub["virtualRouterIps"] = router_ips
+    wan_id = dig(r.body, "virtualWan.id")
+    if isinstance(wan_id, str) and wan_id:
+        hub["virtualWan"] = last_segment(wan_id)
     firewall_id = dig(r.body, "azureFirewall.id")
     if isinstance(firewall_id, str) and firewall_id:
         hub["firewall"] = last_segment(firewall_id)
     return hub
+
+
+def _er_gateway(hub: dict[str, Any], r: Resource) -> None:
+    """The hub's ExpressRoute gateway; its on-premises prefixes come from the hub's effective
+    routes (``ExpressRouteGateway`` rows), else they stay a gap."""
+    hub["expressRouteGateway"] = r.name
 
 
 def _hub_in_id(r: Resource) -> str | None:
@@ -214,7 +225,7 @@ def _finished(hub: dict[str, Any], notes: ImportNotes) -> dict[str, Any]:
                                       "(add `az network firewall list`)", scope)
         hub["routingIntent"] = []
     for key in ("virtualNetworkConnections", "routingIntent", "vpnGatewayIpAddresses",
-                "branchAddressPrefixes", "privateTrafficPrefixes",
+                "branchAddressPrefixes", "privateTrafficPrefixes", "expressRouteAddressPrefixes",
                 "connectionsWithoutInternetSecurity"):
         if key in hub:
             hub[key] = list(dict.fromkeys(hub[key]))

@@ -91,36 +91,33 @@ def _unknown_peerings(topology: Topology) -> list[TopologyGap]:
 
 
 def _virtual_wan(topology: Topology) -> list[TopologyGap]:
-    """Hubs are modelled; what is not: branch routing under a Private routing-intent policy
-    (the hub gateways' view of the hub route table), routes between hubs, unknown connections."""
+    """Hubs, branch routing under routing intent and routes between the hubs of the input are
+    modelled; what is not: connections to VNets outside the input, routes through a hub that
+    is not in the input, an ExpressRoute gateway whose on-premises prefixes are unknown."""
     known = {v.name for v in topology.vnets}
     gaps = []
     for hub in topology.virtual_hubs:
-        if "PrivateTraffic" in hub.routing_intent and hub.branch_prefixes:
-            gaps.append(TopologyGap(
-                "virtual_hub_branches", hub.name,
-                "branch traffic under routing intent: the hub gateways' route table is not "
-                "evaluated (only the private endpoint /32 they hold)",
-                (f"{hub.name}/GatewaySubnet",)))
         missing = [c for c in hub.connections if c not in known]
         if missing:
             gaps.append(TopologyGap(
                 "virtual_hub_connection", f"{hub.name}: {', '.join(missing)}",
                 "hub connection to a VNet outside the input: its routes are not known",
                 tuple(hub.connections)))
-    for hub in topology.virtual_hubs:
-        remote = any(r.next_hop_type == "Remote Hub" for v in hub.effective_routes
-                     for r in v.routes)
-        if remote and len(topology.virtual_hubs) == 1:
+        rows = [r.next_hop_type for v in hub.effective_routes for r in v.routes]
+        peers = [h for h in topology.virtual_hubs
+                 if h.name != hub.name and h.virtual_wan == hub.virtual_wan]
+        if "Remote Hub" in rows and not peers:
             gaps.append(TopologyGap(
                 "virtual_wan_inter_hub", f"{hub.name} (Remote Hub routes)",
                 "routes through another Virtual WAN hub that is not in the input",
                 tuple(hub.connections)))
-    if len(topology.virtual_hubs) > 1:
-        scope = tuple(sorted({c for hub in topology.virtual_hubs for c in hub.connections}))
-        gaps.append(TopologyGap(
-            "virtual_wan_inter_hub", ", ".join(h.name for h in topology.virtual_hubs),
-            "routes between Virtual WAN hubs are not evaluated", scope))
+        if hub.expressroute_gateway and not hub.expressroute_prefixes and (
+                "ExpressRouteGateway" not in rows):
+            gaps.append(TopologyGap(
+                "virtual_hub_expressroute", f"{hub.name}/{hub.expressroute_gateway}",
+                "hub ExpressRoute gateway whose on-premises prefixes are not known (give "
+                "expressRouteAddressPrefixes or the hub's effective routes)",
+                (*hub.connections, f"{hub.name}/GatewaySubnet")))
     return gaps
 
 

@@ -216,6 +216,9 @@ class VirtualHub:
     private_traffic_prefixes: tuple[str, ...] = ()  # routing intent's additional prefixes
     without_internet_security: tuple[str, ...] = ()  # connections with enableInternetSecurity off
     effective_routes: tuple[HubRouteView, ...] = ()  # imported get-effective-routes output
+    virtual_wan: str = ""  # hubs of one Virtual WAN exchange routes ("" = the same one)
+    expressroute_gateway: str | None = None  # the hub's ExpressRoute gateway, when it has one
+    expressroute_prefixes: tuple[str, ...] = ()  # on-premises prefixes learned over it
 
 
 @dataclass(frozen=True)

@@ -94,7 +94,8 @@ def _hub(f: Fields) -> VirtualHub:
                       "firewallPrivateIpAddress", "routingIntent", "branchAddressPrefixes",
                       "virtualRouterIps", "vpnGatewayIpAddresses",
                       "firewallPublicIpAddresses", "privateTrafficPrefixes",
-                      "connectionsWithoutInternetSecurity", "effectiveRoutes"))
+                      "connectionsWithoutInternetSecurity", "effectiveRoutes", "virtualWan",
+                      "expressRouteGateway", "expressRouteAddressPrefixes"))
     intent = f.strings("routingIntent")
     for item in intent:
         if item not in ROUTING_INTENT:
@@ -113,6 +114,9 @@ def _hub(f: Fields) -> VirtualHub:
         private_traffic_prefixes=f.cidrs("privateTrafficPrefixes"),
         without_internet_security=f.strings("connectionsWithoutInternetSecurity"),
         effective_routes=load_hub_route_views(f),
+        virtual_wan=f.opt_string("virtualWan", "") or "",
+        expressroute_gateway=f.opt_string("expressRouteGateway"),
+        expressroute_prefixes=f.cidrs("expressRouteAddressPrefixes"),
     )
 
 
@@ -207,6 +211,9 @@ def dump_sections(t: Topology, compact: Any) -> list[tuple[str, Any, Any]]:
             ("privateTrafficPrefixes", h.private_traffic_prefixes, ()),
             ("connectionsWithoutInternetSecurity", h.without_internet_security, ()),
             ("effectiveRoutes", dump_hub_route_views(h.effective_routes, compact), []),
+            ("virtualWan", h.virtual_wan, ""),
+            ("expressRouteGateway", h.expressroute_gateway, None),
+            ("expressRouteAddressPrefixes", h.expressroute_prefixes, ()),
         ]) for h in t.virtual_hubs], []),
         ("routeServers", [compact([
             ("name", r.name, None), ("virtualNetwork", r.vnet, None),

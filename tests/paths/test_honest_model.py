@@ -149,8 +149,12 @@ def estates(draw: st.DrawFn) -> Topology:
     if draw(st.booleans()):
         subnets = tuple(f"{v}/snet-x" for v in draw(where))
         topo = replace(topo, network_security_groups=(NetworkSecurityGroup("nsg", subnets),))
-    if draw(st.booleans()):
-        topo = replace(topo, virtual_hubs=(VirtualHub("vh", "10.60.0.0/23", tuple(draw(where))),))
+    if draw(st.booleans()):  # a hub, maybe secured with a Private policy, branches, ER
+        intent = draw(st.sampled_from([(), ("PrivateTraffic",)]))
+        topo = replace(topo, virtual_hubs=(VirtualHub(
+            "vh", "10.60.0.0/23", tuple(draw(where)), "10.60.0.132" if intent else None, intent,
+            ("172.30.0.0/16",),
+            expressroute_gateway=draw(st.sampled_from([None, "er"]))),))
     if draw(st.booleans()):
         topo = replace(topo, connectivity_configurations=(
             ConnectivityConfiguration("cc", "Mesh", tuple(draw(where))),))

@@ -49,6 +49,7 @@ virtualHubs:
     routingIntent: [PrivateTraffic, Internet]
     privateTrafficPrefixes: [100.70.0.0/16]
     branchAddressPrefixes: [172.22.0.0/16]
+    virtualWan: vwan-core
 privateEndpoints:
   - {name: pe-ledger, subnet: vnet-app/snet-pe, privateIpAddress: 10.61.2.5, target: kv-ledger}
 keyVaults:

@@ -12,8 +12,11 @@ import pytest
 
 from netlogs.errors import TopologyError
 from netlogs.json_schemas import TOPOLOGY, schema_errors
+from netlogs.model import Confidence
 from netlogs.paths import expected_path
+from netlogs.routing import index_for
 from netlogs.topology.azure_import import import_az_json, write_topology_file
+from netlogs.topology.import_notes import ImportNotes
 from netlogs.topology.loader import load_topology
 from netlogs.topology.yaml_text import parse_text
 
@@ -77,3 +80,23 @@ def test_a_connection_outside_the_hub_is_an_error_naming_it(estate_dir: Path) ->
         json.dumps(document))
     with pytest.raises(TopologyError, match="connection 'conn-x'"):
         import_az_json(estate_dir)
+
+
+def test_hub_expressroute_gateway_and_the_prefixes_it_learned(estate_dir: Path) -> None:
+    """`az network express-route gateway list` names the hub's gateway; without its prefixes it
+    is a gap; the firewall view's ExpressRouteGateway rows give them (observed), and a spoke
+    then reaches 172.24.0.0/16 through the hub firewall and the ExpressRoute gateway."""
+    (estate_dir / "vhub-ne.AzureFirewalls.afw-vhub-ne.json").unlink()  # no ExpressRoute rows
+    shutil.copy(ROUTES / "expressroute" / "express-route-gateway-list.json", estate_dir)
+    notes = ImportNotes()
+    without = import_az_json(estate_dir, notes)
+    assert without.virtual_hubs[0].expressroute_gateway == "ergw-ne"
+    assert "virtual_hub_expressroute" in {g.construct for g in index_for(without).unevaluated}
+    shutil.copy(ROUTES / "expressroute" / "vhub-ne.AzureFirewalls.afw-vhub-ne.json", estate_dir)
+    topo = import_az_json(estate_dir)
+    assert topo.virtual_hubs[0].expressroute_prefixes == ("172.24.0.0/16",)
+    assert "virtual_hub_expressroute" not in {g.construct for g in index_for(topo).unevaluated}
+    path = expected_path(topo, "10.62.1.4", "172.24.1.1")
+    assert path.delivered and path.firewalls == ("afw-vhub-ne",)
+    assert "(vhub-ne firewall afw-vhub-ne: ExpressRouteGateway)" in path.hops[3].detail
+    assert path.confidence is Confidence.MEDIUM  # the edge's address is not in the output
