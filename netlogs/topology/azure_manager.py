@@ -49,15 +49,28 @@ def manager_rules(resources: list[Resource], vnet_name: VnetName,
     for r in of_type(resources, AVNM_ADMIN_RULE):
         owner = admin_by_key.get(_key(r, "securityAdminConfigurations"))
         rule = _admin_rule(r, notes, owner)
-        if owner is not None and rule is not None:
+        if owner is None:
+            _orphan(notes, r, admin)
+        elif rule is not None:
             owner["rules"].append(rule)
     for r in of_type(resources, AVNM_ROUTING_RULE):
         owner = routing_by_key.get(_key(r, "routingConfigurations"))
         route = _routing_rule(r, notes, owner)
-        if owner is not None and route is not None:
+        if owner is None:
+            _orphan(notes, r, routing)
+        elif route is not None:
             owner["routes"].append(route)
     return {"securityAdminRuleCollections": [_done(c) for c in admin_by_key.values()],
             "routingRuleCollections": [_done(c) for c in routing_by_key.values()]}
+
+
+def _orphan(notes: ImportNotes, r: Resource, collections: list[dict[str, Any]]) -> None:
+    """A rule whose collection is not in the input is a gap (it could change any path); one of a
+    collection left out for its unknown members was reported with the collection."""
+    key = _key(r, "securityAdminConfigurations" if "securityadmin" in r.type
+               else "routingConfigurations")
+    if all(c["_key"] != key for c in collections):
+        notes.gap_in(MANAGER_RULE, f"{r.name} (its rule collection is not in the input)", ())
 
 
 def _group_members(resources: list[Resource], vnet_name: VnetName) -> dict[str, list[str]]:

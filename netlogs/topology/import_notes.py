@@ -53,7 +53,8 @@ MESSAGES = {
     HUB_ROUTING: "Virtual WAN hub routing other than the default route table and routing "
                  "intent (custom route tables, static routes): not modelled",
     MANAGER_RULE: "Virtual Network Manager rule netlogs cannot read (a service-tag destination "
-                  "of a routing rule, an unknown next hop or access): not modelled",
+                  "of a routing rule, an unknown next hop or access, a rule collection not in "
+                  "the input): not modelled",
     GROUP_MEMBERS: "Virtual Network Manager network group without static members in the input "
                    "(dynamic membership by Azure Policy, or not exported): its connectivity is "
                    "not modelled",

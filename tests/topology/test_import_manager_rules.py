@@ -108,3 +108,14 @@ def test_rules_the_model_cannot_read_are_gaps_on_their_members(estate: Path) -> 
         ("avnm_rule_not_modelled", "m2-via-nva", ("vnet-m1",))]
     assert any("default admin rules" in line for line in notes.warnings())
     assert len(imported.security_admin_rules[0].rules) == 2
+
+
+def test_a_rule_whose_collection_is_not_exported_is_a_gap(estate: Path) -> None:
+    (estate / "manager-security-admin-config-rule-collection-list.json").unlink()
+    notes = ImportNotes()
+    imported = import_az_json(estate, notes)
+    assert imported.security_admin_rules == ()
+    assert sorted(g.resource for g in notes.gaps) == [
+        "deny-443-to-m2 (its rule collection is not in the input)",
+        "deny-rdp-internet (its rule collection is not in the input)"]
+    assert expected_path(imported, "10.81.1.4", "10.82.2.4", 443).confidence is Confidence.LOW
