@@ -100,3 +100,18 @@ def test_hub_expressroute_gateway_and_the_prefixes_it_learned(estate_dir: Path) 
     assert path.delivered and path.firewalls == ("afw-vhub-ne",)
     assert "(vhub-ne firewall afw-vhub-ne: ExpressRouteGateway)" in path.hops[3].detail
     assert path.confidence is Confidence.MEDIUM  # the edge's address is not in the output
+
+
+def test_cli_path_names_the_observed_hub_route(
+    estate_dir: Path, tmp_path: Path, run_netlogs: Any
+) -> None:
+    out = tmp_path / "topology.yaml"
+    code, _, err = run_netlogs("topology", "import", "--az-json", str(estate_dir),
+                               "--out", str(out))
+    assert code == 0, err
+    code, stdout, _ = run_netlogs("path", "--from", "10.62.1.4", "--to", "kv-ledger",
+                                  "--topology", str(out), "-o", "json")
+    answer = json.loads(stdout)
+    assert (code, answer["delivered"], answer["firewalls"]) == (0, True, ["afw-vhub-ne"])
+    assert "(vhub-ne route table defaultRouteTable: Azure Firewall)" in \
+        answer["hops"][1]["detail"]
