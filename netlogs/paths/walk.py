@@ -30,7 +30,8 @@ from netlogs.routing.types import (
     VNET_LOCAL,
     VNET_PEERING,
 )
-from netlogs.topology.model import Firewall
+from netlogs.routing.vwan import HUB_SUBNET
+from netlogs.topology.model import Firewall, VirtualHub
 
 MAX_STEPS = 16
 # how a UDR next hop must be reachable
@@ -214,8 +215,9 @@ def _gateway_route(w: Walk, subnet: str, decision: RouteDecision) -> str | None:
             _gateway(w, subnet, decision)
             return None
         in_hub = subnet.partition("/")[0] == hub.name
-        if kind != TO_BGP_PEER and not (kind == TO_CONNECTION and in_hub):
-            return through_hub(w, subnet, decision, hub, kind)
+        if kind == TO_BGP_PEER or (kind == TO_CONNECTION and in_hub):
+            return _hub_to_appliance(w, subnet, decision, hub, kind)
+        return through_hub(w, subnet, decision, hub, kind)
     appliance = _bgp_next_hop_in_azure(w, decision)
     if appliance is not None and w.index.locate(appliance) == subnet:
         _beyond_appliance(w, appliance, route.prefix)
@@ -226,6 +228,29 @@ def _gateway_route(w: Walk, subnet: str, decision: RouteDecision) -> str | None:
                                            "Azure: an appliance, not on-premises"))
         return _enter_appliance(w, subnet, appliance)
     _gateway(w, subnet, decision)
+    return None
+
+
+def _hub_to_appliance(w: Walk, subnet: str, decision: RouteDecision, hub: VirtualHub,
+                      kind: str) -> str | None:
+    """A hub route to an appliance in a connected VNet (a BGP peer of the hub, a connection's
+    static route): the hub router hands the packet to it; a BGP peer forwards what it
+    advertised itself (not followed further)."""
+    route = decision.route
+    assert route is not None
+    appliance = _bgp_next_hop_in_azure(w, decision)
+    if appliance is None:
+        hops = ", ".join(decision.next_hop_ips) or "no address"
+        drop(w, "hub next hop unknown", f"{route.prefix} ({route.name}) in {subnet} leads to "
+             f"{hops}, in no modelled subnet", decision, Confidence.LOW)
+        return None
+    hop = route_hop(HopKind.GATEWAY, f"{hub.name} router", subnet, decision)
+    w.hops.append(replace(hop, detail=f"{hop.detail}; the hub routes it to appliance "
+                                      f"{appliance}"))
+    located = _enter_appliance(w, f"{hub.name}/{HUB_SUBNET}", appliance)
+    if located is None or kind != TO_BGP_PEER:
+        return located
+    _beyond_appliance(w, appliance, route.prefix)
     return None
 
 

@@ -144,3 +144,26 @@ def test_a_row_the_model_cannot_place_is_low_and_says_why() -> None:
     assert "firewall's private address is not known" in routes["10.0.0.0/8"].reason
     assert routes["172.16.0.0/12"].confidence is Confidence.LOW
     assert "'SomethingNew' is not known" in routes["172.16.0.0/12"].reason
+
+
+def test_a_hub_bgp_peer_row_leads_through_the_hub_to_the_appliance() -> None:
+    """https://learn.microsoft.com/azure/virtual-wan/scenario-bgp-peering-hub: an NVA in a
+    connected VNet peers with the hub router; its prefixes show as `HubBgpConnection` with the
+    NVA's address. A spoke reaches the prefix through the hub router and the NVA (what lies
+    beyond the NVA is not modelled); an NVA address in no modelled subnet is a low drop, never
+    "on-premises"."""
+    app = HubRoute(("192.168.50.0/24",), "HubBgpConnection", ("10.61.1.9",))
+    topo = estate(replace(DEFAULT_TABLE, routes=(app,)))
+    hub = replace(topo.virtual_hubs[0], routing_intent=())
+    topo = replace(topo, virtual_hubs=(hub,))
+    path = expected_path(topo, "10.62.1.4", "192.168.50.7")
+    assert [h.hop for h in path.hops][:3] == [HopKind.CLIENT, HopKind.GATEWAY, HopKind.FIREWALL]
+    assert "the hub routes it to appliance 10.61.1.9" in path.hops[1].detail
+    assert path.hops[2].name == "10.61.1.9"
+    assert "what lies beyond it is not in the model" in path.hops[3].detail
+    assert path.delivered and path.confidence is Confidence.LOW
+    lost = replace(topo, virtual_hubs=(replace(hub, effective_routes=(replace(
+        DEFAULT_TABLE, routes=(replace(app, next_hops=("10.99.1.9",)),)),)),))
+    dropped = expected_path(lost, "10.62.1.4", "192.168.50.7")
+    assert not dropped.delivered and dropped.confidence is Confidence.LOW
+    assert "in no modelled subnet" in (dropped.drop_reason or "")
