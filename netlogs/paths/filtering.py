@@ -5,6 +5,8 @@ from __future__ import annotations
 from dataclasses import replace
 from typing import TYPE_CHECKING
 
+from netlogs.model import Confidence
+from netlogs.paths.admin_rules import admin_decision, not_enforced_at_endpoint
 from netlogs.paths.nsg import NSG_POLICIES, Flow, NsgDecision, Range, evaluate, nsgs_at
 from netlogs.paths.outcome import snat_expectation
 from netlogs.routing import routes_of
@@ -18,24 +20,23 @@ if TYPE_CHECKING:
 
 
 def origin_gate(w: Walk) -> NsgDecision | None:
-    """Outbound from an Azure client: its NIC's NSG, then its subnet's."""
+    """Outbound from an Azure client: the VNet's admin rules, its NIC's NSG, its subnet's."""
     if w.origin.gateway is not None:
         return None
     client = w.origin.client.name if w.origin.client else None
     on_subnet, on_nic = nsgs_at(w.index, w.origin.subnet, client)
     source = _client_range(w)
-    if (not on_subnet and not on_nic) or source is None:
+    if source is None:
         return None
     return _decide(w, [*on_nic, *on_subnet], "Outbound", w.origin.subnet, source)
 
 
 def destination_gate(w: Walk) -> NsgDecision | None:
-    """Inbound at the target: a private endpoint's subnet NSG (only with NSG network policies),
-    or a destination's subnet NSG, then its NIC's."""
+    """Inbound at the target: the VNet's admin rules (not on a private endpoint, D5), then a
+    private endpoint's subnet NSG (only with NSG network policies), or a destination's subnet
+    NSG, then its NIC's."""
     pe = w.target.private_endpoint
     if pe is not None:
-        if w.index.pe_policies.get(pe.name) not in NSG_POLICIES:
-            return None
         subnet, client = pe.subnet, None
     else:
         located = w.index.locate(w.target.ip)
@@ -43,10 +44,13 @@ def destination_gate(w: Walk) -> NsgDecision | None:
             return None
         subnet, client = located, _client_at(w, w.target.ip)
     on_subnet, on_nic = nsgs_at(w.index, subnet, client)
+    if pe is not None and w.index.pe_policies.get(pe.name) not in NSG_POLICIES:
+        on_subnet = []  # the PE subnet's NSG does not apply to the endpoint
     source = _seen_source(w)
-    if (not on_subnet and not on_nic) or source is None:
+    if source is None:
         return None
-    return _decide(w, [*on_subnet, *on_nic], "Inbound", subnet, source)
+    return _decide(w, [*on_subnet, *on_nic], "Inbound", subnet, source,
+                   endpoint=pe.name if pe else None)
 
 
 def unreturnable_from_azure(w: Walk) -> str | None:
@@ -70,13 +74,26 @@ def unreturnable_from_azure(w: Walk) -> str | None:
 
 
 def _decide(w: Walk, groups: list[NetworkSecurityGroup], direction: str, subnet: str,
-            source: Range) -> NsgDecision | None:
+            source: Range, *, endpoint: str | None = None) -> NsgDecision | None:
+    """Admin rules first (a Deny or AlwaysAllow ends it), then the NSGs in order."""
     destination = parse_ip(w.target.ip)
     if destination is None:
         return None
     port = w.port if w.port is not None else (443 if w.target.vault is not None else None)
-    decision = evaluate(w.index, groups, direction, Flow(source, (destination, 32), port, subnet))
-    return replace(decision, where=f"{direction.lower()} at {subnet}")
+    flow = Flow(source, (destination, 32), port, subnet)
+    where = f"{direction.lower()} at {subnet}"
+    admin = admin_decision(w.index, subnet, direction, flow)
+    if admin is not None and endpoint is not None and admin.decisive:  # D5: not enforced
+        w.notes.append(not_enforced_at_endpoint(admin, endpoint))
+        admin = None
+    if admin is not None and admin.decisive:
+        return replace(admin.decision, where=where)
+    if not groups:
+        return None if admin is None else replace(admin.decision, where=where)
+    decision = evaluate(w.index, groups, direction, flow)
+    if admin is not None and admin.decision.confidence is Confidence.LOW:
+        decision = replace(decision, confidence=Confidence.LOW, note=admin.decision.unevaluated)
+    return replace(decision, where=where)
 
 
 def _client_range(w: Walk) -> Range | None:

@@ -41,6 +41,12 @@ class NsgDecision:
     rule: str
     confidence: Confidence
     where: str = ""  # "outbound at vnet/subnet", "inbound at ..."
+    kind: str = "network security group"  # or "security admin rule"
+    note: str = ""  # what to list as unevaluated when the decision is low
+
+    @property
+    def unevaluated(self) -> str:
+        return self.note or f"network_security_group_rule {self.nsg}"
 
     @property
     def label(self) -> str:
@@ -91,7 +97,7 @@ def _one(index: RoutingIndex, group: NetworkSecurityGroup, direction: str,
                    key=lambda r: r.priority)
     confidence = Confidence.HIGH
     for rule in rules:
-        match = _matches(index, rule, flow)
+        match = rule_matches(index, rule, flow)
         if match is None:  # a service tag or port the model can't decide: assume no match
             confidence = Confidence.LOW
             continue
@@ -100,7 +106,7 @@ def _one(index: RoutingIndex, group: NetworkSecurityGroup, direction: str,
     return NsgDecision(False, group.name, "DenyAll", confidence)  # unreachable: defaults match
 
 
-def _matches(index: RoutingIndex, rule: SecurityRule, flow: Flow) -> bool | None:
+def rule_matches(index: RoutingIndex, rule: SecurityRule, flow: Flow) -> bool | None:
     if rule.protocol not in ("*", "Tcp"):
         return False
     port = _port_matches(rule.destination_ports, flow.port)

@@ -140,7 +140,8 @@ def _bypass_by_route(
     if kind == INTERFACE_ENDPOINT and (expected or w.index.topology.firewalls):
         text = (f"bypass: private endpoint /32 route {route.prefix} is active in {subnet}"
                 f"{' and ' + beats if beats else ''}; no firewall on the way")
-        return BypassKind.PRIVATE_ENDPOINT_ROUTE, hop, text, route.confidence
+        return (BypassKind.PRIVATE_ENDPOINT_ROUTE, hop, text + _reply_to_a_firewall(w),
+                route.confidence)
     if not expected:
         return NO_BYPASS
     if kind == SERVICE_ENDPOINT:
@@ -158,6 +159,18 @@ def _bypass_by_route(
                 "straight to the private endpoint")
         return BypassKind.UDR_VNET_LOCAL, hop, text, route.confidence
     return NO_BYPASS
+
+
+def _reply_to_a_firewall(w: Walk) -> str:
+    """From on-premises past the firewall, the endpoint's reply may still be routed to one (a
+    Virtual WAN hub's routing intent): it saw no request, the connection fails."""
+    pe = w.target.private_endpoint
+    if pe is None or w.origin.gateway is None or not w.delivered:
+        return ""
+    reply = reply_from_endpoint(w.index, pe, _client_address(w), list(w.index.topology.firewalls))
+    if not reply.symmetric:
+        return ""
+    return f"; {reply.detail}, which saw no request: asymmetric, the firewall drops the reply"
 
 
 def _not_the_required_firewall(w: Walk) -> Bypass | None:

@@ -7,11 +7,14 @@ from dataclasses import replace
 from netlogs.model import BypassKind, Confidence, ExpectedPath, HopKind, PathHop
 from netlogs.paths.endpoints import Origin, Target, is_rfc1918
 from netlogs.paths.filtering import destination_gate, origin_gate, unreturnable_from_azure
+from netlogs.paths.hops import drop, route_hop
+from netlogs.paths.hub_walk import through_hub
 from netlogs.paths.nsg import NsgDecision
 from netlogs.paths.outcome import firewall_snat_note, vault_admission
 from netlogs.paths.result import finish
 from netlogs.paths.walk_state import Walk
 from netlogs.routing import RouteDecision, RoutingIndex, lookup_of
+from netlogs.routing.hub_routes import BRANCH_TYPES, TO_BGP_PEER, TO_CONNECTION
 from netlogs.routing.prefixes import contains, parse_ip, parse_prefix
 from netlogs.routing.types import (
     CONNECTED_GROUP,
@@ -52,14 +55,14 @@ def walk(index: RoutingIndex, origin: Origin, target: Target, port: int | None) 
     steps = 0
     while subnet is not None:
         if steps == MAX_STEPS:  # loops are caught earlier; this only bounds the walk
-            _drop(w, "too many hops", f"more than {MAX_STEPS} routing steps")
+            drop(w, "too many hops", f"more than {MAX_STEPS} routing steps")
             break
         subnet = _step(w, subnet)
         steps += 1
     unanswered = unreturnable_from_azure(w)
     if unanswered is not None:
         w.hops.pop()  # the arrival hop: the exchange fails on the way back
-        _drop(w, "no route back to on-premises", unanswered)
+        drop(w, "no route back to on-premises", unanswered)
     return finish(w, port)
 
 
@@ -82,7 +85,7 @@ def _step(w: Walk, subnet: str) -> str | None:
     """Apply one subnet's routes; the next subnet to continue from, or None when done."""
     if subnet in w.visited:
         chain = " -> ".join([*w.visited, subnet])
-        _drop(w, "routing loop", f"routing loop: {chain}")
+        drop(w, "routing loop", f"routing loop: {chain}")
         return None
     w.visited.append(subnet)
     decision = lookup_of(w.index, subnet).decide(w.target.ip)
@@ -92,7 +95,7 @@ def _step(w: Walk, subnet: str) -> str | None:
     if route is None or decision.dropped:
         name = f"{route.prefix} None" if route else "no route"
         where = f"{name} ({route.source}) in {subnet}" if route else f"no route in {subnet}"
-        _drop(w, name, f"{where}: packets to {w.target.ip} are dropped", decision)
+        drop(w, name, f"{where}: packets to {w.target.ip} are dropped", decision)
         return None
     kind = route.next_hop_type
     if kind == VIRTUAL_APPLIANCE:
@@ -104,27 +107,14 @@ def _step(w: Walk, subnet: str) -> str | None:
     elif kind == VIRTUAL_NETWORK_GATEWAY:
         return _gateway_route(w, subnet, decision)
     elif kind == SERVICE_ENDPOINT:
-        w.hops.append(_route_hop(HopKind.SERVICE_ENDPOINT, route.name, subnet, decision))
+        w.hops.append(route_hop(HopKind.SERVICE_ENDPOINT, route.name, subnet, decision))
         _admit(w, via="service_endpoint", caller=_private_caller(w), subnet=subnet)
     elif kind == INTERNET:
-        w.hops.append(_route_hop(HopKind.PUBLIC_ENDPOINT, w.target.ip, subnet, decision))
+        w.hops.append(route_hop(HopKind.PUBLIC_ENDPOINT, w.target.ip, subnet, decision))
         _admit(w, via="public", caller=_public_caller(w))
     else:
-        _drop(w, f"next hop {kind}", f"unsupported next hop type {kind} in {subnet}", decision)
+        drop(w, f"next hop {kind}", f"unsupported next hop type {kind} in {subnet}", decision)
     return None
-
-
-def _route_hop(kind: HopKind, name: str, subnet: str, decision: RouteDecision) -> PathHop:
-    route = decision.route
-    assert route is not None
-    detail = f"{route.next_hop_type} {route.prefix} in {subnet}"
-    if route.name:
-        detail += f" ({route.name})"
-    if decision.next_hop_ips:
-        detail += " -> " + ", ".join(decision.next_hop_ips) + (" (ECMP)" if decision.ecmp else "")
-    if decision.note:
-        detail += f"; {decision.note}"
-    return PathHop(kind, name, detail, decision.confidence)
 
 
 def _appliance(w: Walk, subnet: str, decision: RouteDecision) -> str | None:
@@ -146,7 +136,7 @@ def _enter_appliance(w: Walk, subnet: str, ip: str) -> str | None:
     if reach is None or reach.next_hop_type not in _DIRECT:
         how = reach.route.prefix if reach and reach.route else "no route"
         text = f"next hop {ip or '(none)'} is not reachable from {subnet} ({how})"
-        _drop(w, "next hop unreachable", text)
+        drop(w, "next hop unreachable", text)
         return None
     firewall = _firewall_at(w, ip)
     if firewall is not None:
@@ -158,7 +148,7 @@ def _enter_appliance(w: Walk, subnet: str, ip: str) -> str | None:
         return where
     located = w.index.locate(ip)
     if located is None:
-        _drop(w, "next hop unknown", f"next hop {ip} is in no modelled subnet")
+        drop(w, "next hop unknown", f"next hop {ip} is in no modelled subnet")
         return None
     w.appliances.append(ip)
     w.hops.append(PathHop(HopKind.FIREWALL, ip, f"network virtual appliance {ip} in {located} "
@@ -188,9 +178,9 @@ def _inside_azure(w: Walk, subnet: str, decision: RouteDecision) -> None:
     route = decision.route
     assert route is not None
     if route.next_hop_type != VNET_LOCAL:
-        w.hops.append(_route_hop(HopKind.PEERING, route.name, subnet, decision))
+        w.hops.append(route_hop(HopKind.PEERING, route.name, subnet, decision))
     elif route.source == USER and not _in_vnet(w, subnet):
-        _drop(w, "VnetLocal UDR", f"udr {route.prefix} -> VnetLocal in {subnet}: {w.target.ip} "
+        drop(w, "VnetLocal UDR", f"udr {route.prefix} -> VnetLocal in {subnet}: {w.target.ip} "
               "is outside the VNet", decision)
         return
     pe = w.target.private_endpoint
@@ -216,19 +206,51 @@ def _gateway_route(w: Walk, subnet: str, decision: RouteDecision) -> str | None:
     Azure (Route Server), or on-premises through a gateway."""
     route = decision.route
     assert route is not None
-    hub = w.index.hubs.get(route.name) if route.source == GATEWAY else None
-    if hub is not None:
-        return _through_hub(w, subnet, decision, hub)
+    # hub routes are GATEWAY rows; a static hub route (": " never occurs in a UDR's name) too
+    owner = w.index.hub_route_owners.get(route.name) if (
+        route.source == GATEWAY or ": " in route.name) else None
+    if owner is not None:
+        hub, kind = owner
+        if kind in BRANCH_TYPES:
+            _gateway(w, subnet, decision)
+            return None
+        in_hub = subnet.partition("/")[0] == hub.name
+        if kind == TO_BGP_PEER or (kind == TO_CONNECTION and in_hub):
+            return _hub_to_appliance(w, subnet, decision, hub, kind)
+        return through_hub(w, subnet, decision, hub, kind)
     appliance = _bgp_next_hop_in_azure(w, decision)
     if appliance is not None and w.index.locate(appliance) == subnet:
         _beyond_appliance(w, appliance, route.prefix)
         return None
     if appliance is not None:
-        hop = _route_hop(HopKind.GATEWAY, route.name, subnet, decision)
+        hop = route_hop(HopKind.GATEWAY, route.name, subnet, decision)
         w.hops.append(replace(hop, detail=f"{hop.detail}; BGP next hop {appliance} is inside "
                                            "Azure: an appliance, not on-premises"))
         return _enter_appliance(w, subnet, appliance)
     _gateway(w, subnet, decision)
+    return None
+
+
+def _hub_to_appliance(w: Walk, subnet: str, decision: RouteDecision, hub: VirtualHub,
+                      kind: str) -> str | None:
+    """A hub route to an appliance in a connected VNet (a BGP peer of the hub, a connection's
+    static route): the hub router hands the packet to it; a BGP peer forwards what it
+    advertised itself (not followed further)."""
+    route = decision.route
+    assert route is not None
+    appliance = _bgp_next_hop_in_azure(w, decision)
+    if appliance is None:
+        hops = ", ".join(decision.next_hop_ips) or "no address"
+        drop(w, "hub next hop unknown", f"{route.prefix} ({route.name}) in {subnet} leads to "
+             f"{hops}, in no modelled subnet", decision, Confidence.LOW)
+        return None
+    hop = route_hop(HopKind.GATEWAY, f"{hub.name} router", subnet, decision)
+    w.hops.append(replace(hop, detail=f"{hop.detail}; the hub routes it to appliance "
+                                      f"{appliance}"))
+    located = _enter_appliance(w, f"{hub.name}/{HUB_SUBNET}", appliance)
+    if located is None or kind != TO_BGP_PEER:
+        return located
+    _beyond_appliance(w, appliance, route.prefix)
     return None
 
 
@@ -251,7 +273,7 @@ def _beyond_appliance(w: Walk, appliance: str, prefix: str) -> None:
     text = (f"forwarded by appliance {appliance}, which advertised {prefix} over BGP; what lies "
             "beyond it is not in the model")
     if w.target.vault is not None or w.target.private_endpoint is not None:
-        _drop(w, "beyond appliance", text, confidence=Confidence.LOW)
+        drop(w, "beyond appliance", text, confidence=Confidence.LOW)
         return
     w.hops.append(PathHop(HopKind.DESTINATION, w.target.ip, text, Confidence.LOW))
     w.delivered = True
@@ -264,33 +286,14 @@ def _gateway(w: Walk, subnet: str, decision: RouteDecision) -> None:
     if route.source == USER:  # a UDR names its route, not the gateway it points at
         gateways = w.index.remote_gateways(subnet.partition("/")[0])
         name = gateways[0].name if gateways else route.name
-    w.hops.append(_route_hop(HopKind.GATEWAY, name or "gateway", subnet, decision))
+    w.hops.append(route_hop(HopKind.GATEWAY, name or "gateway", subnet, decision))
     if w.target.vault is not None or w.target.private_endpoint is not None:
-        _drop(w, "sent to on-premises", f"{w.target.ip} is routed to on-premises by "
+        drop(w, "sent to on-premises", f"{w.target.ip} is routed to on-premises by "
               f"{route.prefix} ({route.source}) in {subnet}", decision, Confidence.MEDIUM)
         return
     w.hops.append(PathHop(HopKind.DESTINATION, w.target.ip, "on-premises destination",
                           decision.confidence))
     w.delivered = True
-
-
-def _through_hub(w: Walk, subnet: str, decision: RouteDecision, hub: VirtualHub) -> str:
-    """A route a Virtual WAN hub programmed: to its firewall, or through its router; either
-    way the walk continues with the hub's own routes."""
-    hop = _route_hop(HopKind.GATEWAY, hub.name, subnet, decision)
-    firewall = next((w.index.firewall_by_ip[ip] for ip in decision.next_hop_ips
-                     if ip in w.index.firewall_by_ip), None)
-    if firewall is None:
-        w.hops.append(replace(hop, name=f"{hub.name} router",
-                              detail=f"{hop.detail}; Virtual WAN hub router"))
-        return f"{hub.name}/{HUB_SUBNET}"
-    w.hops.append(replace(hop, detail=f"{hop.detail}; routing intent to the hub firewall"))
-    w.firewalls.append(firewall)
-    text = f"Azure Firewall {firewall.name} in Virtual WAN hub {hub.name} "
-    text += f"(private IP {firewall.private_ip}); "
-    text += firewall_snat_note(w.index, firewall, w.target.ip)
-    w.hops.append(PathHop(HopKind.FIREWALL, firewall.name, text))
-    return f"{hub.name}/{HUB_SUBNET}"
 
 
 def _admit(w: Walk, via: str, caller: str, subnet: str | None = None) -> None:
@@ -302,7 +305,7 @@ def _admit(w: Walk, via: str, caller: str, subnet: str | None = None) -> None:
         return
     accepted, detail, confidence = vault_admission(vault, via, subnet, caller)
     if accepted is False:
-        _drop(w, detail, f"vault {vault.name} refuses: {detail}", confidence=confidence)
+        drop(w, detail, f"vault {vault.name} refuses: {detail}", confidence=confidence)
         return
     w.hops.append(PathHop(HopKind.VAULT, vault.name, detail, confidence))
     w.delivered = True
@@ -325,10 +328,11 @@ def _passes(w: Walk, decision: NsgDecision | None) -> bool:
     if decision is None:
         return True
     if decision.confidence is Confidence.LOW:
-        w.notes.append(f"network_security_group_rule {decision.nsg}")
+        w.notes.append(decision.unevaluated)
     if decision.allowed:
         return True
-    _drop(w, f"NSG {decision.label}", f"denied by network security group {decision.label} "
+    short = "NSG" if decision.kind == "network security group" else "admin rule"
+    drop(w, f"{short} {decision.label}", f"denied by {decision.kind} {decision.label} "
           f"({decision.where})", confidence=decision.confidence)
     return False
 
@@ -342,16 +346,6 @@ def _arrive(w: Walk, how: str) -> None:
     else:
         w.hops.append(PathHop(HopKind.DESTINATION, w.target.ip, f"reached {how}"))
     w.delivered = True
-
-
-def _drop(
-    w: Walk, name: str, reason: str, decision: RouteDecision | None = None,
-    confidence: Confidence | None = None,
-) -> None:
-    level = confidence or (decision.confidence if decision else Confidence.HIGH)
-    w.hops.append(PathHop(HopKind.DROP, name, reason, level))
-    w.drop_reason = reason
-    w.delivered = False
 
 
 __all__ = ["BypassKind", "Walk", "walk"]

@@ -7,6 +7,8 @@ defaults) are built once per VNet; the subnet adds its service endpoints, gatewa
 from __future__ import annotations
 
 from netlogs.model import Confidence
+from netlogs.routing.candidate import Candidate, copy_candidate
+from netlogs.routing.hub_candidates import hub_routes, hub_subnet_routes
 from netlogs.routing.index import GATEWAY_SUBNET, RoutingIndex
 from netlogs.routing.prefixes import covers, format_prefix, parse_prefix
 from netlogs.routing.types import (
@@ -26,49 +28,7 @@ from netlogs.routing.types import (
     VNET_LOCAL,
     VNET_PEERING,
 )
-from netlogs.routing.vwan import PRIVATE_AGGREGATES, hub_gateway_name
 from netlogs.topology.model import Route, Subnet, VirtualNetwork, VirtualNetworkGateway
-
-
-class Candidate:
-    """A route under construction (mutable state and reason are filled in by table.py)."""
-
-    __slots__ = (
-        "confidence",
-        "length",
-        "name",
-        "network",
-        "next_hop_ips",
-        "next_hop_type",
-        "prefix",
-        "reason",
-        "source",
-        "state",
-        "tag",
-    )
-
-    def __init__(
-        self,
-        source: str,
-        prefix: tuple[int, int],
-        text: str,
-        next_hop_type: str,
-        *,
-        next_hop_ips: tuple[str, ...] = (),
-        name: str = "",
-        confidence: Confidence = Confidence.HIGH,
-        tag: bool = False,
-    ) -> None:
-        self.source = source
-        self.network, self.length = prefix
-        self.prefix = text
-        self.next_hop_type = next_hop_type
-        self.next_hop_ips = next_hop_ips
-        self.name = name
-        self.confidence = confidence
-        self.reason = ""
-        self.state = "Active"
-        self.tag = tag  # UDR whose prefix came from a service tag (loses ties to explicit ones)
 
 
 def _system(prefix_text: str, next_hop_type: str, name: str = "") -> list[Candidate]:
@@ -147,7 +107,7 @@ def _reserved_none(index: RoutingIndex, vnet: VirtualNetwork) -> list[Candidate]
 def subnet_candidates(index: RoutingIndex, subnet: Subnet) -> list[Candidate]:
     """All candidate routes of one subnet (fresh objects, safe to mutate)."""
     vnet = index.vnets[subnet.vnet]
-    routes = [_copy(c) for c in vnet_candidates(index, vnet)]
+    routes = [copy_candidate(c) for c in vnet_candidates(index, vnet)]
     for service in subnet.service_endpoints:
         for text in index.service_prefixes.get(service, ()):
             routes += _system(text, SERVICE_ENDPOINT, service)
@@ -156,11 +116,13 @@ def subnet_candidates(index: RoutingIndex, subnet: Subnet) -> list[Candidate]:
     table = index.route_table_of(subnet)
     propagate = table is None or not table.disable_bgp_route_propagation
     # The gateway's own subnet does not list the routes the gateway learns (E04-E08 tables).
+    routes, replaced = hub_subnet_routes(index, subnet, routes)
     if propagate and subnet.name != GATEWAY_SUBNET:
         for gateway in index.remote_gateways(subnet.vnet):
-            routes += gateway_routes(gateway)
-        routes += [_copy(c) for c in hub_routes(index, subnet.vnet)]
-        routes += [_copy(c) for c in route_server_routes(index, subnet.vnet)]
+            if not (replaced and gateway.name in index.hub_gateway_names):
+                routes += gateway_routes(gateway)
+        routes += [copy_candidate(c) for c in hub_routes(index, subnet.vnet)]
+        routes += [copy_candidate(c) for c in route_server_routes(index, subnet.vnet)]
     if table is not None:
         routes += _user_routes(index, table.routes)
     return _drop_reserved_none(index, routes)
@@ -179,35 +141,6 @@ def _assumed_key_vault_endpoint(index: RoutingIndex) -> list[Candidate]:
                         "address (give --service-tags for the AzureKeyVault prefixes)")
             routes.append(c)
     return routes
-
-
-def hub_routes(index: RoutingIndex, vnet: str) -> tuple[Candidate, ...]:
-    """What a Virtual WAN hub programs into a connected VNet (see ``netlogs.routing.vwan``)."""
-    hub = index.hub_of.get(vnet)
-    if hub is None:
-        return ()
-    key = "hub:" + vnet
-    cached = index.cache.get(key)
-    if isinstance(cached, tuple):
-        return cached
-    firewall = (hub.firewall_private_ip,) if hub.firewall_private_ip else ()
-    routes: list[tuple[str, tuple[str, ...], str]] = []
-    if "PrivateTraffic" in hub.routing_intent and firewall:
-        private = (*PRIVATE_AGGREGATES, *hub.private_traffic_prefixes)
-        routes += [(p, firewall, hub.name) for p in private]
-    else:
-        others = [index.vnets[c] for c in hub.connections if c != vnet and c in index.vnets]
-        routes += [(p, hub.router_ips, hub.name) for v in others for p in v.address_prefixes]
-        routes += [(p, hub.vpn_gateway_ips, hub_gateway_name(hub)) for p in hub.branch_prefixes]
-    if "Internet" in hub.routing_intent and firewall and vnet not in hub.without_internet_security:
-        routes.append(("0.0.0.0/0", firewall, hub.name))  # only with enableInternetSecurity
-    result = tuple(
-        Candidate(GATEWAY, parsed, format_prefix(*parsed), VIRTUAL_NETWORK_GATEWAY,
-                  next_hop_ips=ips, name=name)
-        for text, ips, name in routes if (parsed := parse_prefix(text)) is not None
-    )
-    index.cache[key] = result
-    return result
 
 
 def route_server_routes(index: RoutingIndex, vnet: str) -> tuple[Candidate, ...]:
@@ -314,10 +247,3 @@ def _drop_reserved_none(index: RoutingIndex, routes: list[Candidate]) -> list[Ca
             route.reason = "kept next to a BGP 0.0.0.0/0 (no evidence either way)"
         kept.append(route)
     return kept
-
-
-def _copy(c: Candidate) -> Candidate:
-    return Candidate(
-        c.source, (c.network, c.length), c.prefix, c.next_hop_type,
-        next_hop_ips=c.next_hop_ips, name=c.name, confidence=c.confidence, tag=c.tag,
-    )

@@ -13,9 +13,15 @@ from collections.abc import Iterable
 
 from netlogs.errors import ConfigError
 from netlogs.routing.avnm import connected_group_members
+from netlogs.routing.hub_routes import hub_route_owners
 from netlogs.routing.prefixes import parse_prefix, parse_prefix_once
 from netlogs.routing.types import RoutingOptions
-from netlogs.routing.vwan import connected_hubs, expand_constructs
+from netlogs.routing.vwan import (
+    connected_hubs,
+    expand_constructs,
+    hub_er_gateway_name,
+    hub_gateway_name,
+)
 from netlogs.topology.coverage import DNS_CONSTRUCTS, affects_ipv4_routes, coverage_gaps
 from netlogs.topology.model import (
     Client,
@@ -42,6 +48,9 @@ class RoutingIndex:
         self.unevaluated: tuple[TopologyGap, ...] = coverage_gaps(topology)
         self.hubs = {h.name: h for h in topology.virtual_hubs}
         self.hub_of = connected_hubs(topology)
+        self.hub_route_owners = hub_route_owners(topology.virtual_hubs)
+        self.hub_gateway_names = {n for h in topology.virtual_hubs
+                                  for n in (hub_gateway_name(h), hub_er_gateway_name(h))}
         topology = expand_constructs(topology)  # hubs become VNets the walk can cross
         self.group_members = connected_group_members(topology)
         self.topology = topology

@@ -5,7 +5,10 @@ from __future__ import annotations
 from collections import defaultdict
 
 from netlogs.model import Confidence
-from netlogs.routing.candidates import Candidate, subnet_candidates
+from netlogs.routing.candidate import Candidate
+from netlogs.routing.candidates import subnet_candidates
+from netlogs.routing.hub_routes import intent_route_name
+from netlogs.routing.hub_subnets import BRANCH_PE_NOTE, PE_32_NOTE, listed_endpoint_32s
 from netlogs.routing.index import GATEWAY_SUBNET, RoutingIndex, index_for
 from netlogs.routing.lookup import PrefixMap, RouteLookup, select_best
 from netlogs.routing.types import (
@@ -49,6 +52,7 @@ def routes_of(index: RoutingIndex, subnet_ref: str) -> tuple[EffectiveRoute, ...
     candidates = subnet_candidates(index, subnet)
     _resolve_groups(candidates, index.options)
     _apply_private_endpoint_policies(index, candidates)
+    _flag_branch_endpoints(index, subnet, candidates)
     _flag_gateway_subnet_exact_32(index, subnet, candidates)
     _lower_for_unevaluated(index, subnet, candidates)
     result = tuple(_to_route(c) for c in sorted(candidates, key=_az_order))
@@ -134,6 +138,26 @@ def _invalidate_pe(index: RoutingIndex, route: Candidate, by: Candidate) -> None
     multi_range = pe_vnet is not None and len(pe_vnet.address_prefixes) > 1
     if multi_range or by.next_hop_type in (NONE, VNET_LOCAL):
         route.confidence = Confidence.MEDIUM  # exotic cases of §2.3 are [M]
+
+
+def _flag_branch_endpoints(index: RoutingIndex, subnet: Subnet,
+                           candidates: list[Candidate]) -> None:
+    """Private endpoint /32s on a hub's GatewaySubnet under a Private routing-intent policy: the
+    outcome is documented, the mechanism inferred (medium); a /32 also listed as an additional
+    private prefix is documented both ways (D1, low)."""
+    hub = index.hubs.get(subnet.vnet)
+    if hub is None or subnet.name != GATEWAY_SUBNET or not any(
+            c.name == intent_route_name(hub) for c in candidates):
+        return
+    listed = listed_endpoint_32s(hub, set(index.pe_by_ip))
+    for c in candidates:
+        if c.next_hop_type != INTERFACE_ENDPOINT:
+            continue
+        pe = index.private_endpoints.get(c.name)
+        doubt = pe is not None and pe.ip in listed
+        c.confidence = Confidence.LOW if doubt else Confidence.MEDIUM
+        note = PE_32_NOTE if doubt else BRANCH_PE_NOTE
+        c.reason = f"{c.reason}; {note}" if c.reason else note
 
 
 def _flag_gateway_subnet_exact_32(

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-from netlogs.routing.avnm import expand_hub_and_spoke
+from netlogs.routing.avnm import expand_hub_and_spoke, expand_routing_rules
 from netlogs.topology.model import (
     Firewall,
     Peering,
@@ -37,6 +37,10 @@ def hub_firewall_name(hub: VirtualHub) -> str:
 
 def hub_gateway_name(hub: VirtualHub) -> str:
     return f"{hub.name}-vpngw"
+
+
+def hub_er_gateway_name(hub: VirtualHub) -> str:
+    return hub.expressroute_gateway or f"{hub.name}-ergw"
 
 
 def is_hub_peering(peering: Peering) -> bool:
@@ -67,6 +71,10 @@ def expand_virtual_hubs(topology: Topology) -> Topology:
             gateways.append(VirtualNetworkGateway(
                 hub_gateway_name(hub), hub.name, instance_ips=hub.vpn_gateway_ips,
                 learned_prefixes=hub.branch_prefixes))
+        if hub.expressroute_prefixes:
+            gateways.append(VirtualNetworkGateway(
+                hub_er_gateway_name(hub), hub.name, "ExpressRoute",
+                learned_prefixes=hub.expressroute_prefixes))
     return replace(topology, vnets=tuple(vnets), firewalls=tuple(firewalls),
                    gateways=tuple(gateways))
 
@@ -80,8 +88,9 @@ def _connected(vnet: VirtualNetwork, hub: VirtualHub | None) -> VirtualNetwork:
 
 
 def expand_constructs(topology: Topology) -> Topology:
-    """Virtual WAN hubs and AVNM hub-and-spoke peerings as ordinary model objects."""
-    return expand_hub_and_spoke(expand_virtual_hubs(topology))
+    """Virtual WAN hubs, AVNM hub-and-spoke peerings and AVNM routing rules as ordinary model
+    objects."""
+    return expand_routing_rules(expand_hub_and_spoke(expand_virtual_hubs(topology)))
 
 
 def connected_hubs(topology: Topology) -> dict[str, VirtualHub]:

@@ -39,6 +39,7 @@ HUB_CONNECTION = "microsoft.network/virtualhubs/hubvirtualnetworkconnections"
 ROUTING_INTENT = "microsoft.network/virtualhubs/routingintent"
 HUB_ROUTE_TABLE = "microsoft.network/virtualhubs/hubroutetables"
 VPN_GATEWAY = "microsoft.network/vpngateways"
+ER_GATEWAY = "microsoft.network/expressroutegateways"
 VPN_SITE = "microsoft.network/vpnsites"
 NSG = "microsoft.network/networksecuritygroups"
 DNS_ZONE = "microsoft.network/privatednszones"
@@ -47,13 +48,21 @@ DNS_A_RECORDS = "microsoft.network/privatednszones/a"
 DNS_INBOUND = "microsoft.network/dnsresolvers/inboundendpoints"
 AVNM_CONNECTIVITY = "microsoft.network/networkmanagers/connectivityconfigurations"
 AVNM_MEMBER = "microsoft.network/networkmanagers/networkgroups/staticmembers"
+AVNM_ADMIN_COLLECTION = ("microsoft.network/networkmanagers/securityadminconfigurations/"
+                         "rulecollections")
+AVNM_ADMIN_RULE = AVNM_ADMIN_COLLECTION + "/rules"
+AVNM_ROUTING_COLLECTION = "microsoft.network/networkmanagers/routingconfigurations/rulecollections"
+AVNM_ROUTING_RULE = AVNM_ROUTING_COLLECTION + "/rules"
 # `az network vnet-gateway list-learned-routes` prints {"value": [...]} without a type.
 LEARNED_ROUTES = "netlogs/learnedroutes"
+# `az network vhub get-effective-routes` prints {"value": [...]} without a type either.
+HUB_EFFECTIVE_ROUTES = "netlogs/hubeffectiveroutes"
 KNOWN_TYPES = frozenset({
     VNET, ROUTE_TABLE, PRIVATE_ENDPOINT, NIC, FIREWALL, FIREWALL_POLICY, VNET_GATEWAY,
     LOCAL_GATEWAY, CONNECTION, PUBLIC_IP, KEY_VAULT, VIRTUAL_HUB, HUB_CONNECTION, ROUTING_INTENT,
-    HUB_ROUTE_TABLE, VPN_GATEWAY, VPN_SITE, NSG, DNS_ZONE, DNS_LINK, DNS_A_RECORDS, DNS_INBOUND,
-    AVNM_CONNECTIVITY, AVNM_MEMBER,
+    HUB_ROUTE_TABLE, VPN_GATEWAY, ER_GATEWAY, VPN_SITE, NSG, DNS_ZONE, DNS_LINK, DNS_A_RECORDS,
+    DNS_INBOUND, AVNM_CONNECTIVITY, AVNM_MEMBER, AVNM_ADMIN_COLLECTION, AVNM_ADMIN_RULE,
+    AVNM_ROUTING_COLLECTION, AVNM_ROUTING_RULE,
 })
 
 
@@ -208,6 +217,9 @@ def _resources_in(path: Path, document: Any, notes: ImportNotes | None) -> Itera
     if _is_learned_routes(document):
         yield Resource(file, file, LEARNED_ROUTES, path.stem, {"routes": document["value"]})
         return
+    if _is_hub_routes(document):
+        yield Resource(file, file, HUB_EFFECTIVE_ROUTES, path.stem, {"routes": document["value"]})
+        return
     for index, item in enumerate(_candidates(document)):
         kind = item.get("type") if isinstance(item, Mapping) else None
         if not isinstance(kind, str) or kind.lower() not in KNOWN_TYPES:
@@ -231,4 +243,14 @@ def _is_learned_routes(document: Any) -> bool:
     rows = document["value"]
     return bool(rows) and all(
         isinstance(row, Mapping) and "network" in row and "localAddress" in row for row in rows
+    )
+
+
+def _is_hub_routes(document: Any) -> bool:
+    if not isinstance(document, Mapping) or not isinstance(document.get("value"), list):
+        return False
+    rows = document["value"]
+    return bool(rows) and all(
+        isinstance(row, Mapping) and "addressPrefixes" in row and "nextHopType" in row
+        for row in rows
     )

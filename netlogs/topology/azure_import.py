@@ -29,6 +29,7 @@ from netlogs.topology.arm_shapes import (
 )
 from netlogs.topology.azure_devices import firewalls, gateways, private_endpoints
 from netlogs.topology.azure_dns import dns_resolvers, private_dns_zones
+from netlogs.topology.azure_manager import manager_rules
 from netlogs.topology.azure_nsg import connectivity_configurations, security_groups
 from netlogs.topology.azure_vwan import connected_vnets, virtual_hubs
 from netlogs.topology.dump import dump_topology, gap_to_mapping
@@ -96,6 +97,7 @@ def mapping_from_resources(
         "connectivityConfigurations": connectivity_configurations(resources, vnet_name, notes),
         "privateDnsZones": private_dns_zones(resources, vnet_name, notes),
         "dnsResolvers": _used(dns_resolvers(resources, proxies, vnet_name), vnets),
+        **manager_rules(resources, vnet_name, notes),
     }
     mapping.update({key: value for key, value in sections.items() if value})
     if service_tags:

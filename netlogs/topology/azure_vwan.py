@@ -3,7 +3,8 @@ VPN gateway and the branch prefixes of its VPN sites.
 
 Read from ``az network vhub list``, ``vhub connection list``, ``vhub routing-intent list``,
 ``vhub route-table list``, ``firewall list`` (``virtualHub``, ``hubIPAddresses``),
-``vpn-gateway list`` and ``vpn-site list``. A hub's objects name it in their resource ids
+``vpn-gateway list``, ``vpn-site list`` and ``vhub get-effective-routes`` (see
+``azure_hub_routes``). A hub's objects name it in their resource ids
 (``.../virtualHubs/<hub>/...``); an object whose hub is not in the input is counted.
 """
 
@@ -13,6 +14,7 @@ from collections.abc import Callable
 from typing import Any
 
 from netlogs.topology.arm_shapes import (
+    ER_GATEWAY,
     FIREWALL,
     HUB_CONNECTION,
     HUB_ROUTE_TABLE,
@@ -27,6 +29,7 @@ from netlogs.topology.arm_shapes import (
     of_type,
     segment_after,
 )
+from netlogs.topology.azure_hub_routes import attach_effective_routes
 from netlogs.topology.import_notes import (
     HUB_ROUTING,
     INTENT_NEXT_HOP,
@@ -58,7 +61,9 @@ def virtual_hubs(
     sites = {r.id.lower(): r for r in of_type(resources, VPN_SITE)}
     _attach(resources, VPN_GATEWAY, hubs, notes,
             lambda hub, r: _vpn_gateway(hub, r, sites, notes), hub_of=_gateway_hub)
+    _attach(resources, ER_GATEWAY, hubs, notes, _er_gateway, hub_of=_gateway_hub)
     _attach(resources, ROUTING_INTENT, hubs, notes, lambda hub, r: _intent(hub, r, notes))
+    attach_effective_routes(resources, hubs, notes)
     return [_finished(hub, notes) for _, hub in sorted(hubs.items())]
 
 
@@ -78,10 +83,19 @@ def _hub(r: Resource) -> dict[str, Any]:
     router_ips = r.strings("virtualRouterIps")
     if router_ips:
         hub["virtualRouterIps"] = router_ips
+    wan_id = dig(r.body, "virtualWan.id")
+    if isinstance(wan_id, str) and wan_id:
+        hub["virtualWan"] = last_segment(wan_id)
     firewall_id = dig(r.body, "azureFirewall.id")
     if isinstance(firewall_id, str) and firewall_id:
         hub["firewall"] = last_segment(firewall_id)
     return hub
+
+
+def _er_gateway(hub: dict[str, Any], r: Resource) -> None:
+    """The hub's ExpressRoute gateway; its on-premises prefixes come from the hub's effective
+    routes (``ExpressRouteGateway`` rows), else they stay a gap."""
+    hub["expressRouteGateway"] = r.name
 
 
 def _hub_in_id(r: Resource) -> str | None:
@@ -123,6 +137,7 @@ def _connection(hub: dict[str, Any], r: Resource, vnet_name: VnetName,
                                               f"{last_segment(remote_id)}")
         return
     hub["virtualNetworkConnections"].append(vnet)
+    hub.setdefault("_connection_vnets", {})[r.name.lower()] = vnet
     associated = dig(r.body, "routingConfiguration.associatedRouteTable.id")
     if isinstance(associated, str) and last_segment(associated).lower() not in BUILT_IN_TABLES:
         hub.setdefault("_custom", []).append(f"{hub['name']}/{r.name} associated with "
@@ -197,6 +212,7 @@ def _finished(hub: dict[str, Any], notes: ImportNotes) -> dict[str, Any]:
     """The entry without the importer's scratch keys, its gaps recorded (scoped to the hub's
     connected VNets: their routes are what the hub decides)."""
     scope = tuple(dict.fromkeys(hub["virtualNetworkConnections"]))
+    hub.pop("_connection_vnets", None)
     for what in hub.pop("_outside", []):
         notes.gap_in(HUB_GAP if "VPN site" not in what else OUTSIDE_INPUT, what, scope)
     for what in hub.pop("_intent_elsewhere", []):
@@ -209,7 +225,7 @@ def _finished(hub: dict[str, Any], notes: ImportNotes) -> dict[str, Any]:
                                       "(add `az network firewall list`)", scope)
         hub["routingIntent"] = []
     for key in ("virtualNetworkConnections", "routingIntent", "vpnGatewayIpAddresses",
-                "branchAddressPrefixes", "privateTrafficPrefixes",
+                "branchAddressPrefixes", "privateTrafficPrefixes", "expressRouteAddressPrefixes",
                 "connectionsWithoutInternetSecurity"):
         if key in hub:
             hub[key] = list(dict.fromkeys(hub[key]))

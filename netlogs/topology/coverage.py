@@ -43,6 +43,8 @@ def coverage_gaps(topology: Topology) -> tuple[TopologyGap, ...]:
         *_route_servers(topology),
         *_nsgs(topology),
         *_dns(topology),
+        *_manager_routing(topology),
+        *_admin_rules_on_appliances(topology),
     ]
     seen = {(g.construct, g.resource) for g in topology.gaps}
     extra = []
@@ -89,28 +91,33 @@ def _unknown_peerings(topology: Topology) -> list[TopologyGap]:
 
 
 def _virtual_wan(topology: Topology) -> list[TopologyGap]:
-    """Hubs are modelled; what is not: branch routing under a Private routing-intent policy
-    (the hub gateways' view of the hub route table), routes between hubs, unknown connections."""
+    """Hubs, branch routing under routing intent and routes between the hubs of the input are
+    modelled; what is not: connections to VNets outside the input, routes through a hub that
+    is not in the input, an ExpressRoute gateway whose on-premises prefixes are unknown."""
     known = {v.name for v in topology.vnets}
     gaps = []
     for hub in topology.virtual_hubs:
-        if "PrivateTraffic" in hub.routing_intent and hub.branch_prefixes:
-            gaps.append(TopologyGap(
-                "virtual_hub_branches", hub.name,
-                "branch traffic under routing intent: the hub gateways' route table is not "
-                "evaluated (only the private endpoint /32 they hold)",
-                (f"{hub.name}/GatewaySubnet",)))
         missing = [c for c in hub.connections if c not in known]
         if missing:
             gaps.append(TopologyGap(
                 "virtual_hub_connection", f"{hub.name}: {', '.join(missing)}",
                 "hub connection to a VNet outside the input: its routes are not known",
                 tuple(hub.connections)))
-    if len(topology.virtual_hubs) > 1:
-        scope = tuple(sorted({c for hub in topology.virtual_hubs for c in hub.connections}))
-        gaps.append(TopologyGap(
-            "virtual_wan_inter_hub", ", ".join(h.name for h in topology.virtual_hubs),
-            "routes between Virtual WAN hubs are not evaluated", scope))
+        rows = [r.next_hop_type for v in hub.effective_routes for r in v.routes]
+        peers = [h for h in topology.virtual_hubs
+                 if h.name != hub.name and h.virtual_wan == hub.virtual_wan]
+        if "Remote Hub" in rows and not peers:
+            gaps.append(TopologyGap(
+                "virtual_wan_inter_hub", f"{hub.name} (Remote Hub routes)",
+                "routes through another Virtual WAN hub that is not in the input",
+                tuple(hub.connections)))
+        if hub.expressroute_gateway and not hub.expressroute_prefixes and (
+                "ExpressRouteGateway" not in rows):
+            gaps.append(TopologyGap(
+                "virtual_hub_expressroute", f"{hub.name}/{hub.expressroute_gateway}",
+                "hub ExpressRoute gateway whose on-premises prefixes are not known (give "
+                "expressRouteAddressPrefixes or the hub's effective routes)",
+                (*hub.connections, f"{hub.name}/GatewaySubnet")))
     return gaps
 
 
@@ -147,6 +154,57 @@ def _nsgs(topology: Topology) -> list[TopologyGap]:
                 "network_security_group_on_appliance", nsg.name,
                 "network security group on the subnet of an appliance traffic is routed through "
                 "is not evaluated", tuple(crossed)))
+    return gaps
+
+
+def _manager_routing(topology: Topology) -> list[TopologyGap]:
+    """AVNM routing rules for one destination with different next hops on one subnet: Azure
+    applies one of them at random."""
+    tables = {t.name: t for t in topology.route_tables}
+    gaps = []
+    for vnet in topology.vnets:
+        for subnet in vnet.subnets:
+            collections = [c for c in topology.routing_rules
+                           if vnet.name in c.members or subnet.ref in c.members]
+            if not collections:
+                continue
+            own = tables.get(subnet.route_table or "")
+            hops: dict[str, set[tuple[str, str | None]]] = {}
+            added = (r for c in collections for r in c.routes)
+            for route in (*(own.routes if own else ()), *added):
+                hops.setdefault(route.address_prefix, set()).add(
+                    (route.next_hop_type, route.next_hop_ip))
+            for prefix, found in sorted(hops.items()):
+                if len(found) > 1:
+                    gaps.append(TopologyGap(
+                        "avnm_routing_conflict", f"{subnet.ref} {prefix}",
+                        "routes for one destination with different next hops from a Virtual "
+                        "Network Manager routing configuration: Azure applies one of them",
+                        (vnet.name,)))
+    return gaps
+
+
+def _admin_rules_on_appliances(topology: Topology) -> list[TopologyGap]:
+    """Admin rules apply to every NIC of a member VNet, also an appliance's the traffic crosses
+    on its way (Azure Firewall subnets are exempt); the walk does not evaluate them there."""
+    firewall_ips = {f.private_ip for f in topology.firewalls}
+    hops = {ipaddress.ip_address(r.next_hop_ip)
+            for r in (*(r for t in topology.route_tables for r in t.routes),
+                      *(r for c in topology.routing_rules for r in c.routes))
+            if r.next_hop_ip and r.next_hop_ip not in firewall_ips}
+    vnets = {v.name: v for v in topology.vnets}
+    gaps = []
+    for collection in topology.security_admin_rules:
+        for member in collection.members:
+            vnet = vnets.get(member)
+            crossed = tuple(s.ref for s in (vnet.subnets if vnet else ()) if any(
+                hop in ipaddress.ip_network(p) for p in s.address_prefixes for hop in hops
+                if hop.version == ipaddress.ip_network(p).version))
+            if crossed:
+                gaps.append(TopologyGap(
+                    "security_admin_rule_on_appliance", f"{collection.name} on {member}",
+                    "security admin rules on the subnet of an appliance traffic is routed "
+                    "through are not evaluated there", crossed))
     return gaps
 
 

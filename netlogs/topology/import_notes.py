@@ -28,6 +28,7 @@ NSG_ASG = "network_security_group_asg"
 GROUP_MEMBERS = "network_group_members_unknown"
 HUB_ROUTING = "virtual_hub_custom_routing"
 NSG_OUTSIDE = "network_security_group_outside_input"
+MANAGER_RULE = "avnm_rule_not_modelled"
 MESSAGES = {
     PEERING_OUTSIDE: "peering to a VNet outside the input: routes learned through it are not "
                      "modelled",
@@ -51,6 +52,9 @@ MESSAGES = {
                  "not modelled",
     HUB_ROUTING: "Virtual WAN hub routing other than the default route table and routing "
                  "intent (custom route tables, static routes): not modelled",
+    MANAGER_RULE: "Virtual Network Manager rule netlogs cannot read (a service-tag destination "
+                  "of a routing rule, an unknown next hop or access, a rule collection not in "
+                  "the input): not modelled",
     GROUP_MEMBERS: "Virtual Network Manager network group without static members in the input "
                    "(dynamic membership by Azure Policy, or not exported): its connectivity is "
                    "not modelled",

@@ -29,6 +29,15 @@ PE_NETWORK_POLICIES: tuple[str, ...] = (
     "NetworkSecurityGroupEnabled",
     "RouteTableEnabled",
 )
+# --resource-type values of `az network vhub get-effective-routes`
+HUB_ROUTE_VIEW_TYPES: tuple[str, ...] = (
+    "RouteTable",
+    "HubVirtualNetworkConnection",
+    "AzureFirewalls",
+    "VpnConnection",
+    "ExpressRouteConnection",
+    "P2SConnection",
+)
 
 
 @dataclass(frozen=True)
@@ -167,6 +176,30 @@ class DesignRule:
 
 
 @dataclass(frozen=True)
+class HubRoute:
+    """One row of ``az network vhub get-effective-routes`` (next hop types are Azure's strings,
+    with spaces: ``Azure Firewall``, ``Virtual Network Connection``, ``VPN_S2S_Gateway``...)."""
+
+    prefixes: tuple[str, ...]
+    next_hop_type: str
+    next_hops: tuple[str, ...] = ()  # resource ids or addresses (both occur)
+    as_path: str = ""
+    origin: str = ""  # routeOrigin: the resource the route was learned from
+
+
+@dataclass(frozen=True)
+class HubRouteView:
+    """The effective routes of one hub resource, as Azure computed them (observed, not derived).
+
+    ``resource_type`` is the command's ``--resource-type``; ``resource`` names the route table,
+    the connected VNet (for ``HubVirtualNetworkConnection``) or the hub firewall."""
+
+    resource_type: str
+    resource: str
+    routes: tuple[HubRoute, ...] = ()
+
+
+@dataclass(frozen=True)
 class VirtualHub:
     """A Virtual WAN hub: the VNets it connects, its secured-hub firewall, routing intent."""
 
@@ -182,6 +215,10 @@ class VirtualHub:
     firewall_public_ips: tuple[str, ...] = ()  # hubIPAddresses.publicIPs (Internet SNAT)
     private_traffic_prefixes: tuple[str, ...] = ()  # routing intent's additional prefixes
     without_internet_security: tuple[str, ...] = ()  # connections with enableInternetSecurity off
+    effective_routes: tuple[HubRouteView, ...] = ()  # imported get-effective-routes output
+    virtual_wan: str = ""  # hubs of one Virtual WAN exchange routes ("" = the same one)
+    expressroute_gateway: str | None = None  # the hub's ExpressRoute gateway, when it has one
+    expressroute_prefixes: tuple[str, ...] = ()  # on-premises prefixes learned over it
 
 
 @dataclass(frozen=True)
@@ -233,6 +270,44 @@ class ConnectivityConfiguration:
     hub: str | None = None
     direct_connectivity: bool = False  # hub-and-spoke: spokes also form a connected group
     is_global: bool = False
+
+
+@dataclass(frozen=True)
+class SecurityAdminRule:
+    """An AVNM security admin rule: evaluated before NSGs; ``Deny`` drops, ``AlwaysAllow``
+    delivers without asking the NSGs, ``Allow`` leaves the decision to them."""
+
+    name: str
+    priority: int  # 1..4096, lowest first
+    access: str  # Allow | AlwaysAllow | Deny
+    direction: str = "Inbound"
+    protocol: str = "Any"  # Tcp | Udp | Icmp | Esp | Ah | Any
+    source_prefixes: tuple[str, ...] = ("*",)  # CIDRs, "*" or service tags
+    destination_prefixes: tuple[str, ...] = ("*",)
+    destination_ports: tuple[str, ...] = ("*",)
+
+
+@dataclass(frozen=True)
+class SecurityAdminRuleCollection:
+    """A rule collection of an AVNM security admin configuration and the VNets (members of the
+    network groups it applies to) that carry its rules."""
+
+    name: str
+    members: tuple[str, ...]  # VNet names
+    rules: tuple[SecurityAdminRule, ...] = ()
+    configuration: str = ""  # the security admin configuration holding the collection
+
+
+@dataclass(frozen=True)
+class RoutingRuleCollection:
+    """A rule collection of an AVNM routing configuration: the UDRs AVNM deploys to every subnet
+    of its member VNets (or to the member subnets), next to the subnet's own routes."""
+
+    name: str
+    members: tuple[str, ...]  # VNet names or "vnet/subnet"
+    routes: tuple[Route, ...] = ()
+    disable_bgp_route_propagation: bool = False
+    configuration: str = ""  # the routing configuration holding the collection
 
 
 @dataclass(frozen=True)
@@ -303,5 +378,7 @@ class Topology:
     private_dns_zones: tuple[PrivateDnsZone, ...] = ()
     dns_resolvers: tuple[DnsResolver, ...] = ()
     appliances: tuple[NetworkVirtualAppliance, ...] = ()
+    security_admin_rules: tuple[SecurityAdminRuleCollection, ...] = ()
+    routing_rules: tuple[RoutingRuleCollection, ...] = ()
     source: str = "<memory>"  # the file it was loaded from, for messages
     gaps: tuple[TopologyGap, ...] = ()  # what import/load could not model (never a refusal)

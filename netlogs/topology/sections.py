@@ -11,6 +11,12 @@ from collections.abc import Iterator, Mapping
 from typing import Any
 
 from netlogs.topology.fields import Fields, parse_cidr
+from netlogs.topology.hub_route_section import dump_hub_route_views, load_hub_route_views
+from netlogs.topology.manager_sections import (
+    MANAGER_SECTION_KEYS,
+    dump_manager_sections,
+    load_manager_sections,
+)
 from netlogs.topology.model import (
     BgpRoute,
     ConnectivityConfiguration,
@@ -26,7 +32,7 @@ from netlogs.topology.model import (
 
 SECTION_KEYS = (
     "virtualHubs", "routeServers", "networkSecurityGroups", "connectivityConfigurations",
-    "privateDnsZones", "dnsResolvers", "networkVirtualAppliances",
+    "privateDnsZones", "dnsResolvers", "networkVirtualAppliances", *MANAGER_SECTION_KEYS,
 )
 RESOLVER_KINDS = ("privateResolverInbound", "firewallDnsProxy", "forwarder")
 ROUTING_INTENT = ("PrivateTraffic", "Internet")
@@ -52,6 +58,7 @@ def load_sections(top: Fields) -> dict[str, Any]:
         "private_dns_zones": tuple(_zone(f) for f in _entries(top, "privateDnsZones")),
         "dns_resolvers": tuple(_resolver(f) for f in _entries(top, "dnsResolvers")),
         "appliances": tuple(_appliance(f) for f in _entries(top, "networkVirtualAppliances")),
+        **load_manager_sections(top),
     }
 
 
@@ -87,7 +94,8 @@ def _hub(f: Fields) -> VirtualHub:
                       "firewallPrivateIpAddress", "routingIntent", "branchAddressPrefixes",
                       "virtualRouterIps", "vpnGatewayIpAddresses",
                       "firewallPublicIpAddresses", "privateTrafficPrefixes",
-                      "connectionsWithoutInternetSecurity"))
+                      "connectionsWithoutInternetSecurity", "effectiveRoutes", "virtualWan",
+                      "expressRouteGateway", "expressRouteAddressPrefixes"))
     intent = f.strings("routingIntent")
     for item in intent:
         if item not in ROUTING_INTENT:
@@ -105,6 +113,10 @@ def _hub(f: Fields) -> VirtualHub:
         firewall_public_ips=f.ips("firewallPublicIpAddresses"),
         private_traffic_prefixes=f.cidrs("privateTrafficPrefixes"),
         without_internet_security=f.strings("connectionsWithoutInternetSecurity"),
+        effective_routes=load_hub_route_views(f),
+        virtual_wan=f.opt_string("virtualWan", "") or "",
+        expressroute_gateway=f.opt_string("expressRouteGateway"),
+        expressroute_prefixes=f.cidrs("expressRouteAddressPrefixes"),
     )
 
 
@@ -198,6 +210,10 @@ def dump_sections(t: Topology, compact: Any) -> list[tuple[str, Any, Any]]:
             ("firewallPublicIpAddresses", h.firewall_public_ips, ()),
             ("privateTrafficPrefixes", h.private_traffic_prefixes, ()),
             ("connectionsWithoutInternetSecurity", h.without_internet_security, ()),
+            ("effectiveRoutes", dump_hub_route_views(h.effective_routes, compact), []),
+            ("virtualWan", h.virtual_wan, ""),
+            ("expressRouteGateway", h.expressroute_gateway, None),
+            ("expressRouteAddressPrefixes", h.expressroute_prefixes, ()),
         ]) for h in t.virtual_hubs], []),
         ("routeServers", [compact([
             ("name", r.name, None), ("virtualNetwork", r.vnet, None),
@@ -230,6 +246,7 @@ def dump_sections(t: Topology, compact: Any) -> list[tuple[str, Any, Any]]:
             ("name", a.name, None), ("ipAddresses", a.ips, None), ("snat", a.snat, None),
             ("disableSnatOnPL", a.disable_snat_on_pl, False),
         ]) for a in t.appliances], []),
+        *dump_manager_sections(t, compact),
     ]
 
 

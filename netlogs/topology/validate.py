@@ -37,6 +37,36 @@ def validate_topology(topology: Topology) -> None:
     addresses = _Addresses(file)
     _check_private_endpoints(file, topology, subnets, addresses)
     _check_clients_and_rules(file, topology, subnets, addresses)
+    _check_hub_route_views(file, topology)
+    _check_manager_members(file, topology, set(vnets), set(subnets))
+
+
+def _check_manager_members(file: str, topology: Topology, vnets: set[str],
+                           subnets: set[str]) -> None:
+    """Rule collections apply to VNets of the file (routing ones also to subnets)."""
+    sections: list[tuple[str, str, tuple[str, ...], set[str]]] = [
+        ("securityAdminRuleCollections", c.name, c.members, set())
+        for c in topology.security_admin_rules]
+    sections += [("routingRuleCollections", c.name, c.members, subnets)
+                 for c in topology.routing_rules]
+    for section, name, members, also in sections:
+        for member in members:
+            if member not in vnets and member not in also:
+                raise TopologyError(file, f"{section}[{name}]",
+                                    f"members: {member!r} is not a virtual network of the file"
+                                    + (" (or vnet/subnet)" if also else ""))
+
+
+def _check_hub_route_views(file: str, topology: Topology) -> None:
+    """A connection's effective routes name one of the hub's connected VNets."""
+    for hub in topology.virtual_hubs:
+        for view in hub.effective_routes:
+            if view.resource_type == "HubVirtualNetworkConnection" and (
+                    view.resource not in hub.connections):
+                raise TopologyError(file, f"virtualHubs[{hub.name}].effectiveRoutes"
+                                          f"[{view.resource}]",
+                                    "resource: not one of the hub's virtualNetworkConnections "
+                                    "(name the connected VNet)")
 
 
 def _unique(file: str, section: str, names: Iterable[str]) -> None:

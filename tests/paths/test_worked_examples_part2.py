@@ -164,15 +164,15 @@ def test_e24_fix_udr_to_the_hub_firewall_with_route_table_policies() -> None:
     assert path.forward_bypass is None
 
 
-def test_e25_branch_to_pe_under_private_intent_is_low() -> None:
-    """Azure: branch 172.22.5.10 -> PE bypasses the hub firewall by default (the gateways sit
-    in the hub VNet, which holds the PE /32) and is asymmetric; with RouteTableEnabled on the
-    PE subnet it is inspected. The hub gateways' view of the routing-intent table is not
-    evaluated: the model shows the /32 bypass, low, naming what it did not evaluate."""
+def test_e25_branch_to_pe_under_private_intent_bypasses_the_firewall() -> None:
+    """Azure (how-to-routing-policies): branch 172.22.5.10 -> PE bypasses the hub firewall by
+    default (the gateways sit in the hub VNet, which holds the PE /32) and the reply goes to the
+    firewall: asymmetric. The outcome is documented, the mechanism inferred: medium. (The
+    RouteTableEnabled fix is in tests/paths/test_vwan_branches_and_hubs.py.)"""
     topo = estate_w()
     path = expected_path(topo, "172.22.5.10", "10.61.2.5")
     assert path.delivered and path.bypass is BypassKind.PRIVATE_ENDPOINT_ROUTE
-    assert unevaluated(path, "virtual_hub_branches vhub-ne")
+    assert path.confidence is Confidence.MEDIUM and path.unevaluated == ()
 
 
 def test_e26_internet_policy_sends_public_traffic_through_the_hub_firewall() -> None:
@@ -190,15 +190,20 @@ def test_e26_internet_policy_sends_public_traffic_through_the_hub_firewall() -> 
     assert path.bypass is BypassKind.PUBLIC_ENDPOINT
 
 
-def test_e27_two_hubs_are_a_gap_on_their_connections() -> None:
-    """Azure: inter-hub flows cross both secured hubs' firewalls; hubs exchange only dynamic
-    routes. Routes between hubs are not evaluated: a gap scoped to every connection."""
+def test_e27_two_hubs_exchange_routes_and_inter_hub_crosses_both_firewalls() -> None:
+    """Azure (how-to-routing-policies): with both hubs secured, inter-hub flows cross both
+    firewalls. A second secured hub with vnet-west: vnet-data -> vnet-west crosses
+    vhub-ne-firewall then vhub-we-firewall. (More in test_vwan_branches_and_hubs.py.)"""
     topo = estate_w()
-    second = VirtualHub("vhub-we", "10.64.0.0/23", ())
-    topo = replace(topo, virtual_hubs=(*topo.virtual_hubs, second))
-    gap = next(g for g in index_for(topo).unevaluated if g.construct == "virtual_wan_inter_hub")
-    assert gap.scope == ("vnet-app", "vnet-data", "vnet-legacy")
-    assert unevaluated(expected_path(topo, "10.61.1.4", "10.62.1.4"), "virtual_wan_inter_hub")
+    west = vnet("vnet-west", "10.66.0.0/16", {"snet": "10.66.1.0/24"})
+    second = VirtualHub("vhub-we", "10.64.0.0/23", ("vnet-west",), "10.64.0.132",
+                        ("PrivateTraffic",))
+    topo = replace(topo, vnets=(*topo.vnets, west),
+                   virtual_hubs=(*topo.virtual_hubs, second))
+    assert all(g.construct != "virtual_wan_inter_hub" for g in index_for(topo).unevaluated)
+    path = expected_path(topo, "10.62.1.4", "10.66.1.4")
+    assert path.delivered and path.firewalls == ("vhub-ne-firewall", "vhub-we-firewall")
+    assert path.confidence is Confidence.HIGH
 
 
 # ------------------------------------------------------------------ estate R: Route Server
@@ -398,9 +403,9 @@ def test_e33_nic_and_subnet_nsg_order() -> None:
 
 
 def test_e32_without_admin_rules_the_nsg_decides() -> None:
-    """Azure (concept-security-admins): an admin rule `Allow` leaves the decision to the NSGs
-    (NSG prio 100 Deny 22 -> denied by the NSG). Security admin rules cannot be written in the
-    topology file: with only the NSG described, the NSG's deny is the answer."""
+    """Azure (concept-security-admins): without admin rules (or with an `Allow` one) the NSGs
+    decide (NSG prio 100 Deny 22 -> denied by the NSG). The admin rule rows of E32 are in
+    tests/paths/test_avnm_rules.py."""
     deny_22 = SecurityRule("deny-22", 100, "Inbound", "Deny", "Tcp", destination_ports=("22",))
     path = expected_path(estate_vm((deny_22,), ()), "10.62.1.4", "10.61.1.4", 22)
     assert not path.delivered and "nsg-nic rule deny-22" in (path.drop_reason or "")

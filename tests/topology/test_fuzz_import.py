@@ -19,6 +19,8 @@ EXPORTS = {p.name: json.loads(p.read_text()) for p in sorted((FIXTURES / "az").g
 # the Virtual WAN, NSG, private DNS and AVNM exports, in one directory
 ESTATE_EXPORTS = {f"{d}-{p.name}": json.loads(p.read_text()) for d in ("az_vwan", "az_avnm")
                   for p in sorted((FIXTURES / d).glob("*.json"))}
+ESTATE_EXPORTS |= {f"rules-{p.name}": json.loads(p.read_text())  # AVNM admin and routing rules
+                   for p in sorted((FIXTURES / "az_avnm_rules").glob("manager-*.json"))}
 
 scalars = st.one_of(
     st.none(), st.booleans(), st.integers(-5, 2**40), st.text(max_size=12), st.just(""),

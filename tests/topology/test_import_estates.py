@@ -49,6 +49,7 @@ virtualHubs:
     routingIntent: [PrivateTraffic, Internet]
     privateTrafficPrefixes: [100.70.0.0/16]
     branchAddressPrefixes: [172.22.0.0/16]
+    virtualWan: vwan-core
 privateEndpoints:
   - {name: pe-ledger, subnet: vnet-app/snet-pe, privateIpAddress: 10.61.2.5, target: kv-ledger}
 keyVaults:
@@ -141,7 +142,7 @@ def test_cli_path_over_an_imported_secured_hub(
 
 
 def test_arm_shapes_import_to_the_same_topology(fixtures: Path, tmp_path: Path) -> None:
-    for name in ("az_vwan", "az_avnm"):
+    for name in ("az_vwan", "az_avnm", "az_avnm_rules"):
         arm = tmp_path / name
         arm.mkdir()
         for source in (fixtures / name).glob("*.json"):

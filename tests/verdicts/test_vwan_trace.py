@@ -110,7 +110,7 @@ def test_trace_over_a_secured_virtual_wan_hub(tmp_path: Path,
 
 def test_an_unevaluated_construct_is_a_topology_gap_of_the_trace(tmp_path: Path) -> None:
     """A Topology built in code (no loader) still has its unevaluated constructs reported:
-    here a second hub, whose inter-hub routes the model does not evaluate."""
+    here a hub ExpressRoute gateway whose on-premises prefixes are not known."""
     from dataclasses import replace
     from datetime import datetime, timezone
 
@@ -118,7 +118,6 @@ def test_an_unevaluated_construct_is_a_topology_gap_of_the_trace(tmp_path: Path)
     from netlogs.pipeline.trace import trace
     from netlogs.sources.files import FileSource
     from netlogs.topology.loader import load_topology
-    from netlogs.topology.model import VirtualHub
 
     (tmp_path / "topology.yaml").write_text(TOPOLOGY, encoding="utf-8")
     logs = tmp_path / "logs"
@@ -126,11 +125,12 @@ def test_an_unevaluated_construct_is_a_topology_gap_of_the_trace(tmp_path: Path)
     (logs / "PT1H.json").write_text(json.dumps({"records": [kv_record(5, "10.62.1.4")]}),
                                     encoding="utf-8")
     loaded = load_topology(tmp_path / "topology.yaml")
-    second = VirtualHub("vhub-we", "10.64.0.0/23")
-    in_code = replace(loaded, virtual_hubs=(*loaded.virtual_hubs, second), gaps=())
+    hub = replace(loaded.virtual_hubs[0], expressroute_gateway="ergw-ne")
+    in_code = replace(loaded, virtual_hubs=(hub,), gaps=())
     start = datetime(2026, 11, 20, 10, 0, tzinfo=timezone.utc)
     window = TimeWindow(start, datetime(2026, 11, 20, 10, 40, tzinfo=timezone.utc))
     request = TraceRequest("kv-ledger", window, datetime(2026, 11, 21, tzinfo=timezone.utc))
     result = trace(request, FileSource(logs), in_code)
     topology_gaps = [g for g in result.gaps if g.kind is GapKind.TOPOLOGY]
-    assert any("routes between Virtual WAN hubs" in g.message for g in topology_gaps)
+    assert any("ExpressRoute gateway whose on-premises prefixes are not known" in g.message
+               for g in topology_gaps)
