@@ -6,9 +6,12 @@ Size 1x = 500 VNets, 5,000 subnets, 2,000 private endpoints, 200 route tables: h
 Firewall, every 20th VNet with a second address range, every 7th subnet with service endpoints,
 route tables (0/0 -> the hub firewall, four /24 UDRs, some without propagation) shared by spoke
 subnets, PE subnets alternating network policies Enabled/Disabled; and the part-2 constructs:
-a secured Virtual WAN hub with routing intent and 10 connected VNets, a Route Server (20 learned
-routes) in the first hub, an NSG on every 10th PE subnet, an AVNM mesh of 10 spokes and the
-privatelink zone linked to every VNet with an A record per vault.
+two secured Virtual WAN hubs of one Virtual WAN with routing intent (5 connected VNets each, 20
+branch prefixes each, an ExpressRoute gateway with 10 prefixes and imported effective routes on
+the first), a Route Server (20 learned routes) in the first hub, an NSG on every 10th PE subnet,
+an AVNM mesh of 10 spokes, AVNM security admin rules (11) on every 7th spoke and an AVNM routing
+configuration (8 UDRs) on every 11th, and the privatelink zone linked to every VNet with an A
+record per vault.
 
 Usage:  .venv/bin/python benchmarks/routing_bench.py [--scales 1,4,16] [--reps 5,3,1]
 Every figure is measured cold: each scale runs in a fresh child process, and every timed call
@@ -39,6 +42,8 @@ from netlogs.topology.model import (
     BgpRoute,
     ConnectivityConfiguration,
     Firewall,
+    HubRoute,
+    HubRouteView,
     KeyVault,
     NetworkSecurityGroup,
     Peering,
@@ -47,6 +52,9 @@ from netlogs.topology.model import (
     Route,
     RouteServer,
     RouteTable,
+    RoutingRuleCollection,
+    SecurityAdminRule,
+    SecurityAdminRuleCollection,
     SecurityRule,
     Subnet,
     Topology,
@@ -132,15 +140,15 @@ def _vwan_vnets(first: int) -> list[VirtualNetwork]:
 def _part2_constructs(
     vnets: list[VirtualNetwork], pes: list[PrivateEndpoint], hubs: list[int]
 ) -> dict[str, object]:
-    """Virtual WAN, Route Server, NSGs, an AVNM mesh and private DNS over the same estate."""
+    """Virtual WAN (two secured hubs with routing intent, branches, an ExpressRoute gateway and
+    imported hub effective routes), Route Server, NSGs, AVNM (a mesh, security admin rules and a
+    routing configuration) and private DNS over the same estate."""
     names = [v.name for v in vnets]
     deny = SecurityRule("deny-443", 200, "Inbound", "Deny", "Tcp", ("172.16.0.0/12",),
                         destination_ports=("443",))
-    hub_ip = format_ip(vnet_base(8180) + 132)
+    spokes = [n for i, n in enumerate(names[:-VWAN_VNETS]) if i not in set(hubs)]
     return {
-        "virtual_hubs": (VirtualHub("vhub0", f"{format_ip(vnet_base(8180))}/23",
-                                    tuple(names[-VWAN_VNETS:]), hub_ip,
-                                    ("PrivateTraffic", "Internet"), firewall="fw-vhub0"),),
+        "virtual_hubs": _virtual_hubs(names[-VWAN_VNETS:]),
         "route_servers": (RouteServer("ars0", f"vnet{hubs[0]}", tuple(
             BgpRoute(f"192.168.{k}.0/24", format_ip(vnet_base(hubs[0]) + 260 + k % 2), "65030")
             for k in range(20))),),
@@ -149,10 +157,52 @@ def _part2_constructs(
             for i, v in enumerate(vnets[:-VWAN_VNETS]) if i % 10 == 3),
         "connectivity_configurations": (ConnectivityConfiguration(
             "cc-mesh", "Mesh", tuple(names[1:400:40])),),
+        "security_admin_rules": (SecurityAdminRuleCollection(
+            "rc-guardrails", tuple(spokes[::7]), _admin_rules(), configuration="sac-core"),),
+        "routing_rules": (RoutingRuleCollection(
+            "rrc-spokes", tuple(spokes[1::11]), tuple(
+                Route(f"to-hub-{k}", f"{format_ip(vnet_base(hubs[k % len(hubs)]))}/21",
+                      "VirtualAppliance", format_ip(vnet_base(hubs[k % len(hubs)]) + 4))
+                for k in range(8)),
+            configuration="rc-core"),),
         "private_dns_zones": (PrivateDnsZone(
             "privatelink.vaultcore.azure.net", tuple(names),
             tuple((pe.target, pe.ip) for pe in pes)),),
     }
+
+
+def _admin_rules() -> tuple[SecurityAdminRule, ...]:
+    denies = [
+        SecurityAdminRule(f"deny-{k}", 100 + k, "Deny", protocol="Tcp",
+                          source_prefixes=(f"172.{16 + k}.0.0/16",), destination_ports=("443",))
+        for k in range(10)
+    ]
+    always = SecurityAdminRule("allow-mgmt", 50, "AlwaysAllow", protocol="Tcp",
+                               source_prefixes=("10.250.0.0/16",), destination_ports=("22",))
+    return (*denies, always)
+
+
+def _virtual_hubs(connected: list[str]) -> tuple[VirtualHub, ...]:
+    half = len(connected) // 2
+    hubs = []
+    for h, members in enumerate((connected[:half], connected[half:])):
+        base = vnet_base(8180 + 2 * h)
+        firewall_ip = format_ip(base + 4)
+        hub_routes = (HubRouteView("RouteTable", "defaultRouteTable", (
+            HubRoute(("10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16"), "Azure Firewall",
+                     (f"/subscriptions/s/resourceGroups/rg/providers/Microsoft.Network/"
+                      f"azureFirewalls/fw-vhub{h}",), "", "fw-vhub" + str(h)),)),)
+        hubs.append(VirtualHub(
+            f"vhub{h}", f"{format_ip(base)}/23", tuple(members), firewall_ip,
+            ("PrivateTraffic", "Internet"), firewall=f"fw-vhub{h}",
+            branch_prefixes=tuple(f"192.{100 + h}.{k}.0/24" for k in range(20)),
+            vpn_gateway_ips=(format_ip(base + 140), format_ip(base + 141)),
+            effective_routes=hub_routes if h == 0 else (),
+            virtual_wan="vwan0",
+            expressroute_gateway="ergw-vhub0" if h == 0 else None,
+            expressroute_prefixes=tuple(f"192.200.{k}.0/24" for k in range(10)) if h == 0 else (),
+        ))
+    return tuple(hubs)
 
 
 def _route_tables(scale: int, hubs: list[int]) -> dict[int, list[RouteTable]]:
