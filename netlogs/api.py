@@ -107,6 +107,12 @@ def trace(
     ``collect(query)``, e.g. ``netlogs.testing.FakeSource``). Without a window, ``logs`` uses
     the span of the rows read; a live query needs ``since`` or ``start``.
 
+    ``require_firewall``: ``None`` (the default) applies the topology's design rule, if it has
+    one; a firewall name requires that firewall instead; ``"none"`` means no design rule for
+    this trace even when the topology has one (no path around a firewall and no service
+    endpoint is a violation, and every output states that first), like
+    ``--require-firewall none``. The topology's hash in the result is the given topology's.
+
     Raises:
         ConfigError: contradictory or missing arguments, an unknown vault, firewall or client.
         InputError: unreadable or invalid input (the message names the file).

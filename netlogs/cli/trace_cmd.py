@@ -43,8 +43,9 @@ if TYPE_CHECKING:
 @click.option(
     "--require-firewall",
     metavar="NAME",
-    help="Design rule: traffic to the vault must pass this firewall. Discovering from Azure "
-    "(no --topology), it is read from the routes unless given; `none` there means no rule.",
+    help="Design rule: traffic to the vault must pass this firewall; `none`: no rule (even if "
+    "the topology has one). Discovering from Azure (no --topology), it is read from the "
+    "routes unless given.",
 )
 @click.option(
     "--from",
@@ -253,7 +254,7 @@ def _prepare(
         found = discover(options, vault, outputs)
         topology, source = found.discovery.topology, planned_source(found, options)
         discovery = found.discovery
-        vault, required = discovery.plan.vault, discovery.rule.firewall
+        vault, required = discovery.plan.vault, discovery.rule.option
     else:
         topology = _topology(_text(options, "topology_file"), vault)
         source = None if cluster else _source(options, logs, workspaces, (now, display))
