@@ -120,9 +120,9 @@ def trace(
     """
     clock = now or datetime.now(timezone.utc)
     window = _window(clock, since, start, end)
-    evidence = _evidence_source(logs, tuple(workspaces), source, skip_unknown, csv_timezone)
     if workspaces and window is None:
         raise ConfigError("a live trace needs a time window: give since= or start=")
+    evidence = _evidence_source(logs, tuple(workspaces), source, skip_unknown, csv_timezone)
     request = TraceRequest(
         vault=vault,
         window=window,
@@ -195,10 +195,10 @@ def _evidence_source(
         return FileSource(
             root, csv_timezone=csv_timezone, skip_unknown=skip_unknown, prefilter=True
         )
-    # azure-* is loaded only for a live trace
-    from netlogs.sources.log_analytics import LogAnalyticsSource  # noqa: PLC0415
+    # azure-* is loaded only for a live trace; signed in as discovery is (one token, first)
+    from netlogs.pipeline.live_sources import workspace_source  # noqa: PLC0415
 
-    return LogAnalyticsSource(workspaces)
+    return workspace_source(workspaces)
 
 
 def copy_sample_scenario(destination: PathLike) -> Path:

@@ -153,7 +153,7 @@ def trace(ctx: click.Context, /, **options: object) -> None:
             if engine == "kusto":
                 from netlogs.cli.trace_engine import kusto_or_local
 
-                executor = kusto_executor(options, _workspaces(options), cluster)
+                executor = kusto_executor(options, source, cluster)
                 automatic = (_text(options, "engine") or "auto") == "auto"
                 result = kusto_or_local(request, executor, source if automatic else None, topology)
             else:
@@ -316,10 +316,10 @@ def _source(
             skip_unknown=bool(options.get("skip_unknown")),
             prefilter=True,  # netlogs' own Parquet: read only the rows this trace can use
         )
-    from netlogs.sources.log_analytics import LogAnalyticsSource
+    from netlogs.pipeline.live_sources import workspace_source
 
     timeout = options.get("timeout_s")
-    return LogAnalyticsSource(
+    return workspace_source(
         workspaces,
         endpoint=_text(options, "endpoint"),
         cloud=_text(options, "cloud") or "AzureCloud",
