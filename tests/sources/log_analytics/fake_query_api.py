@@ -13,6 +13,7 @@ accepts the request and never answers (for ``delay`` seconds).
 
 from __future__ import annotations
 
+import contextlib
 import json
 import socket
 import ssl
@@ -70,6 +71,7 @@ class FakeQueryApi:
         self.requests: list[FakeRequest] = []
         self.answered: list[float] = []  # time.monotonic() of each answer sent (or abandoned)
         self._lock = threading.Lock()
+        self._open: set[socket.socket] = set()  # connections a handler still holds
         self._ca = trustme.CA()
         self.ca_file = workdir / "fake-ca.pem"
         self._ca.cert_pem.write_to_path(str(self.ca_file))
@@ -92,6 +94,17 @@ class FakeQueryApi:
         self._server.shutdown()
         self._server.server_close()
         self._thread.join(timeout=5)
+        self._drop_open_connections()
+
+    def _drop_open_connections(self) -> None:
+        """A client still waiting on a silent or trickling answer (a run that gave up on it, or
+        was interrupted) sees the server go away now, as it would a real one, instead of
+        blocking its worker thread (and the interpreter's exit) until its read timeout."""
+        with self._lock:
+            connections, self._open = list(self._open), set()
+        for connection in connections:
+            with contextlib.suppress(OSError):  # already closed by its handler
+                connection.shutdown(socket.SHUT_RDWR)
 
     def _record(self, request: FakeRequest) -> Reply:
         with self._lock:
@@ -103,6 +116,16 @@ class FakeQueryApi:
 
         class Handler(BaseHTTPRequestHandler):
             protocol_version = "HTTP/1.1"
+
+            def setup(self) -> None:
+                super().setup()
+                with api._lock:
+                    api._open.add(self.connection)
+
+            def finish(self) -> None:
+                with api._lock:
+                    api._open.discard(self.connection)
+                super().finish()
 
             def do_POST(self) -> None:
                 length = int(self.headers.get("Content-Length", "0"))
