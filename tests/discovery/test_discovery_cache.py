@@ -90,6 +90,11 @@ def test_stale_and_foreign_files_are_asked_again_with_a_note(
     assert foreign.estate is None and not foreign.damaged
     assert "written by another netlogs (netlogs '0.0.1'" in foreign.note
     assert load_estate(tmp_path / "absent.json").note == ""
+    # a file of the first format (Azure's raw answers, one JSON line) is simply asked again
+    path.write_text(json.dumps({"format": "netlogs.discovery-cache/v1", "answers": {}}))
+    first_format = load_estate(path)
+    assert first_format.estate is None and not first_format.damaged
+    assert "(format 'netlogs.discovery-cache/v1'" in first_format.note
 
 
 def _rehashed(path: Path, body: bytes) -> None:
