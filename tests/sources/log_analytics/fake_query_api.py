@@ -72,6 +72,7 @@ class FakeQueryApi:
         self.answered: list[float] = []  # time.monotonic() of each answer sent (or abandoned)
         self._lock = threading.Lock()
         self._open: set[socket.socket] = set()  # connections a handler still holds
+        self._closing = threading.Event()  # ends the waits of delayed and silent replies
         self._ca = trustme.CA()
         self.ca_file = workdir / "fake-ca.pem"
         self._ca.cert_pem.write_to_path(str(self.ca_file))
@@ -91,6 +92,7 @@ class FakeQueryApi:
         return self
 
     def __exit__(self, *exc: object) -> None:
+        self._closing.set()
         self._server.shutdown()
         self._server.server_close()
         self._thread.join(timeout=5)
@@ -138,8 +140,8 @@ class FakeQueryApi:
                 )
                 reply = api._record(request)
                 if reply.delay or reply.fault == "silent":
-                    time.sleep(reply.delay or 30.0)
-                if reply.fault != "silent":
+                    api._closing.wait(reply.delay or 30.0)  # a stopping fake stops waiting
+                if reply.fault != "silent" and not api._closing.is_set():
                     self._send(reply)
                 with api._lock:
                     api.answered.append(time.monotonic())
