@@ -111,6 +111,12 @@ def trace(
     rows cited per client and kind (family and outcome: the first half in time and the last
     half, the rest counted in ``evidence_omitted``), or ``"all"``.
 
+    ``require_firewall``: ``None`` (the default) applies the topology's design rule, if it has
+    one; a firewall name requires that firewall instead; ``"none"`` means no design rule for
+    this trace even when the topology has one (no path around a firewall and no service
+    endpoint is a violation, and every output states that first), like
+    ``--require-firewall none``. The topology's hash in the result is the given topology's.
+
     Raises:
         ConfigError: contradictory or missing arguments, an unknown vault, firewall or client.
         InputError: unreadable or invalid input (the message names the file).
@@ -119,9 +125,9 @@ def trace(
     per_kind = evidence_limit(evidence)
     clock = now or datetime.now(timezone.utc)
     window = _window(clock, since, start, end)
-    evidence_source = _evidence_source(logs, tuple(workspaces), source, skip_unknown, csv_timezone)
     if workspaces and window is None:
         raise ConfigError("a live trace needs a time window: give since= or start=")
+    evidence_source = _evidence_source(logs, tuple(workspaces), source, skip_unknown, csv_timezone)
     request = TraceRequest(
         vault=vault,
         window=window,
@@ -217,10 +223,10 @@ def _evidence_source(
         return FileSource(
             root, csv_timezone=csv_timezone, skip_unknown=skip_unknown, prefilter=True
         )
-    # azure-* is loaded only for a live trace
-    from netlogs.sources.log_analytics import LogAnalyticsSource  # noqa: PLC0415
+    # azure-* is loaded only for a live trace; signed in as discovery is (one token, first)
+    from netlogs.pipeline.live_sources import workspace_source  # noqa: PLC0415
 
-    return LogAnalyticsSource(workspaces)
+    return workspace_source(workspaces)
 
 
 def copy_sample_scenario(destination: PathLike) -> Path:

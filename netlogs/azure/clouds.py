@@ -21,6 +21,7 @@ class Cloud:
     arm_scope: str
     logs_endpoint: str  # Log Analytics query API host (``/v1`` follows)
     vault_suffix: str  # Key Vault host names end with it
+    logs_scope: str = ""  # the Log Analytics token scope (not moved by NETLOGS_LOGS_ENDPOINT)
 
 
 CLOUDS = {
@@ -30,6 +31,7 @@ CLOUDS = {
         "https://management.azure.com/.default",
         "https://api.loganalytics.io",
         ".vault.azure.net",
+        "https://api.loganalytics.io/.default",
     ),
     "AzureUSGovernment": Cloud(
         "AzureUSGovernment",
@@ -37,6 +39,7 @@ CLOUDS = {
         "https://management.core.usgovcloudapi.net/.default",
         "https://api.loganalytics.us",
         ".vault.usgovcloudapi.net",
+        "https://api.loganalytics.us/.default",
     ),
     "AzureChinaCloud": Cloud(
         "AzureChinaCloud",
@@ -44,6 +47,7 @@ CLOUDS = {
         "https://management.chinacloudapi.cn/.default",
         "https://api.loganalytics.azure.cn",
         ".vault.azure.cn",
+        "https://api.loganalytics.azure.cn/.default",
     ),
 }
 

@@ -15,6 +15,7 @@ from __future__ import annotations
 import logging
 import threading
 import time
+import warnings
 from typing import Any
 
 from netlogs.azure.clouds import Cloud
@@ -54,15 +55,19 @@ def quiet_azure_logging() -> None:
     logger.propagate = False
 
 
-def sign_in(cloud: Cloud, credential: Any | None = None) -> CachedCredential:
-    """A credential that has already fetched an ARM token for ``cloud``.
+def sign_in(
+    cloud: Cloud, credential: Any | None = None, *, scope: str | None = None
+) -> CachedCredential:
+    """A credential that has already fetched a token for ``cloud``: for ARM (discovery), or for
+    ``scope`` (``cloud.logs_scope`` when only workspaces are queried). Every live command signs
+    in here, once, before any parallel work.
 
     Raises:
         AuthError: no identity could sign in (the message says to run ``az login``).
         ConfigError: ``AZURE_TOKEN_CREDENTIALS`` names no known credential.
     """
     quiet_azure_logging()
-    from azure.core.exceptions import ClientAuthenticationError
+    from azure.core.exceptions import AzureError
 
     if credential is None:
         from azure.identity import DefaultAzureCredential
@@ -73,8 +78,10 @@ def sign_in(cloud: Cloud, credential: Any | None = None) -> CachedCredential:
             raise ConfigError(f"AZURE_TOKEN_CREDENTIALS: {_first_line(exc)}") from None
     cached = CachedCredential(credential)
     try:
-        cached.get_token(cloud.arm_scope)
-    except ClientAuthenticationError as exc:
+        with warnings.catch_warnings():  # some credentials warn as well as log
+            warnings.simplefilter("ignore")
+            cached.get_token(scope or cloud.arm_scope)
+    except (AzureError, ValueError, OSError) as exc:  # no login, an expired one, no IMDS...
         raise AuthError(
             f"not signed in to Azure ({cloud.name}): run `az login` (or configure a managed "
             f"identity or service principal) and try again ({_first_line(exc)})"

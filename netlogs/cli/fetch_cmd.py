@@ -95,8 +95,9 @@ def fetch(  # noqa: PLR0917 - click passes one argument per option
     from netlogs.cli.exit_codes import EXIT_UNDECIDED
     from netlogs.cli.progress import ProgressDisplay
     from netlogs.pipeline.fetch import check_out_dir, fetch_evidence, fetch_query
+    from netlogs.pipeline.live_sources import workspace_source
     from netlogs.pipeline.window import parse_duration, resolve_window
-    from netlogs.sources.log_analytics import LogAnalyticsSource, RetrySettings
+    from netlogs.sources.log_analytics import RetrySettings
     from netlogs.topology.loader import load_topology
 
     now = datetime.now(timezone.utc)  # the one clock reading of this run
@@ -105,7 +106,7 @@ def fetch(  # noqa: PLR0917 - click passes one argument per option
     check_out_dir(out_dir)
     query = fetch_query(vault, load_topology(topology) if topology else None, window)
     display = ProgressDisplay(quiet=quiet)
-    source = LogAnalyticsSource(
+    source = workspace_source(
         workspaces,
         endpoint=endpoint,
         cloud=cloud,

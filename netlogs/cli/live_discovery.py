@@ -19,7 +19,6 @@ from netlogs.errors import ConfigError
 if TYPE_CHECKING:
     from netlogs.model import EvidenceSource
     from netlogs.pipeline.discover import Discovery
-    from netlogs.topology.model import Topology
 
 
 def azure_options(command: Any) -> Any:
@@ -51,23 +50,24 @@ def discover(options: dict[str, object], vault: str, outputs: list[str | None]) 
     """Sign in, discover (cache first unless --refresh) and write the topology file."""
     from netlogs.azure.clouds import resolve_cloud
     from netlogs.azure.credential import sign_in
-    from netlogs.pipeline.discover import build_discovery, read_azure
-    from netlogs.pipeline.discovery_cache import cache_file, load_answers, save_answers
+    from netlogs.pipeline.discovery_cache import discover_cached
 
     cloud = resolve_cloud(_text(options, "cloud"))
     subscriptions = tuple(str(s) for s in options.get("subscriptions") or ())  # type: ignore[attr-defined]
     say = _progress(bool(options.get("quiet")))
     say(f"signing in ({cloud.name})")
     credential = sign_in(cloud)
-    cached = cache_file(cloud.name, vault, subscriptions)
-    answers = None if options.get("refresh") else load_answers(cached)
-    if answers is None:
-        answers = read_azure(vault, subscriptions, credential, cloud, say)
-        save_answers(cached, answers)
-    else:
-        say(f"using the discovery cache {cached} (--refresh to ask Azure again)")
-    found = build_discovery(answers, subscriptions, _text(options, "require_firewall"))
-    topology_file = _write_topology(found.topology, found.plan.vault, outputs, cached.parent)
+    found, cached = discover_cached(
+        vault,
+        subscriptions,
+        credential,
+        cloud,
+        require_firewall=_text(options, "require_firewall"),
+        refresh=bool(options.get("refresh")),
+        progress=say,
+        warn=lambda note: click.echo(f"Warning: {note}", err=True),
+    )
+    topology_file = _write_topology(found, outputs, cached.parent)
     endpoint = _text(options, "endpoint") or cloud.logs_endpoint
     return Discovered(found, credential, endpoint, topology_file)
 
@@ -92,9 +92,7 @@ def planned_source(found: Discovered, options: dict[str, object]) -> EvidenceSou
     )
 
 
-def _write_topology(
-    topology: Topology, vault: str, outputs: list[str | None], cache: Path
-) -> Path | None:
+def _write_topology(found: Discovery, outputs: list[str | None], cache: Path) -> Path | None:
     """Next to the first output file, else in the cache directory."""
     from netlogs.topology.azure_import import write_topology_file
 
@@ -104,8 +102,8 @@ def _write_topology(
         folder.mkdir(parents=True, exist_ok=True)
     except OSError:
         return None
-    path = folder / f"{vault}.discovered-topology.yaml"
-    write_topology_file(topology, path)
+    path = folder / f"{found.plan.vault}.discovered-topology.yaml"
+    write_topology_file(found.topology, path, found.topology_document())
     return path
 
 

@@ -43,8 +43,9 @@ if TYPE_CHECKING:
 @click.option(
     "--require-firewall",
     metavar="NAME",
-    help="Design rule: traffic to the vault must pass this firewall. Discovering from Azure "
-    "(no --topology), it is read from the routes unless given; `none` there means no rule.",
+    help="Design rule: traffic to the vault must pass this firewall; `none`: no rule (even if "
+    "the topology has one). Discovering from Azure (no --topology), it is read from the "
+    "routes unless given.",
 )
 @click.option(
     "--from",
@@ -160,7 +161,7 @@ def trace(ctx: click.Context, /, **options: object) -> None:
             if engine == "kusto":
                 from netlogs.cli.trace_engine import kusto_or_local
 
-                executor = kusto_executor(options, _workspaces(options), cluster)
+                executor = kusto_executor(options, source, cluster)
                 automatic = (_text(options, "engine") or "auto") == "auto"
                 result = kusto_or_local(request, executor, source if automatic else None, topology)
             else:
@@ -262,7 +263,7 @@ def _prepare(
         found = discover(options, vault, outputs)
         topology, source = found.discovery.topology, planned_source(found, options)
         discovery = found.discovery
-        vault, required = discovery.plan.vault, discovery.rule.firewall
+        vault, required = discovery.plan.vault, discovery.rule.option
     else:
         topology = _topology(_text(options, "topology_file"), vault)
         source = None if cluster else _source(options, logs, workspaces, (now, display))
@@ -325,10 +326,10 @@ def _source(
             skip_unknown=bool(options.get("skip_unknown")),
             prefilter=True,  # netlogs' own Parquet: read only the rows this trace can use
         )
-    from netlogs.sources.log_analytics import LogAnalyticsSource
+    from netlogs.pipeline.live_sources import workspace_source
 
     timeout = options.get("timeout_s")
-    return LogAnalyticsSource(
+    return workspace_source(
         workspaces,
         endpoint=_text(options, "endpoint"),
         cloud=_text(options, "cloud") or "AzureCloud",

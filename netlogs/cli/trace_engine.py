@@ -44,9 +44,10 @@ def chosen_engine(engine: str, request: TraceRequest, *, logs: bool, cluster: bo
 
 
 def kusto_executor(
-    options: dict[str, object], workspaces: tuple[str, ...], cluster: str | None
+    options: dict[str, object], source: EvidenceSource | None, cluster: str | None
 ) -> KustoExecutor:
-    """The ADX executor for ``--cluster``/``--database``, else the Log Analytics one."""
+    """The ADX executor for ``--cluster``/``--database``, else the Log Analytics one over the
+    workspace source's signed-in client."""
     if cluster is not None:
         database = options.get("database")
         if not isinstance(database, str) or not database:
@@ -55,13 +56,10 @@ def kusto_executor(
 
         return AdxExecutor(cluster, database)
     from netlogs.sources.kusto.workspace import LogAnalyticsExecutor
+    from netlogs.sources.log_analytics import LogAnalyticsSource
 
-    endpoint, verify = options.get("endpoint"), options.get("ca_bundle")
-    return LogAnalyticsExecutor.connect(
-        workspaces,
-        endpoint=endpoint if isinstance(endpoint, str) else None,
-        connection_verify=verify if isinstance(verify, str) else None,
-    )
+    assert isinstance(source, LogAnalyticsSource)  # --workspace: built (and signed in) first
+    return LogAnalyticsExecutor.connect(source)
 
 
 def kusto_or_local(

@@ -24,17 +24,19 @@ class FirewallRule:
     firewall: str | None
     assumed: bool = False  # read from the routes, not given by the user
     note: str = ""  # what every output says first, when assumed or not found
+    turned_off: bool = False  # `--require-firewall none`
 
     @property
     def option(self) -> str | None:
-        return self.firewall
+        """What the trace is asked to require: the firewall, ``none`` or nothing."""
+        return "none" if self.turned_off else self.firewall
 
 
 def choose_firewall(topology: Topology, vault: str, given: str | None) -> FirewallRule:
     """The user's choice, else the one firewall every client path of the PE VNets meets."""
     if given is not None:
-        if given.lower() == "none":
-            return FirewallRule(None)
+        if given.strip().lower() == "none":
+            return FirewallRule(None, turned_off=True)
         return FirewallRule(given)
     subnets = client_subnets(topology, vault)
     met: set[str] = set()

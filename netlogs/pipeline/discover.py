@@ -32,6 +32,7 @@ from netlogs.discovery.vault import parse_vault_ref, pick_vault, vault_query
 from netlogs.errors import AzureRequestError
 from netlogs.model import RULE_ASSUMED, Gap, GapKind, TraceResult
 from netlogs.topology.arm_shapes import FIREWALL, VNET
+from netlogs.topology.dump import dump_topology
 from netlogs.topology.model import DesignRule, Topology
 
 WORKSPACE_API = "2022-10-01"
@@ -51,12 +52,30 @@ class AzureAnswers:
 
 
 @dataclass(frozen=True)
-class Discovery:
-    answers: AzureAnswers
+class Estate:
+    """What discovery builds from Azure's answers before the user's design-rule choice: the
+    topology (no design rule of discovery's yet), the log plan and the firewall read from the
+    routes. This, not the raw answers, is what the cache keeps."""
+
+    vault: str
     topology: Topology
+    plan: LogPlan
+    routes_rule: FirewallRule  # what choose_firewall read from the routes (nothing given)
+    graph_round_trips: int = 0
+
+
+@dataclass(frozen=True)
+class Discovery:
+    estate: Estate
+    topology: Topology  # with the design rule chosen for this trace
     plan: LogPlan
     rule: FirewallRule
     searched: str
+    document: str = ""  # `topology` as the documented YAML, when already dumped ("" = not yet)
+
+    def topology_document(self) -> str:
+        """The text of the discovered-topology file (dumped once; the cache keeps it)."""
+        return self.document or dump_topology(self.topology)
 
 
 def read_azure(
@@ -163,6 +182,11 @@ def build_discovery(
     answers: AzureAnswers, subscriptions: tuple[str, ...], require_firewall: str | None
 ) -> Discovery:
     """The topology, log plan and design rule from what Azure answered (pure)."""
+    return decide(build_estate(answers), subscriptions, require_firewall)
+
+
+def build_estate(answers: AzureAnswers) -> Estate:
+    """Import the rows, plan the logs and read the firewall from the routes (the slow part)."""
     vault_name = str(answers.vault.get("name", ""))
     topology = topology_from_rows(answers.rows, source="Azure Resource Graph")
     names = {f.name.lower() for f in topology.firewalls}
@@ -179,9 +203,21 @@ def build_discovery(
         vnets=of_type(answers.rows, VNET),
         storage_accounts=of_type(answers.rows, STORAGE_TYPE),
     )
-    rule = choose_firewall(topology, vault_name, require_firewall)
+    routes_rule = choose_firewall(topology, vault_name, None)
+    return Estate(vault_name, topology, plan, routes_rule, answers.graph_round_trips)
+
+
+def decide(
+    estate: Estate, subscriptions: tuple[str, ...], require_firewall: str | None
+) -> Discovery:
+    """The design rule of this trace: the one given, else the one read from the routes."""
+    topology = estate.topology
+    if require_firewall is None:
+        rule = estate.routes_rule
+    else:
+        rule = choose_firewall(topology, estate.vault, require_firewall)
     if rule.firewall is not None or require_firewall is not None:
-        design = DesignRule(vault=vault_name, require_firewall=rule.firewall)
-        others = tuple(r for r in topology.design_rules if r.vault != vault_name)
+        design = DesignRule(vault=estate.vault, require_firewall=rule.firewall)
+        others = tuple(r for r in topology.design_rules if r.vault != estate.vault)
         topology = replace(topology, design_rules=(*others, design))
-    return Discovery(answers, topology, plan, rule, _searched(subscriptions))
+    return Discovery(estate, topology, estate.plan, rule, _searched(subscriptions))

@@ -60,7 +60,9 @@ from netlogs.pipeline.scope import (
     ClientNamer,
     find_vault,
     forbids_public_endpoint,
+    judged_topology,
     required_firewall,
+    required_firewall_note,
     required_firewall_source,
     resolve_client_scope,
     vault_private_endpoints,
@@ -109,7 +111,8 @@ def trace_in_kusto(
         ctx, sources = _with_sources(ctx, sources_rows, run.partial, lags)
     firewalls = sources_rows.filter(pl.col("Source") == "firewall")
     correlated = kusto_correlated(facts_rows, cited_rows, firewalls, with_timeline=request.timeline)
-    verdicts = _judged(request, topology, ctx, correlated)
+    judged = judged_topology(topology, ctx.vault, request.required_firewall)
+    verdicts = _judged(request, judged, ctx, correlated)
     tables = EvidenceTables(
         kv_requests=empty_frame(KV_REQUESTS),
         fw_events=empty_frame(FW_EVENTS),
@@ -126,6 +129,7 @@ def trace_in_kusto(
         collected=CollectedEvidence(raw_tables=(), ledger=run.ledger, queries=run.queries),
         verdicts=verdicts,
         timeline=correlated.timeline if request.timeline else None,
+        judged=judged,
     )
     engine = EngineRecord(
         "kusto", executor.target, facts_query.sha256, daily_rows=_daily_rows(sources_rows)
@@ -259,6 +263,7 @@ def _vault_summary(
         required_firewall_source=(
             required_firewall_source(topology, ctx.vault, flag) if ctx.required_firewall else ""
         ),
+        required_firewall_note=required_firewall_note(flag),
     )
 
 

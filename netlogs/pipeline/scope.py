@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import ipaddress
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from netlogs.errors import ConfigError
 from netlogs.model import RULE_FROM_TOPOLOGY, RULE_GIVEN
@@ -17,6 +17,11 @@ from netlogs.routing.prefixes import covers, exact_ipv4, mask, parse_prefix
 from netlogs.topology.model import KeyVault, PrivateEndpoint, Topology
 
 IPNetwork = ipaddress.IPv4Network | ipaddress.IPv6Network
+NO_RULE = "none"  # --require-firewall none: no design rule, whatever the topology says
+NO_RULE_NOTE = (
+    "no design rule (--require-firewall none): nothing is a bypass violation "
+    "(a path around a firewall or via a service endpoint is not judged; public access is)"
+)
 
 
 @dataclass(frozen=True)
@@ -58,12 +63,20 @@ def vault_private_endpoints(topology: Topology, vault: KeyVault) -> tuple[Privat
     return tuple(sorted(found, key=lambda pe: pe.name))
 
 
+def rule_turned_off(flag: str | None) -> bool:
+    """``--require-firewall none`` (``require_firewall="none"``): no design rule at all."""
+    return flag is not None and flag.strip().lower() == NO_RULE
+
+
 def required_firewall(topology: Topology, vault: KeyVault, flag: str | None) -> str | None:
-    """The firewall the design requires for this vault: the flag wins over the topology's rule.
+    """The firewall the design requires for this vault: the flag wins over the topology's rule;
+    ``none`` means no firewall is required, whatever the topology says.
 
     Raises:
         ConfigError: the named firewall is not in the topology.
     """
+    if rule_turned_off(flag):
+        return None
     name = flag
     if name is None:
         rules = [r for r in topology.design_rules if r.vault.lower() == vault.name.lower()]
@@ -86,6 +99,23 @@ def required_firewall_source(topology: Topology, vault: KeyVault, flag: str | No
         return RULE_GIVEN
     rules = [r for r in topology.design_rules if r.vault.lower() == vault.name.lower()]
     return RULE_FROM_TOPOLOGY if any(r.require_firewall for r in rules) else ""
+
+
+def required_firewall_note(flag: str | None) -> str:
+    """What every output states first about the rule (here: only that it was turned off)."""
+    return NO_RULE_NOTE if rule_turned_off(flag) else ""
+
+
+def judged_topology(topology: Topology, vault: KeyVault, flag: str | None) -> Topology:
+    """The topology the paths are judged on: with ``none`` the vault's design rules require no
+    firewall, so no modelled path is a bypass (the report's hash stays the given topology's)."""
+    if not rule_turned_off(flag):
+        return topology
+    rules = tuple(
+        replace(r, require_firewall=None) if r.vault.lower() == vault.name.lower() else r
+        for r in topology.design_rules
+    )
+    return replace(topology, design_rules=rules)
 
 
 def forbids_public_endpoint(topology: Topology, vault: KeyVault) -> bool:

@@ -54,7 +54,9 @@ from netlogs.pipeline.scope import (
     ClientScope,
     find_vault,
     forbids_public_endpoint,
+    judged_topology,
     required_firewall,
+    required_firewall_note,
     required_firewall_source,
     resolve_client_scope,
     vault_private_endpoints,
@@ -141,7 +143,8 @@ def _traced(request: TraceRequest, source: EvidenceSource, topology: Topology) -
         collected=collected,
         as_of=as_of,
     )
-    flows, gaps, timeline = _judge(topology, context, tables, scope)
+    judged = judged_topology(topology, vault, request.required_firewall)
+    flows, gaps, timeline = _judge(judged, context, tables, scope)
     summary = VaultSummary(
         name=vault.name,
         private_endpoints=tuple(PrivateEndpointRef(pe.name, pe.ip, pe.subnet) for pe in endpoints),
@@ -150,6 +153,7 @@ def _traced(request: TraceRequest, source: EvidenceSource, topology: Topology) -
         required_firewall_source=(
             required_firewall_source(topology, vault, request.required_firewall) if firewall else ""
         ),
+        required_firewall_note=required_firewall_note(request.required_firewall),
     )
     return _result(
         request,
@@ -160,6 +164,7 @@ def _traced(request: TraceRequest, source: EvidenceSource, topology: Topology) -
         collected=collected,
         verdicts=(flows, gaps),
         timeline=timeline,
+        judged=judged,
     )
 
 
@@ -309,7 +314,9 @@ def _result(
     collected: CollectedEvidence,
     verdicts: tuple[tuple[FlowResult, ...], tuple[Gap, ...]],
     timeline: pl.DataFrame | None,
+    judged: Topology | None = None,
 ) -> TraceResult:
+    """``judged``: the topology the paths were judged on, when the design flag changed it."""
     flows, gaps = verdicts
     all_gaps = tuple(
         replace(g, clients=tuple(sorted(set(g.clients), key=ip_order)))
@@ -329,7 +336,7 @@ def _result(
         topology_sha256=topology_sha256(topology),
         netlogs_version=netlogs_version(),
         generated_at=request.now,
-        fixes=predicted_fixes(topology, vault.name, vault.required_firewall, flows),
+        fixes=predicted_fixes(judged or topology, vault.name, vault.required_firewall, flows),
     )
     return replace(result, timeline=timeline) if timeline is not None else result
 

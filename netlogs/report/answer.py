@@ -60,7 +60,7 @@ def design_rule(result: TraceResult) -> str:
         return vault.required_firewall_note
     return (
         "no firewall rule given: nothing is a bypass violation "
-        "(only public or service-endpoint access is)"
+        "(a path around a firewall or via a service endpoint is not judged; public access is)"
     )
 
 

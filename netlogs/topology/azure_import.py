@@ -129,10 +129,11 @@ def _in_known_vnets(
     return kept
 
 
-def write_topology_file(topology: Topology, out: Path) -> None:
-    """Write the YAML atomically: a failure never leaves a partial file behind."""
+def write_topology_file(topology: Topology, out: Path, document: str = "") -> None:
+    """Write the YAML atomically: a failure never leaves a partial file behind. ``document``:
+    ``dump_topology(topology)`` when the caller already has it (the discovery cache keeps it)."""
     text = f"# Written by `netlogs topology import` from {topology.source}\n"
-    write_atomically(out, text + dump_topology(topology))
+    write_atomically(out, text + (document or dump_topology(topology)))
 
 
 def _of(resources: list[Resource], kind: str) -> list[Resource]:

@@ -197,3 +197,29 @@ def test_evidence_caps_the_cited_rows_or_cites_all(sample_result: netlogs.TraceR
     for bad in (0, -3, "twenty", True):
         with pytest.raises(ConfigError, match="expected a number of rows"):
             trace(bad)  # type: ignore[arg-type]
+
+
+def test_require_firewall_none_is_no_rule_and_none_is_the_topologys(
+    sample_result: netlogs.TraceResult,
+) -> None:
+    """``require_firewall=None``: the topology's design rule (fw-hub); ``"none"``: no rule, even
+    though the topology has one; the jump host's bypass is then no violation."""
+    assert sample_result.vault.required_firewall == "fw-hub"
+    assert sample_result.vault.required_firewall_source == "topology"
+    no_rule = netlogs.trace(
+        "kv-contoso-prod",
+        topology=SAMPLE / "topology.yaml",
+        logs=SAMPLE / "logs",
+        now=datetime(2026, 11, 20, 12, 30, tzinfo=timezone.utc),
+        require_firewall="none",
+    )
+    assert no_rule.vault.required_firewall is None
+    assert no_rule.vault.required_firewall_source == ""
+    assert no_rule.vault.required_firewall_note.startswith(
+        "no design rule (--require-firewall none)"
+    )
+    jump = next(f for f in no_rule.flows if f.client_ip == "10.0.1.10")
+    assert jump.verdict.value == "REACHED_BYPASSING_FIREWALL" and not jump.violation
+    # the bypass and the service-endpoint access are no violations without a firewall rule
+    assert no_rule.violations == sample_result.violations - 2 == 1
+    assert no_rule.topology_sha256 == sample_result.topology_sha256

@@ -398,14 +398,30 @@ def test_from_a_snat_candidate_keeps_the_snat_flow_it_may_hide_in(
     assert listed == {"10.2.1.8"}  # other clients' names are trimmed from the gaps
 
 
-def test_workspace_source_is_built_without_touching_azure() -> None:
-    """`--workspace` builds the Log Analytics adapter; credentials are only used on collect."""
+def test_workspace_source_is_built_signed_in_with_one_token(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """`--workspace` builds the Log Analytics adapter signed in the way discovery is: one token
+    for the query API, fetched before any query (nothing is sent while building)."""
     from netlogs.cli.trace_cmd import _source
     from netlogs.sources.log_analytics import LogAnalyticsSource
 
+    asked = tmp_path / "az-args"
+    az = tmp_path / "bin" / "az"
+    az.parent.mkdir()
+    az.write_text(
+        f'#!/bin/sh\necho "$@" >> {asked}\n'
+        """echo '{"accessToken": "t", "expiresOn": "2099-01-01 00:00:00.000000", """
+        """"expires_on": 4070908800, "tokenType": "Bearer"}'\n"""
+    )
+    az.chmod(0o755)
+    monkeypatch.setenv("PATH", f"{az.parent}{os.pathsep}{os.environ['PATH']}")
+    monkeypatch.setenv("AZURE_TOKEN_CREDENTIALS", "AzureCliCredential")
     source = _source({}, None, ("ws-a", "ws-b", "ws-a"))
     assert isinstance(source, LogAnalyticsSource)
     assert source.workspaces == ("ws-a", "ws-b")
+    (call,) = asked.read_text().splitlines()
+    assert "https://api.loganalytics.io" in call
 
 
 def test_without_topology_nothing_unprovable_is_claimed(capsys: pytest.CaptureFixture[str]) -> None:

@@ -34,7 +34,7 @@ def test_the_discovered_estate_is_the_sample_topology(fake_azure: FakeAzure) -> 
     clients = {c.name: c.ips for c in topology.clients}
     assert clients["vm-hub-jump"] == ("10.0.1.10",) and len(clients) == 10
     # two Resource Graph queries, one page each; one ARM GET per vault and firewall
-    assert found.answers.graph_round_trips == 2
+    assert found.estate.graph_round_trips == 2
     settings = [r for r in fake_azure.requests if r.path.endswith("diagnosticSettings")]
     assert len(settings) == 2
 
@@ -70,4 +70,4 @@ def test_the_log_plan_names_workspaces_tables_and_storage_only_flow_logs(
 def test_vault_by_host_name_and_by_resource_id(fake_azure: FakeAzure) -> None:
     by_host = discover("kv-contoso-prod.vault.azure.net")
     by_id = discover(sample_estate.VAULT_ID.lower())
-    assert by_host.answers.vault["id"] == by_id.answers.vault["id"] == sample_estate.VAULT_ID
+    assert by_host.plan.vault_id == by_id.plan.vault_id == sample_estate.VAULT_ID

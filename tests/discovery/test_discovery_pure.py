@@ -203,22 +203,12 @@ def test_blob_hours_are_read_from_either_flow_log_path_shape() -> None:
     assert blob_hour("flowLogResourceID=/S/readme.txt") is None
 
 
-def test_the_cache_is_ignored_when_stale_or_foreign(tmp_path, monkeypatch) -> None:
-    import os
-
-    from netlogs.pipeline.discover import AzureAnswers
-    from netlogs.pipeline.discovery_cache import cache_file, load_answers, save_answers
+def test_one_cache_file_per_cloud_vault_and_scope(tmp_path, monkeypatch) -> None:
+    from netlogs.pipeline.discovery_cache import cache_file
 
     monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path))
     path = cache_file("AzureCloud", "kv-a", ("s1",))
     assert path.parent == tmp_path / "netlogs"
     assert path != cache_file("AzureCloud", "kv-a", ())  # another scope, another file
-    save_answers(path, AzureAnswers({"id": "v"}, [{"id": "r"}], graph_round_trips=2))
-    loaded = load_answers(path)
-    assert loaded is not None and loaded.rows == [{"id": "r"}] and loaded.graph_round_trips == 2
-    assert path.stat().st_mode & 0o777 == 0o600  # readable by the user only
-    old = path.stat().st_mtime - 7 * 3600
-    os.utime(path, (old, old))
-    assert load_answers(path) is None  # older than six hours: ask Azure again
-    path.write_text('{"format": "something else"}', encoding="utf-8")
-    assert load_answers(path, max_age_s=1e9) is None
+    assert path != cache_file("AzureUSGovernment", "kv-a", ("s1",))
+    assert path == cache_file("AzureCloud", " KV-A", ("S1",))

@@ -343,3 +343,60 @@ def test_every_output_states_the_assumed_rule_first_and_lists_the_log_settings(
     assert _rule_span(rerendered) == RULE_LINE
     table = html.split('id="log-settings-table"', 1)[1].split("</table>", 1)[0]
     assert table in rerendered
+
+
+NO_RULE_LINE = (
+    "no design rule (--require-firewall none): nothing is a bypass violation "
+    "(a path around a firewall or via a service endpoint is not judged; public access is)"
+)
+
+
+def _outputs(tmp_path: Path, name: str) -> tuple[list[str], dict[str, Path]]:
+    files = {kind: tmp_path / name / f"report.{kind}" for kind in ("json", "html", "md")}
+    args = ["--json", str(files["json"]), "--html", str(files["html"]),
+            "--markdown", str(files["md"])]
+    return args, files
+
+
+def test_require_firewall_none_reads_the_same_with_a_topology_and_discovered(
+    fake_azure: FakeAzure, offline: Run, tmp_path: Path
+) -> None:
+    given = ["--topology", str(SAMPLE / "topology.yaml"), "--logs", str(SAMPLE / "logs")]
+    runs: dict[str, tuple[Run, dict[str, Path]]] = {}
+    for name, source in (("given", given), ("discovered", [])):
+        files_args, files = _outputs(tmp_path, name)
+        args = ["trace", "--vault", "kv-contoso-prod", *source, *WINDOW, "--now", NOW,
+                "--require-firewall", "none", *files_args]
+        runs[name] = (run_cli(args), files)
+    for name, (run, files) in runs.items():
+        # the public-endpoint client is still a violation; no bypass is one any more
+        assert run.code == 1, (name, run.stderr)
+        # the terminal's first line (wrapped to its width) states it
+        assert run.stdout.splitlines()[0].startswith("no design rule (--require-firewall none): ")
+        document = json.loads(files["json"].read_text(encoding="utf-8"))
+        vault = document["vault"]
+        assert (vault["required_firewall"], vault["required_firewall_source"]) == (None, None)
+        assert vault["required_firewall_note"] == NO_RULE_LINE, name
+        flows = {f["client_ip"]: f for f in document["flows"]}
+        assert flows["10.0.1.10"]["verdict"] == "REACHED_BYPASSING_FIREWALL"
+        assert not any(
+            f["violation"] for f in flows.values() if f["verdict"] == "REACHED_BYPASSING_FIREWALL"
+        ), name
+        assert flows["203.0.113.45"]["violation"], name
+        markdown = files["md"].read_text(encoding="utf-8")
+        assert f"**{NO_RULE_LINE}**" in markdown, name
+        assert _rule_span(files["html"].read_text(encoding="utf-8")) == NO_RULE_LINE, name
+    given_doc, discovered_doc = (
+        json.loads(runs[name][1]["json"].read_text(encoding="utf-8"))
+        for name in ("given", "discovered")
+    )
+    assert given_doc["vault"] == {**discovered_doc["vault"], "private_endpoints":
+                                  given_doc["vault"]["private_endpoints"]}
+    assert {f["client_ip"]: (f["verdict"], f["violation"]) for f in given_doc["flows"]} == {
+        f["client_ip"]: (f["verdict"], f["violation"]) for f in discovered_doc["flows"]
+    }
+    # the file's design rule is set aside for this trace, not rewritten: its hash is the same
+    assert given_doc["topology_sha256"] == offline.document["topology_sha256"]
+    # without the flag the file's rule (fw-hub) applies and the jump host's bypass is one
+    offline_flows = {f["client_ip"]: f for f in offline.document["flows"]}
+    assert offline_flows["10.0.1.10"]["violation"]

@@ -40,6 +40,8 @@ class Azurite:
             self.process.wait(timeout=10)
         except subprocess.TimeoutExpired:
             self.process.kill()
+            # reaped, or its Popen warns "still running" when collected (an error under pytest)
+            self.process.wait(timeout=10)
 
 
 def start_azurite(workdir: Path, ca: trustme.CA) -> Azurite:

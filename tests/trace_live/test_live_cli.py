@@ -194,8 +194,8 @@ def test_no_sign_in_is_one_error_line_without_library_warnings(
         )
     assert done.returncode == 2
     assert done.stderr.count("\n") == 1, done.stderr  # no azure-identity warnings before it
-    assert (
-        done.stderr.startswith("Error: could not get an Azure token") and "az login" in done.stderr
+    assert (  # the sign-in discovery uses: the same line for every live command
+        done.stderr.startswith("Error: not signed in to Azure (AzureCloud): run `az login`")
     )
     assert api.requests == [] and not (tmp_path / "out").exists()
 
@@ -256,3 +256,47 @@ def test_requests_ca_bundle_is_trusted_without_ca_bundle_option(
         run = run_cli(trace_args("--workspace", WORKSPACE))
     assert run.code == 1, run.stderr
     assert len(api.requests) == 6
+
+
+def test_ctrl_c_ends_the_process_while_a_query_is_still_unanswered(
+    scenario: ScenarioWorkspace, tmp_path: Path
+) -> None:
+    """A real process, interrupted while the service keeps a query open without answering:
+    it prints its one line and exits at once, not when that query's read timeout (minutes)
+    ends; the fake is still up, so nothing but netlogs itself could end that wait."""
+    import signal
+
+    from trace_live_support import AZ_SCRIPT
+
+    asked: list[float] = []
+
+    def silent_third(template: str, request: FakeRequest) -> Reply | None:
+        asked.append(time.monotonic())
+        return Reply(fault="silent", delay=120.0) if len(asked) == 3 else None
+
+    workspace = ScenarioWorkspace(scenario.tables, override=silent_third)
+    with FakeQueryApi(workspace, tmp_path) as api:
+        child = subprocess.Popen(
+            [sys.executable, "-m", "netlogs", *fetch_args(tmp_path / "out", "--quiet")],
+            env=_child_env(tmp_path, AZ_SCRIPT, api),
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        deadline = time.monotonic() + 60
+        while len(asked) < 3 and child.poll() is None and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert len(asked) >= 3, "the third query never arrived"
+        time.sleep(0.5)  # the query is sent; its answer will not come
+        child.send_signal(signal.SIGINT)
+        interrupted = time.monotonic()
+        try:
+            _, stderr = child.communicate(timeout=30)
+        finally:
+            child.kill()
+        took = time.monotonic() - interrupted
+    assert child.returncode == 130
+    assert stderr.count("\n") == 1 and stderr.startswith("Interrupted: queries stopped")
+    assert took < 15, f"still running {took:.0f} s after Ctrl-C"
+    ledger = json.loads((tmp_path / "out" / "ledger.json").read_text())
+    assert any("interrupted" in e["detail"] for e in ledger["entries"])

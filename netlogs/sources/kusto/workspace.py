@@ -10,13 +10,16 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from datetime import timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import polars as pl
 
 from netlogs.correlate.kusto_facts import FLOW_LAG, FactQuery, KustoAnswer
 from netlogs.errors import QueryError
 from netlogs.model import TimeWindow
+
+if TYPE_CHECKING:
+    from netlogs.sources.log_analytics import LogAnalyticsSource
 
 # The service filters TimeGenerated on the request's timespan before the query runs: it must
 # include the firewall rows read before the window (the reuse window plus clock skew) and the
@@ -32,16 +35,10 @@ class LogAnalyticsExecutor:
         self.workspaces, self._client = workspaces, client
 
     @classmethod
-    def connect(
-        cls, workspaces: tuple[str, ...], *, endpoint: str | None, connection_verify: str | None
-    ) -> LogAnalyticsExecutor:
-        """With the evidence source's client (credential, retries, endpoint override, TLS)."""
-        from netlogs.sources.log_analytics import LogAnalyticsSource
-
-        source = LogAnalyticsSource(
-            workspaces, endpoint=endpoint, connection_verify=connection_verify
-        )
-        return cls(workspaces, source.transport.logs_client())
+    def connect(cls, source: LogAnalyticsSource) -> LogAnalyticsExecutor:
+        """With the evidence source's client: its credential (the run's one token), retries,
+        endpoint override, cloud and TLS settings."""
+        return cls(source.workspaces, source.transport.logs_client())
 
     @property
     def target(self) -> str:

@@ -12,9 +12,10 @@ imported lazily so that ``netlogs --help`` and offline runs never load the SDK.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Iterator, Sequence
-from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
+from concurrent.futures import FIRST_COMPLETED, Future, wait
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
+from functools import partial
 from typing import TypeVar
 
 import polars as pl
@@ -57,6 +58,7 @@ from netlogs.sources.log_analytics.transport import (
     error_member,
     raise_for_status,
 )
+from netlogs.sources.log_analytics.workers import DaemonPool
 from netlogs.sources.query_api_json import describe_service_error, parse_response
 
 __all__ = ["LogAnalyticsSource", "Progress", "RetrySettings"]
@@ -254,9 +256,10 @@ class LogAnalyticsSource:
         self._report(step)
         results: list[ChunkResult] = []
         consumed: set[Future[list[ChunkResult]]] = set()
-        pool = ThreadPoolExecutor(self.max_concurrency, thread_name_prefix="netlogs-la")
+        # daemon threads: a query still blocked after Ctrl-C does not hold the process open
+        pool: DaemonPool[list[ChunkResult]] = DaemonPool(self.max_concurrency, "netlogs-la")
         futures: dict[Future[list[ChunkResult]], ChunkQuery] = {
-            pool.submit(self._collect_chunk, chunk): chunk for chunk in chunks
+            pool.submit(partial(self._collect_chunk, chunk)): chunk for chunk in chunks
         }
         try:
             for future in _as_completed(futures):

@@ -8,9 +8,7 @@ are plain Python.
 
 Faults a real network produces are injected per reply (``Reply.fault``): ``trickle`` sends the
 body a few bytes at a time, ``reset`` closes the connection halfway through the body, ``silent``
-accepts the request and never answers (for ``delay`` seconds), then closes the connection as an
-idle load balancer would. Leaving the context closes every open connection, so a client still
-waiting for an answer sees the connection end instead of waiting for its own read deadline.
+accepts the request and never answers (for ``delay`` seconds).
 """
 
 from __future__ import annotations
@@ -73,7 +71,8 @@ class FakeQueryApi:
         self.requests: list[FakeRequest] = []
         self.answered: list[float] = []  # time.monotonic() of each answer sent (or abandoned)
         self._lock = threading.Lock()
-        self._open: set[socket.socket] = set()  # connections being served, closed on exit
+        self._open: set[socket.socket] = set()  # connections a handler still holds
+        self._closing = threading.Event()  # ends the waits of delayed and silent replies
         self._ca = trustme.CA()
         self.ca_file = workdir / "fake-ca.pem"
         self._ca.cert_pem.write_to_path(str(self.ca_file))
@@ -93,13 +92,21 @@ class FakeQueryApi:
         return self
 
     def __exit__(self, *exc: object) -> None:
+        self._closing.set()
         self._server.shutdown()
         self._server.server_close()
-        with self._lock:
-            still_open = list(self._open)
-        for connection in still_open:
-            _hang_up(connection)
         self._thread.join(timeout=5)
+        self._drop_open_connections()
+
+    def _drop_open_connections(self) -> None:
+        """A client still waiting on a silent or trickling answer (a run that gave up on it, or
+        was interrupted) sees the server go away now, as it would a real one, instead of
+        blocking its worker thread (and the interpreter's exit) until its read timeout."""
+        with self._lock:
+            connections, self._open = list(self._open), set()
+        for connection in connections:
+            with contextlib.suppress(OSError):  # already closed by its handler
+                connection.shutdown(socket.SHUT_RDWR)
 
     def _record(self, request: FakeRequest) -> Reply:
         with self._lock:
@@ -133,11 +140,12 @@ class FakeQueryApi:
                 )
                 reply = api._record(request)
                 if reply.delay or reply.fault == "silent":
-                    time.sleep(reply.delay or 30.0)
+                    api._closing.wait(reply.delay or 30.0)  # a stopping fake stops waiting
                 if reply.fault == "silent":
-                    self.close_connection = True
-                    _hang_up(self.connection)
-                else:
+                    self.close_connection = True  # as an idle load balancer would
+                    with contextlib.suppress(OSError):
+                        self.connection.shutdown(socket.SHUT_RDWR)
+                elif not api._closing.is_set():
                     self._send(reply)
                 with api._lock:
                     api.answered.append(time.monotonic())
@@ -178,8 +186,3 @@ class FakeQueryApi:
                 return  # keep test output clean
 
         return Handler
-
-
-def _hang_up(connection: socket.socket) -> None:
-    with contextlib.suppress(OSError):  # already closed by the other side
-        connection.shutdown(socket.SHUT_RDWR)
