@@ -14,7 +14,8 @@ is given.
 from __future__ import annotations
 
 import shutil
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -39,6 +40,7 @@ from netlogs.topology.model import KeyVault, Topology
 
 if TYPE_CHECKING:
     from netlogs.routing import EffectiveRoute, RoutingOptions
+    from netlogs.sources.log_analytics import Progress
 
 __all__ = [
     "copy_sample_scenario",
@@ -114,7 +116,14 @@ def trace(
     """
     clock = now or datetime.now(timezone.utc)
     window = _window(clock, since, start, end)
-    evidence = _evidence_source(logs, tuple(workspaces), source, skip_unknown, csv_timezone)
+    evidence = evidence_source(
+        logs=logs,
+        workspaces=tuple(workspaces),
+        source=source,
+        skip_unknown=skip_unknown,
+        csv_timezone=csv_timezone,
+        now=clock,
+    )
     if workspaces and window is None:
         raise ConfigError("a live trace needs a time window: give since= or start=")
     request = TraceRequest(
@@ -127,19 +136,99 @@ def trace(
         clock_skew=clock_skew,
         timeline=timeline,
     )
-    return run_trace(request, evidence, _trace_topology(topology, vault))
+    return run_trace(request, evidence, trace_topology(topology, vault))
+
+
+# ------------------------------------------------------------- the parts of a trace (CLI too)
+
+
+@dataclass(frozen=True)
+class LiveSettings:
+    """How a live trace reaches Log Analytics: query API endpoint, cloud, CA bundle for TLS,
+    the overall deadline and a progress callback (the CLI's --endpoint, --cloud, ...)."""
+
+    endpoint: str | None = None
+    cloud: str = "AzureCloud"
+    ca_bundle: str | None = None
+    timeout_s: float = 300.0
+    progress: Callable[[Progress], None] | None = None
+    credential: object | None = None  # None: DefaultAzureCredential
+
+
+def trace_topology(
+    topology: Topology | PathLike | None,
+    vault: str,
+    *,
+    service_tags: PathLike | None = None,
+    absent: str = "(no topology given)",
+) -> Topology:
+    """The given topology (with Key Vault service-endpoint prefixes from an
+    ``az network list-service-tags`` file), or without one a stand-in that knows only the
+    vault's name: its settings are unknown, not Azure's defaults, and ``absent`` says so in
+    every report."""
+    if topology is not None:
+        model = _topology(topology)
+    else:
+        unknown = KeyVault(name=vault, public_network_access="Unknown")
+        model = Topology(key_vaults=(unknown,), source=absent)
+    if service_tags is None:
+        return model
+    from netlogs.topology.service_tags import load_service_tags, with_service_tags  # noqa: PLC0415
+
+    return with_service_tags(model, load_service_tags(Path(service_tags)))
+
+
+def evidence_source(
+    *,
+    logs: PathLike | None = None,
+    workspaces: Sequence[str] = (),
+    source: EvidenceSource | None = None,
+    skip_unknown: bool = False,
+    csv_timezone: str | None = None,
+    live: LiveSettings | None = None,
+    now: datetime | None = None,
+) -> EvidenceSource:
+    """Exactly one evidence source: ``source`` as given, the exports under ``logs`` (netlogs'
+    own Parquet read only for the rows a trace can use), or the Log Analytics ``workspaces``.
+
+    Raises:
+        ConfigError: none or several sources, or ``logs`` is not a directory.
+    """
+    given = [
+        name for name, v in (("logs", logs), ("workspaces", workspaces), ("source", source)) if v
+    ]
+    if len(given) != 1:
+        raise ConfigError(
+            "give exactly one evidence source: logs=DIR, workspaces=[ID, ...] or source="
+            + (f" (got {', '.join(given)})" if given else "")
+        )
+    if source is not None:
+        return source
+    if logs is not None:
+        root = Path(logs)
+        if not root.is_dir():
+            raise ConfigError(f"logs={logs}: no such directory")
+        return FileSource(
+            root, csv_timezone=csv_timezone, skip_unknown=skip_unknown, prefilter=True
+        )
+    # azure-* is loaded only for a live trace
+    from netlogs.sources.log_analytics import LogAnalyticsSource  # noqa: PLC0415
+
+    settings = live or LiveSettings()
+    return LogAnalyticsSource(
+        tuple(workspaces),
+        credential=settings.credential,
+        endpoint=settings.endpoint,
+        cloud=settings.cloud,
+        connection_verify=settings.ca_bundle,
+        timeout_s=settings.timeout_s,
+        now=now,
+        progress=settings.progress,
+    )
 
 
 def _topology(topology: Topology | PathLike) -> Topology:
     return topology if isinstance(topology, Topology) else load_topology(topology)
-
-
-def _trace_topology(topology: Topology | PathLike | None, vault: str) -> Topology:
-    """The given topology, or one that knows only the vault's name (its settings unknown)."""
-    if topology is not None:
-        return _topology(topology)
-    unknown = KeyVault(name=vault, public_network_access="Unknown")
-    return Topology(key_vaults=(unknown,), source="(no topology given)")
 
 
 def _window(
@@ -163,36 +252,6 @@ def _iso(moment: datetime | str | None) -> str | None:
     if moment.tzinfo is None:
         raise ConfigError(f"{moment!r}: give a timezone-aware datetime (UTC)")
     return moment.astimezone(timezone.utc).isoformat()
-
-
-def _evidence_source(
-    logs: PathLike | None,
-    workspaces: tuple[str, ...],
-    source: EvidenceSource | None,
-    skip_unknown: bool,
-    csv_timezone: str | None,
-) -> EvidenceSource:
-    given = [
-        name for name, v in (("logs", logs), ("workspaces", workspaces), ("source", source)) if v
-    ]
-    if len(given) != 1:
-        raise ConfigError(
-            "give exactly one evidence source: logs=DIR, workspaces=[ID, ...] or source="
-            + (f" (got {', '.join(given)})" if given else "")
-        )
-    if source is not None:
-        return source
-    if logs is not None:
-        root = Path(logs)
-        if not root.is_dir():
-            raise ConfigError(f"logs={logs}: no such directory")
-        return FileSource(
-            root, csv_timezone=csv_timezone, skip_unknown=skip_unknown, prefilter=True
-        )
-    # azure-* is loaded only for a live trace
-    from netlogs.sources.log_analytics import LogAnalyticsSource  # noqa: PLC0415
-
-    return LogAnalyticsSource(workspaces)
 
 
 def copy_sample_scenario(destination: PathLike) -> Path:

@@ -13,8 +13,7 @@ from netlogs.errors import ConfigError
 
 if TYPE_CHECKING:
     from netlogs.correlate.kusto_facts import KustoExecutor
-    from netlogs.model import EvidenceSource, TraceRequest, TraceResult
-    from netlogs.topology.model import Topology
+    from netlogs.model import TraceRequest
 
 ENGINES = ("auto", "local", "kusto")
 
@@ -44,56 +43,21 @@ def chosen_engine(engine: str, request: TraceRequest, *, logs: bool, cluster: bo
 
 
 def kusto_executor(
-    options: dict[str, object], workspaces: tuple[str, ...], cluster: str | None
+    workspaces: tuple[str, ...],
+    cluster: str | None,
+    database: str | None,
+    endpoint: str | None,
+    ca_bundle: str | None,
 ) -> KustoExecutor:
     """The ADX executor for ``--cluster``/``--database``, else the Log Analytics one."""
     if cluster is not None:
-        database = options.get("database")
-        if not isinstance(database, str) or not database:
+        if not database:
             raise ConfigError("--cluster needs --database DB (the database holding the tables)")
         from netlogs.sources.kusto.adx import AdxExecutor
 
         return AdxExecutor(cluster, database)
     from netlogs.sources.kusto.workspace import LogAnalyticsExecutor
 
-    endpoint, verify = options.get("endpoint"), options.get("ca_bundle")
     return LogAnalyticsExecutor.connect(
-        workspaces,
-        endpoint=endpoint if isinstance(endpoint, str) else None,
-        connection_verify=verify if isinstance(verify, str) else None,
+        workspaces, endpoint=endpoint, connection_verify=ca_bundle
     )
-
-
-def kusto_or_local(
-    request: TraceRequest,
-    executor: KustoExecutor,
-    fallback: EvidenceSource | None,
-    topology: Topology,
-) -> TraceResult:
-    """The kusto engine's result; with a ``fallback`` source (``--engine auto`` on a
-    workspace), the local engine's when the evidence is in tables the kusto engine does not
-    read, with a note saying so first among the gaps.
-
-    Raises:
-        UnreadTablesError: such tables and no fallback (``--engine kusto``, ``--cluster``).
-    """
-    from dataclasses import replace
-
-    from netlogs.errors import UnreadTablesError
-    from netlogs.model import Gap, GapKind
-    from netlogs.pipeline.kusto_trace import trace_in_kusto
-    from netlogs.pipeline.trace import trace
-
-    try:
-        return trace_in_kusto(request, executor, topology)
-    except UnreadTablesError as exc:
-        if fallback is None:
-            raise
-        result = trace(request, fallback, topology)
-        note = Gap(
-            GapKind.COVERAGE,
-            f"local engine used (--engine auto): {exc}",
-            (),
-            "move the diagnostic settings to resource-specific tables to run audits in Kusto",
-        )
-        return replace(result, gaps=(note, *result.gaps))

@@ -85,19 +85,39 @@ def resolve_window(
     """
     if since is not None and (start is not None or end is not None):
         raise ConfigError("--since cannot be combined with --start/--end: use one or the other")
+    if start is None and end is not None:
+        raise ConfigError("--end needs --start (or use --since)")
+    return window_between(
+        now,
+        parse_duration(since) if since is not None else None,
+        parse_utc(start, "--start") if start is not None else None,
+        parse_utc(end, "--end") if end is not None else None,
+    )
+
+
+def window_between(
+    now: datetime, since: timedelta | None, start: datetime | None, end: datetime | None
+) -> TimeWindow | None:
+    """``resolve_window`` for values already parsed (the CLI's typed options).
+
+    Raises:
+        ConfigError: ``--since`` combined with ``--start/--end``, a lone ``--end``, or an end
+            that is not after the start.
+    """
+    if since is not None and (start is not None or end is not None):
+        raise ConfigError("--since cannot be combined with --start/--end: use one or the other")
     if since is not None:
-        return TimeWindow(now - parse_duration(since), now)
+        return TimeWindow(now - since, now)
     if start is None and end is None:
         return None
     if start is None:
         raise ConfigError("--end needs --start (or use --since)")
-    begin = parse_utc(start, "--start")
-    finish = parse_utc(end, "--end") if end is not None else now
-    if finish <= begin:
+    finish = end if end is not None else now
+    if finish <= start:
         raise ConfigError(
-            f"bad time range: --end {_iso(finish)} is not after --start {_iso(begin)}"
+            f"bad time range: --end {_iso(finish)} is not after --start {_iso(start)}"
         )
-    return TimeWindow(begin, finish)
+    return TimeWindow(start, finish)
 
 
 def data_span(tables: EvidenceTables) -> TimeWindow | None:

@@ -175,3 +175,15 @@ def _fake_trace(caller: str, operation: str = "SecretGet") -> netlogs.TraceResul
         end="2026-11-20T11:00:00Z",
         now=NOW + timedelta(hours=6),
     )
+
+
+def test_the_stand_in_topology_knows_only_the_vault() -> None:
+    """One stand-in for `netlogs.trace(topology=None)` and `netlogs trace` without --topology:
+    the vault's settings are unknown, and the label says which input was missing."""
+    from netlogs.api import trace_topology
+
+    stand_in = trace_topology(None, "kv-x", absent="(no --topology given)")
+    assert [v.name for v in stand_in.key_vaults] == ["kv-x"]
+    assert stand_in.key_vaults[0].public_network_access == "Unknown"
+    assert stand_in.source == "(no --topology given)"
+    assert trace_topology(None, "kv-x").source == "(no topology given)"

@@ -197,6 +197,9 @@ def test_require_firewall_flag_without_design_rule(
         ),
         (["--reuse-window", "0m"], "--reuse-window"),
         (["--format", "xml"], "--output 'xml': use table, json, tsv or none"),
+        (["--engine", "fast"], "--engine 'fast': use local, kusto or auto"),
+        (["--clock-skew", "soon"], "--clock-skew 'soon': expected a duration"),
+        (["--end", "2026-11-20T10:00:00Z", "--start", "now"], "--start 'now': not an ISO-8601"),
         (["--csv-tz", "Mars/Olympus"], "--csv-tz 'Mars/Olympus': unknown time zone"),
         (["--now", "soon"], "--now 'soon'"),
     ],
@@ -377,10 +380,10 @@ def test_from_a_snat_candidate_keeps_the_snat_flow_it_may_hide_in(
 
 def test_workspace_source_is_built_without_touching_azure() -> None:
     """`--workspace` builds the Log Analytics adapter; credentials are only used on collect."""
-    from netlogs.cli.trace_cmd import _source
+    from netlogs.api import evidence_source
     from netlogs.sources.log_analytics import LogAnalyticsSource
 
-    source = _source({}, None, ("ws-a", "ws-b", "ws-a"))
+    source = evidence_source(workspaces=("ws-a", "ws-b", "ws-a"))
     assert isinstance(source, LogAnalyticsSource)
     assert source.workspaces == ("ws-a", "ws-b")
 
