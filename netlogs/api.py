@@ -35,6 +35,7 @@ from netlogs.pipeline.trace import trace as run_trace
 from netlogs.pipeline.window import resolve_window
 from netlogs.routing import effective_routes as routes_of_subnet
 from netlogs.sources.files import FileSource
+from netlogs.terms import utc_text
 from netlogs.topology.loader import load_topology as load_topology_file
 from netlogs.topology.model import KeyVault, Topology
 
@@ -251,7 +252,7 @@ def _iso(moment: datetime | str | None) -> str | None:
         return moment
     if moment.tzinfo is None:
         raise ConfigError(f"{moment!r}: give a timezone-aware datetime (UTC)")
-    return moment.astimezone(timezone.utc).isoformat()
+    return utc_text(moment, "microseconds")
 
 
 def copy_sample_scenario(destination: PathLike) -> Path:

@@ -14,6 +14,7 @@ import polars as pl
 
 from netlogs.errors import ConfigError
 from netlogs.model import EvidenceTables, TimeWindow
+from netlogs.terms import utc_text
 
 _DURATION_PART = re.compile(r"(\d+)\s*(d|h|m|s)", re.IGNORECASE)
 _UNIT_SECONDS = {"d": 86400, "h": 3600, "m": 60, "s": 1}
@@ -115,7 +116,8 @@ def window_between(
     finish = end if end is not None else now
     if finish <= start:
         raise ConfigError(
-            f"bad time range: --end {_iso(finish)} is not after --start {_iso(start)}"
+            f"bad time range: --end {utc_text(finish, 'seconds')} is not after"
+            f" --start {utc_text(start, 'seconds')}"
         )
     return TimeWindow(start, finish)
 
@@ -154,7 +156,3 @@ def newest_evidence_time(tables: EvidenceTables) -> datetime | None:
     ]
     present = [value for value in candidates if isinstance(value, datetime)]
     return max(present) if present else None
-
-
-def _iso(moment: datetime) -> str:
-    return moment.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
