@@ -144,15 +144,3 @@ def data_span(tables: EvidenceTables) -> TimeWindow | None:
     if end <= last:
         end += timedelta(minutes=1)
     return TimeWindow(start, end)
-
-
-def newest_evidence_time(tables: EvidenceTables) -> datetime | None:
-    """The time of the newest evidence row (an export cannot be newer than what it holds)."""
-    candidates = [
-        tables.kv_requests.get_column("time").max(),
-        tables.fw_events.get_column("time").max(),
-        tables.flows.get_column("time_end").max(),
-        tables.flows.get_column("time_start").max(),
-    ]
-    present = [value for value in candidates if isinstance(value, datetime)]
-    return max(present) if present else None

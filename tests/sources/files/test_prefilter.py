@@ -16,7 +16,6 @@ import pytest
 from netlogs.model import EvidenceQuery, EvidenceTables, TimeWindow
 from netlogs.normalize import normalize_evidence
 from netlogs.normalize.ledger import EARLIEST_EVIDENCE, account_evidence
-from netlogs.pipeline.window import newest_evidence_time
 from netlogs.schemas import CANONICAL, conform
 from netlogs.sources.files import FileSource
 
@@ -215,3 +214,15 @@ def used(tables: EvidenceTables, query: EvidenceQuery) -> EvidenceTables:
     """The rows a trace uses: chosen once, by the row ledger (every stored time is sane)."""
     sane = TimeWindow(EARLIEST_EVIDENCE, datetime(2100, 1, 1, tzinfo=timezone.utc))
     return account_evidence(tables, query, sane).tables
+
+
+def newest_evidence_time(tables: EvidenceTables) -> datetime | None:
+    """The newest time of any row: the offline latency reference a filtered scan must keep."""
+    candidates = [
+        tables.kv_requests.get_column("time").max(),
+        tables.fw_events.get_column("time").max(),
+        tables.flows.get_column("time_end").max(),
+        tables.flows.get_column("time_start").max(),
+    ]
+    present = [value for value in candidates if isinstance(value, datetime)]
+    return max(present) if present else None
