@@ -156,7 +156,10 @@ def trace(ctx: click.Context, /, **options: Any) -> None:
     from netlogs.cli.outputs import check_outputs, report_outputs, takes_stdout, write_reports
     from netlogs.cli.progress import ProgressDisplay
     from netlogs.cli.trace_engine import chosen_engine
-    opts = TraceOptions(**options)
+
+    # an empty value (`--json ""`, an unset variable in a script) is no value, as it always was
+    given: dict[str, Any] = {name: None if v == "" else v for name, v in options.items()}
+    opts = TraceOptions(**given)
     outputs = report_outputs(opts.html_file, opts.json_file, opts.markdown_file)
     check_outputs(
         outputs,

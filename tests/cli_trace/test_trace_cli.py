@@ -215,6 +215,18 @@ def test_misuse_is_one_error_line_and_exit_2(
     assert expected in one_error_line(err)
 
 
+def test_an_empty_option_value_is_no_value(
+    estate: Estate, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """`--json ""` (an unset variable in a script) writes nothing, as if it were not given."""
+    estate.write_fw(estate.FW_ROWS)
+    estate.write_kv(estate.KV_VIA_FIREWALL)
+    pinned = ("-o", "json", "--now", "2026-11-21T00:00:00Z")
+    expected = run(estate.args(*pinned), capsys)
+    assert run(estate.args(*pinned, "--json", "", "--html", ""), capsys) == expected
+    assert expected[0] == 0 and expected[1].startswith("{")
+
+
 def test_unknown_vault_names_the_topology_and_the_known_vaults(
     estate: Estate, capsys: pytest.CaptureFixture[str]
 ) -> None:
