@@ -50,8 +50,9 @@ def main() -> None:
     from netlogs.correlate import correlate_evidence
     from netlogs.correlate.kusto_facts import fact_query, sources_query
     from netlogs.model import CollectedEvidence, EvidenceTables, RawTable
-    from netlogs.normalize import filter_evidence, normalize_evidence
+    from netlogs.normalize import normalize_evidence
     from netlogs.normalize.common import with_row_ids
+    from netlogs.normalize.ledger import account_evidence, sane_times
     from netlogs.pipeline.scope import find_vault, required_firewall, vault_private_endpoints
     from netlogs.pipeline.trace import _context, evidence_query
     from netlogs.schemas import DNS_QUERIES, empty_frame
@@ -84,7 +85,7 @@ def main() -> None:
         firewall_lead=timedelta(minutes=10, seconds=5),
     )
     raw = tuple(RawTable(n, with_row_ids(f, n), n) for n, f in frames.items())
-    tables = filter_evidence(normalize_evidence(raw, ()), query)
+    tables = account_evidence(normalize_evidence(raw, ()), query, sane_times(request.now)).tables
     ctx = _context(
         request,
         topology,

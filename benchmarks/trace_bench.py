@@ -78,7 +78,7 @@ def _context(data: Path, *, timeline: bool = False) -> object:
 
 
 def _read_filtered(data: Path, name: str) -> object:
-    """The rows the evidence query keeps (same predicates as normalize.filter_evidence)."""
+    """The rows the evidence query keeps (normalize.evidence_predicates, as a scan filter)."""
     from netlogs.correlate import COLUMNS_USED
 
     return _scan_filtered(data, name, list(COLUMNS_USED[name])).collect()
@@ -162,8 +162,7 @@ def _timed_stages(stages: dict[str, float]) -> None:
 
     groups = {
         "normalize_evidence": "read",  # reading happens inside source.collect (timed below)
-        "filter_evidence": "read",  # before the row ledger
-        "account_evidence": "read",  # the row ledger: filter_evidence with its counts
+        "account_evidence": "read",  # the row ledger: the query's one filter, with its counts
         "correlate_evidence": "correlate",
         "expected_paths_to_vault": "model",
         "judge_flows": "judge",

@@ -14,7 +14,8 @@ is given.
 from __future__ import annotations
 
 import shutil
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -35,11 +36,13 @@ from netlogs.pipeline.trace import trace as run_trace
 from netlogs.pipeline.window import resolve_window
 from netlogs.routing import effective_routes as routes_of_subnet
 from netlogs.sources.files import FileSource
+from netlogs.terms import utc_text
 from netlogs.topology.loader import load_topology as load_topology_file
 from netlogs.topology.model import KeyVault, Topology
 
 if TYPE_CHECKING:
     from netlogs.routing import EffectiveRoute, RoutingOptions
+    from netlogs.sources.log_analytics import Progress
 
 __all__ = [
     "copy_sample_scenario",
@@ -127,7 +130,14 @@ def trace(
     window = _window(clock, since, start, end)
     if workspaces and window is None:
         raise ConfigError("a live trace needs a time window: give since= or start=")
-    evidence_source = _evidence_source(logs, tuple(workspaces), source, skip_unknown, csv_timezone)
+    rows_from = evidence_source(
+        logs=logs,
+        workspaces=tuple(workspaces),
+        source=source,
+        skip_unknown=skip_unknown,
+        csv_timezone=csv_timezone,
+        now=clock,
+    )
     request = TraceRequest(
         vault=vault,
         window=window,
@@ -139,7 +149,7 @@ def trace(
         timeline=timeline,
         evidence_per_kind=per_kind,
     )
-    return run_trace(request, evidence_source, _trace_topology(topology, vault))
+    return run_trace(request, rows_from, trace_topology(topology, vault))
 
 
 MAX_EVIDENCE_PER_KIND = 1_000_000  # beyond it, "all" says what is meant
@@ -164,16 +174,108 @@ def evidence_limit(value: int | str, option: str = "evidence") -> int | None:
     return int(text)
 
 
+# ------------------------------------------------------------- the parts of a trace (CLI too)
+
+
+@dataclass(frozen=True)
+class LiveSettings:
+    """How a live trace reaches Log Analytics: query API endpoint, cloud, CA bundle for TLS,
+    the overall deadline and a progress callback (the CLI's --endpoint, --cloud, ...)."""
+
+    endpoint: str | None = None
+    cloud: str = "AzureCloud"
+    ca_bundle: str | None = None
+    timeout_s: float = 300.0
+    progress: Callable[[Progress], None] | None = None
+    credential: object | None = None  # None: sign in as discovery does (DefaultAzureCredential)
+
+
+def trace_topology(
+    topology: Topology | PathLike | None,
+    vault: str,
+    *,
+    service_tags: PathLike | None = None,
+    absent: str = "(no topology given)",
+) -> Topology:
+    """The given topology (with Key Vault service-endpoint prefixes from an
+    ``az network list-service-tags`` file), or without one a stand-in that knows only the
+    vault's name: its settings are unknown, not Azure's defaults, and ``absent`` says so in
+    every report."""
+    if topology is not None:
+        model = _topology(topology)
+    else:
+        unknown = KeyVault(name=vault, public_network_access="Unknown")
+        model = Topology(key_vaults=(unknown,), source=absent)
+    if service_tags is None:
+        return model
+    from netlogs.topology.service_tags import load_service_tags, with_service_tags  # noqa: PLC0415
+
+    return with_service_tags(model, load_service_tags(Path(service_tags)))
+
+
+def evidence_source(
+    *,
+    logs: PathLike | None = None,
+    workspaces: Sequence[str] = (),
+    source: EvidenceSource | None = None,
+    skip_unknown: bool = False,
+    csv_timezone: str | None = None,
+    live: LiveSettings | None = None,
+    now: datetime | None = None,
+) -> EvidenceSource:
+    """Exactly one evidence source: ``source`` as given, the exports under ``logs`` (netlogs'
+    own Parquet read only for the rows a trace can use), or the Log Analytics ``workspaces``.
+
+    Raises:
+        ConfigError: none or several sources, or ``logs`` is not a directory.
+    """
+    given = [
+        name for name, v in (("logs", logs), ("workspaces", workspaces), ("source", source)) if v
+    ]
+    if len(given) != 1:
+        raise ConfigError(
+            "give exactly one evidence source: logs=DIR, workspaces=[ID, ...] or source="
+            + (f" (got {', '.join(given)})" if given else "")
+        )
+    if source is not None:
+        return source
+    if logs is not None:
+        root = Path(logs)
+        if not root.is_dir():
+            raise ConfigError(f"logs={logs}: no such directory")
+        return FileSource(
+            root, csv_timezone=csv_timezone, skip_unknown=skip_unknown, prefilter=True
+        )
+    settings = live or LiveSettings()
+    if settings.credential is not None:  # a caller's own credential (a notebook, a test)
+        from netlogs.sources.log_analytics import LogAnalyticsSource  # noqa: PLC0415
+
+        return LogAnalyticsSource(
+            tuple(workspaces),
+            credential=settings.credential,
+            endpoint=settings.endpoint,
+            cloud=settings.cloud,
+            connection_verify=settings.ca_bundle,
+            timeout_s=settings.timeout_s,
+            now=now,
+            progress=settings.progress,
+        )
+    # azure-* is loaded only for a live trace; signed in as discovery is (one token, first)
+    from netlogs.pipeline.live_sources import workspace_source  # noqa: PLC0415
+
+    return workspace_source(
+        tuple(workspaces),
+        cloud=settings.cloud,
+        endpoint=settings.endpoint,
+        connection_verify=settings.ca_bundle,
+        timeout_s=settings.timeout_s,
+        now=now,
+        progress=settings.progress,
+    )
+
+
 def _topology(topology: Topology | PathLike) -> Topology:
     return topology if isinstance(topology, Topology) else load_topology(topology)
-
-
-def _trace_topology(topology: Topology | PathLike | None, vault: str) -> Topology:
-    """The given topology, or one that knows only the vault's name (its settings unknown)."""
-    if topology is not None:
-        return _topology(topology)
-    unknown = KeyVault(name=vault, public_network_access="Unknown")
-    return Topology(key_vaults=(unknown,), source="(no topology given)")
 
 
 def _window(
@@ -196,37 +298,7 @@ def _iso(moment: datetime | str | None) -> str | None:
         return moment
     if moment.tzinfo is None:
         raise ConfigError(f"{moment!r}: give a timezone-aware datetime (UTC)")
-    return moment.astimezone(timezone.utc).isoformat()
-
-
-def _evidence_source(
-    logs: PathLike | None,
-    workspaces: tuple[str, ...],
-    source: EvidenceSource | None,
-    skip_unknown: bool,
-    csv_timezone: str | None,
-) -> EvidenceSource:
-    given = [
-        name for name, v in (("logs", logs), ("workspaces", workspaces), ("source", source)) if v
-    ]
-    if len(given) != 1:
-        raise ConfigError(
-            "give exactly one evidence source: logs=DIR, workspaces=[ID, ...] or source="
-            + (f" (got {', '.join(given)})" if given else "")
-        )
-    if source is not None:
-        return source
-    if logs is not None:
-        root = Path(logs)
-        if not root.is_dir():
-            raise ConfigError(f"logs={logs}: no such directory")
-        return FileSource(
-            root, csv_timezone=csv_timezone, skip_unknown=skip_unknown, prefilter=True
-        )
-    # azure-* is loaded only for a live trace; signed in as discovery is (one token, first)
-    from netlogs.pipeline.live_sources import workspace_source  # noqa: PLC0415
-
-    return workspace_source(workspaces)
+    return utc_text(moment, "microseconds")
 
 
 def copy_sample_scenario(destination: PathLike) -> Path:

@@ -8,8 +8,9 @@ spelling).
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime, timedelta, timezone
 from enum import Enum
+from typing import Literal
 
 
 class Verdict(str, Enum):
@@ -150,3 +151,33 @@ class TimeWindow:
     @property
     def duration(self) -> timedelta:
         return self.end - self.start
+
+
+TimePrecision = Literal["seconds", "milliseconds", "microseconds"]
+_NO_OFFSET = timedelta(0)
+_FRACTION_DIGITS = {"milliseconds": 3, "microseconds": 6}
+
+
+def utc_text(moment: datetime, precision: TimePrecision) -> str:
+    """``moment`` in ISO-8601 UTC with ``Z``, the one way netlogs writes a time.
+
+    ``seconds``: ``2026-11-20T10:00:22Z`` (any fraction dropped). ``milliseconds`` and
+    ``microseconds``: the fraction, truncated to 3 or 6 digits, when the moment has one
+    (``2026-11-20T10:00:22.196077Z``), none for a whole second, as the query API and the
+    reports have always written them.
+
+    Raises:
+        ValueError: a naive datetime (nothing says which zone it is in).
+    """
+    if moment.tzinfo is None:
+        raise ValueError(f"naive datetime {moment.isoformat()} has no time zone")
+    if moment.utcoffset() != _NO_OFFSET:
+        moment = moment.astimezone(timezone.utc)
+    if precision == "microseconds" and moment.year >= 1000:
+        # isoformat is C and several times faster (reports write every cited row's time)
+        return moment.isoformat()[:-6] + "Z"  # "+00:00" -> "Z"
+    text = moment.strftime("%Y-%m-%dT%H:%M:%S")
+    digits = _FRACTION_DIGITS.get(precision)
+    if digits is None or not moment.microsecond:
+        return text + "Z"
+    return f"{text}.{moment.microsecond // 10 ** (6 - digits):0{digits}d}Z"

@@ -26,11 +26,10 @@ MAX_QUOTA_WAIT_S = 60.0
 
 @dataclass
 class GraphAnswer:
-    """Every row of one query, how many round trips it took and how long we paced."""
+    """Every row of one query and how many round trips it took."""
 
     rows: list[dict[str, Any]] = field(default_factory=list)
     round_trips: int = 0
-    waited_s: float = 0.0
 
 
 class ResourceGraph:
@@ -98,7 +97,7 @@ class ResourceGraph:
                 )
             if not token:
                 return answer
-            answer.waited_s += self._pace(headers)
+            self._pace(headers)
 
     def _pace(self, headers: Any) -> float:
         """Wait for the quota window to reset when no query is left in it."""

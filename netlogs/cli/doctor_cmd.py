@@ -29,7 +29,19 @@ if TYPE_CHECKING:
 @click.option("--no-probe", is_flag=True, help="Do not query the workspaces (control plane only).")
 @log_analytics_connection
 @azure_options
-def doctor(**options: object) -> None:
+def doctor(
+    *,
+    vault: str | None,
+    require_firewall: str | None,
+    no_probe: bool,
+    endpoint: str | None,
+    ca_bundle: str | None,
+    cloud: str,
+    timeout_s: float,
+    quiet: bool,
+    subscriptions: tuple[str, ...],
+    refresh: bool,
+) -> None:
     """Show which log would show each hop to the vault, and how to turn on what is off.
 
     \b
@@ -37,23 +49,25 @@ def doctor(**options: object) -> None:
       netlogs doctor --vault kv-contoso-prod
     """
     from netlogs.cli.exit_codes import EXIT_OK, EXIT_UNDECIDED
-    from netlogs.cli.live_discovery import discover
+    from netlogs.cli.live_discovery import AzureSettings, discover
     from netlogs.discovery.coverage import coverage
     from netlogs.discovery.doctor_text import render_doctor
 
-    vault = options.get("vault")
-    if not isinstance(vault, str) or not vault:
+    if not vault:
         raise ConfigError("--vault NAME is required (the Key Vault to check)")
-    found = discover(options, vault, [])
+    settings = AzureSettings(
+        cloud, subscriptions, quiet, refresh, require_firewall, endpoint, ca_bundle
+    )
+    found = discover(settings, vault, [])
     plan = found.discovery.plan
     cover = coverage(found.discovery.topology, plan, plan.vault)
-    checks = [] if options.get("no_probe") else _probe(found, options)
+    checks = [] if no_probe else _probe(found, ca_bundle)
     click.echo(render_doctor(plan, cover, found.discovery.rule.note, checks), nl=False)
     unhealthy = cover.gaps or plan.problems or any(c.error for c in checks)
     raise SystemExit(EXIT_UNDECIDED if unhealthy else EXIT_OK)
 
 
-def _probe(found: Discovered, options: dict[str, object]) -> list[WorkspaceCheck]:
+def _probe(found: Discovered, ca_bundle: str | None) -> list[WorkspaceCheck]:
     """Ask each workspace the coverage probe for the last day: readable, and which tables."""
     from netlogs.discovery.doctor_text import WorkspaceCheck
     from netlogs.model import EvidenceQuery, TimeWindow
@@ -71,7 +85,7 @@ def _probe(found: Discovered, options: dict[str, object]) -> list[WorkspaceCheck
     checks: list[WorkspaceCheck] = []
     for guid in plan.workspace_guids():
         sources, error = probe_workspace(
-            guid, query, found.credential, found.logs_endpoint, options.get("ca_bundle")
+            guid, query, found.credential, found.logs_endpoint, ca_bundle
         )
         checks.append(WorkspaceCheck(guid, plan.workspace_name(guid), sources, error))
     return checks

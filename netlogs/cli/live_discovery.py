@@ -39,6 +39,19 @@ def azure_options(command: Any) -> Any:
 
 
 @dataclass(frozen=True)
+class AzureSettings:
+    """The options of a discovering run (trace and doctor): where and how to ask Azure."""
+
+    cloud: str
+    subscriptions: tuple[str, ...]
+    quiet: bool
+    refresh: bool
+    require_firewall: str | None
+    endpoint: str | None
+    ca_bundle: str | None
+
+
+@dataclass(frozen=True)
 class Discovered:
     discovery: Discovery
     credential: Any
@@ -46,15 +59,15 @@ class Discovered:
     topology_file: Path | None
 
 
-def discover(options: dict[str, object], vault: str, outputs: list[str | None]) -> Discovered:
+def discover(options: AzureSettings, vault: str, outputs: list[str | None]) -> Discovered:
     """Sign in, discover (cache first unless --refresh) and write the topology file."""
     from netlogs.azure.clouds import resolve_cloud
     from netlogs.azure.credential import sign_in
     from netlogs.pipeline.discovery_cache import discover_cached
 
-    cloud = resolve_cloud(_text(options, "cloud"))
-    subscriptions = tuple(str(s) for s in options.get("subscriptions") or ())  # type: ignore[attr-defined]
-    say = _progress(bool(options.get("quiet")))
+    cloud = resolve_cloud(options.cloud)
+    subscriptions = options.subscriptions
+    say = _progress(options.quiet)
     say(f"signing in ({cloud.name})")
     credential = sign_in(cloud)
     found, cached = discover_cached(
@@ -62,17 +75,17 @@ def discover(options: dict[str, object], vault: str, outputs: list[str | None]) 
         subscriptions,
         credential,
         cloud,
-        require_firewall=_text(options, "require_firewall"),
-        refresh=bool(options.get("refresh")),
+        require_firewall=options.require_firewall,
+        refresh=options.refresh,
         progress=say,
         warn=lambda note: click.echo(f"Warning: {note}", err=True),
     )
     topology_file = _write_topology(found, outputs, cached.parent)
-    endpoint = _text(options, "endpoint") or cloud.logs_endpoint
+    endpoint = options.endpoint or cloud.logs_endpoint
     return Discovered(found, credential, endpoint, topology_file)
 
 
-def planned_source(found: Discovered, options: dict[str, object]) -> EvidenceSource:
+def planned_source(found: Discovered, ca_bundle: str | None) -> EvidenceSource:
     from netlogs.pipeline.live_plan import PlannedLogAnalytics
 
     plan = found.discovery.plan
@@ -87,7 +100,7 @@ def planned_source(found: Discovered, options: dict[str, object]) -> EvidenceSou
         plan,
         found.credential,
         endpoint=found.logs_endpoint,
-        verify=_text(options, "ca_bundle"),
+        verify=ca_bundle,
         blob_dir=cache_dir() / "blobs",
     )
 
@@ -115,7 +128,3 @@ def _progress(quiet: bool) -> Any:
     # progress is for a person watching: off with --quiet or when stderr is not a terminal
     return say if sys.stderr is not None and sys.stderr.isatty() else (lambda _m: None)
 
-
-def _text(options: dict[str, object], key: str) -> str | None:
-    value = options.get(key)
-    return value if isinstance(value, str) and value != "" else None

@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, Any
 
 import click
 
-from netlogs.cli.output import emit, output_format, output_options
+from netlogs.cli.output import checked_query, emit, output_options
 
 if TYPE_CHECKING:
     from netlogs.model import ExpectedPath
@@ -48,7 +48,7 @@ def routes(*, subnet: str, topology_file: Path, output_format: str, query: str |
     """
     from netlogs.routing import index_for, routes_of
 
-    fmt = _checked(output_format, query)
+    fmt = checked_query(output_format, query)
     topology = load_with_tags(topology_file, service_tags)
     index = index_for(topology, _routing_options(routing_options))
     table = routes_of(index, subnet)
@@ -79,7 +79,17 @@ def routes(*, subnet: str, topology_file: Path, output_format: str, query: str |
               help="Apply a configuration change to the model first (repeatable): "
               "udr:VNET/SUBNET:PREFIX->FIREWALL_OR_IP, pe-policies:VNET/SUBNET:POLICY, "
               "remove-service-endpoint:VNET/SUBNET:SERVICE, private-dns:CLIENT.")
-def path(**options: Any) -> None:
+def path(
+    *,
+    source: str,
+    dest: str,
+    topology_file: Path,
+    output_format: str,
+    query: str | None,
+    routing_options: tuple[str, ...],
+    service_tags: Path | None,
+    what_if: tuple[str, ...],
+) -> None:
     """Expected path from a client to a destination, hop by hop, with the route or setting
     that decides each hop and any firewall bypass.
 
@@ -92,15 +102,10 @@ def path(**options: Any) -> None:
     """
     from netlogs.paths import expected_path
 
-    source: str = options["source"]
-    dest: str = options["dest"]
-    topology_file: Path = options["topology_file"]
-    query: str | None = options["query"]
-    fmt = _checked(options["output_format"], query)
-    routing_options: tuple[str, ...] = options["routing_options"]
+    fmt = checked_query(output_format, query)
     destination, port = split_port(dest)
-    changes = _what_if(options["what_if"])
-    topology = load_with_tags(topology_file, options["service_tags"])
+    changes = _what_if(what_if)
+    topology = load_with_tags(topology_file, service_tags)
     if changes:
         from netlogs.whatif import apply_changes
 
@@ -133,16 +138,6 @@ def _what_if_line(applied: tuple[str, ...]) -> str:
     if not applied:
         return ""
     return "".join(f"What if: {text} (applied to the model, not to Azure)\n" for text in applied)
-
-
-def _checked(value: str, query: str | None) -> str:
-    """The output format, misuse reported like click's own option errors (exit 2)."""
-    from netlogs.errors import ConfigError
-
-    try:
-        return output_format(value, query)
-    except ConfigError as exc:
-        raise click.BadParameter(str(exc), param_hint="--output") from None
 
 
 def load_with_tags(topology_file: Path, service_tags: Path | None) -> Topology:

@@ -25,6 +25,8 @@ DEFAULT_WIDTH = 120  # when stdout is not a terminal and COLUMNS is not set
 
 def output_options(command: F) -> F:
     """``-o/--output/--format`` and ``--query`` for a command that prints a document."""
+    from netlogs.cli.params import Choice
+
     command = click.option(
         "--query",
         metavar="JMESPATH",
@@ -35,21 +37,22 @@ def output_options(command: F) -> F:
         "--output",
         "--format",
         "output_format",
-        metavar="[table|json|tsv|none]",
+        type=Choice(FORMATS, "use table, json, tsv or none", aliases=_ALIASES),
         default="table",
         show_default=True,
         help="What to print on stdout (--format is an alias; text = table).",
     )(command)
 
 
-def output_format(value: object, query: object) -> str:
-    """The checked format; ``--query`` needs a format that prints the document."""
-    name = _ALIASES.get(str(value), str(value))
-    if name not in FORMATS:
-        raise ConfigError(f"--output {value!r}: use table, json, tsv or none")
-    if query and name not in ("json", "tsv"):
+def checked_query(fmt: str, query: str | None) -> str:
+    """The format, once ``--query`` is known to have a document to work on.
+
+    Raises:
+        ConfigError: ``--query`` with a format that prints no JSON document.
+    """
+    if query and fmt not in ("json", "tsv"):
         raise ConfigError("--query works on the JSON document: add -o json or -o tsv")
-    return name
+    return fmt
 
 
 def use_color(stream: Any = None) -> bool:

@@ -1,38 +1,52 @@
-"""`netlogs trace` and `netlogs report`: thin commands over ``netlogs.pipeline.trace``.
+"""`netlogs trace` and `netlogs report`: thin commands over ``netlogs.api``.
 
-Library modules are imported inside the command functions so `netlogs --help` stays fast.
-The clock is read here and only here (``--now`` pins it for reproducible runs).
+The options arrive typed (durations, times, paths, choices: ``netlogs.cli.params``); the
+topology, the evidence source and the request are built by the library. Library modules are
+imported inside the command functions so `netlogs --help` stays fast. The clock is read here and
+only here (``--now`` pins it for reproducible runs).
 """
 
 from __future__ import annotations
 
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import click
 
 from netlogs.cli.live_discovery import azure_options
 from netlogs.cli.options import log_analytics_connection
-from netlogs.cli.output import output_format, output_options
+from netlogs.cli.output import output_options
+from netlogs.cli.params import Choice, Duration, TimeZone, UtcTime
+from netlogs.cli.trace_engine import ENGINES
+from netlogs.cli.trace_options import TraceOptions, prepare
 from netlogs.errors import ConfigError
 
 if TYPE_CHECKING:
-    from netlogs.cli.progress import ProgressDisplay
     from netlogs.model import EvidenceSource, TraceRequest, TraceResult
-    from netlogs.pipeline.discover import Discovery
     from netlogs.topology.model import Topology
+
+# paths stay as typed (messages quote them so); the commands check them with their own words
+_FILE = click.Path(readable=False, allow_dash=True)
 
 
 @click.command("trace")
 @click.option("--vault", metavar="NAME", help="Key Vault to trace (a name in the topology).")
-@click.option("--topology", "topology_file", metavar="FILE", help="Topology file (YAML/JSON).")
+@click.option(
+    "--topology", "topology_file", type=_FILE, metavar="FILE", help="Topology file (YAML/JSON)."
+)
 @click.option(
     "--service-tags",
+    type=_FILE,
     metavar="FILE",
     help="Output of 'az network list-service-tags': fills Key Vault service-endpoint prefixes.",
 )
-@click.option("--logs", metavar="DIR", help="Read exported logs under DIR (offline).")
+@click.option(
+    "--logs",
+    type=_FILE,
+    metavar="DIR",
+    help="Read exported logs under DIR (offline).",
+)
 @click.option(
     "--workspace",
     "workspaces",
@@ -53,19 +67,34 @@ if TYPE_CHECKING:
     metavar="CLIENT",
     help="Only this client: IP, CIDR, client name or vnet/subnet.",
 )
-@click.option("--since", metavar="DURATION", help="Window ending now, e.g. 30m, 2h, 7d.")
-@click.option("--start", metavar="ISO", help="Window start (UTC unless an offset is given).")
-@click.option("--end", metavar="ISO", help="Window end (default: now).")
-@click.option("--html", "html_file", metavar="FILE", help="Write the HTML evidence report.")
 @click.option(
-    "--json", "json_file", metavar="FILE", help="Write the netlogs.trace/v1 JSON (- = stdout)."
+    "--since", type=Duration(), metavar="DURATION", help="Window ending now, e.g. 30m, 2h, 7d."
 )
 @click.option(
-    "--markdown", "markdown_file", metavar="FILE", help="Write the Markdown summary (- = stdout)."
+    "--start", type=UtcTime(), metavar="ISO", help="Window start (UTC unless an offset is given)."
+)
+@click.option("--end", type=UtcTime(), metavar="ISO", help="Window end (default: now).")
+@click.option(
+    "--html", "html_file", type=_FILE, metavar="FILE", help="Write the HTML evidence report."
+)
+@click.option(
+    "--json",
+    "json_file",
+    type=_FILE,
+    metavar="FILE",
+    help="Write the netlogs.trace/v1 JSON (- = stdout).",
+)
+@click.option(
+    "--markdown",
+    "markdown_file",
+    type=_FILE,
+    metavar="FILE",
+    help="Write the Markdown summary (- = stdout).",
 )
 @output_options
 @click.option(
     "--csv-tz",
+    type=TimeZone(),
     metavar="ZONE",
     help="Time zone of portal CSV exports in local time, e.g. Europe/Amsterdam.",
 )
@@ -76,6 +105,7 @@ if TYPE_CHECKING:
 )
 @click.option(
     "--reuse-window",
+    type=Duration(),
     default="10m",
     show_default=True,
     metavar="DURATION",
@@ -83,6 +113,7 @@ if TYPE_CHECKING:
 )
 @click.option(
     "--clock-skew",
+    type=Duration(allow_zero=True),
     default="5s",
     show_default=True,
     metavar="DURATION",
@@ -98,9 +129,9 @@ if TYPE_CHECKING:
 )
 @click.option(
     "--engine",
+    type=Choice(ENGINES, "use local, kusto or auto"),
     default="auto",
     show_default=True,
-    metavar="[auto|local|kusto]",
     help="Where the correlation runs: kusto = inside Log Analytics/ADX (auto: live windows "
     "over 24 h), local = on this machine (always for --logs).",
 )
@@ -110,13 +141,13 @@ if TYPE_CHECKING:
 @azure_options
 @click.option(
     "--now",
-    "now_text",
+    type=UtcTime(),
     metavar="ISO",
     hidden=True,
     help="Pretend the current time is ISO (reproducible runs and tests).",
 )
 @click.pass_context
-def trace(ctx: click.Context, /, **options: object) -> None:
+def trace(ctx: click.Context, /, **options: Any) -> None:
     """Prove how each client reached a Key Vault, with the log rows as evidence.
 
     Prints one verdict per client; exit code 0 = no violation, 1 = violation,
@@ -133,40 +164,26 @@ def trace(ctx: click.Context, /, **options: object) -> None:
     from netlogs.cli.exit_codes import exit_code_for
     from netlogs.cli.outputs import check_outputs, report_outputs, takes_stdout, write_reports
     from netlogs.cli.progress import ProgressDisplay
-    from netlogs.cli.trace_engine import chosen_engine, kusto_executor
-    from netlogs.pipeline.trace import trace as run_trace
+    from netlogs.cli.trace_engine import chosen_engine
 
-    outputs = report_outputs(
-        _text(options, "html_file"), _text(options, "json_file"), _text(options, "markdown_file")
-    )
+    # an empty value (`--json ""`, an unset variable in a script) is no value, as it always was
+    given: dict[str, Any] = {name: None if v == "" else v for name, v in options.items()}
+    opts = TraceOptions(**given)
+    outputs = report_outputs(opts.html_file, opts.json_file, opts.markdown_file)
     check_outputs(
         outputs,
-        input_files=[("--topology", _text(options, "topology_file")),
-                     ("--ca-bundle", _text(options, "ca_bundle"))],
-        input_trees=[("--logs", _text(options, "logs"))],
+        input_files=[("--topology", opts.topology_file), ("--ca-bundle", opts.ca_bundle)],
+        input_trees=[("--logs", opts.logs)],
     )
-    now = _now(_text(options, "now_text"))
-    display = ProgressDisplay(quiet=bool(options.get("quiet")))
-    request, topology, source, discovery = _prepare(options, now, display)
-    cluster = _text(options, "cluster")
-    engine = chosen_engine(
-        _text(options, "engine") or "auto",
-        request,
-        # exported logs, and estates found by discovery, are correlated on this machine
-        logs=_text(options, "logs") is not None or _discovering(options),
-        cluster=cluster is not None,
-    )
+    now = opts.now or datetime.now(timezone.utc)
+    display = ProgressDisplay(quiet=opts.quiet)
+    request, topology, source, discovery = prepare(opts, now, display)
+    # exported logs, and estates found by discovery, are correlated on this machine
+    local = opts.logs is not None or opts.discovering
+    engine = chosen_engine(opts.engine, request, logs=local, cluster=opts.cluster is not None)
     try:
         with display:
-            if engine == "kusto":
-                from netlogs.cli.trace_engine import kusto_or_local
-
-                executor = kusto_executor(options, source, cluster)
-                automatic = (_text(options, "engine") or "auto") == "auto"
-                result = kusto_or_local(request, executor, source if automatic else None, topology)
-            else:
-                assert source is not None  # only --cluster has no raw-row source (kusto only)
-                result = run_trace(request, source, topology)
+            result = _run(opts, engine, request, topology, source)
     except KeyboardInterrupt:
         click.echo("Interrupted: queries stopped, no result written", err=True)
         ctx.exit(130)
@@ -176,9 +193,29 @@ def trace(ctx: click.Context, /, **options: object) -> None:
         result = with_discovery(result, discovery)
     write_reports(result, outputs)
     if not takes_stdout(outputs):  # `--json -`: stdout holds that document alone
-        output = _text(options, "output_format") or "table"
-        _print_result(result, output, _text(options, "query"))
+        _print_result(result, opts.output_format, opts.query)
     ctx.exit(exit_code_for(result))
+
+
+def _run(
+    opts: TraceOptions,
+    engine: str,
+    request: TraceRequest,
+    topology: Topology,
+    source: EvidenceSource | None,
+) -> TraceResult:
+    """The kusto engine (falling back to the local one under ``--engine auto``) or the local."""
+    if engine == "kusto":
+        from netlogs.cli.trace_engine import kusto_executor
+        from netlogs.pipeline.kusto_trace import kusto_or_local
+
+        executor = kusto_executor(source, opts.cluster, opts.database)
+        fallback = source if opts.engine == "auto" else None
+        return kusto_or_local(request, executor, fallback, topology)
+    from netlogs.pipeline.trace import trace as run_trace
+
+    assert source is not None  # only --cluster has no raw-row source (kusto only)
+    return run_trace(request, source, topology)
 
 
 @click.command("report")
@@ -210,168 +247,6 @@ def report(result_file: Path, html_file: str | None, markdown_file: str | None) 
             click.echo(f"Wrote {path}", err=True)
 
 
-# --------------------------------------------------------------------------- options -> request
-
-
-def _prepare(
-    options: dict[str, object], now: datetime, display: ProgressDisplay
-) -> tuple[TraceRequest, Topology, EvidenceSource | None, Discovery | None]:
-    """Check the options, then build the request, the topology, the evidence source (none for
-    --cluster: ADX is only queried by the kusto engine) and, discovering from Azure, what was
-    discovered (the design rule read from the routes and the log settings every output shows)."""
-    from netlogs.api import evidence_limit
-    from netlogs.model import TraceRequest
-    from netlogs.pipeline.window import parse_duration, resolve_window
-
-    vault = _text(options, "vault")
-    if not vault:
-        raise ConfigError("--vault NAME is required (the Key Vault to trace)")
-    logs, workspaces = _text(options, "logs"), _workspaces(options)
-    cluster = _text(options, "cluster")
-    if sum(map(bool, (logs, workspaces, cluster))) > 1:
-        raise ConfigError("give either --logs DIR or --workspace ID (or --cluster URL), not both")
-    discovering = _discovering(options)
-    if not logs and not workspaces and not cluster and not discovering:
-        raise ConfigError(
-            "no evidence source: give --logs DIR (exported logs), --workspace ID or --cluster URL"
-        )
-    output_format(_text(options, "output_format") or "table", _text(options, "query"))
-    _check_zone(_text(options, "csv_tz"))
-    window = resolve_window(
-        now, _text(options, "since"), _text(options, "start"), _text(options, "end")
-    )
-    if discovering and window is None:
-        raise ConfigError(
-            "no evidence source: give --logs DIR (exported logs), or a window (--since 2h or "
-            "--start/--end) to find the vault's network and logs in Azure"
-        )
-    if (workspaces or cluster) and window is None:
-        raise ConfigError(
-            f"{'--cluster' if cluster else '--workspace'} needs a time window: add --since 2h"
-            " or --start/--end"
-        )
-    discovery, required = None, _text(options, "require_firewall")
-    source: EvidenceSource | None
-    if discovering:
-        from netlogs.cli.live_discovery import discover, planned_source
-
-        outputs = [
-            path
-            for path in (_text(options, k) for k in ("json_file", "html_file", "markdown_file"))
-            if path != "-"
-        ]
-        found = discover(options, vault, outputs)
-        topology, source = found.discovery.topology, planned_source(found, options)
-        discovery = found.discovery
-        vault, required = discovery.plan.vault, discovery.rule.option
-    else:
-        topology = _topology(_text(options, "topology_file"), vault)
-        source = None if cluster else _source(options, logs, workspaces, (now, display))
-    tags = _text(options, "service_tags")
-    if tags:
-        from netlogs.topology.service_tags import load_service_tags, with_service_tags
-
-        topology = with_service_tags(topology, load_service_tags(Path(tags)))
-    request = TraceRequest(
-        vault=vault,
-        window=window,
-        now=now,
-        required_firewall=required,
-        client_filter=_text(options, "client"),
-        reuse_window=parse_duration(_text(options, "reuse_window") or "10m", "--reuse-window"),
-        clock_skew=parse_duration(
-            _text(options, "clock_skew") or "5s", "--clock-skew", allow_zero=True
-        ),
-        timeline=_text(options, "html_file") is not None,  # only the HTML report draws it
-        evidence_per_kind=evidence_limit(_text(options, "evidence") or "20", "--evidence"),
-    )
-    return request, topology, source, discovery
-
-
-def _discovering(options: dict[str, object]) -> bool:
-    """Nothing but the vault (and a window): find the estate and its logs in Azure."""
-    return not any(
-        _text(options, key) for key in ("logs", "topology_file", "cluster")
-    ) and not _workspaces(options)
-
-
-def _topology(path: str | None, vault: str) -> Topology:
-    """The topology file, or (without one) a model that knows only the vault's name."""
-    from netlogs.topology.model import KeyVault, Topology
-
-    if path is None:
-        # the vault's settings are unknown, not Azure's defaults: say so in every report
-        unknown = KeyVault(name=vault, public_network_access="Unknown")
-        return Topology(key_vaults=(unknown,), source="(no --topology given)")
-    from netlogs.topology.loader import load_topology
-
-    return load_topology(Path(path))
-
-
-def _source(
-    options: dict[str, object],
-    logs: str | None,
-    workspaces: tuple[str, ...],
-    live: tuple[datetime, ProgressDisplay] | None = None,
-) -> EvidenceSource:
-    if logs:
-        from netlogs.sources.files import FileSource
-
-        root = Path(logs)
-        if not root.is_dir():
-            raise ConfigError(f"--logs {logs}: no such directory")
-        return FileSource(
-            root,
-            csv_timezone=_text(options, "csv_tz"),
-            skip_unknown=bool(options.get("skip_unknown")),
-            prefilter=True,  # netlogs' own Parquet: read only the rows this trace can use
-        )
-    from netlogs.pipeline.live_sources import workspace_source
-
-    timeout = options.get("timeout_s")
-    return workspace_source(
-        workspaces,
-        endpoint=_text(options, "endpoint"),
-        cloud=_text(options, "cloud") or "AzureCloud",
-        connection_verify=_text(options, "ca_bundle"),
-        timeout_s=float(timeout) if isinstance(timeout, (int, float)) else 300.0,
-        now=live[0] if live else None,
-        progress=live[1] if live and live[1].enabled else None,
-    )
-
-
-def _check_zone(zone: str | None) -> None:
-    """A typo in --csv-tz must not go unnoticed just because no local-time CSV was read."""
-    if zone is None:
-        return
-    from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
-
-    try:
-        ZoneInfo(zone)
-    except (ZoneInfoNotFoundError, ValueError):
-        raise ConfigError(
-            f"--csv-tz {zone!r}: unknown time zone (use an IANA name such as Europe/Amsterdam)"
-        ) from None
-
-
-def _now(text: str | None) -> datetime:
-    if text is None:
-        return datetime.now(timezone.utc)
-    from netlogs.pipeline.window import parse_utc
-
-    return parse_utc(text, "--now")
-
-
-def _text(options: dict[str, object], key: str) -> str | None:
-    value = options.get(key)
-    return value if isinstance(value, str) and value != "" else None
-
-
-def _workspaces(options: dict[str, object]) -> tuple[str, ...]:
-    value = options.get("workspaces") or ()
-    return tuple(str(v) for v in value) if isinstance(value, tuple) else ()
-
-
 # --------------------------------------------------------------------------- output
 
 
@@ -384,14 +259,14 @@ def _print_result(result: TraceResult, output: str, query: str | None) -> None:
 
     def document() -> object:
         doc = trace_result_to_dict(result)
-        if query is None and output_format(output, query) == "tsv":
+        if query is None and output == "tsv":
             keys = ("client_ip", "client", "verdict", "violation", "requests", "vault_outcome",
                     "cause")
             return [{k: flow.get(k) for k in keys} for flow in doc["flows"]]
         return doc
 
     emit(
-        output_format(output, query),
+        output,
         table=lambda color, width: render_text(result, color=color, width=width),
         document=document,
         query=query,

@@ -13,8 +13,7 @@ from netlogs.errors import ConfigError
 
 if TYPE_CHECKING:
     from netlogs.correlate.kusto_facts import KustoExecutor
-    from netlogs.model import EvidenceSource, TraceRequest, TraceResult
-    from netlogs.topology.model import Topology
+    from netlogs.model import EvidenceSource, TraceRequest
 
 ENGINES = ("auto", "local", "kusto")
 
@@ -44,13 +43,12 @@ def chosen_engine(engine: str, request: TraceRequest, *, logs: bool, cluster: bo
 
 
 def kusto_executor(
-    options: dict[str, object], source: EvidenceSource | None, cluster: str | None
+    source: EvidenceSource | None, cluster: str | None, database: str | None
 ) -> KustoExecutor:
     """The ADX executor for ``--cluster``/``--database``, else the Log Analytics one over the
     workspace source's signed-in client."""
     if cluster is not None:
-        database = options.get("database")
-        if not isinstance(database, str) or not database:
+        if not database:
             raise ConfigError("--cluster needs --database DB (the database holding the tables)")
         from netlogs.sources.kusto.adx import AdxExecutor
 
@@ -60,38 +58,3 @@ def kusto_executor(
 
     assert isinstance(source, LogAnalyticsSource)  # --workspace: built (and signed in) first
     return LogAnalyticsExecutor.connect(source)
-
-
-def kusto_or_local(
-    request: TraceRequest,
-    executor: KustoExecutor,
-    fallback: EvidenceSource | None,
-    topology: Topology,
-) -> TraceResult:
-    """The kusto engine's result; with a ``fallback`` source (``--engine auto`` on a
-    workspace), the local engine's when the evidence is in tables the kusto engine does not
-    read, with a note saying so first among the gaps.
-
-    Raises:
-        UnreadTablesError: such tables and no fallback (``--engine kusto``, ``--cluster``).
-    """
-    from dataclasses import replace
-
-    from netlogs.errors import UnreadTablesError
-    from netlogs.model import Gap, GapKind
-    from netlogs.pipeline.kusto_trace import trace_in_kusto
-    from netlogs.pipeline.trace import trace
-
-    try:
-        return trace_in_kusto(request, executor, topology)
-    except UnreadTablesError as exc:
-        if fallback is None:
-            raise
-        result = trace(request, fallback, topology)
-        note = Gap(
-            GapKind.COVERAGE,
-            f"local engine used (--engine auto): {exc}",
-            (),
-            "move the diagnostic settings to resource-specific tables to run audits in Kusto",
-        )
-        return replace(result, gaps=(note, *result.gaps))

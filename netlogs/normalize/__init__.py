@@ -11,7 +11,7 @@ from netlogs.normalize.canonical_io import (
     scan_canonical,
     write_canonical,
 )
-from netlogs.normalize.filters import evidence_predicates, filter_evidence
+from netlogs.normalize.filters import evidence_predicates
 from netlogs.normalize.tables import family_of_table, normalize_evidence
 
 __all__ = [
@@ -19,7 +19,6 @@ __all__ = [
     "canonical_table_of",
     "evidence_predicates",
     "family_of_table",
-    "filter_evidence",
     "normalize_evidence",
     "read_canonical",
     "scan_canonical",

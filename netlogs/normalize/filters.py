@@ -1,5 +1,8 @@
 """Offline twin of the server-side filters: the same window, vault and address rules as KQL.
 
+The rows a trace uses are chosen once, with a reason for every other row, by
+``ledger.account_evidence``; ``evidence_predicates`` are the same rules as scan filters.
+
 - window: ``time`` between start and end, both inclusive (KQL ``between``); a flow aggregate is
   kept when its ``[time_start, time_end]`` overlaps the window.
 - Key Vault: rows of the vault (names are case-insensitive). Not filtered by client, because a
@@ -14,30 +17,16 @@
 from __future__ import annotations
 
 import ipaddress
-from dataclasses import replace
-from typing import Any
 
 import polars as pl
 
 from netlogs.errors import ConfigError
-from netlogs.frames import keep_rows
-from netlogs.model import EvidenceQuery, EvidenceTables, TimeWindow
-
-
-def filter_evidence(tables: EvidenceTables, query: EvidenceQuery) -> EvidenceTables:
-    """Keep only the rows the KQL templates would have returned for ``query``.
-
-    Raises:
-        ConfigError: a client prefix is not a valid CIDR.
-    """
-    keep = evidence_predicates(query)
-    # a pre-filtered scan already kept these rows: no copy of millions of rows that drops none
-    kept: dict[str, Any] = {name: keep_rows(getattr(tables, name), e) for name, e in keep.items()}
-    return replace(tables, **kept)
+from netlogs.model import EvidenceQuery, TimeWindow
 
 
 def evidence_predicates(query: EvidenceQuery) -> dict[str, pl.Expr]:
-    """Per canonical table, the row filter ``filter_evidence`` applies (also pushed into scans).
+    """Per canonical table, the rows the query returns: the filter a canonical Parquet scan
+    pushes down (``ledger.account_evidence`` applies the same rules row by row, with reasons).
 
     Raises:
         ConfigError: a client prefix is not a valid CIDR.

@@ -1,7 +1,7 @@
 """The row ledger after normalization: every canonical row is used or set aside with a reason.
 
-``account_evidence`` is ``filter_evidence`` with bookkeeping. Each row gets the first reason
-that applies, in this order:
+``account_evidence`` chooses the rows the query returns (``filters.evidence_predicates``), once,
+with bookkeeping. Each row gets the first reason that applies, in this order:
 
 1. ``unparseable_time`` (no time), ``out_of_range_time`` (before ``EARLIEST_EVIDENCE``,
    2015-01-01, or after the run's clock plus ``FUTURE_TOLERANCE``, a day: a clock reset to 1970
@@ -100,7 +100,7 @@ class AccountedEvidence:
 def account_evidence(
     tables: EvidenceTables, query: EvidenceQuery, sane: TimeWindow
 ) -> AccountedEvidence:
-    """The rows ``filter_evidence`` keeps, minus the rows set aside above, with the ledger.
+    """The rows the query returns, minus the rows set aside above, with the ledger.
 
     Each ``sources`` entry then holds ``read == used + sum(set_aside)``; ``rows`` is ``used``.
     """

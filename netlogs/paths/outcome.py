@@ -44,7 +44,6 @@ class SnatExpectation:
     network_rule_snat: bool
     snat_sources: tuple[str, ...]
     public_ips: tuple[str, ...]
-    frontend_ip: str
     destination_is_public: bool
 
 
@@ -56,7 +55,7 @@ def snat_expectation(index: RoutingIndex, firewall: Firewall, destination: str) 
     sources = firewall.instance_ips or (subnet.address_prefixes if subnet else ())
     public = ip is not None and not _is_private_address(ip)
     return SnatExpectation(firewall.name, destination, not in_private, tuple(sources),
-                           firewall.public_ips, firewall.private_ip, public)
+                           firewall.public_ips, public)
 
 
 def _is_private_address(ip: int) -> bool:

@@ -13,7 +13,6 @@ import shutil
 import tempfile
 from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
@@ -32,6 +31,7 @@ from netlogs.model import (
 from netlogs.normalize import normalize_evidence, write_canonical
 from netlogs.pipeline.scope import find_vault, vault_private_endpoints
 from netlogs.schemas import CANONICAL
+from netlogs.terms import utc_text
 from netlogs.topology.model import Topology
 
 LEDGER_SCHEMA = "netlogs.ledger/v1"
@@ -146,8 +146,8 @@ def ledger_document(
             {
                 "template": e.template,
                 "workspace": e.workspace,
-                "start": _iso(e.start),
-                "end": _iso(e.end),
+                "start": utc_text(e.start, "microseconds"),
+                "end": utc_text(e.end, "microseconds"),
                 "rows": e.rows,
                 "status": e.status.value,
                 "server_time_ms": e.server_time_ms,
@@ -160,7 +160,9 @@ def ledger_document(
             {
                 "table": lag.table,
                 "lag_seconds": lag.lag.total_seconds(),
-                "last_record": _iso(lag.last_record) if lag.last_record else None,
+                "last_record": (
+                    utc_text(lag.last_record, "microseconds") if lag.last_record else None
+                ),
             }
             for lag in collected.lags
         ],
@@ -196,13 +198,14 @@ def queries_document(collected: CollectedEvidence) -> dict[str, Any]:
 
 
 def _window_json(window: TimeWindow | None) -> dict[str, str] | None:
-    return {"start": _iso(window.start), "end": _iso(window.end)} if window else None
+    if window is None:
+        return None
+    return {
+        "start": utc_text(window.start, "microseconds"),
+        "end": utc_text(window.end, "microseconds"),
+    }
 
 
-def _iso(moment: datetime) -> str:
-    moment = moment.astimezone(timezone.utc)
-    text = moment.strftime("%Y-%m-%dT%H:%M:%S")
-    return text + (f".{moment.microsecond:06d}Z" if moment.microsecond else "Z")
 
 
 def _write_json(path: Path, document: Mapping[str, Any]) -> None:

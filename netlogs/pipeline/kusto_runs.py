@@ -11,13 +11,14 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import replace
-from datetime import datetime, timedelta
+from datetime import timedelta
 
 import polars as pl
 
 from netlogs.correlate.kusto_facts import FactQuery, KustoAnswer, KustoExecutor
 from netlogs.errors import SourceError
 from netlogs.model import LedgerEntry, QueryRecord, SourceStatus, TimeWindow
+from netlogs.terms import utc_text
 
 # The smallest slice a limit splits a window into: an hour of a busy vault's firewall rows is
 # far below Kusto's per-query memory and result limits.
@@ -80,7 +81,8 @@ class QueryRunner:
         if split is None:
             self._use(query, part, answer, why)
             return [answer.frame]
-        reason = f"time slice: {_iso(part.start)}/{_iso(part.end)} hit a limit ({answer.partial})"
+        span = f"{utc_text(part.start, 'seconds')}/{utc_text(part.end, 'seconds')}"
+        reason = f"time slice: {span} hit a limit ({answer.partial})"
         return [frame for half in split for frame in self._slices(build, half, reason)]
 
     def optional(self, query: FactQuery, fallback: str) -> pl.DataFrame | None:
@@ -132,11 +134,7 @@ class QueryRunner:
             query_sha256=query.sha256,
             detail=detail,
         )
-        span = f"{_iso(part.start)}/{_iso(part.end)}"
+        span = f"{utc_text(part.start, 'seconds')}/{utc_text(part.end, 'seconds')}"
         record = QueryRecord(query.name, query.text, query.sha256, span, target)
         self.ledger = (*self.ledger, entry)
         self.queries = (*self.queries, record)
-
-
-def _iso(moment: datetime) -> str:
-    return moment.strftime("%Y-%m-%dT%H:%M:%SZ")

@@ -41,9 +41,11 @@ from netlogs.model import (
     CollectedEvidence,
     DailyRows,
     EngineRecord,
+    EvidenceSource,
     EvidenceTables,
     FlowResult,
     Gap,
+    GapKind,
     IngestionLag,
     LogFamily,
     PrivateEndpointRef,
@@ -67,7 +69,7 @@ from netlogs.pipeline.scope import (
     resolve_client_scope,
     vault_private_endpoints,
 )
-from netlogs.pipeline.trace import _keep_scope, _result
+from netlogs.pipeline.trace import _keep_scope, _result, trace
 from netlogs.schemas import FLOWS, FW_EVENTS, KV_REQUESTS, empty_frame
 from netlogs.sources.log_analytics.plan import lags_from_probe
 from netlogs.topology.model import Topology
@@ -296,3 +298,31 @@ def _source_summaries(rows: pl.DataFrame, *, partial: str) -> tuple[SourceSummar
             )
         )
     return tuple(summaries)
+
+
+def kusto_or_local(
+    request: TraceRequest,
+    executor: KustoExecutor,
+    fallback: EvidenceSource | None,
+    topology: Topology,
+) -> TraceResult:
+    """The kusto engine's result; with a ``fallback`` source (``--engine auto`` on a
+    workspace), the local engine's when the evidence is in tables the kusto engine does not
+    read, with a note saying so first among the gaps.
+
+    Raises:
+        UnreadTablesError: such tables and no fallback (``--engine kusto``, ``--cluster``).
+    """
+    try:
+        return trace_in_kusto(request, executor, topology)
+    except UnreadTablesError as exc:
+        if fallback is None:
+            raise
+        result = trace(request, fallback, topology)
+        note = Gap(
+            GapKind.COVERAGE,
+            f"local engine used (--engine auto): {exc}",
+            (),
+            "move the diagnostic settings to resource-specific tables to run audits in Kusto",
+        )
+        return replace(result, gaps=(note, *result.gaps))

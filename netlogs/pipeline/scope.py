@@ -210,7 +210,10 @@ class ClientNamer:
         return self._index.locate_address(address)
 
     def modelled(self, ips: Iterable[str]) -> tuple[str, ...]:
-        """The addresses the model can draw a path from (see ``modelled_clients``)."""
+        """The addresses the model can draw a path from: inside a subnet (but not a firewall's
+        own subnet, whose addresses are SNAT sources, not clients), a named client, or a
+        gateway's on-premises prefixes. Public callers and unknown addresses get no expected
+        path at all, rather than a made-up one the logs would then "contradict"."""
         kept = []
         for ip in ips:
             name = self.name(ip)
@@ -233,7 +236,7 @@ class ClientNamer:
 
 
 def _scanned_name(topology: Topology, ip: str) -> str | None:
-    """``client_name`` with ``ipaddress`` objects: for what is not an IPv4 address."""
+    """``ClientNamer.name`` with ``ipaddress`` objects: for what is not an IPv4 address."""
     try:
         address = ipaddress.ip_address(ip)
     except ValueError:
@@ -253,16 +256,3 @@ def _scanned_name(topology: Topology, ip: str) -> str | None:
             ):
                 return subnet.ref
     return None
-
-
-def client_name(topology: Topology, ip: str) -> str | None:
-    """How the report names a client address: a named client, else the subnet that holds it."""
-    return ClientNamer(topology).name(ip)
-
-
-def modelled_clients(topology: Topology, ips: tuple[str, ...]) -> tuple[str, ...]:
-    """The addresses the model can draw a path from: inside a subnet (but not a firewall's own
-    subnet, whose addresses are SNAT sources, not clients), a named client, or a gateway's
-    on-premises prefixes. Public callers and unknown addresses get no expected path at all,
-    rather than a made-up one the logs would then "contradict"."""
-    return ClientNamer(topology).modelled(ips)

@@ -63,6 +63,7 @@ from netlogs.pipeline.scope import (
 )
 from netlogs.pipeline.window import data_span
 from netlogs.routing.vwan import expand_constructs
+from netlogs.terms import utc_text
 from netlogs.topology.coverage import with_coverage_gaps
 from netlogs.topology.loader import topology_sha256
 from netlogs.topology.model import KeyVault, PrivateEndpoint, Topology
@@ -214,13 +215,13 @@ def _refuse_empty_window(
     if span is None:
         return  # no rows for this vault at all: the usual "no traffic" result stands
     raise ConfigError(
-        f"no evidence in the window {_iso(window.start)} to {_iso(window.end)}; the files under "
-        f"--logs hold {_iso(span.start)} to {_iso(span.end)}: adjust --since/--start/--end"
+        f"no evidence in the window {utc_text(window.start, 'seconds')} to "
+        f"{utc_text(window.end, 'seconds')}; the files under --logs hold "
+        f"{utc_text(span.start, 'seconds')} to {utc_text(span.end, 'seconds')}: "
+        "adjust --since/--start/--end"
     )
 
 
-def _iso(moment: datetime) -> str:
-    return moment.strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
 def _context(

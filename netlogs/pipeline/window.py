@@ -14,6 +14,7 @@ import polars as pl
 
 from netlogs.errors import ConfigError
 from netlogs.model import EvidenceTables, TimeWindow
+from netlogs.terms import utc_text
 
 _DURATION_PART = re.compile(r"(\d+)\s*(d|h|m|s)", re.IGNORECASE)
 _UNIT_SECONDS = {"d": 86400, "h": 3600, "m": 60, "s": 1}
@@ -85,19 +86,40 @@ def resolve_window(
     """
     if since is not None and (start is not None or end is not None):
         raise ConfigError("--since cannot be combined with --start/--end: use one or the other")
+    if start is None and end is not None:
+        raise ConfigError("--end needs --start (or use --since)")
+    return window_between(
+        now,
+        parse_duration(since) if since is not None else None,
+        parse_utc(start, "--start") if start is not None else None,
+        parse_utc(end, "--end") if end is not None else None,
+    )
+
+
+def window_between(
+    now: datetime, since: timedelta | None, start: datetime | None, end: datetime | None
+) -> TimeWindow | None:
+    """``resolve_window`` for values already parsed (the CLI's typed options).
+
+    Raises:
+        ConfigError: ``--since`` combined with ``--start/--end``, a lone ``--end``, or an end
+            that is not after the start.
+    """
+    if since is not None and (start is not None or end is not None):
+        raise ConfigError("--since cannot be combined with --start/--end: use one or the other")
     if since is not None:
-        return TimeWindow(now - parse_duration(since), now)
+        return TimeWindow(now - since, now)
     if start is None and end is None:
         return None
     if start is None:
         raise ConfigError("--end needs --start (or use --since)")
-    begin = parse_utc(start, "--start")
-    finish = parse_utc(end, "--end") if end is not None else now
-    if finish <= begin:
+    finish = end if end is not None else now
+    if finish <= start:
         raise ConfigError(
-            f"bad time range: --end {_iso(finish)} is not after --start {_iso(begin)}"
+            f"bad time range: --end {utc_text(finish, 'seconds')} is not after"
+            f" --start {utc_text(start, 'seconds')}"
         )
-    return TimeWindow(begin, finish)
+    return TimeWindow(start, finish)
 
 
 def data_span(tables: EvidenceTables) -> TimeWindow | None:
@@ -122,19 +144,3 @@ def data_span(tables: EvidenceTables) -> TimeWindow | None:
     if end <= last:
         end += timedelta(minutes=1)
     return TimeWindow(start, end)
-
-
-def newest_evidence_time(tables: EvidenceTables) -> datetime | None:
-    """The time of the newest evidence row (an export cannot be newer than what it holds)."""
-    candidates = [
-        tables.kv_requests.get_column("time").max(),
-        tables.fw_events.get_column("time").max(),
-        tables.flows.get_column("time_end").max(),
-        tables.flows.get_column("time_start").max(),
-    ]
-    present = [value for value in candidates if isinstance(value, datetime)]
-    return max(present) if present else None
-
-
-def _iso(moment: datetime) -> str:
-    return moment.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")

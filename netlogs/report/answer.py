@@ -13,7 +13,7 @@ from collections import Counter
 from dataclasses import dataclass
 from datetime import datetime, timezone
 
-from netlogs.model import RULE_ASSUMED, BypassKind, FlowResult, TraceResult, Verdict
+from netlogs.model import RULE_ASSUMED, FlowResult, TraceResult, Verdict
 from netlogs.report.vocabulary import client_label, sorted_flows
 
 PASS = "PASS"
@@ -22,7 +22,6 @@ UNDECIDED = "UNDECIDED"
 NO_TRAFFIC = "NO TRAFFIC"
 
 _BYPASS_MARK = "bypass: "
-_BYPASS_KIND = re.compile(r"\b(" + "|".join(k.value for k in BypassKind) + r")\b")
 _PE_ROUTE = re.compile(r"private endpoint /32 route (\S+) is active in (\S+)")
 _SE_ROUTE = re.compile(r"service endpoint route (\S+) beats (.+)$")
 
@@ -186,11 +185,6 @@ def bypass_hop_detail(flow: FlowResult) -> str | None:
         if _BYPASS_MARK in hop.detail:
             return hop.detail.split(_BYPASS_MARK, 1)[1].strip()
     return None
-
-
-def bypass_kind(flow: FlowResult) -> BypassKind | None:
-    found = _BYPASS_KIND.search(flow.cause)
-    return BypassKind(found.group(1)) if found else None
 
 
 def reason(flow: FlowResult) -> str:

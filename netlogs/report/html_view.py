@@ -8,6 +8,7 @@ client's path picture, an SVG that ``html_path`` builds with every string alread
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
+from functools import partial
 from typing import Any
 
 from netlogs.model import FlowResult, HopStatus, TraceResult, Verdict
@@ -25,10 +26,10 @@ from netlogs.report.vocabulary import (
     client_label,
     counts_by_verdict,
     gap_next_step,
-    iso_utc,
     sorted_flows,
     sorted_gaps,
 )
+from netlogs.terms import utc_text
 
 MAX_EVIDENCE_ROWS = 20_000  # cited rows; beyond this the JSON result has the rest
 LARGE_EVIDENCE = 1_000  # from here the page lets the browser skip laying out off-screen parts
@@ -106,8 +107,8 @@ def _client(
         flow=flow,
         tone=verdict_tone(flow),
         hops=hops,
-        first_seen=iso_utc(flow.first_seen) if flow.first_seen else "",
-        last_seen=iso_utc(flow.last_seen) if flow.last_seen else "",
+        first_seen=utc_text(flow.first_seen, "microseconds") if flow.first_seen else "",
+        last_seen=utc_text(flow.last_seen, "microseconds") if flow.last_seen else "",
         card=card,
         row=index in chosen.rows,
         picture=path_svg(flow, firewall, client_label(flow)) if drawn else "",
@@ -134,7 +135,7 @@ def _evidence(clients: list[ClientView]) -> tuple[list[EvidenceView], int]:
                 e.source.value,
                 e.table,
                 e.row,
-                iso_utc(e.time),
+                utc_text(e.time, "microseconds"),
                 e.summary,
             )
             for e in cited[: max(MAX_EVIDENCE_ROWS - len(rows), 0)]
@@ -160,8 +161,8 @@ def report_view(result: TraceResult) -> dict[str, Any]:
         "banner_tone": _BANNER_TONE[answer.status],
         "result": result,
         "vault": result.vault,
-        "window_start": iso_utc(result.window.start),
-        "window_end": iso_utc(result.window.end),
+        "window_start": utc_text(result.window.start, "microseconds"),
+        "window_end": utc_text(result.window.end, "microseconds"),
         "counts": [
             (name, n, VERDICT_MEANING[Verdict(name)])
             for name, n in counts_by_verdict(result).items()
@@ -182,8 +183,12 @@ def report_view(result: TraceResult) -> dict[str, Any]:
         "ledger": sorted(result.ledger, key=lambda e: (e.template, e.workspace, e.start)),
         "inputs": sorted(result.inputs, key=lambda i: i.path),
         "daily": daily_grid(result),
-        "generated_at": iso_utc(result.generated_at) if result.generated_at else "not recorded",
-        "iso": iso_utc,
+        "generated_at": (
+            utc_text(result.generated_at, "microseconds")
+            if result.generated_at
+            else "not recorded"
+        ),
+        "iso": partial(utc_text, precision="microseconds"),
         "open_cards": OPEN_CARDS,
         "large": len(evidence) >= LARGE_EVIDENCE or len(clients) > OPEN_CARDS,
     }

@@ -30,7 +30,8 @@ from netlogs.model import (
 )
 from netlogs.report.json_read import trace_result_from_dict
 from netlogs.report.json_text import dumps_indented
-from netlogs.report.vocabulary import ip_sort_key, iso_utc
+from netlogs.report.vocabulary import ip_sort_key
+from netlogs.terms import utc_text
 
 SCHEMA = "netlogs.trace/v1"
 
@@ -55,7 +56,8 @@ def trace_result_to_dict(result: TraceResult) -> dict[str, Any]:
         }
         if engine.daily_rows:
             document["engine"]["daily_rows"] = [
-                {"day": iso_utc(d.day), "table": d.table, "rows": d.rows} for d in engine.daily_rows
+                {"day": utc_text(d.day, "microseconds"), "table": d.table, "rows": d.rows}
+                for d in engine.daily_rows
             ]
     return document
 
@@ -64,10 +66,15 @@ def _document(result: TraceResult) -> dict[str, Any]:
     return {
         "schema": SCHEMA,
         "netlogs_version": result.netlogs_version,
-        "generated_at": iso_utc(result.generated_at) if result.generated_at else None,
+        "generated_at": (
+            utc_text(result.generated_at, "microseconds") if result.generated_at else None
+        ),
         "topology_sha256": result.topology_sha256,
         "vault": _vault(result.vault),
-        "window": {"start": iso_utc(result.window.start), "end": iso_utc(result.window.end)},
+        "window": {
+            "start": utc_text(result.window.start, "microseconds"),
+            "end": utc_text(result.window.end, "microseconds"),
+        },
         "sources": [_source(s) for s in sorted(result.sources, key=_source_key)],
         # discovered traces: where each log family goes (their order is the discovery's)
         "log_settings": [_log_setting(s) for s in result.log_settings],
@@ -165,8 +172,8 @@ def _flow(flow: FlowResult) -> dict[str, Any]:
         "requests": flow.requests,
         "http_status": {k: flow.http_status[k] for k in sorted(flow.http_status)},
         "operations": {k: flow.operations[k] for k in sorted(flow.operations)},
-        "first_seen": iso_utc(flow.first_seen) if flow.first_seen else None,
-        "last_seen": iso_utc(flow.last_seen) if flow.last_seen else None,
+        "first_seen": utc_text(flow.first_seen, "microseconds") if flow.first_seen else None,
+        "last_seen": utc_text(flow.last_seen, "microseconds") if flow.last_seen else None,
         "snat_candidates": sorted(flow.snat_candidates, key=ip_sort_key),
         "evidence_omitted": flow.evidence_omitted,
         "expected_path": [_hop(h) for h in flow.expected_path],  # hop order is the path
@@ -188,7 +195,7 @@ def _evidence(row: EvidenceRow) -> dict[str, Any]:
         "source": row.source.value,
         "table": row.table,
         "row": row.row,
-        "time": iso_utc(row.time),
+        "time": utc_text(row.time, "microseconds"),
         "summary": row.summary,
     }
 
@@ -231,8 +238,8 @@ def _ledger(entry: LedgerEntry) -> dict[str, Any]:
     return {
         "template": entry.template,
         "workspace": entry.workspace,
-        "start": iso_utc(entry.start),
-        "end": iso_utc(entry.end),
+        "start": utc_text(entry.start, "microseconds"),
+        "end": utc_text(entry.end, "microseconds"),
         "rows": entry.rows,
         "status": entry.status.value,
         "server_time_ms": entry.server_time_ms,

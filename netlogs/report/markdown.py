@@ -20,10 +20,10 @@ from netlogs.report.vocabulary import (
     GAP_TITLE,
     counts_by_verdict,
     gap_next_step,
-    iso_utc,
     sorted_flows,
     sorted_gaps,
 )
+from netlogs.terms import utc_text
 
 MAX_ROWS = 50  # beyond this the ticket gets unreadable; the HTML/JSON report has everything
 _CAUSE_LIMIT = 160
@@ -57,7 +57,8 @@ def _answer(result: TraceResult, answer: Answer) -> str:
             f"## {answer.headline}: {markdown_text(answer.title)}",
             "",
             f"**{markdown_text(answer.rule)}** (Key Vault {markdown_text(result.vault.name)}, "
-            f"`{iso_utc(result.window.start)}` to `{iso_utc(result.window.end)}`)",
+            f"`{utc_text(result.window.start, 'microseconds')}` to "
+            f"`{utc_text(result.window.end, 'microseconds')}`)",
         ]
     )
 
@@ -189,7 +190,7 @@ def _log_settings(result: TraceResult) -> list[str]:
 def _footer(result: TraceResult) -> str:
     facts = [f"netlogs {markdown_text(result.netlogs_version or 'unknown version')}"]
     if result.generated_at:
-        facts.append(f"generated `{iso_utc(result.generated_at)}`")
+        facts.append(f"generated `{utc_text(result.generated_at, 'microseconds')}`")
     if result.topology_sha256:
         facts.append(f"topology sha256 {markdown_text(result.topology_sha256[:16])}")
     facts.append(f"{len(result.queries)} query(ies), {len(result.inputs)} input file(s)")

@@ -22,10 +22,10 @@ from netlogs.report.vocabulary import (
     GAP_TITLE,
     counts_by_verdict,
     gap_next_step,
-    iso_utc,
     sorted_flows,
     sorted_gaps,
 )
+from netlogs.terms import utc_text
 
 if TYPE_CHECKING:
     from rich.console import Console, RenderableType
@@ -96,7 +96,8 @@ def _answer(result: TraceResult, answer: Answer) -> list[RenderableType]:
 
     banner = Text()
     banner.append(answer.headline, style=_STATUS_STYLE.get(answer.status, "bold"))
-    window = f"{iso_utc(result.window.start)} -> {iso_utc(result.window.end)}"
+    start, end = result.window.start, result.window.end
+    window = f"{utc_text(start, 'microseconds')} -> {utc_text(end, 'microseconds')}"
     parts: list[RenderableType] = []
     if result.vault.required_firewall_note:  # a rule read from the routes: the very first line
         parts.append(Text(neutralise(answer.rule), style="bold"))

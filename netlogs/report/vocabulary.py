@@ -8,7 +8,6 @@ reader who never ran netlogs.
 from __future__ import annotations
 
 import ipaddress
-from datetime import datetime, timedelta, timezone
 
 from netlogs.model import FlowResult, Gap, GapKind, HopStatus, TraceResult, Verdict
 
@@ -142,18 +141,3 @@ def ip_sort_key(address: str) -> tuple[int, int, str]:
     except ValueError:
         return (2, 0, address)
     return (ip.version // 6, int(ip), address)
-
-
-_NO_OFFSET = timedelta(0)
-
-
-def iso_utc(moment: datetime) -> str:
-    """ISO-8601 UTC with ``Z``; microseconds only when present."""
-    if moment.tzinfo is None:
-        raise ValueError(f"naive datetime {moment.isoformat()} has no time zone")
-    if moment.year >= 1000 and moment.utcoffset() == _NO_OFFSET:
-        # already UTC (every log time is): isoformat is C and several times faster
-        return moment.isoformat()[:-6] + "Z"  # "+00:00" -> "Z"
-    utc = moment.astimezone(timezone.utc)
-    pattern = "%Y-%m-%dT%H:%M:%S.%fZ" if utc.microsecond else "%Y-%m-%dT%H:%M:%SZ"
-    return utc.strftime(pattern)

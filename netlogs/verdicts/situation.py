@@ -11,6 +11,7 @@ import polars as pl
 from netlogs.correlate import CorrelationContext
 from netlogs.frames import named_tuples, utc_datetimes
 from netlogs.model import ExpectedPath, HopKind, LogFamily, SourceStatus, Verdict
+from netlogs.terms import utc_text
 
 
 class ClientFacts(NamedTuple):
@@ -127,4 +128,4 @@ class Decision:
 
 
 def stamp(moment: datetime | None) -> str:
-    return moment.strftime("%Y-%m-%dT%H:%M:%SZ") if moment is not None else "?"
+    return utc_text(moment, "seconds") if moment is not None else "?"

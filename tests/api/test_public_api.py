@@ -223,3 +223,15 @@ def test_require_firewall_none_is_no_rule_and_none_is_the_topologys(
     # the bypass and the service-endpoint access are no violations without a firewall rule
     assert no_rule.violations == sample_result.violations - 2 == 1
     assert no_rule.topology_sha256 == sample_result.topology_sha256
+
+
+def test_the_stand_in_topology_knows_only_the_vault() -> None:
+    """One stand-in for `netlogs.trace(topology=None)` and `netlogs trace` without --topology:
+    the vault's settings are unknown, and the label says which input was missing."""
+    from netlogs.api import trace_topology
+
+    stand_in = trace_topology(None, "kv-x", absent="(no --topology given)")
+    assert [v.name for v in stand_in.key_vaults] == ["kv-x"]
+    assert stand_in.key_vaults[0].public_network_access == "Unknown"
+    assert stand_in.source == "(no --topology given)"
+    assert trace_topology(None, "kv-x").source == "(no topology given)"

@@ -197,6 +197,9 @@ def test_require_firewall_flag_without_design_rule(
         ),
         (["--reuse-window", "0m"], "--reuse-window"),
         (["--format", "xml"], "--output 'xml': use table, json, tsv or none"),
+        (["--engine", "fast"], "--engine 'fast': use local, kusto or auto"),
+        (["--clock-skew", "soon"], "--clock-skew 'soon': expected a duration"),
+        (["--end", "2026-11-20T10:00:00Z", "--start", "now"], "--start 'now': not an ISO-8601"),
         (["--csv-tz", "Mars/Olympus"], "--csv-tz 'Mars/Olympus': unknown time zone"),
         (["--now", "soon"], "--now 'soon'"),
         (["--evidence", "0"], "--evidence '0': expected a number of rows from 1 to"),
@@ -233,6 +236,18 @@ def test_evidence_option_caps_the_cited_rows_per_client_and_kind(
         assert len(flow["evidence"]) + flow["evidence_omitted"] == total[ip]
     assert sum(f["evidence_omitted"] for f in one.values()) > 0
     assert default == every  # no kind of the sample has more than 20 rows
+
+
+def test_an_empty_option_value_is_no_value(
+    estate: Estate, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """`--json ""` (an unset variable in a script) writes nothing, as if it were not given."""
+    estate.write_fw(estate.FW_ROWS)
+    estate.write_kv(estate.KV_VIA_FIREWALL)
+    pinned = ("-o", "json", "--now", "2026-11-21T00:00:00Z")
+    expected = run(estate.args(*pinned), capsys)
+    assert run(estate.args(*pinned, "--json", "", "--html", ""), capsys) == expected
+    assert expected[0] == 0 and expected[1].startswith("{")
 
 
 def test_unknown_vault_names_the_topology_and_the_known_vaults(
@@ -403,7 +418,7 @@ def test_workspace_source_is_built_signed_in_with_one_token(
 ) -> None:
     """`--workspace` builds the Log Analytics adapter signed in the way discovery is: one token
     for the query API, fetched before any query (nothing is sent while building)."""
-    from netlogs.cli.trace_cmd import _source
+    from netlogs.api import evidence_source
     from netlogs.sources.log_analytics import LogAnalyticsSource
 
     asked = tmp_path / "az-args"
@@ -417,7 +432,7 @@ def test_workspace_source_is_built_signed_in_with_one_token(
     az.chmod(0o755)
     monkeypatch.setenv("PATH", f"{az.parent}{os.pathsep}{os.environ['PATH']}")
     monkeypatch.setenv("AZURE_TOKEN_CREDENTIALS", "AzureCliCredential")
-    source = _source({}, None, ("ws-a", "ws-b", "ws-a"))
+    source = evidence_source(workspaces=("ws-a", "ws-b", "ws-a"))
     assert isinstance(source, LogAnalyticsSource)
     assert source.workspaces == ("ws-a", "ws-b")
     (call,) = asked.read_text().splitlines()

@@ -20,18 +20,19 @@ sys.path.insert(0, str(HERE.parent / "fake_azure"))
 sys.path.insert(0, str(HERE))
 
 import sample_estate  # noqa: E402
-import trustme  # noqa: E402
 from azurite import start_azurite, upload_tree  # noqa: E402
 from discovery_support import AZ_SCRIPT, SAMPLE, write_az  # noqa: E402
 from fake_azure import FakeAzure  # noqa: E402
 from sample_workspaces import load_engine  # noqa: E402
+
+from tests.local_tls import LocalCa  # noqa: E402
 
 
 @pytest.fixture(scope="session")
 def fake_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[FakeAzure]:
     """The fake Azure, and Azurite holding the sample's storage-account blobs (one CA)."""
     workdir = tmp_path_factory.mktemp("fake-azure")
-    ca = trustme.CA()
+    ca = LocalCa(workdir, "fake-azure-ca.pem")
     blobs = start_azurite(workdir, ca)
     try:
         with FakeAzure(

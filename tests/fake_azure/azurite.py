@@ -14,7 +14,7 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
-import trustme
+from tests.local_tls import LocalCa
 
 HERE = Path(__file__).resolve().parent
 AZURITE = HERE.parent / "azurite" / "node_modules" / ".bin" / "azurite-blob"
@@ -44,14 +44,12 @@ class Azurite:
             self.process.wait(timeout=10)
 
 
-def start_azurite(workdir: Path, ca: trustme.CA) -> Azurite:
+def start_azurite(workdir: Path, ca: LocalCa) -> Azurite:
     """Start the blob emulator on a free port with a certificate from ``ca``."""
     if not AZURITE.exists():
         raise RuntimeError(f"{AZURITE} is missing: run `npm ci` in tests/azurite")
-    cert = ca.issue_cert("127.0.0.1", "localhost")
     cert_file, key_file = workdir / "azurite-cert.pem", workdir / "azurite-key.pem"
-    cert.cert_chain_pems[0].write_to_path(str(cert_file))
-    cert.private_key_pem.write_to_path(str(key_file))
+    ca.write_server_cert(cert_file, key_file)
     port = _free_port()
     command = [
         str(AZURITE),

@@ -13,8 +13,8 @@
 
 Queries are executed by ``fake_kql`` (duckdb-kql), never pattern-matched. ``faults`` are scripted
 answers served before the normal ones (429 + Retry-After, 403 AuthorizationFailed, ...): each is
-``(predicate, Reply)`` and is used once. TLS comes from a throw-away ``trustme`` CA whose file
-is ``ca_file`` (point ``REQUESTS_CA_BUNDLE``/``SSL_CERT_FILE`` at it).
+``(predicate, Reply)`` and is used once. TLS comes from a throw-away CA (``tests.local_tls``)
+whose file is ``ca_file`` (point ``REQUESTS_CA_BUNDLE``/``SSL_CERT_FILE`` at it).
 """
 
 from __future__ import annotations
@@ -26,13 +26,14 @@ import threading
 import time
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs, unquote, urlsplit
 
-import trustme
 from fake_kql import KqlEngine, UnknownTableError
+
+from tests.local_tls import HttpsServer, LocalCa
 
 PAGE = 1000
 GRAPH = "graph"  # the Resource Graph database in the engine
@@ -83,7 +84,7 @@ class FakeAzure:
         subscriptions: Sequence[Mapping[str, Any]],
         engine: KqlEngine,
         *,
-        ca: trustme.CA | None = None,
+        ca: LocalCa | None = None,
     ) -> None:
         self.resources = {str(r["id"]).lower(): dict(r) for r in resources}
         self.settings = dict(diagnostic_settings)
@@ -94,32 +95,24 @@ class FakeAzure:
         self.requests: list[Request] = []
         self.quota = 15  # x-ms-user-quota-remaining of the next Resource Graph answer
         self._lock = threading.Lock()
-        ca = ca or trustme.CA()
-        self.ca_file = workdir / "fake-azure-ca.pem"
-        ca.cert_pem.write_to_path(str(self.ca_file))
-        self._server = ThreadingHTTPServer(("127.0.0.1", 0), _handler(self))
-        self._server.daemon_threads = True
-        context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
-        ca.issue_cert("127.0.0.1", "localhost").configure_cert(context)
-        self._server.socket = context.wrap_socket(self._server.socket, server_side=True)
-        self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
+        tls = ca or LocalCa(workdir, "fake-azure-ca.pem")
+        self.ca_file = tls.ca_file
+        self._server = HttpsServer(_handler(self), tls)
 
     @property
     def base_url(self) -> str:
-        return f"https://127.0.0.1:{self._server.server_address[1]}"
+        return self._server.base_url
 
     @property
     def logs_endpoint(self) -> str:
         return self.base_url
 
     def __enter__(self) -> FakeAzure:
-        self._thread.start()
+        self._server.start()
         return self
 
     def __exit__(self, *exc: object) -> None:
-        self._server.shutdown()
-        self._server.server_close()
-        self._thread.join(timeout=5)
+        self._server.stop()
 
     def fail_once(self, predicate: Callable[[Request], bool], reply: Reply) -> None:
         self.faults.append((predicate, reply))

@@ -3,7 +3,7 @@ engines (local: query-API JSON files; kusto: duckdb-kql, in process or behind it
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -14,8 +14,8 @@ import pytest
 
 from netlogs.correlate.kusto_facts import FactQuery, KustoAnswer
 from netlogs.errors import QueryError
-from netlogs.model import TimeWindow, TraceRequest
-from netlogs.normalize import filter_evidence, normalize_evidence
+from netlogs.model import EvidenceQuery, EvidenceTables, TimeWindow, TraceRequest
+from netlogs.normalize import evidence_predicates, normalize_evidence
 from netlogs.pipeline.scope import find_vault, vault_private_endpoints
 from netlogs.pipeline.trace import evidence_query
 from netlogs.sources.files import FileSource
@@ -78,7 +78,15 @@ def canonical_tables(topology: Topology, logs: Path) -> Any:
         firewall_lead=timedelta(minutes=10, seconds=5),
     )
     collected = FileSource(logs).collect(query)
-    return filter_evidence(normalize_evidence(collected.raw_tables, collected.parse_issues), query)
+    tables = normalize_evidence(collected.raw_tables, collected.parse_issues)
+    return workspace_rows(tables, query)
+
+
+def workspace_rows(tables: EvidenceTables, query: EvidenceQuery) -> EvidenceTables:
+    """The rows a workspace returns for the query (the KQL templates' filters, dirty rows
+    included): what the kusto engine reads."""
+    kept = {name: getattr(tables, name).filter(e) for name, e in evidence_predicates(query).items()}
+    return replace(tables, **kept)
 
 
 def scenario_from(topology: Topology, logs: Path, folder: Path) -> Scenario:

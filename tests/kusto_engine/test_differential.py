@@ -3,7 +3,7 @@ for client, on the facts table and on the verdicts, over the same Log Analytics 
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import datetime, timedelta, timezone
 
 import duckdb_kql
 import polars as pl
@@ -12,12 +12,17 @@ from polars.testing import assert_frame_equal
 
 from netlogs.correlate import CorrelationContext, correlate_evidence
 from netlogs.correlate.kusto_facts import FACTS_SCHEMA, fact_query, facts_frame
-from netlogs.normalize import filter_evidence, normalize_evidence
+from netlogs.model import CollectedEvidence, EvidenceQuery, EvidenceTables, TimeWindow
+from netlogs.normalize import normalize_evidence
+from netlogs.normalize.ledger import EARLIEST_EVIDENCE, account_evidence
 from netlogs.pipeline.kusto_trace import trace_in_kusto
 from netlogs.pipeline.scope import find_vault, required_firewall, vault_private_endpoints
 from netlogs.pipeline.trace import _context, evidence_query, trace
 from netlogs.sources.files import FileSource
 from tests.kusto_engine.conftest import DuckdbExecutor, Scenario
+
+# every row of the scenarios is a sane time: no clock decides which rows are used
+SANE_TIMES = TimeWindow(EARLIEST_EVIDENCE, datetime(2100, 1, 1, tzinfo=timezone.utc))
 
 
 def _verdicts(result) -> list[tuple[str, str, str, bool, str]]:  # type: ignore[no-untyped-def]
@@ -94,9 +99,7 @@ def context_of(scenario: Scenario, **changes: object) -> CorrelationContext:
         firewall_lead=lead,
     )
     collected = FileSource(scenario.logs).collect(query)
-    tables = filter_evidence(
-        normalize_evidence(collected.raw_tables, collected.parse_issues), query
-    )
+    tables = used_rows(collected, query)
     assert request.window is not None
     return _context(
         request, topology, (vault, firewall), tables,
@@ -111,9 +114,7 @@ def local_facts(scenario: Scenario, ctx: CorrelationContext) -> pl.DataFrame:
         firewall_lead=ctx.reuse_window + ctx.clock_skew,
     )  # fmt: skip
     collected = FileSource(scenario.logs).collect(query)
-    tables = filter_evidence(
-        normalize_evidence(collected.raw_tables, collected.parse_issues), query
-    )
+    tables = used_rows(collected, query)
     return correlate_evidence(tables, ctx).clients
 
 
@@ -170,11 +171,15 @@ def local_facts_of(
         firewall_lead=request.reuse_window + request.clock_skew,
     )  # fmt: skip
     collected = source.collect(query)  # type: ignore[attr-defined]
-    tables = filter_evidence(
-        normalize_evidence(collected.raw_tables, collected.parse_issues), query
-    )
+    tables = used_rows(collected, query)
     ctx = _context(
         request, topology, (vault, firewall), tables,
         window=request.window, collected=collected, as_of=request.now,
     )  # fmt: skip
     return ctx, correlate_evidence(tables, ctx).clients
+
+
+def used_rows(collected: CollectedEvidence, query: EvidenceQuery) -> EvidenceTables:
+    """The rows the local engine uses: the one filter of a trace, with its row ledger."""
+    tables = normalize_evidence(collected.raw_tables, collected.parse_issues)
+    return account_evidence(tables, query, SANE_TIMES).tables

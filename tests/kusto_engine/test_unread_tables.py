@@ -11,8 +11,8 @@ import duckdb_kql
 import polars as pl
 import pytest
 
-from netlogs.cli.trace_engine import kusto_or_local
 from netlogs.errors import UnreadTablesError
+from netlogs.pipeline.kusto_trace import kusto_or_local
 from netlogs.pipeline.trace import trace
 from netlogs.sources.files import FileSource
 from tests.kusto_engine.conftest import DuckdbExecutor, Scenario

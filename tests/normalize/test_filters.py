@@ -1,7 +1,9 @@
-"""filter_evidence applies the same window / vault / address rules as the KQL templates."""
+"""evidence_predicates: the same window / vault / address rules as the KQL templates (the
+filter pushed into canonical Parquet scans)."""
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import datetime, timezone
 
 import polars as pl
@@ -9,8 +11,13 @@ import pytest
 
 from netlogs.errors import ConfigError
 from netlogs.model import EvidenceQuery, EvidenceTables, TimeWindow
-from netlogs.normalize import filter_evidence
+from netlogs.normalize import evidence_predicates
 from netlogs.schemas import DNS_QUERIES, FLOWS, FW_EVENTS, KV_REQUESTS, conform
+
+
+def _kept(tables: EvidenceTables, query: EvidenceQuery) -> EvidenceTables:
+    kept = {name: getattr(tables, name).filter(e) for name, e in evidence_predicates(query).items()}
+    return replace(tables, **kept)
 
 
 def _t(minute: int) -> datetime:
@@ -73,7 +80,7 @@ def _ids(frame: pl.DataFrame) -> list[str]:
 
 
 def test_window_vault_and_destination_filters() -> None:
-    result = filter_evidence(_tables(), _query())
+    result = _kept(_tables(), _query())
     assert _ids(result.kv_requests) == ["kv-in"]
     assert _ids(result.fw_events) == ["fw-fqdn", "fw-other-client", "fw-pe", "fw-public-ip"]
     assert _ids(result.flows) == ["flow-overlaps"]
@@ -81,17 +88,17 @@ def test_window_vault_and_destination_filters() -> None:
 
 
 def test_client_filter_keeps_public_destination_rows_of_the_client() -> None:
-    result = filter_evidence(_tables(), _query(client_prefixes=("10.2.0.0/16",)))
+    result = _kept(_tables(), _query(client_prefixes=("10.2.0.0/16",)))
     assert _ids(result.fw_events) == ["fw-fqdn", "fw-pe", "fw-public-ip"]
     # the vault log is not filtered by client: a SNATed request carries the firewall address
     assert _ids(result.kv_requests) == ["kv-in"]
-    exact = filter_evidence(_tables(), _query(client_ips=("10.3.0.9",)))
+    exact = _kept(_tables(), _query(client_ips=("10.3.0.9",)))
     assert _ids(exact.fw_events) == ["fw-other-client"]
     assert _ids(exact.flows) == [] and _ids(exact.dns) == []
 
 
 def test_no_window_and_no_firewall_list() -> None:
-    result = filter_evidence(_tables(), _query(window=None, firewall_names=()))
+    result = _kept(_tables(), _query(window=None, firewall_names=()))
     assert _ids(result.kv_requests) == ["kv-in", "kv-late"]
     assert "fw-unlisted-firewall" in _ids(result.fw_events)
     assert _ids(result.flows) == ["flow-after", "flow-overlaps"]
@@ -99,4 +106,4 @@ def test_no_window_and_no_firewall_list() -> None:
 
 def test_bad_prefix_is_a_config_error() -> None:
     with pytest.raises(ConfigError, match=r"'10\.0\.0\.0/99'"):
-        filter_evidence(_tables(), _query(client_prefixes=("10.0.0.0/99",)))
+        _kept(_tables(), _query(client_prefixes=("10.0.0.0/99",)))

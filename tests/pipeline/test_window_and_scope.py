@@ -12,8 +12,6 @@ from netlogs.model import TimeWindow
 from netlogs.pipeline.gaps import ip_order
 from netlogs.pipeline.scope import (
     ClientNamer,
-    client_name,
-    modelled_clients,
     resolve_client_scope,
 )
 from netlogs.pipeline.window import parse_duration, parse_utc, resolve_window
@@ -85,16 +83,17 @@ def test_client_scope_and_names(topology: Any) -> None:
     assert resolve_client_scope(topology, "hub").contains("10.0.0.70")  # a whole VNet
     assert not resolve_client_scope(topology, "hub").contains("not-an-ip")
     assert resolve_client_scope(topology, "2001:db8::/64").contains("2001:db8::5")
-    assert client_name(topology, "10.2.1.4") == "vm-app"
-    assert client_name(topology, "10.2.1.99") == "spoke-app/snet-vm"
-    assert client_name(topology, "10.0.0.70") == "hub/AzureFirewallSubnet"
-    assert client_name(topology, "203.0.113.9") is None
-    assert client_name(topology, "fe80::1") is None
+    namer = ClientNamer(topology)
+    assert namer.name("10.2.1.4") == "vm-app"
+    assert namer.name("10.2.1.99") == "spoke-app/snet-vm"
+    assert namer.name("10.0.0.70") == "hub/AzureFirewallSubnet"
+    assert namer.name("203.0.113.9") is None
+    assert namer.name("fe80::1") is None
 
 
 def test_only_placeable_non_firewall_addresses_get_a_modelled_path(topology: Any) -> None:
     ips = ("10.0.0.70", "10.2.1.4", "10.2.1.99", "203.0.113.9", "garbage")
-    assert modelled_clients(topology, ips) == ("10.2.1.4", "10.2.1.99")
+    assert ClientNamer(topology).modelled(ips) == ("10.2.1.4", "10.2.1.99")
 
 
 def test_ip_order_is_numeric_with_ipv6_after_ipv4() -> None:
@@ -105,7 +104,9 @@ def test_ip_order_is_numeric_with_ipv6_after_ipv4() -> None:
 def test_one_namer_names_and_places_many_addresses_like_the_single_calls(topology: Any) -> None:
     namer = ClientNamer(topology)
     ips = ("10.2.1.4", "10.2.1.99", "10.0.0.70", "203.0.113.9", "fe80::1", "garbage", "10.2.1.4")
-    assert [namer.name(ip) for ip in ips] == [client_name(topology, ip) for ip in ips]
+    assert [namer.name(ip) for ip in ips] == [
+        "vm-app", "spoke-app/snet-vm", "hub/AzureFirewallSubnet", None, None, None, "vm-app"
+    ]
     assert namer.modelled(ips) == ("10.2.1.4", "10.2.1.99", "10.2.1.4")
 
 

@@ -82,9 +82,9 @@ def test_a_circular_structure_fails_as_json_fails() -> None:
 def test_times_are_written_as_utc_with_z(moment: str) -> None:
     from datetime import datetime, timezone
 
-    from netlogs.report.vocabulary import iso_utc
+    from netlogs.terms import utc_text
 
     parsed = datetime.fromisoformat(moment)
     utc = parsed.astimezone(timezone.utc)
     pattern = "%Y-%m-%dT%H:%M:%S.%fZ" if utc.microsecond else "%Y-%m-%dT%H:%M:%SZ"
-    assert iso_utc(parsed) == utc.strftime(pattern)
+    assert utc_text(parsed, "microseconds") == utc.strftime(pattern)

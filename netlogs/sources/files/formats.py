@@ -63,7 +63,7 @@ def read_evidence_file(
 ) -> FileRead:
     """Read one file, hashing it in a thread while it is parsed.
 
-    With a ``query``, canonical Parquet keeps only the rows ``filter_evidence`` would keep (plus
+    With a ``query``, canonical Parquet keeps only the rows the query returns (plus
     the newest rows); the rest is never loaded.
 
     Raises:

@@ -2,10 +2,11 @@
 
 ``FileSource(root).collect(query)`` walks ``root`` recursively (sorted, so runs are repeatable),
 recognises each file's format and Log Analytics table from its content (formats.py), and
-returns the rows as RawTables with an InputFile (path, sha256, format, rows) per file. Filtering
-by the query happens after normalization (``netlogs.normalize.filter_evidence``), exactly as the
-KQL templates filter online. With ``prefilter=True`` netlogs' own canonical Parquet also gets the
-same row filters pushed into its scan, so a trace loads only the rows it can use.
+returns the rows as RawTables with an InputFile (path, sha256, format, rows) per file. Exports
+are filtered by the query once, after normalization, with a reason for every row set aside
+(``netlogs.normalize.ledger.account_evidence``), as the KQL templates filter online. With
+``prefilter=True`` netlogs' own canonical Parquet gets the query's row filters pushed into its
+scan, so a trace loads only the rows it can use.
 """
 
 from __future__ import annotations
@@ -40,7 +41,7 @@ class FileSource:
     ) -> None:
         """``prefilter``: push the query's row filters into canonical Parquet scans.
 
-        Only for callers that apply ``filter_evidence`` afterwards (``trace``): ``collect`` then
+        Only for callers that account the rows afterwards (``trace``): ``collect`` then
         returns, of each canonical file, the rows the query keeps plus the file's newest rows
         (the offline latency reference), while row ids, InputFile and source row counts stay
         those of the whole file. Without it every row of every file is returned.

@@ -19,6 +19,7 @@ from netlogs.correlate import DEFAULT_INGESTION_LAGS
 from netlogs.model import IngestionLag, LogFamily, SourceStatus, TimeWindow
 from netlogs.sources.log_analytics.plan import ChunkResult
 from netlogs.sources.query_api_json import ParsedResponse, error_chain
+from netlogs.terms import utc_text
 
 _AZURE_DIAGNOSTICS = "AzureDiagnostics"
 # The AzureDiagnostics categories each template reads (tests check these against the KQL), so
@@ -156,9 +157,9 @@ def mark_pending(
         settled = now - lag
         if window.end > settled:
             pending[family] = (
-                f"no rows yet, and rows after {_stamp(settled)} may still be arriving "
+                f"no rows yet, and rows after {utc_text(settled, 'seconds')} may still be arriving "
                 f"(ingestion delay ~{int(lag.total_seconds() // 60)} min); "
-                f"re-run after {_stamp(window.end + lag)}"
+                f"re-run after {utc_text(window.end + lag, 'seconds')}"
             )
     return [
         replace(r, status=SourceStatus.PENDING, detail=pending[r.query.family])
@@ -176,7 +177,3 @@ def family_lag(family: str, tables: set[str], lags: Sequence[IngestionLag]) -> t
     except ValueError:
         default = timedelta(0)
     return max(seen) if seen else default
-
-
-def _stamp(moment: datetime) -> str:
-    return moment.strftime("%Y-%m-%dT%H:%M:%SZ")

@@ -11,9 +11,10 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
-from datetime import datetime, timedelta, timezone
+from datetime import timedelta
 
 from netlogs.model import TimeWindow
+from netlogs.terms import utc_text
 
 # Markers of "the result was cut at a size limit" in the service's error chain.
 _TRUNCATION_MARKERS = (
@@ -90,18 +91,11 @@ def halve(window: TimeWindow, limits: ResponseLimits) -> tuple[TimeWindow, TimeW
     return TimeWindow(window.start, middle), TimeWindow(middle, window.end)
 
 
-def iso_utc(moment: datetime) -> str:
-    """``2026-11-20T10:00:00Z`` (milliseconds only when present), as the query API expects."""
-    moment = moment.astimezone(timezone.utc)
-    text = moment.strftime("%Y-%m-%dT%H:%M:%S")
-    if moment.microsecond:
-        text += f".{moment.microsecond // 1000:03d}"
-    return text + "Z"
 
 
 def iso_timespan(window: TimeWindow) -> str:
     """The ``timespan`` body member: ``start/end`` in ISO-8601."""
-    return f"{iso_utc(window.start)}/{iso_utc(window.end)}"
+    return f"{utc_text(window.start, 'milliseconds')}/{utc_text(window.end, 'milliseconds')}"
 
 
 def truncation_reason(

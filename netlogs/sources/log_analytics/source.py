@@ -60,6 +60,7 @@ from netlogs.sources.log_analytics.transport import (
 )
 from netlogs.sources.log_analytics.workers import DaemonPool
 from netlogs.sources.query_api_json import describe_service_error, parse_response
+from netlogs.terms import utc_text
 
 __all__ = ["LogAnalyticsSource", "Progress", "RetrySettings"]
 
@@ -204,7 +205,8 @@ class LogAnalyticsSource:
         now = self._now()
         if window.start >= now:
             raise ConfigError(
-                f"the window starts at {_stamp(window.start)}, after now ({_stamp(now)}): "
+                f"the window starts at {utc_text(window.start, 'seconds')}, after now "
+                f"({utc_text(now, 'seconds')}): "
                 "nothing can have been logged yet; check --start/--end"
             )
         return window
@@ -365,7 +367,3 @@ def _unsent(
     chunk: ChunkQuery, status: SourceStatus, detail: str = "", *, sent: bool = False
 ) -> ChunkResult:
     return ChunkResult(chunk, pl.DataFrame(), status, None, detail, sent=sent)
-
-
-def _stamp(moment: datetime) -> str:
-    return moment.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")

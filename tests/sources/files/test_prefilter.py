@@ -1,6 +1,6 @@
 """Canonical Parquet read with the query's filters pushed into the scan (``prefilter=True``).
 
-What a trace sees must not change: the same rows after ``filter_evidence`` (same order, same row
+What a trace sees must not change: the same rows used by ``account_evidence`` (same order, same row
 ids), the same source row counts, InputFiles and newest evidence time as the eager read.
 """
 
@@ -14,8 +14,8 @@ import polars as pl
 import pytest
 
 from netlogs.model import EvidenceQuery, EvidenceTables, TimeWindow
-from netlogs.normalize import filter_evidence, normalize_evidence
-from netlogs.pipeline.window import newest_evidence_time
+from netlogs.normalize import normalize_evidence
+from netlogs.normalize.ledger import EARLIEST_EVIDENCE, account_evidence
 from netlogs.schemas import CANONICAL, conform
 from netlogs.sources.files import FileSource
 
@@ -100,7 +100,7 @@ def test_prefiltered_scan_gives_what_the_eager_read_gives(logs: Path, query: Evi
     lazy_collected = FileSource(logs, prefilter=True).collect(query)
     eager = normalize_evidence(eager_collected.raw_tables)
     lazy = normalize_evidence(lazy_collected.raw_tables)
-    kept_eager, kept_lazy = filter_evidence(eager, query), filter_evidence(lazy, query)
+    kept_eager, kept_lazy = used(eager, query), used(lazy, query)
     for name in CANONICAL:
         expected, got = getattr(kept_eager, name), getattr(kept_lazy, name)
         assert got.equals(expected), name  # rows, order and row ids
@@ -141,8 +141,8 @@ def test_prefilter_reads_older_and_loosely_typed_files(logs: Path) -> None:
     query = QUERIES["window"]
     eager = normalize_evidence(FileSource(logs).collect(query).raw_tables)
     lazy = normalize_evidence(FileSource(logs, prefilter=True).collect(query).raw_tables)
-    assert filter_evidence(lazy, query).flows.equals(filter_evidence(eager, query).flows)
-    assert filter_evidence(lazy, query).flows.height == 2
+    assert used(lazy, query).flows.equals(used(eager, query).flows)
+    assert used(lazy, query).flows.height == 2
     assert lazy.flows.height < eager.flows.height
 
 
@@ -208,3 +208,21 @@ def test_a_missing_or_wrong_footer_summary_is_not_trusted(
     assert counts == {"AZKVAuditLogs": 6, "AzureDiagnostics": 1}
     (raw,) = collected.raw_tables
     assert raw.frame.get_column("time").max() == T0 + timedelta(minutes=200)  # newest row kept
+
+
+def used(tables: EvidenceTables, query: EvidenceQuery) -> EvidenceTables:
+    """The rows a trace uses: chosen once, by the row ledger (every stored time is sane)."""
+    sane = TimeWindow(EARLIEST_EVIDENCE, datetime(2100, 1, 1, tzinfo=timezone.utc))
+    return account_evidence(tables, query, sane).tables
+
+
+def newest_evidence_time(tables: EvidenceTables) -> datetime | None:
+    """The newest time of any row: the offline latency reference a filtered scan must keep."""
+    candidates = [
+        tables.kv_requests.get_column("time").max(),
+        tables.fw_events.get_column("time").max(),
+        tables.flows.get_column("time_end").max(),
+        tables.flows.get_column("time_start").max(),
+    ]
+    present = [value for value in candidates if isinstance(value, datetime)]
+    return max(present) if present else None

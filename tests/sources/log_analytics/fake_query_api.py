@@ -1,6 +1,6 @@
 """A local HTTPS fake of the Log Analytics query API (``POST /v1/workspaces/{id}/query``).
 
-The real ``azure.monitor.query.LogsQueryClient`` talks to it over TLS: ``trustme`` makes a
+The real ``azure.monitor.query.LogsQueryClient`` talks to it over TLS: ``tests.local_tls`` makes a
 throw-away CA and a certificate for 127.0.0.1, and tests pass the CA file as
 ``connection_verify``. Each test supplies a ``responder`` that turns a recorded request into a
 reply (status, JSON body, headers, optional delay), so scripted sequences such as "429 then 200"
@@ -21,11 +21,11 @@ import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from pathlib import Path
 from typing import Any
 
-import trustme
+from tests.local_tls import HttpsServer, LocalCa
 
 
 @dataclass(frozen=True)
@@ -73,29 +73,21 @@ class FakeQueryApi:
         self._lock = threading.Lock()
         self._open: set[socket.socket] = set()  # connections a handler still holds
         self._closing = threading.Event()  # ends the waits of delayed and silent replies
-        self._ca = trustme.CA()
-        self.ca_file = workdir / "fake-ca.pem"
-        self._ca.cert_pem.write_to_path(str(self.ca_file))
-        self._server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler_class())
-        self._server.daemon_threads = True
-        context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
-        self._ca.issue_cert("127.0.0.1", "localhost").configure_cert(context)
-        self._server.socket = context.wrap_socket(self._server.socket, server_side=True)
-        self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
+        tls = LocalCa(workdir)
+        self.ca_file = tls.ca_file
+        self._server = HttpsServer(self._handler_class(), tls)
 
     @property
     def endpoint(self) -> str:
-        return f"https://127.0.0.1:{self._server.server_address[1]}/v1"
+        return f"{self._server.base_url}/v1"
 
     def __enter__(self) -> FakeQueryApi:
-        self._thread.start()
+        self._server.start()
         return self
 
     def __exit__(self, *exc: object) -> None:
         self._closing.set()
-        self._server.shutdown()
-        self._server.server_close()
-        self._thread.join(timeout=5)
+        self._server.stop()
         self._drop_open_connections()
 
     def _drop_open_connections(self) -> None:
