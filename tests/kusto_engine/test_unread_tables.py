@@ -30,6 +30,7 @@ def _with_legacy(scenario: Scenario, offset: timedelta) -> Any:
             "TimeGenerated": [at, at, at, at],
             "ResourceProvider": ["MICROSOFT.KEYVAULT"] * 3 + ["MICROSOFT.WEB"],
             "Category": ["AuditEvent"] * 3 + ["AppServiceHTTPLogs"],
+            "Resource": ["KV-CONTOSO-PROD"] * 3 + ["APP-1"],
         }
     )
     con = duckdb_kql.connect()
