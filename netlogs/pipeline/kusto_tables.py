@@ -18,7 +18,7 @@ import polars as pl
 
 from netlogs.correlate.kusto_facts import FactLegs
 from netlogs.errors import UnreadTablesError
-from netlogs.model import Gap, GapKind, LogFamily, SourceStatus, SourceSummary
+from netlogs.model import Gap, GapKind, LogFamily, SetAsideReason, SourceStatus, SourceSummary
 
 FIREWALL_TEXT = (
     "AzureDiagnostics/AzureFirewallNetworkRule",
@@ -51,7 +51,7 @@ def _counts(rows: pl.DataFrame, source: str, name_column: str) -> dict[str, int]
 
 def table_rows(rows: pl.DataFrame) -> dict[str, int]:
     """Rows per table (or ``AzureDiagnostics/<Category>``) in the window."""
-    counted = rows.filter(~pl.col("Source").is_in(["firewall", "day", "legacy"]))
+    counted = rows.filter(~pl.col("Source").is_in(["firewall", "day", "legacy", "unparsed"]))
     return {str(source): int(n) for source, n in counted.select("Source", "Rows").iter_rows()}
 
 
@@ -84,10 +84,26 @@ def refuse_unread_tables(rows: pl.DataFrame) -> None:
         )
 
 
+def with_unparsed(rows: pl.DataFrame, unparsed: pl.DataFrame) -> pl.DataFrame:
+    """``facts_sources``' answer plus one ``unparsed`` row per category of ``facts_unparsed``'
+    answer (the category's table in Source's place: ``AzureDiagnostics/<Category>``)."""
+    if unparsed.is_empty():
+        return rows
+    added = unparsed.select(
+        pl.lit("unparsed").alias("Source"),
+        (pl.lit("AzureDiagnostics/") + pl.col("Category").cast(pl.String)).alias("Firewall"),
+        pl.col("Rows").cast(rows.schema["Rows"]),
+    )
+    return pl.concat([rows, added], how="diagonal_relaxed")
+
+
 def source_summaries(rows: pl.DataFrame, *, partial: str) -> tuple[SourceSummary, ...]:
     """One summary per table the facts read (rows counted on the server); a table every trace
-    reads with no rows in the window is missing, an optional one is listed only with rows."""
+    reads with no rows in the window is missing, an optional one is listed only with rows. A
+    table with rows whose text could not be read (``unparsed`` rows) is partial: one of them
+    may be the record a verdict needs, as the local engine says of unreadable rows."""
     counts = table_rows(rows)
+    unreadable = _counts(rows, "unparsed", "Firewall")
     listed = [*TABLE_FAMILY.items(), *((t, f) for t, f in OPTIONAL_FAMILY.items() if counts.get(t))]
     summaries = []
     for table, family in listed:
@@ -97,6 +113,10 @@ def source_summaries(rows: pl.DataFrame, *, partial: str) -> tuple[SourceSummary
             status, detail = SourceStatus.PARTIAL, f"kusto engine: {partial}"
         elif not rows_in_window:  # absent table or no rows: nothing proves it is collected
             status, detail = SourceStatus.MISSING, "no rows in the window"
+        elif unreadable.get(table):
+            status = SourceStatus.PARTIAL
+            detail = f"{unreadable[table]} rows mentioning the vault could not be read"
+        set_aside = ((SetAsideReason.UNPARSEABLE.value, n),) if (n := unreadable.get(table)) else ()
         summaries.append(
             SourceSummary(
                 family=family,
@@ -105,7 +125,8 @@ def source_summaries(rows: pl.DataFrame, *, partial: str) -> tuple[SourceSummary
                 status=status,
                 detail=detail,
                 read=rows_in_window,
-                used=rows_in_window,
+                used=rows_in_window - (n or 0),
+                set_aside=set_aside,
             )
         )
     return tuple(summaries)

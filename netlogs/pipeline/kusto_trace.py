@@ -64,6 +64,7 @@ from netlogs.pipeline.kusto_tables import (
     refuse_unread_tables,
     source_summaries,
     unparsed_gaps,
+    with_unparsed,
 )
 from netlogs.pipeline.scope import (
     ClientNamer,
@@ -106,12 +107,13 @@ def trace_in_kusto(
     refuse_unread_tables(sources_rows)
     legs = fact_legs(sources_rows)
     lags = _ingestion_lags(run, request.window)
+    unparsed = pl.DataFrame({"Category": [], "Rows": [], "FirstRecord": []})
+    if legs.firewall_diagnostics:  # rows whose text the facts could not take apart
+        unparsed = run(fact_query("facts_unparsed", ctx, legs=legs))
+    sources_rows = with_unparsed(sources_rows, unparsed)
     ctx, sources = _with_sources(ctx, sources_rows, run.partial, lags)
     facts_query = fact_query("facts_clients", ctx, legs=legs)
     facts_rows, cited_rows = _sliced_facts(run, ctx, legs)
-    unparsed = None
-    if legs.firewall_diagnostics:  # rows whose text the facts could not take apart
-        unparsed = run(fact_query("facts_unparsed", ctx, legs=legs))
     dns_rows = run(
         dns_query(ctx.vault.name, request.window, proxy_text=reads_dns_proxy_text(sources_rows))
     )
@@ -121,8 +123,7 @@ def trace_in_kusto(
     correlated = kusto_correlated(facts_rows, cited_rows, firewalls, with_timeline=request.timeline)
     flows, gaps = _judged(request, topology, ctx, correlated)
     flows, gaps = with_dns_findings(flows, gaps, dns_findings_of(dns_rows), ctx)
-    if unparsed is not None:
-        gaps = (*gaps, *unparsed_gaps(unparsed))
+    gaps = (*gaps, *unparsed_gaps(unparsed))
     tables = EvidenceTables(
         kv_requests=empty_frame(KV_REQUESTS),
         fw_events=empty_frame(FW_EVENTS),
