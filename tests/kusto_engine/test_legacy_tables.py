@@ -11,6 +11,7 @@ import duckdb_kql
 import polars as pl
 import pytest
 
+from netlogs.cli.trace_engine import kusto_or_local
 from netlogs.correlate.kusto_facts import FactLegs, fact_query, facts_frame
 from netlogs.model import GapKind, SourceStatus
 from netlogs.pipeline.kusto_trace import trace_in_kusto
@@ -192,3 +193,12 @@ def test_unparsed_text_is_reported_by_both_engines(shapes_scenario: Scenario) ->
     assert len(local_gaps) == 1 and "1 row(s) could not be read" in local_gaps[0].message
     assert len(kusto_gaps) == 1
     assert "AzureFirewallNetworkRule: 1 row(s) mentioning the vault" in kusto_gaps[0].message
+
+
+def test_auto_no_longer_falls_back_for_them(legacy_scenario: Scenario) -> None:
+    """``--engine auto`` on a workspace runs the older tables in Kusto (no local fallback)."""
+    request, topology = legacy_scenario.request(), legacy_scenario.topology
+    source = FileSource(legacy_scenario.logs)
+    result = kusto_or_local(request, DuckdbExecutor(legacy_scenario.con), source, topology)
+    assert result.engine is not None and result.engine.name == "kusto"
+    assert not any("local engine used" in g.message for g in result.gaps)
