@@ -103,14 +103,8 @@ def trace_in_kusto(
         raise ConfigError("--engine kusto supports --reuse-window up to 1d; use --engine local")
     ctx = _base_context(request, topology)
     run = QueryRunner(executor, request.window)
-    sources_rows = run(sources_query(ctx))
-    refuse_unread_tables(sources_rows)
-    legs = fact_legs(sources_rows)
+    sources_rows, legs, unparsed = _read_sources(run, ctx)
     lags = _ingestion_lags(run, request.window)
-    unparsed = pl.DataFrame({"Category": [], "Rows": [], "FirstRecord": []})
-    if legs.firewall_diagnostics:  # rows whose text the facts could not take apart
-        unparsed = run(fact_query("facts_unparsed", ctx, legs=legs))
-    sources_rows = with_unparsed(sources_rows, unparsed)
     ctx, sources = _with_sources(ctx, sources_rows, run.partial, lags)
     facts_query = fact_query("facts_clients", ctx, legs=legs)
     facts_rows, cited_rows = _sliced_facts(run, ctx, legs)
@@ -145,6 +139,24 @@ def trace_in_kusto(
         "kusto", executor.target, facts_query.sha256, daily_rows=_daily_rows(sources_rows)
     )
     return replace(result, engine=engine)
+
+
+def _read_sources(
+    run: QueryRunner, ctx: CorrelationContext
+) -> tuple[pl.DataFrame, FactLegs, pl.DataFrame]:
+    """``facts_sources``' answer (with the unparsed legacy rows added), the older tables the
+    facts read, and ``facts_unparsed``' answer (empty unless legacy rule text is read).
+
+    Raises:
+        UnreadTablesError: the window has evidence in tables the facts do not read.
+    """
+    rows = run(sources_query(ctx))
+    refuse_unread_tables(rows)
+    legs = fact_legs(rows)
+    unparsed = pl.DataFrame({"Category": [], "Rows": [], "FirstRecord": []})
+    if legs.firewall_diagnostics:  # rows whose text the facts could not take apart
+        unparsed = run(fact_query("facts_unparsed", ctx, legs=legs))
+    return with_unparsed(rows, unparsed), legs, unparsed
 
 
 def _daily_rows(rows: pl.DataFrame) -> tuple[DailyRows, ...]:
