@@ -1,29 +1,39 @@
 """What leaves the server: the kusto engine's answers vs the rows the local engine fetches.
 
-Generates (or reuses) scale_data.py output, writes it as the Log Analytics tables both engines
-read, and measures, for one run:
+Generates (or reuses) scale_data.py output, writes it once as the Log Analytics tables both
+engines read (Parquet under ``DATA/la``), and measures, for one run:
 
-- local engine: the rows its evidence queries return (the same filters the kql/ templates push
-  down: vault requests, firewall records to the vault's IPs/FQDN incl. the reuse lead, flows to
-  the vault), their size as query-API JSON rows (only the columns these tables carry here, fewer
-  than the templates project: an underestimate of the local engine's bytes), and its
-  correlation time;
-- kusto engine: the rows and JSON size of its three answers (facts_sources, facts_clients,
-  facts_cited) and the time duckdb-kql takes to run them (an emulator on one machine, not
-  Kusto's speed).
+- ``--part local``: the rows the local engine's evidence queries return (the same filters the
+  kql/ templates push down: vault requests, firewall records to the vault's IPs/FQDN incl. the
+  reuse lead, flows to the vault), their size as query-API JSON rows (only the columns these
+  tables carry here, fewer than the templates project: an underestimate of the local engine's
+  bytes), and its correlation time;
+- ``--part kusto``: a whole ``trace_in_kusto`` against duckdb-kql (every query a trace sends:
+  facts_sources, the coverage probe, facts_clients, facts_cited, facts_dns), the rows and JSON
+  size of each answer and the time duckdb-kql takes (an emulator on one machine, not Kusto's
+  speed). The tables are loaded from Parquet by DuckDB itself, with a memory limit, so 1x fits
+  next to other jobs.
+
+``--part both`` (the default) runs the two in one process (fine at 0.1x). At 1x run them as two
+processes, one after the other, so their memory is never held at once:
 
     python benchmarks/kusto_bench.py --scale 0.1 --data /tmp/netlogs-scale-0.1
+    python benchmarks/kusto_bench.py --scale 1 --data /tmp/netlogs-scale-1 --part local
+    python benchmarks/kusto_bench.py --scale 1 --data /tmp/netlogs-scale-1 --part kusto
 """
 
 from __future__ import annotations
 
 import argparse
+import gc
 import json
+import os
 import sys
 import time
 from dataclasses import replace
 from datetime import timedelta
 from pathlib import Path
+from typing import Any
 
 import polars as pl
 
@@ -31,50 +41,70 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "benchmarks"))
 
+DUCKDB_MEMORY = "6GB"  # DuckDB spills to disk past this
 
-def _json_bytes(frame: pl.DataFrame) -> int:
-    """Size of the rows as the query APIs send them: a JSON array of row arrays (no keys)."""
+
+def _json_bytes(frame: pl.DataFrame, chunk: int = 200_000) -> int:
+    """Size of the rows as the query APIs send them: a JSON array of row arrays (no keys).
+    Counted in chunks of rows (the commas between chunks added), so 1x stays in memory."""
     stamped = frame.with_columns(
         pl.col(c).dt.strftime("%Y-%m-%dT%H:%M:%S.%fZ")
         for c in frame.columns
         if isinstance(frame.schema[c], pl.Datetime)
     )
-    return len(json.dumps(stamped.rows(), default=str, separators=(",", ":")).encode("utf-8"))
+    total = 2 + max(0, stamped.height - 1)  # the brackets and the commas between rows
+    for offset in range(0, stamped.height, chunk):
+        rows = stamped.slice(offset, chunk).rows()
+        text = json.dumps(rows, default=str, separators=(",", ":"))
+        total += len(text.encode("utf-8")) - 2 - max(0, len(rows) - 1)
+    return total
 
 
-def main() -> None:
-    import duckdb_kql
+def _la_folder(scale: float, data: Path) -> Path:
+    """The Log Analytics tables as Parquet (written once from the canonical tables)."""
     from scale_data import generate
-    from scale_estate import scale_request, scale_topology
+
+    from netlogs.model import EvidenceTables
+    from netlogs.schemas import DNS_QUERIES, empty_frame
+    from tests.kusto_engine.la_tables import la_tables
+
+    folder = data / "la"
+    if (folder / "AZKVAuditLogs.parquet").exists():
+        return folder
+    if not (data / "meta.json").exists():
+        generate(scale, data)
+    canonical = EvidenceTables(
+        kv_requests=pl.read_parquet(data / "kv_requests.parquet"),
+        fw_events=pl.read_parquet(data / "fw_events.parquet"),
+        flows=pl.read_parquet(data / "flows.parquet"),
+        dns=empty_frame(DNS_QUERIES),
+    )
+    folder.mkdir(parents=True, exist_ok=True)
+    for name, frame in la_tables(canonical).items():
+        frame.write_parquet(folder / f"{name}.parquet")
+    return folder
+
+
+def _request(data: Path, folder: Path) -> Any:
+    from scale_estate import scale_request
+
+    newest = pl.scan_parquet(folder / "AZKVAuditLogs.parquet").select(pl.col("TimeGenerated").max())
+    return replace(scale_request(data), now=newest.collect().item(), timeline=False)
+
+
+def local_part(data: Path, folder: Path) -> dict[str, Any]:
+    from scale_estate import scale_topology
 
     from netlogs.correlate import correlate_evidence
-    from netlogs.correlate.kusto_facts import fact_query, sources_query
-    from netlogs.model import CollectedEvidence, EvidenceTables, RawTable
+    from netlogs.model import CollectedEvidence, RawTable
     from netlogs.normalize import normalize_evidence
     from netlogs.normalize.common import with_row_ids
     from netlogs.normalize.ledger import account_evidence, sane_times
     from netlogs.pipeline.scope import find_vault, required_firewall, vault_private_endpoints
     from netlogs.pipeline.trace import _context, evidence_query
-    from netlogs.schemas import DNS_QUERIES, empty_frame
-    from tests.kusto_engine.la_tables import la_tables, load_into_duckdb
 
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--scale", type=float, default=0.1)
-    parser.add_argument("--data", type=Path, required=True)
-    args = parser.parse_args()
-    if not (args.data / "meta.json").exists():
-        generate(args.scale, args.data)
-    canonical = EvidenceTables(
-        kv_requests=pl.read_parquet(args.data / "kv_requests.parquet"),
-        fw_events=pl.read_parquet(args.data / "fw_events.parquet"),
-        flows=pl.read_parquet(args.data / "flows.parquet"),
-        dns=empty_frame(DNS_QUERIES),
-    )
-    frames = la_tables(canonical)
+    request = _request(data, folder)
     topology = scale_topology()
-    newest = frames["AZKVAuditLogs"].get_column("TimeGenerated").max()
-    request = replace(scale_request(args.data), now=newest, timeline=False)
-    assert request.window is not None
     vault = find_vault(topology, request.vault)
     firewall = required_firewall(topology, vault, None)
     query = evidence_query(
@@ -84,7 +114,11 @@ def main() -> None:
         request.window,
         firewall_lead=timedelta(minutes=10, seconds=5),
     )
-    raw = tuple(RawTable(n, with_row_ids(f, n), n) for n, f in frames.items())
+    names = sorted(p.stem for p in folder.glob("*.parquet"))
+    raw = tuple(
+        RawTable(n, with_row_ids(pl.read_parquet(folder / f"{n}.parquet"), n), n) for n in names
+    )
+    table_rows = {t.table: t.frame.height for t in raw}
     tables = account_evidence(normalize_evidence(raw, ()), query, sane_times(request.now)).tables
     ctx = _context(
         request,
@@ -105,42 +139,104 @@ def main() -> None:
         [t.select("row_id") for t in (tables.kv_requests, tables.fw_events, tables.flows)]
     )
     fetched_bytes = 0
-    for name, frame in frames.items():
-        with_ids = with_row_ids(frame, name)
-        kept = with_ids.join(kept_ids, left_on="_row_id", right_on="row_id", how="semi")
+    for table in raw:
+        kept = table.frame.join(kept_ids, left_on="_row_id", right_on="row_id", how="semi")
         fetched_bytes += _json_bytes(kept.drop("_row_id", "_line", strict=False))
+        del kept
     started = time.perf_counter()
     facts = correlate_evidence(tables, ctx).clients
-    local_seconds = time.perf_counter() - started
-
-    con = duckdb_kql.connect()
-    load_into_duckdb(con, frames)
-    answers = {}
-    started = time.perf_counter()
-    for fq in (
-        sources_query(ctx),
-        fact_query("facts_clients", ctx),
-        fact_query("facts_cited", ctx),
-    ):
-        answers[fq.name] = duckdb_kql.query(con, fq.text).pl()
-    kusto_seconds = time.perf_counter() - started
-    returned_rows = sum(a.height for a in answers.values())
-    returned_bytes = sum(_json_bytes(a) for a in answers.values())
-    report = {
-        "scale": args.scale,
-        "table_rows": {n: f.height for n, f in frames.items()},
+    return {
+        "table_rows": table_rows,
         "clients": facts.height,
         "local_fetched_rows": fetched,
         "local_fetched_rows_total": sum(fetched.values()),
         "local_fetched_json_bytes": fetched_bytes,
-        "kusto_returned_rows": {n: a.height for n, a in answers.items()},
-        "kusto_returned_rows_total": returned_rows,
-        "kusto_returned_json_bytes": returned_bytes,
-        "rows_ratio": returned_rows / sum(fetched.values()),
-        "bytes_ratio": returned_bytes / fetched_bytes,
-        "local_correlation_seconds": round(local_seconds, 2),
-        "duckdb_kql_seconds": round(kusto_seconds, 2),
+        "local_correlation_seconds": round(time.perf_counter() - started, 2),
     }
+
+
+class _MeasuredExecutor:
+    """duckdb-kql behind the kusto engine's executor interface, measuring every answer."""
+
+    target = "duckdb-kql"
+
+    def __init__(self, con: Any) -> None:
+        self.con = con
+        self.answers: dict[str, dict[str, float]] = {}
+
+    def execute(self, query: Any, window: Any) -> Any:
+        import duckdb_kql
+
+        from netlogs.correlate.kusto_facts import KustoAnswer
+        from netlogs.errors import QueryError
+
+        started = time.perf_counter()
+        try:
+            frame = duckdb_kql.query(self.con, query.text).pl()
+        except duckdb_kql.KqlError as exc:
+            raise QueryError(f"{query.name}: {str(exc).splitlines()[0]}") from None
+        seconds = time.perf_counter() - started
+        entry = self.answers.setdefault(query.name, {"rows": 0, "json_bytes": 0, "seconds": 0.0})
+        entry["rows"] += frame.height
+        entry["json_bytes"] += _json_bytes(frame)
+        entry["seconds"] = round(entry["seconds"] + seconds, 1)
+        return KustoAnswer(frame)
+
+
+def kusto_part(data: Path, folder: Path) -> dict[str, Any]:
+    import duckdb_kql
+    from scale_estate import scale_topology
+
+    from netlogs.pipeline.kusto_trace import trace_in_kusto
+
+    con = duckdb_kql.connect()
+    con.execute(f"SET memory_limit = '{DUCKDB_MEMORY}'")
+    con.execute("SET TimeZone = 'UTC'")
+    for path in sorted(folder.glob("*.parquet")):
+        columns = pl.read_parquet_schema(path)
+        select = ", ".join(
+            f'CAST("{c}" AS TIMESTAMP) AS "{c}"'
+            if isinstance(t, pl.Datetime)
+            else (f'CAST("{c}" AS JSON) AS "{c}"' if c == "Properties" else f'"{c}"')
+            for c, t in columns.items()
+        )
+        con.execute(f"CREATE TABLE \"{path.stem}\" AS SELECT {select} FROM read_parquet('{path}')")
+    executor = _MeasuredExecutor(con)
+    started = time.perf_counter()
+    result = trace_in_kusto(_request(data, folder), executor, scale_topology())
+    seconds = time.perf_counter() - started
+    answers = executor.answers
+    return {
+        "kusto_returned": answers,
+        "kusto_returned_rows_total": int(sum(a["rows"] for a in answers.values())),
+        "kusto_returned_json_bytes": int(sum(a["json_bytes"] for a in answers.values())),
+        "kusto_trace_seconds": round(seconds, 1),
+        "kusto_verdicts": len(result.flows),
+    }
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--scale", type=float, default=0.1)
+    parser.add_argument("--data", type=Path, required=True)
+    parser.add_argument("--part", choices=("local", "kusto", "both"), default="both")
+    args = parser.parse_args()
+    folder = _la_folder(args.scale, args.data)
+    gc.collect()
+    report: dict[str, Any] = {"scale": args.scale}
+    if args.part in ("local", "both"):
+        report.update(local_part(args.data, folder))
+        gc.collect()
+    if args.part in ("kusto", "both"):
+        report.update(kusto_part(args.data, folder))
+    if args.part == "both":
+        report["rows_ratio"] = (
+            report["kusto_returned_rows_total"] / report["local_fetched_rows_total"]
+        )
+        report["bytes_ratio"] = (
+            report["kusto_returned_json_bytes"] / report["local_fetched_json_bytes"]
+        )
+    report["load_average_after"] = [round(x, 2) for x in os.getloadavg()]
     print(json.dumps(report, indent=2))
 
 

@@ -67,6 +67,17 @@ _ZERO_FILLED = (*_COUNTS, "snat_candidate_count", *_FIREWALL, *_FLOW)
 
 
 @dataclass(frozen=True)
+class FactLegs:
+    """Which of the older tables the facts query reads besides the resource-specific ones:
+    legacy firewall rule text in ``AzureDiagnostics`` and NSG-era Traffic Analytics
+    (``AzureNetworkAnalytics_CL``). Both by default; a trace turns off the ones that
+    ``facts_sources`` found empty, so the server skips them."""
+
+    firewall_diagnostics: bool = True
+    nsg_flows: bool = True
+
+
+@dataclass(frozen=True)
 class FactQuery:
     """One rendered query of the kusto engine: its template name, text and SHA-256."""
 
@@ -107,9 +118,12 @@ def facts_dir() -> Path:
     return template_dir() / "facts"
 
 
-def fact_params(ctx: CorrelationContext, part: TimeWindow | None = None) -> dict[str, object]:
+def fact_params(
+    ctx: CorrelationContext, part: TimeWindow | None = None, legs: FactLegs = FactLegs()
+) -> dict[str, object]:
     """Every parameter of ``kql/facts/facts_common.kql`` from the correlation context; ``part``
-    is the slice of the window whose facts the query computes (the whole window by default)."""
+    is the slice of the window whose facts the query computes (the whole window by default),
+    ``legs`` the older tables it reads."""
     addresses, owners = snat_address_map(ctx.firewalls)
     required = ctx.required_firewall.lower() if ctx.required_firewall else ""
     part = part or ctx.window
@@ -134,6 +148,8 @@ def fact_params(ctx: CorrelationContext, part: TimeWindow | None = None) -> dict
         "snat_firewalls": sorted(set(owners)),
         "snat_destinations": snat_destinations(ctx),
         "max_candidates": MAX_LISTED_CANDIDATES,
+        "read_firewall_diagnostics": legs.firewall_diagnostics,
+        "read_nsg_flows": legs.nsg_flows,
     }
 
 
@@ -175,11 +191,17 @@ def snat_destinations(ctx: CorrelationContext) -> list[str]:
     return sorted(set(pairs))
 
 
-def fact_query(name: str, ctx: CorrelationContext, part: TimeWindow | None = None) -> FactQuery:
-    """``facts_common`` followed by the template ``name`` (facts_clients or facts_cited), for
-    the slice ``part`` of the window (the whole window by default)."""
+def fact_query(
+    name: str,
+    ctx: CorrelationContext,
+    part: TimeWindow | None = None,
+    legs: FactLegs = FactLegs(),
+) -> FactQuery:
+    """``facts_common`` followed by the template ``name`` (facts_clients, facts_cited or
+    facts_unparsed), for the slice ``part`` of the window (the whole window by default),
+    reading the older tables ``legs`` names."""
     folder = facts_dir()
-    common = render_query(load_template("facts_common", folder), fact_params(ctx, part))
+    common = render_query(load_template("facts_common", folder), fact_params(ctx, part, legs))
     params = cited_params(ctx) if name == "facts_cited" else {}
     tail = render_query(load_template(name, folder), params)
     return FactQuery(name, f"{common}{tail}")

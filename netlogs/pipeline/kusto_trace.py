@@ -6,7 +6,9 @@ per table come back. The verdict rules, the model and the reports are the local 
 
 Queries, in order: ``facts_sources`` (rows per table and the firewalls seen), the coverage
 probe (observed ingestion lags; a server that cannot run it leaves the default upper bounds and a
-``missing`` ledger entry), ``facts_clients`` and ``facts_cited``. A partial answer (the server hit
+``missing`` ledger entry), ``facts_clients`` and ``facts_cited`` (reading the older tables that
+``facts_sources`` found rows in, see ``kusto_tables``), ``facts_unparsed`` when legacy firewall
+text is read, and ``facts_dns``. A partial answer (the server hit
 a limit) marks every family partial and the ledger entry partial; a server error raises.
 """
 
@@ -28,6 +30,7 @@ from netlogs.correlate.context import cited_ends
 from netlogs.correlate.engine import CorrelatedEvidence
 from netlogs.correlate.kusto_evidence import kusto_correlated
 from netlogs.correlate.kusto_facts import (
+    FactLegs,
     FactQuery,
     KustoExecutor,
     fact_query,
@@ -47,7 +50,6 @@ from netlogs.model import (
     Gap,
     GapKind,
     IngestionLag,
-    LogFamily,
     PrivateEndpointRef,
     SourceStatus,
     SourceSummary,
@@ -57,7 +59,16 @@ from netlogs.model import (
     VaultSummary,
 )
 from netlogs.paths import expected_paths_to_vault
+from netlogs.pipeline.kusto_dns import dns_findings_of, dns_query
 from netlogs.pipeline.kusto_runs import QueryRunner
+from netlogs.pipeline.kusto_tables import (
+    fact_legs,
+    reads_dns_proxy_text,
+    refuse_unread_tables,
+    source_summaries,
+    unparsed_gaps,
+    with_unparsed,
+)
 from netlogs.pipeline.scope import (
     ClientNamer,
     find_vault,
@@ -74,17 +85,11 @@ from netlogs.schemas import FLOWS, FW_EVENTS, KV_REQUESTS, empty_frame
 from netlogs.sources.log_analytics.plan import lags_from_probe
 from netlogs.topology.model import Topology
 from netlogs.verdicts import judge_flows
+from netlogs.verdicts.dns import with_dns_findings
 
 # Live traces whose window is longer than this run in Kusto unless --engine local is given:
 # a day of a busy vault is already millions of firewall rows to pull through the query API.
 KUSTO_DEFAULT_ABOVE = timedelta(hours=24)
-
-_TABLE_FAMILY = {
-    "AZKVAuditLogs": LogFamily.KEYVAULT,
-    "AZFWNetworkRule": LogFamily.FIREWALL,
-    "AZFWApplicationRule": LogFamily.FIREWALL,
-    "NTANetAnalytics": LogFamily.FLOW,
-}
 
 
 def trace_in_kusto(
@@ -103,18 +108,22 @@ def trace_in_kusto(
         raise ConfigError("--engine kusto supports --reuse-window up to 1d; use --engine local")
     ctx = _base_context(request, topology)
     run = QueryRunner(executor, request.window)
-    sources_rows = run(sources_query(ctx))
-    _refuse_unread_tables(sources_rows)
+    sources_rows, legs, unparsed = _read_sources(run, ctx)
     lags = _ingestion_lags(run, request.window)
     ctx, sources = _with_sources(ctx, sources_rows, run.partial, lags)
-    facts_query = fact_query("facts_clients", ctx)
-    facts_rows, cited_rows = _sliced_facts(run, ctx)
+    facts_query = fact_query("facts_clients", ctx, legs=legs)
+    facts_rows, cited_rows = _sliced_facts(run, ctx, legs)
+    dns_rows = run(
+        dns_query(ctx.vault.name, request.window, proxy_text=reads_dns_proxy_text(sources_rows))
+    )
     if run.partial:  # a limit hit after the sources query: every family is incomplete
         ctx, sources = _with_sources(ctx, sources_rows, run.partial, lags)
     firewalls = sources_rows.filter(pl.col("Source") == "firewall")
     correlated = kusto_correlated(facts_rows, cited_rows, firewalls, with_timeline=request.timeline)
     judged = judged_topology(topology, ctx.vault, request.required_firewall)
-    verdicts = _judged(request, judged, ctx, correlated)
+    flows, gaps = _judged(request, judged, ctx, correlated)
+    flows, gaps = with_dns_findings(flows, gaps, dns_findings_of(dns_rows), ctx)
+    gaps = (*gaps, *unparsed_gaps(unparsed))
     tables = EvidenceTables(
         kv_requests=empty_frame(KV_REQUESTS),
         fw_events=empty_frame(FW_EVENTS),
@@ -129,7 +138,7 @@ def trace_in_kusto(
         window=request.window,
         tables=tables,
         collected=CollectedEvidence(raw_tables=(), ledger=run.ledger, queries=run.queries),
-        verdicts=verdicts,
+        verdicts=(flows, gaps),
         timeline=correlated.timeline if request.timeline else None,
         judged=judged,
     )
@@ -139,17 +148,22 @@ def trace_in_kusto(
     return replace(result, engine=engine)
 
 
-def _refuse_unread_tables(rows: pl.DataFrame) -> None:
-    """Raises UnreadTablesError when the window has evidence in tables the facts do not read:
-    their rows would be silently missing from the verdicts."""
-    legacy = rows.filter((pl.col("Source") == "legacy") & (pl.col("Rows") > 0))
-    if legacy.height:
-        names = tuple(str(name) for name in legacy.get_column("Firewall").to_list())
-        counts = legacy.get_column("Rows").to_list()
-        listed = ", ".join(f"{name} ({n} rows)" for name, n in zip(names, counts, strict=True))
-        raise UnreadTablesError(
-            f"evidence in {listed} is not read by the kusto engine: use --engine local", names
-        )
+def _read_sources(
+    run: QueryRunner, ctx: CorrelationContext
+) -> tuple[pl.DataFrame, FactLegs, pl.DataFrame]:
+    """``facts_sources``' answer (with the unparsed legacy rows added), the older tables the
+    facts read, and ``facts_unparsed``' answer (empty unless legacy rule text is read).
+
+    Raises:
+        UnreadTablesError: the window has evidence in tables the facts do not read.
+    """
+    rows = run(sources_query(ctx))
+    refuse_unread_tables(rows)
+    legs = fact_legs(rows)
+    unparsed = pl.DataFrame({"Category": [], "Rows": [], "FirstRecord": []})
+    if legs.firewall_diagnostics:  # rows whose text the facts could not take apart
+        unparsed = run(fact_query("facts_unparsed", ctx, legs=legs))
+    return with_unparsed(rows, unparsed), legs, unparsed
 
 
 def _daily_rows(rows: pl.DataFrame) -> tuple[DailyRows, ...]:
@@ -169,10 +183,12 @@ def _daily_rows(rows: pl.DataFrame) -> tuple[DailyRows, ...]:
     return tuple(sorted(daily, key=lambda d: (d.day, d.table)))
 
 
-def _sliced_facts(run: QueryRunner, ctx: CorrelationContext) -> tuple[pl.DataFrame, pl.DataFrame]:
+def _sliced_facts(
+    run: QueryRunner, ctx: CorrelationContext, legs: FactLegs
+) -> tuple[pl.DataFrame, pl.DataFrame]:
     """facts_clients and facts_cited, each run per time slice if the server reports a limit."""
-    facts = run.sliced(lambda part: fact_query("facts_clients", ctx, part))
-    cited = run.sliced(lambda part: fact_query("facts_cited", ctx, part))
+    facts = run.sliced(lambda part: fact_query("facts_clients", ctx, part, legs))
+    cited = run.sliced(lambda part: fact_query("facts_cited", ctx, part, legs))
     facts_rows = facts[0]
     if len(facts) > 1:
         facts_rows, note = merge_facts(facts, MAX_LISTED_CANDIDATES)
@@ -206,7 +222,7 @@ def _base_context(request: TraceRequest, topology: Topology) -> CorrelationConte
 def _with_sources(
     ctx: CorrelationContext, rows: pl.DataFrame, partial: str, lags: list[IngestionLag]
 ) -> tuple[CorrelationContext, tuple[SourceSummary, ...]]:
-    sources = _source_summaries(rows, partial=partial)
+    sources = source_summaries(rows, partial=partial)
     statuses, details = family_statuses(sources)
     by_family = family_lags(lags, sources)
     partial_tables = frozenset(
@@ -267,37 +283,6 @@ def _vault_summary(
         ),
         required_firewall_note=required_firewall_note(flag),
     )
-
-
-def _source_summaries(rows: pl.DataFrame, *, partial: str) -> tuple[SourceSummary, ...]:
-    """One summary per table the facts read (rows counted on the server); a table with no
-    rows in the window is missing."""
-    counts = {
-        str(source): int(n)
-        for source, n in rows.filter(~pl.col("Source").is_in(["firewall", "day", "legacy"]))
-        .select("Source", "Rows")
-        .iter_rows()
-    }
-    summaries = []
-    for table, family in _TABLE_FAMILY.items():
-        rows_in_window = counts.get(table, 0)
-        status, detail = SourceStatus.COMPLETE, ""
-        if partial:
-            status, detail = SourceStatus.PARTIAL, f"kusto engine: {partial}"
-        elif not rows_in_window:  # absent table or no rows: nothing proves it is collected
-            status, detail = SourceStatus.MISSING, "no rows in the window"
-        summaries.append(
-            SourceSummary(
-                family=family,
-                table=table,
-                rows=rows_in_window,
-                status=status,
-                detail=detail,
-                read=rows_in_window,
-                used=rows_in_window,
-            )
-        )
-    return tuple(summaries)
 
 
 def kusto_or_local(

@@ -176,7 +176,16 @@ def with_dns_evidence(
 ) -> tuple[tuple[FlowResult, ...], tuple[Gap, ...]]:
     """Each flow with its DNS proxy rows cited and used (verdicts unchanged), plus the gaps
     where the answers contradict the model's name resolution."""
-    findings = dns_findings(dns, ctx)
+    return with_dns_findings(flows, gaps, dns_findings(dns, ctx), ctx)
+
+
+def with_dns_findings(
+    flows: tuple[FlowResult, ...],
+    gaps: tuple[Gap, ...],
+    findings: dict[str, DnsFinding],
+    ctx: CorrelationContext,
+) -> tuple[tuple[FlowResult, ...], tuple[Gap, ...]]:
+    """``with_dns_evidence`` from findings already made (the kusto engine's DNS leg)."""
     if not findings:
         return flows, gaps
     updated: list[FlowResult] = []

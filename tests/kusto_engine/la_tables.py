@@ -20,6 +20,7 @@ _KUSTO_TYPES = {
     pl.Int32: "int",
     pl.Int64: "long",
     pl.Boolean: "bool",
+    pl.Float64: "real",
 }
 _AUTH_TYPE = {
     "public": "PublicIP",
@@ -138,6 +139,101 @@ def la_tables(tables: EvidenceTables) -> dict[str, pl.DataFrame]:
         "AZFWApplicationRule": _application_rules(tables.fw_events),
         "NTANetAnalytics": _flows(tables.flows),
     }
+    return {
+        name: frame.sort("TimeGenerated", maintain_order=True) for name, frame in frames.items()
+    }
+
+
+def _firewall_message(fw: pl.DataFrame) -> pl.Expr:
+    """The legacy ``msg_s`` text of each event, in the shapes seen in the wild: trailing
+    ". " or none, "Allow.." (double period), lower-case actions, policy fields, "No rule
+    matched" free text, and a stated reason (see normalize/firewall_msg.py)."""
+    i = pl.int_range(pl.len())
+    destination = pl.coalesce("dst_ip", "fqdn")
+    port = pl.col("dst_port").cast(pl.String).fill_null("")
+    head = pl.concat_str(
+        pl.when(pl.col("kind") == "application").then(pl.lit("HTTPS")).otherwise(
+            pl.col("protocol").fill_null("TCP")
+        ),
+        pl.lit(" request from "), "src_ip", pl.lit(":"), pl.col("src_port").cast(pl.String),
+        pl.lit(" to "), destination, pl.lit(":"), port,
+    )  # fmt: skip
+    action = pl.when(i % 5 == 1).then(pl.col("action").str.to_lowercase()).otherwise("action")
+    dots = pl.when(i % 4 == 2).then(pl.lit("..")).otherwise(pl.lit("."))
+    rule = pl.concat_str(
+        pl.when(i % 3 == 0).then(pl.lit(" Policy: pol-1. Rule Collection Group: rcg.")),
+        pl.lit(" Rule Collection: "), pl.col("rule_collection").fill_null("rc"),
+        pl.lit(". Rule: "), "rule",
+        ignore_nulls=True,
+    )  # fmt: skip
+    reason = pl.when(i % 2 == 0).then(
+        pl.concat_str(pl.lit(" "), "action_reason")
+    ).otherwise(pl.concat_str(pl.lit(" Reason: "), "action_reason"))
+    tail = pl.when(pl.col("rule").is_not_null()).then(rule).otherwise(reason).fill_null("")
+    end = pl.when(i % 3 == 1).then(pl.lit(". ")).otherwise(pl.lit(""))
+    return pl.concat_str(head, pl.lit(". Action: "), action, dots, tail, end)
+
+
+def _legacy_firewall(fw: pl.DataFrame) -> pl.DataFrame:
+    """Network and application events as legacy AzureDiagnostics rule-log rows (msg_s)."""
+    rows = fw.filter(pl.col("kind").is_in(["network", "application"]))
+    application = pl.col("kind") == "application"
+    return rows.select(
+        pl.col("time").alias("TimeGenerated"),
+        pl.lit("MICROSOFT.NETWORK").alias("ResourceProvider"),
+        pl.when(application).then(pl.lit("AzureFirewallApplicationRule"))
+        .otherwise(pl.lit("AzureFirewallNetworkRule")).alias("Category"),
+        pl.when(application).then(pl.lit("AzureFirewallApplicationRuleLog"))
+        .otherwise(pl.lit("AzureFirewallNetworkRuleLog")).alias("OperationName"),
+        pl.col("firewall").str.to_uppercase().fill_null("").alias("Resource"),
+        _firewall_id(rows),
+        _firewall_message(rows).alias("msg_s"),
+        pl.lit("AzureDiagnostics").alias("Type"),
+    )  # fmt: skip
+
+
+def _nsg_flows(flows: pl.DataFrame) -> pl.DataFrame:
+    """Flows as NSG-era Traffic Analytics rows; flows to public addresses in the schema-1
+    shape (no SrcIP_s/DestIP_s: the VM in VMIP_s, the remote side in PublicIPs_s)."""
+    modern = _flows(flows)
+    public = ~pl.col("DestIp").str.starts_with("10.") & (pl.col("FlowDirection") == "O")
+    entry = pl.concat_str(pl.col("DestIp"), pl.lit("|1|0|0|0|0|0"))
+    return modern.select(
+        "TimeGenerated",
+        pl.col("FlowStartTime").alias("FlowStartTime_t"),
+        pl.col("FlowEndTime").alias("FlowEndTime_t"),
+        pl.lit("FlowLog").alias("SubType_s"),
+        pl.lit("2").alias("FASchemaVersion_s"),
+        pl.when(public).then(pl.lit("AzurePublic")).otherwise(pl.lit("IntraVNet")).alias("FlowType_s"),
+        pl.when(public).then(pl.lit("")).otherwise("SrcIp").alias("SrcIP_s"),
+        pl.when(public).then(pl.lit("")).otherwise("DestIp").alias("DestIP_s"),
+        pl.when(public).then("SrcIp").otherwise(pl.lit("")).alias("VMIP_s"),
+        pl.when(public).then(entry).otherwise(pl.lit("")).alias("PublicIPs_s"),
+        pl.col("DestPort").cast(pl.Float64).alias("DestPort_d"),
+        pl.col("FlowDirection").alias("FlowDirection_s"),
+        pl.col("FlowStatus").alias("FlowStatus_s"),
+        *(pl.col(c).cast(pl.Float64).alias(f"{c}_d") for c in (
+            "AllowedInFlows", "AllowedOutFlows", "DeniedInFlows", "DeniedOutFlows")),
+        pl.col("AclRule").alias("NSGRule_s"),
+        pl.lit("AzureNetworkAnalytics_CL").alias("Type"),
+    )  # fmt: skip
+
+
+def legacy_la_tables(tables: EvidenceTables, switch: Any) -> dict[str, pl.DataFrame]:
+    """Like ``la_tables``, with the firewall and flow rows before ``switch`` in the older
+    tables (firewall text in AzureDiagnostics, NSG-era Traffic Analytics), as in a workspace
+    whose settings moved to resource-specific tables at that instant."""
+    early, late = pl.col("time") < switch, pl.col("time") >= switch
+    flow_early = pl.col("time_start") < switch
+    recent = EvidenceTables(
+        kv_requests=tables.kv_requests,
+        fw_events=tables.fw_events.filter(late),
+        flows=tables.flows.filter(~flow_early),
+        dns=tables.dns,
+    )
+    frames = la_tables(recent)
+    frames["AzureDiagnostics"] = _legacy_firewall(tables.fw_events.filter(early))
+    frames["AzureNetworkAnalytics_CL"] = _nsg_flows(tables.flows.filter(flow_early))
     return {
         name: frame.sort("TimeGenerated", maintain_order=True) for name, frame in frames.items()
     }

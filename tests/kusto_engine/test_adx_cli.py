@@ -78,6 +78,7 @@ def test_trace_on_a_cluster_matches_the_local_engine(
         "coverage_probe": "missing",  # the emulator has no ingestion_time(): default lags
         "facts_clients": "complete",
         "facts_cited": "complete",
+        "facts_dns": "complete",  # no legacy firewall text: no facts_unparsed query
     }
     probe = next(e for e in document["ledger"] if e["template"] == "coverage_probe")
     assert "ingestion latency not measured: default lags used" in probe["detail"]

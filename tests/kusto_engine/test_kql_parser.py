@@ -7,7 +7,8 @@ from typing import Any
 
 import pytest
 
-from netlogs.correlate.kusto_facts import fact_query, sources_query
+from netlogs.correlate.kusto_facts import FactLegs, fact_query, sources_query
+from netlogs.pipeline.kusto_dns import dns_query
 from tests.kql.conftest import KustoRun
 from tests.kusto_engine.conftest import Scenario
 from tests.kusto_engine.test_differential import context_of
@@ -18,10 +19,27 @@ def test_fact_queries_have_no_errors_or_warnings(
     kusto: KustoRun, sample_scenario: Scenario
 ) -> None:
     ctx = context_of(sample_scenario)
-    queries = [fact_query("facts_clients", ctx), fact_query("facts_cited", ctx), sources_query(ctx)]
-    results = kusto([{"id": q.name, "text": q.text} for q in queries])
+    off = FactLegs(firewall_diagnostics=False, nsg_flows=False)
+    queries = [
+        fact_query("facts_clients", ctx),
+        fact_query("facts_cited", ctx),
+        fact_query("facts_unparsed", ctx),
+        sources_query(ctx),
+        dns_query(ctx.vault.name, ctx.window, proxy_text=True),
+    ]
+    sent = [{"id": q.name, "text": q.text} for q in queries]
+    sent.append(
+        {
+            "id": "facts_clients_without_older_tables",
+            "text": fact_query("facts_clients", ctx, legs=off).text,
+        }
+    )
+    results = kusto(sent)
     diagnostics: dict[str, list[dict[str, Any]]] = {r["id"]: r["diagnostics"] for r in results}
-    assert set(diagnostics) == {"facts_clients", "facts_cited", "facts_sources"}
+    assert set(diagnostics) == {
+        "facts_clients", "facts_cited", "facts_unparsed", "facts_sources", "facts_dns",
+        "facts_clients_without_older_tables",
+    }  # fmt: skip
     for name, found in diagnostics.items():
         assert found == [], (name, found)
 

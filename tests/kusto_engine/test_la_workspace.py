@@ -116,6 +116,7 @@ def test_workspace_trace_runs_the_facts_in_the_workspace(
         "// netlogs template coverage_probe",
         "// netlogs template facts_common",
         "// netlogs template facts_common",
+        "// netlogs template facts_dns",
     ]
     ledger = {e["template"]: e["status"] for e in document["ledger"]}
     assert ledger["coverage_probe"] == "missing" and ledger["facts_clients"] == "complete"

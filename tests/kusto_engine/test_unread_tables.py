@@ -30,6 +30,7 @@ def _with_legacy(scenario: Scenario, offset: timedelta) -> Any:
             "TimeGenerated": [at, at, at, at],
             "ResourceProvider": ["MICROSOFT.KEYVAULT"] * 3 + ["MICROSOFT.WEB"],
             "Category": ["AuditEvent"] * 3 + ["AppServiceHTTPLogs"],
+            "Resource": ["KV-CONTOSO-PROD"] * 3 + ["APP-1"],
         }
     )
     con = duckdb_kql.connect()
@@ -65,3 +66,22 @@ def test_legacy_rows_outside_the_window_do_not_matter(sample_scenario: Scenario)
         sample_scenario.request(), DuckdbExecutor(con), None, sample_scenario.topology
     )
     assert result.engine is not None and result.engine.name == "kusto"
+
+
+def test_structured_categories_in_azurediagnostics_are_refused(sample_scenario: Scenario) -> None:
+    """AZFW* categories sent to AzureDiagnostics (flattened columns) are not read: refused."""
+    request = sample_scenario.request()
+    assert request.window is not None
+    rows = pl.DataFrame(
+        {
+            "TimeGenerated": [request.window.start + timedelta(minutes=1)] * 2,
+            "ResourceProvider": ["MICROSOFT.NETWORK"] * 2,
+            "Category": ["AZFWNetworkRule", "AZFWDnsQuery"],
+            "Resource": ["FW-HUB"] * 2,
+        }
+    )
+    con = duckdb_kql.connect()
+    load_into_duckdb(con, {**sample_scenario.frames, "AzureDiagnostics": rows})
+    with pytest.raises(UnreadTablesError, match=r"AZFWNetworkRule \(1 rows\)") as raised:
+        kusto_or_local(request, DuckdbExecutor(con), None, sample_scenario.topology)
+    assert "AzureDiagnostics/AZFWDnsQuery (1 rows)" in str(raised.value)
