@@ -11,7 +11,6 @@ import polars as pl
 import pytest
 
 from netlogs.model import LogFamily
-from netlogs.normalize import filter_evidence, normalize_evidence
 from netlogs.pipeline.kusto_dns import dns_findings_of, dns_query
 from netlogs.pipeline.kusto_trace import trace_in_kusto
 from netlogs.pipeline.scope import vault_private_endpoints
@@ -20,7 +19,7 @@ from netlogs.sources.files import FileSource
 from netlogs.verdicts.dns import dns_findings
 from tests.kusto_engine.conftest import DuckdbExecutor, Scenario
 from tests.kusto_engine.la_tables import load_into_duckdb, write_query_api_files
-from tests.kusto_engine.test_differential import context_of
+from tests.kusto_engine.test_differential import context_of, used_rows
 
 NAME = "kv-contoso-prod.vault.azure.net."
 ALIAS = "kv-contoso-prod.privatelink.vaultcore.azure.net."
@@ -100,9 +99,7 @@ def test_same_dns_facts_per_client(dns_scenario: Scenario) -> None:
         ctx.window, firewall_lead=ctx.reuse_window + ctx.clock_skew,
     )  # fmt: skip
     collected = FileSource(dns_scenario.logs).collect(query)
-    tables = filter_evidence(
-        normalize_evidence(collected.raw_tables, collected.parse_issues), query
-    )
+    tables = used_rows(collected, query)
     local = dns_findings(tables.dns, ctx)
     text = dns_query(vault.name, ctx.window, proxy_text=True).text
     kusto = dns_findings_of(duckdb_kql.query(dns_scenario.con, text).pl())

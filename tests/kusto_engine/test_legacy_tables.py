@@ -5,16 +5,15 @@ engine reads them in the same unions, and both engines give the same facts and v
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 import duckdb_kql
 import polars as pl
 import pytest
 
-from netlogs.cli.trace_engine import kusto_or_local
 from netlogs.correlate.kusto_facts import FactLegs, fact_query, facts_frame
-from netlogs.model import GapKind, SourceStatus
-from netlogs.pipeline.kusto_trace import trace_in_kusto
+from netlogs.model import GapKind, SourceStatus, TraceResult
+from netlogs.pipeline.kusto_trace import kusto_or_local, trace_in_kusto
 from netlogs.pipeline.trace import trace
 from netlogs.sources.files import FileSource
 from netlogs.topology.loader import load_topology
@@ -80,12 +79,21 @@ def test_same_verdicts_and_no_fallback(legacy_scenario: Scenario) -> None:
     kusto = trace_in_kusto(request, DuckdbExecutor(legacy_scenario.con), legacy_scenario.topology)
     assert len(local.flows) >= 10
     assert _verdicts(kusto) == _verdicts(local)
+    # a cited row names the table it was read from (an older table, not its successor)
+    assert _cited_tables(kusto) == _cited_tables(local)
+    cited = {table for _, _, table in _cited_tables(kusto)}
+    assert {"AzureDiagnostics", "AzureNetworkAnalytics_CL"} <= cited
     read = {s.table: s.rows for s in kusto.sources}
     assert read["AzureDiagnostics/AzureFirewallNetworkRule"] > 0
     assert (
         read["AzureNetworkAnalytics_CL"]
         == legacy_scenario.frames["AzureNetworkAnalytics_CL"].height
     )
+
+
+def _cited_tables(result: TraceResult) -> set[tuple[str, datetime, str]]:
+    return {(f.client_ip, e.time, e.table) for f in result.flows for e in f.evidence
+            if e.source.value in ("firewall", "flow")}
 
 
 # Rule-log text shapes seen in the wild, each from its own client to the vault's endpoint
