@@ -191,27 +191,39 @@ def snat_destinations(ctx: CorrelationContext) -> list[str]:
     return sorted(set(pairs))
 
 
+ClientShare = tuple[int, int]  # (residue, modulus) of the clients' IPv4 addresses
+
+
 def fact_query(
     name: str,
     ctx: CorrelationContext,
     part: TimeWindow | None = None,
     legs: FactLegs = FactLegs(),
+    clients: ClientShare = (0, 1),
 ) -> FactQuery:
     """``facts_common`` followed by the template ``name`` (facts_clients, facts_cited or
     facts_unparsed), for the slice ``part`` of the window (the whole window by default),
-    reading the older tables ``legs`` names."""
+    reading the older tables ``legs`` names; facts_cited for the share ``clients`` of them."""
     folder = facts_dir()
     common = render_query(load_template("facts_common", folder), fact_params(ctx, part, legs))
-    params = cited_params(ctx) if name == "facts_cited" else {}
+    params = cited_params(ctx, clients) if name == "facts_cited" else {}
     tail = render_query(load_template(name, folder), params)
     return FactQuery(name, f"{common}{tail}")
 
 
-def cited_params(ctx: CorrelationContext) -> dict[str, object]:
-    """facts_cited's parameters: the rows cited per client and kind (``cited_ends``)."""
+def cited_params(ctx: CorrelationContext, clients: ClientShare = (0, 1)) -> dict[str, object]:
+    """facts_cited's parameters: the rows cited per client and kind (``cited_ends``), for the
+    clients whose IPv4 address modulo ``clients[1]`` is ``clients[0]``."""
     ends = cited_ends(ctx.evidence_per_kind)
     first, last = ends if ends is not None else (0, 0)
-    return {"cited_first": first, "cited_last": last, "cite_all": ends is None}
+    share, shares = clients
+    return {
+        "cited_first": first,
+        "cited_last": last,
+        "cite_all": ends is None,
+        "client_part": share,
+        "client_parts": shares,
+    }
 
 
 def sources_query(ctx: CorrelationContext) -> FactQuery:

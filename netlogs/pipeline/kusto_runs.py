@@ -15,7 +15,7 @@ from datetime import timedelta
 
 import polars as pl
 
-from netlogs.correlate.kusto_facts import FactQuery, KustoAnswer, KustoExecutor
+from netlogs.correlate.kusto_facts import ClientShare, FactQuery, KustoAnswer, KustoExecutor
 from netlogs.errors import SourceError
 from netlogs.model import LedgerEntry, QueryRecord, SourceStatus, TimeWindow
 from netlogs.terms import utc_text
@@ -23,6 +23,9 @@ from netlogs.terms import utc_text
 # The smallest slice a limit splits a window into: an hour of a busy vault's firewall rows is
 # far below Kusto's per-query memory and result limits.
 MIN_SLICE = timedelta(hours=1)
+# Shares of the clients a per-client answer is split into before time slices are tried
+# (residues of the IPv4 address: 64 shares of 20,000 clients are ~300 clients each).
+MAX_CLIENT_SHARES = 64
 # How a limit shows in the server's reason (ADX error codes, Log Analytics PartialError text).
 _LIMIT_MARKERS = (
     "e_query_result_set_too_large",
@@ -84,6 +87,40 @@ class QueryRunner:
         span = f"{utc_text(part.start, 'seconds')}/{utc_text(part.end, 'seconds')}"
         reason = f"time slice: {span} hit a limit ({answer.partial})"
         return [frame for half in split for frame in self._slices(build, half, reason)]
+
+    def shared(
+        self, build: Callable[[TimeWindow, ClientShare], FactQuery]
+    ) -> list[pl.DataFrame]:
+        """The answers of a per-client query (``build(slice, share)``): the whole window for
+        every client unless the server reports a limit; then asked again per share of the
+        clients (halving the share until ``MAX_CLIENT_SHARES``), and past that per time slice.
+        Time slices alone cannot shrink an answer bounded per client (the cited rows): each
+        slice returns up to N rows per client and kind again; shares of the clients can."""
+        return self._shares(build, self.window, (0, 1), "")
+
+    def _shares(
+        self,
+        build: Callable[[TimeWindow, ClientShare], FactQuery],
+        part: TimeWindow,
+        clients: ClientShare,
+        why: str,
+    ) -> list[pl.DataFrame]:
+        share, shares = clients
+        if shares >= MAX_CLIENT_SHARES:
+            return self._slices(lambda piece: build(piece, clients), part, why)
+        query = build(part, clients)
+        answer = self.executor.execute(query, self.window)
+        if not (answer.partial and is_limit(answer.partial)):
+            self._use(query, part, answer, why)
+            return [answer.frame]
+        who = "all clients" if shares == 1 else f"the clients at {share} mod {shares}"
+        reason = f"{who} (IPv4 address) hit a limit ({answer.partial}); asked per half of them"
+        halves_of_share = ((share, 2 * shares), (share + shares, 2 * shares))
+        return [
+            frame
+            for half in halves_of_share
+            for frame in self._shares(build, part, half, reason)
+        ]
 
     def optional(self, query: FactQuery, fallback: str) -> pl.DataFrame | None:
         """``query``'s rows, or None when the server cannot run it (ledger: missing)."""

@@ -186,9 +186,12 @@ def _daily_rows(rows: pl.DataFrame) -> tuple[DailyRows, ...]:
 def _sliced_facts(
     run: QueryRunner, ctx: CorrelationContext, legs: FactLegs
 ) -> tuple[pl.DataFrame, pl.DataFrame]:
-    """facts_clients and facts_cited, each run per time slice if the server reports a limit."""
+    """facts_clients and facts_cited, run again per time slice (facts_cited first per share of
+    the clients) if the server reports a limit."""
     facts = run.sliced(lambda part: fact_query("facts_clients", ctx, part, legs))
-    cited = run.sliced(lambda part: fact_query("facts_cited", ctx, part, legs))
+    cited = run.shared(
+        lambda part, clients: fact_query("facts_cited", ctx, part, legs, clients)
+    )
     facts_rows = facts[0]
     if len(facts) > 1:
         facts_rows, note = merge_facts(facts, MAX_LISTED_CANDIDATES)

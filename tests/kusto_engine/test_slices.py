@@ -71,6 +71,11 @@ def test_limit_splits_the_window_and_the_facts_merge(
         assert len(entries) == 4
         assert {status for status, _ in entries} == {SourceStatus.COMPLETE}
         assert all("hit a limit" in detail for _, detail in entries)
+    # the cited rows (at most N per client and kind in every slice) split by clients, not time
+    cited = [e for e in sliced.ledger if e.template == "facts_cited"]
+    assert all("asked per half of them" in e.detail for e in cited), [e.detail for e in cited]
+    assert any(e.detail.startswith("all clients (IPv4 address) hit a limit") for e in cited)
+    assert {(e.start, e.end) for e in cited} == {(request.window.start, request.window.end)}
     spans = [(e.start, e.end) for e in sliced.ledger if e.template == "facts_clients"]
     assert request.window is not None
     assert spans[0][0] == request.window.start and spans[-1][1] == request.window.end
@@ -82,6 +87,7 @@ def test_limit_at_the_smallest_slice_stays_partial(
     sample_scenario: Scenario, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setattr("netlogs.pipeline.kusto_runs.MIN_SLICE", timedelta(minutes=30))
+    monkeypatch.setattr("netlogs.pipeline.kusto_runs.MAX_CLIENT_SHARES", 2)
     request = sample_scenario.request()
     executor = LimitedExecutor(sample_scenario.con, None)
     result = trace_in_kusto(request, executor, sample_scenario.topology)
@@ -91,6 +97,9 @@ def test_limit_at_the_smallest_slice_stays_partial(
     assert {status for status, _ in entries} == {SourceStatus.PARTIAL}
     assert all("E_QUERY_RESULT_SET_TOO_LARGE" in detail for _, detail in entries)
     assert {s.status for s in result.sources} == {SourceStatus.PARTIAL}
+    # the cited rows: two shares of the clients, then each share in two time slices
+    cited = _entries(result, "facts_cited")
+    assert len(cited) == 4 and {status for status, _ in cited} == {SourceStatus.PARTIAL}
 
 
 @pytest.mark.usefixtures("short_slices")
