@@ -247,25 +247,13 @@ def evidence_source(
             root, csv_timezone=csv_timezone, skip_unknown=skip_unknown, prefilter=True
         )
     settings = live or LiveSettings()
-    if settings.credential is not None:  # a caller's own credential (a notebook, a test)
-        from netlogs.sources.log_analytics import LogAnalyticsSource  # noqa: PLC0415
-
-        return LogAnalyticsSource(
-            tuple(workspaces),
-            credential=settings.credential,
-            endpoint=settings.endpoint,
-            cloud=settings.cloud,
-            connection_verify=settings.ca_bundle,
-            timeout_s=settings.timeout_s,
-            now=now,
-            progress=settings.progress,
-        )
     # azure-* is loaded only for a live trace; signed in as discovery is (one token, first)
     from netlogs.pipeline.live_sources import workspace_source  # noqa: PLC0415
 
     return workspace_source(
         tuple(workspaces),
         cloud=settings.cloud,
+        credential=settings.credential,  # a caller's own (a notebook, a test), else signed in
         endpoint=settings.endpoint,
         connection_verify=settings.ca_bundle,
         timeout_s=settings.timeout_s,

@@ -17,10 +17,15 @@ from netlogs.sources.log_analytics import LogAnalyticsSource
 
 
 def workspace_source(
-    workspaces: Sequence[str], *, cloud: str | None = None, **settings: Any
+    workspaces: Sequence[str],
+    *,
+    cloud: str | None = None,
+    credential: Any | None = None,
+    **settings: Any,
 ) -> LogAnalyticsSource:
     """A Log Analytics source over ``workspaces``, already signed in for the query API of
-    ``cloud`` (default AzureCloud); ``settings`` are ``LogAnalyticsSource``'s other arguments.
+    ``cloud`` (default AzureCloud) unless the caller brings its own ``credential``;
+    ``settings`` are ``LogAnalyticsSource``'s other arguments.
 
     Raises:
         AuthError: no sign-in, or an expired one (one line: run ``az login``).
@@ -29,5 +34,6 @@ def workspace_source(
     resolved = resolve_cloud(cloud)
     if settings.get("endpoint") is None:  # NETLOGS_LOGS_ENDPOINT, as for discovery
         settings["endpoint"] = resolved.logs_endpoint
-    credential = sign_in(resolved, scope=resolved.logs_scope)
+    if credential is None:
+        credential = sign_in(resolved, scope=resolved.logs_scope)
     return LogAnalyticsSource(workspaces, credential=credential, cloud=resolved.name, **settings)
