@@ -163,8 +163,10 @@ class _MeasuredExecutor:
     def __init__(self, con: Any) -> None:
         self.con = con
         self.answers: dict[str, dict[str, float]] = {}
+        self.limited = 0  # answers refused for memory (re-asked in smaller pieces)
 
     def execute(self, query: Any, window: Any) -> Any:
+        import duckdb
         import duckdb_kql
 
         from netlogs.correlate.kusto_facts import KustoAnswer
@@ -175,12 +177,21 @@ class _MeasuredExecutor:
             frame = duckdb_kql.query(self.con, query.text).pl()
         except duckdb_kql.KqlError as exc:
             raise QueryError(f"{query.name}: {str(exc).splitlines()[0]}") from None
+        except duckdb.OutOfMemoryException:
+            # what Kusto answers when a query needs more memory than a node has: a limit, which
+            # the engine meets by asking per share of the clients or per time slice
+            self.limited += 1
+            return KustoAnswer(frame_empty(), partial="E_LOW_MEMORY_CONDITION (emulator)")
         seconds = time.perf_counter() - started
         entry = self.answers.setdefault(query.name, {"rows": 0, "json_bytes": 0, "seconds": 0.0})
         entry["rows"] += frame.height
         entry["json_bytes"] += _json_bytes(frame)
         entry["seconds"] = round(entry["seconds"] + seconds, 1)
         return KustoAnswer(frame)
+
+
+def frame_empty() -> pl.DataFrame:
+    return pl.DataFrame()
 
 
 def kusto_part(data: Path, folder: Path) -> dict[str, Any]:
@@ -212,6 +223,9 @@ def kusto_part(data: Path, folder: Path) -> dict[str, Any]:
         "kusto_returned_json_bytes": int(sum(a["json_bytes"] for a in answers.values())),
         "kusto_trace_seconds": round(seconds, 1),
         "kusto_verdicts": len(result.flows),
+        "kusto_answers_refused_for_memory": executor.limited,
+        "kusto_partial_sources": sorted(s.table for s in result.sources if s.status == "partial"),
+        "facts_cited_answers": [e.detail for e in result.ledger if e.template == "facts_cited"],
     }
 
 
