@@ -2,8 +2,8 @@
 
 Secured hub with routing intent (Private + Internet): a spoke client reaches the vault's
 private endpoint in another spoke through the hub firewall (its network-rule records prove it);
-a client in the endpoint's own VNet bypasses the hub firewall (semantics part 2, §1.6; Azure
-docs: firewall-manager/private-link-inspection-secure-virtual-hub).
+a client in the endpoint's own VNet bypasses the hub firewall (Azure docs:
+firewall-manager/private-link-inspection-secure-virtual-hub).
 """
 
 from __future__ import annotations
@@ -14,13 +14,10 @@ from pathlib import Path
 import pytest
 
 from netlogs.cli import main
+from tests.verdicts.ledger_records import SUB, kv_record
 
-SUB = "5f0c1b2a-0000-4000-8000-000000000001"
-KV_ID = f"/SUBSCRIPTIONS/{SUB}/RESOURCEGROUPS/RG-APP/PROVIDERS/MICROSOFT.KEYVAULT/VAULTS/KV-LEDGER"
 FW_ID = (f"/subscriptions/{SUB}/resourcegroups/rg-net/providers/microsoft.network/"
          "azurefirewalls/afw-vhub-ne")
-PE_ID = (f"/subscriptions/{SUB}/resourceGroups/rg-app/providers/Microsoft.Network/"
-         "privateEndpoints/pe-ledger")
 
 TOPOLOGY = """\
 virtualNetworks:
@@ -62,21 +59,6 @@ def fw_row(minute: int, source: str) -> str:
     when = f'"11/20/2026, 10:{minute:02d}:01.100 AM"'
     return (f"t,{when},TCP,{source},5{minute:04d},10.61.2.5,443,Allow,fp-core,rcg,rc-kv,"
             f"allow-data-to-kv,,,AZFWNetworkRule,{FW_ID}")
-
-
-def kv_record(minute: int, caller: str) -> dict[str, object]:
-    return {
-        "time": f"2026-11-20T10:{minute:02d}:02.5000000Z", "category": "AuditEvent",
-        "operationName": "SecretGet", "operationVersion": "7.4", "resultType": "Success",
-        "resultSignature": "OK", "resultDescription": "", "durationMs": "7",
-        "callerIpAddress": caller, "correlationId": "",
-        "identity": {"claim": {"oid": "6a1c...", "appid": "9f2e..."}},
-        "properties": {"id": "https://kv-ledger.vault.azure.net/secrets/s1",
-                       "clientInfo": "azsdk-python-keyvault-secrets/4.8", "httpStatusCode": 200,
-                       "requestUri": "https://kv-ledger.vault.azure.net/secrets/s1?api-version=7.4",
-                       "privateEndpointId": PE_ID},
-        "resourceId": KV_ID,
-    }
 
 
 def test_trace_over_a_secured_virtual_wan_hub(tmp_path: Path,
