@@ -1,7 +1,7 @@
 """Generate canonical netlogs tables as Parquet at a scale factor (vectorized numpy/polars).
 
 1x = 1M Key Vault requests, 10M firewall records, 5M flow records over one day, for the
-hub-and-spoke estate of azure-network-semantics.md §8.0 (vault kv1, PE 10.1.2.4, fw-hub with
+hub-and-spoke estate of the sample scenario (vault kv1, PE 10.1.2.4, fw-hub with
 frontend 10.0.0.68 and SNAT instances 10.0.0.69/70).
 
 Mix (by client):  ~70% spoke VMs reaching the PE through fw-hub network rules (keep-alive: one

@@ -23,7 +23,7 @@ from netlogs.model import (
 )
 from netlogs.topology.model import Firewall, KeyVault, Topology
 
-# Conservative upper bounds (azure-network-semantics.md §5.3, §4.5, §6.3): Key Vault says "at most
+# Conservative upper bounds from Azure's documented ingestion delays: Key Vault says "at most
 # 10 minutes"; firewall resource logs land within minutes; Traffic Analytics processes every 60 min
 # and ingestion "can take up to 1 hour".
 DEFAULT_INGESTION_LAGS: Mapping[LogFamily, timedelta] = MappingProxyType(

@@ -1,7 +1,7 @@
 """SNAT stitching: give a vault request logged with a firewall address back to its client.
 
 Application rules always SNAT, network rules SNAT when the destination is outside the firewall's
-private ranges (azure-network-semantics.md §4.1). A client "fits" a SNATed request when it has such
+private ranges (Azure Firewall SNAT docs). A client "fits" a SNATed request when it has such
 an Allow record for the vault within the reuse window (plus skew) of the request. With exactly one
 fitting client the request is attributed to it; otherwise it keeps the SNAT address and lists
 the candidates.

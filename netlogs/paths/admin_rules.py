@@ -1,4 +1,4 @@
-"""Azure Virtual Network Manager security admin rules on a path (semantics part 2, §3.4).
+"""Azure Virtual Network Manager security admin rules on a path.
 
 Admin rules apply per VNet to its resources and are evaluated before NSGs, lowest priority
 number first: ``Deny`` drops the flow and ``AlwaysAllow`` lets it through, the NSGs never asked;

@@ -1,5 +1,5 @@
 """The walk through Virtual WAN hubs: a hub route to the hub's firewall or router, and from a
-hub to another hub of its Virtual WAN (semantics part 2, §1.4: with both hubs secured by a
+hub to another hub of its Virtual WAN (Azure docs on routing intent: with both hubs secured by a
 Private routing-intent policy, inter-hub traffic crosses both hub firewalls)."""
 
 from __future__ import annotations

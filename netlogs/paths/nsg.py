@@ -1,4 +1,4 @@
-"""Network security groups on a path (semantics part 2, §4).
+"""Network security groups on a path.
 
 Outbound from a client: its NIC's NSG, then its subnet's; inbound at the destination: the
 subnet's, then the NIC's. A private endpoint's subnet NSG applies only with the network
@@ -168,7 +168,7 @@ def _within(prefixes: tuple[str, ...], where: Range) -> bool | None:
 def virtual_network_tag(index: RoutingIndex, subnet: str) -> tuple[str, ...]:
     """The ``VirtualNetwork`` service tag at a subnet: its VNet's and peered ranges, gateway
     prefixes, the Azure host addresses and the prefixes of its UDRs (a 0/0 UDR widens it to
-    everything, semantics part 2, E35)."""
+    everything, as Azure documents it)."""
     key = "vnettag:" + subnet
     cached = index.cache.get(key)
     if isinstance(cached, tuple):

@@ -224,7 +224,7 @@ def _client_address(w: Walk) -> int | None:
 
 
 def _appliance_return(w: Walk, pe: str) -> Bypass:
-    """Reply of a PE to traffic an NVA forwarded (semantics part 2, E38, D2 default `docs`):
+    """Reply of a PE to traffic an NVA forwarded (the documented default where sources disagree):
     symmetric when the NVA SNATs or carries the disableSnatOnPL tag, else an asymmetric risk
     (low: Microsoft's documents disagree)."""
     known = {ip: a for a in w.index.topology.appliances for ip in a.ips}

@@ -1,4 +1,4 @@
-"""The reply from a private endpoint to an unSNATed client (semantics part 2, §6, D2/D3).
+"""The reply from a private endpoint to an unSNATed client.
 
 A private endpoint's replies ignore its own subnet's UDRs but follow the PE VNet's system and
 gateway-learned routes (D3, the documented default). The reply passes the firewall again only if

@@ -1,4 +1,4 @@
-"""What a client's DNS answers for a vault name (semantics part 2, §5).
+"""What a client's DNS answers for a vault name.
 
 Azure-provided DNS (a VNet without ``dnsServers``) answers from the private DNS zones linked to
 the querying VNet: ``privatelink.vaultcore.azure.net`` linked with an A record for the vault gives

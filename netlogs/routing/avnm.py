@@ -1,4 +1,4 @@
-"""Azure Virtual Network Manager connectivity and routing (semantics part 2, §3.1, §3.3).
+"""Azure Virtual Network Manager connectivity and routing.
 
 Hub-and-spoke configurations create ordinary peerings hub <-> spoke (added here when the input
 lists only the configuration). A mesh, and the spokes of a hub-and-spoke with direct

@@ -1,7 +1,7 @@
 """Virtual WAN hub routes as Azure reports them (``az network vhub get-effective-routes``).
 
 When the topology holds a hub's effective routes, the model uses them instead of the routes it
-would compute from routing intent and connections (semantics part 2, §1.7): the route-table or
+would compute from routing intent and connections: the route-table or
 connection view says what a connected VNet receives ("to the firewall?"), the firewall view
 says where the hub firewall sends traffic next ("where next?"). Each row becomes a route named
 after the view it came from, so a path names the observed route that decided it.

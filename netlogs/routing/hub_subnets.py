@@ -1,5 +1,5 @@
 """Routes of a Virtual WAN hub's own subnets: between hubs, and for branch traffic under a
-Private routing-intent policy (semantics part 2, §1.2, §1.4, §1.6).
+Private routing-intent policy.
 
 - **Hub to hub.** Hubs of one Virtual WAN exchange their dynamic routes: each hub knows the
   other hubs' connected VNet ranges and branch prefixes, next hop the other hub's router

@@ -1,4 +1,4 @@
-"""Virtual WAN hubs as the route model sees them (semantics part 2, §1).
+"""Virtual WAN hubs as the route model sees them.
 
 A hub is a Microsoft-managed VNet peered with every connected VNet ("the hub connection is a
 VNet peering under the hood"): the model adds it as a VNet with one subnet, ``HubSubnet``, that

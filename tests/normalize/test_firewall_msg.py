@@ -1,4 +1,4 @@
-"""Every legacy ``msg_s`` variant of log-formats.md §2.1, through AzureDiagnostics rows."""
+"""Every legacy ``msg_s`` variant Azure Firewall writes, through AzureDiagnostics rows."""
 
 from __future__ import annotations
 

@@ -1,5 +1,5 @@
 """Azure Virtual Network Manager security admin rules (before NSGs) and routing configurations
-(UDRs deployed to network groups): worked examples of semantics part 2, §3.3, §3.4, E32."""
+(UDRs deployed to network groups): worked examples (E32 among them)."""
 
 from __future__ import annotations
 

@@ -59,7 +59,7 @@ def test_a_third_party_appliance_instead_of_the_firewall_is_a_bypass() -> None:
 
 def test_udr_vnet_range_to_vnetlocal_sends_it_straight_to_the_pe() -> None:
     """Client in the PE's VNet, PE subnet RouteTableEnabled: the UDR 10.1.0.0/16 -> VnetLocal
-    invalidates the /32 and delivers directly (semantics part 1, §2.3; Azure docs:
+    invalidates the /32 and delivers directly (Azure docs:
     private-link/disable-private-endpoint-network-policy)."""
     topo = t.policies(t.build_t(), "RouteTableEnabled")
     topo = t.attach(topo, "spoke1/snet-app1", [t.to_fw("0.0.0.0/0"),

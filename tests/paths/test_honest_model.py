@@ -56,8 +56,8 @@ def test_nsg_rule_the_model_cannot_decide_lowers_the_path() -> None:
 
 
 def test_hub_connection_peering_lowers_every_route_of_its_vnet() -> None:
-    """A vHub-connected VNet lists a peering to a Microsoft-owned ``HV_`` VNet (semantics part
-    2, §1.1): the hub's routes are not in the input."""
+    """A vHub-connected VNet lists a peering to a Microsoft-owned ``HV_`` VNet: the
+    hub's routes are not in the input."""
     hv = ("/subscriptions/msft/resourceGroups/RG_vhub/providers/Microsoft.Network/"
           "virtualNetworks/HV_vhub-ne_1")
     base = t.build_t()

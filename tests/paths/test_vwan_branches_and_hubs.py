@@ -1,5 +1,5 @@
 """Virtual WAN: branch traffic under a Private routing-intent policy, routes between the hubs
-of one Virtual WAN, hub ExpressRoute gateways (semantics part 2, §1.2-§1.6, E25, D1)."""
+of one Virtual WAN, hub ExpressRoute gateways (worked examples E25, D1)."""
 
 from __future__ import annotations
 

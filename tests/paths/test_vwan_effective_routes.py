@@ -1,6 +1,6 @@
 """Virtual WAN hub effective routes (`az network vhub get-effective-routes`) used by the model in
-preference to the routes it would compute, and named as the deciding route (semantics part 2,
-§1.7, worked example E27)."""
+preference to the routes it would compute, and named as the deciding route (worked
+example E27)."""
 
 from __future__ import annotations
 

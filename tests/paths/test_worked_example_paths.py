@@ -1,4 +1,4 @@
-"""Path verdicts of E01-E20 (azure-network-semantics.md §8) on topology T."""
+"""Path verdicts of the routing worked examples E01-E20 on topology T."""
 
 from __future__ import annotations
 
@@ -101,7 +101,7 @@ def test_e06_onprem_via_firewall_with_policies(policy: str) -> None:
     assert path.bypass is not BypassKind.GATEWAY_SUBNET_EXACT_32
     # the request passes the firewall; the PE's reply (no SNAT to a private range) follows
     # spoke1's gateway route to on-premises, outside it: asymmetric, at medium confidence since
-    # Microsoft's documents disagree on PE replies without SNAT (semantics part 2, D2/D3)
+    # Microsoft's documents disagree on PE replies without SNAT
     assert path.bypass is BypassKind.ASYMMETRIC_RETURN
     assert "follows VirtualNetworkGateway 172.20.0.0/16" in path.hops[3].detail
     assert path.confidence.value == "medium"

@@ -1,4 +1,4 @@
-"""Worked examples E21-E40 (routing semantics part 2: Virtual WAN, Route Server, AVNM, NSGs,
+"""Worked examples E21-E40 (Virtual WAN, Route Server, AVNM, NSGs,
 DNS, return path, validation, IPv6).
 
 Where the construct is modelled the test asserts Azure's answer. Where it is not modelled yet

@@ -1,4 +1,4 @@
-"""E01-E17 of azure-network-semantics.md §8: route tables compared as sets, lookups asserted."""
+"""Routing worked examples E01-E17: route tables compared as sets, lookups asserted."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Topology T of azure-network-semantics.md §8.0, built in Python, plus small edit helpers.
+"""Topology T of the routing worked examples, built in Python, plus small edit helpers.
 
 Tests change one property at a time (attach a route table, set the PE subnet's policies, ...).
 Loaded by the conftest.py of tests/routing, tests/paths and tests/cli_network.
@@ -110,7 +110,7 @@ def build_t() -> Topology:
         clients=(
             Client("vm-app", ips=("10.2.1.4",), subnet="spoke2/snet-vm"),
             Client("app-web", subnet="spoke2/snet-asp", kind="app_service"),
-            # on-premises DNS forwards vault.azure.net to Azure (semantics part 2, §5.3)
+            # on-premises DNS forwards vault.azure.net to Azure
             Client("onprem-office", ips=("172.20.0.0/16",), kind="onprem", gateway="vgw-hub",
                    uses_private_dns=True),
         ),

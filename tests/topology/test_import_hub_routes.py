@@ -50,7 +50,7 @@ def test_effective_routes_are_imported_per_hub_resource(estate_dir: Path, tmp_pa
 def test_imported_routes_decide_the_path(estate_dir: Path) -> None:
     """The exported route table lists 100.70.0.0/16 as an additional private prefix, but the
     effective routes Azure reports do not hold it: vnet-app -> 100.70.1.4 is dropped by
-    100.64.0.0/10 None, as Azure would (semantics part 2, E23 before the fix)."""
+    100.64.0.0/10 None, as Azure would (worked example E23 before the fix)."""
     topo = import_az_json(estate_dir)
     assert topo.virtual_hubs[0].private_traffic_prefixes == ("100.70.0.0/16",)
     path = expected_path(topo, "10.61.1.4", "100.70.1.4", 443)
