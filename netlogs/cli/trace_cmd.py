@@ -125,7 +125,8 @@ _FILE = click.Path(readable=False, allow_dash=True)
     show_default=True,
     metavar="N|all",
     help="Log rows cited per client and kind (log family and outcome): the first half in time "
-    "and the last half; the rest are counted. `all` cites every row.",
+    "and the last half; the rest are counted. Flow rows only for clients whose requests never "
+    "reached the vault. `all` cites every row.",
 )
 @click.option(
     "--engine",

@@ -3,7 +3,10 @@
 Each source frame arrives sorted by time, so a client's rows in frame order are its rows in
 time. Of each client's rows of one kind (family and outcome) only the first and last few are
 cited (``cited_ends`` of ``evidence_per_kind``: the rule the kusto engine applies too; the rest
-are counted), and the client's first ``timeline_per_kind`` rows per family are drawn; one
+are counted). Flow-log rows are cited only for clients none of whose requests reached the vault:
+every verdict that can rest on them (NOT_REACHED, a block, an attempt still in Key Vault's
+latency) is one of those; for the others they are counted. The client's first
+``timeline_per_kind`` rows per family are drawn; one
 group-by collects their positions and summaries are formatted after that cut, so a million-row
 table costs one grouping, not a million strings.
 
@@ -35,6 +38,8 @@ class FamilyRows(NamedTuple):
     label: pl.Expr  # the timeline point's label
     outcome: pl.Expr  # ok / denied / error, the timeline point's colour
     client_id: str | None = None  # a number per client spelling, grouped by instead (faster)
+    # cited only for clients none of whose requests reached the vault (counted for the others)
+    only_unreached: bool = False
 
 
 @dataclass(frozen=True)
@@ -167,11 +172,20 @@ def flow_evidence(flows: pl.DataFrame) -> FamilyRows:
     )
     outcome = pl.when(pl.col("denied")).then(pl.lit("denied")).otherwise(pl.lit("ok"))
     return FamilyRows(
-        flows, LogFamily.FLOW, "src_ip", pl.col("time_start"), summary, label, outcome
+        flows,
+        LogFamily.FLOW,
+        "src_ip",
+        pl.col("time_start"),
+        summary,
+        label,
+        outcome,
+        only_unreached=True,
     )
 
 
-def _positions(rows: FamilyRows, ends: tuple[int, int] | None, drawn: int) -> pl.LazyFrame:
+def _positions(
+    rows: FamilyRows, ends: tuple[int, int] | None, drawn: int, reached: pl.Series
+) -> pl.LazyFrame:
     """Per client and kind (the rows' outcome): ``_cited`` (positions in the frame of the rows
     cited: its first and last rows, see ``cited_ends``; all of them for ``None``), ``_drawn``
     (of its first ``drawn`` rows) and ``count``.
@@ -203,6 +217,9 @@ def _positions(rows: FamilyRows, ends: tuple[int, int] | None, drawn: int) -> pl
         )
     if ends is not None:
         both = pl.concat_list("_cited", "_tail").list.unique()
+        if rows.only_unreached:
+            none = pl.lit([], dtype=pl.List(pl.UInt32))
+            both = pl.when(pl.col("client_ip").is_in(reached.implode())).then(none).otherwise(both)
         grouped = grouped.with_columns(both.alias("_cited")).drop("_tail")
     return grouped
 
@@ -220,11 +237,11 @@ def _gathered(rows: FamilyRows, picked: pl.DataFrame, used: list[pl.Expr]) -> pl
 
 
 def _picked(
-    rows: FamilyRows, ends: tuple[int, int] | None, drawn: int
+    rows: FamilyRows, ends: tuple[int, int] | None, drawn: int, reached: pl.Series
 ) -> tuple[pl.LazyFrame, pl.LazyFrame, pl.LazyFrame]:
     """(cited positions, drawn positions, row counts per kind), each per client; positions in
     frame order (time, then input order), as the stable sorts of ``cite_evidence`` expect."""
-    where = _positions(rows, ends, drawn).cache()
+    where = _positions(rows, ends, drawn, reached).cache()
     cited = _exploded(where.select("client_ip", pl.col("_cited").alias("_row"))).sort("_row")
     # a client's first ``drawn`` rows are among the first ``drawn`` of each of its kinds
     candidates = _exploded(where.select("client_ip", pl.col("_drawn").alias("_row")))
@@ -233,18 +250,20 @@ def _picked(
     return cited, drawn_rows, where.select("client_ip", "count")
 
 
-def cite_evidence(families: list[FamilyRows], ctx: CorrelationContext) -> CitedEvidence:
+def cite_evidence(
+    families: list[FamilyRows], reached: pl.Series, ctx: CorrelationContext
+) -> CitedEvidence:
     """Cited evidence per client (capped, sorted by time then row id), rows left out per
     client, and the timeline frame.
 
     ``families`` come in a fixed order (Key Vault, firewall, flow): with the stable sorts
-    below, rows at the same moment keep that order. Summaries are formatted only for cited
-    rows and timeline labels only for drawn rows, each reading only its own columns.
+    below, rows at the same moment keep that order. ``reached`` holds the clients with a
+    request that reached the vault (see ``only_unreached``). Summaries are formatted only for
+    cited rows and timeline labels only for drawn rows, each reading only its own columns.
     """
+    ends = cited_ends(ctx.evidence_per_kind)
     plans = [
-        plan
-        for rows in families
-        for plan in _picked(rows, cited_ends(ctx.evidence_per_kind), ctx.timeline_per_kind)
+        plan for rows in families for plan in _picked(rows, ends, ctx.timeline_per_kind, reached)
     ]
     picked = collect_gathers(plans)
     cited, timeline = [], []

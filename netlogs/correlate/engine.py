@@ -28,7 +28,7 @@ from netlogs.correlate.facts import (
     vault_flow_records,
 )
 from netlogs.correlate.firewall import vault_firewall_records
-from netlogs.correlate.requests import attributed_requests, vault_requests
+from netlogs.correlate.requests import attributed_requests, reached_the_vault, vault_requests
 from netlogs.frames import collect, collect_all
 from netlogs.model import EvidenceRow, EvidenceTables
 from netlogs.schemas import FLOWS, FW_EVENTS, KV_REQUESTS
@@ -236,7 +236,8 @@ def _cited_evidence(
 ) -> CitedEvidence:
     """Evidence of the three families (Key Vault, firewall, flow: that order breaks time ties)."""
     families = [request_evidence(requests), firewall_evidence(records), flow_evidence(flows)]
-    return cite_evidence(families, ctx)
+    reached = requests.filter(reached_the_vault()).get_column("client_ip").unique()
+    return cite_evidence(families, reached, ctx)
 
 
 def _canonical(frame: pl.DataFrame, schema: Mapping[str, pl.DataType], table: str) -> pl.DataFrame:

@@ -12,6 +12,7 @@ from netlogs.correlate.requests import (
     PRIVATE_UNKNOWN,
     PUBLIC,
     SERVICE_ENDPOINT,
+    reached_the_vault,
 )
 from netlogs.correlate.snat import MAX_LISTED_CANDIDATES
 from netlogs.frames import keep_rows, with_computed
@@ -74,9 +75,7 @@ def _request_counts(ctx: CorrelationContext) -> list[pl.Expr]:
     status = pl.col("http_status")
     challenge = (pl.col("operation") == AUTH_CHALLENGE_OPERATION) & (status == 401)
     net = pl.col("network_denied")
-    # a 401 challenge carries no token: the vault answers it before its network rules are
-    # applied, so it proves nothing about the path (contract §5)
-    reached = ~net & ~challenge
+    reached = reached_the_vault()
     private = reached & pl.col("arrival").is_in([PRIVATE_ENDPOINT, PRIVATE_UNKNOWN])
     uncovered = private & ~pl.col("covered")
     return [

@@ -103,15 +103,26 @@ def _note(merged: pl.DataFrame) -> str:
     return "; ".join(notes)
 
 
-def merge_cited(slices: list[pl.DataFrame], ends: tuple[int, int] | None) -> pl.DataFrame:
+def merge_cited(
+    slices: list[pl.DataFrame], ends: tuple[int, int] | None, reached: pl.Series
+) -> pl.DataFrame:
     """One facts_cited answer from the slices': of each client, family and outcome the first
     and last cited rows in time (``ends``, see ``cited_ends``; every row for None), and the
-    row counts per client summed. Exact: each slice cited its own first and last rows."""
+    row counts per client summed. Exact: each slice cited its own first and last rows.
+
+    A slice cites flow-log rows of a client none of whose requests reached the vault *in that
+    slice*; ``reached`` (clients with a request that reached it in the whole window, from the
+    merged facts) drops those of the clients another slice saw reach it, as one answer would.
+    """
     frames = [rows for rows in slices if rows.height]
     if not frames:
         return slices[0]
     rows = pl.concat(frames, how="diagonal_relaxed")
     cited = rows.filter(pl.col("part") == "cited").with_columns(_stamp(rows).alias("_ts"))
+    if ends is not None:
+        cited = cited.filter(
+            (pl.col("family") != "flow") | ~pl.col("client_ip").is_in(reached.implode())
+        )
     keys = ["client_ip", "family", "outcome"]
     # the server's order: time to the microsecond, then row id (slices cite disjoint rows)
     ordered = cited.sort([*keys, "_ts", "row_id"])

@@ -27,6 +27,14 @@ PRIVATE_UNKNOWN = "private_unknown"  # private caller, the row says nothing more
 UNKNOWN = "unknown"
 
 
+def reached_the_vault() -> pl.Expr:
+    """A request that reached the vault: neither refused by its network rules nor a 401
+    challenge (answered without a token, before the network rules apply, so it proves no
+    path)."""
+    challenge = (pl.col("operation") == AUTH_CHALLENGE_OPERATION) & (pl.col("http_status") == 401)
+    return ~pl.col("network_denied") & ~challenge
+
+
 def vault_requests(kv_requests: pl.DataFrame, ctx: CorrelationContext) -> pl.DataFrame:
     """The vault's data-plane requests in the window, time-ordered, with ``caller_key``,
     ``arrival`` and ``snat_firewall``.

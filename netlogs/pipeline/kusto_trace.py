@@ -198,7 +198,8 @@ def _sliced_facts(
         run.note("facts_clients", note)
     if len(cited) == 1:
         return facts_rows, cited[0]
-    return facts_rows, merge_cited(cited, cited_ends(ctx.evidence_per_kind))
+    reached = facts_rows.filter(pl.col("reached").cast(pl.Int64) > 0).get_column("client_ip")
+    return facts_rows, merge_cited(cited, cited_ends(ctx.evidence_per_kind), reached)
 
 
 def _base_context(request: TraceRequest, topology: Topology) -> CorrelationContext:

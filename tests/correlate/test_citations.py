@@ -121,3 +121,49 @@ def test_the_timeline_keeps_its_own_cap_across_kinds(b: ModuleType) -> None:
     correlated, _ = b.run(kv, None, timeline_per_kind=3, evidence_per_kind=2)
     timeline = correlated.timeline
     assert timeline.get_column("row_id").to_list() == ["kv-0", "kv-1", "kv-2"]
+
+
+def test_flow_rows_are_cited_only_for_clients_whose_requests_did_not_reach_the_vault(
+    b: ModuleType,
+) -> None:
+    # 10.2.1.4 was served: its verdict rests on the vault's and the firewall's rows, so its
+    # flows are counted, not cited. 10.2.1.5 only got a 401 challenge (no token, no path proven)
+    # and 10.2.1.6 was refused by the vault's network rules: none of their requests reached
+    # the vault, so a verdict can rest on their flows and they are cited.
+    kv = b.kv_rows(
+        [
+            {"time": b.at(2), "caller_ip": "10.2.1.4"},
+            {
+                "time": b.at(2),
+                "caller_ip": "10.2.1.5",
+                "operation": "Authentication",
+                "http_status": 401,
+            },
+            {
+                "time": b.at(2),
+                "caller_ip": "10.2.1.6",
+                "http_status": 403,
+                "error_code": "ForbiddenByFirewall",
+            },
+        ]
+    )
+    flows = b.flow_rows(
+        [
+            {"time_start": b.at(1), "src_ip": ip, "src_port": 40000 + i}
+            for i, ip in enumerate(["10.2.1.4", "10.2.1.5", "10.2.1.6", "10.2.1.7"])
+        ]
+    )
+    correlated, _ = b.run(kv, None, flows, evidence_per_kind=4)
+    families = {ip: [r.source for r in rows] for ip, rows in correlated.evidence.items()}
+    assert families["10.2.1.4"] == [LogFamily.KEYVAULT]
+    assert correlated.evidence_omitted.get("10.2.1.4") == 1
+    for ip in ("10.2.1.5", "10.2.1.6"):
+        assert families[ip] == [LogFamily.FLOW, LogFamily.KEYVAULT]
+        assert ip not in correlated.evidence_omitted
+    assert families["10.2.1.7"] == [LogFamily.FLOW]  # the vault logged nothing from it
+    # every row stays one evidence row away: --evidence all cites the served client's flow too
+    everything, _ = b.run(kv, None, flows, evidence_per_kind=None)
+    assert [r.source for r in everything.evidence["10.2.1.4"]] == [
+        LogFamily.FLOW,
+        LogFamily.KEYVAULT,
+    ]

@@ -6,7 +6,7 @@ from __future__ import annotations
 import polars as pl
 
 from netlogs.correlate.kusto_facts import facts_frame
-from netlogs.correlate.kusto_merge import merge_facts
+from netlogs.correlate.kusto_merge import merge_cited, merge_facts
 
 
 def _slice(rows: list[dict[str, object]]) -> pl.DataFrame:
@@ -49,3 +49,32 @@ def test_merge_rules_and_note() -> None:
     assert seven["snat_candidate_count"] == 30  # a truncated slice list: its count is kept
     assert "SNAT candidate counts of 1 client(s) are lower bounds" in note
     assert "covering firewall of 1 client(s)" in note
+
+
+def _cited(client: str, family: str, minute: int) -> dict[str, object]:
+    return {"part": "cited", "client_ip": client, "family": family, "outcome": "ok",
+            "ts": f"2026-11-20T10:{minute:02d}:00Z", "table_name": "t",
+            "row_id": f"{family}-{minute}", "label": "", "summary": "", "n": None,
+            "key": None}  # fmt: skip
+
+
+def _total(client: str, family: str, n: int) -> dict[str, object]:
+    return {"part": "total", "client_ip": client, "family": family, "n": n}
+
+
+def test_merged_citations_keep_flows_only_of_clients_that_never_reached_the_vault() -> None:
+    # Slice 1 saw 10.0.0.1 reach the vault, slice 2 saw only its flows (so slice 2 cited them);
+    # 10.0.0.2 never reached it. One answer over the window cites no flow of 10.0.0.1.
+    first = _slice([_cited("10.0.0.1", "keyvault", 1), _cited("10.0.0.2", "flow", 2)])
+    second = _slice([_cited("10.0.0.1", "flow", 40), _cited("10.0.0.2", "flow", 41),
+                     _total("10.0.0.1", "flow", 7)])  # fmt: skip
+    reached = pl.Series(["10.0.0.1"])
+    merged = merge_cited([first, second], (10, 10), reached)
+    kept = merged.filter(pl.col("part") == "cited").select("client_ip", "row_id").rows()
+    assert sorted(kept) == [("10.0.0.1", "keyvault-1"), ("10.0.0.2", "flow-2"),
+                            ("10.0.0.2", "flow-41")]  # fmt: skip
+    totals = merged.filter(pl.col("part") == "total").select("client_ip", "family", "n").rows()
+    assert totals == [("10.0.0.1", "flow", 7)]  # its flows are still counted
+    # every row cited (--evidence all): nothing is dropped
+    everything = merge_cited([first, second], None, reached)
+    assert everything.filter(pl.col("part") == "cited").height == 4
