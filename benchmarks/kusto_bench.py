@@ -3,11 +3,13 @@
 Generates (or reuses) scale_data.py output, writes it once as the Log Analytics tables both
 engines read (Parquet under ``DATA/la``), and measures, for one run:
 
-- ``--part local``: the rows the local engine's evidence queries return (the same filters the
-  kql/ templates push down: vault requests, firewall records to the vault's IPs/FQDN incl. the
-  reuse lead, flows to the vault), their size as query-API JSON rows (only the columns these
-  tables carry here, fewer than the templates project: an underestimate of the local engine's
-  bytes), and its correlation time;
+- ``--part local``: what the local engine fetches: its own evidence templates (kql/*.kql, the
+  text a live trace sends, one whole-window query per template whose table exists) executed by
+  duckdb-kql over the same tables, their rows and size as query-API JSON rows; the rows the row
+  ledger then uses; and the local correlation time. Every table carries every documented
+  column (kql/schemas/tables.json): those scale_data.py does not fill are null, so the bytes
+  of the columns the templates project are a lower bound of a real workspace's (real rows
+  fill them: request URIs, identities, user agents);
 - ``--part kusto``: a whole ``trace_in_kusto`` against duckdb-kql (every query a trace sends:
   facts_sources, the coverage probe, facts_clients, facts_cited, facts_dns), the rows and JSON
   size of each answer and the time duckdb-kql takes (an emulator on one machine, not Kusto's
@@ -92,6 +94,75 @@ def _request(data: Path, folder: Path) -> Any:
     return replace(scale_request(data), now=newest.collect().item(), timeline=False)
 
 
+_DUCKDB_TYPES = {
+    "string": "VARCHAR",
+    "guid": "VARCHAR",
+    "datetime": "TIMESTAMP",
+    "real": "DOUBLE",
+    "long": "BIGINT",
+    "int": "INTEGER",
+    "bool": "BOOLEAN",
+    "dynamic": "JSON",
+    "timespan": "INTERVAL",
+}
+
+
+def _connect(folder: Path) -> Any:
+    """duckdb-kql over the Log Analytics tables, each with every documented column (the ones
+    the data does not fill are null), loaded by DuckDB itself under a memory limit."""
+    import duckdb_kql
+
+    from netlogs.kql import load_table_schemas
+
+    schemas = load_table_schemas()
+    con = duckdb_kql.connect()
+    con.execute(f"SET memory_limit = '{DUCKDB_MEMORY}'")
+    con.execute("SET TimeZone = 'UTC'")
+    for path in sorted(folder.glob("*.parquet")):
+        columns = pl.read_parquet_schema(path)
+        select = [
+            f'CAST("{c}" AS TIMESTAMP) AS "{c}"'
+            if isinstance(t, pl.Datetime)
+            else (f'CAST("{c}" AS JSON) AS "{c}"' if c == "Properties" else f'"{c}"')
+            for c, t in columns.items()
+        ]
+        select += [
+            f'CAST(NULL AS {_DUCKDB_TYPES[kind]}) AS "{name}"'
+            for name, kind in schemas.get(path.stem, {}).items()
+            if name not in columns
+        ]
+        con.execute(
+            f"CREATE TABLE \"{path.stem}\" AS SELECT {', '.join(select)} "
+            f"FROM read_parquet('{path}')"
+        )
+    return con
+
+
+def _template_fetch(con: Any, query: Any) -> dict[str, dict[str, int]]:
+    """Rows and query-API JSON bytes of each local evidence template over the whole window
+    (a live trace splits it into chunks; together they return the same rows)."""
+    import duckdb_kql
+
+    from netlogs.sources.log_analytics.plan import chunk_query, select_templates, template_window
+    from tests.fake_azure.fake_kql import adapt_query
+
+    present = {
+        table: [column[0] for column in con.execute(f'DESCRIBE "{table}"').fetchall()]
+        for (table,) in con.execute("SHOW TABLES").fetchall()
+    }
+    evidence, _ = select_templates(None)
+    fetched: dict[str, dict[str, int]] = {}
+    for template in evidence:
+        if not set(template.tables) & set(present):
+            continue  # a live trace learns from the coverage probe that the table is absent
+        chunk = chunk_query(template, query, "bench", template_window(template, query))
+        # the test fake's one bridge for what duckdb-kql lacks (column_ifexists, array_concat)
+        answer = duckdb_kql.query(con, adapt_query(chunk.kql, present)).pl()
+        fetched[template.name] = {"rows": answer.height, "json_bytes": _json_bytes(answer)}
+        del answer
+    return fetched
+
+
 def local_part(data: Path, folder: Path) -> dict[str, Any]:
     from scale_estate import scale_topology
 
@@ -129,29 +200,26 @@ def local_part(data: Path, folder: Path) -> dict[str, Any]:
         collected=CollectedEvidence(raw_tables=raw),
         as_of=request.now,
     )
-    fetched = {
+    used = {
         "kv_requests": tables.kv_requests.height,
         "fw_events": tables.fw_events.height,
         "flows": tables.flows.height,
     }
-    # the fetched rows in their Log Analytics shape (what the evidence queries return)
-    kept_ids = pl.concat(
-        [t.select("row_id") for t in (tables.kv_requests, tables.fw_events, tables.flows)]
-    )
-    fetched_bytes = 0
-    for table in raw:
-        kept = table.frame.join(kept_ids, left_on="_row_id", right_on="row_id", how="semi")
-        fetched_bytes += _json_bytes(kept.drop("_row_id", "_line", strict=False))
-        del kept
+    del raw
     started = time.perf_counter()
     facts = correlate_evidence(tables, ctx).clients
+    seconds = time.perf_counter() - started
+    del tables
+    gc.collect()
+    fetched = _template_fetch(_connect(folder), query)
     return {
         "table_rows": table_rows,
         "clients": facts.height,
-        "local_fetched_rows": fetched,
-        "local_fetched_rows_total": sum(fetched.values()),
-        "local_fetched_json_bytes": fetched_bytes,
-        "local_correlation_seconds": round(time.perf_counter() - started, 2),
+        "local_used_rows": used,
+        "local_fetched": fetched,
+        "local_fetched_rows_total": sum(f["rows"] for f in fetched.values()),
+        "local_fetched_json_bytes": sum(f["json_bytes"] for f in fetched.values()),
+        "local_correlation_seconds": round(seconds, 2),
     }
 
 
@@ -195,24 +263,11 @@ def frame_empty() -> pl.DataFrame:
 
 
 def kusto_part(data: Path, folder: Path) -> dict[str, Any]:
-    import duckdb_kql
     from scale_estate import scale_topology
 
     from netlogs.pipeline.kusto_trace import trace_in_kusto
 
-    con = duckdb_kql.connect()
-    con.execute(f"SET memory_limit = '{DUCKDB_MEMORY}'")
-    con.execute("SET TimeZone = 'UTC'")
-    for path in sorted(folder.glob("*.parquet")):
-        columns = pl.read_parquet_schema(path)
-        select = ", ".join(
-            f'CAST("{c}" AS TIMESTAMP) AS "{c}"'
-            if isinstance(t, pl.Datetime)
-            else (f'CAST("{c}" AS JSON) AS "{c}"' if c == "Properties" else f'"{c}"')
-            for c, t in columns.items()
-        )
-        con.execute(f"CREATE TABLE \"{path.stem}\" AS SELECT {select} FROM read_parquet('{path}')")
-    executor = _MeasuredExecutor(con)
+    executor = _MeasuredExecutor(_connect(folder))
     started = time.perf_counter()
     result = trace_in_kusto(_request(data, folder), executor, scale_topology())
     seconds = time.perf_counter() - started

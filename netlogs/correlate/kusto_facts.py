@@ -213,7 +213,8 @@ def fact_query(
 
 def cited_params(ctx: CorrelationContext, clients: ClientShare = (0, 1)) -> dict[str, object]:
     """facts_cited's parameters: the rows cited per client and kind (``cited_ends``), for the
-    clients whose IPv4 address modulo ``clients[1]`` is ``clients[0]``."""
+    clients whose IPv4 address modulo ``clients[1]`` is ``clients[0]``; timeline labels only
+    when a timeline is drawn."""
     ends = cited_ends(ctx.evidence_per_kind)
     first, last = ends if ends is not None else (0, 0)
     share, shares = clients
@@ -223,6 +224,7 @@ def cited_params(ctx: CorrelationContext, clients: ClientShare = (0, 1)) -> dict
         "cite_all": ends is None,
         "client_part": share,
         "client_parts": shares,
+        "with_labels": ctx.timeline_per_kind > 0,
     }
 
 

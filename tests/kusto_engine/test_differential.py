@@ -3,6 +3,7 @@ for client, on the facts table and on the verdicts, over the same Log Analytics 
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import datetime, timedelta, timezone
 
 import duckdb_kql
@@ -11,6 +12,7 @@ import pytest
 from polars.testing import assert_frame_equal
 
 from netlogs.correlate import CorrelationContext, correlate_evidence
+from netlogs.correlate.context import TIMELINE_PER_KIND
 from netlogs.correlate.kusto_facts import FACTS_SCHEMA, fact_query, facts_frame
 from netlogs.model import (
     CollectedEvidence,
@@ -206,3 +208,19 @@ def used_rows(collected: CollectedEvidence, query: EvidenceQuery) -> EvidenceTab
     """The rows the local engine uses: the one filter of a trace, with its row ledger."""
     tables = normalize_evidence(collected.raw_tables, collected.parse_issues)
     return account_evidence(tables, query, SANE_TIMES).tables
+
+
+def test_timeline_labels_leave_the_server_only_when_a_timeline_is_drawn(
+    sample_scenario: Scenario,
+) -> None:
+    ctx = context_of(sample_scenario)
+
+    def cited_labels(timeline_per_kind: int) -> pl.Series:
+        drawn = replace(ctx, timeline_per_kind=timeline_per_kind)
+        rows = duckdb_kql.query(sample_scenario.con, fact_query("facts_cited", drawn).text).pl()
+        return rows.filter(pl.col("part") == "cited").get_column("label")
+
+    without, labelled = cited_labels(0), cited_labels(TIMELINE_PER_KIND)
+    assert without.len() == labelled.len() > 50
+    assert set(without.to_list()) == {""}  # no HTML timeline: no byte spent on labels
+    assert labelled.str.len_bytes().min() > 0
