@@ -211,6 +211,36 @@ def fact_query(
     return FactQuery(name, f"{common}{tail}")
 
 
+_PACKED_PARTS = ("total", "http_status", "operation")
+
+
+def cited_frame(rows: pl.DataFrame) -> pl.DataFrame:
+    """facts_cited's answer with its counts unpacked: the server sends one row per client and
+    part (``key`` = ``value=count;...``, fewer rows over the wire); this gives one row per
+    client, part and value, the count in ``n`` and the value in ``family`` (part ``total``) or
+    ``key`` (``http_status``, ``operation``)."""
+    if "part" not in rows.columns:
+        return rows  # an empty answer
+    packed = pl.col("part").is_in(_PACKED_PARTS)
+    pairs = (
+        rows.filter(packed)
+        .select("client_ip", "part", pl.col("key").cast(pl.String).str.split(";").alias("pair"))
+        .explode("pair")
+        .filter(pl.col("pair").str.len_bytes() > 0)
+        .with_columns(pl.col("pair").str.extract_groups(r"(?s)\A(.*)=(\d+)\z").alias("pair"))
+    )
+    value, count = pl.col("pair").struct.field("1"), pl.col("pair").struct.field("2")
+    total = pl.col("part") == "total"
+    counts = pairs.select(
+        "client_ip",
+        "part",
+        pl.when(total).then(value).alias("family"),
+        pl.when(~total).then(value).alias("key"),
+        count.cast(pl.Int64).alias("n"),
+    )
+    return pl.concat([rows.filter(~packed), counts], how="diagonal_relaxed")
+
+
 def cited_params(ctx: CorrelationContext, clients: ClientShare = (0, 1)) -> dict[str, object]:
     """facts_cited's parameters: the rows cited per client and kind (``cited_ends``), for the
     clients whose IPv4 address modulo ``clients[1]`` is ``clients[0]``; timeline labels only

@@ -33,6 +33,7 @@ from netlogs.correlate.kusto_facts import (
     FactLegs,
     FactQuery,
     KustoExecutor,
+    cited_frame,
     fact_query,
     sources_query,
 )
@@ -189,9 +190,12 @@ def _sliced_facts(
     """facts_clients and facts_cited, run again per time slice (facts_cited first per share of
     the clients) if the server reports a limit."""
     facts = run.sliced(lambda part: fact_query("facts_clients", ctx, part, legs))
-    cited = run.shared(
-        lambda part, clients: fact_query("facts_cited", ctx, part, legs, clients)
-    )
+    cited = [
+        cited_frame(answer)
+        for answer in run.shared(
+            lambda part, clients: fact_query("facts_cited", ctx, part, legs, clients)
+        )
+    ]
     facts_rows = facts[0]
     if len(facts) > 1:
         facts_rows, note = merge_facts(facts, MAX_LISTED_CANDIDATES)

@@ -78,3 +78,24 @@ def test_merged_citations_keep_flows_only_of_clients_that_never_reached_the_vaul
     # every row cited (--evidence all): nothing is dropped
     everything = merge_cited([first, second], None, reached)
     assert everything.filter(pl.col("part") == "cited").height == 4
+
+
+def test_packed_counts_unpack_to_one_row_per_client_part_and_value() -> None:
+    from netlogs.correlate.kusto_facts import cited_frame
+
+    answer = _slice([
+        _cited("10.0.0.1", "keyvault", 1),
+        {"part": "total", "client_ip": "10.0.0.1", "key": "flow=7;keyvault=3"},
+        {"part": "http_status", "client_ip": "10.0.0.1", "key": "=2;200=1"},  # "" = no status
+        {"part": "operation", "client_ip": "10.0.0.2", "key": "SecretGet=12"},
+    ])  # fmt: skip
+    rows = cited_frame(answer)
+    assert rows.filter(pl.col("part") == "cited").height == 1
+    counted = rows.filter(pl.col("part") != "cited")
+    counts = counted.select("part", "client_ip", "family", "key", "n")
+    assert sorted(counts.rows(), key=str) == sorted([
+        ("total", "10.0.0.1", "flow", None, 7), ("total", "10.0.0.1", "keyvault", None, 3),
+        ("http_status", "10.0.0.1", None, "", 2), ("http_status", "10.0.0.1", None, "200", 1),
+        ("operation", "10.0.0.2", None, "SecretGet", 12),
+    ], key=str)  # fmt: skip
+    assert cited_frame(pl.DataFrame()).height == 0  # an empty answer stays empty
