@@ -14,7 +14,8 @@ work (`build_discovery`: parsing, topology, log plan, design rule) against `impo
 the same rows written as az JSON files, and a cached second run's time to its log plan (the
 CLI's path: `discover_cached` reading the built estate), also with the discovered topology file
 written (which the CLI does before its first log query); the cached run must give the same
-topology, log plan and design rule as the first.
+topology, log plan and design rule as the first. Also the seconds trace() spends hashing the
+topology: a fresh dump against the digest kept by the first run's dump and by the cache.
 
 Usage:  .venv/bin/python benchmarks/discovery_bench.py [--scale 0.1] [--page 1000]
 (--page 100 makes a small estate page like a large one; the bound becomes ceil(resources/page)+5)
@@ -216,6 +217,7 @@ def run(scale: float, page: int) -> int:
             assert not notes and len(fake.requests) == asked and again.topology == found.topology
             assert again.plan == found.plan and again.rule == found.rule
             assert again.document == document
+            hashes = _trace_hash_seconds(found.topology, again.topology)
         files = workdir / "az"
         files.mkdir()
         (files / "resources.json").write_text(json.dumps(rows), encoding="utf-8")
@@ -245,10 +247,33 @@ def run(scale: float, page: int) -> int:
         f"file written: {second_with_file:.2f} s ({100 * second_with_file / first_total:.1f} %); "
         f"the first run's topology file text and cache: {save_time:.2f} s"
     )
+    print(
+        "the trace's topology hash: a fresh dump (every trace before) {:.3f} s; first run "
+        "(the file's dump kept) {:.4f} s; cached run (the cache's text) {:.4f} s".format(*hashes)
+    )
     ok = answers.graph_round_trips <= allowed and len(set(ids)) == len(ids) == len(rows)
     ok = ok and len(imported.vnets) == len(found.topology.vnets)
     print("OK" if ok else "FAILED")
     return 0 if ok else 1
+
+
+def _trace_hash_seconds(first: Any, cached: Any) -> tuple[float, float, float]:
+    """Seconds ``trace()`` spends on ``topology_sha256`` of the topology it judges: a new
+    instance of the same topology (nothing kept: a dump), the first run's, the cached run's."""
+    from dataclasses import replace
+
+    from netlogs.routing.vwan import expand_constructs
+    from netlogs.topology.coverage import with_coverage_gaps
+    from netlogs.topology.dump import topology_sha256
+
+    seconds, digests = [], set()
+    for topology in (replace(first, source="a new instance"), first, cached):
+        judged = expand_constructs(with_coverage_gaps(topology))  # what trace() hashes
+        started = time.perf_counter()
+        digests.add(topology_sha256(judged))
+        seconds.append(time.perf_counter() - started)
+    assert len(digests) == 1, "the kept digests differ from a fresh dump"
+    return seconds[0], seconds[1], seconds[2]
 
 
 def main() -> int:

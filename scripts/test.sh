@@ -41,4 +41,4 @@ fi
 .venv/bin/ruff check netlogs tests benchmarks
 .venv/bin/mypy
 .venv/bin/lint-imports
-NETLOGS_REQUIRE_HEAVY_CHECKS=1 .venv/bin/pytest -q "$@"
+NETLOGS_REQUIRE_HEAVY_CHECKS=1 .venv/bin/pytest -q --durations=15 "$@"  # the slowest tests, for CI time

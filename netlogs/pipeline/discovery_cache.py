@@ -27,6 +27,7 @@ from netlogs.azure.clouds import Cloud
 from netlogs.pipeline.discover import Discovery, Estate, build_estate, decide, read_azure
 from netlogs.pipeline.frozen_json import from_plain, signature, to_plain
 from netlogs.pipeline.trace import netlogs_version
+from netlogs.topology.dump import remember_dump
 
 MAX_AGE_S = 6 * 3600
 FORMAT = "netlogs.discovery-cache/v2"
@@ -75,7 +76,12 @@ def discover_cached(
     if read.estate is not None:
         progress(f"using the discovery cache {path} (--refresh to ask Azure again)")
         found = decide(read.estate, subscriptions, require_firewall)
-        return (found if require_firewall else replace(found, document=read.document)), path
+        if require_firewall or not read.document:
+            return found, path
+        # the kept text is this topology's dump (same rule, same netlogs): the trace's
+        # topology_sha256 is its digest, without dumping the estate again
+        remember_dump(found.topology, read.document)
+        return replace(found, document=read.document), path
     estate = build_estate(read_azure(vault, subscriptions, credential, cloud, progress))
     found = decide(estate, subscriptions, require_firewall)
     if require_firewall is None:  # the usual case: keep the topology file's text too

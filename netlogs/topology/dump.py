@@ -162,9 +162,57 @@ def topology_to_mapping(topology: Topology) -> dict[str, Any]:
 
 def dump_topology(topology: Topology) -> str:
     """YAML text that ``load_topology`` reads back into an equal Topology (except ``source``)."""
-    return dump_yaml(topology_to_mapping(topology))
+    text = dump_yaml(topology_to_mapping(topology))
+    remember_dump(topology, text)
+    return text
 
 
 def topology_sha256(topology: Topology) -> str:
-    """Hex SHA-256 of the canonical dump: equal topologies hash equally, whatever their file."""
-    return hashlib.sha256(dump_topology(topology).encode("utf-8")).hexdigest()
+    """Hex SHA-256 of the canonical dump: equal topologies hash equally, whatever their file.
+
+    Dumping a large estate takes seconds, so the digest is kept on the instance the first time
+    it is known (a dump, or ``remember_dump``) and every later call answers from there."""
+    known = _remembered(topology)
+    if known is None:
+        return _digest(dump_topology(topology))
+    return known
+
+
+def remember_dump(topology: Topology, text: str) -> None:
+    """Keep the SHA-256 of ``text``, which must be ``dump_topology(topology)`` (a caller that
+    kept the dump, such as the discovery cache, saves ``topology_sha256`` a second dump).
+
+    Safe against staleness: a Topology is frozen and built of tuples and frozen dataclasses,
+    and ``dataclasses.replace`` makes a new instance without the remembered digest. The digest
+    is stored with the instance's deep ``hash()``: an instance holding a mutable container
+    (unhashable) is never remembered, and one changed behind the frozen guard is dumped again.
+    """
+    fingerprint = _fingerprint(topology)
+    if fingerprint is not None:
+        object.__setattr__(topology, _MEMO, (fingerprint, _digest(text)))
+
+
+# Attribute of a Topology instance: (deep hash() when remembered, hex SHA-256 of its dump).
+# Not a dataclass field, so equality, repr, frozen_json and ``replace`` never see it.
+_MEMO = "_netlogs_dump_sha256"
+
+
+def _remembered(topology: Topology) -> str | None:
+    memo = vars(topology).get(_MEMO)
+    if memo is None or memo[0] != _fingerprint(topology):
+        return None
+    digest: str = memo[1]
+    return digest
+
+
+def _fingerprint(topology: Topology) -> int | None:
+    """The deep hash of every field (milliseconds at 5,000 subnets; the dump takes seconds);
+    None when a field holds something mutable, which must not be remembered."""
+    try:
+        return hash(topology)
+    except TypeError:
+        return None
+
+
+def _digest(text: str) -> str:
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()

@@ -3,11 +3,13 @@ engines (local: query-API JSON files; kusto: duckdb-kql, in process or behind it
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+import duckdb
 import duckdb_kql
 import polars as pl
 import pytest
@@ -22,6 +24,8 @@ from netlogs.sources.files import FileSource
 from netlogs.topology.loader import load_topology
 from netlogs.topology.model import Topology
 from tests.kql.conftest import kusto  # noqa: F401 (Microsoft's parser, for test_kql_parser)
+from tests.kusto_engine.kql_answers import kql_frame
+from tests.kusto_engine.kusto_server import duckdb_kql_server, replaying_proxy
 from tests.kusto_engine.la_tables import la_tables, load_into_duckdb, write_query_api_files
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -41,7 +45,7 @@ class DuckdbExecutor:
     def execute(self, query: FactQuery, window: TimeWindow) -> KustoAnswer:
         self.texts.append(query.text)
         try:
-            return KustoAnswer(duckdb_kql.query(self.con, query.text).pl())
+            return KustoAnswer(kql_frame(self.con, query.text))
         except duckdb_kql.KqlError as exc:  # a server refuses such a query: a source error
             raise QueryError(f"{query.name}: {str(exc).splitlines()[0]}") from None
 
@@ -101,3 +105,15 @@ def scenario_from(topology: Topology, logs: Path, folder: Path) -> Scenario:
 def sample_scenario(tmp_path_factory: pytest.TempPathFactory) -> Scenario:
     topology = load_topology(SAMPLE / "topology.yaml")
     return scenario_from(topology, SAMPLE / "logs", tmp_path_factory.mktemp("sample-la"))
+
+
+@pytest.fixture(scope="session")
+def served(sample_scenario: Scenario, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """The sample's tables behind ``duckdb-kql serve`` (one server for the session), reached
+    through a proxy that asks it each distinct query once (``replaying_proxy``)."""
+    path = tmp_path_factory.mktemp("adx") / "netlogs.duckdb"
+    con = duckdb.connect(str(path))
+    load_into_duckdb(con, sample_scenario.frames)
+    con.close()
+    with duckdb_kql_server(path) as url, replaying_proxy(url) as proxy:
+        yield proxy

@@ -69,11 +69,21 @@ def _partial(frames: list[dict[str, Any]]) -> list[dict[str, Any]]:
     return frames
 
 
+def _forward(upstream: str, path: str, body: bytes, content_type: str) -> tuple[int, bytes]:
+    request = urllib.request.Request(
+        upstream + path, data=body, headers={"Content-Type": content_type}, method="POST"
+    )
+    try:
+        with urllib.request.urlopen(request, timeout=300) as answer:
+            return answer.status, answer.read()
+    except urllib.error.HTTPError as exc:
+        return exc.code, exc.read()
+
+
 @contextmanager
-def partial_proxy(upstream: str, marker: str, times: int | None = None) -> Iterator[str]:
-    """A proxy to ``upstream`` that marks the answer of queries containing ``marker``
-    partial (only the first ``times`` such answers when given)."""
-    marked = [0]
+def _proxy(upstream: str, answer: Any) -> Iterator[str]:
+    """``http://127.0.0.1:PORT`` of a proxy to ``upstream`` that answers each POST with
+    ``answer(path, body, forward) -> (status, payload)``."""
 
     class Handler(BaseHTTPRequestHandler):
         def log_message(self, fmt: str, *args: Any) -> None:
@@ -81,21 +91,10 @@ def partial_proxy(upstream: str, marker: str, times: int | None = None) -> Itera
 
         def do_POST(self) -> None:
             body = self.rfile.read(int(self.headers.get("Content-Length", "0")))
-            request = urllib.request.Request(
-                upstream + self.path,
-                data=body,
-                headers={"Content-Type": self.headers.get("Content-Type", "application/json")},
-                method="POST",
+            kind = self.headers.get("Content-Type", "application/json")
+            status, payload = answer(
+                self.path, body, lambda: _forward(upstream, self.path, body, kind)
             )
-            try:
-                with urllib.request.urlopen(request, timeout=120) as answer:
-                    status, payload = answer.status, answer.read()
-            except urllib.error.HTTPError as exc:
-                status, payload = exc.code, exc.read()
-            hit = status == 200 and marker in json.loads(body).get("csl", "")
-            if hit and (times is None or marked[0] < times):
-                marked[0] += 1
-                payload = json.dumps(_partial(json.loads(payload))).encode()
             self.send_response(status)
             self.send_header("Content-Type", "application/json")
             self.send_header("Content-Length", str(len(payload)))
@@ -110,3 +109,40 @@ def partial_proxy(upstream: str, marker: str, times: int | None = None) -> Itera
     finally:
         server.shutdown()
         server.server_close()
+
+
+@contextmanager
+def replaying_proxy(upstream: str) -> Iterator[str]:
+    """A proxy to ``upstream`` that answers a request it was sent before (same path, same
+    body: same database and query) with the upstream's answer to it. The served database is
+    never written, so the server would answer the same again; asking it once saves its 10-20 s
+    of parsing, translating and running each repeated facts query."""
+    lock = threading.Lock()
+    seen: dict[tuple[str, bytes], tuple[int, bytes]] = {}
+
+    def answer(path: str, body: bytes, forward: Any) -> tuple[int, bytes]:
+        with lock:
+            if (path, body) not in seen:
+                seen[path, body] = forward()
+            return seen[path, body]
+
+    with _proxy(upstream, answer) as url:
+        yield url
+
+
+@contextmanager
+def partial_proxy(upstream: str, marker: str, times: int | None = None) -> Iterator[str]:
+    """A proxy to ``upstream`` that marks the answer of queries containing ``marker``
+    partial (only the first ``times`` such answers when given)."""
+    marked = [0]
+
+    def answer(path: str, body: bytes, forward: Any) -> tuple[int, bytes]:
+        status, payload = forward()
+        hit = status == 200 and marker in json.loads(body).get("csl", "")
+        if hit and (times is None or marked[0] < times):
+            marked[0] += 1
+            payload = json.dumps(_partial(json.loads(payload))).encode()
+        return status, payload
+
+    with _proxy(upstream, answer) as url:
+        yield url

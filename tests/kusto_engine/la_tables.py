@@ -14,6 +14,7 @@ from typing import Any
 import polars as pl
 
 from netlogs.model import EvidenceTables
+from tests.kusto_engine.kql_answers import forget
 
 _KUSTO_TYPES = {
     pl.String: "string",
@@ -263,6 +264,7 @@ def write_query_api_files(frames: dict[str, pl.DataFrame], folder: Path) -> None
 
 def load_into_duckdb(con: Any, frames: dict[str, pl.DataFrame]) -> None:
     """Create one DuckDB table per Log Analytics table (``Properties`` as JSON: dynamic)."""
+    forget(con)  # answers kept for the tables before this load are not theirs
     for name, frame in frames.items():
         arrow = frame.with_columns(
             pl.col(c).dt.replace_time_zone(None)

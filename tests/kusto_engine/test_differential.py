@@ -6,7 +6,6 @@ from __future__ import annotations
 from dataclasses import replace
 from datetime import datetime, timedelta, timezone
 
-import duckdb_kql
 import polars as pl
 import pytest
 from polars.testing import assert_frame_equal
@@ -29,6 +28,7 @@ from netlogs.pipeline.scope import find_vault, required_firewall, vault_private_
 from netlogs.pipeline.trace import _context, evidence_query, trace
 from netlogs.sources.files import FileSource
 from tests.kusto_engine.conftest import DuckdbExecutor, Scenario
+from tests.kusto_engine.kql_answers import kql_frame
 
 # every row of the scenarios is a sane time: no clock decides which rows are used
 SANE_TIMES = TimeWindow(EARLIEST_EVIDENCE, datetime(2100, 1, 1, tzinfo=timezone.utc))
@@ -145,7 +145,7 @@ def local_facts(scenario: Scenario, ctx: CorrelationContext) -> pl.DataFrame:
 
 def kusto_facts(scenario: Scenario, ctx: CorrelationContext) -> pl.DataFrame:
     text = fact_query("facts_clients", ctx).text
-    return facts_frame(duckdb_kql.query(scenario.con, text).pl())
+    return facts_frame(kql_frame(scenario.con, text))
 
 
 def assert_same_facts(local: pl.DataFrame, kusto: pl.DataFrame) -> None:

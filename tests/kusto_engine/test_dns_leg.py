@@ -18,6 +18,7 @@ from netlogs.pipeline.trace import evidence_query, trace
 from netlogs.sources.files import FileSource
 from netlogs.verdicts.dns import dns_findings
 from tests.kusto_engine.conftest import DuckdbExecutor, Scenario
+from tests.kusto_engine.kql_answers import kql_frame
 from tests.kusto_engine.la_tables import load_into_duckdb, write_query_api_files
 from tests.kusto_engine.test_differential import context_of, used_rows
 
@@ -102,7 +103,7 @@ def test_same_dns_facts_per_client(dns_scenario: Scenario) -> None:
     tables = used_rows(collected, query)
     local = dns_findings(tables.dns, ctx)
     text = dns_query(vault.name, ctx.window, proxy_text=True).text
-    kusto = dns_findings_of(duckdb_kql.query(dns_scenario.con, text).pl())
+    kusto = dns_findings_of(kql_frame(dns_scenario.con, text))
     assert set(local) == {"10.2.1.4", "10.1.1.4", "10.2.2.4"}
     assert local["10.2.1.4"].queries == 4  # three structured (one an error) and one text row
     for client, found in local.items():
@@ -123,7 +124,7 @@ def test_same_dns_facts_per_client(dns_scenario: Scenario) -> None:
 def test_without_the_text_leg_the_proxy_rows_are_not_read(dns_scenario: Scenario) -> None:
     ctx = context_of(dns_scenario)
     text = dns_query(ctx.vault.name, ctx.window, proxy_text=False).text
-    kusto = dns_findings_of(duckdb_kql.query(dns_scenario.con, text).pl())
+    kusto = dns_findings_of(kql_frame(dns_scenario.con, text))
     assert "10.2.2.4" not in kusto and kusto["10.2.1.4"].queries == 3
 
 

@@ -18,6 +18,7 @@ from netlogs.cli import main
 from netlogs.pipeline.trace import trace
 from netlogs.sources.files import FileSource
 from tests.kusto_engine.conftest import SAMPLE, Scenario
+from tests.kusto_engine.kql_answers import kql_table
 from tests.sources.log_analytics.fake_query_api import FakeQueryApi, FakeRequest, Reply
 from tests.sources.log_analytics.la_bodies import with_partial_error
 from tests.trace_live.trace_live_support import AZ_SCRIPT, FAKE_TOKEN
@@ -43,16 +44,16 @@ def duckdb_responder(con: Any, partial_marker: str | None = None) -> Any:
 
     def respond(request: FakeRequest) -> Reply:
         try:
-            relation = duckdb_kql.query(con, request.query)
+            names, kinds, answer = kql_table(con, request.query)
         except duckdb_kql.KqlError as exc:  # as the service answers a query it cannot run
             inner = {"code": "SemanticError", "message": str(exc).splitlines()[0]}
             error = {"code": "BadArgumentError", "message": "invalid query", "innererror": inner}
             return Reply(400, {"error": error})
         columns = [
-            {"name": name, "type": _kusto_type(str(kind))}
-            for name, kind in zip(relation.columns, relation.types, strict=True)
+            {"name": name, "type": _kusto_type(kind)}
+            for name, kind in zip(names, kinds, strict=True)
         ]
-        rows = [[_cell(v) for v in row] for row in relation.fetchall()]
+        rows = [[_cell(v) for v in row] for row in answer]
         body: dict[str, Any] = {
             "tables": [{"name": "PrimaryResult", "columns": columns, "rows": rows}]
         }

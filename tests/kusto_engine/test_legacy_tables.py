@@ -18,6 +18,7 @@ from netlogs.pipeline.trace import trace
 from netlogs.sources.files import FileSource
 from netlogs.topology.loader import load_topology
 from tests.kusto_engine.conftest import SAMPLE, DuckdbExecutor, Scenario, canonical_tables
+from tests.kusto_engine.kql_answers import kql_frame
 from tests.kusto_engine.la_tables import legacy_la_tables, load_into_duckdb, write_query_api_files
 from tests.kusto_engine.test_differential import (
     _verdicts,
@@ -55,7 +56,7 @@ def test_same_facts_column_by_column(legacy_scenario: Scenario) -> None:
     ctx = context_of(legacy_scenario)
     local = local_facts(legacy_scenario, ctx)
     kusto = facts_frame(
-        duckdb_kql.query(legacy_scenario.con, fact_query("facts_clients", ctx).text).pl()
+        kql_frame(legacy_scenario.con, fact_query("facts_clients", ctx).text)
     )
     assert local.height >= 10 and local.get_column("covered").sum() > 0
     assert local.get_column("fw_deny").sum() > 0 and local.get_column("flow_out").sum() > 0
@@ -67,7 +68,7 @@ def test_switched_off_legs_lose_those_rows(legacy_scenario: Scenario) -> None:
     ctx = context_of(legacy_scenario)
     off = FactLegs(firewall_diagnostics=False, nsg_flows=False)
     text = fact_query("facts_clients", ctx, legs=off).text
-    kusto = facts_frame(duckdb_kql.query(legacy_scenario.con, text).pl())
+    kusto = facts_frame(kql_frame(legacy_scenario.con, text))
     local = local_facts(legacy_scenario, ctx)
     assert kusto.get_column("fw_allow").sum() < local.get_column("fw_allow").sum()
     assert kusto.get_column("flow_out").sum() < local.get_column("flow_out").sum()
@@ -174,7 +175,7 @@ def test_text_shapes_give_the_same_facts(shapes_scenario: Scenario) -> None:
     ctx = context_of(shapes_scenario)
     local = local_facts(shapes_scenario, ctx)
     kusto = facts_frame(
-        duckdb_kql.query(shapes_scenario.con, fact_query("facts_clients", ctx).text).pl()
+        kql_frame(shapes_scenario.con, fact_query("facts_clients", ctx).text)
     )
     assert_same_facts(local, kusto)
     rows = {r["client_ip"]: r for r in local.to_dicts()}

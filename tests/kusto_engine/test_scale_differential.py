@@ -19,6 +19,7 @@ from netlogs.pipeline.kusto_trace import trace_in_kusto
 from netlogs.pipeline.trace import trace
 from netlogs.schemas import DNS_QUERIES, empty_frame
 from tests.kusto_engine.conftest import DuckdbExecutor
+from tests.kusto_engine.kql_answers import kql_frame
 from tests.kusto_engine.la_tables import la_tables, load_into_duckdb
 from tests.kusto_engine.test_differential import assert_same_facts, cited_rows
 
@@ -76,5 +77,5 @@ def test_scale_same_facts_and_verdicts(scale) -> None:  # type: ignore[no-untype
     from tests.kusto_engine.test_differential import local_facts_of
 
     ctx, local_facts = local_facts_of(RawSource(frames), topology, request)
-    kusto_rows = duckdb_kql.query(con, fact_query("facts_clients", ctx).text).pl()
+    kusto_rows = kql_frame(con, fact_query("facts_clients", ctx).text)
     assert_same_facts(local_facts, facts_frame(kusto_rows))

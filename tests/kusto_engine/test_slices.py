@@ -17,7 +17,7 @@ from netlogs.pipeline.trace import trace
 from netlogs.sources.files import FileSource
 from tests.kusto_engine.conftest import DuckdbExecutor, Scenario
 from tests.kusto_engine.kusto_server import TRUNCATED, partial_proxy
-from tests.kusto_engine.test_adx_cli import _args, _run, served  # noqa: F401 (fixture)
+from tests.kusto_engine.test_adx_cli import _args, _run
 
 
 class LimitedExecutor(DuckdbExecutor):
@@ -112,7 +112,7 @@ def test_a_partial_answer_that_is_no_limit_is_not_sliced(sample_scenario: Scenar
 
 @pytest.mark.usefixtures("short_slices")
 def test_cluster_limit_answer_is_sliced_end_to_end(
-    served: str,  # noqa: F811 (the fixture)
+    served: str,
     sample_scenario: Scenario,
     tmp_path: Path,
     monkeypatch: pytest.MonkeyPatch,
