@@ -217,7 +217,7 @@ def test_timeline_labels_leave_the_server_only_when_a_timeline_is_drawn(
 
     def cited_labels(timeline_per_kind: int) -> pl.Series:
         drawn = replace(ctx, timeline_per_kind=timeline_per_kind)
-        rows = duckdb_kql.query(sample_scenario.con, fact_query("facts_cited", drawn).text).pl()
+        rows = kql_frame(sample_scenario.con, fact_query("facts_cited", drawn).text)
         return rows.filter(pl.col("part") == "cited").get_column("label")
 
     without, labelled = cited_labels(0), cited_labels(TIMELINE_PER_KIND)
