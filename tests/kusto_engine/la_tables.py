@@ -13,8 +13,24 @@ from typing import Any
 
 import polars as pl
 
+from netlogs.kql import load_table_schemas
 from netlogs.model import EvidenceTables
 from tests.kusto_engine.kql_answers import forget
+
+# The documented columns of each table (kql/schemas/tables.json), as DuckDB types: every table is
+# loaded with all of them, so a query naming a column that clashes with one fails here too.
+_SCHEMAS = load_table_schemas()
+_DUCKDB_TYPES = {
+    "string": "VARCHAR",
+    "guid": "VARCHAR",
+    "datetime": "TIMESTAMP",
+    "real": "DOUBLE",
+    "long": "BIGINT",
+    "int": "INTEGER",
+    "bool": "BOOLEAN",
+    "dynamic": "JSON",
+    "timespan": "INTERVAL",
+}
 
 _KUSTO_TYPES = {
     pl.String: "string",
@@ -273,8 +289,15 @@ def load_into_duckdb(con: Any, frames: dict[str, pl.DataFrame]) -> None:
         ).to_arrow()
         con.register("_incoming", arrow)
         casts = ", ".join(
-            f'CAST("{c}" AS JSON) AS "{c}"' if c == "Properties" else f'"{c}"'
-            for c in frame.columns
+            [
+                f'CAST("{c}" AS JSON) AS "{c}"' if c == "Properties" else f'"{c}"'
+                for c in frame.columns
+            ]
+            + [  # every other documented column, as a workspace has it: names must not clash
+                f'CAST(NULL AS {_DUCKDB_TYPES[kind]}) AS "{column}"'
+                for column, kind in _SCHEMAS.get(name, {}).items()
+                if column not in frame.columns
+            ]
         )
         con.execute(f'CREATE OR REPLACE TABLE "{name}" AS SELECT {casts} FROM _incoming')
         con.unregister("_incoming")
