@@ -112,12 +112,18 @@ class EvidenceQuery:
     # Firewall records are fetched from this long before the window: a connection opened then
     # (keep-alive) still carries requests inside it, and must not look like a bypass.
     firewall_lead: timedelta = timedelta(0)
+    # ... and until this long after it: the firewall's clock may run behind the vault's, so a
+    # record stamped just after the window's end can still cover a request at its end.
+    firewall_trail: timedelta = timedelta(0)
 
     def firewall_window(self) -> TimeWindow | None:
-        """The window firewall records are read for (``window`` widened by ``firewall_lead``)."""
-        if self.window is None or not self.firewall_lead:
+        """The window firewall records are read for (``window`` widened by ``firewall_lead``
+        before and ``firewall_trail`` after)."""
+        if self.window is None or not (self.firewall_lead or self.firewall_trail):
             return self.window
-        return TimeWindow(self.window.start - self.firewall_lead, self.window.end)
+        return TimeWindow(
+            self.window.start - self.firewall_lead, self.window.end + self.firewall_trail
+        )
 
 
 @dataclass(frozen=True)

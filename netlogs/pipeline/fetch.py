@@ -19,6 +19,7 @@ from typing import Any
 from netlogs.errors import ConfigError
 from netlogs.fileio import write_atomically
 from netlogs.model import (
+    DEFAULT_CLOCK_SKEW,
     DEFAULT_FIREWALL_LEAD,
     CollectedEvidence,
     EvidenceQuery,
@@ -69,6 +70,7 @@ def fetch_query(vault: str, topology: Topology | None, window: TimeWindow) -> Ev
             firewall_names=(),
             window=window,
             firewall_lead=DEFAULT_FIREWALL_LEAD,  # a trace of the saved window needs them
+            firewall_trail=DEFAULT_CLOCK_SKEW,
         )
     known = find_vault(topology, vault)
     # the same filters `netlogs trace` pushes down, so a saved fetch can be traced offline later
@@ -82,6 +84,7 @@ def fetch_query(vault: str, topology: Topology | None, window: TimeWindow) -> Ev
         window=window,
         vault_public_ips=tuple(sorted(known.public_ips)),
         firewall_lead=DEFAULT_FIREWALL_LEAD,  # a trace of the saved window needs them
+        firewall_trail=DEFAULT_CLOCK_SKEW,
     )
 
 

@@ -19,6 +19,7 @@ import polars as pl
 from netlogs.correlate.kusto_facts import FactLegs
 from netlogs.errors import UnreadTablesError
 from netlogs.model import Gap, GapKind, LogFamily, SetAsideReason, SourceStatus, SourceSummary
+from netlogs.normalize.ledger import ledger_summary, merge_counts
 
 FIREWALL_TEXT = (
     "AzureDiagnostics/AzureFirewallNetworkRule",
@@ -51,7 +52,8 @@ def _counts(rows: pl.DataFrame, source: str, name_column: str) -> dict[str, int]
 
 def table_rows(rows: pl.DataFrame) -> dict[str, int]:
     """Rows per table (or ``AzureDiagnostics/<Category>``) in the window."""
-    counted = rows.filter(~pl.col("Source").is_in(["firewall", "day", "legacy", "unparsed"]))
+    kinds = ["firewall", "day", "legacy", "unparsed", "set_aside"]
+    counted = rows.filter(~pl.col("Source").is_in(kinds))
     return {str(source): int(n) for source, n in counted.select("Source", "Rows").iter_rows()}
 
 
@@ -97,13 +99,40 @@ def with_unparsed(rows: pl.DataFrame, unparsed: pl.DataFrame) -> pl.DataFrame:
     return pl.concat([rows, added], how="diagonal_relaxed")
 
 
+def with_set_aside(rows: pl.DataFrame, set_aside: pl.DataFrame) -> pl.DataFrame:
+    """``facts_sources``' answer plus one ``set_aside`` row per table of ``facts_set_aside``'
+    answer (rows about the vault left out for a malformed client address)."""
+    if set_aside.is_empty():
+        return rows
+    added = set_aside.select(
+        pl.lit("set_aside").alias("Source"),
+        pl.col("Table").cast(pl.String).alias("Firewall"),
+        pl.col("Rows").cast(rows.schema["Rows"]),
+    )
+    return pl.concat([rows, added], how="diagonal_relaxed")
+
+
+def _with_malformed(summary: SourceSummary, malformed: int) -> SourceSummary:
+    """``summary`` with ``malformed`` rows set aside for their address: partial, with the
+    local row ledger's words (a row left out could be the one a verdict needs)."""
+    if not malformed or not summary.read:
+        return summary
+    malformed = min(malformed, summary.used)
+    reason = ((SetAsideReason.MALFORMED_ADDRESS.value, malformed),)
+    return ledger_summary(
+        summary, used=summary.used - malformed, set_aside=merge_counts(summary.set_aside, reason)
+    )
+
+
 def source_summaries(rows: pl.DataFrame, *, partial: str) -> tuple[SourceSummary, ...]:
     """One summary per table the facts read (rows counted on the server); a table every trace
     reads with no rows in the window is missing, an optional one is listed only with rows. A
     table with rows whose text could not be read (``unparsed`` rows) is partial: one of them
-    may be the record a verdict needs, as the local engine says of unreadable rows."""
+    may be the record a verdict needs, as the local engine says of unreadable rows; so is a
+    table with rows left out for a malformed client address (``set_aside`` rows)."""
     counts = table_rows(rows)
     unreadable = _counts(rows, "unparsed", "Firewall")
+    malformed = _counts(rows, "set_aside", "Firewall")
     listed = [*TABLE_FAMILY.items(), *((t, f) for t, f in OPTIONAL_FAMILY.items() if counts.get(t))]
     summaries = []
     for table, family in listed:
@@ -117,18 +146,17 @@ def source_summaries(rows: pl.DataFrame, *, partial: str) -> tuple[SourceSummary
             status = SourceStatus.PARTIAL
             detail = f"{unreadable[table]} rows mentioning the vault could not be read"
         set_aside = ((SetAsideReason.UNPARSEABLE.value, n),) if (n := unreadable.get(table)) else ()
-        summaries.append(
-            SourceSummary(
-                family=family,
-                table=table,
-                rows=rows_in_window,
-                status=status,
-                detail=detail,
-                read=rows_in_window,
-                used=rows_in_window - (n or 0),
-                set_aside=set_aside,
-            )
+        summary = SourceSummary(
+            family=family,
+            table=table,
+            rows=rows_in_window,
+            status=status,
+            detail=detail,
+            read=rows_in_window,
+            used=rows_in_window - (n or 0),
+            set_aside=set_aside,
         )
+        summaries.append(_with_malformed(summary, malformed.get(table, 0)))
     return tuple(summaries)
 
 

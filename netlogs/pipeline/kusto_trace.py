@@ -8,7 +8,8 @@ Queries, in order: ``facts_sources`` (rows per table and the firewalls seen), th
 probe (observed ingestion lags; a server that cannot run it leaves the default upper bounds and a
 ``missing`` ledger entry), ``facts_clients`` and ``facts_cited`` (reading the older tables that
 ``facts_sources`` found rows in, see ``kusto_tables``), ``facts_unparsed`` when legacy firewall
-text is read, and ``facts_dns``. A partial answer (the server hit
+text is read, ``facts_set_aside`` (rows left out for a malformed client address), and
+``facts_dns``. A partial answer (the server hit
 a limit) marks every family partial and the ledger entry partial; a server error raises.
 """
 
@@ -68,6 +69,7 @@ from netlogs.pipeline.kusto_tables import (
     refuse_unread_tables,
     source_summaries,
     unparsed_gaps,
+    with_set_aside,
     with_unparsed,
 )
 from netlogs.pipeline.scope import (
@@ -164,7 +166,8 @@ def _read_sources(
     unparsed = pl.DataFrame({"Category": [], "Rows": [], "FirstRecord": []})
     if legs.firewall_diagnostics:  # rows whose text the facts could not take apart
         unparsed = run(fact_query("facts_unparsed", ctx, legs=legs))
-    return with_unparsed(rows, unparsed), legs, unparsed
+    set_aside = run(fact_query("facts_set_aside", ctx, legs=legs))  # malformed addresses
+    return with_set_aside(with_unparsed(rows, unparsed), set_aside), legs, unparsed
 
 
 def _daily_rows(rows: pl.DataFrame) -> tuple[DailyRows, ...]:

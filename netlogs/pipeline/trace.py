@@ -125,7 +125,10 @@ def _traced(request: TraceRequest, source: EvidenceSource, topology: Topology) -
     scope = resolve_client_scope(topology, request.client_filter) if request.client_filter else None
     endpoints = vault_private_endpoints(topology, vault)
     lead = request.reuse_window + request.clock_skew  # connections opened before the window
-    query = evidence_query(topology, vault, endpoints, request.window, firewall_lead=lead)
+    query = evidence_query(
+        topology, vault, endpoints, request.window,
+        firewall_lead=lead, firewall_trail=request.clock_skew,
+    )  # fmt: skip
     collected = source.collect(query)
     normalized = normalize_evidence(collected.raw_tables, collected.parse_issues)
     sane = sane_times(request.now)
@@ -176,6 +179,7 @@ def evidence_query(
     window: TimeWindow | None,
     *,
     firewall_lead: timedelta,
+    firewall_trail: timedelta = timedelta(0),
 ) -> EvidenceQuery:
     """What to collect for this vault: its PE IPs, public IPs and every firewall of the estate.
 
@@ -183,7 +187,8 @@ def evidence_query(
     firewall's address, so filtering on the client IP before stitching would lose it. Sources
     may load only the columns correlation reads (``COLUMNS_USED``). Firewall records are read
     from ``firewall_lead`` before the window: a keep-alive connection opened then covers
-    requests inside it.
+    requests inside it; and until ``firewall_trail`` (the clock skew) after it: a record the
+    firewall stamped that much late still covers a request at the window's end.
     """
     return EvidenceQuery(
         vault_name=vault.name,
@@ -194,6 +199,7 @@ def evidence_query(
         vault_public_ips=tuple(sorted(vault.public_ips)),
         columns=COLUMNS_USED,
         firewall_lead=firewall_lead,
+        firewall_trail=firewall_trail,
     )
 
 

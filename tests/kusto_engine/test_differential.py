@@ -122,6 +122,7 @@ def context_of(scenario: Scenario, **changes: object) -> CorrelationContext:
         vault_private_endpoints(topology, vault),
         request.window,
         firewall_lead=lead,
+        firewall_trail=request.clock_skew,
     )
     collected = FileSource(scenario.logs).collect(query)
     tables = used_rows(collected, query)
@@ -136,7 +137,7 @@ def local_facts(scenario: Scenario, ctx: CorrelationContext) -> pl.DataFrame:
     query = evidence_query(
         scenario.topology, ctx.vault,
         vault_private_endpoints(scenario.topology, ctx.vault), ctx.window,
-        firewall_lead=ctx.reuse_window + ctx.clock_skew,
+        firewall_lead=ctx.reuse_window + ctx.clock_skew, firewall_trail=ctx.clock_skew,
     )  # fmt: skip
     collected = FileSource(scenario.logs).collect(query)
     tables = used_rows(collected, query)
@@ -194,6 +195,7 @@ def local_facts_of(
     query = evidence_query(
         topology, vault, vault_private_endpoints(topology, vault), request.window,
         firewall_lead=request.reuse_window + request.clock_skew,
+        firewall_trail=request.clock_skew,
     )  # fmt: skip
     collected = source.collect(query)  # type: ignore[attr-defined]
     tables = used_rows(collected, query)

@@ -24,6 +24,7 @@ def test_fact_queries_have_no_errors_or_warnings(
         fact_query("facts_clients", ctx),
         fact_query("facts_cited", ctx),
         fact_query("facts_unparsed", ctx),
+        fact_query("facts_set_aside", ctx),
         sources_query(ctx),
         dns_query(ctx.vault.name, ctx.window, proxy_text=True),
     ]
@@ -37,8 +38,8 @@ def test_fact_queries_have_no_errors_or_warnings(
     results = kusto(sent)
     diagnostics: dict[str, list[dict[str, Any]]] = {r["id"]: r["diagnostics"] for r in results}
     assert set(diagnostics) == {
-        "facts_clients", "facts_cited", "facts_unparsed", "facts_sources", "facts_dns",
-        "facts_clients_without_older_tables",
+        "facts_clients", "facts_cited", "facts_unparsed", "facts_set_aside", "facts_sources",
+        "facts_dns", "facts_clients_without_older_tables",
     }  # fmt: skip
     for name, found in diagnostics.items():
         assert found == [], (name, found)

@@ -114,6 +114,7 @@ def test_workspace_trace_runs_the_facts_in_the_workspace(
     assert document["engine"]["name"] == "kusto" and document["engine"]["target"] == WORKSPACE
     assert [q.splitlines()[0].split(":")[0] for q in sent] == [
         "// netlogs template facts_sources",
+        "// netlogs template facts_common",  # facts_set_aside
         "// netlogs template coverage_probe",
         "// netlogs template facts_common",
         "// netlogs template facts_common",
