@@ -94,27 +94,13 @@ def _request(data: Path, folder: Path) -> Any:
     return replace(scale_request(data), now=newest.collect().item(), timeline=False)
 
 
-_DUCKDB_TYPES = {
-    "string": "VARCHAR",
-    "guid": "VARCHAR",
-    "datetime": "TIMESTAMP",
-    "real": "DOUBLE",
-    "long": "BIGINT",
-    "int": "INTEGER",
-    "bool": "BOOLEAN",
-    "dynamic": "JSON",
-    "timespan": "INTERVAL",
-}
-
-
 def _connect(folder: Path) -> Any:
     """duckdb-kql over the Log Analytics tables, each with every documented column (the ones
     the data does not fill are null), loaded by DuckDB itself under a memory limit."""
     import duckdb_kql
 
-    from netlogs.kql import load_table_schemas
+    from tests.kusto_engine.la_tables import undocumented_nulls
 
-    schemas = load_table_schemas()
     con = duckdb_kql.connect()
     con.execute(f"SET memory_limit = '{DUCKDB_MEMORY}'")
     con.execute("SET TimeZone = 'UTC'")
@@ -126,11 +112,7 @@ def _connect(folder: Path) -> Any:
             else (f'CAST("{c}" AS JSON) AS "{c}"' if c == "Properties" else f'"{c}"')
             for c, t in columns.items()
         ]
-        select += [
-            f'CAST(NULL AS {_DUCKDB_TYPES[kind]}) AS "{name}"'
-            for name, kind in schemas.get(path.stem, {}).items()
-            if name not in columns
-        ]
+        select += undocumented_nulls(path.stem, list(columns))
         con.execute(
             f"CREATE TABLE \"{path.stem}\" AS SELECT {', '.join(select)} "
             f"FROM read_parquet('{path}')"

@@ -8,6 +8,9 @@ from pathlib import Path
 
 import pytest
 
+# fixtures more than one area uses
+pytest_plugins = ("tests.topology.dump_counting",)  # dumps: canonical topology dumps made
+
 REPO = Path(__file__).resolve().parents[1]
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
 

@@ -6,10 +6,8 @@ from __future__ import annotations
 
 import hashlib
 import sys
-from collections.abc import Iterator
 from pathlib import Path
 
-import pytest
 from discovery_support import NOW, REPO, WINDOW, run_cli
 from fake_azure import FakeAzure
 
@@ -18,28 +16,7 @@ from netlogs.azure.credential import sign_in
 from netlogs.pipeline.discovery_cache import discover_cached
 from netlogs.topology import dump
 from netlogs.topology.loader import load_topology, topology_sha256
-from netlogs.topology.model import Topology
-from netlogs.topology.yaml_text import dump_yaml
-
-
-def fresh_sha256(topology: Topology) -> str:
-    """The digest as netlogs always computed it: the canonical dump, nothing remembered."""
-    text = dump_yaml(dump.topology_to_mapping(topology))
-    return hashlib.sha256(text.encode("utf-8")).hexdigest()
-
-
-@pytest.fixture
-def dumps(monkeypatch: pytest.MonkeyPatch) -> Iterator[list[int]]:
-    """How many times the canonical YAML is produced from here on (the expensive step)."""
-    calls: list[int] = []
-    real = dump.dump_yaml
-
-    def counted(data: object) -> str:
-        calls.append(1)
-        return real(data)
-
-    monkeypatch.setattr(dump, "dump_yaml", counted)
-    yield calls
+from tests.topology.dump_counting import fresh_sha256
 
 
 def test_discovered_and_cached_topologies_carry_the_fresh_hash(

@@ -8,6 +8,7 @@ engine queries them in duckdb-kql. Only the families and columns the facts need 
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
@@ -17,8 +18,7 @@ from netlogs.kql import load_table_schemas
 from netlogs.model import EvidenceTables
 from tests.kusto_engine.kql_answers import forget
 
-# The documented columns of each table (kql/schemas/tables.json), as DuckDB types: every table is
-# loaded with all of them, so a query naming a column that clashes with one fails here too.
+# The documented columns of each table (kql/schemas/tables.json) and their DuckDB types.
 _SCHEMAS = load_table_schemas()
 _DUCKDB_TYPES = {
     "string": "VARCHAR",
@@ -278,6 +278,17 @@ def write_query_api_files(frames: dict[str, pl.DataFrame], folder: Path) -> None
         (folder / f"{name}.json").write_text(json.dumps(body), encoding="utf-8")
 
 
+def undocumented_nulls(table: str, present: Sequence[str]) -> list[str]:
+    """SELECT items giving ``table`` every documented column ``present`` lacks, as null: a
+    workspace's table has them all, so a query naming a column that clashes with one (DuckDB
+    compares names without case) fails here too."""
+    return [
+        f'CAST(NULL AS {_DUCKDB_TYPES[kind]}) AS "{column}"'
+        for column, kind in _SCHEMAS.get(table, {}).items()
+        if column not in present
+    ]
+
+
 def load_into_duckdb(con: Any, frames: dict[str, pl.DataFrame]) -> None:
     """Create one DuckDB table per Log Analytics table (``Properties`` as JSON: dynamic)."""
     forget(con)  # answers kept for the tables before this load are not theirs
@@ -293,11 +304,7 @@ def load_into_duckdb(con: Any, frames: dict[str, pl.DataFrame]) -> None:
                 f'CAST("{c}" AS JSON) AS "{c}"' if c == "Properties" else f'"{c}"'
                 for c in frame.columns
             ]
-            + [  # every other documented column, as a workspace has it: names must not clash
-                f'CAST(NULL AS {_DUCKDB_TYPES[kind]}) AS "{column}"'
-                for column, kind in _SCHEMAS.get(name, {}).items()
-                if column not in frame.columns
-            ]
+            + undocumented_nulls(name, frame.columns)
         )
         con.execute(f'CREATE OR REPLACE TABLE "{name}" AS SELECT {casts} FROM _incoming')
         con.unregister("_incoming")

@@ -7,7 +7,7 @@ from __future__ import annotations
 import hashlib
 import json
 import sys
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from dataclasses import replace
 from pathlib import Path
 
@@ -16,31 +16,11 @@ import pytest
 from netlogs.topology import dump
 from netlogs.topology.loader import dump_topology, load_topology, topology_sha256
 from netlogs.topology.model import Topology, VirtualNetwork
-from netlogs.topology.yaml_text import dump_yaml
+from tests.topology.dump_counting import fresh_sha256
 
 REPO = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(REPO / "benchmarks"))
 from scale_estate import scale_topology  # noqa: E402  # the benchmarks' estate, on purpose
-
-
-def fresh_sha256(topology: Topology) -> str:
-    """The digest as netlogs always computed it: the canonical dump, nothing remembered."""
-    text = dump_yaml(dump.topology_to_mapping(topology))
-    return hashlib.sha256(text.encode("utf-8")).hexdigest()
-
-
-@pytest.fixture
-def dumps(monkeypatch: pytest.MonkeyPatch) -> Iterator[list[int]]:
-    """How many times the canonical YAML is produced from here on (the expensive step)."""
-    calls: list[int] = []
-    real = dump.dump_yaml
-
-    def counted(data: object) -> str:
-        calls.append(1)
-        return real(data)
-
-    monkeypatch.setattr(dump, "dump_yaml", counted)
-    yield calls
 
 
 @pytest.mark.parametrize(
