@@ -35,11 +35,11 @@ from pathlib import Path
 from typing import Any
 
 REPO = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(REPO / "tests" / "fake_azure"))
+sys.path.insert(0, str(REPO))  # run as a script: the fake Azure lives in tests/
 
-from fake_azure import FakeAzure  # noqa: E402
-from fake_kql import KqlEngine  # noqa: E402
-from sample_estate import resource  # noqa: E402
+from tests.fake_azure.fake_azure import FakeAzure  # noqa: E402
+from tests.fake_azure.fake_kql import KqlEngine  # noqa: E402
+from tests.fake_azure.sample_estate import resource  # noqa: E402
 
 TOKEN_SCRIPT = """#!/bin/sh
 echo '{"accessToken": "bench", "expiresOn": "2099-01-01 00:00:00.000000",
@@ -178,13 +178,12 @@ def _environment(fake: FakeAzure, workdir: Path) -> None:
 
 
 def run(scale: float, page: int) -> int:
-    import fake_azure
-
     from netlogs.azure.clouds import resolve_cloud
     from netlogs.azure.credential import sign_in
     from netlogs.pipeline.discover import build_discovery, read_azure
     from netlogs.pipeline.discovery_cache import cache_file, discover_cached, save_estate
     from netlogs.topology.azure_import import import_az_json, write_topology_file
+    from tests.fake_azure import fake_azure
 
     fake_azure.PAGE = page
     rows = estate(scale)

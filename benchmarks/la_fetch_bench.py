@@ -30,7 +30,7 @@ from pathlib import Path
 from typing import Any
 
 HERE = Path(__file__).resolve().parent
-sys.path.insert(0, str(HERE.parent / "tests" / "sources" / "log_analytics"))
+sys.path.insert(0, str(HERE.parent))  # run as a script: the fake query API lives in tests/
 
 WORKSPACE = "11111111-2222-3333-4444-555555555555"
 START = datetime(2026, 11, 20, 0, 0, tzinfo=timezone.utc)
@@ -171,8 +171,8 @@ def main() -> None:
     parser.add_argument("--chunk-rows", type=int, default=100_000)
     args = parser.parse_args()
 
-    from fake_query_api import FakeQueryApi, Reply
-    from la_bodies import network_rule_rows, table_body
+    from tests.sources.log_analytics.fake_query_api import FakeQueryApi, Reply
+    from tests.sources.log_analytics.la_bodies import network_rule_rows, table_body
 
     chunks = max(1, args.rows // args.chunk_rows)
     body = json.dumps(table_body(network_rule_rows(args.chunk_rows, START))).encode()

@@ -19,8 +19,7 @@ from pathlib import Path
 from typing import Any
 
 HERE = Path(__file__).resolve().parent
-sys.path.insert(0, str(HERE.parent / "tests" / "sources" / "log_analytics"))
-sys.path.insert(0, str(HERE.parent / "tests" / "trace_live"))
+sys.path.insert(0, str(HERE.parent))  # run as a script: the fakes live in tests/
 
 WORKSPACE = "9b1d5c3e-7a2f-4e6b-8c0d-1f2e3a4b5c6d"
 END = datetime(2026, 11, 20, 12, 0, tzinfo=timezone.utc)
@@ -47,12 +46,11 @@ class _Credential:
 
 
 def _count(window: timedelta) -> tuple[int, Counter[str]]:
-    from fake_query_api import FakeQueryApi
-    from trace_live_scenario import ScenarioWorkspace, load_scenario, template_of
-
     from netlogs import kql
     from netlogs.model import DEFAULT_FIREWALL_LEAD, EvidenceQuery, TimeWindow
     from netlogs.sources.log_analytics import LogAnalyticsSource
+    from tests.sources.log_analytics.fake_query_api import FakeQueryApi
+    from tests.trace_live.trace_live_scenario import ScenarioWorkspace, load_scenario, template_of
 
     sample = load_scenario(HERE.parent / "sample_data" / "logs")
     workspace = ScenarioWorkspace(sample.tables, empty_tables=ALL_TABLES - set(sample.tables))

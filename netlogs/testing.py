@@ -14,6 +14,7 @@
 from __future__ import annotations
 
 import io
+import json
 from collections.abc import Mapping, Sequence
 from contextlib import redirect_stderr, redirect_stdout
 from dataclasses import dataclass, field
@@ -151,6 +152,11 @@ class Run:
     code: int
     stdout: str
     stderr: str
+
+    @property
+    def document(self) -> Any:
+        """Standard output parsed as JSON (a run with ``--format json``)."""
+        return json.loads(self.stdout)
 
 
 def invoke(args: Sequence[str]) -> Run:

@@ -9,23 +9,17 @@ faults and an empty request log.
 from __future__ import annotations
 
 import os
-import sys
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
-HERE = Path(__file__).resolve().parent
-sys.path.insert(0, str(HERE.parent / "fake_azure"))
-sys.path.insert(0, str(HERE))
-
-import sample_estate  # noqa: E402
-from azurite import start_azurite, upload_tree  # noqa: E402
-from discovery_support import AZ_SCRIPT, SAMPLE, write_az  # noqa: E402
-from fake_azure import FakeAzure  # noqa: E402
-from sample_workspaces import load_engine  # noqa: E402
-
-from tests.local_tls import LocalCa  # noqa: E402
+from tests.discovery.discovery_support import AZ_SCRIPT, SAMPLE, write_az
+from tests.fake_azure import sample_estate
+from tests.fake_azure.azurite import start_azurite, upload_tree
+from tests.fake_azure.fake_azure import FakeAzure
+from tests.fake_azure.sample_workspaces import load_engine
+from tests.local_tls import LocalCa
 
 
 @pytest.fixture(scope="session")

@@ -1,14 +1,11 @@
-"""Constants and helpers of the discovery tests (a uniquely named module, so no other test
-area's ``conftest`` can shadow it on ``sys.path``)."""
+"""Constants and helpers of the discovery tests."""
 
 from __future__ import annotations
 
 import base64
 import json
 import stat
-from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
 FAKE_TOKEN = "eyFAKE-netlogs-discovery-token-51c2"
 
@@ -59,31 +56,3 @@ SAMPLE_TOPOLOGY = SAMPLE / "topology.yaml"
 WINDOW = ["--start", "2026-11-20T10:00:00Z", "--end", "2026-11-20T12:00:00Z"]
 NOW = "2026-11-20T12:00:00Z"
 
-
-@dataclass
-class Run:
-    code: int
-    stdout: str
-    stderr: str
-
-    @property
-    def document(self) -> dict[str, Any]:
-        parsed: dict[str, Any] = json.loads(self.stdout)
-        return parsed
-
-
-def run_cli(args: list[str]) -> Run:
-    """The console entry point in this process, as a user runs it (one ``Error:`` line and exit
-    2 for failures), with stdout and stderr kept apart."""
-    from click.testing import CliRunner
-
-    from netlogs.cli import main
-
-    code = 0
-    with CliRunner().isolation() as (out, err, _):
-        try:
-            main(args)
-        except SystemExit as exc:
-            code = int(exc.code or 0)
-        stdout, stderr = out.getvalue().decode(), err.getvalue().decode()
-    return Run(code, stdout, stderr)

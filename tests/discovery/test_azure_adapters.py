@@ -4,15 +4,15 @@ TLS, the fake executing the KQL they send."""
 from __future__ import annotations
 
 import pytest
-import sample_estate
-from discovery_support import FAKE_TOKEN
-from fake_azure import FakeAzure, forbidden_arm, throttled
 
 from netlogs.azure.arm import ArmClient
 from netlogs.azure.clouds import resolve_cloud
 from netlogs.azure.credential import sign_in
 from netlogs.azure.resource_graph import ResourceGraph
 from netlogs.errors import AzureRequestError
+from tests.discovery.discovery_support import FAKE_TOKEN
+from tests.fake_azure import sample_estate
+from tests.fake_azure.fake_azure import FakeAzure, forbidden_arm, throttled
 
 
 def test_resource_graph_runs_the_query_over_the_estate(fake_azure: FakeAzure) -> None:
@@ -36,7 +36,7 @@ def test_resource_graph_follows_skip_tokens(fake_azure: FakeAzure) -> None:
     waits: list[float] = []
     graph = ResourceGraph(sign_in(cloud), cloud, sleep=waits.append)
     fake_azure.quota = 1
-    import fake_azure as fake_module
+    from tests.fake_azure import fake_azure as fake_module
 
     fake_module.PAGE = 10  # small pages: the estate has more than 10 resources
     try:

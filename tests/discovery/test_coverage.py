@@ -5,12 +5,11 @@ from __future__ import annotations
 
 from typing import Any
 
-import sample_estate
-from discovery_support import SAMPLE_TOPOLOGY
-
 from netlogs.discovery.coverage import coverage
 from netlogs.discovery.logplan import LogPlan, Problem, log_plan
 from netlogs.topology.loader import load_topology
+from tests.discovery.discovery_support import SAMPLE_TOPOLOGY
+from tests.fake_azure import sample_estate
 
 
 def plan_with(settings: dict[str, list[dict[str, Any]]], problems: list[Problem] = ()) -> LogPlan:

@@ -3,15 +3,14 @@ plan names the two workspaces, and the design rule is read from the routes."""
 
 from __future__ import annotations
 
-import sample_estate
-from discovery_support import SAMPLE_TOPOLOGY
-from fake_azure import FakeAzure
-
 from netlogs.azure.clouds import resolve_cloud
 from netlogs.azure.credential import sign_in
 from netlogs.discovery.logplan import candidate_templates
 from netlogs.pipeline.discover import build_discovery, read_azure
 from netlogs.topology.loader import load_topology
+from tests.discovery.discovery_support import SAMPLE_TOPOLOGY
+from tests.fake_azure import sample_estate
+from tests.fake_azure.fake_azure import FakeAzure
 
 
 def discover(vault: str = "kv-contoso-prod", require: str | None = None):

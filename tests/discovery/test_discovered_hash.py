@@ -5,17 +5,16 @@ the digest in the result is the one a fresh dump of that topology gives."""
 from __future__ import annotations
 
 import hashlib
-import sys
 from pathlib import Path
-
-from discovery_support import NOW, REPO, WINDOW, run_cli
-from fake_azure import FakeAzure
 
 from netlogs.azure.clouds import resolve_cloud
 from netlogs.azure.credential import sign_in
 from netlogs.pipeline.discovery_cache import discover_cached
+from netlogs.testing import invoke
 from netlogs.topology import dump
 from netlogs.topology.loader import load_topology, topology_sha256
+from tests.discovery.discovery_support import NOW, WINDOW
+from tests.fake_azure.fake_azure import FakeAzure
 from tests.topology.dump_counting import fresh_sha256
 
 
@@ -56,10 +55,10 @@ def discovered(out: Path) -> list[str]:
 def test_a_live_trace_dumps_the_estate_once_then_never(
     fake_azure: FakeAzure, tmp_path: Path, dumps: list[int]
 ) -> None:
-    first = run_cli(discovered(tmp_path / "first" / "trace.json"))
+    first = invoke(discovered(tmp_path / "first" / "trace.json"))
     assert first.code == 1, first.stderr
     assert len(dumps) == 1  # was 2: the topology file, then the trace's hash
-    cached = run_cli(discovered(tmp_path / "second" / "trace.json"))
+    cached = invoke(discovered(tmp_path / "second" / "trace.json"))
     assert cached.code == 1, cached.stderr
     assert len(dumps) == 1  # was 1: the trace's hash
     written = load_topology(tmp_path / "second" / "kv-contoso-prod.discovered-topology.yaml")
@@ -68,9 +67,7 @@ def test_a_live_trace_dumps_the_estate_once_then_never(
 
 
 def test_the_benchmark_estate_carries_the_fresh_hash() -> None:
-    sys.path.insert(0, str(REPO / "benchmarks"))
-    from discovery_bench import estate  # the 1x benchmark's estate, here at 0.02x
-
+    from benchmarks.discovery_bench import estate  # the 1x benchmark's estate, here at 0.02x
     from netlogs.discovery.estate import topology_from_rows
 
     topology = topology_from_rows(estate(0.02), source="Azure Resource Graph")

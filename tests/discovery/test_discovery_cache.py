@@ -9,15 +9,16 @@ import os
 from pathlib import Path
 
 import pytest
-import sample_estate
-from discovery_support import NOW, REPO, SAMPLE_TOPOLOGY, WINDOW, run_cli
-from fake_azure import FakeAzure
 
 from netlogs.pipeline.discover import AzureAnswers, Estate, build_estate, decide
 from netlogs.pipeline.discovery_cache import cache_file, load_estate, save_estate
 from netlogs.pipeline.frozen_json import FrozenJsonError, from_plain, to_plain
+from netlogs.testing import invoke
 from netlogs.topology.loader import load_topology
 from netlogs.topology.model import Topology
+from tests.discovery.discovery_support import NOW, REPO, SAMPLE_TOPOLOGY, WINDOW
+from tests.fake_azure import sample_estate
+from tests.fake_azure.fake_azure import FakeAzure
 
 
 @pytest.fixture(scope="module")
@@ -138,11 +139,11 @@ def discovered(*extra: str) -> list[str]:
 def test_a_damaged_cache_is_one_warning_and_azure_is_asked_again(
     fake_azure: FakeAzure, tmp_path: Path
 ) -> None:
-    first = run_cli(discovered("--json", str(tmp_path / "first" / "trace.json")))
+    first = invoke(discovered("--json", str(tmp_path / "first" / "trace.json")))
     assert first.code == 1, first.stderr
     path = cache_file("AzureCloud", "kv-contoso-prod", ())
     assert load_estate(path).estate is not None
-    cached = run_cli(discovered("--json", str(tmp_path / "second" / "trace.json")))
+    cached = invoke(discovered("--json", str(tmp_path / "second" / "trace.json")))
     assert cached.code == 1 and len(fake_azure.graph_requests()) == 2  # no new query
     # the cached run writes the same discovered topology and reaches the same result
     topology_files = [
@@ -153,7 +154,7 @@ def test_a_damaged_cache_is_one_warning_and_azure_is_asked_again(
     for key in ("flows", "vault", "topology_sha256", "log_settings", "gaps"):
         assert cached.document[key] == first.document[key], key
     path.write_bytes(path.read_bytes()[:-40])
-    again = run_cli(discovered())
+    again = invoke(discovered())
     assert again.code == 1 and "Traceback" not in again.stderr
     (line,) = again.stderr.splitlines()
     assert line.startswith(f"Warning: discovery cache {path} ignored (")

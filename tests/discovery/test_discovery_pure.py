@@ -6,8 +6,6 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-import sample_estate
-from discovery_support import SAMPLE_TOPOLOGY
 
 from netlogs.azure.clouds import resolve_cloud
 from netlogs.discovery.design import choose_firewall, client_subnets
@@ -15,6 +13,8 @@ from netlogs.discovery.logplan import candidate_templates, log_plan, templates_w
 from netlogs.discovery.vault import parse_vault_ref, pick_vault, vault_query
 from netlogs.errors import ConfigError
 from netlogs.topology.loader import load_topology
+from tests.discovery.discovery_support import SAMPLE_TOPOLOGY
+from tests.fake_azure import sample_estate
 
 
 def test_vault_references() -> None:

@@ -4,13 +4,13 @@ goes to storage only), each with the command that closes it; exit 3."""
 
 from __future__ import annotations
 
-import sample_estate
-from discovery_support import run_cli
-from fake_azure import FakeAzure, forbidden_arm, forbidden_logs
+from netlogs.testing import invoke
+from tests.fake_azure import sample_estate
+from tests.fake_azure.fake_azure import FakeAzure, forbidden_arm, forbidden_logs
 
 
 def test_doctor_reports_the_sample_gaps_with_commands(fake_azure: FakeAzure) -> None:
-    run = run_cli(["doctor", "--vault", "kv-contoso-prod"])
+    run = invoke(["doctor", "--vault", "kv-contoso-prod"])
     assert run.code == 3, run.stderr
     out = run.stdout
     assert out.splitlines()[0].startswith("assumed from the routes: traffic must pass fw-hub")
@@ -43,7 +43,7 @@ def test_doctor_names_the_missing_permission_and_the_role(fake_azure: FakeAzure)
         lambda r: "azureFirewalls" in r.path and r.path.endswith("diagnosticSettings"),
         forbidden_arm(sample_estate.FIREWALL_ID, "Microsoft.Insights/diagnosticSettings/read"),
     )
-    run = run_cli(["doctor", "--vault", "kv-contoso-prod", "--refresh"])
+    run = invoke(["doctor", "--vault", "kv-contoso-prod", "--refresh"])
     assert run.code == 3, run.stderr
     permissions = run.stdout.split("Missing permissions:", 1)[1]
     assert "HTTP 403 AuthorizationFailed" in permissions
@@ -58,7 +58,7 @@ def test_doctor_names_a_workspace_it_may_not_query(fake_azure: FakeAzure) -> Non
         fake_azure.fail_once(
             lambda r: r.path == security, forbidden_logs(sample_estate.WS_SECURITY)
         )
-    run = run_cli(["doctor", "--vault", "kv-contoso-prod"])
+    run = invoke(["doctor", "--vault", "kv-contoso-prod"])
     assert run.code == 3, run.stderr
     permissions = run.stdout.split("Missing permissions:", 1)[1]
     assert "workspace law-contoso-security" in permissions
@@ -66,10 +66,10 @@ def test_doctor_names_a_workspace_it_may_not_query(fake_azure: FakeAzure) -> Non
 
 
 def test_doctor_without_sign_in_could_not_run(fake_azure: FakeAzure, tmp_path) -> None:
-    from discovery_support import NO_LOGIN_SCRIPT, write_az
+    from tests.discovery.discovery_support import NO_LOGIN_SCRIPT, write_az
 
     write_az(tmp_path / "bin", NO_LOGIN_SCRIPT)
-    run = run_cli(["doctor", "--vault", "kv-contoso-prod"])
+    run = invoke(["doctor", "--vault", "kv-contoso-prod"])
     assert run.code == 2 and run.stdout == ""
     (line,) = run.stderr.splitlines()
     assert line.startswith("Error: not signed in to Azure") and "az login" in line

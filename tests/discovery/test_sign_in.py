@@ -12,9 +12,10 @@ import sys
 from pathlib import Path
 
 import pytest
-import sample_estate
-from discovery_support import NO_LOGIN_SCRIPT, NOW, REPO, SAMPLE, WINDOW, write_az
-from fake_azure import FakeAzure
+
+from tests.discovery.discovery_support import NO_LOGIN_SCRIPT, NOW, REPO, SAMPLE, WINDOW, write_az
+from tests.fake_azure import sample_estate
+from tests.fake_azure.fake_azure import FakeAzure
 
 EXPIRED_SCRIPT = """#!/bin/sh
 echo "ERROR: AADSTS700082: The refresh token has expired due to inactivity." >&2

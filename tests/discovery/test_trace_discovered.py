@@ -11,19 +11,19 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-import sample_estate
-from discovery_support import (
+
+from netlogs.testing import Run, invoke
+from tests.discovery.discovery_support import (
     AZ_SCRIPT,
     FAKE_TOKEN,
     NO_LOGIN_SCRIPT,
     NOW,
     SAMPLE,
     WINDOW,
-    Run,
-    run_cli,
     write_az,
 )
-from fake_azure import FakeAzure, forbidden_arm, forbidden_logs, throttled
+from tests.fake_azure import sample_estate
+from tests.fake_azure.fake_azure import FakeAzure, forbidden_arm, forbidden_logs, throttled
 
 
 def discovered_trace(*extra: str) -> list[str]:
@@ -42,7 +42,7 @@ def discovered_trace(*extra: str) -> list[str]:
 
 @pytest.fixture(scope="module")
 def offline() -> Run:
-    return run_cli(
+    return invoke(
         [
             "trace",
             "--vault",
@@ -105,7 +105,7 @@ def test_discovered_trace_reaches_the_offline_verdicts(
     fake_azure: FakeAzure, offline: Run, tmp_path: Path
 ) -> None:
     out = tmp_path / "out" / "trace.json"
-    run = run_cli(discovered_trace("--json", str(out)))
+    run = invoke(discovered_trace("--json", str(out)))
     assert run.code == offline.code == 1, run.stderr
     assert "Traceback" not in run.stderr
     assert verdicts(run.document) == verdicts(offline.document)
@@ -158,7 +158,7 @@ def test_discovered_trace_reaches_the_offline_verdicts(
 
 def test_text_output_says_the_assumed_rule_on_its_first_line(fake_azure: FakeAzure) -> None:
     args = discovered_trace()
-    run = run_cli([a for a in args if a not in ("--format", "json")])
+    run = invoke([a for a in args if a not in ("--format", "json")])
     assert run.code == 1, run.stderr
     assert run.stdout.splitlines()[0].startswith(
         "assumed from the routes: traffic must pass fw-hub"
@@ -166,13 +166,13 @@ def test_text_output_says_the_assumed_rule_on_its_first_line(fake_azure: FakeAzu
 
 
 def test_a_second_trace_uses_the_cache(fake_azure: FakeAzure) -> None:
-    assert run_cli(discovered_trace()).code == 1
+    assert invoke(discovered_trace()).code == 1
     before = len(fake_azure.graph_requests())
     assert before == 2
-    second = run_cli(discovered_trace())
+    second = invoke(discovered_trace())
     assert second.code == 1, second.stderr
     assert len(fake_azure.graph_requests()) == before  # no Resource Graph query the second time
-    refreshed = run_cli(discovered_trace("--refresh"))
+    refreshed = invoke(discovered_trace("--refresh"))
     assert refreshed.code == 1 and len(fake_azure.graph_requests()) == before + 2
 
 
@@ -180,7 +180,7 @@ def test_no_sign_in_is_one_error_line(
     fake_azure: FakeAzure, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     write_az(tmp_path / "bin", NO_LOGIN_SCRIPT)  # the PATH entry the fixture added
-    run = run_cli(discovered_trace())
+    run = invoke(discovered_trace())
     assert run.code == 2
     assert run.stdout == ""
     lines = run.stderr.splitlines()
@@ -197,7 +197,7 @@ def test_a_forbidden_workspace_is_a_missing_source_not_a_clean_verdict(
         fake_azure.fail_once(
             lambda r: r.path == security, forbidden_logs(sample_estate.WS_SECURITY)
         )
-    run = run_cli(discovered_trace())
+    run = invoke(discovered_trace())
     assert "Traceback" not in run.stderr and run.code in (1, 3), run.stderr
     refused = [s for s in run.document["sources"] if s["status"] == "partial"]
     assert refused and {s["family"] for s in refused} == {"firewall"}
@@ -216,14 +216,14 @@ def test_a_forbidden_workspace_is_a_missing_source_not_a_clean_verdict(
 
 def test_throttled_resource_graph_is_retried(fake_azure: FakeAzure, offline: Run) -> None:
     fake_azure.fail_once(lambda r: "ResourceGraph" in r.path, throttled(1))
-    run = run_cli(discovered_trace("--refresh"))
+    run = invoke(discovered_trace("--refresh"))
     assert run.code == 1, run.stderr
     assert verdicts(run.document) == verdicts(offline.document)
     assert len(fake_azure.graph_requests()) == 3  # the 429, then the two queries
 
 
 def test_an_unknown_vault_names_what_was_searched(fake_azure: FakeAzure) -> None:
-    run = run_cli(["trace", "--vault", "kv-nowhere", *WINDOW, "--now", NOW])
+    run = invoke(["trace", "--vault", "kv-nowhere", *WINDOW, "--now", NOW])
     assert run.code == 2
     (line,) = run.stderr.splitlines()
     assert line.startswith("Error: --vault kv-nowhere: no Key Vault with name 'kv-nowhere'")
@@ -236,7 +236,7 @@ def test_a_throttled_log_query_is_retried_after_retry_after(
 ) -> None:
     platform = f"/v1/workspaces/{sample_estate.WS_PLATFORM}/query"
     fake_azure.fail_once(lambda r: r.path == platform, throttled(1))
-    run = run_cli(discovered_trace())
+    run = invoke(discovered_trace())
     assert run.code == 1, run.stderr
     assert verdicts(run.document) == verdicts(offline.document)
     assert {s["status"] for s in run.document["sources"] if s["rows"]} == {"complete"}
@@ -244,7 +244,7 @@ def test_a_throttled_log_query_is_retried_after_retry_after(
 
 
 def test_subscription_narrows_the_search(fake_azure: FakeAzure) -> None:
-    run = run_cli(discovered_trace("--subscription", sample_estate.OTHER_SUB))
+    run = invoke(discovered_trace("--subscription", sample_estate.OTHER_SUB))
     assert run.code == 2
     (line,) = run.stderr.splitlines()
     assert f"in subscription(s) {sample_estate.OTHER_SUB}" in line
@@ -257,7 +257,7 @@ def test_sovereign_cloud_asks_for_its_own_token_scope(
 ) -> None:
     asked = tmp_path / "az-args.txt"
     write_az(tmp_path / "bin", f'#!/bin/sh\necho "$@" >> {asked}\n' + AZ_SCRIPT.split("\n", 1)[1])
-    run = run_cli(
+    run = invoke(
         ["doctor", "--vault", "kv-contoso-prod", "--cloud", "AzureUSGovernment", "--no-probe"]
     )
     assert run.code == 3, run.stderr
@@ -270,7 +270,7 @@ def test_a_refused_resource_graph_query_is_one_error_line(fake_azure: FakeAzure)
         lambda r: "ResourceGraph" in r.path,
         forbidden_arm("/", "Microsoft.ResourceGraph/resources/read"),
     )
-    run = run_cli(discovered_trace("--refresh"))
+    run = invoke(discovered_trace("--refresh"))
     assert run.code == 2 and run.stdout == ""
     (line,) = run.stderr.splitlines()
     assert line.startswith("Error: Azure Resource Graph: HTTP 403 AuthorizationFailed: ")
@@ -284,7 +284,7 @@ def test_blobs_the_identity_may_not_read_are_a_partial_flow_source(
     # a token Azurite refuses for the storage scope: what a missing data role looks like
     any_scope = AZ_SCRIPT.replace("*storage.azure.com*)", "*never-matches*)")
     write_az(tmp_path / "bin", any_scope)
-    run = run_cli(discovered_trace())
+    run = invoke(discovered_trace())
     assert run.code == 1, run.stderr
     flow = next(s for s in run.document["sources"] if s["family"] == "flow")
     assert (flow["rows"], flow["status"]) == (0, "partial")
@@ -304,7 +304,7 @@ def test_every_output_states_the_assumed_rule_first_and_lists_the_log_settings(
 ) -> None:
     out = tmp_path / "out"
     files = {name: out / name for name in ("trace.json", "report.html", "report.md")}
-    run = run_cli(
+    run = invoke(
         discovered_trace(
             "--json", str(files["trace.json"]),
             "--html", str(files["report.html"]),
@@ -330,7 +330,7 @@ def test_every_output_states_the_assumed_rule_first_and_lists_the_log_settings(
     assert html.index('id="sources-table"') < html.index('id="log-settings-table"')
     assert "law-contoso-security (resource-specific tables)" in html
     # `netlogs report` renders the same banner and settings from the JSON alone
-    again = run_cli(
+    again = invoke(
         [
             "report", str(files["trace.json"]),
             "--html", str(out / "again.html"),
@@ -367,7 +367,7 @@ def test_require_firewall_none_reads_the_same_with_a_topology_and_discovered(
         files_args, files = _outputs(tmp_path, name)
         args = ["trace", "--vault", "kv-contoso-prod", *source, *WINDOW, "--now", NOW,
                 "--require-firewall", "none", *files_args]
-        runs[name] = (run_cli(args), files)
+        runs[name] = (invoke(args), files)
     for name, (run, files) in runs.items():
         # the public-endpoint client is still a violation; no bypass is one any more
         assert run.code == 1, (name, run.stderr)

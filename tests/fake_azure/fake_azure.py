@@ -31,8 +31,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs, unquote, urlsplit
 
-from fake_kql import KqlEngine, UnknownTableError
-
+from tests.fake_azure.fake_kql import KqlEngine, UnknownTableError
 from tests.local_tls import HttpsServer, LocalCa
 
 PAGE = 1000

@@ -12,21 +12,17 @@ any workspace: they are what the flow-log and diagnostic settings call storage-o
 
 from __future__ import annotations
 
-import sys
 from datetime import timedelta
 from pathlib import Path
 
 import polars as pl
-from fake_kql import INGESTION_COLUMN, KqlEngine
-from sample_estate import WS_PLATFORM, WS_SECURITY
+
+from netlogs.kql import load_table_schemas
+from tests.fake_azure.fake_kql import INGESTION_COLUMN, KqlEngine
+from tests.fake_azure.sample_estate import WS_PLATFORM, WS_SECURITY
+from tests.trace_live.trace_live_scenario import load_scenario
 
 HERE = Path(__file__).resolve().parent
-sys.path.insert(0, str(HERE.parent / "sources" / "log_analytics"))
-sys.path.insert(0, str(HERE.parent / "trace_live"))
-
-from trace_live_scenario import load_scenario  # noqa: E402
-
-from netlogs.kql import load_table_schemas  # noqa: E402
 
 SAMPLE_LOGS = HERE.parents[1] / "sample_data" / "logs"
 _POLARS = {

@@ -7,16 +7,15 @@ Regenerate the golden file after an intended change, then review the diff:
 
 from __future__ import annotations
 
-import importlib.util
 import os
 import re
+import runpy
 from pathlib import Path
 
 import pytest
-from click.testing import CliRunner
 
-from netlogs.cli import cli
 from netlogs.model import Verdict
+from netlogs.testing import invoke
 
 REPO = Path(__file__).resolve().parents[2]
 SAMPLE = REPO / "sample_data"
@@ -40,9 +39,9 @@ ARGS = [
 
 
 def _trace_json(args: list[str]) -> str:
-    result = CliRunner().invoke(cli, args, catch_exceptions=False)
-    assert result.exit_code == 1, result.output  # the scenario has violations on purpose
-    return result.stdout
+    run = invoke(args)
+    assert run.code == 1, run.stderr  # the scenario has violations on purpose
+    return run.stdout
 
 
 @pytest.fixture(scope="module")
@@ -121,11 +120,8 @@ def test_sample_evidence_cites_the_stories(document: dict[str, object]) -> None:
 
 
 def test_committed_logs_are_what_the_generator_writes() -> None:
-    spec = importlib.util.spec_from_file_location("sample_generate", SAMPLE / "generate.py")
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    files: dict[str, str] = module.files()
+    generator = runpy.run_path(str(SAMPLE / "generate.py"))  # a script, not a package module
+    files: dict[str, str] = generator["files"]()
     on_disk = {
         p.relative_to(SAMPLE / "logs").as_posix()
         for p in (SAMPLE / "logs").rglob("*")

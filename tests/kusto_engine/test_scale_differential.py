@@ -4,14 +4,14 @@ give the same facts, client for client, and the same verdicts."""
 
 from __future__ import annotations
 
-import sys
 from dataclasses import replace
-from pathlib import Path
 
 import duckdb_kql
 import polars as pl
 import pytest
 
+from benchmarks.scale_data import generate
+from benchmarks.scale_estate import scale_request, scale_topology
 from netlogs.correlate.kusto_facts import fact_query, facts_frame
 from netlogs.model import CollectedEvidence, EvidenceQuery, EvidenceTables, RawTable
 from netlogs.normalize.common import with_row_ids
@@ -22,11 +22,6 @@ from tests.kusto_engine.conftest import DuckdbExecutor
 from tests.kusto_engine.kql_answers import kql_frame
 from tests.kusto_engine.la_tables import la_tables, load_into_duckdb
 from tests.kusto_engine.test_differential import assert_same_facts, cited_rows
-
-BENCHMARKS = Path(__file__).resolve().parents[2] / "benchmarks"
-sys.path.insert(0, str(BENCHMARKS))
-from scale_data import generate  # noqa: E402
-from scale_estate import scale_request, scale_topology  # noqa: E402
 
 
 class RawSource:

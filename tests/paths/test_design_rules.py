@@ -10,7 +10,6 @@ from typing import Any
 
 import click
 import pytest
-import topology_t as t
 
 from netlogs.cli.network_cmd import split_port
 from netlogs.errors import NoPathError, TopologyError
@@ -20,6 +19,7 @@ from netlogs.topology.loader import topology_from_mapping
 from netlogs.topology.model import DesignRule, Firewall, Subnet, Topology
 from netlogs.topology.service_tags import load_service_tags, with_service_tags
 from netlogs.topology.yaml_text import parse_text
+from tests.routing import topology_t as t
 
 FIXTURE = Path(__file__).resolve().parents[1] / "fixtures" / "topology" / "hub_spoke.yaml"
 

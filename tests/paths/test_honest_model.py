@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-import topology_t as t
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -26,6 +25,7 @@ from netlogs.topology.model import (
     Topology,
     VirtualHub,
 )
+from tests.routing import topology_t as t
 
 DENY_443 = SecurityRule("deny-443", 200, "Inbound", "Deny", "Tcp", ("10.2.0.0/16",), ("*",),
                         ("443",))

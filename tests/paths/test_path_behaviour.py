@@ -5,12 +5,12 @@ from __future__ import annotations
 from dataclasses import replace
 
 import pytest
-import topology_t as t
 
 from netlogs.errors import ConfigError, NoPathError
 from netlogs.model import BypassKind, HopKind
 from netlogs.paths import expected_path, expected_paths_to_vault, locate_ip
 from netlogs.topology.model import PrivateEndpoint, Subnet
+from tests.routing import topology_t as t
 
 
 def test_routing_loop_is_detected_and_named() -> None:

@@ -5,12 +5,12 @@ from __future__ import annotations
 from dataclasses import replace
 
 import pytest
-import topology_t as t
 
 from netlogs.model import BypassKind, ExpectedPath, HopKind
 from netlogs.paths import expected_path, firewall_snat
 from netlogs.routing import RoutingOptions
 from netlogs.topology.model import Firewall, KeyVault, NetworkAcls, Topology
+from tests.routing import topology_t as t
 
 
 def kinds(path: ExpectedPath) -> list[str]:

@@ -7,13 +7,10 @@ what the model and the logs actually produce, not against hand-made causes only.
 from __future__ import annotations
 
 import dataclasses
-import json
 from pathlib import Path
 
 import pytest
-from click.testing import CliRunner
 
-from netlogs.cli import cli
 from netlogs.model import TraceResult, Verdict
 from netlogs.report.answer import (
     NO_TRAFFIC,
@@ -25,6 +22,7 @@ from netlogs.report.answer import (
     when,
 )
 from netlogs.report.json import trace_result_from_dict
+from netlogs.testing import invoke
 
 SAMPLE = Path(__file__).resolve().parents[2] / "sample_data"
 
@@ -35,8 +33,7 @@ def scenario() -> TraceResult:
         "trace", "--vault", "kv-contoso-prod", "--topology", str(SAMPLE / "topology.yaml"),
         "--logs", str(SAMPLE / "logs"), "--format", "json", "--now", "2026-11-21T09:00:00Z",
     ]
-    done = CliRunner().invoke(cli, args, catch_exceptions=False)
-    return trace_result_from_dict(json.loads(done.stdout), origin="sample")
+    return trace_result_from_dict(invoke(args).document, origin="sample")
 
 
 def test_sample_scenario_violations_read_as_plain_sentences(scenario: TraceResult) -> None:

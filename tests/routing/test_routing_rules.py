@@ -6,8 +6,6 @@ from dataclasses import replace
 from pathlib import Path
 
 import pytest
-import topology_t as t
-from topology_t import d, u
 
 from netlogs.errors import ConfigError
 from netlogs.routing import EffectiveRoute, RoutingOptions, effective_routes, next_hop
@@ -19,6 +17,8 @@ from netlogs.topology.model import (
     Subnet,
     VirtualNetwork,
 )
+from tests.routing import topology_t as t
+from tests.routing.topology_t import d, u
 
 FIXTURE = Path(__file__).resolve().parents[1] / "fixtures" / "topology" / "hub_spoke.yaml"
 

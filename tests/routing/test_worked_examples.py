@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import pytest
-import topology_t as t
-from topology_t import HUB_BASE, NONE4, d, gw2, u
 
 from netlogs.routing import RoutingOptions, effective_routes, next_hop
+from tests.routing import topology_t as t
+from tests.routing.topology_t import HUB_BASE, NONE4, d, gw2, u
 
 
 def table(topo, ref: str, options: RoutingOptions | None = None) -> set[t.Row]:

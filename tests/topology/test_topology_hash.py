@@ -6,21 +6,19 @@ from __future__ import annotations
 
 import hashlib
 import json
-import sys
 from collections.abc import Callable
 from dataclasses import replace
 from pathlib import Path
 
 import pytest
 
+from benchmarks.scale_estate import scale_topology  # the benchmarks' estate, on purpose
 from netlogs.topology import dump
 from netlogs.topology.loader import dump_topology, load_topology, topology_sha256
 from netlogs.topology.model import Topology, VirtualNetwork
 from tests.topology.dump_counting import fresh_sha256
 
 REPO = Path(__file__).resolve().parents[2]
-sys.path.insert(0, str(REPO / "benchmarks"))
-from scale_estate import scale_topology  # noqa: E402  # the benchmarks' estate, on purpose
 
 
 @pytest.mark.parametrize(

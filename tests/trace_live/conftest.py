@@ -11,20 +11,15 @@ from __future__ import annotations
 
 import os
 import stat
-import sys
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
 
-HERE = Path(__file__).resolve().parent
-sys.path.insert(0, str(HERE.parent / "sources" / "log_analytics"))
-sys.path.insert(0, str(HERE))
-
-from fake_query_api import FakeQueryApi, Responder  # noqa: E402
-from la_support import exit_code_of  # noqa: E402
-from trace_live_scenario import ScenarioWorkspace, load_scenario  # noqa: E402
-from trace_live_support import AZ_SCRIPT, SAMPLE, WORKSPACE, Run, trace_args  # noqa: E402
+from netlogs.testing import Run, invoke
+from tests.sources.log_analytics.fake_query_api import FakeQueryApi, Responder
+from tests.trace_live.trace_live_scenario import ScenarioWorkspace, load_scenario
+from tests.trace_live.trace_live_support import AZ_SCRIPT, SAMPLE, WORKSPACE, trace_args
 
 
 @pytest.fixture(scope="session")
@@ -33,18 +28,8 @@ def scenario() -> ScenarioWorkspace:
 
 
 @pytest.fixture
-def run_cli(capsys: pytest.CaptureFixture[str]) -> Callable[[list[str]], Run]:
-    def run(args: list[str]) -> Run:
-        code = exit_code_of(args)
-        captured = capsys.readouterr()
-        return Run(code, captured.out, captured.err)
-
-    return run
-
-
-@pytest.fixture
 def live_trace(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, run_cli: Callable[[list[str]], Run]
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> Iterator[Callable[..., tuple[Run, FakeQueryApi]]]:
     """Start the fake with ``responder`` and run `netlogs trace --workspace` against it."""
     started: list[FakeQueryApi] = []
@@ -62,7 +47,7 @@ def live_trace(
         api = FakeQueryApi(responder, tmp_path).__enter__()
         started.append(api)
         connection = ("--endpoint", api.endpoint, "--ca-bundle", str(api.ca_file))
-        return run_cli(trace_args("--workspace", WORKSPACE, extra=connection + extra)), api
+        return invoke(trace_args("--workspace", WORKSPACE, extra=connection + extra)), api
 
     yield run
     for api in started:

@@ -6,21 +6,22 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from fake_query_api import FakeQueryApi
-from trace_live_scenario import ScenarioWorkspace
-from trace_live_support import SAMPLE, WINDOW, WORKSPACE, trace_args
+from netlogs.testing import invoke
+from tests.sources.log_analytics.fake_query_api import FakeQueryApi
+from tests.trace_live.trace_live_scenario import ScenarioWorkspace
+from tests.trace_live.trace_live_support import SAMPLE, WINDOW, WORKSPACE, trace_args
 
 FINDING = ("verdict", "violation", "vault_outcome", "requests", "http_status", "snat_candidates")
 
 
 def test_fetched_parquet_traces_like_the_live_workspace(
-    live_trace: Any, run_cli: Any, scenario: ScenarioWorkspace, tmp_path: Path
+    live_trace: Any, scenario: ScenarioWorkspace, tmp_path: Path
 ) -> None:
     live_run, _ = live_trace(scenario)  # also puts the stub `az` on PATH for fetch
     out_dir = tmp_path / "evidence"
     (tmp_path / "fetch").mkdir()
     with FakeQueryApi(scenario, tmp_path / "fetch") as api:
-        fetched = run_cli(
+        fetched = invoke(
             [
                 "fetch",
                 "--workspace",
@@ -47,7 +48,7 @@ def test_fetched_parquet_traces_like_the_live_workspace(
         "ledger.json",
         "queries.json",
     }
-    offline_run = run_cli(trace_args("--logs", str(out_dir)))
+    offline_run = invoke(trace_args("--logs", str(out_dir)))
     assert offline_run.code == live_run.code == 1, offline_run.stderr
     live_flows = {f["client_ip"]: f for f in live_run.document["flows"]}
     saved_flows = {f["client_ip"]: f for f in offline_run.document["flows"]}

@@ -1,8 +1,9 @@
 """The live command line: windows refused or pending, sign-in failures, clouds, progress, Ctrl-C.
 
-In-process runs use the ``live_trace``/``run_cli`` fixtures; the checks on what reaches a real
-stderr (no library warnings, progress before the first answer) run ``python -m netlogs`` as a
-child process, since pytest's own logging capture would hide exactly what they look for.
+In-process runs use the ``live_trace`` fixture and ``netlogs.testing.invoke``; the checks on
+what reaches a real stderr (no library warnings, progress before the first answer) run
+``python -m netlogs`` as a child process, since pytest's own logging capture would hide
+exactly what they look for.
 """
 
 from __future__ import annotations
@@ -18,9 +19,10 @@ import time
 from pathlib import Path
 from typing import Any
 
-from fake_query_api import FakeQueryApi, FakeRequest, Reply
-from trace_live_scenario import ScenarioWorkspace
-from trace_live_support import REPO, SAMPLE, WINDOW, WORKSPACE, trace_args
+from netlogs.testing import invoke
+from tests.sources.log_analytics.fake_query_api import FakeQueryApi, FakeRequest, Reply
+from tests.trace_live.trace_live_scenario import ScenarioWorkspace
+from tests.trace_live.trace_live_support import REPO, SAMPLE, WINDOW, WORKSPACE, trace_args
 
 AZ_LOGGED_OUT = """#!/bin/sh
 echo "ERROR: Please run 'az login' to setup account." >&2
@@ -77,7 +79,6 @@ def test_logs_endpoint_variable_and_cloud_choose_host_and_token_audience(
     tmp_path: Path,
     monkeypatch: Any,
     live_trace: Any,  # the stub `az` and the credential chain
-    run_cli: Any,
 ) -> None:
     bin_dir = tmp_path / "bin"
     asked = tmp_path / "az-args"
@@ -86,7 +87,7 @@ def test_logs_endpoint_variable_and_cloud_choose_host_and_token_audience(
     with FakeQueryApi(scenario, tmp_path) as api:
         monkeypatch.setenv("NETLOGS_LOGS_ENDPOINT", api.endpoint)
         monkeypatch.setenv("NETLOGS_CA_BUNDLE", str(api.ca_file))
-        run = run_cli(trace_args("--workspace", WORKSPACE, extra=("--cloud", "AzureUSGovernment")))
+        run = invoke(trace_args("--workspace", WORKSPACE, extra=("--cloud", "AzureUSGovernment")))
     assert run.code == 1, run.stderr
     assert api.requests and {r.workspace for r in api.requests} == {WORKSPACE}
     calls = asked.read_text().splitlines()
@@ -99,7 +100,6 @@ def test_logs_endpoint_with_v1_path_and_china_cloud_for_workspace_mode(
     tmp_path: Path,
     monkeypatch: Any,
     live_trace: Any,  # the stub `az` and the credential chain
-    run_cli: Any,
 ) -> None:
     """`--workspace` reads NETLOGS_LOGS_ENDPOINT like discovery does (the ``/v1`` path may be
     given) while --cloud still picks the token audience."""
@@ -109,14 +109,14 @@ def test_logs_endpoint_with_v1_path_and_china_cloud_for_workspace_mode(
     with FakeQueryApi(scenario, tmp_path) as api:
         monkeypatch.setenv("NETLOGS_LOGS_ENDPOINT", f"{api.endpoint}/v1")
         monkeypatch.setenv("REQUESTS_CA_BUNDLE", str(api.ca_file))
-        run = run_cli(trace_args("--workspace", WORKSPACE, extra=("--cloud", "AzureChinaCloud")))
+        run = invoke(trace_args("--workspace", WORKSPACE, extra=("--cloud", "AzureChinaCloud")))
     assert run.code == 1, run.stderr
     assert len(api.requests) == 6
     assert "https://api.loganalytics.azure.cn" in asked.read_text().splitlines()[0]
 
 
 def test_plain_http_logs_endpoint_is_refused_before_any_sign_in(
-    scenario: ScenarioWorkspace, tmp_path: Path, monkeypatch: Any, live_trace: Any, run_cli: Any
+    scenario: ScenarioWorkspace, tmp_path: Path, monkeypatch: Any, live_trace: Any
 ) -> None:
     asked = tmp_path / "az-args"
     az = tmp_path / "bin" / "az"
@@ -124,7 +124,7 @@ def test_plain_http_logs_endpoint_is_refused_before_any_sign_in(
     with FakeQueryApi(scenario, tmp_path) as api:
         plain = api.endpoint.replace("https://", "http://")
         monkeypatch.setenv("NETLOGS_LOGS_ENDPOINT", plain)
-        run = run_cli(trace_args("--workspace", WORKSPACE))
+        run = invoke(trace_args("--workspace", WORKSPACE))
     assert run.code == 2
     assert run.stderr.splitlines() == [
         f"Error: --endpoint / NETLOGS_LOGS_ENDPOINT={plain}: must be an https:// URL"
@@ -133,7 +133,7 @@ def test_plain_http_logs_endpoint_is_refused_before_any_sign_in(
 
 
 def test_fetch_ctrl_c_exits_130_with_one_line_and_keeps_the_ledger(
-    live_trace: Any, run_cli: Any, scenario: ScenarioWorkspace, tmp_path: Path
+    live_trace: Any, scenario: ScenarioWorkspace, tmp_path: Path
 ) -> None:
     live_trace(scenario)  # puts the stub `az` on PATH
     calls: list[str] = []
@@ -150,7 +150,7 @@ def test_fetch_ctrl_c_exits_130_with_one_line_and_keeps_the_ledger(
     workspace = ScenarioWorkspace(scenario.tables, override=interrupt_on_third)
     with FakeQueryApi(workspace, tmp_path / "fetch") as api:
         connection = ("--endpoint", api.endpoint, "--ca-bundle", str(api.ca_file))
-        run = run_cli(fetch_args(out, *connection, "--quiet"))
+        run = invoke(fetch_args(out, *connection, "--quiet"))
     assert run.code == 130
     assert run.stderr.count("\n") == 1 and run.stderr.startswith("Interrupted:")
     assert "ledger.json" in run.stderr
@@ -203,7 +203,7 @@ def test_no_sign_in_is_one_error_line_without_library_warnings(
 def test_progress_shows_before_the_first_answer(
     scenario: ScenarioWorkspace, tmp_path: Path
 ) -> None:
-    from trace_live_support import AZ_SCRIPT
+    from tests.trace_live.trace_live_support import AZ_SCRIPT
 
     slow = ScenarioWorkspace(
         scenario.tables, override=lambda template, request: _slowly(scenario, request)
@@ -248,12 +248,11 @@ def test_requests_ca_bundle_is_trusted_without_ca_bundle_option(
     tmp_path: Path,
     monkeypatch: Any,
     live_trace: Any,  # the stub `az` and the credential chain
-    run_cli: Any,
 ) -> None:
     with FakeQueryApi(scenario, tmp_path) as api:
         monkeypatch.setenv("NETLOGS_LOGS_ENDPOINT", api.endpoint)
         monkeypatch.setenv("REQUESTS_CA_BUNDLE", str(api.ca_file))
-        run = run_cli(trace_args("--workspace", WORKSPACE))
+        run = invoke(trace_args("--workspace", WORKSPACE))
     assert run.code == 1, run.stderr
     assert len(api.requests) == 6
 
@@ -266,7 +265,7 @@ def test_ctrl_c_ends_the_process_while_a_query_is_still_unanswered(
     ends; the fake is still up, so nothing but netlogs itself could end that wait."""
     import signal
 
-    from trace_live_support import AZ_SCRIPT
+    from tests.trace_live.trace_live_support import AZ_SCRIPT
 
     asked: list[float] = []
 

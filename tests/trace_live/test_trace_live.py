@@ -14,13 +14,14 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from fake_query_api import FakeRequest, Reply
-from la_bodies import forbidden_body, low_memory_body
-from trace_live_scenario import ScenarioWorkspace, query_body
-from trace_live_support import FAKE_TOKEN, SAMPLE, WORKSPACE, Run, trace_args
 
 from netlogs import kql
 from netlogs.json_schemas import TRACE_V1, schema_errors
+from netlogs.testing import Run, invoke
+from tests.sources.log_analytics.fake_query_api import FakeRequest, Reply
+from tests.sources.log_analytics.la_bodies import forbidden_body, low_memory_body
+from tests.trace_live.trace_live_scenario import ScenarioWorkspace, query_body
+from tests.trace_live.trace_live_support import FAKE_TOKEN, SAMPLE, WORKSPACE, trace_args
 
 EVIDENCE_TEMPLATES = [t.name for t in kql.list_templates() if t.family != "probe"]
 # What the probe-planned run sends to the sample workspace: the probe, then one query per
@@ -41,14 +42,7 @@ FINDING = ("verdict", "violation", "vault_outcome", "requests", "http_status", "
 
 @pytest.fixture(scope="module")
 def offline() -> Run:
-    from click.testing import CliRunner
-
-    from netlogs.cli import cli
-
-    result = CliRunner().invoke(
-        cli, trace_args("--logs", str(SAMPLE / "logs")), catch_exceptions=False
-    )
-    return Run(result.exit_code, result.stdout, result.stderr)
+    return invoke(trace_args("--logs", str(SAMPLE / "logs")))
 
 
 @pytest.fixture
@@ -177,7 +171,7 @@ def test_partial_firewall_answer_never_proves_a_bypass(
     def partial_network_rules(template: str, request: FakeRequest) -> Reply | None:
         if template != "firewall_network_rules":
             return None
-        from trace_live_scenario import project
+        from tests.trace_live.trace_live_scenario import project
 
         frame = project(scenario.rows_for(template, request), request.query)
         return Reply(200, low_memory_body(query_body(frame)))
@@ -209,14 +203,13 @@ def test_endpoint_and_ca_bundle_also_come_from_the_environment(
     tmp_path: Path,
     monkeypatch: pytest.MonkeyPatch,
     live_trace: Any,  # sets up the stub `az` and the credential chain
-    run_cli: Any,
 ) -> None:
-    from fake_query_api import FakeQueryApi
+    from tests.sources.log_analytics.fake_query_api import FakeQueryApi
 
     with FakeQueryApi(scenario, tmp_path) as api:
         monkeypatch.setenv("NETLOGS_LA_ENDPOINT", api.endpoint)
         monkeypatch.setenv("NETLOGS_CA_BUNDLE", str(api.ca_file))
-        run = run_cli(trace_args("--workspace", WORKSPACE))
+        run = invoke(trace_args("--workspace", WORKSPACE))
     assert run.code == 1, run.stderr
     assert len(api.requests) == len(SENT_TEMPLATES)
     assert {r.workspace for r in api.requests} == {WORKSPACE}

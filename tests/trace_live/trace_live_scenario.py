@@ -22,12 +22,12 @@ from pathlib import Path
 from typing import Any
 
 import polars as pl
-from fake_query_api import FakeRequest, Reply
-from la_bodies import COVERAGE_COLUMNS, unknown_table_body
 
 from netlogs import kql
 from netlogs.model import EvidenceQuery, TimeWindow
 from netlogs.sources.files import FileSource
+from tests.sources.log_analytics.fake_query_api import FakeRequest, Reply
+from tests.sources.log_analytics.la_bodies import COVERAGE_COLUMNS, unknown_table_body
 
 # Columns the az CLI export delivers as text; the workspace types them.
 _KNOWN_TYPES = {

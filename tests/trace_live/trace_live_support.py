@@ -1,12 +1,8 @@
-"""Constants and helpers of the live-trace tests (a uniquely named module, so no other test
-area's ``conftest`` or helper can shadow it on ``sys.path``)."""
+"""Constants and helpers of the live-trace tests."""
 
 from __future__ import annotations
 
-import json
-from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
 REPO = Path(__file__).resolve().parents[2]
 SAMPLE = REPO / "sample_data"
@@ -18,18 +14,6 @@ AZ_SCRIPT = f"""#!/bin/sh
 echo '{{"accessToken": "{FAKE_TOKEN}", "expiresOn": "2099-01-01 00:00:00.000000",
  "expires_on": 4070908800, "tokenType": "Bearer", "subscription": "s", "tenant": "t"}}'
 """
-
-
-@dataclass
-class Run:
-    code: int
-    stdout: str
-    stderr: str
-
-    @property
-    def document(self) -> dict[str, Any]:
-        parsed: dict[str, Any] = json.loads(self.stdout)
-        return parsed
 
 
 def trace_args(*source: str, extra: tuple[str, ...] = ()) -> list[str]:

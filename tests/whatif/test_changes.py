@@ -5,13 +5,13 @@ from __future__ import annotations
 import dataclasses
 
 import pytest
-import topology_t as t
 
 from netlogs.errors import ConfigError
 from netlogs.paths import expected_path
 from netlogs.routing import effective_routes
 from netlogs.testing import reference_topology
 from netlogs.whatif import apply_change, az_commands, describe, parse_change
+from tests.routing import topology_t as t
 
 
 def test_a_udr_change_reads_back_in_its_canonical_spelling() -> None:

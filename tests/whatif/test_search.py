@@ -6,7 +6,6 @@ from __future__ import annotations
 from dataclasses import replace
 
 import pytest
-import topology_t as t
 
 from netlogs.model import BypassKind, FlowResult, PredictedFix, VaultOutcome, Verdict
 from netlogs.paths import expected_path
@@ -14,6 +13,7 @@ from netlogs.testing import reference_topology
 from netlogs.topology.model import Client, Topology
 from netlogs.whatif import PREDICTED, apply_changes, parse_change, passes, predicted_fixes
 from netlogs.whatif.search import origin_place, smallest_fix
+from tests.routing import topology_t as t
 
 BYPASSING = Verdict.REACHED_BYPASSING_FIREWALL
 

@@ -3,13 +3,10 @@
 from __future__ import annotations
 
 import shutil
-import sys
 from collections.abc import Callable
 from pathlib import Path
 
 import pytest
-
-sys.path.insert(0, str(Path(__file__).parent))  # file_faults.py, the fault tests' helpers
 
 from netlogs.model import CollectedEvidence, EvidenceQuery
 from netlogs.sources.files import FileSource

@@ -6,11 +6,19 @@ import json
 from pathlib import Path
 
 import pytest
-from file_faults import FW_CSV, FW_DIAGNOSTICS, collect, only, query_api, run_trace, sample_copy
 
 from netlogs.errors import InputError
 from netlogs.model import LogFamily, SourceStatus
 from netlogs.normalize import normalize_evidence
+from tests.sources.files.file_faults import (
+    FW_CSV,
+    FW_DIAGNOSTICS,
+    collect,
+    only,
+    query_api,
+    run_trace,
+    sample_copy,
+)
 
 
 def _csv_lines(tmp_path: Path) -> tuple[Path, list[str]]:

@@ -18,7 +18,13 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from file_faults import (
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from netlogs.errors import NetlogsError
+from netlogs.model import CollectedEvidence
+from netlogs.normalize import normalize_evidence
+from tests.sources.files.file_faults import (
     FLOW_RAW,
     FW_CSV,
     FW_DIAGNOSTICS,
@@ -30,12 +36,6 @@ from file_faults import (
     run_trace_parts,
     sample_copy,
 )
-from hypothesis import HealthCheck, given, settings
-from hypothesis import strategies as st
-
-from netlogs.errors import NetlogsError
-from netlogs.model import CollectedEvidence
-from netlogs.normalize import normalize_evidence
 
 NDJSON = Path(__file__).resolve().parents[2] / "fixtures" / "logs" / (
     "elastic_azfw_legacy_networkrule_raw.ndjson"

@@ -8,11 +8,18 @@ import shutil
 from pathlib import Path
 
 import pytest
-from file_faults import FW_DIAGNOSTICS, KV_AZ_JSON, collect, only, run_trace, sample_copy
 
 from netlogs.errors import InputError
 from netlogs.model import SourceStatus
 from netlogs.normalize import normalize_evidence
+from tests.sources.files.file_faults import (
+    FW_DIAGNOSTICS,
+    KV_AZ_JSON,
+    collect,
+    only,
+    run_trace,
+    sample_copy,
+)
 
 LOGS = Path(__file__).resolve().parents[2] / "fixtures" / "logs"
 NDJSON = "elastic_azfw_legacy_networkrule_raw.ndjson"

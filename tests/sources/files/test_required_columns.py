@@ -7,7 +7,11 @@ from pathlib import Path
 
 import polars as pl
 import pytest
-from file_faults import (
+
+from netlogs.errors import InputError
+from netlogs.model import SourceStatus
+from netlogs.normalize import normalize_evidence
+from tests.sources.files.file_faults import (
     FLOW_RAW,
     FW_APP_RULE,
     FW_CSV,
@@ -21,10 +25,6 @@ from file_faults import (
     run_trace,
     sample_copy,
 )
-
-from netlogs.errors import InputError
-from netlogs.model import SourceStatus
-from netlogs.normalize import normalize_evidence
 
 
 def _drop_az_keys(path: Path, *names: str) -> int:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import sys
 from collections.abc import Callable, Iterator
 from datetime import timedelta
 from pathlib import Path
@@ -10,13 +9,15 @@ from typing import Any
 
 import pytest
 
-sys.path.insert(0, str(Path(__file__).parent))
-
-from fake_query_api import FakeQueryApi, Responder
-from la_support import WINDOW_START, WORKSPACE, StaticTokenCredential, network_rule_template
-
 from netlogs.model import EvidenceQuery, TimeWindow
 from netlogs.sources.log_analytics import LogAnalyticsSource, RetrySettings
+from tests.sources.log_analytics.fake_query_api import FakeQueryApi, Responder
+from tests.sources.log_analytics.la_support import (
+    WINDOW_START,
+    WORKSPACE,
+    StaticTokenCredential,
+    network_rule_template,
+)
 
 
 @pytest.fixture

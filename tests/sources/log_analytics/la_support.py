@@ -8,7 +8,6 @@ from datetime import datetime, timezone
 from typing import Any
 
 from netlogs import kql
-from netlogs.cli import main
 
 WORKSPACE = "11111111-2222-3333-4444-555555555555"
 WORKSPACE_2 = "66666666-7777-8888-9999-000000000000"
@@ -43,10 +42,3 @@ def probe_template() -> str:
     return next(t.name for t in kql.list_templates() if t.family == "probe")
 
 
-def exit_code_of(args: list[str]) -> int:
-    """Run the CLI in this process with ``args``; its exit code (0 when ``main`` returns)."""
-    try:
-        main(args)
-    except SystemExit as exc:
-        return int(exc.code or 0)
-    return 0

@@ -12,15 +12,15 @@ import threading
 from datetime import timedelta
 from typing import Any
 
-from fake_query_api import FakeRequest, Reply
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from la_bodies import low_memory_body, network_rule_rows, table_body
-from la_support import WINDOW_START
 
 from netlogs.errors import NetlogsError
 from netlogs.model import SourceStatus
 from netlogs.sources.log_analytics import RetrySettings
+from tests.sources.log_analytics.fake_query_api import FakeRequest, Reply
+from tests.sources.log_analytics.la_bodies import low_memory_body, network_rule_rows, table_body
+from tests.sources.log_analytics.la_support import WINDOW_START
 
 ROWS = network_rule_rows(2, WINDOW_START)
 ANSWERS = {  # fault -> the rows a chunk may keep when this was its last answer

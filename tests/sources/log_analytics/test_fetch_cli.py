@@ -9,8 +9,10 @@ from pathlib import Path
 
 import polars as pl
 import pytest
-from fake_query_api import FakeRequest, Reply
-from la_bodies import (
+
+from netlogs.testing import invoke
+from tests.sources.log_analytics.fake_query_api import FakeRequest, Reply
+from tests.sources.log_analytics.la_bodies import (
     fixture_json,
     forbidden_body,
     network_rule_rows,
@@ -18,7 +20,11 @@ from la_bodies import (
     syntax_error_body,
     table_body,
 )
-from la_support import WINDOW_START, WORKSPACE, exit_code_of, network_rule_template
+from tests.sources.log_analytics.la_support import (
+    WINDOW_START,
+    WORKSPACE,
+    network_rule_template,
+)
 
 AZ_OK = """#!/bin/sh
 echo '{"accessToken": "test-token-not-a-secret", "expiresOn": "2099-01-01 00:00:00.000000",
@@ -69,7 +75,7 @@ def first_then(first: Reply, then=firewall_rows_else_empty):
 
 
 @pytest.fixture
-def run_fetch(tmp_path, monkeypatch, capsys, fake_api):
+def run_fetch(tmp_path, monkeypatch, fake_api):
     """Run `netlogs fetch` against the fake; returns (exit code, stdout, stderr, out dir, api)."""
 
     def run(responder, az_script: str = AZ_OK, extra: tuple[str, ...] = ()):
@@ -100,9 +106,8 @@ def run_fetch(tmp_path, monkeypatch, capsys, fake_api):
             str(out),
             *extra,
         ]
-        code = exit_code_of(args)
-        captured = capsys.readouterr()
-        return code, captured.out, captured.err, out, api
+        run = invoke(args)
+        return run.code, run.stdout, run.stderr, out, api
 
     return run
 

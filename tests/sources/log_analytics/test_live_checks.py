@@ -14,9 +14,6 @@ from collections import Counter
 from datetime import datetime, timedelta, timezone
 
 import pytest
-from fake_query_api import FakeRequest, Reply
-from la_bodies import network_rule_rows, probe_body, table_body, unknown_table_body
-from la_support import WINDOW_START, WORKSPACE, WORKSPACE_2, StaticTokenCredential
 
 from netlogs import kql
 from netlogs.errors import ConfigError, SourceError
@@ -24,6 +21,19 @@ from netlogs.model import SourceStatus
 from netlogs.sources.log_analytics import RetrySettings
 from netlogs.sources.log_analytics.chunks import ResponseLimits
 from netlogs.sources.log_analytics.plan import CollectInterrupted
+from tests.sources.log_analytics.fake_query_api import FakeRequest, Reply
+from tests.sources.log_analytics.la_bodies import (
+    network_rule_rows,
+    probe_body,
+    table_body,
+    unknown_table_body,
+)
+from tests.sources.log_analytics.la_support import (
+    WINDOW_START,
+    WORKSPACE,
+    WORKSPACE_2,
+    StaticTokenCredential,
+)
 
 ALL_TEMPLATES = [t.name for t in kql.list_templates()]
 TABLE_OF = {t.name: t.tables[0] for t in kql.list_templates() if t.family != "probe"}
@@ -326,7 +336,7 @@ def test_the_category_map_matches_what_each_template_reads():
 def test_a_refused_probe_falls_back_to_querying_every_table(
     fake_api, make_source, evidence_query
 ):
-    from la_bodies import syntax_error_body
+    from tests.sources.log_analytics.la_bodies import syntax_error_body
 
     def responder(request: FakeRequest) -> Reply:
         template = template_of(request)

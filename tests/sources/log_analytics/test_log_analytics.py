@@ -9,8 +9,13 @@ from datetime import timedelta
 
 import polars as pl
 import pytest
-from fake_query_api import FakeRequest, Reply
-from la_bodies import (
+
+from netlogs.errors import AuthError, QueryError, SourceError
+from netlogs.model import SourceStatus
+from netlogs.sources.log_analytics import RetrySettings
+from netlogs.sources.log_analytics.chunks import ResponseLimits
+from tests.sources.log_analytics.fake_query_api import FakeRequest, Reply
+from tests.sources.log_analytics.la_bodies import (
     COVERAGE_COLUMNS,
     fixture_json,
     forbidden_body,
@@ -19,7 +24,7 @@ from la_bodies import (
     table_body,
     truncated_body,
 )
-from la_support import (
+from tests.sources.log_analytics.la_support import (
     WINDOW_START,
     WORKSPACE,
     WORKSPACE_2,
@@ -27,11 +32,6 @@ from la_support import (
     network_rule_template,
     probe_template,
 )
-
-from netlogs.errors import AuthError, QueryError, SourceError
-from netlogs.model import SourceStatus
-from netlogs.sources.log_analytics import RetrySettings
-from netlogs.sources.log_analytics.chunks import ResponseLimits
 
 
 def rows_for(request: FakeRequest, per_chunk: int = 5) -> Reply:

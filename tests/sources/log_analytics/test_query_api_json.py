@@ -7,7 +7,6 @@ from datetime import datetime, timedelta, timezone
 
 import polars as pl
 import pytest
-from la_bodies import FIXTURES, syntax_error_body
 
 from netlogs.errors import SourceError
 from netlogs.model import TimeWindow
@@ -19,6 +18,7 @@ from netlogs.sources.log_analytics.chunks import (
     truncation_reason,
 )
 from netlogs.sources.query_api_json import describe_service_error, parse_response, typed_series
+from tests.sources.log_analytics.la_bodies import FIXTURES, syntax_error_body
 
 T0 = datetime(2026, 11, 20, 10, 0, tzinfo=timezone.utc)
 
