@@ -50,8 +50,8 @@ def trace_result_to_dict(result: TraceResult) -> dict[str, Any]:
 
 
 def trace_json_chunks(result: TraceResult) -> Iterator[str]:
-    """The document's text (``dumps_trace_result``) in pieces of at most a few megabytes, so a
-    large result is written to its file without ever being one string."""
+    """The document's text (``dumps_trace_result``) in pieces (about a megabyte, or one flow
+    when a flow cites more), so a large result reaches its file without ever being one string."""
     newline = "\n" + INDENT
     separator = "{" + newline
     for key, value in _document(result, flows=[]).items():
