@@ -23,16 +23,27 @@ from netlogs.errors import ConfigError
 STDOUT = "-"  # the output path meaning "standard output"
 
 
-def write_atomically(path: Path | str, data: str | bytes, *, make_parents: bool = False) -> None:
+def write_atomically(
+    path: Path | str, data: str | bytes | Iterable[str], *, make_parents: bool = False
+) -> None:
     """Replace ``path`` by ``data`` (text is written as UTF-8, newlines untouched).
+
+    ``data`` may also be pieces of text, written one after the other as they come: a large
+    document never has to be one string in memory. Whatever fails while they are produced or
+    written leaves the old file and no temporary file.
 
     Raises:
         ConfigError: the file cannot be written (missing directory, permissions, full disk).
         UnicodeEncodeError: ``data`` is text that UTF-8 cannot encode (nothing is written).
     """
-    payload = data.encode("utf-8") if isinstance(data, str) else data
+    if isinstance(data, str | bytes):
+        payload = data.encode("utf-8") if isinstance(data, str) else data
+        with atomic_output(path, make_parents=make_parents) as handle:
+            handle.write(payload)
+        return
     with atomic_output(path, make_parents=make_parents) as handle:
-        handle.write(payload)
+        for piece in data:
+            handle.write(piece.encode("utf-8"))
 
 
 @contextmanager

@@ -7,9 +7,11 @@ spelling).
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 from enum import Enum
+from operator import attrgetter
 from typing import Literal
 
 
@@ -181,3 +183,25 @@ def utc_text(moment: datetime, precision: TimePrecision) -> str:
     if digits is None or not moment.microsecond:
         return text + "Z"
     return f"{text}.{moment.microsecond // 10 ** (6 - digits):0{digits}d}Z"
+
+
+def utc_texts(moments: Sequence[datetime], precision: TimePrecision) -> list[str]:
+    """``utc_text`` of each moment, in order: the same text, faster for the many cited rows of
+    a report. When every moment is a plain ``datetime`` in UTC (what the log readers make), the
+    formatting runs in C (``isoformat``) without a Python-level check per moment.
+
+    Raises:
+        ValueError: a naive datetime.
+    """
+    if (
+        precision == "microseconds"
+        and moments
+        and set(map(type, moments)) == {datetime}
+        and set(map(_TZINFO, moments)) == {timezone.utc}
+        and min(moments).year >= 1000
+    ):
+        return [text[:-6] + "Z" for text in map(datetime.isoformat, moments)]  # "+00:00"
+    return [utc_text(moment, precision) for moment in moments]
+
+
+_TZINFO = attrgetter("tzinfo")

@@ -52,20 +52,30 @@ def takes_stdout(outputs: Sequence[Named]) -> bool:
 
 
 def write_reports(result: TraceResult, outputs: Sequence[Named]) -> None:
-    """Render every requested output first, then write each (files atomically)."""
-    rendered = [(path, _render(result, option)) for option, path in outputs]
+    """Render every requested output first, then write each (files atomically).
+
+    The JSON file is the exception: its text is written while it is made (at scale it is
+    hundreds of megabytes). ``report_outputs`` puts it first, so if making it fails, no file
+    has been written yet either.
+    """
+    rendered = [(path, _render(result, option, path)) for option, path in outputs]
     for path, text in rendered:
         if path == STDOUT:
             click.echo(text, nl=False)
+        elif text is None:
+            from netlogs.report.json import trace_json_chunks
+
+            write_atomically(path, trace_json_chunks(result), make_parents=True)
         else:
             write_atomically(path, text, make_parents=True)
 
 
-def _render(result: TraceResult, option: str) -> str:
+def _render(result: TraceResult, option: str, path: str) -> str | None:
+    """The output's text; ``None`` for a JSON file (streamed when written)."""
     if option == JSON:
         from netlogs.report.json import dumps_trace_result
 
-        return dumps_trace_result(result)
+        return dumps_trace_result(result) if path == STDOUT else None
     if option == MARKDOWN:
         from netlogs.report.markdown import render_markdown
 

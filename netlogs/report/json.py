@@ -9,27 +9,26 @@ the document, so a re-rendered HTML report draws its timeline from the cited evi
 from __future__ import annotations
 
 import json
+from collections.abc import Iterator
+from json.encoder import encode_basestring
 from pathlib import Path
 from typing import Any
 
 from netlogs.errors import InputError
 from netlogs.model import (
-    EvidenceRow,
-    FlowResult,
     Gap,
     InputFile,
     LedgerEntry,
     LogSetting,
-    ObservedHop,
     PredictedFix,
     QueryRecord,
     SourceSummary,
     TraceResult,
     VaultSummary,
-    Verdict,
 )
+from netlogs.report.json_flows import flow_key, flow_texts, flow_to_dict
 from netlogs.report.json_read import trace_result_from_dict
-from netlogs.report.json_text import dumps_indented
+from netlogs.report.json_text import INDENT, dumps_indented
 from netlogs.report.vocabulary import ip_sort_key
 from netlogs.terms import utc_text
 
@@ -39,6 +38,7 @@ __all__ = [
     "SCHEMA",
     "dumps_trace_result",
     "load_trace_result",
+    "trace_json_chunks",
     "trace_result_from_dict",
     "trace_result_to_dict",
 ]
@@ -46,24 +46,31 @@ __all__ = [
 
 def trace_result_to_dict(result: TraceResult) -> dict[str, Any]:
     """The §4 document as plain JSON-ready values, in canonical order."""
-    document = _document(result)
-    if result.engine is not None:  # only the kusto engine records itself: older documents stay
-        engine = result.engine
-        document["engine"] = {
-            "name": engine.name,
-            "target": engine.target,
-            "query_sha256": engine.query_sha256,
-        }
-        if engine.daily_rows:
-            document["engine"]["daily_rows"] = [
-                {"day": utc_text(d.day, "microseconds"), "table": d.table, "rows": d.rows}
-                for d in engine.daily_rows
-            ]
-    return document
+    return _document(result, [flow_to_dict(f) for f in sorted(result.flows, key=flow_key)])
 
 
-def _document(result: TraceResult) -> dict[str, Any]:
-    return {
+def trace_json_chunks(result: TraceResult) -> Iterator[str]:
+    """The document's text (``dumps_trace_result``) in pieces (about a megabyte, or one flow
+    when a flow cites more), so a large result reaches its file without ever being one string."""
+    newline = "\n" + INDENT
+    separator = "{" + newline
+    for key, value in _document(result, flows=[]).items():
+        if key == "flows":  # written flow by flow, not built as values first
+            yield f'{separator}"flows": '
+            yield from flow_texts(sorted(result.flows, key=flow_key), newline)
+        else:
+            yield f"{separator}{encode_basestring(key)}: {dumps_indented(value, newline)}"
+        separator = "," + newline
+    yield "\n}\n"
+
+
+def dumps_trace_result(result: TraceResult) -> str:
+    """Pretty, byte-stable JSON text ending in a newline."""
+    return "".join(trace_json_chunks(result))
+
+
+def _document(result: TraceResult, flows: list[dict[str, Any]]) -> dict[str, Any]:
+    document: dict[str, Any] = {
         "schema": SCHEMA,
         "netlogs_version": result.netlogs_version,
         "generated_at": (
@@ -79,18 +86,26 @@ def _document(result: TraceResult) -> dict[str, Any]:
         # discovered traces: where each log family goes (their order is the discovery's)
         "log_settings": [_log_setting(s) for s in result.log_settings],
         "summary": summary(result),
-        "flows": [_flow(f) for f in sorted(result.flows, key=_flow_key)],
+        "flows": flows,
         "gaps": [_gap(g) for g in sorted(result.gaps, key=_gap_key)],
         "fixes": [_fix(f) for f in sorted(result.fixes, key=_fix_key)],
         "queries": [_query(q) for q in sorted(result.queries, key=_query_key)],
         "ledger": [_ledger(e) for e in sorted(result.ledger, key=_ledger_key)],
         "inputs": [_input(i) for i in sorted(result.inputs, key=lambda i: (i.path, i.sha256))],
     }
-
-
-def dumps_trace_result(result: TraceResult) -> str:
-    """Pretty, byte-stable JSON text ending in a newline."""
-    return dumps_indented(trace_result_to_dict(result)) + "\n"
+    if result.engine is not None:  # only the kusto engine records itself: older documents stay
+        engine = result.engine
+        document["engine"] = {
+            "name": engine.name,
+            "target": engine.target,
+            "query_sha256": engine.query_sha256,
+        }
+        if engine.daily_rows:
+            document["engine"]["daily_rows"] = [
+                {"day": utc_text(d.day, "microseconds"), "table": d.table, "rows": d.rows}
+                for d in engine.daily_rows
+            ]
+    return document
 
 
 def load_trace_result(path: Path) -> TraceResult:
@@ -161,45 +176,6 @@ def _log_setting(setting: LogSetting) -> dict[str, Any]:
     }
 
 
-def _flow(flow: FlowResult) -> dict[str, Any]:
-    return {
-        "client_ip": flow.client_ip,
-        "client": flow.client,
-        "verdict": flow.verdict.value,
-        "cause": flow.cause,
-        "violation": flow.violation,
-        "vault_outcome": flow.vault_outcome.value,
-        "requests": flow.requests,
-        "http_status": {k: flow.http_status[k] for k in sorted(flow.http_status)},
-        "operations": {k: flow.operations[k] for k in sorted(flow.operations)},
-        "first_seen": utc_text(flow.first_seen, "microseconds") if flow.first_seen else None,
-        "last_seen": utc_text(flow.last_seen, "microseconds") if flow.last_seen else None,
-        "snat_candidates": sorted(flow.snat_candidates, key=ip_sort_key),
-        "evidence_omitted": flow.evidence_omitted,
-        "expected_path": [_hop(h) for h in flow.expected_path],  # hop order is the path
-        "evidence": [_evidence(e) for e in sorted(flow.evidence, key=_evidence_key)],
-    }
-
-
-def _hop(hop: ObservedHop) -> dict[str, Any]:
-    return {
-        "hop": hop.hop.value,
-        "name": hop.name,
-        "detail": hop.detail,
-        "status": hop.status.value,
-    }
-
-
-def _evidence(row: EvidenceRow) -> dict[str, Any]:
-    return {
-        "source": row.source.value,
-        "table": row.table,
-        "row": row.row,
-        "time": utc_text(row.time, "microseconds"),
-        "summary": row.summary,
-    }
-
-
 def _gap(gap: Gap) -> dict[str, Any]:
     return {
         "kind": gap.kind.value,
@@ -264,14 +240,6 @@ def _source_key(s: SourceSummary) -> tuple[str, str, str]:
     return (s.family.value, s.table, s.detail)
 
 
-def _flow_key(f: FlowResult) -> tuple[Any, ...]:
-    return (ip_sort_key(f.client_ip), f.client or "", _VERDICT_RANK[f.verdict])
-
-
-def _evidence_key(e: EvidenceRow) -> tuple[Any, ...]:
-    return (e.time, e.source.value, e.table, e.row, e.summary)
-
-
 def _gap_key(g: Gap) -> tuple[Any, ...]:
     return (g.kind.value, g.message, g.clients)
 
@@ -287,5 +255,3 @@ def _query_key(q: QueryRecord) -> tuple[str, ...]:
 def _ledger_key(e: LedgerEntry) -> tuple[Any, ...]:
     return (e.template, e.workspace, e.start, e.end, e.query_sha256)
 
-
-_VERDICT_RANK = {v: i for i, v in enumerate(Verdict)}

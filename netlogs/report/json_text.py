@@ -22,13 +22,19 @@ class _NotPlainJsonError(Exception):
     """A value this writer leaves to ``json.dumps`` (internal: never escapes this module)."""
 
 
-def dumps_indented(value: Any) -> str:
-    """``json.dumps(value, indent=2, ensure_ascii=False, allow_nan=False)``."""
+def dumps_indented(value: Any, newline: str = "\n") -> str:
+    """``json.dumps(value, indent=2, ensure_ascii=False, allow_nan=False)``.
+
+    ``newline`` (a line break and some ``INDENT``) places the text inside a larger document:
+    every line break after the first line carries that indentation, as in the whole document.
+    """
     parts: list[str] = []
     try:
-        _write(value, parts, "\n")
+        _write(value, parts, newline)
     except (_NotPlainJsonError, RecursionError):
-        return json.dumps(value, indent=2, ensure_ascii=False, allow_nan=False)
+        text = json.dumps(value, indent=2, ensure_ascii=False, allow_nan=False)
+        # strings escape their line breaks: every "\n" left is one of the layout's
+        return text if newline == "\n" else text.replace("\n", newline)
     return "".join(parts)
 
 

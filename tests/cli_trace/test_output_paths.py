@@ -214,3 +214,25 @@ def test_every_error_line_is_bounded_and_on_one_line(
     line = refused(*run(args, capsys))
     assert len(line) < 2_200
     assert "characters left out]" in line and "\\nError: forged second line" in line
+
+
+def test_write_atomically_writes_pieces_of_text_as_they_come(tmp_path: Path) -> None:
+    target = tmp_path / "trace.json"
+    write_atomically(target, (piece for piece in ["{", '"é": ', '"</script>"', "}\n"]))
+    assert target.read_bytes() == '{"é": "</script>"}\n'.encode()
+
+
+def test_a_failure_while_the_pieces_are_made_leaves_the_old_file(tmp_path: Path) -> None:
+    target = tmp_path / "trace.json"
+    target.write_text("old\n", encoding="utf-8")
+
+    def pieces() -> Any:
+        yield "x" * 100_000  # large enough to reach the temporary file before the failure
+        raise RuntimeError("rendering failed")
+
+    with pytest.raises(RuntimeError, match="rendering failed"):
+        write_atomically(target, pieces())
+    with pytest.raises(UnicodeEncodeError):
+        write_atomically(target, iter(["new", " \udc80 cannot be encoded"]))
+    assert target.read_text(encoding="utf-8") == "old\n"
+    assert [p.name for p in tmp_path.iterdir()] == ["trace.json"]
