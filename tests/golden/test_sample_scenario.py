@@ -66,8 +66,8 @@ def test_the_json_file_is_the_golden_document(tmp_path: Path) -> None:
     """``--json FILE`` streams the document into the file: the same bytes as standard output."""
     target = tmp_path / "out" / "trace.json"
     args = [*ARGS[: ARGS.index("--format")], "--format", "none", *ARGS[ARGS.index("--now"):]]
-    result = CliRunner().invoke(cli, [*args, "--json", str(target)], catch_exceptions=False)
-    assert result.exit_code == 1, result.output
+    run = invoke([*args, "--json", str(target)])
+    assert run.code == 1, run.stderr
     assert target.read_bytes() == GOLDEN.read_bytes()
     assert [p.name for p in target.parent.iterdir()] == ["trace.json"]
 
