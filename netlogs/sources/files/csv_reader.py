@@ -153,6 +153,8 @@ def _without_short_rows(
     if len(header) < 2 or frame.is_empty():
         return frame
     candidates = frame.get_column(header[-1]).is_null()
+    if not candidates.any():  # every last cell filled: no row is short, nothing to lay out
+        return frame
     short = short_rows(text, candidates, len(header))
     if not short.any():
         return frame
