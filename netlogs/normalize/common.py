@@ -8,6 +8,8 @@ and on time formats (7 fractional digits, ``+00:00`` offsets, US portal times). 
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import polars as pl
 
 from netlogs.schemas import UTC_TIME
@@ -20,7 +22,7 @@ LINE_COLUMN = "_line"
 _ISO_WITH_OFFSET = "%Y-%m-%dT%H:%M:%S%.f%:z"
 _ISO_NAIVE = "%Y-%m-%dT%H:%M:%S%.f"
 _PORTAL_US = "%m/%d/%Y, %I:%M:%S%.f %p"
-_PORTAL_MINUTE = "%m/%d/%Y, %I:%M %p"
+_PORTAL_MINUTE = "%m/%d/%Y, %H:%M"  # hour 1-12: AM/PM is applied per row
 
 
 def pick(frame: pl.DataFrame, *names: str) -> pl.Expr:
@@ -141,7 +143,9 @@ _PORTAL_SHAPE = r"^\d{1,2}/\d{1,2}/\d{4}, \d{1,2}:\d\d:\d\d\.\d{3} [AP]M$"
 def _portal_by_minute(frame: pl.DataFrame) -> pl.Series | None:
     """Portal times parsed per distinct minute plus seconds: ~2.5x faster than per row.
 
-    None when any value lacks the exact portal shape (then the general parser runs).
+    None when any value lacks the exact portal shape (then the general parser runs). The
+    minute key leaves out AM/PM (a flag per row instead): building "8/9/2023, 2:24 PM" per row
+    cost 0.013 s of 0.047 s per 300k rows.
     """
     text = pl.col("t")
     shaped = frame.select(
@@ -151,15 +155,21 @@ def _portal_by_minute(frame: pl.DataFrame) -> pl.Series | None:
     if not all(shaped.row(0)):
         return None
     keyed = frame.with_columns(
-        (text.str.head(-10) + text.str.tail(3)).alias("minute"),  # "8/9/2023, 2:24 PM"
+        text.str.head(-10).alias("minute"),  # "8/9/2023, 2:24" (a 12-hour clock)
+        text.str.ends_with("PM").alias("pm"),
         text.str.slice(-9, 6).cast(pl.Float64).alias("seconds"),  # "24.550"
     )
+    start = pl.col("minute").str.to_datetime(_PORTAL_MINUTE, time_unit="us")
+    hour = start.dt.hour()
+    # 12:xx AM is 00:xx; hours 0 and 13-23 are not 12-hour clock times (null, as with %I)
+    midnight = pl.when(hour == 12).then(pl.duration(hours=12)).otherwise(pl.duration(hours=0))
     minutes = keyed.select(pl.col("minute").unique()).with_columns(
-        pl.col("minute").str.to_datetime(_PORTAL_MINUTE, time_unit="us").alias("start")
+        pl.when(hour.is_between(1, 12)).then(start - midnight).alias("start")
     )
     joined = keyed.join(minutes, on="minute", how="left", maintain_order="left")
     micros = (pl.col("seconds") * 1_000_000).round().cast(pl.Int64)
-    return joined.select(pl.col("start") + pl.duration(microseconds=micros)).to_series()
+    offset = pl.duration(hours=pl.col("pm").cast(pl.Int64) * 12, microseconds=micros)
+    return joined.select(pl.col("start") + offset).to_series()
 
 
 _LAST_EPOCH_MS = 253_402_300_799_999  # 9999-12-31T23:59:59.999Z
@@ -176,7 +186,21 @@ def epoch_seconds_or_ms(expr: pl.Expr) -> pl.Expr:
 
 def last_segment(expr: pl.Expr) -> pl.Expr:
     """Resource name from an ARM id, lower-cased (Azure names are case-insensitive)."""
-    return expr.cast(pl.String).str.strip_chars_end("/").str.extract(r"([^/]+)$").str.to_lowercase()
+    return per_distinct(
+        expr.cast(pl.String),
+        lambda ids: ids.str.strip_chars_end("/").str.extract(r"([^/]+)$").str.to_lowercase(),
+    )
+
+
+def per_distinct(expr: pl.Expr, derive: Callable[[pl.Expr], pl.Expr]) -> pl.Expr:
+    """``derive(expr)`` (a String result) computed once per distinct value, then looked up.
+
+    For string work over columns that repeat a few values on every row (resource ids): the
+    regex of ``last_segment`` over 300k ids cost 0.043 s CPU, once per distinct id 0.011 s.
+    """
+    # the same expression twice gives the same order (first occurrence), so keys line up
+    distinct = expr.unique(maintain_order=True).drop_nulls()
+    return expr.replace_strict(distinct, derive(distinct), default=None, return_dtype=pl.String)
 
 
 ROW_ID = "_row_id"

@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import polars as pl
 
-from netlogs.normalize.common import ROW_ID, capitalized
+from netlogs.normalize.common import ROW_ID, capitalized, per_distinct
 from netlogs.schemas import FW_EVENTS, conform
 
 _IPV4 = r"\d{1,3}(?:\.\d{1,3}){3}"
@@ -144,7 +144,10 @@ def _with_head(frame: pl.DataFrame) -> pl.DataFrame:
     dst, dst_port = _split(pl.col("_dst"), ":")
     return frame.with_columns(
         # "TCP", "ICMP Type=8", "HTTP " (two spaces before "request"): the first word
-        pl.col("_left").str.extract(r"^\s*([A-Za-z][A-Za-z0-9/.]*)").alias("protocol"),
+        # (a handful of distinct values: the regex runs once per value)
+        per_distinct(
+            pl.col("_left"), lambda left: left.str.extract(r"^\s*([A-Za-z][A-Za-z0-9/.]*)")
+        ).alias("protocol"),
         src_ip.alias("src_ip"),
         src_port.alias("src_port"),
         dst.alias("dst"),

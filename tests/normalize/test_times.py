@@ -47,3 +47,17 @@ def test_local_zone_is_converted_to_utc() -> None:
     parsed = parse_time_column(text, "Europe/Berlin").to_list()
     assert parsed == [datetime(2024, 7, 1, 7, tzinfo=timezone.utc),
                       datetime(2024, 1, 15, 8, tzinfo=timezone.utc)]
+
+
+def test_portal_fast_path_keeps_the_12_hour_clock() -> None:
+    # every value has the portal shape, so the per-minute path parses them all
+    text = pl.Series(["12/19/2023, 12:00:00.000 AM", "12/19/2023, 12:30:15.500 PM",
+                      "12/19/2023, 11:59:59.999 PM", "12/19/2023, 1:00:00.000 AM",
+                      "12/19/2023, 13:05:00.000 PM", "12/19/2023, 0:05:00.000 AM"])
+    fast = parse_time_column(text).to_list()
+    general = text.to_frame().select(parse_time_text(pl.col(text.name))).to_series().to_list()
+    base = datetime(2023, 12, 19, tzinfo=timezone.utc)
+    assert fast == general == [
+        base, base + timedelta(hours=12, minutes=30, seconds=15.5),
+        base + timedelta(hours=23, minutes=59, seconds=59.999), base + timedelta(hours=1),
+        None, None]  # hours 13 and 0 are not on a 12-hour clock
