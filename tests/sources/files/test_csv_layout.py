@@ -6,11 +6,11 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from file_faults import collect
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from netlogs.sources.files.csv_rows import ExportText
+from tests.sources.files.file_faults import collect
 
 _PIECES = st.sampled_from(  # separators, quotes, line ends, a BOM, NUL, invalid UTF-8
     [b"a", b",", b'"', b"\n", b"\r", b"\r\n", b" ", b"#", b"\xef\xbb\xbf", b"\x00", b"\xff"]
