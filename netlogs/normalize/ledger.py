@@ -25,10 +25,10 @@ becomes partial; a source with rows but none in the window is missing for the wi
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta, timezone
-from typing import Any
+from typing import Any, NamedTuple
 
 import polars as pl
 
@@ -41,7 +41,7 @@ from netlogs.model import (
     SourceSummary,
     TimeWindow,
 )
-from netlogs.normalize.filters import client_filter, in_window, vault_names
+from netlogs.normalize.filters import client_filter, in_window, one_of, vault_names
 
 # Azure Key Vault diagnostic logs, Azure Firewall structured logs and VNet flow logs all date
 # from after this: an earlier row is a broken clock or a broken cell, not evidence.
@@ -75,6 +75,13 @@ _NOT_IN_WINDOW_CODES = pl.Series(
 # Per canonical table, a column in which two different rows rarely agree (times carry
 # microseconds): only rows that share it are compared in full to find exact copies.
 _TELLING = {"kv_requests": "time", "fw_events": "time", "flows": "time_start", "dns": "time"}
+# What a source's filter by the query (``evidence_predicates``) decides: a row it kept is not
+# of another vault, is inside the window and is about the vault and the clients asked for.
+_DECIDED_BY_FILTER = frozenset(
+    {SetAsideReason.OTHER_VAULT, SetAsideReason.OUTSIDE_WINDOW, SetAsideReason.UNRELATED}
+)
+# Up to this many source tables per family, rows are counted per table by comparing names.
+_COMPARED_TABLES = 8
 
 
 def sane_times(now: datetime) -> TimeWindow:
@@ -103,17 +110,22 @@ def account_evidence(
     """The rows the query returns, minus the rows set aside above, with the ledger.
 
     Each ``sources`` entry then holds ``read == used + sum(set_aside)``; ``rows`` is ``used``.
+    ``query`` is the query the evidence was collected for (or that query without a window):
+    rows the source already filtered by it (``tables.query_filtered``) are tested only for
+    what its filter does not decide (times, addresses, copies).
     """
     kept: dict[str, Any] = {}
     moved: Counter[tuple[LogFamily, str, str]] = Counter()
     newest: list[datetime] = []
     used_rows: Counter[tuple[LogFamily, str]] = Counter()
-    for name, reason in _reasons(query, sane, tables).items():
+    for name, reasons in _reasons(query, sane, tables).items():
         frame: pl.DataFrame = getattr(tables, name)
-        used, counts, latest = _split(frame, reason, name)
+        codes = _codes(frame, reasons, tables.query_filtered.get(name))
+        used, counts, latest = _split(frame, codes, name)
         kept[name] = used
         moved.update(counts)
-        used_rows.update(_rows_per_table(used, name))
+        family_tables = [s.table for s in tables.sources if s.family is _FAMILY[name]]
+        used_rows.update(_rows_per_table(used, name, family_tables))
         newest.extend([latest] if latest is not None else [])
     listed = {(summary.family, summary.table) for summary in tables.sources}
     unlisted = {key for key in used_rows if key not in listed} | {
@@ -122,18 +134,37 @@ def account_evidence(
     assert not unlisted, f"rows of sources the source list does not have: {sorted(unlisted)}"
     sources = tuple(_settled(summary, moved, used_rows) for summary in tables.sources)
     return AccountedEvidence(
-        replace(tables, sources=sources, **kept), max(newest) if newest else None
+        replace(tables, sources=sources, query_filtered={}, **kept),
+        max(newest) if newest else None,
     )
 
 
+class _Reasons(NamedTuple):
+    """A table's first-reason expression, in full and without the rules the query's filter
+    decides (for rows a source already filtered: those rules hold for every such row)."""
+
+    full: pl.Expr
+    after_filter: pl.Expr
+
+
+def _codes(frame: pl.DataFrame, reasons: _Reasons, filtered: pl.Series | None) -> pl.Series:
+    """Each row's first reason (a small integer code; null: used), every rule tested once."""
+    if filtered is None or frame.is_empty() or not filtered.any():
+        return frame.select(reasons.full.alias(_REASON)).to_series()
+    codes = frame.select(reasons.after_filter.alias(_REASON)).to_series()
+    retest = (~filtered).arg_true()  # the few rows the source returned unfiltered
+    if retest.is_empty():
+        return codes
+    return codes.scatter(retest, frame[retest].select(reasons.full).to_series())
+
+
 def _split(
-    frame: pl.DataFrame, reason: pl.Expr, name: str
+    frame: pl.DataFrame, codes: pl.Series, name: str
 ) -> tuple[pl.DataFrame, Counter[tuple[LogFamily, str, str]], datetime | None]:
     """(rows used, rows set aside per (family, table, reason), newest time in the window);
     row order is kept. Reasons are small integer codes while the frame is labelled."""
     if frame.is_empty():
         return frame, Counter(), None
-    codes = frame.select(reason.alias(_REASON)).to_series()
     time = "time_end" if name == "flows" else "time"
     in_window = codes.is_null() | ~codes.is_in(_NOT_IN_WINDOW_CODES.implode())
     latest = frame.get_column(time).filter(in_window).max()
@@ -198,11 +229,21 @@ def _table_of(name: str) -> pl.Expr:
     return pl.col("source_table").fill_null(f"canonical:{name}")
 
 
-def _rows_per_table(frame: pl.DataFrame, name: str) -> Counter[tuple[LogFamily, str]]:
+def _rows_per_table(
+    frame: pl.DataFrame, name: str, listed: Sequence[str]
+) -> Counter[tuple[LogFamily, str]]:
+    """Rows per source table, counted by comparing with the few tables the source list has
+    (a group_by hashes every row's name); a table it lacks shows up through the group_by."""
     if frame.is_empty():
         return Counter()
-    counts = frame.group_by(_table_of(name)).len()
-    return Counter({(_FAMILY[name], str(table)): int(rows) for table, rows in counts.iter_rows()})
+    table = _table_of(name)
+    if 0 < len(listed) <= _COMPARED_TABLES:
+        counts = frame.select((table == t).sum().alias(str(i)) for i, t in enumerate(listed))
+        if sum(counts.row(0)) == frame.height:
+            by_table = zip(listed, counts.row(0), strict=True)
+            return Counter({(_FAMILY[name], t): int(rows) for t, rows in by_table if rows})
+    grouped = frame.group_by(table).len()
+    return Counter({(_FAMILY[name], str(t)): int(rows) for t, rows in grouped.iter_rows()})
 
 
 def _address_check(frame: pl.DataFrame, column: str) -> pl.Expr:
@@ -215,7 +256,9 @@ def _address_check(frame: pl.DataFrame, column: str) -> pl.Expr:
     return pl.col(column).is_in(valid.implode()).fill_null(False)
 
 
-def _reasons(query: EvidenceQuery, sane: TimeWindow, tables: EvidenceTables) -> dict[str, pl.Expr]:
+def _reasons(
+    query: EvidenceQuery, sane: TimeWindow, tables: EvidenceTables
+) -> dict[str, _Reasons]:
     """Per canonical table, the first reason each row is set aside (null: the row is used)."""
     fw, flow = tables.fw_events, tables.flows
     fw_src, fw_dst = _address_check(fw, "src_ip"), _address_check(fw, "dst_ip")
@@ -225,19 +268,19 @@ def _reasons(query: EvidenceQuery, sane: TimeWindow, tables: EvidenceTables) -> 
     client = client_filter(query)
     firewalls = [name.lower() for name in query.firewall_names]
     own_firewall = (
-        pl.col("firewall").is_null() | pl.col("firewall").is_in(firewalls)
+        pl.col("firewall").is_null() | one_of("firewall", firewalls)
         if firewalls
         else pl.lit(True)
     )
-    to_vault = (pl.col("dst_ip").is_in(targets) | pl.col("fqdn").is_in(names)).fill_null(False)
+    to_vault = (one_of("dst_ip", targets) | one_of("fqdn", names)).fill_null(False)
     # the destination is known (an address or a name) and it is not the vault
     fw_elsewhere = ~to_vault & (fw_dst | pl.col("fqdn").is_not_null())
     fw_unplaced = (~fw_dst & pl.col("dst_ip").is_not_null()) | (
         pl.col("dst_ip").is_null() & pl.col("fqdn").is_null()
     )
-    flow_elsewhere = flow_dst & ~pl.col("dst_ip").is_in(targets).fill_null(False)
+    flow_elsewhere = flow_dst & ~one_of("dst_ip", targets).fill_null(False)
     return {
-        "kv_requests": _first(
+        "kv_requests": _chains(
             *_time_reasons("time", "time", sane),
             (pl.col("vault") != query.vault_name.lower()).fill_null(True),
             SetAsideReason.OTHER_VAULT,
@@ -246,7 +289,7 @@ def _reasons(query: EvidenceQuery, sane: TimeWindow, tables: EvidenceTables) -> 
             ~_address_check(tables.kv_requests, "caller_ip"),
             SetAsideReason.MALFORMED_ADDRESS,
         ),
-        "fw_events": _first(
+        "fw_events": _chains(
             *_time_reasons("time", "time", sane),
             ~in_window("time", "time", query.firewall_window()),
             SetAsideReason.OUTSIDE_WINDOW,
@@ -255,7 +298,7 @@ def _reasons(query: EvidenceQuery, sane: TimeWindow, tables: EvidenceTables) -> 
             ~fw_src | fw_unplaced,
             SetAsideReason.MALFORMED_ADDRESS,
         ),
-        "flows": _first(
+        "flows": _chains(
             *_time_reasons("time_start", "time_end", sane),
             ~in_window("time_start", "time_end", query.window),
             SetAsideReason.OUTSIDE_WINDOW,
@@ -264,11 +307,11 @@ def _reasons(query: EvidenceQuery, sane: TimeWindow, tables: EvidenceTables) -> 
             ~flow_src | ~flow_dst,
             SetAsideReason.MALFORMED_ADDRESS,
         ),
-        "dns": _first(
+        "dns": _chains(
             *_time_reasons("time", "time", sane),
             ~in_window("time", "time", query.window),
             SetAsideReason.OUTSIDE_WINDOW,
-            ~pl.col("query_name").is_in(names).fill_null(False) | ~client("client_ip"),
+            ~one_of("query_name", names).fill_null(False) | ~client("client_ip"),
             SetAsideReason.UNRELATED,
         ),
     }
@@ -285,6 +328,17 @@ def _time_reasons(start: str, end: str, sane: TimeWindow) -> tuple[Any, ...]:
         absurd.fill_null(False),
         SetAsideReason.OUT_OF_RANGE_TIME,
     )
+
+
+def _chains(*pairs: Any) -> _Reasons:
+    """The reasons in order, in full and without those the query's filter decides."""
+    rest = [
+        part
+        for condition, reason in zip(pairs[0::2], pairs[1::2], strict=True)
+        if reason not in _DECIDED_BY_FILTER
+        for part in (condition, reason)
+    ]
+    return _Reasons(_first(*pairs), _first(*rest))
 
 
 def _first(*pairs: Any) -> pl.Expr:
