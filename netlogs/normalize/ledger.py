@@ -148,8 +148,9 @@ class _Reasons(NamedTuple):
 
 
 def _codes(frame: pl.DataFrame, reasons: _Reasons, filtered: pl.Series | None) -> pl.Series:
-    """Each row's first reason (a small integer code; null: used), every rule tested once."""
-    if filtered is None or frame.is_empty() or not filtered.any():
+    """Each row's first reason (a small integer code; null: used), every rule tested once.
+    Marks that do not fit the frame (replaced since normalization) are not trusted."""
+    if filtered is None or filtered.len() != frame.height or not filtered.any():
         return frame.select(reasons.full.alias(_REASON)).to_series()
     codes = frame.select(reasons.after_filter.alias(_REASON)).to_series()
     retest = (~filtered).arg_true()  # the few rows the source returned unfiltered
@@ -165,10 +166,12 @@ def _split(
     row order is kept. Reasons are small integer codes while the frame is labelled."""
     if frame.is_empty():
         return frame, Counter(), None
-    time = "time_end" if name == "flows" else "time"
-    in_window = codes.is_null() | ~codes.is_in(_NOT_IN_WINDOW_CODES.implode())
-    latest = frame.get_column(time).filter(in_window).max()
+    time = frame.get_column("time_end" if name == "flows" else "time")
     set_aside = codes.null_count() < frame.height
+    if set_aside:
+        in_window = codes.is_null() | ~codes.is_in(_NOT_IN_WINDOW_CODES.implode())
+        time = time.filter(in_window)
+    latest = time.max()
     used = frame.filter(codes.is_null()) if set_aside else frame  # most rows are used
     table = _table_of(name)
     parts = []
