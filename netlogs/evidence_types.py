@@ -10,7 +10,7 @@ re-exports every name here.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Protocol
 
@@ -40,6 +40,10 @@ class RawTable:
     # Rows read from ``origin`` but set aside before ``frame`` (e.g. unparseable lines), by
     # reason (``SetAsideReason`` values): they still count in the row ledger.
     set_aside: tuple[tuple[str, int], ...] = ()
+    # The source's contract with the row ledger. None: ``frame`` holds rows whatever the query.
+    # A tuple: every row passes the query's row filter (``evidence_predicates`` of the query
+    # collected for) except the rows at these positions, which the ledger tests in full.
+    unfiltered_rows: tuple[int, ...] | None = None
 
 
 @dataclass(frozen=True)
@@ -146,6 +150,9 @@ class EvidenceTables:
     dns: pl.DataFrame
     sources: tuple[SourceSummary, ...] = ()  # one per (family, table) seen or expected
     issues: tuple[ParseIssue, ...] = ()
+    # Per canonical table, True where the source already applied the query's row filter
+    # (``RawTable.unfiltered_rows``); a table not here has no such row. Cleared by the ledger.
+    query_filtered: Mapping[str, pl.Series] = field(default_factory=dict)
 
 
 class EvidenceSource(Protocol):

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import json
+import operator
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
+from functools import reduce
 from pathlib import Path
 from typing import IO
 
@@ -150,6 +152,9 @@ class CanonicalScan:
     frame: pl.DataFrame  # kept rows (the canonical columns; unread ones null)
     total_rows: int
     source_rows: tuple[tuple[str | None, int], ...]  # rows per source_table, whole file
+    # positions in ``frame`` of the newest rows ``keep`` did not select (kept for the latency
+    # reference); every other row passed ``keep``
+    unfiltered: tuple[int, ...] = ()
 
 
 def scan_canonical(
@@ -172,11 +177,12 @@ def scan_canonical(
     lazy = _canonical_types(lazy, schema, CANONICAL[name])
     rows = int(lazy.select(pl.len()).collect().item())  # from the footer: no data read
     summary = _stored_summary(path, name, rows) or summarize_canonical(lazy, name)
-    wanted = keep[name]
-    for column, newest in summary.newest.items():
-        if newest is not None:
-            at_newest = pl.col(column) == pl.lit(newest, CANONICAL[name][column])
-            wanted = wanted | at_newest.fill_null(False)
+    newest = [
+        (pl.col(column) == pl.lit(moment, CANONICAL[name][column])).fill_null(False)
+        for column, moment in summary.newest.items()
+        if moment is not None
+    ]
+    wanted = reduce(operator.or_, newest, keep[name])
     if columns is not None and name in columns:
         loaded = {*columns[name], *wanted.meta.root_names()}
         lazy = lazy.select(
@@ -184,7 +190,20 @@ def scan_canonical(
             for c, dtype in CANONICAL[name].items()
         )
     frame = lazy.filter(wanted).collect(engine=IN_MEMORY)
-    return CanonicalScan(name, frame, summary.rows, summary.source_rows)
+    unfiltered = _not_kept(frame, keep[name], newest)
+    return CanonicalScan(name, frame, summary.rows, summary.source_rows, unfiltered)
+
+
+def _not_kept(frame: pl.DataFrame, keep: pl.Expr, newest: list[pl.Expr]) -> tuple[int, ...]:
+    """Positions of the rows only the newest-time rule selected: ``keep`` is tested again on
+    the few rows at the newest times, not on every row."""
+    if not newest or frame.is_empty():
+        return ()
+    candidates = frame.select(reduce(operator.or_, newest)).to_series().arg_true()
+    if candidates.is_empty():
+        return ()
+    kept = frame[candidates].select(keep.fill_null(False)).to_series()
+    return tuple(candidates.filter(~kept).to_list())
 
 
 def _canonical_types(

@@ -17,6 +17,8 @@ The rows a trace uses are chosen once, with a reason for every other row, by
 from __future__ import annotations
 
 import ipaddress
+from collections.abc import Sequence
+from functools import reduce
 
 import polars as pl
 
@@ -35,9 +37,9 @@ def evidence_predicates(query: EvidenceQuery) -> dict[str, pl.Expr]:
     targets = [*query.private_endpoint_ips, *query.vault_public_ips]
     client = client_filter(query)
     firewalls = [name.lower() for name in query.firewall_names]
-    fw_keep = (pl.col("dst_ip").is_in(targets) | pl.col("fqdn").is_in(names)).fill_null(False)
+    fw_keep = (one_of("dst_ip", targets) | one_of("fqdn", names)).fill_null(False)
     if firewalls:
-        fw_keep = fw_keep & (pl.col("firewall").is_null() | pl.col("firewall").is_in(firewalls))
+        fw_keep = fw_keep & (pl.col("firewall").is_null() | one_of("firewall", firewalls))
     return {
         "kv_requests": in_window("time", "time", query.window)
         & (pl.col("vault") == query.vault_name.lower()),
@@ -45,12 +47,25 @@ def evidence_predicates(query: EvidenceQuery) -> dict[str, pl.Expr]:
         & fw_keep
         & client("src_ip"),
         "flows": in_window("time_start", "time_end", query.window)
-        & pl.col("dst_ip").is_in(targets).fill_null(False)
+        & one_of("dst_ip", targets).fill_null(False)
         & client("src_ip"),
         "dns": in_window("time", "time", query.window)
-        & pl.col("query_name").is_in(names).fill_null(False)
+        & one_of("query_name", names).fill_null(False)
         & client("client_ip"),
     }
+
+
+# Up to this many values, membership is tested by comparing: ``is_in`` hashes every row, which
+# costs several times more (the firewall scan's filter: benchmarks/RESULTS-trace.md).
+_COMPARED = 8
+
+
+def one_of(column: str, values: Sequence[str]) -> pl.Expr:
+    """``pl.col(column).is_in(values)`` (null stays null), as comparisons when there are few."""
+    if not values or len(values) > _COMPARED:
+        return pl.col(column).is_in(list(values))
+    return reduce(lambda either, value: either | (pl.col(column) == value),
+                  values[1:], pl.col(column) == values[0])  # fmt: skip
 
 
 def vault_names(query: EvidenceQuery) -> list[str]:
@@ -88,7 +103,7 @@ class _ClientFilter:
     def __call__(self, column: str) -> pl.Expr:
         if not self.ips and not self.prefixes:
             return pl.lit(True)
-        keep = pl.col(column).is_in(self.ips)
+        keep = one_of(column, self.ips)
         number = ipv4_number(pl.col(column)).cast(pl.Int64)
         for net in self.prefixes:
             first, last = int(net.network_address), int(net.broadcast_address)

@@ -18,6 +18,9 @@ with bookkeeping. Each row gets the first reason that applies, in this order:
 5. ``duplicate``: a row already kept, read again from another input (two copies of one export,
    overlapping exports) or with the very same row id (two copies of netlogs' own Parquet).
 
+The rules are polars expressions in ``reasons.py``; rows a source already filtered by the query
+are tested only for the reasons its filter does not decide.
+
 A source with rows set aside for a reason that hides evidence (``SetAsideReason.hides_evidence``)
 becomes partial; a source with rows but none in the window is missing for the window.
 """
@@ -25,7 +28,7 @@ becomes partial; a source with rows but none in the window is missing for the wi
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta, timezone
 from typing import Any
@@ -41,7 +44,7 @@ from netlogs.model import (
     SourceSummary,
     TimeWindow,
 )
-from netlogs.normalize.filters import client_filter, in_window, vault_names
+from netlogs.normalize.reasons import CODE, REASON, REASONS, codes_of, first_reasons
 
 # Azure Key Vault diagnostic logs, Azure Firewall structured logs and VNet flow logs all date
 # from after this: an earlier row is a broken clock or a broken cell, not evidence.
@@ -49,13 +52,7 @@ EARLIEST_EVIDENCE = datetime(2015, 1, 1, tzinfo=timezone.utc)
 # A row newer than the run's clock plus this is from the future (or mistyped).
 FUTURE_TOLERANCE = timedelta(days=1)
 
-_REASON = "_set_aside"
-_REASONS = tuple(SetAsideReason)
-_CODE = {reason: index for index, reason in enumerate(_REASONS)}
 _HIDDEN_NOTE = "set aside: "
-_IPV4_OCTET = r"(25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])"
-_IPV4 = rf"^{_IPV4_OCTET}(\.{_IPV4_OCTET}){{3}}$"
-_IPV6 = r"^[0-9A-Fa-f]{0,4}(:[0-9A-Fa-f]{0,4}){2,7}(:(\d{1,3}\.){3}\d{1,3})?$"
 _FAMILY = {
     "kv_requests": LogFamily.KEYVAULT,
     "fw_events": LogFamily.FIREWALL,
@@ -70,22 +67,18 @@ _NOT_IN_WINDOW = {
     SetAsideReason.OUTSIDE_WINDOW.value,
 }
 _NOT_IN_WINDOW_CODES = pl.Series(
-    [_CODE[SetAsideReason(value)] for value in _NOT_IN_WINDOW], dtype=pl.UInt8
+    [CODE[SetAsideReason(value)] for value in _NOT_IN_WINDOW], dtype=pl.UInt8
 )
 # Per canonical table, a column in which two different rows rarely agree (times carry
 # microseconds): only rows that share it are compared in full to find exact copies.
 _TELLING = {"kv_requests": "time", "fw_events": "time", "flows": "time_start", "dns": "time"}
+# Up to this many source tables per family, rows are counted per table by comparing names.
+_COMPARED_TABLES = 8
 
 
 def sane_times(now: datetime) -> TimeWindow:
     """The times a row may carry and still be evidence for a run at ``now``."""
     return TimeWindow(EARLIEST_EVIDENCE, max(now, EARLIEST_EVIDENCE) + FUTURE_TOLERANCE)
-
-
-def is_address(column: str) -> pl.Expr:
-    """True where ``column`` is exactly an IPv4 or IPv6 address (no port, no spaces)."""
-    value = pl.col(column)
-    return (value.str.contains(_IPV4) | value.str.contains(_IPV6)).fill_null(False)
 
 
 @dataclass(frozen=True)
@@ -103,17 +96,22 @@ def account_evidence(
     """The rows the query returns, minus the rows set aside above, with the ledger.
 
     Each ``sources`` entry then holds ``read == used + sum(set_aside)``; ``rows`` is ``used``.
+    ``query`` is the query the evidence was collected for (or that query without a window):
+    rows the source already filtered by it (``tables.query_filtered``) are tested only for
+    what its filter does not decide (times, addresses, copies).
     """
     kept: dict[str, Any] = {}
     moved: Counter[tuple[LogFamily, str, str]] = Counter()
     newest: list[datetime] = []
     used_rows: Counter[tuple[LogFamily, str]] = Counter()
-    for name, reason in _reasons(query, sane, tables).items():
+    for name, reasons in first_reasons(query, sane, tables).items():
         frame: pl.DataFrame = getattr(tables, name)
-        used, counts, latest = _split(frame, reason, name)
+        codes = codes_of(frame, reasons, tables.query_filtered.get(name))
+        used, counts, latest = _split(frame, codes, name)
         kept[name] = used
         moved.update(counts)
-        used_rows.update(_rows_per_table(used, name))
+        family_tables = [s.table for s in tables.sources if s.family is _FAMILY[name]]
+        used_rows.update(_rows_per_table(used, name, family_tables))
         newest.extend([latest] if latest is not None else [])
     listed = {(summary.family, summary.table) for summary in tables.sources}
     unlisted = {key for key in used_rows if key not in listed} | {
@@ -122,37 +120,39 @@ def account_evidence(
     assert not unlisted, f"rows of sources the source list does not have: {sorted(unlisted)}"
     sources = tuple(_settled(summary, moved, used_rows) for summary in tables.sources)
     return AccountedEvidence(
-        replace(tables, sources=sources, **kept), max(newest) if newest else None
+        replace(tables, sources=sources, query_filtered={}, **kept),
+        max(newest) if newest else None,
     )
 
 
 def _split(
-    frame: pl.DataFrame, reason: pl.Expr, name: str
+    frame: pl.DataFrame, codes: pl.Series, name: str
 ) -> tuple[pl.DataFrame, Counter[tuple[LogFamily, str, str]], datetime | None]:
     """(rows used, rows set aside per (family, table, reason), newest time in the window);
     row order is kept. Reasons are small integer codes while the frame is labelled."""
     if frame.is_empty():
         return frame, Counter(), None
-    codes = frame.select(reason.alias(_REASON)).to_series()
-    time = "time_end" if name == "flows" else "time"
-    in_window = codes.is_null() | ~codes.is_in(_NOT_IN_WINDOW_CODES.implode())
-    latest = frame.get_column(time).filter(in_window).max()
+    time = frame.get_column("time_end" if name == "flows" else "time")
     set_aside = codes.null_count() < frame.height
+    if set_aside:
+        in_window = codes.is_null() | ~codes.is_in(_NOT_IN_WINDOW_CODES.implode())
+        time = time.filter(in_window)
+    latest = time.max()
     used = frame.filter(codes.is_null()) if set_aside else frame  # most rows are used
     table = _table_of(name)
     parts = []
     if set_aside:
-        aside = frame.select(table).with_columns(codes).filter(pl.col(_REASON).is_not_null())
-        parts.append(aside.group_by("source_table", _REASON).len())
+        aside = frame.select(table).with_columns(codes).filter(pl.col(REASON).is_not_null())
+        parts.append(aside.group_by("source_table", REASON).len())
     copies = _later_copies(used, name)
     if copies is not None:
-        duplicate = pl.lit(_CODE[SetAsideReason.DUPLICATE], dtype=pl.UInt8).alias(_REASON)
+        duplicate = pl.lit(CODE[SetAsideReason.DUPLICATE], dtype=pl.UInt8).alias(REASON)
         parts.append(used.filter(copies).group_by(table, duplicate).len())
         used = used.filter(~copies)
     counts: Counter[tuple[LogFamily, str, str]] = Counter()
     for part in parts:
         for source_table, code, rows in part.iter_rows():
-            counts[(_FAMILY[name], str(source_table), _REASONS[code].value)] += int(rows)
+            counts[(_FAMILY[name], str(source_table), REASONS[code].value)] += int(rows)
     return used, counts, latest if isinstance(latest, datetime) else None
 
 
@@ -198,103 +198,21 @@ def _table_of(name: str) -> pl.Expr:
     return pl.col("source_table").fill_null(f"canonical:{name}")
 
 
-def _rows_per_table(frame: pl.DataFrame, name: str) -> Counter[tuple[LogFamily, str]]:
+def _rows_per_table(
+    frame: pl.DataFrame, name: str, listed: Sequence[str]
+) -> Counter[tuple[LogFamily, str]]:
+    """Rows per source table, counted by comparing with the few tables the source list has
+    (a group_by hashes every row's name); a table it lacks shows up through the group_by."""
     if frame.is_empty():
         return Counter()
-    counts = frame.group_by(_table_of(name)).len()
-    return Counter({(_FAMILY[name], str(table)): int(rows) for table, rows in counts.iter_rows()})
-
-
-def _address_check(frame: pl.DataFrame, column: str) -> pl.Expr:
-    """``is_address(column)`` decided once per distinct value (thousands of clients, not a
-    million rows), then looked up."""
-    values = frame.get_column(column).drop_nulls().unique()
-    valid = values.filter(values.to_frame(column).select(is_address(column)).to_series())
-    if valid.len() == values.len():  # the usual case: no lookup of every row needed
-        return pl.col(column).is_not_null()
-    return pl.col(column).is_in(valid.implode()).fill_null(False)
-
-
-def _reasons(query: EvidenceQuery, sane: TimeWindow, tables: EvidenceTables) -> dict[str, pl.Expr]:
-    """Per canonical table, the first reason each row is set aside (null: the row is used)."""
-    fw, flow = tables.fw_events, tables.flows
-    fw_src, fw_dst = _address_check(fw, "src_ip"), _address_check(fw, "dst_ip")
-    flow_src, flow_dst = _address_check(flow, "src_ip"), _address_check(flow, "dst_ip")
-    names = vault_names(query)
-    targets = [*query.private_endpoint_ips, *query.vault_public_ips]
-    client = client_filter(query)
-    firewalls = [name.lower() for name in query.firewall_names]
-    own_firewall = (
-        pl.col("firewall").is_null() | pl.col("firewall").is_in(firewalls)
-        if firewalls
-        else pl.lit(True)
-    )
-    to_vault = (pl.col("dst_ip").is_in(targets) | pl.col("fqdn").is_in(names)).fill_null(False)
-    # the destination is known (an address or a name) and it is not the vault
-    fw_elsewhere = ~to_vault & (fw_dst | pl.col("fqdn").is_not_null())
-    fw_unplaced = (~fw_dst & pl.col("dst_ip").is_not_null()) | (
-        pl.col("dst_ip").is_null() & pl.col("fqdn").is_null()
-    )
-    flow_elsewhere = flow_dst & ~pl.col("dst_ip").is_in(targets).fill_null(False)
-    return {
-        "kv_requests": _first(
-            *_time_reasons("time", "time", sane),
-            (pl.col("vault") != query.vault_name.lower()).fill_null(True),
-            SetAsideReason.OTHER_VAULT,
-            ~in_window("time", "time", query.window),
-            SetAsideReason.OUTSIDE_WINDOW,
-            ~_address_check(tables.kv_requests, "caller_ip"),
-            SetAsideReason.MALFORMED_ADDRESS,
-        ),
-        "fw_events": _first(
-            *_time_reasons("time", "time", sane),
-            ~in_window("time", "time", query.firewall_window()),
-            SetAsideReason.OUTSIDE_WINDOW,
-            ~own_firewall.fill_null(False) | fw_elsewhere | ~client("src_ip"),
-            SetAsideReason.UNRELATED,
-            ~fw_src | fw_unplaced,
-            SetAsideReason.MALFORMED_ADDRESS,
-        ),
-        "flows": _first(
-            *_time_reasons("time_start", "time_end", sane),
-            ~in_window("time_start", "time_end", query.window),
-            SetAsideReason.OUTSIDE_WINDOW,
-            flow_elsewhere | ~client("src_ip"),
-            SetAsideReason.UNRELATED,
-            ~flow_src | ~flow_dst,
-            SetAsideReason.MALFORMED_ADDRESS,
-        ),
-        "dns": _first(
-            *_time_reasons("time", "time", sane),
-            ~in_window("time", "time", query.window),
-            SetAsideReason.OUTSIDE_WINDOW,
-            ~pl.col("query_name").is_in(names).fill_null(False) | ~client("client_ip"),
-            SetAsideReason.UNRELATED,
-        ),
-    }
-
-
-def _time_reasons(start: str, end: str, sane: TimeWindow) -> tuple[Any, ...]:
-    low = pl.lit(sane.start).dt.cast_time_unit("us")
-    high = pl.lit(sane.end).dt.cast_time_unit("us")
-    missing = pl.col(start).is_null() | pl.col(end).is_null()
-    absurd = (pl.col(start) < low) | (pl.col(end) > high) | (pl.col(end) < pl.col(start))
-    return (
-        missing,
-        SetAsideReason.UNPARSEABLE_TIME,
-        absurd.fill_null(False),
-        SetAsideReason.OUT_OF_RANGE_TIME,
-    )
-
-
-def _first(*pairs: Any) -> pl.Expr:
-    """``when(c1).then(r1).when(c2).then(r2)...`` with a null otherwise (the row is used)."""
-    conditions: list[pl.Expr] = list(pairs[0::2])
-    reasons: list[SetAsideReason] = list(pairs[1::2])
-    chain: Any = pl
-    for condition, reason in zip(conditions, reasons, strict=True):
-        chain = chain.when(condition.fill_null(True)).then(pl.lit(_CODE[reason], dtype=pl.UInt8))
-    return chain.otherwise(pl.lit(None, dtype=pl.UInt8))  # type: ignore[no-any-return]
+    table = _table_of(name)
+    if 0 < len(listed) <= _COMPARED_TABLES:
+        counts = frame.select((table == t).sum().alias(str(i)) for i, t in enumerate(listed))
+        if sum(counts.row(0)) == frame.height:
+            by_table = zip(listed, counts.row(0), strict=True)
+            return Counter({(_FAMILY[name], t): int(rows) for t, rows in by_table if rows})
+    grouped = frame.group_by(table).len()
+    return Counter({(_FAMILY[name], str(t)): int(rows) for t, rows in grouped.iter_rows()})
 
 
 def _settled(

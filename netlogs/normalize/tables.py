@@ -69,6 +69,7 @@ def normalize_evidence(
     any contributing raw table was partial.
     """
     frames: dict[LogFamily, list[pl.DataFrame]] = {family: [] for family in LogFamily}
+    filtered: dict[LogFamily, list[pl.Series | None]] = {family: [] for family in LogFamily}
     totals: dict[tuple[LogFamily, str], _Totals] = {}
     found: list[ParseIssue] = list(issues)
     for raw in raw_tables:
@@ -79,6 +80,7 @@ def normalize_evidence(
             continue
         for index, piece in enumerate(_normalized(raw)):
             frames[piece.family].append(piece.frame)
+            filtered[piece.family].append(_query_filtered(raw, piece))
             found.extend(_piece_issues(raw, piece))
             for number, (table, rows) in enumerate(_rows_by_table(raw, piece)):
                 total = totals.setdefault((piece.family, table), _Totals())
@@ -96,7 +98,36 @@ def normalize_evidence(
         dns=tables["dns"],
         sources=_summaries(totals),
         issues=tuple(found),
+        query_filtered={
+            CANONICAL_BY_FAMILY[family]: _concat_marks(marks, frames[family])
+            for family, marks in filtered.items()
+            if any(mark is not None for mark in marks)
+        },
     )
+
+
+def _query_filtered(raw: RawTable, piece: Piece) -> pl.Series | None:
+    """True for each row of ``piece`` the source already filtered by the query (None: none).
+
+    Only netlogs' own Parquet keeps its rows one for one (``conform``); other shapes are
+    tested in full by the ledger.
+    """
+    if raw.unfiltered_rows is None or not raw.table.startswith("canonical:"):
+        return None
+    marks = pl.repeat(True, piece.frame.height, dtype=pl.Boolean, eager=True)
+    if raw.unfiltered_rows:
+        marks = marks.scatter(list(raw.unfiltered_rows), False)
+    return marks
+
+
+def _concat_marks(marks: list[pl.Series | None], parts: list[pl.DataFrame]) -> pl.Series:
+    """The marks of the pieces ``_concat`` joins (empty pieces have none), in its order."""
+    pieces = [
+        mark if mark is not None else pl.repeat(False, part.height, dtype=pl.Boolean, eager=True)
+        for mark, part in zip(marks, parts, strict=True)
+        if part.height
+    ]
+    return pl.concat(pieces) if pieces else pl.Series(dtype=pl.Boolean)
 
 
 def _normalized(raw: RawTable) -> list[Piece]:

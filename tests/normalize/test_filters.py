@@ -107,3 +107,15 @@ def test_no_window_and_no_firewall_list() -> None:
 def test_bad_prefix_is_a_config_error() -> None:
     with pytest.raises(ConfigError, match=r"'10\.0\.0\.0/99'"):
         _kept(_tables(), _query(client_prefixes=("10.0.0.0/99",)))
+
+
+@pytest.mark.parametrize("count", [0, 1, 2, 8, 9])
+def test_one_of_is_is_in_also_for_nulls(count: int) -> None:
+    """A few values are compared rather than hashed; the answer is ``is_in``'s, null for null."""
+    from netlogs.normalize.filters import one_of
+
+    values = [f"10.0.0.{i}" for i in range(count)]
+    column = pl.DataFrame({"ip": ["10.0.0.0", None, "10.0.0.8", "10.0.0.1", "10.0.0.10", ""]})
+    got = column.select(one_of("ip", values)).to_series()
+    assert got.to_list() == column.select(pl.col("ip").is_in(values)).to_series().to_list()
+    assert got[1] is None

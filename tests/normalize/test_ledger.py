@@ -20,7 +20,8 @@ from netlogs.model import (
 )
 from netlogs.normalize import normalize_evidence
 from netlogs.normalize.common import epoch_seconds_or_ms
-from netlogs.normalize.ledger import _repeated, account_evidence, is_address, sane_times
+from netlogs.normalize.ledger import _repeated, account_evidence, sane_times
+from netlogs.normalize.reasons import is_address
 
 NOW = datetime(2026, 11, 21, 9, 0, tzinfo=timezone.utc)
 WINDOW = TimeWindow(

@@ -166,14 +166,21 @@ def _read_parquet(source: Path | IO[bytes], display: str) -> FileRead:
 
 
 def _scan_parquet(path: Path, display: str, query: EvidenceQuery) -> FileRead:
-    """Canonical Parquet with the query's row filters pushed into the scan (same rows and ids)."""
+    """Canonical Parquet with the query's row filters pushed into the scan (same rows and ids):
+    the table says which rows passed them, so the ledger does not test those rules again."""
     keep = evidence_predicates(query)
     try:
         scan = scan_canonical(path, keep, query.columns)
     except (ValueError, OSError, pl.exceptions.PolarsError) as exc:
         reason = f"Parquet that is not a netlogs canonical table ({exc})"
         raise UnknownContentError(reason) from None
-    table = RawTable(f"canonical:{scan.name}", scan.frame, display, source_rows=scan.source_rows)
+    table = RawTable(
+        f"canonical:{scan.name}",
+        scan.frame,
+        display,
+        source_rows=scan.source_rows,
+        unfiltered_rows=scan.unfiltered,
+    )
     return FileRead(f"netlogs canonical Parquet ({scan.name})", [table], total_rows=scan.total_rows)
 
 

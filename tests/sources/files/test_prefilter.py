@@ -6,6 +6,7 @@ ids), the same source row counts, InputFiles and newest evidence time as the eag
 
 from __future__ import annotations
 
+import json
 from dataclasses import replace
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
@@ -226,3 +227,70 @@ def newest_evidence_time(tables: EvidenceTables) -> datetime | None:
     ]
     present = [value for value in candidates if isinstance(value, datetime)]
     return max(present) if present else None
+
+
+def test_the_scan_says_which_rows_its_filter_kept(logs: Path) -> None:
+    """Rows kept only as the file's newest are named; the ledger tests those in full."""
+    query = QUERIES["window"]
+    collected = FileSource(logs, prefilter=True).collect(query)
+    raw = {t.table: t for t in collected.raw_tables}
+    assert raw["canonical:kv_requests"].unfiltered_rows == (2,)  # the late row of "other"
+    assert raw["canonical:fw_events"].unfiltered_rows == (4,)  # newest: of firewall "x"
+    assert raw["canonical:dns"].unfiltered_rows == ()  # no newest-time rule for DNS
+    tables = normalize_evidence(collected.raw_tables)
+    assert tables.query_filtered["kv_requests"].to_list() == [True, True, False]
+    eager = FileSource(logs).collect(query).raw_tables
+    assert all(t.unfiltered_rows is None for t in eager)  # an unfiltered read promises nothing
+    assert normalize_evidence(eager).query_filtered == {}
+
+
+@pytest.mark.parametrize("query", QUERIES.values(), ids=QUERIES.keys())
+def test_the_ledger_of_filtered_rows_is_the_full_ledger(logs: Path, query: EvidenceQuery) -> None:
+    """Trusting the scan's filter changes nothing: same rows used, same counts by reason, same
+    newest time, also for the window-less accounting of the empty-window check."""
+    tables = normalize_evidence(FileSource(logs, prefilter=True).collect(query).raw_tables)
+    assert tables.query_filtered  # the marks are there to be trusted
+    sane = TimeWindow(EARLIEST_EVIDENCE, datetime(2100, 1, 1, tzinfo=timezone.utc))
+    for asked in (query, replace(query, window=None)):
+        trusted = account_evidence(tables, asked, sane)
+        tested = account_evidence(replace(tables, query_filtered={}), asked, sane)
+        assert trusted.tables.sources == tested.tables.sources
+        assert trusted.newest_in_window == tested.newest_in_window
+        for name in CANONICAL:
+            assert getattr(trusted.tables, name).equals(getattr(tested.tables, name)), name
+        assert trusted.tables.query_filtered == {}  # the marks do not outlive the ledger
+
+
+def test_an_export_beside_the_parquet_is_tested_in_full(logs: Path) -> None:
+    """A table fed by a filtered scan and by an export: only the scan's rows are trusted."""
+    export = {
+        "tables": [
+            {
+                "name": "PrimaryResult",
+                "columns": [
+                    {"name": "TimeGenerated", "type": "datetime"},
+                    {"name": "CallerIPAddress", "type": "string"},
+                    {"name": "OperationName", "type": "string"},
+                    {"name": "ResultSignature", "type": "string"},
+                    {"name": "Resource", "type": "string"},
+                    {"name": "CorrelationId", "type": "string"},
+                ],
+                "rows": [
+                    ["2026-11-20T12:06:00Z", "10.2.0.9", "SecretGet", "OK", "KV1", "a"],
+                    ["2026-11-20T12:07:00Z", "10.2.0.9", "SecretGet", "OK", "OTHER", "b"],
+                    ["2026-11-20T15:00:00Z", "10.2.0.9", "SecretGet", "OK", "KV1", "c"],
+                ],
+            }
+        ]
+    }
+    (logs / "kv-export.json").write_text(json.dumps(export))
+    query = QUERIES["window"]
+    tables = normalize_evidence(FileSource(logs, prefilter=True).collect(query).raw_tables)
+    marks = tables.query_filtered["kv_requests"]
+    assert sorted(marks.to_list()) == [False] * 4 + [True] * 2  # 3 exported, 1 newest
+    accounted = used(tables, query)
+    assert accounted.sources == used(replace(tables, query_filtered={}), query).sources
+    export_ledger = {s.table: dict(s.set_aside) for s in accounted.sources}
+    # the export's rows of another vault and after the window are found: they were tested
+    assert export_ledger["AzureDiagnostics"] == {"other_vault": 2, "outside_window": 1}
+    assert accounted.kv_requests.height == 3  # kv1 in the window: two from Parquet, one exported
