@@ -51,7 +51,7 @@ def _positions(rows: FamilyRows, ends: tuple[int, int] | None, drawn: int) -> pl
     narrow = rows.frame.lazy().select(
         pl.col(rows.client).alias("client_ip"),
         *([rows.client_id] if rows.client_id else []),
-        rows.outcome.alias("_kind"),
+        rows.kind.alias("_kind"),
         pl.int_range(pl.len(), dtype=pl.UInt32).alias("_row"),
         *(["retry"] if "retry" in rows.frame.columns else []),
     )
