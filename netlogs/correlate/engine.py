@@ -166,21 +166,24 @@ def _correlated(
     prepared = worker.submit(vault_requests, kv, ctx)
     flows = worker.submit(vault_flow_records, flow_rows, ctx)
     flow_counts = worker.submit(lambda: collect(flow_facts(flows.result(), ctx)))
-    records = vault_firewall_records(fw_events, ctx)
-    firewall_counts = worker.submit(collect, firewall_facts(records, ctx))
     seen = worker.submit(_firewalls_seen, fw_events, ctx)
+    records = vault_firewall_records(fw_events, ctx)
     picked = worker.submit(
         lambda: pick_rows([firewall_evidence(records), flow_evidence(flows.result())], ctx)
     )
     requests, snat_fits = attributed_requests(prepared.result(), records, ctx)
-    family_counts = [firewall_counts.result(), flow_counts.result()]
     cited = worker.submit(lambda: _cited_evidence(requests, picked.result(), ctx))
-    clients = _joined_facts(requests, snat_fits, family_counts, ctx)
-    client_ips = _client_ips(requests, family_counts)
-    counts = collect_all(keyed_counts(requests, "http_status", "operation"))
+    family_counts = [firewall_facts(records, ctx).cache(), flow_counts.result().lazy()]
+    clients, client_ips, *counts = collect_all(
+        [
+            client_facts([request_facts(requests, snat_fits, ctx), *family_counts]),
+            _client_ips(requests, family_counts),
+            *keyed_counts(requests, "http_status", "operation"),
+        ]
+    )
     names, unnamed = seen.result()
     return CorrelatedEvidence(
-        client_ips=client_ips,
+        client_ips=tuple(str(ip) for ip in client_ips.get_column("client_ip").to_list()),
         clients=clients,
         firewalls_seen=names,
         unnamed_firewall_rows=unnamed,
@@ -189,16 +192,10 @@ def _correlated(
     )
 
 
-def _client_ips(requests: pl.DataFrame, family_counts: list[pl.DataFrame]) -> tuple[str, ...]:
+def _client_ips(requests: pl.DataFrame, family_counts: list[pl.LazyFrame]) -> pl.LazyFrame:
     """Every original client IP with evidence, sorted as ``client_facts`` sorts them."""
-    clients = pl.concat(
-        [
-            requests.lazy().select("client_ip"),
-            *(c.lazy().select("client_ip") for c in family_counts),
-        ]
-    )
-    client_ips = collect(clients.unique().sort("client_ip"))
-    return tuple(str(ip) for ip in client_ips.get_column("client_ip").to_list())
+    clients = [requests.lazy().select("client_ip"), *(c.select("client_ip") for c in family_counts)]
+    return pl.concat(clients).unique().sort("client_ip")
 
 
 def citations_of(cited: CitedEvidence, counts: Sequence[pl.DataFrame]) -> Citations:
@@ -227,16 +224,6 @@ def _firewalls_seen(
     seen = fw_events.select(pl.col("firewall").filter(in_window).unique()).get_column("firewall")
     names = seen.drop_nulls().str.to_lowercase().to_list()
     return frozenset(str(n) for n in names), seen.null_count() > 0
-
-
-def _joined_facts(
-    requests: pl.DataFrame,
-    snat_fits: pl.DataFrame,
-    family_counts: list[pl.DataFrame],
-    ctx: CorrelationContext,
-) -> pl.DataFrame:
-    parts = [request_facts(requests, snat_fits, ctx), *(c.lazy() for c in family_counts)]
-    return collect(client_facts(parts))
 
 
 def _cited_evidence(
