@@ -49,8 +49,7 @@ def _positions(rows: FamilyRows, ends: tuple[int, int] | None, drawn: int) -> pl
     row positions are read: the wide columns are gathered later, for the kept rows.
     """
     narrow = rows.frame.lazy().select(
-        pl.col(rows.client).alias("client_ip"),
-        *([rows.client_id] if rows.client_id else []),
+        pl.col(rows.client_id) if rows.client_id else pl.col(rows.client).alias("client_ip"),
         rows.kind.alias("_kind"),
         pl.int_range(pl.len(), dtype=pl.UInt32).alias("_row"),
         *(["retry"] if "retry" in rows.frame.columns else []),
@@ -65,10 +64,13 @@ def _positions(rows: FamilyRows, ends: tuple[int, int] | None, drawn: int) -> pl
     positions = [*cited, row.head(drawn).alias("_drawn"), pl.len().alias("count")]
     if rows.client_id is None:
         grouped = narrow.group_by("client_ip", "_kind").agg(positions)
-    else:
+    else:  # the address string of each group's first row, not carried through the grouping
+        # (firewall records at 0.3x: 0.045 -> 0.036 s CPU, 8 interleaved runs, same groups)
         grouped = narrow.group_by(rows.client_id, "_kind").agg(
-            pl.col("client_ip").first(), *positions
+            row.first().alias("_first"), *positions
         )
+        spelled = pl.lit(rows.frame.get_column(rows.client)).gather(pl.col("_first"))
+        grouped = grouped.with_columns(spelled.alias("client_ip")).drop("_first")
     if ends is not None:
         both = pl.concat_list("_cited", "_tail").list.unique()
         grouped = grouped.with_columns(both.alias("_cited")).drop("_tail")
