@@ -154,11 +154,12 @@ def _listed_candidates(requests: pl.DataFrame, snat_fits: pl.DataFrame) -> pl.La
 def firewall_facts(records: pl.DataFrame, ctx: CorrelationContext) -> pl.LazyFrame:
     """Counts of in-window firewall records to the vault per client (source IP)."""
     kv_settled = ctx.settled_until(LogFamily.KEYVAULT)
-    in_window = records.lazy().filter(pl.col("in_window") & ~pl.col("retry"))
+    rows = records.lazy().with_row_index("_row")
+    in_window = rows.filter(pl.col("in_window") & ~pl.col("retry"))
     deny = pl.col("verdict_action") == "deny"
     deny_reason = pl.coalesce(pl.col("rule"), pl.col("action_reason"))
     by_address = in_window.group_by("src_id").agg(  # numbered addresses: see with_ipv4_key
-        pl.col("src_ip").first().alias("client_ip"),
+        pl.col("_row").first().alias("_first"),
         _n(~deny).alias("fw_allow"),
         _n(~deny & (pl.col("kind") == "application")).alias("fw_snat_allow"),
         _n(deny).alias("fw_deny"),
@@ -168,7 +169,10 @@ def firewall_facts(records: pl.DataFrame, ctx: CorrelationContext) -> pl.LazyFra
         pl.col("time").min().alias("fw_first"),
         pl.col("time").max().alias("fw_last"),
     )
-    return by_address.drop("src_id")
+    # each address's string is taken from its first row, not carried through the grouping:
+    # 0.067 -> 0.052 s CPU at 0.3x (8 interleaved runs, same frame)
+    spelled = pl.lit(records.get_column("src_ip")).gather(pl.col("_first")).alias("client_ip")
+    return by_address.select(spelled, pl.exclude("_first", "src_id"))
 
 
 def vault_flow_records(flows: pl.DataFrame, ctx: CorrelationContext) -> pl.DataFrame:

@@ -167,3 +167,49 @@ def test_flow_rows_are_cited_only_for_clients_whose_requests_did_not_reach_the_v
         LogFamily.FLOW,
         LogFamily.KEYVAULT,
     ]
+
+
+def test_cited_rows_are_grouped_by_client_text_then_time_then_family(b: ModuleType) -> None:
+    # clients sort as text ("10.2.1.10" before "10.2.1.9"); at one moment the vault's row
+    # comes first, then the firewall's, then the flow log's; rows of one family keep their order
+    kv = b.kv_rows(
+        [
+            {"time": b.at(5), "caller_ip": "10.2.1.9"},
+            {"time": b.at(2), "caller_ip": "10.2.1.10"},
+            {"time": b.at(5), "caller_ip": "fd00::7"},
+        ]
+    )
+    fw = b.fw_rows(
+        [
+            {"time": b.at(5), "src_ip": "10.2.1.9", "src_port": 2},
+            {"time": b.at(5), "src_ip": "10.2.1.9", "src_port": 1},
+            {"time": b.at(1), "src_ip": "10.2.1.10", "src_port": 3},
+            {"time": b.at(4), "src_ip": "10.2.1.80", "src_port": 4},  # no request: flows cited
+        ]
+    )
+    flows = b.flow_rows([{"time_start": b.at(4), "src_ip": "10.2.1.80", "src_port": 5}])
+    correlated, _ = b.run(kv, fw, flows, evidence_per_kind=4)
+    assert list(correlated.evidence) == ["10.2.1.10", "10.2.1.80", "10.2.1.9", "fd00::7"]
+    rows = {ip: [r.row for r in cited] for ip, cited in correlated.evidence.items()}
+    assert rows == {
+        "10.2.1.10": ["fw-2", "kv-1"],
+        "10.2.1.80": ["fw-3", "flow-0"],
+        "10.2.1.9": ["kv-0", "fw-0", "fw-1"],
+        "fd00::7": ["kv-2"],
+    }
+    assert correlated.client_ips == tuple(correlated.evidence)
+
+
+def test_firewall_counts_name_each_client_by_its_own_address(b: ModuleType) -> None:
+    # the counts are grouped by address number; each group's name comes from one of its rows
+    fw = b.fw_rows(
+        [
+            {"time": b.at(1 + i), "src_ip": ip, "src_port": 100 + i, "action": action}
+            for i, (ip, action) in enumerate(
+                [("10.2.1.4", "Allow"), ("10.2.1.5", "Deny"), ("10.2.1.4", "Allow")]
+            )
+        ]
+    )
+    correlated, _ = b.run(None, fw)
+    counts = correlated.clients.select("client_ip", "fw_allow", "fw_deny").rows()
+    assert counts == [("10.2.1.4", 2, 0), ("10.2.1.5", 0, 1)]
