@@ -57,6 +57,7 @@ _KIND_BY_CATEGORY = {
     "AzureFirewallNetworkRule": "network",
     "AzureFirewallApplicationRule": "application",
 }
+_KINDS = pl.Enum(["network", "application", "nat", "threatintel", "idps"])
 
 
 def parse_firewall_messages(
@@ -78,18 +79,22 @@ def parse_firewall_messages(
     parsed = parsed.with_columns(head_ok.fill_null(False).alias("_ok"))
     # Tails (action, rule names, reasons) repeat across millions of lines: parse each once.
     tails = _parse_tails(parsed.filter(pl.col("_ok")).select(pl.col("_tail").unique()))
-    parsed = parsed.join(tails, on="_tail", how="left", maintain_order="left")
+    # Only the key column goes through the join: joining the whole wide frame gathered every
+    # column again (0.027 s against 0.016 s CPU per 300k rows).
+    looked_up = parsed.select("_tail").join(tails, on="_tail", how="left", maintain_order="left")
+    parsed = parsed.hstack(looked_up.drop("_tail").get_columns())
     parsed = parsed.with_columns(
         pl.col("_first").str.extract_groups(_DNAT).alias("_dnat"),
         pl.col("dst").str.contains(_IS_IPV4).alias("_dst_is_ip"),
     )
     dnat_ip = pl.col("_dnat").struct.field("1")
+    parsed = parsed.with_columns(_action(dnat_ip).alias("action"))  # once: test and output
     # Only a refusal with its reason ("... Reason: SNI TLS extension was missing") has no
     # destination; a line without one otherwise lost it.
     destination = (pl.col("dst").str.len_bytes() > 0) | pl.col("_tail_reason").is_not_null()
     understood = (
         pl.col("_ok")
-        & _action(dnat_ip).is_in(KNOWN_ACTIONS).fill_null(False)
+        & pl.col("action").is_in(KNOWN_ACTIONS).fill_null(False)
         & destination.fill_null(False)
     )
     parsed = parsed.with_columns(understood.alias("_ok"))
@@ -133,8 +138,12 @@ def _with_head(frame: pl.DataFrame) -> pl.DataFrame:
     Splitting on literals is cheaper than a capture regex over a million lines; each step is
     its own column so no split is computed twice.
     """
-    # A message that ends in "." right after the head ("...:6065.") leaves it on the last field.
-    left, rest = _split(pl.col("_first").str.strip_chars_end("."), " request from ")
+    # A message that ends in "." right after the head ("...:6065.") leaves it on the last field
+    # (rare: stripped only when some head has it, 0.007 s CPU per 300k rows otherwise).
+    first = pl.col("_first")
+    if frame.select(first.str.ends_with(".").any()).item():
+        first = first.str.strip_chars_end(".")
+    left, rest = _split(first, " request from ")
     frame = frame.with_columns(left.alias("_left"), rest.alias("_rest"))
     src_part, dst_part = _split(pl.col("_rest"), " to ")
     frame = frame.with_columns(
@@ -144,9 +153,10 @@ def _with_head(frame: pl.DataFrame) -> pl.DataFrame:
     dst, dst_port = _split(pl.col("_dst"), ":")
     return frame.with_columns(
         # "TCP", "ICMP Type=8", "HTTP " (two spaces before "request"): the first word
-        # (a handful of distinct values: the regex runs once per value)
+        # (a handful of distinct values: the regex and upper-casing run once per value)
         per_distinct(
-            pl.col("_left"), lambda left: left.str.extract(r"^\s*([A-Za-z][A-Za-z0-9/.]*)")
+            pl.col("_left"),
+            lambda left: left.str.extract(r"^\s*([A-Za-z][A-Za-z0-9/.]*)").str.to_uppercase(),
         ).alias("protocol"),
         src_ip.alias("src_ip"),
         src_port.alias("src_port"),
@@ -215,8 +225,6 @@ def _derived_columns(source_table: str) -> list[pl.Expr]:
         # "192.168.0.2:" (ICMP) has an empty port: null, not 0.
         pl.col("src_port").cast(pl.Int32, strict=False).alias("src_port"),
         pl.col("dst_port").cast(pl.Int32, strict=False).alias("dst_port"),
-        pl.col("protocol").str.to_uppercase().alias("protocol"),
-        _action(dnat_ip).alias("action"),
         _kind(dnat_ip).alias("kind"),
         pl.coalesce(pl.col("_tail_reason"), dnat).alias("action_reason"),
         pl.lit(source_table).alias("source_table"),
@@ -237,13 +245,19 @@ def _action(dnat_ip: pl.Expr) -> pl.Expr:
 
 
 def _kind(dnat_ip: pl.Expr) -> pl.Expr:
+    """Worked out as an Enum (small integers) and made text once: coalescing string columns
+    cost 0.036 s CPU per 300k rows, the Enum 0.024 s."""
     by_operation = pl.col("operation").replace_strict(
-        _KIND_BY_OPERATION, default=None, return_dtype=pl.String
+        _KIND_BY_OPERATION, default=None, return_dtype=_KINDS
     )
     by_category = pl.col("category").replace_strict(
-        _KIND_BY_CATEGORY, default=None, return_dtype=pl.String
+        _KIND_BY_CATEGORY, default=None, return_dtype=_KINDS
     )
-    by_message = pl.when(dnat_ip.is_not_null()).then(pl.lit("nat"))
+    by_message = pl.when(dnat_ip.is_not_null()).then(pl.lit("nat", dtype=_KINDS))
     return pl.coalesce(
-        pl.col("_tail_kind"), by_message, by_operation, by_category, pl.lit("network")
-    )
+        pl.col("_tail_kind").cast(_KINDS),
+        by_message,
+        by_operation,
+        by_category,
+        pl.lit("network", dtype=_KINDS),
+    ).cast(pl.String)
