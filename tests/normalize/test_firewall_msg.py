@@ -87,6 +87,17 @@ CASES: list[tuple[str, str, dict[str, Any]]] = [
     (APP, "HTTPS request from 10.0.2.4:59051 to kv.vault.azure.net:443. Action: Allow. "
           "Rule Collection: réseau. Rule: règle, Zürich",  # non-ASCII after the head
      {"fqdn": "kv.vault.azure.net", "rule_collection": "réseau", "rule": "règle, Zürich"}),
+    # lower-case protocol and action (upper-cased once per distinct head word)
+    (NET, "tcp request from 10.0.0.1:5 to 10.0.0.2:443. Action: allow",
+     {"protocol": "TCP", "src_port": 5, "dst_ip": "10.0.0.2", "dst_port": 443,
+      "action": "Allow", "kind": "network"}),
+    # "443.." ends the head with a dot that must not reach the port
+    (NET, "TCP request from 10.0.0.1:5 to 10.0.0.2:443.. Action: Allow. Rule Collection: c. "
+          "Rule: r",
+     {"dst_port": 443, "action": "Allow", "rule": "r"}),
+    (NET, "Tcp request from 10.0.0.1:5 to KV.vault.azure.net:443 was denied.",
+     {"protocol": "TCP", "fqdn": "kv.vault.azure.net", "dst_port": 443, "action": "Deny",
+      "kind": "network"}),
 ]
 
 
