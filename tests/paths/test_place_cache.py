@@ -96,5 +96,8 @@ def test_fixes_from_the_batched_paths_equal_fixes_from_paths_per_flow(
     search = _Search(topology, vault, firewall, flows)  # no batch: each flow walks its own path
     per_flow = tuple(fix for f in flows if (fix := search.fix(f)) is not None)
     assert batched == per_flow
+    ips = [f.client_ip for f in flows]
+    known = expected_paths_to_vault(topology, vault, ips[::2])  # the trace's paths, some clients
+    assert predicted_fixes(topology, vault, firewall, flows, known) == batched
     assert any(fix.changes for fix in batched) or vault == "kv1"  # the estate has no fix
     assert batched  # some violators are explained by the model
