@@ -8,7 +8,7 @@ Everything here is deterministic given the request (``request.now`` is the only 
 from __future__ import annotations
 
 import gc
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import replace
 from datetime import datetime, timedelta
@@ -30,6 +30,7 @@ from netlogs.model import (
     EvidenceQuery,
     EvidenceSource,
     EvidenceTables,
+    ExpectedPath,
     FlowResult,
     Gap,
     PrivateEndpointRef,
@@ -148,7 +149,7 @@ def _traced(request: TraceRequest, source: EvidenceSource, topology: Topology) -
         as_of=as_of,
     )
     judged = judged_topology(topology, vault, request.required_firewall)
-    flows, gaps, timeline = _judge(judged, context, tables, scope)
+    flows, gaps, timeline, paths = _judge(judged, context, tables, scope)
     summary = VaultSummary(
         name=vault.name,
         private_endpoints=tuple(PrivateEndpointRef(pe.name, pe.ip, pe.subnet) for pe in endpoints),
@@ -169,6 +170,7 @@ def _traced(request: TraceRequest, source: EvidenceSource, topology: Topology) -
         verdicts=(flows, gaps),
         timeline=timeline,
         judged=judged,
+        paths=paths,
     )
 
 
@@ -228,8 +230,6 @@ def _refuse_empty_window(
     )
 
 
-
-
 def _context(
     request: TraceRequest,
     topology: Topology,
@@ -274,8 +274,12 @@ def _judge(
     context: CorrelationContext,
     tables: EvidenceTables,
     scope: ClientScope | None,
-) -> tuple[tuple[FlowResult, ...], tuple[Gap, ...], pl.DataFrame | None]:
-    """Correlate, ask the model for the path of every original client seen, then judge."""
+) -> tuple[
+    tuple[FlowResult, ...], tuple[Gap, ...], pl.DataFrame | None, Mapping[str, ExpectedPath]
+]:
+    """Correlate, ask the model for the path of every original client seen, then judge.
+
+    The paths come back too: the fix search starts from the violators' (judged topology)."""
     correlated = correlate_evidence(tables, context)
     clients = tuple(ip for ip in correlated.client_ips if scope is None or scope.contains(ip))
     namer = ClientNamer(topology)
@@ -288,7 +292,8 @@ def _judge(
     flows, gaps = with_dns_evidence(*judge_flows(correlated, context), tables.dns, context)
     if scope is not None:
         flows, gaps = _keep_scope(flows, gaps, scope)
-    return tuple(flows), tuple(gaps), correlated.timeline if context.timeline_per_kind else None
+    timeline = correlated.timeline if context.timeline_per_kind else None
+    return tuple(flows), tuple(gaps), timeline, context.expected_paths
 
 
 def _keep_scope(
@@ -322,8 +327,10 @@ def _result(
     verdicts: tuple[tuple[FlowResult, ...], tuple[Gap, ...]],
     timeline: pl.DataFrame | None,
     judged: Topology | None = None,
+    paths: Mapping[str, ExpectedPath] | None = None,
 ) -> TraceResult:
-    """``judged``: the topology the paths were judged on, when the design flag changed it."""
+    """``judged``: the topology the paths were judged on, when the design flag changed it;
+    ``paths``: the clients' paths to the vault on it, as the flows were judged."""
     flows, gaps = verdicts
     all_gaps = tuple(
         replace(g, clients=tuple(sorted(set(g.clients), key=ip_order)))
@@ -343,7 +350,9 @@ def _result(
         topology_sha256=topology_sha256(topology),
         netlogs_version=netlogs_version(),
         generated_at=request.now,
-        fixes=predicted_fixes(judged or topology, vault.name, vault.required_firewall, flows),
+        fixes=predicted_fixes(
+            judged or topology, vault.name, vault.required_firewall, flows, paths
+        ),
     )
     return replace(result, timeline=timeline) if timeline is not None else result
 
