@@ -67,6 +67,7 @@ def predicted_fixes(
     fixable = [f for f in flows if f.violation and f.verdict in _FIXABLE]
     search = _Search(topology, vault, firewall, flows)
     search.before_paths([f.client_ip for f in fixable], known or {})
+    search.place_clients([f.client_ip for f in fixable])
     fixes = [search.fix(f) for f in fixable]
     return tuple(f for f in fixes if f is not None)
 
@@ -90,6 +91,10 @@ class _Search:
         self.before: dict[str, ExpectedPath] | None = None
         self.violators: dict[str, ExpectedPath] = {}
         self.changed: dict[tuple[Change, ...], _Changed] = {}
+        self.after: dict[tuple[Change, ...], Topology] = {}
+        self.places: dict[str, tuple[str | None, str | None]] = {}
+        self.at_place: dict[tuple[str, str | None], list[str]] = {}
+        self.predicted: dict[tuple[object, ...], dict[str, ExpectedPath]] = {}
 
     @property
     def others(self) -> dict[str, OtherClient]:
@@ -111,6 +116,41 @@ class _Search:
             asked = {}
         self.violators = {ip: known[ip] for ip in client_ips if ip in known} | asked
 
+    def place_clients(self, client_ips: Sequence[str]) -> None:
+        """Where each violator starts, and the violators of each place (a fix found for a
+        place is re-run for all of them in one call)."""
+        for ip in dict.fromkeys(client_ips):
+            self.places[ip] = subnet, named = origin_place(self.topology, ip)
+            if subnet is not None:
+                self.at_place.setdefault((subnet, named), []).append(ip)
+
+    def changed_topology(self, changes: tuple[Change, ...]) -> Topology:
+        if changes not in self.after:
+            self.after[changes] = apply_changes(self.topology, changes)
+        return self.after[changes]
+
+    def own_path(self, found: _Found, place: tuple[str, str | None], ip: str) -> _Found | None:
+        """``found`` (searched for the place's first violator) re-run for ``ip``: the predicted
+        path names this client, not the one the search started from."""
+        key = (place, found.changes)
+        if key not in self.predicted:
+            changed = self.changed_topology(found.changes)
+            try:
+                self.predicted[key] = expected_paths_to_vault(
+                    changed, self.vault, self.at_place.get(place, [])
+                )
+            except ConfigError:
+                self.predicted[key] = {}
+        path = self.predicted[key].get(ip)
+        if path is None:
+            try:
+                path = expected_path(self.changed_topology(found.changes), ip, self.vault)
+            except (NoPathError, ConfigError):
+                return None
+        if passes(path, self.firewall):
+            return _Found(found.changes, path)
+        return smallest_fix(self.topology, ip, self.vault, self.firewall, place)
+
     def fix(self, flow: FlowResult) -> PredictedFix | None:
         before = self.violators.get(flow.client_ip)
         try:
@@ -120,7 +160,9 @@ class _Search:
             return None  # not placed in the topology: the model does not explain it
         if not before.delivered or self.firewall in before.firewalls:
             return None
-        subnet, named = origin_place(self.topology, flow.client_ip)
+        subnet, named = self.places.get(flow.client_ip) or origin_place(
+            self.topology, flow.client_ip
+        )
         if subnet is None:
             return None
         place = (subnet, named)
@@ -130,7 +172,8 @@ class _Search:
             self.found[place] = smallest_fix(
                 self.topology, flow.client_ip, self.vault, self.firewall, place
             )
-        found = self.found[place]
+        searched = self.found[place]
+        found = searched and self.own_path(searched, place, flow.client_ip)
         if found is None:
             return _none_found(flow, self.firewall)
         affected = self.affected(found.changes, flow)
@@ -141,9 +184,7 @@ class _Search:
         if changes not in self.changed:
             if self.before is None:
                 self.before = paths_of(self.topology, self.vault, self.others.values())
-            after = paths_of(
-                apply_changes(self.topology, changes), self.vault, self.others.values()
-            )
+            after = paths_of(self.changed_topology(changes), self.vault, self.others.values())
             self.changed[changes] = _Changed.of(self.others, self.before, after)
         return self.changed[changes].without(flow.client_ip, flow.client)
 

@@ -195,3 +195,19 @@ def test_a_fix_lists_at_most_a_hundred_other_clients_and_counts_the_rest() -> No
     assert first[0] == "vm-hub (10.0.1.4): delivered without a firewall -> delivered through fw-hub"
     assert not any(line.startswith("10.0.1.100:") for line in first)  # never itself
     assert any(line.startswith("10.0.1.100:") for line in fixes[1].affected)
+
+
+def test_violators_sharing_a_subnet_each_get_their_own_predicted_path() -> None:
+    """The search runs once per place; the predicted path is re-run for every violator there,
+    so it starts at that client's own address (it named the first violator searched)."""
+    topo = reference_topology()
+    fixes = predicted_fixes(
+        topo, "kv-test", "fw-hub", [flow("10.0.1.7", None), flow("10.0.1.5", None)]
+    )
+    assert [f.client_ip for f in fixes] == ["10.0.1.7", "10.0.1.5"]
+    assert fixes[0].changes == fixes[1].changes  # one search for the subnet
+    for fix in fixes:
+        assert fix.predicted_path.startswith(f"{fix.client_ip} -> "), fix.predicted_path
+        changed = apply_changes(topo, tuple(parse_change(c) for c in fix.changes))
+        own = expected_path(changed, fix.client_ip, "kv-test")
+        assert fix.predicted_path.startswith(" -> ".join(h.name for h in own.hops))
