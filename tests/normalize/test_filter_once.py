@@ -8,7 +8,6 @@ and without a window, firewalls and clients.
 
 from __future__ import annotations
 
-from dataclasses import replace
 from datetime import datetime, timedelta, timezone
 
 import polars as pl
@@ -17,8 +16,9 @@ from hypothesis import strategies as st
 
 from netlogs.model import EvidenceQuery, RawTable, TimeWindow
 from netlogs.normalize import evidence_predicates, normalize_evidence
-from netlogs.normalize.ledger import account_evidence, sane_times
+from netlogs.normalize.ledger import sane_times
 from netlogs.schemas import CANONICAL, conform
+from tests.normalize.ledger_trust import assert_trust_changes_nothing
 
 T0 = datetime(2026, 11, 20, 12, 0, tzinfo=timezone.utc)
 WINDOW = TimeWindow(T0, T0 + timedelta(hours=1))
@@ -93,11 +93,4 @@ def test_trusting_the_scan_gives_the_full_ledger(
         scanned = frame.filter(returned)
         unfiltered = (~keep.filter(returned)).arg_true().to_list()
         raw.append(RawTable(f"canonical:{name}", scanned, "x", unfiltered_rows=tuple(unfiltered)))
-    normalized = normalize_evidence(raw)
-    for asked in (query, replace(query, window=None)):
-        trusted = account_evidence(normalized, asked, SANE)
-        tested = account_evidence(replace(normalized, query_filtered={}), asked, SANE)
-        assert trusted.tables.sources == tested.tables.sources
-        assert trusted.newest_in_window == tested.newest_in_window
-        for name in CANONICAL:
-            assert getattr(trusted.tables, name).equals(getattr(tested.tables, name)), name
+    assert_trust_changes_nothing(normalize_evidence(raw), query, SANE)

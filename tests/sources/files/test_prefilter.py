@@ -19,6 +19,7 @@ from netlogs.normalize import normalize_evidence
 from netlogs.normalize.ledger import EARLIEST_EVIDENCE, account_evidence
 from netlogs.schemas import CANONICAL, conform
 from netlogs.sources.files import FileSource
+from tests.normalize.ledger_trust import assert_trust_changes_nothing
 
 T0 = datetime(2026, 11, 20, 12, 0, tzinfo=timezone.utc)
 PE, OTHER_PE, VAULT_IP = "10.1.2.4", "10.9.9.9", "198.51.100.10"
@@ -251,13 +252,7 @@ def test_the_ledger_of_filtered_rows_is_the_full_ledger(logs: Path, query: Evide
     tables = normalize_evidence(FileSource(logs, prefilter=True).collect(query).raw_tables)
     assert tables.query_filtered  # the marks are there to be trusted
     sane = TimeWindow(EARLIEST_EVIDENCE, datetime(2100, 1, 1, tzinfo=timezone.utc))
-    for asked in (query, replace(query, window=None)):
-        trusted = account_evidence(tables, asked, sane)
-        tested = account_evidence(replace(tables, query_filtered={}), asked, sane)
-        assert trusted.tables.sources == tested.tables.sources
-        assert trusted.newest_in_window == tested.newest_in_window
-        for name in CANONICAL:
-            assert getattr(trusted.tables, name).equals(getattr(tested.tables, name)), name
+    for trusted in assert_trust_changes_nothing(tables, query, sane):
         assert trusted.tables.query_filtered == {}  # the marks do not outlive the ledger
 
 
